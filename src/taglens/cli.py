@@ -1,0 +1,61 @@
+"""The ``taglens`` command. Each subcommand lives in ``taglens.commands.<name>`` as a thin adapter over the
+library: ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Command modules import nothing heavy at
+module level, so ``taglens --help`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from .exceptions import ExitCode, TaglensError
+from .version import __version__
+
+COMMANDS = ("suggest", "segment", "evaluate", "train", "report", "collect", "export", "stats", "models", "serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="taglens",
+        description="Suggest hashtags for a post from its images, video, caption and existing hashtags.",
+    )
+    parser.add_argument("--version", action="version", version=f"taglens {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"taglens.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"taglens.commands.{name}":
+                continue  # not built yet
+            raise
+        p = sub.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    import logging
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return int(args._run(args))
+    except TaglensError as exc:
+        print(f"taglens {args.command}: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print(f"taglens {args.command}: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

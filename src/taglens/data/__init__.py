@@ -1,0 +1,1 @@
+"""Datasets: the posts.jsonl format, splits, and (in submodules) collection and storage."""

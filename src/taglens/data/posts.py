@@ -1,0 +1,148 @@
+"""Reading and writing posts.jsonl (the format of ../shared/EVALUATION.md)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from ..exceptions import DataError, InputError, PathEscapeError
+from ..types import Post, unique_tags
+
+
+@dataclass(frozen=True)
+class Record:
+    """One line of a posts.jsonl: the post as stored, with its gold hashtags and image paths resolved."""
+
+    id: str
+    user: str | None
+    images: tuple[Path, ...]
+    text: str
+    hashtags: tuple[str, ...]
+    topic: str | None = None
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_post(self, *, hashtags: Sequence[str] | None = None, text: str | None = None,
+                images: bool = True) -> Post:
+        return Post(
+            text=self.text if text is None else text,
+            hashtags=tuple(self.hashtags if hashtags is None else hashtags),
+            images=self.images if images else (),
+            post_id=self.id,
+            user=self.user,
+            meta={"topic": self.topic, "source": self.source},
+        )
+
+
+def resolve_media_path(base: Path, rel: str) -> Path:
+    """``base / rel``, refusing absolute paths and paths that escape ``base``."""
+    if not isinstance(rel, str) or not rel:
+        raise PathEscapeError(f"image path {rel!r} is not a non-empty string")
+    p = Path(rel)
+    if p.is_absolute() or rel.startswith(("/", "\\")) or ".." in p.parts or ".." in rel.replace("\\", "/").split("/"):
+        raise PathEscapeError(f"image path {rel!r} escapes the folder of the posts file ({base})")
+    full = (base / p)
+    try:
+        full.resolve().relative_to(base.resolve())
+    except ValueError:
+        raise PathEscapeError(f"image path {rel!r} escapes the folder of the posts file ({base})") from None
+    return full
+
+
+def parse_record(obj: Any, base: Path, where: str) -> Record:
+    if not isinstance(obj, dict):
+        raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    pid = obj.get("id")
+    if pid is None or (isinstance(pid, str) and not pid):
+        raise DataError(f"{where}: missing 'id'")
+    images = obj.get("images") or []
+    if not isinstance(images, list):
+        raise DataError(f"{where}: 'images' must be a list")
+    tags = obj.get("hashtags") or []
+    if not isinstance(tags, list):
+        raise DataError(f"{where}: 'hashtags' must be a list")
+    text = obj.get("text") or ""
+    if not isinstance(text, str):
+        raise DataError(f"{where}: 'text' must be a string")
+    user = obj.get("user")
+    known = {"id", "user", "images", "text", "hashtags", "topic", "source"}
+    return Record(
+        id=str(pid),
+        user=None if user is None else str(user),
+        images=tuple(resolve_media_path(base, str(i)) if isinstance(i, str) else resolve_media_path(base, i)
+                     for i in images),
+        text=text,
+        hashtags=unique_tags(str(t) for t in tags),
+        topic=obj.get("topic"),
+        source=str(obj.get("source") or ""),
+        extra={k: v for k, v in obj.items() if k not in known},
+    )
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any | Exception]]:
+    """(line number, parsed object or the DataError for that line) for every non-blank line."""
+    path = Path(path)
+    try:
+        fh = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a .jsonl file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def iter_records(path: str | Path, *, strict: bool = True) -> Iterator[Record | DataError]:
+    """Records of a posts.jsonl. With ``strict`` a bad line raises; otherwise it is yielded as a DataError."""
+    path = Path(path)
+    base = path.parent
+    for lineno, obj in iter_jsonl(path):
+        try:
+            if isinstance(obj, Exception):
+                raise obj
+            rec = parse_record(obj, base, f"{path}:{lineno}")
+        except DataError as exc:
+            if strict:
+                raise
+            if not isinstance(obj, Exception) and isinstance(obj, dict) and obj.get("id") is not None:
+                exc.post_id = str(obj.get("id"))  # type: ignore[attr-defined]
+            yield exc
+            continue
+        yield rec
+
+
+def read_records(paths: str | Path | Sequence[str | Path]) -> list[Record]:
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out: list[Record] = []
+    for p in paths:
+        out.extend(r for r in iter_records(p, strict=True) if isinstance(r, Record))
+    return out
+
+
+def record_to_json(rec: Record, base: Path | None = None) -> dict[str, Any]:
+    images = [str(p.relative_to(base)) if base is not None else str(p) for p in rec.images]
+    return {"id": rec.id, "user": rec.user, "images": images, "text": rec.text, "hashtags": list(rec.hashtags),
+            "topic": rec.topic, "source": rec.source}
+
+
+def write_jsonl(path: str | Path, objects: Sequence[dict[str, Any]]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for obj in objects:
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    tmp.replace(path)

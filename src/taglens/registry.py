@@ -1,0 +1,105 @@
+"""A registry of named suggesters (timm-style decorator) and loading of saved model directories."""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .exceptions import UnknownModelError
+
+# Modules whose import registers the built-in suggesters. Each keeps heavy imports inside functions.
+_BUILTIN_MODULES = (
+    "taglens.suggesters.baselines",
+    "taglens.suggesters.zeroshot",
+    "taglens.suggesters.text",
+    "taglens.suggesters.image",
+    "taglens.suggesters.attention",
+    "taglens.suggesters.ensemble",
+    "taglens.suggesters.default",
+)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    trainable: bool
+
+
+_REGISTRY: dict[str, _Entry] = {}
+_loaded = False
+
+
+def register_suggester(name: str, description: str = "", trainable: bool = True) -> Callable:
+    """Register ``factory(**overrides) -> Suggester`` under ``name`` (lowercase, hyphens or underscores)."""
+
+    def wrap(factory: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _REGISTRY and _REGISTRY[name].factory is not factory:
+            raise ValueError(f"suggester {name!r} is registered twice")
+        doc = description or (factory.__doc__ or "").strip().splitlines()[0] if (description or factory.__doc__) else ""
+        _REGISTRY[name] = _Entry(name, factory, doc, trainable)
+        return factory
+
+    return wrap
+
+
+def _load_builtins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in _BUILTIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # a module not written yet
+            if exc.name != module:
+                raise
+
+
+def list_suggesters(pattern: str = "*") -> list[str]:
+    _load_builtins()
+    return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
+
+
+def describe_suggester(name: str) -> str:
+    _load_builtins()
+    return _REGISTRY[name].description
+
+
+def is_suggester(name: str) -> bool:
+    _load_builtins()
+    return name in _REGISTRY
+
+
+def create_suggester(name: str, **overrides: Any) -> Any:
+    """Create an untrained suggester by registered name; raises UnknownModelError listing close matches."""
+    _load_builtins()
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known models: {', '.join(sorted(_REGISTRY))}"
+        raise UnknownModelError(f"unknown model {name!r}{hint}")
+    return _REGISTRY[name].factory(**overrides)
+
+
+def load_suggester(name_or_dir: str | Path) -> Any:
+    """A ready-to-use suggester: a saved model directory (has config.json), a registered name, or a bundled model.
+
+    A registered name loads its bundled artifact when it has one (e.g. ``taglens-base``); otherwise it must be a
+    model that needs no training (zero-shot) or a directory written by ``taglens train``.
+    """
+    from .suggesters.base import load_model_dir
+
+    path = Path(name_or_dir)
+    if path.is_dir():
+        return load_model_dir(path)
+    name = str(name_or_dir)
+    bundled = Path(__file__).parent / "models" / name
+    if (bundled / "config.json").is_file():
+        return load_model_dir(bundled)
+    if ("/" in name or name.startswith(".")) and not is_suggester(name):
+        raise UnknownModelError(f"model directory not found: {name}")
+    return create_suggester(name)
