@@ -1,0 +1,116 @@
+"""A disk cache of encoder outputs, so training and evaluation runs encode each image and text once.
+
+Image features are stored per image content (sha1 of the file bytes) under ``$TAGLENS_CACHE``
+(default ``~/.cache/taglens``); this is the user's cache, never the repository. Text embeddings are cached
+per list of texts.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..exceptions import InputError
+
+log = logging.getLogger(__name__)
+ENCODER_ID = "effnet-lite0-v1"
+TEXT_ID = "minilm-l6-v1"
+
+
+def cache_dir() -> Path:
+    root = Path(os.environ.get("TAGLENS_CACHE", Path.home() / ".cache" / "taglens"))
+    return root
+
+
+def _sha1_file(path: Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _save(path: Path, **arrays: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_video: int = 4,
+                   progress: bool = False) -> list[dict[str, np.ndarray] | None]:
+    """Per path: {'pooled': (m,1280), 'logits': (m,1000)[, 'grid': (m,49,1280) float16]} for the m images of the
+    file (m > 1 for videos: sampled frames), or None (with a warning) when the file cannot be read."""
+    from ..media import load_visuals
+    from .image import get_image_encoder
+
+    root = cache_dir() / "features" / ENCODER_ID
+    out: list[dict[str, np.ndarray] | None] = []
+    iterator = paths
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(paths, desc="image features", unit="img", leave=False)
+    for p in iterator:
+        p = Path(p)
+        try:
+            key = _sha1_file(p)
+        except OSError as exc:
+            log.warning("skipping %s: cannot read (%s)", p, exc)
+            out.append(None)
+            continue
+        base = root / key[:2] / key
+        main_f, grid_f = base.with_suffix(".npz"), base.with_suffix(".grid.npz")
+        feats: dict[str, np.ndarray] | None = None
+        if main_f.exists() and (not grid or grid_f.exists()):
+            try:
+                with np.load(main_f) as z:
+                    feats = {"pooled": z["pooled"], "logits": z["logits"]}
+                if grid:
+                    with np.load(grid_f) as z:
+                        feats["grid"] = z["grid"]
+            except (OSError, ValueError, KeyError):
+                feats = None
+        if feats is None:
+            try:
+                images = [im for _, im in load_visuals([p], frames_per_video)]
+            except InputError as exc:
+                log.warning("skipping %s", exc)
+                out.append(None)
+                continue
+            enc = get_image_encoder().encode(images, grid=grid)
+            feats = {"pooled": enc["pooled"].astype(np.float32), "logits": enc["logits"].astype(np.float32)}
+            _save(main_f, **feats)
+            if grid:
+                feats["grid"] = enc["grid"].astype(np.float16)
+                _save(grid_f, grid=feats["grid"])
+        out.append(feats)
+    return out
+
+
+def text_embeddings(texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    """MiniLM embeddings of ``texts`` (n, 384), cached on disk per list of texts."""
+    from .text import encode_texts
+
+    texts = [t or "" for t in texts]
+    h = hashlib.sha1()
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    path = cache_dir() / "text" / TEXT_ID / f"{h.hexdigest()}.npz"
+    if path.exists():
+        try:
+            with np.load(path) as z:
+                return z["emb"]
+        except (OSError, ValueError, KeyError):
+            pass
+    uniq = sorted(set(texts))
+    emb_u = encode_texts(uniq)
+    index = {t: i for i, t in enumerate(uniq)}
+    emb = emb_u[[index[t] for t in texts]] if texts else emb_u
+    _save(path, emb=emb)
+    return emb

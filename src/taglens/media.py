@@ -1,0 +1,166 @@
+"""Loading images and video frames safely: every failure names the file and the problem.
+
+Handles missing, empty, truncated and non-image files, decompression bombs, CMYK, 16-bit, palette and
+transparent images, EXIF rotation, animated images (sampled like a video) and videos (mp4, mov, webm, mkv,
+gif, ...) decoded with PyAV.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+from .exceptions import ImageError, InputError, VideoError
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv", ".gif", ".avi", ".m4v"})
+MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression bombs
+FRAMES_PER_VIDEO = 4
+
+
+def is_video(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected an image or video file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if size == 0:
+        raise ImageError(f"{path}: empty file")
+
+
+def to_rgb(img: Any) -> Any:
+    """An RGB copy of a PIL image, whatever its mode (CMYK, 16-bit, palette, alpha: composited on white)."""
+    from PIL import Image
+
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        import numpy as np
+
+        a = np.asarray(img, dtype=np.float64)
+        hi = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
+        a = np.clip(a / hi * 255.0, 0, 255).astype("uint8")
+        return Image.fromarray(a, "L").convert("RGB")
+    if img.mode == "F":
+        import numpy as np
+
+        a = np.asarray(img, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        a = ((a - lo) / (hi - lo or 1.0) * 255.0).astype("uint8")
+        return Image.fromarray(a, "L").convert("RGB")
+    if img.mode == "P":
+        img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return img.convert("RGB")
+
+
+def load_image(path: str | Path) -> Any:
+    """Decode one still image (first frame of an animation) as an upright RGB PIL image."""
+    from PIL import Image, ImageOps
+
+    path = Path(path)
+    _check_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                w, h = img.size
+                if w * h > MAX_PIXELS:
+                    raise ImageError(f"{path}: image of {w}x{h} pixels is too large (possible decompression bomb)")
+                img.seek(0)
+                img.load()
+                img = ImageOps.exif_transpose(img) or img
+                return to_rgb(img)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"{path}: refused as a possible decompression bomb ({exc})") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image (unrecognised format)") from None
+    except OSError as exc:  # truncated or corrupt data
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from None
+    except (ValueError, SyntaxError, EOFError, MemoryError) as exc:
+        raise ImageError(f"{path}: cannot decode image ({type(exc).__name__}: {exc})") from None
+
+
+def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
+    """``n`` frames spread evenly over a video (or an animated GIF), as RGB PIL images."""
+    import av
+
+    path = Path(path)
+    _check_file(path)
+    try:
+        with av.open(str(path)) as container:
+            streams = container.streams.video
+            if not streams:
+                raise VideoError(f"{path}: has no video stream")
+            stream = streams[0]
+            stream.thread_type = "AUTO"
+            total = stream.frames or 0
+            if not total and stream.duration and stream.average_rate:
+                total = int(stream.duration * stream.time_base * stream.average_rate)
+            if total <= 0:
+                total = 10_000  # unknown length: keep the first frames, evenly thinned below
+            wanted = sorted({min(total - 1, int((i + 0.5) * total / n)) for i in range(n)})
+            frames: list[Any] = []
+            decoded: list[Any] = []
+            for index, frame in enumerate(container.decode(stream)):
+                if index in wanted:
+                    frames.append(frame.to_image().convert("RGB"))
+                    if len(frames) == len(wanted):
+                        break
+                elif len(decoded) < 4 * n and index % max(1, total // (4 * n) or 1) == 0:
+                    decoded.append(frame)
+                if index > 20_000:
+                    break
+            if len(frames) < min(n, len(wanted)) and decoded:  # frame count was wrong: thin what we saw
+                step = max(1, len(decoded) // max(1, n - len(frames)))
+                frames.extend(f.to_image().convert("RGB") for f in decoded[::step][: n - len(frames)])
+    except VideoError:
+        raise
+    except av.error.FFmpegError as exc:
+        raise VideoError(f"{path}: cannot decode video ({exc})") from None
+    except (OSError, ValueError, MemoryError) as exc:
+        raise VideoError(f"{path}: cannot decode video ({type(exc).__name__}: {exc})") from None
+    if not frames:
+        raise VideoError(f"{path}: no decodable frame")
+    return frames
+
+
+def load_visuals(items: Iterable[Any], frames_per_video: int = FRAMES_PER_VIDEO) -> list[tuple[str, Any]]:
+    """(label, RGB image) for every image and sampled video frame of a post; labels name the file."""
+    out: list[tuple[str, Any]] = []
+    for item in items:
+        if not isinstance(item, (str, Path)):
+            out.append(("<image>", to_rgb(item)))
+            continue
+        path = Path(item)
+        if is_video(path):
+            if path.suffix.lower() == ".gif" and _is_still(path):
+                out.append((path.name, load_image(path)))
+                continue
+            frames = video_frames(path, frames_per_video)
+            out.extend((f"{path.name}#frame{i}", f) for i, f in enumerate(frames))
+        else:
+            out.append((path.name, load_image(path)))
+    return out
+
+
+def _is_still(path: Path) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return getattr(img, "n_frames", 1) <= 1
+    except Exception:  # let the video decoder report the problem
+        return False
