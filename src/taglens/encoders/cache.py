@@ -42,7 +42,7 @@ def _save(path: Path, **arrays: np.ndarray) -> None:
 
 
 def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_video: int = 4,
-                   progress: bool = False) -> list[dict[str, np.ndarray] | None]:
+                   progress: bool = False, _raise: bool = False) -> list[dict[str, np.ndarray] | None]:
     """Per path: {'pooled': (m,1280), 'logits': (m,1000)[, 'grid': (m,49,1280) float16]} for the m images of the
     file (m > 1 for videos: sampled frames), or None (with a warning) when the file cannot be read."""
     from ..media import load_visuals
@@ -60,6 +60,8 @@ def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_v
         try:
             key = _sha1_file(p)
         except OSError as exc:
+            if _raise:
+                load_visuals([p])  # raises the InputError that names the problem
             log.warning("skipping %s: cannot read (%s)", p, exc)
             out.append(None)
             continue
@@ -79,6 +81,8 @@ def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_v
             try:
                 images = [im for _, im in load_visuals([p], frames_per_video)]
             except InputError as exc:
+                if _raise:
+                    raise
                 log.warning("skipping %s", exc)
                 out.append(None)
                 continue
@@ -114,3 +118,27 @@ def text_embeddings(texts: Sequence[str], progress: bool = False) -> np.ndarray:
     emb = emb_u[[index[t] for t in texts]] if texts else emb_u
     _save(path, emb=emb)
     return emb
+
+
+def post_image_features(images: Sequence, grid: bool = False, use_cache: bool = True,
+                        frames_per_video: int = 4) -> dict[str, np.ndarray]:
+    """Features of every image and video frame of one post, stacked: {'pooled': (m,1280), 'logits': (m,1000)
+    [, 'grid': (m,49,1280)]}; m = 0 when the post has no image. Unlike ``image_features`` this raises the
+    InputError (ImageError, VideoError) of the first unreadable file, naming it."""
+    from ..media import load_visuals
+    from .image import FEATURE_DIM, NUM_CLASSES, get_image_encoder
+
+    parts: list[dict[str, np.ndarray]] = []
+    for item in images:
+        if isinstance(item, (str, Path)) and use_cache:
+            feats = image_features([item], grid=grid, frames_per_video=frames_per_video, _raise=True)[0]
+        else:
+            visuals = [im for _, im in load_visuals([item], frames_per_video)]
+            feats = get_image_encoder().encode(visuals, grid=grid)
+        parts.append(feats)
+    if not parts:
+        out = {"pooled": np.zeros((0, FEATURE_DIM), np.float32), "logits": np.zeros((0, NUM_CLASSES), np.float32)}
+        if grid:
+            out["grid"] = np.zeros((0, 49, FEATURE_DIM), np.float32)
+        return out
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
