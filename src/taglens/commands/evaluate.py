@@ -1,0 +1,51 @@
+"""taglens evaluate: the protocol of ../shared/EVALUATION.md over a posts.jsonl."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ._common import add_model_argument, progress_bar
+
+HELP = "measure a model on a posts.jsonl with the one evaluation protocol"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", metavar="DATA.jsonl", help="posts to evaluate on (their hashtags are the gold)")
+    add_model_argument(p)
+    p.add_argument("--inputs", default="images,text,tags",
+                   help="comma-separated inputs the model may see: images,text,tags or all (default: all three)")
+    p.add_argument("--reveal", type=int, default=0, metavar="R", help="tags revealed to the model per post")
+    p.add_argument("--seed", default="0", help="seed of the tag order (default 0)")
+    p.add_argument("-k", type=int, default=10, help="suggestions requested per post (default 10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data.posts import read_records
+    from ..eval.metrics import HEADLINE
+    from ..eval.protocol import evaluate, parse_inputs
+    from ..exceptions import DataError
+    from ..registry import load_suggester
+
+    if args.reveal < 0:
+        raise DataError("--reveal must be 0 or more")
+    if args.k < 10:
+        raise DataError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
+    inputs = parse_inputs(args.inputs)
+    records = read_records(args.data)
+    model = load_suggester(args.model)
+    seed = int(args.seed) if str(args.seed).lstrip("-").isdigit() else args.seed
+    with progress_bar(len(records), "evaluate") as bar:
+        result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
+                          progress=bar.update)
+    result = {"data": str(args.data), "model": str(args.model), "inputs": ",".join(sorted(inputs)),
+              "reveal": args.reveal, "seed": seed, **result}
+    if args.json:
+        print(json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()}))
+    else:
+        print(f"{args.model} on {args.data} (inputs={result['inputs']}, reveal={args.reveal}): n={result['n']}")
+        for key in HEADLINE:
+            print(f"  {key:<8} {result.get(key, 0.0):.4f}")
+        if result["errors"]:
+            print(f"  ({result['errors']} posts had unreadable inputs)")
+    return 0

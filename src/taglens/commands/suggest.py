@@ -1,0 +1,128 @@
+"""taglens suggest: hashtags for one post (files + caption + tags) or a batch of posts (--batch QUERIES.jsonl)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ._common import add_model_argument, parse_tag_list, progress_bar
+
+HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
+BATCH_CHUNK = 32
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="*", metavar="FILE", help="images or short videos of the post")
+    p.add_argument("--text", default="", help="the caption (hashtags in it count as existing tags)")
+    p.add_argument("--tags", default="", help='hashtags the post already has, e.g. "#dog #park"')
+    p.add_argument("-k", type=int, default=10, help="number of suggestions (default 10)")
+    add_model_argument(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--batch", metavar="QUERIES.jsonl",
+                   help="suggest for every post of a posts.jsonl, one JSON line per post, in input order")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exceptions import DataError
+
+    if args.k < 1:
+        raise DataError("-k must be at least 1")
+    if args.batch:
+        if args.files or args.text or args.tags:
+            raise DataError("--batch takes its posts from the file: do not also give FILES, --text or --tags")
+        return _run_batch(args)
+    return _run_single(args)
+
+
+def _run_single(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..media import _check_file
+    from ..registry import load_suggester
+    from ..types import Post, parse_hashtags
+
+    for f in args.files:
+        _check_file(Path(f))  # fail fast, before loading the model
+    tags = parse_tag_list(args.tags) + parse_hashtags(args.text)
+    post = Post(text=args.text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files))
+    if post.is_empty:
+        print("taglens suggest: note: the post is empty (no files, text or tags); suggesting popular tags",
+              file=sys.stderr)
+    model = load_suggester(args.model)
+    suggestions = model.suggest(post, k=args.k)
+    if args.json:
+        print(json.dumps({"suggestions": [s.to_dict() for s in suggestions]}, ensure_ascii=False))
+        return 0
+    if not suggestions:
+        print("(no suggestions)")
+        return 0
+    width = max(len(s.tag) for s in suggestions) + 1
+    print(f"{'#':>3}  {'tag':<{width}}  {'score':>6}  evidence")
+    for i, s in enumerate(suggestions, 1):
+        evidence = s.reason or s.source
+        print(f"{i:>3}  #{s.tag:<{width - 1}}  {s.score:>6.3f}  {evidence}")
+    return 0
+
+
+def _count_lines(path: str) -> int | None:
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return None
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from ..data.posts import Record, iter_records
+    from ..exceptions import ExitCode, TaglensError
+    from ..registry import load_suggester
+
+    total = _count_lines(args.batch)
+    records = iter_records(args.batch, strict=False)  # raises InputError now if the file is unreadable
+    model = load_suggester(args.model)
+    failed = 0
+    out = sys.stdout
+
+    def emit(obj: dict) -> None:
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def flush_chunk(chunk: list) -> None:
+        nonlocal failed
+        recs = [r for r in chunk if isinstance(r, Record)]
+        posts = [r.to_post() for r in recs]
+        try:
+            answers = dict(zip((id(r) for r in recs), model.suggest_batch(posts, k=args.k)))
+        except TaglensError:
+            answers = {}
+            for r, post in zip(recs, posts):  # find the bad post(s); answer the others
+                try:
+                    answers[id(r)] = model.suggest(post, k=args.k)
+                except TaglensError as exc:
+                    answers[id(r)] = exc
+        for item in chunk:
+            if not isinstance(item, Record):
+                failed += 1
+                emit({"id": getattr(item, "post_id", None), "error": str(item)})
+                continue
+            ans = answers[id(item)]
+            if isinstance(ans, Exception):
+                failed += 1
+                emit({"id": item.id, "error": str(ans)})
+            else:
+                emit({"id": item.id, "suggestions": [s.to_dict() for s in ans]})
+        out.flush()
+        bar.update(len(chunk))
+
+    with progress_bar(total, "suggest") as bar:
+        chunk: list = []
+        for item in records:
+            chunk.append(item)
+            if len(chunk) >= BATCH_CHUNK:
+                flush_chunk(chunk)
+                chunk = []
+        if chunk:
+            flush_chunk(chunk)
+    if failed:
+        print(f"taglens suggest: {failed} post(s) could not be answered (see their \"error\")", file=sys.stderr)
+        return int(ExitCode.PARTIAL)
+    return 0
