@@ -1,0 +1,125 @@
+"""Every kind of bad or unusual image/video input gets a sensible answer or a clear error naming the file."""
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from taglens.exceptions import ExitCode, ImageError, InputError, VideoError
+from taglens.media import load_image, load_visuals, video_frames
+
+
+def save(img, path, **kw):
+    img.save(path, **kw)
+    return path
+
+
+@pytest.fixture
+def rgb():
+    a = np.zeros((40, 60, 3), np.uint8)
+    a[:, :30] = (255, 0, 0)
+    a[:, 30:] = (0, 0, 255)
+    return Image.fromarray(a)
+
+
+def test_missing_empty_truncated_and_non_image(tmp_path, food_images):
+    with pytest.raises(InputError, match="no such file") as e:
+        load_image(tmp_path / "nope.jpg")
+    assert e.value.exit_code == ExitCode.INPUT
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ImageError, match="empty.jpg: empty file"):
+        load_image(tmp_path / "empty.jpg")
+    data = food_images[0].read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 3])
+    with pytest.raises(ImageError, match="cut.jpg: corrupt or truncated"):
+        load_image(tmp_path / "cut.jpg")
+    (tmp_path / "notes.jpg").write_text("hello, I am a text file")
+    with pytest.raises(ImageError, match="notes.jpg: not an image") as e:
+        load_image(tmp_path / "notes.jpg")
+    assert e.value.exit_code == ExitCode.IMAGE
+    with pytest.raises(InputError, match="is a directory"):
+        load_image(tmp_path)
+
+
+def _png_header_only(width, height):
+    """A tiny PNG that claims a huge size: the classic decompression bomb."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_is_refused(tmp_path):
+    (tmp_path / "bomb.png").write_bytes(_png_header_only(30000, 30000))
+    with pytest.raises(ImageError, match="bomb.png: .*decompression bomb"):
+        load_image(tmp_path / "bomb.png")
+
+
+def test_modes_are_converted_to_rgb(tmp_path, rgb):
+    cmyk = load_image(save(rgb.convert("CMYK"), tmp_path / "cmyk.jpg"))
+    assert cmyk.mode == "RGB" and cmyk.size == (60, 40)
+    assert cmyk.getpixel((5, 5))[0] > 200  # still red
+    deep = Image.fromarray((np.linspace(0, 65535, 40 * 60).reshape(40, 60)).astype(np.uint16))
+    g16 = load_image(save(deep, tmp_path / "gray16.png"))
+    assert g16.mode == "RGB" and g16.getpixel((59, 39))[0] > 240 and g16.getpixel((0, 0))[0] < 10
+    pal = load_image(save(rgb.convert("P", palette=Image.ADAPTIVE, colors=4), tmp_path / "pal.png"))
+    assert pal.mode == "RGB" and pal.getpixel((50, 5))[2] > 200
+    rgba = rgb.convert("RGBA")
+    rgba.putalpha(0)
+    clear = load_image(save(rgba, tmp_path / "clear.png"))
+    assert clear.getpixel((5, 5)) == (255, 255, 255)  # transparent -> white background
+
+
+def test_exif_rotation_is_applied(tmp_path, rgb):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    img = load_image(save(rgb, tmp_path / "rotated.jpg", exif=exif))
+    assert img.size == (40, 60)
+
+
+def test_animated_gif_is_sampled_like_a_video(tmp_path, rgb):
+    frames = [rgb, rgb.transpose(Image.FLIP_LEFT_RIGHT), rgb.convert("L").convert("RGB")]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    visuals = load_visuals([path])
+    assert 1 <= len(visuals) <= 4 and all(im.mode == "RGB" for _, im in visuals)
+    assert visuals[0][0].startswith("anim.gif#frame")
+    still = tmp_path / "still.gif"
+    rgb.save(still)
+    assert [label for label, _ in load_visuals([still])] == ["still.gif"]
+
+
+def make_clip(path, n=24, size=(64, 48), codec="mpeg4"):
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=12)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(n):
+            a = np.full((size[1], size[0], 3), (i * 10) % 256, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_video_frames_are_sampled_evenly(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4")
+    frames = video_frames(clip, n=4)
+    assert len(frames) == 4
+    levels = [np.asarray(f)[..., 0].mean() for f in frames]
+    assert levels == sorted(levels) and levels[-1] - levels[0] > 60  # spread over the clip, in order
+    labels = [label for label, _ in load_visuals([clip, clip.with_name("clip.mp4")])]
+    assert labels[:4] == [f"clip.mp4#frame{i}" for i in range(4)]
+
+
+def test_unreadable_video_names_the_file(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+    with pytest.raises(VideoError, match="broken.mp4") as e:
+        load_visuals([bad])
+    assert e.value.exit_code == ExitCode.VIDEO

@@ -1,0 +1,22 @@
+import pytest
+
+from taglens.types import Post, Suggestion, normalize_tag, parse_hashtags, strip_hashtags
+
+
+@pytest.mark.parametrize("raw, want", [("#Dog", "dog"), ("  #SunSet ", "sunset"), ("café", "café"),
+                                       ("#東京", "東京"), ("", ""), ("#", "")])
+def test_normalize_tag(raw, want):
+    assert normalize_tag(raw) == want
+
+
+def test_parse_and_strip_hashtags():
+    text = "Sun #Beach &#39; #beach #2019 #sun_set #東京 🌅#vibes"
+    assert parse_hashtags(text) == ["beach", "sun_set", "東京", "vibes"]
+    assert strip_hashtags(text) == "Sun &#39; 🌅"
+
+
+def test_post_normalises_and_dedups_tags():
+    p = Post(text=None, hashtags=("#Dog", "dog", "", "Park"), images=("a.jpg",))
+    assert p.hashtags == ("dog", "park") and p.text == "" and str(p.images[0]) == "a.jpg"
+    assert Post().is_empty and not p.is_empty
+    assert Suggestion("a", 0.1234567891, "image", "seen").to_dict()["score"] == 0.123457
