@@ -23,3 +23,26 @@ def food_images() -> list[Path]:
     """Public-domain Pexels food photos bundled as fixtures (see tests/fixtures/ATTRIBUTION.md)."""
     folder = REPO / "tests" / "fixtures" / "images"
     return sorted(folder.glob("*.jpg"))
+
+
+def _make_clip(path, n=24, size=(64, 48), codec="mpeg4"):
+    """Write a short real video (frames fading from dark to light) with PyAV."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=12)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(n):
+            a = np.full((size[1], size[0], 3), (i * 10) % 256, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="session")
+def make_clip():
+    return _make_clip

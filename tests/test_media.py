@@ -91,23 +91,7 @@ def test_animated_gif_is_sampled_like_a_video(tmp_path, rgb):
     assert [label for label, _ in load_visuals([still])] == ["still.gif"]
 
 
-def make_clip(path, n=24, size=(64, 48), codec="mpeg4"):
-    import av
-
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=12)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for i in range(n):
-            a = np.full((size[1], size[0], 3), (i * 10) % 256, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
-def test_video_frames_are_sampled_evenly(tmp_path):
+def test_video_frames_are_sampled_evenly(tmp_path, make_clip):
     clip = make_clip(tmp_path / "clip.mp4")
     frames = video_frames(clip, n=4)
     assert len(frames) == 4

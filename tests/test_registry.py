@@ -1,0 +1,49 @@
+"""The registry: unknown names list close matches; model directories are checked before use."""
+import json
+
+import pytest
+
+from taglens.exceptions import ExitCode, ModelError, UnknownModelError
+from taglens.registry import create_suggester, list_suggesters, load_suggester
+from taglens.suggesters.base import FORMAT_VERSION, load_model_dir
+from taglens.version import __version__
+
+
+def test_unknown_name_lists_close_matches():
+    names = list_suggesters()
+    assert names, "no model registered"
+    typo = names[0][:-1] + "x"
+    with pytest.raises(UnknownModelError, match=r"unknown model .*did you mean|known models") as e:
+        create_suggester(typo)
+    assert e.value.exit_code == ExitCode.MODEL
+    with pytest.raises(UnknownModelError, match="no-such-model"):
+        load_suggester("no-such-model")
+
+
+def test_list_is_sorted_and_filterable():
+    names = list_suggesters()
+    assert names == sorted(names)
+    assert all(n.startswith(names[0][0]) for n in list_suggesters(names[0][0] + "*"))
+
+
+def _write(tmp_path, config):
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    return tmp_path
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"params": {}}, "no 'taglens' envelope"),
+    ({"taglens": {"type": "popularity", "format": FORMAT_VERSION + 1, "version": "9.0"}}, "model format"),
+    ({"taglens": {"type": "teleporter", "format": FORMAT_VERSION, "version": __version__}}, "'teleporter' is not known"),
+])
+def test_bad_model_directories(tmp_path, config, message):
+    with pytest.raises(ModelError, match=message):
+        load_model_dir(_write(tmp_path, config))
+
+
+def test_not_a_model_directory(tmp_path):
+    with pytest.raises(ModelError, match="no config.json"):
+        load_suggester(tmp_path)
+    (tmp_path / "config.json").write_text("{broken")
+    with pytest.raises(ModelError, match="unreadable model config"):
+        load_suggester(tmp_path)
