@@ -1,0 +1,231 @@
+#!/usr/bin/env python
+"""Build the hashtag segmenter's artifact: the n-gram LM (``lm.npz``) and the reranker weights (``reranker.json``).
+
+Sources (aggregate counts only; no per-post record reaches the artifact):
+
+- wordsegment's Google web unigrams and bigrams (PyPI ``wordsegment``);
+- wordfreq's English list (PyPI ``wordfreq``), apostrophes dropped (``don't`` counts for ``dont``), and a small
+  share of its Spanish, French, Portuguese, Italian, German and Indonesian lists;
+- hashtag-domain counts from ../shared/data: words and word pairs of tweet and caption texts, and the words of
+  camelCase hashtags written in those texts (``#SanDiegoZoo`` -> san diego zoo). Hashtags of the segmentation
+  gold files (train and dev) are left out of these counts, so no dev answer leaks into the model.
+
+The reranker is trained on stan_large_train.tsv; its regularisation is picked on stan_large_dev + boun_dev.
+
+Usage:
+    python scripts/build_segment_lm.py                # LM + reranker into src/taglens/resources/segment/
+    python scripts/build_segment_lm.py --lm-only      # just the LM (the reranker file is left as it is)
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+import pickle
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from taglens.segment.lm import NgramLM  # noqa: E402
+from taglens.segment.text import prepare  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+OUT_DIR = REPO / "src" / "taglens" / "resources" / "segment"
+SEG_DIR = SHARED / "segmentation"
+HASHTAG_RE = re.compile(r"(?<!&)#([^\W_]\w*)")
+TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[.!?,;:()\"]")
+WORD_OK = re.compile(r"^[a-z0-9à-öø-ÿ]+$")
+FOREIGN = {"es": 0.5, "fr": 0.3, "pt": 0.3, "it": 0.3, "de": 0.2, "id": 0.2}
+
+# Mixture weights of the unigram model, and the bigram discount.
+DEFAULTS = dict(
+    w_google=0.55, w_wordfreq=0.25, w_text=0.08, w_tags=0.07, w_foreign=0.05,
+    discount=0.3, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0, max_word_len=24,
+)
+
+
+def _norm_word(tok: str) -> str:
+    return tok.lower().replace("'", "").replace("’", "")
+
+
+def gold_hashtags() -> set[str]:
+    """Lowercased hashtags of every segmentation gold file (kept out of the domain counts)."""
+    out = set()
+    for f in SEG_DIR.glob("*.tsv"):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.add(line.split("\t")[0].lower())
+    return out
+
+
+def camel_words(tag: str) -> list[str] | None:
+    """The words of a camelCase hashtag (``SanDiegoZoo``), or None when the casing says nothing."""
+    prep = prepare(tag)
+    if not prep.cased or not prep.camel:
+        return None
+    cuts = sorted(prep.camel | {i for i, (a, b) in enumerate(zip(prep.classes, prep.classes[1:]), 1) if a != b})
+    words, pos = [], 0
+    for c in cuts + [len(prep.text)]:
+        words.append(prep.text[pos:c])
+        pos = c
+    words = [w for w in words if w and WORD_OK.match(w)]
+    if len(words) < 2 or any(len(w) == 1 and w not in ("a", "i") and not w.isdigit() for w in words):
+        return None
+    return words
+
+
+def collect_counts() -> dict:
+    """All raw counts, as plain dicts: google uni/bi, wordfreq, foreign, text uni/bi, tag uni/bi."""
+    import wordfreq
+    import wordsegment
+
+    t0 = time.time()
+    wordsegment.load()
+    g_uni = dict(wordsegment.UNIGRAMS)
+    g_bi = {}
+    for k, v in wordsegment.BIGRAMS.items():
+        a, b = k.split(" ")
+        if WORD_OK.match(a) and WORD_OK.match(b):
+            g_bi[k] = v
+    wf = collections.Counter()
+    for w, f in wordfreq.get_frequency_dict("en", "large").items():
+        n = _norm_word(w)
+        if WORD_OK.match(n):
+            wf[n] += f
+    foreign = {}
+    for lang in FOREIGN:
+        c = collections.Counter()
+        for w, f in wordfreq.get_frequency_dict(lang, "small").items():
+            n = _norm_word(w)
+            if WORD_OK.match(n):
+                c[n] += f
+        foreign[lang] = dict(c)
+    exclude = gold_hashtags()
+    t_uni, t_bi, h_uni, h_bi = (collections.Counter() for _ in range(4))
+    n_camel = 0
+    for name in ("tweets/posts.jsonl", "vape/posts.jsonl"):
+        path = SHARED / name
+        if not path.is_file():
+            continue
+        for line in path.open(encoding="utf-8"):
+            text = json.loads(line).get("text") or ""
+            for tag in HASHTAG_RE.findall(text):
+                if tag.lower() in exclude:
+                    continue
+                words = camel_words(tag)
+                if words:
+                    n_camel += 1
+                    h_uni.update(words)
+                    h_bi.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+            body = HASHTAG_RE.sub(" . ", text)
+            body = re.sub(r"@\w+|https?://\S+", " . ", body)
+            prev = None
+            for tok in TOKEN_RE.findall(body):
+                w = _norm_word(tok)
+                if not WORD_OK.match(w) or w.isdigit():
+                    prev = None
+                    continue
+                t_uni[w] += 1
+                if prev is not None:
+                    t_bi[f"{prev} {w}"] += 1
+                prev = w
+    print(f"counts: google {len(g_uni)}/{len(g_bi)}, wordfreq {len(wf)}, text {len(t_uni)}/{len(t_bi)}, "
+          f"camel tags {n_camel} -> {len(h_uni)}/{len(h_bi)} ({time.time() - t0:.1f}s)", file=sys.stderr)
+    return dict(g_uni=g_uni, g_bi=g_bi, wf=dict(wf), foreign=foreign, t_uni=dict(t_uni), t_bi=dict(t_bi),
+                h_uni=dict(h_uni), h_bi=dict(h_bi))
+
+
+def build_lm(counts: dict, **params) -> NgramLM:
+    """Mix the sources into one interpolated bigram model (see taglens.segment.lm)."""
+    p = dict(DEFAULTS, **params)
+    g_n = float(sum(counts["g_uni"].values()))
+    wf_n = float(sum(counts["wf"].values()))
+    t_n = float(sum(counts["t_uni"].values())) or 1.0
+    h_n = float(sum(counts["h_uni"].values())) or 1.0
+    # Unigram mixture (probability units).
+    prob: dict[str, float] = collections.defaultdict(float)
+    for w, c in counts["g_uni"].items():
+        prob[w] += p["w_google"] * c / g_n
+    for w, f in counts["wf"].items():
+        prob[w] += p["w_wordfreq"] * f / wf_n
+    for w, c in counts["t_uni"].items():
+        if c >= 2:
+            prob[w] += p["w_text"] * c / t_n
+    for w, c in counts["h_uni"].items():
+        prob[w] += p["w_tags"] * c / h_n
+    fz = sum(FOREIGN.values())
+    for lang, d in counts["foreign"].items():
+        n = float(sum(d.values()))
+        share = p["w_foreign"] * FOREIGN[lang] / fz
+        for w, f in d.items():
+            prob[w] += share * f / n
+    floor = math.exp(p["min_logp"])
+    uni = {w: math.log(v) for w, v in prob.items() if v >= floor and len(w) <= p["max_word_len"]}
+    # Bigrams: joint probabilities of the sources that have them, conditioned on the same sources' unigrams.
+    wb = {"g": p["w_google"], "t": p["w_text"], "h": p["w_tags"]}
+    joint: dict[str, float] = collections.defaultdict(float)
+    for key, src, n in (("g_bi", "g", g_n), ("t_bi", "t", t_n), ("h_bi", "h", h_n)):
+        for k, c in counts[key].items():
+            if src == "t" and c < 2:
+                continue
+            joint[k] += wb[src] * c / n
+    cond_uni: dict[str, float] = collections.defaultdict(float)
+    for key, src, n in (("g_uni", "g", g_n), ("t_uni", "t", t_n), ("h_uni", "h", h_n)):
+        for w, c in counts[key].items():
+            cond_uni[w] += wb[src] * c / n
+    disc = p["discount"]
+    alpha: dict[str, float] = {}
+    by_first: dict[str, float] = collections.defaultdict(float)
+    for k, j in joint.items():
+        a, b = k.split(" ")
+        if a not in uni or b not in uni or cond_uni.get(a, 0.0) <= 0:
+            continue
+        alpha[k] = (1.0 - disc) * min(1.0, j / cond_uni[a])
+        by_first[a] += alpha[k]
+    gamma = {a: math.log(max(0.05, 1.0 - s)) for a, s in by_first.items()}
+    bi = {}
+    for k, a_ in alpha.items():
+        a, b = k.split(" ")
+        g = math.exp(gamma[a])
+        bi[k] = math.log(a_ + g * math.exp(uni[b]))
+    domain = {w: math.log((c + 0.0) / h_n) for w, c in counts["h_uni"].items() if w in uni and c >= 2}
+    meta = {k: v for k, v in p.items()}
+    return NgramLM(uni=uni, bi=bi, gamma=gamma, domain=domain, unk_base=p["unk_base"],
+                   unk_per_char=p["unk_per_char"], max_word_len=p["max_word_len"], meta=meta)
+
+
+def load_or_collect(cache: Path | None) -> dict:
+    if cache is not None and cache.is_file():
+        return pickle.loads(cache.read_bytes())
+    counts = collect_counts()
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(counts))
+    return counts
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--cache", type=Path, default=None, help="pickle of the raw counts (speeds up rebuilds)")
+    ap.add_argument("--lm-only", action="store_true")
+    args = ap.parse_args(argv)
+    counts = load_or_collect(args.cache)
+    lm = build_lm(counts)
+    args.out.mkdir(parents=True, exist_ok=True)
+    lm.save(args.out / "lm.npz")
+    size = (args.out / "lm.npz").stat().st_size
+    print(f"lm: {len(lm.uni)} words, {len(lm.bi)} bigrams, {size / 1e6:.2f} MB", file=sys.stderr)
+    if not args.lm_only:
+        from taglens.segment.train import train_reranker
+
+        train_reranker(out=args.out / "reranker.json", lm_path=args.out / "lm.npz")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Hashtag segmentation: ``segment("sunsetbeachvibes") -> ["sunset", "beach", "vibes"]``.
+
+A k-best Viterbi search over an interpolated unigram/bigram language model proposes candidates
+(:mod:`taglens.segment.viterbi`, :mod:`taglens.segment.lm`); a linear reranker trained on STAN-large picks
+among them (:mod:`taglens.segment.rerank`), in the manner of Maddela et al. (ACL 2019). Words come back
+lowercase; digits, camelCase, separators, emoji and other scripts are handled (:mod:`taglens.segment.text`).
+
+Example:
+    >>> from taglens.segment import segment, segment_topk
+    >>> segment("#SunsetBeachVibes")
+    ['sunset', 'beach', 'vibes']
+    >>> segment_topk("nowplaying", k=2)[0][0]
+    ['now', 'playing']
+"""
+from __future__ import annotations
+
+import math
+import sys
+import types
+from functools import lru_cache
+from pathlib import Path
+
+from .lm import RESOURCE_DIR, NgramLM, load_lm
+from .text import prepare
+from .viterbi import SearchCfg, search
+
+__all__ = ["Segmenter", "segment", "segment_topk", "get_segmenter"]
+
+MAX_HASHTAG_LEN = 280  # longer inputs are cut into pieces of this size (the search is linear in the length)
+
+
+class Segmenter:
+    """Viterbi candidates from an n-gram LM, optionally reranked.
+
+    Args:
+        lm: the language model; the packaged one when omitted.
+        reranker: a :class:`~taglens.segment.rerank.Reranker`, ``None`` for the packaged one when it exists,
+            or ``False`` for plain Viterbi.
+        cfg: search settings.
+        n_candidates: how many Viterbi candidates the reranker sees.
+    """
+
+    def __init__(self, lm: NgramLM | None = None, reranker=None, cfg: SearchCfg | None = None, n_candidates: int = 10):
+        self.lm = lm if lm is not None else load_lm()
+        if reranker is None:
+            from .rerank import load_reranker
+
+            reranker = load_reranker()
+        self.reranker = reranker or None
+        self.cfg = cfg if cfg is not None else (self.reranker.search_cfg if self.reranker else SearchCfg())
+        self.n_candidates = n_candidates
+        self._cached = lru_cache(maxsize=65536)(self._topk_uncached)
+
+    def _topk_uncached(self, hashtag: str, k: int) -> tuple[tuple[tuple[str, ...], float], ...]:
+        prep = prepare(hashtag)
+        if len(prep.text) > MAX_HASHTAG_LEN:
+            head = self._topk_uncached(prep.original[:MAX_HASHTAG_LEN], 1)[0][0]
+            tail = self._topk_uncached(prep.original[MAX_HASHTAG_LEN:], 1)[0][0]
+            return ((head + tail, 1.0),)
+        n = max(k, self.n_candidates) if self.reranker else k
+        cands = search(prep, self.lm, self.cfg, n)
+        if self.reranker is not None and len(cands) > 1:
+            scores = self.reranker.score(prep, cands, self.lm)
+        else:
+            scores = [c[0] for c in cands]
+        order = sorted(range(len(cands)), key=lambda i: -scores[i])
+        top = max(scores)
+        z = sum(math.exp(s - top) for s in scores)
+        out = []
+        for i in order[:k]:
+            words = tuple(e.word for e in cands[i][1])
+            out.append((words, math.exp(scores[i] - top) / z))
+        return tuple(out)
+
+    def segment_topk(self, hashtag: str, k: int = 5) -> list[tuple[list[str], float]]:
+        """The ``k`` best segmentations with their probabilities (softmax over the candidates), best first."""
+        if k < 1:
+            return []
+        return [(list(w), p) for w, p in self._cached(str(hashtag), int(k))]
+
+    def segment(self, hashtag: str) -> list[str]:
+        """The best segmentation of ``hashtag`` as lowercase words (``[]`` for an empty hashtag)."""
+        return list(self._cached(str(hashtag), 1)[0][0])
+
+    def clear_cache(self) -> None:
+        """Forget cached answers (benchmarks call this before timing)."""
+        self._cached.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def get_segmenter() -> Segmenter:
+    """The packaged segmenter, built once per process."""
+    return Segmenter()
+
+
+def segment(hashtag: str) -> list[str]:
+    """Split a hashtag into lowercase words: ``segment("sunsetbeachvibes") -> ["sunset", "beach", "vibes"]``."""
+    return get_segmenter().segment(hashtag)
+
+
+def segment_topk(hashtag: str, k: int = 5) -> list[tuple[list[str], float]]:
+    """The ``k`` best segmentations of a hashtag with their probabilities, best first."""
+    return get_segmenter().segment_topk(hashtag, k)
+
+
+def resource_path(name: str) -> Path:
+    """Path of a file of the packaged artifact."""
+    return RESOURCE_DIR / name
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this package sets ``taglens.segment`` to the package, shadowing the function of the same name
+    that ``taglens/__init__.py`` defines; calling the package therefore segments, so ``taglens.segment(tag)``
+    works before and after the import."""
+
+    def __call__(self, hashtag: str) -> list[str]:
+        return segment(hashtag)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,160 @@
+"""k-best Viterbi (beam) search over the word lattice of a hashtag, scored by the bigram LM.
+
+The lattice has an edge for every vocabulary word inside a run of letters, for unknown words that touch a run's
+edge or a camelCase boundary (names, new words: ``blame|dawno``), for words with repeated letters squeezed
+(``soooo`` scores like ``so``), for whole digit runs (``2019``), for known mixed tokens (``mp3``, ``4th``), and
+for whole runs of other scripts. A hypothesis is ``(score, word, previous hypothesis)``; each position keeps
+the ``beam`` best, so the search returns the k best segmentations without enumerating them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lm import NgramLM
+from .text import DIGIT, LETTER, SEP, Prepared, squeeze_repeats
+
+# Edge kinds.
+KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED = "k", "u", "n", "m", "o", "s", "r"
+
+
+@dataclass(frozen=True)
+class SearchCfg:
+    """Scores the search adds to the LM's log-probabilities (natural logs)."""
+
+    beam: int = 8
+    camel_cross: float = -10.0  # a word that runs over a camelCase boundary (sunsetBeach as one word)
+    camel_ignore: float = -2.5  # a cut where a cased hashtag shows no case change
+    number_lp: float = -7.0  # log P of a digit run as a token, plus per digit below
+    number_per_digit: float = -0.5
+    script_lp: float = -10.0  # a whole run of a non-Latin script
+    squeeze_pen: float = -3.0  # a word that is known once repeated letters are squeezed
+    unk_min_len: int = 2
+
+
+@dataclass(frozen=True)
+class Edge:
+    start: int
+    end: int
+    word: str
+    lp: float  # unigram log-probability (LM or number/script model)
+    kind: str
+    pen: float  # camelCase penalties
+
+
+def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge]]:
+    """Edges grouped by start position. Separator characters (``_``, ``-``, ...) get a zero-cost skip edge."""
+    s = prep.text
+    n = len(s)
+    edges: list[list[Edge]] = [[] for _ in range(n + 1)]
+    uni = lm.uni
+    camel = prep.camel if prep.cased else frozenset()
+    maxlen = lm.max_word_len
+    chunks = prep.chunks()
+    for a, b, cls in chunks:
+        if cls == SEP:
+            ch = s[a:b]
+            if ch.isalnum() or ch.isspace() or ch in "_-.'’":
+                edges[a].append(Edge(a, b, "", 0.0, SYMBOL, 0.0))  # dropped separator
+            else:
+                edges[a].append(Edge(a, b, ch, cfg.script_lp, SYMBOL, 0.0))  # emoji, symbols: own token
+        elif cls == DIGIT:
+            edges[a].append(Edge(a, b, s[a:b], cfg.number_lp + cfg.number_per_digit * (b - a), NUMBER, 0.0))
+        elif cls == LETTER:
+            _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges)
+        else:
+            edges[a].append(Edge(a, b, s[a:b], cfg.script_lp, SCRIPT, 0.0))
+    # Known tokens mixing letters and digits (mp3, 4th, 24h, 3g) that do not cut a digit run.
+    if DIGIT in prep.classes:
+        cls = prep.classes
+        for i in range(n):
+            if cls[i] not in (LETTER, DIGIT) or (i > 0 and cls[i] == DIGIT and cls[i - 1] == DIGIT):
+                continue
+            for j in range(i + 2, min(n, i + 10) + 1):
+                w = s[i:j]
+                if cls[j - 1] not in (LETTER, DIGIT):
+                    break
+                if w.isalpha() or w.isdigit() or (j < n and cls[j - 1] == DIGIT and cls[j] == DIGIT):
+                    continue
+                lp = uni.get(w)
+                if lp is not None:
+                    edges[i].append(Edge(i, j, w, lp, MIXED, 0.0))
+    return edges
+
+
+def _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges) -> None:
+    unk_base, unk_char = lm.unk_base, lm.unk_per_char
+    for i in range(a, b):
+        start_ok = i == a or i in camel
+        pen_start = 0.0 if (i == a or not camel or i in camel) else cfg.camel_ignore
+        out = edges[i]
+        for j in range(i + 1, min(b, i + maxlen) + 1):
+            w = s[i:j]
+            pen = pen_start
+            if camel:
+                for c in camel:
+                    if i < c < j:
+                        pen += cfg.camel_cross
+            lp = uni.get(w)
+            if lp is not None:
+                out.append(Edge(i, j, w, lp, KNOWN, pen))
+                continue
+            if j - i >= 3:
+                sq = squeeze_repeats(w, 1)
+                if sq != w:
+                    lp2 = uni.get(sq)
+                    if lp2 is None:
+                        lp2 = uni.get(squeeze_repeats(w, 2))
+                    if lp2 is not None:
+                        out.append(Edge(i, j, w, lp2 + cfg.squeeze_pen, SQUEEZED, pen))
+                        continue
+            if j - i >= cfg.unk_min_len and (start_ok or j == b or j in camel):
+                out.append(Edge(i, j, w, unk_base + unk_char * (j - i), UNKNOWN, pen))
+
+
+def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tuple[float, list[Edge]]]:
+    """The ``k`` best paths through the lattice, best first, as ``(score, edges)``."""
+    n = len(prep.text)
+    if n == 0:
+        return [(0.0, [])]
+    edges = build_lattice(prep, lm, cfg)
+    beam = max(cfg.beam, k)
+    bi = lm.bi
+    gamma = lm.gamma
+    hyps: list[list] = [[] for _ in range(n + 1)]
+    hyps[0] = [(0.0, "", None, None)]  # (score, last word, edge, back)
+    for pos in range(n):
+        cur = hyps[pos]
+        if not cur:
+            continue
+        if len(cur) > beam:
+            cur.sort(key=lambda h: -h[0])
+            del cur[beam:]
+        for e in edges[pos]:
+            w = e.word
+            base = e.lp + e.pen
+            target = hyps[e.end]
+            if not w:  # skipped separator: carries the hypotheses over unchanged
+                for h in cur:
+                    target.append((h[0], h[1], e, h))
+                continue
+            for h in cur:
+                prev = h[1]
+                lp = bi.get(prev + " " + w) if e.kind == KNOWN else None
+                if lp is None:
+                    sc = h[0] + gamma.get(prev, 0.0) + base
+                else:
+                    sc = h[0] + lp + e.pen
+                target.append((sc, w, e, h))
+    final = hyps[n]
+    final.sort(key=lambda h: -h[0])
+    out = []
+    for h in final[:k]:
+        path = []
+        node = h
+        while node is not None and node[2] is not None:
+            if node[2].word:
+                path.append(node[2])
+            node = node[3]
+        path.reverse()
+        out.append((h[0], path))
+    return out
