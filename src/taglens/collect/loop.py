@@ -1,0 +1,341 @@
+"""The collection loop: seed hashtags -> crawl -> store -> expand -> crawl again, until there is enough data.
+
+Round 0 crawls the seeds; each later round crawls the hashtags the :class:`~taglens.collect.expand.Expander`
+queued from what was collected. Every page of posts is stored with its cursor in one transaction, every expansion
+round with its decisions in another, so the same command run again after a crash (or ``kill -9``) picks up where
+it stopped: queued hashtags continue from their stored cursors, finished ones are not fetched again.
+
+Failures are bounded: a transient error (timeout, 5xx, malformed body) is retried with exponential backoff, a rate
+limit is waited out (``Retry-After``) up to ``max_wait``; a hashtag that still fails is marked failed and skipped,
+and a source that fails ``source_failure_limit`` hashtags in a row is reported and dropped for the run.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from ..exceptions import SourceError
+from ..types import normalize_tag
+from .expand import Expander, segment_tag
+from .sources.base import ALL, MediaMissing, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
+from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, sniff_ext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    """How much to collect and how hard to try.
+
+    ``rounds`` counts crawl rounds (round 0 = the seeds, so ``rounds=1`` never expands); ``target`` stops the
+    crawl once the store holds that many posts; ``per_tag`` bounds the posts read per hashtag and source.
+    """
+
+    target: int = 1000
+    rounds: int = 3
+    per_tag: int = 300
+    max_retries: int = 4
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    max_wait: float = 900.0
+    source_failure_limit: int = 3
+    image_workers: int = 4
+    image_retries: int = 2
+
+
+@dataclass
+class CollectReport:
+    rounds: int = 0
+    new_posts: int = 0
+    new_images: int = 0
+    pages: int = 0
+    missing_images: int = 0
+    failed_tags: list[str] = field(default_factory=list)
+    failed_sources: dict[str, str] = field(default_factory=dict)
+    stop_reason: str = ""
+
+
+class TagFailed(Exception):
+    """A hashtag could not be fetched from a source after the allowed retries."""
+
+
+class _Progress:
+    """tqdm bars for posts and images, with the round and hashtag in the description (stderr)."""
+
+    def __init__(self, enabled: bool, target: int, posts: int, images: int) -> None:
+        self.enabled = enabled
+        if enabled:
+            from tqdm import tqdm
+
+            self.posts = tqdm(total=target, initial=min(posts, target), desc="posts", unit="post", position=0,
+                              dynamic_ncols=True)
+            self.images = tqdm(initial=images, desc="images", unit="img", position=1, dynamic_ncols=True)
+
+    def update(self, posts: int, images: int) -> None:
+        if self.enabled:
+            self.posts.update(min(posts, max(self.posts.total - self.posts.n, 0)))
+            self.images.update(images)
+
+    def describe(self, text: str) -> None:
+        if self.enabled:
+            self.posts.set_description_str(text)
+
+    def close(self) -> None:
+        if self.enabled:
+            self.posts.close()
+            self.images.close()
+
+
+class Collector:
+    """Runs the loop over one store and one or more sources.
+
+    ``sleep`` is injectable so tests can run backoffs instantly; ``expander`` defaults to
+    :class:`~taglens.collect.expand.Expander` with MiniLM, WordNet and the project's segmenter.
+    """
+
+    def __init__(self, store: Store, sources: Sequence[Source], config: CollectConfig = CollectConfig(), *,
+                 expander: Expander | None = None, sleep: Callable[[float], None] = time.sleep,
+                 progress: bool = False) -> None:
+        self.store = store
+        self.sources = list(sources)
+        self.config = config
+        self.expander = expander
+        self.sleep = sleep
+        self.progress = progress
+        self.report = CollectReport()
+        self._posts = 0
+        self._failing: dict[str, int] = {}
+        self._dead: dict[str, str] = {}
+
+    # -- public ---------------------------------------------------------------------------------------------
+    def run(self, seeds: Sequence[str] | None) -> CollectReport:
+        """Collect for ``seeds``; with no seeds, import every hashtag the (offline) sources hold."""
+        counts = self.store.counts()
+        self._posts = counts["posts"]
+        self._bar = _Progress(self.progress, self.config.target, counts["posts"], counts["images"])
+        for src in self.sources:
+            self.store.set_source_status(src.name, "active")
+        try:
+            if seeds:
+                self._run_seeds([t for t in dict.fromkeys(normalize_tag(s) for s in seeds) if t])
+            else:
+                self._run_import()
+        finally:
+            self._bar.close()
+        self.report.failed_sources = dict(self._dead)
+        return self.report
+
+    # -- modes ----------------------------------------------------------------------------------------------
+    def _run_import(self) -> None:
+        tags: list[str] = []
+        for src in self.sources:
+            listed = src.list_hashtags()
+            if listed is None:
+                raise SourceError(f"{src.name}: an online source needs --seeds (only local sources import whole)")
+            tags += [t for t in listed if t not in tags]
+        with self.store.transaction() as db:
+            for t in tags:
+                if self.store.add_hashtag(db, t, status=QUEUED, round_no=0, score=None, origin="import",
+                                          reason="hashtag held by the local source"):
+                    self.store.log_decision(db, 0, t, "import", None, "hashtag held by the local source")
+        self._crawl_round(0, per_tag=None)
+        self.report.stop_reason = "imported every hashtag of the source"
+
+    def _run_seeds(self, seeds: list[str]) -> None:
+        store = self.store
+        known_seeds = store.get_meta("seeds", [])
+        with store.transaction() as db:
+            store.set_meta("seeds", list(dict.fromkeys([*known_seeds, *seeds])), db)
+            round_no = int(store.get_meta("round", 0))
+            for s in seeds:
+                words = segment_tag(s, self._expander().segmenter or str.split)
+                if store.add_hashtag(db, s, status=QUEUED, round_no=round_no, score=1.0, origin="seed",
+                                     reason="seed hashtag", words=words):
+                    store.log_decision(db, round_no, s, "seed", 1.0, "seed hashtag given on the command line",
+                                       {"words": words})
+        all_seeds = store.get_meta("seeds")
+        while True:
+            round_no = int(store.get_meta("round", 0))
+            self.report.rounds = round_no + 1
+            self._crawl_round(round_no, per_tag=self.config.per_tag)
+            if self._posts >= self.config.target:
+                self.report.stop_reason = f"target reached ({self._posts} >= {self.config.target} posts)"
+                return
+            if not self._live_sources():
+                self.report.stop_reason = "every source failed"
+                return
+            if round_no + 1 >= self.config.rounds:
+                self.report.stop_reason = f"{self.config.rounds} round(s) done ({self._posts} posts)"
+                return
+            self._bar.describe(f"round {round_no + 1}: expanding")
+            decisions = self._expander().expand(store, all_seeds, round_no + 1)
+            added = 0
+            with store.transaction() as db:
+                for d in decisions:
+                    if d.action in ("add", "reject"):
+                        status = QUEUED if d.action == "add" else REJECTED
+                        if not store.add_hashtag(db, d.tag, status=status, round_no=round_no + 1, score=d.score,
+                                                 origin=d.origin, reason=d.reason, words=d.words):
+                            continue
+                        added += d.action == "add"
+                    store.log_decision(db, round_no + 1, d.tag, d.action, d.score, d.reason,
+                                       {**d.details, "origin": d.origin, "words": list(d.words)})
+                store.set_meta("round", round_no + 1, db)
+            log.info("round %d: queued %d new hashtags", round_no + 1, added)
+            if not added and not store.frontier():
+                self.report.stop_reason = f"no new on-topic hashtags after round {round_no} ({self._posts} posts)"
+                return
+
+    def _expander(self) -> Expander:
+        if self.expander is None:
+            self.expander = Expander()
+        self.expander._parts()
+        return self.expander
+
+    def _live_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.name not in self._dead]
+
+    # -- crawling -------------------------------------------------------------------------------------------
+    def _crawl_round(self, round_no: int, per_tag: int | None) -> None:
+        for row in self.store.frontier():
+            if self._posts >= self.config.target:
+                return
+            tag = row["tag"]
+            outcomes = []
+            for src in self._live_sources():
+                self._bar.describe(f"round {round_no} #{tag} ({src.name})")
+                try:
+                    outcomes.append(self._crawl_tag(src, tag, round_no, per_tag))
+                    self._failing[src.name] = 0
+                except TagFailed as exc:
+                    outcomes.append(FAILED)
+                    n = self._failing[src.name] = self._failing.get(src.name, 0) + 1
+                    log.warning("#%s from %s failed: %s", tag, src.name, exc)
+                    if n >= self.config.source_failure_limit:
+                        msg = f"{n} hashtags in a row failed; last: {exc}"
+                        self._dead[src.name] = msg
+                        self.store.set_source_status(src.name, "failed", msg)
+                        log.error("source %s skipped for this run: %s", src.name, msg)
+            if self._posts >= self.config.target and "more" in outcomes:
+                continue  # stopped by the target: the hashtag stays queued with its cursor
+            if not outcomes:
+                return
+            if all(o == FAILED for o in outcomes):
+                status = FAILED
+                self.report.failed_tags.append(tag)
+            elif any(o == CAPPED for o in outcomes):
+                status = CAPPED
+            else:
+                status = DONE
+            self.store.set_hashtag_status(tag, status)
+
+    def _crawl_tag(self, src: Source, tag: str, round_no: int, per_tag: int | None) -> str:
+        """Fetch pages of ``#tag`` from ``src`` until exhausted, capped or the target is reached."""
+        row = self.store.get_cursor(src.name, tag)
+        if row is not None and row["done"]:
+            return DONE
+        cursor = row["cursor"] if row is not None else None
+        seen = int(row["posts"]) if row is not None else 0
+        while True:
+            if per_tag is not None and seen >= per_tag:
+                return CAPPED
+            if self._posts >= self.config.target:
+                return "more"
+            page = self._fetch_page(src, tag, cursor)
+            self._store_page(src, tag, page, round_no)
+            seen += len(page.posts)
+            if page.done or page.cursor is None:
+                return DONE
+            if page.cursor == cursor and not page.posts:
+                return DONE  # a source that stops moving: treat as exhausted rather than loop
+            cursor = page.cursor
+
+    def _retrying(self, what: str, call: Callable[[], object], retries: int) -> object:
+        delay = self.config.backoff
+        for attempt in range(retries + 1):
+            try:
+                return call()
+            except RateLimited as exc:
+                wait = exc.retry_after if exc.retry_after is not None else delay
+                if wait > self.config.max_wait:
+                    raise TagFailed(f"{what}: asked to wait {wait:.0f}s > max_wait {self.config.max_wait:.0f}s")
+                if attempt == retries:
+                    raise TagFailed(f"{what}: still rate limited after {retries} retries ({exc})") from exc
+                log.info("%s: rate limited, waiting %.1fs", what, wait)
+                self.sleep(max(wait, 0.0))
+            except TransientSourceError as exc:
+                if attempt == retries:
+                    raise TagFailed(f"{what}: {exc} (after {retries} retries)") from exc
+                log.info("%s: %s; retrying in %.1fs", what, exc, delay)
+                self.sleep(delay)
+                delay = min(delay * 2, self.config.max_backoff)
+        raise AssertionError("unreachable")
+
+    def _fetch_page(self, src: Source, tag: str, cursor: str | None) -> Page:
+        try:
+            return self._retrying(f"{src.name} #{tag}", lambda: src.fetch_page(tag, cursor),
+                                  self.config.max_retries)  # type: ignore[return-value]
+        except TagFailed as exc:
+            self.store.record_failure(src.name, tag, str(exc))
+            raise
+        except (PermanentSourceError, SourceError) as exc:
+            self.store.record_failure(src.name, tag, str(exc))
+            raise TagFailed(f"{src.name} #{tag}: {exc}") from exc
+
+    def _fetch_media(self, src: Source, post: RawPost) -> list[tuple[StoredMedia, bytes | None]]:
+        out = []
+        for m in post.media:
+            try:
+                data = self._retrying(f"image {m.ref}", lambda m=m: src.fetch_image(m), self.config.image_retries)
+            except MediaMissing as exc:
+                log.info("image missing: %s", exc)
+                out.append((StoredMedia(m, None, "missing"), None))
+                continue
+            except (TagFailed, SourceError) as exc:
+                log.warning("image failed: %s", exc)
+                out.append((StoredMedia(m, None, "failed"), None))
+                continue
+            assert isinstance(data, bytes)
+            out.append((StoredMedia(m, None, "ok" if sniff_ext(data) else "invalid"), data))
+        return out
+
+    def _store_page(self, src: Source, tag: str, page: Page, round_no: int) -> None:
+        # dedupe within the page and against the store before downloading any image
+        unique: dict[tuple[str, str], RawPost] = {}
+        for p in page.posts:
+            unique.setdefault((p.family, p.source_id), p)
+        known: set[tuple[str, str]] = set()
+        for family in {f for f, _ in unique}:
+            ids = [sid for f, sid in unique if f == family]
+            known |= {(family, sid) for sid in self.store.known_source_ids(family, ids)}
+        fresh = [p for k, p in unique.items() if k not in known]
+        images: dict[str, tuple[str, int]] = {}
+        media_of: dict[tuple[str, str], list[StoredMedia]] = {}
+        if fresh:
+            workers = max(1, min(self.config.image_workers, len(fresh)))
+            if workers == 1:
+                fetched = [self._fetch_media(src, p) for p in fresh]
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    fetched = list(pool.map(lambda p: self._fetch_media(src, p), fresh))
+            for post, results in zip(fresh, fetched):
+                stored = []
+                for sm, data in results:
+                    if data is not None and sm.status == "ok":
+                        sha, ext = self.store.put_image(data)
+                        images[sha] = (ext, len(data))
+                        sm = StoredMedia(sm.media, sha, "ok")
+                    elif sm.status in ("missing", "failed", "invalid"):
+                        self.report.missing_images += 1
+                    stored.append(sm)
+                media_of[(post.family, post.source_id)] = stored
+        items = [(p, media_of.get(k, [])) for k, p in unique.items()]
+        result = self.store.save_page(src.name, tag, items, page.cursor, page.done, round_no, images)
+        self._posts += result.new_posts
+        self.report.new_posts += result.new_posts
+        self.report.new_images += result.new_images
+        self.report.pages += 1
+        self._bar.update(result.new_posts, result.new_images)

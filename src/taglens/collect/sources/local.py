@@ -1,0 +1,204 @@
+"""Offline sources: an instaloader download folder, and a posts.jsonl file with its images.
+
+Both page through a fixed, sorted list of posts, so the cursor is simply the index of the next post.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import lzma
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ...exceptions import DataError, InputError
+from ...types import normalize_tag
+from .base import ALL, BaseSource, MediaMissing, MediaRef, Page, RawPost
+
+log = logging.getLogger(__name__)
+
+_MEDIA_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".mp4", ".mov", ".webm")
+_VIDEO_EXTS = {".mp4", ".mov", ".webm"}
+_INDEXED = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
+
+
+def _read_local(media: MediaRef) -> bytes:
+    try:
+        return Path(media.ref).read_bytes()
+    except FileNotFoundError:
+        raise MediaMissing(f"{media.ref}: no such file") from None
+    except OSError as exc:
+        raise MediaMissing(f"{media.ref}: cannot read ({exc.strerror or exc})") from None
+
+
+def _page(items: list[Any], cursor: str | None, page_size: int) -> tuple[list[Any], str | None, bool]:
+    start = int(cursor or 0)
+    chunk = items[start:start + page_size]
+    end = start + len(chunk)
+    return chunk, (None if end >= len(items) else str(end)), end >= len(items)
+
+
+class InstaloaderDirSource(BaseSource):
+    """A folder of instaloader downloads: one sub-folder per hashtag (``tag`` or ``#tag``), each post a
+    ``<stem>.json.xz`` (or ``.json``) metadata file, an optional ``<stem>.txt`` caption and its media
+    (``<stem>.jpg``, or ``<stem>_1.jpg``, ``<stem>_2.jpg`` ... for a carousel; a video's thumbnail stands for it).
+
+    A folder holding metadata files directly is one hashtag, named after the folder. The same post found under
+    several hashtags sits in each folder; it has one id (its shortcode), so the store keeps it once.
+    """
+
+    family = "instagram"
+
+    def __init__(self, root: str | Path, page_size: int = 50) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise InputError(f"{self.root}: no such folder (instaloader-dir source)")
+        self.name = f"instaloader-dir:{self.root}"
+        self.page_size = page_size
+        self._folders = self._scan()
+        self._index: dict[str, list[Path]] = {}
+
+    def _scan(self) -> dict[str, Path]:
+        folders: dict[str, Path] = {}
+        if self._metadata_files(self.root):
+            folders[normalize_tag(self.root.name)] = self.root
+        for sub in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            if self._metadata_files(sub):
+                folders.setdefault(normalize_tag(sub.name), sub)
+        return folders
+
+    @staticmethod
+    def _metadata_files(folder: Path) -> list[Path]:
+        files = sorted(folder.glob("*.json.xz"))
+        # uncompressed metadata where no .json.xz exists (instaloader --no-compress-json)
+        have = {p.name[:-len(".json.xz")] for p in files}
+        files += [p for p in sorted(folder.glob("*.json")) if p.name[:-len(".json")] not in have]
+        return sorted(files, key=lambda p: p.name)
+
+    def list_hashtags(self) -> list[str]:
+        return sorted(self._folders)
+
+    def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
+        folders = list(self._folders) if hashtag == ALL else [hashtag]
+        files: list[Path] = []
+        for tag in folders:
+            if tag not in self._index:
+                folder = self._folders.get(tag)
+                self._index[tag] = self._metadata_files(folder) if folder else []
+            files += self._index[tag]
+        chunk, nxt, done = _page(files, cursor, self.page_size)
+        posts = []
+        for meta in chunk:
+            try:
+                posts.append(self.read_post(meta))
+            except DataError as exc:
+                log.warning("skipping %s", exc)
+        return Page(posts, nxt, done)
+
+    def read_post(self, meta_path: Path) -> RawPost:
+        """One post from its metadata file, caption file and media files."""
+        stem = meta_path.name[:-len(".json.xz")] if meta_path.name.endswith(".json.xz") else meta_path.stem
+        folder = meta_path.parent
+        try:
+            raw = lzma.decompress(meta_path.read_bytes()) if meta_path.suffix == ".xz" else meta_path.read_bytes()
+            doc = json.loads(raw)
+        except (OSError, lzma.LZMAError, ValueError) as exc:
+            raise DataError(f"{meta_path}: unreadable instaloader metadata ({exc})") from None
+        node = doc.get("node", doc) if isinstance(doc, dict) else {}
+        shortcode = node.get("shortcode")
+        if not shortcode:
+            raise DataError(f"{meta_path}: metadata without a shortcode")
+        txt = folder / f"{stem}.txt"
+        if txt.is_file():
+            text = txt.read_text(encoding="utf-8")  # universal newlines, as instaloader's own reader
+        else:
+            edges = (node.get("edge_media_to_caption") or {}).get("edges") or []
+            text = edges[0]["node"]["text"] if edges else ""
+        owner = node.get("owner") or {}
+        ts = node.get("taken_at_timestamp")
+        return RawPost(
+            family=self.family,
+            source_id=shortcode,
+            text=text,
+            user=str(owner["id"]) if owner.get("id") is not None else None,
+            username=owner.get("username"),
+            media=tuple(MediaRef(str(p), local=True, is_video=p.suffix.lower() in _VIDEO_EXTS)
+                        for p in self._media_files(folder, stem)),
+            created_at=datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None,
+            url=f"https://www.instagram.com/p/{shortcode}/",
+            extra={"typename": node.get("__typename")} if node.get("__typename") else {},
+        )
+
+    @staticmethod
+    def _media_files(folder: Path, stem: str) -> list[Path]:
+        """The post's media in carousel order; per position the picture (or a video's thumbnail) wins."""
+        by_pos: dict[int, list[Path]] = {}
+        for p in folder.glob(f"{glob_escape(stem)}*"):
+            suffix = p.suffix.lower()
+            if suffix not in _MEDIA_EXTS:
+                continue
+            base = p.name[: -len(p.suffix)]
+            if base == stem:
+                pos = 0
+            else:
+                m = _INDEXED.match(base)
+                if not m or m.group("stem") != stem:
+                    continue
+                pos = int(m.group("n"))
+            by_pos.setdefault(pos, []).append(p)
+        out = []
+        for pos in sorted(by_pos):
+            files = sorted(by_pos[pos], key=lambda p: (p.suffix.lower() in _VIDEO_EXTS, p.name))
+            out.append(files[0])
+        return out
+
+    def fetch_image(self, media: MediaRef) -> bytes:
+        return _read_local(media)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+class JsonlSource(BaseSource):
+    """A posts.jsonl (the format of ../shared/EVALUATION.md) and the images next to it.
+
+    ``#tag`` selects the posts that carry the tag or were collected under it (``topic``); ``*`` selects all.
+    A post keeps the ``source`` of its line as its family, so ids stay unique per origin.
+    """
+
+    def __init__(self, path: str | Path, page_size: int = 200) -> None:
+        from ...data.posts import iter_records
+
+        self.path = Path(path)
+        self.name = f"jsonl:{self.path}"
+        self.page_size = page_size
+        self._posts: list[RawPost] = []
+        bad = 0
+        for rec in iter_records(self.path, strict=False):
+            if isinstance(rec, Exception):
+                bad += 1
+                log.warning("%s", rec)
+                continue
+            topics = tuple(normalize_tag(t) for t in (rec.topic or "").split(",") if t.strip())
+            self._posts.append(RawPost(
+                family=rec.source or "jsonl", source_id=rec.id, text=rec.text, hashtags=rec.hashtags,
+                user=rec.user, topics=topics,
+                media=tuple(MediaRef(str(p), local=True, is_video=p.suffix.lower() in _VIDEO_EXTS)
+                            for p in rec.images)))
+        self.bad_lines = bad
+
+    def list_hashtags(self) -> list[str]:
+        return [ALL]
+
+    def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
+        if hashtag == ALL:
+            posts = self._posts
+        else:
+            posts = [p for p in self._posts if hashtag in p.hashtags or hashtag in p.topics]
+        chunk, nxt, done = _page(posts, cursor, self.page_size)
+        return Page(chunk, nxt, done)
+
+    def fetch_image(self, media: MediaRef) -> bytes:
+        return _read_local(media)

@@ -1,0 +1,374 @@
+"""The collection store: one embedded SQLite database plus content-addressed image files.
+
+Layout of a store folder::
+
+    taglens.sqlite            posts, users, hashtags, the crawl frontier, per-source cursors, expansion decisions
+    images/ab/ab12...ef.jpg   every image once, named by the SHA-256 of its bytes
+
+The database runs in WAL mode and every page of posts is stored, with the cursor that follows it, in one
+transaction (:meth:`Store.save_page`), so a process killed at any moment (``kill -9``) loses nothing that was
+committed and resumes from the last stored page. Posts are unique by ``(family, source_id)``, images by content
+hash; an image file is written (atomically, by rename) before the transaction that references it, so a crash can
+at worst leave an unreferenced file, which the next run rewrites identically or ignores.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from ..exceptions import InputError
+from .sources.base import ALL, MediaRef, RawPost
+
+SCHEMA_VERSION = 1
+DB_NAME = "taglens.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY, family TEXT NOT NULL, user_id TEXT NOT NULL, username TEXT,
+    UNIQUE (family, user_id));
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY, family TEXT NOT NULL, source_id TEXT NOT NULL, user_pk INTEGER REFERENCES users(id),
+    text TEXT NOT NULL DEFAULT '', created_at TEXT, url TEXT, source TEXT NOT NULL, round INTEGER NOT NULL,
+    collected_at REAL NOT NULL, extra TEXT,
+    UNIQUE (family, source_id));
+CREATE TABLE IF NOT EXISTS post_tags (
+    post_id INTEGER NOT NULL REFERENCES posts(id), position INTEGER NOT NULL, tag TEXT NOT NULL,
+    PRIMARY KEY (post_id, position));
+CREATE INDEX IF NOT EXISTS post_tags_tag ON post_tags (tag);
+CREATE TABLE IF NOT EXISTS post_topics (
+    post_id INTEGER NOT NULL REFERENCES posts(id), tag TEXT NOT NULL, source TEXT NOT NULL,
+    PRIMARY KEY (post_id, tag));
+CREATE INDEX IF NOT EXISTS post_topics_tag ON post_topics (tag);
+CREATE TABLE IF NOT EXISTS images (
+    sha256 TEXT PRIMARY KEY, ext TEXT NOT NULL, size INTEGER NOT NULL, stored_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS post_media (
+    post_id INTEGER NOT NULL REFERENCES posts(id), position INTEGER NOT NULL, ref TEXT NOT NULL,
+    sha256 TEXT REFERENCES images(sha256), status TEXT NOT NULL, is_video INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (post_id, position));
+CREATE TABLE IF NOT EXISTS hashtags (
+    tag TEXT PRIMARY KEY, words TEXT, status TEXT NOT NULL, round INTEGER NOT NULL, score REAL,
+    origin TEXT NOT NULL, reason TEXT NOT NULL, updated_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS hashtags_status ON hashtags (status);
+CREATE TABLE IF NOT EXISTS cursors (
+    source TEXT NOT NULL, tag TEXT NOT NULL, cursor TEXT, done INTEGER NOT NULL DEFAULT 0,
+    pages INTEGER NOT NULL DEFAULT 0, posts INTEGER NOT NULL DEFAULT 0, new_posts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at REAL NOT NULL,
+    PRIMARY KEY (source, tag));
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY, round INTEGER NOT NULL, tag TEXT NOT NULL, action TEXT NOT NULL, score REAL,
+    reason TEXT NOT NULL, details TEXT, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS decisions_tag ON decisions (tag);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, status TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+    updated_at REAL NOT NULL);
+"""
+
+# Hashtag states. The frontier is every 'queued' tag.
+QUEUED, DONE, CAPPED, FAILED, REJECTED = "queued", "done", "capped", "failed", "rejected"
+
+_MAGIC = (
+    (b"\xff\xd8\xff", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+)
+
+
+def sniff_ext(data: bytes) -> str | None:
+    """The file extension for image/video bytes, from their magic number; ``None`` for anything else."""
+    for magic, ext in _MAGIC:
+        if data.startswith(magic):
+            return ext
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:8] == b"ftyp":
+        return "mov" if data[8:10] == b"qt" else "mp4"
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm"
+    return None
+
+
+@dataclass
+class StoredMedia:
+    """What became of one :class:`MediaRef` of a post: its image's hash, or why there is none."""
+
+    media: MediaRef
+    sha256: str | None
+    status: str  # "ok", "missing" (gone for good), "failed" (kept failing), "invalid" (not an image)
+
+
+@dataclass
+class PageResult:
+    new_posts: int
+    known_posts: int
+    new_images: int
+
+
+class Store:
+    """A collection store folder. Open it with ``Store(path)``; it is created on first use.
+
+    Example:
+        >>> store = Store(tmp_path / "store")            # doctest: +SKIP
+        >>> store.counts()                               # doctest: +SKIP
+        {'posts': 0, 'images': 0, 'users': 0, 'hashtags': 0, 'queued': 0}
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        db = self.path / DB_NAME
+        if not create and not db.is_file():
+            raise InputError(f"{self.path}: no taglens store here (no {DB_NAME}); run `taglens collect` first")
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(f"{self.path}: not a folder")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.image_dir = self.path / "images"
+        self.image_dir.mkdir(exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per page.
+        self.db = sqlite3.connect(str(db), isolation_level=None, timeout=30.0)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against a killed process
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif int(version) != SCHEMA_VERSION:
+            raise InputError(f"{self.path}: store schema {version} is not the supported {SCHEMA_VERSION}")
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_meta(self, key: str, value: Any, conn: sqlite3.Connection | None = None) -> None:
+        (conn or self.db).execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                                  "value = excluded.value", (key, json.dumps(value)))
+
+    # -- images ---------------------------------------------------------------------------------------------
+    def image_path(self, sha256: str, ext: str) -> Path:
+        return self.image_dir / sha256[:2] / f"{sha256}.{ext}"
+
+    def put_image(self, data: bytes, ext: str | None = None) -> tuple[str, str]:
+        """Write image bytes under their content hash (atomically; a no-op when present); returns (sha256, ext).
+
+        The database row is added by :meth:`save_page`, in the transaction of the post that uses it.
+        """
+        ext = ext or sniff_ext(data)
+        if ext is None:
+            raise ValueError("not an image or video (unknown magic number)")
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.image_path(sha, ext)
+        if not path.is_file() or path.stat().st_size != len(data):
+            path.parent.mkdir(exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        return sha, ext
+
+    # -- posts ----------------------------------------------------------------------------------------------
+    def known_source_ids(self, family: str, source_ids: Sequence[str]) -> set[str]:
+        """The ids among ``source_ids`` already stored for ``family``."""
+        ids = list(dict.fromkeys(source_ids))
+        known: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = f"SELECT source_id FROM posts WHERE family = ? AND source_id IN ({','.join('?' * len(chunk))})"
+            known.update(r[0] for r in self.db.execute(q, (family, *chunk)))
+        return known
+
+    def save_page(self, source: str, tag: str, items: Sequence[tuple[RawPost, Sequence[StoredMedia]]],
+                  cursor: str | None, done: bool, round_no: int, images: dict[str, tuple[str, int]]) -> PageResult:
+        """Store one page of posts and the cursor after it, in a single transaction.
+
+        ``images`` maps the hashes of the page's image files (already written by :meth:`put_image`) to
+        (ext, size). A post already stored (same family and source id) only gains ``tag`` as a topic.
+        """
+        now = time.time()
+        new_posts = known = new_images = 0
+        with self.transaction() as db:
+            for sha, (ext, size) in images.items():
+                cur = db.execute("INSERT OR IGNORE INTO images (sha256, ext, size, stored_at) VALUES (?, ?, ?, ?)",
+                                 (sha, ext, size, now))
+                new_images += cur.rowcount
+            for post, media in items:
+                row = db.execute("SELECT id FROM posts WHERE family = ? AND source_id = ?",
+                                 (post.family, post.source_id)).fetchone()
+                if row is not None:
+                    known += 1
+                    post_id = row[0]
+                else:
+                    new_posts += 1
+                    user_pk = None
+                    if post.user is not None:
+                        db.execute("INSERT INTO users (family, user_id, username) VALUES (?, ?, ?) ON CONFLICT "
+                                   "(family, user_id) DO UPDATE SET username = coalesce(excluded.username, username)",
+                                   (post.family, post.user, post.username))
+                        user_pk = db.execute("SELECT id FROM users WHERE family = ? AND user_id = ?",
+                                             (post.family, post.user)).fetchone()[0]
+                    post_id = db.execute(
+                        "INSERT INTO posts (family, source_id, user_pk, text, created_at, url, source, round, "
+                        "collected_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (post.family, post.source_id, user_pk, post.text, post.created_at, post.url, source,
+                         round_no, now, json.dumps(post.extra, ensure_ascii=False) if post.extra else None),
+                    ).lastrowid
+                    db.executemany("INSERT INTO post_tags (post_id, position, tag) VALUES (?, ?, ?)",
+                                   [(post_id, i, t) for i, t in enumerate(post.hashtags)])
+                    db.executemany(
+                        "INSERT INTO post_media (post_id, position, ref, sha256, status, is_video) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(post_id, i, m.media.ref, m.sha256, m.status, int(m.media.is_video))
+                         for i, m in enumerate(media)])
+                topics = [t for t in (tag, *post.topics) if t and t != ALL]
+                db.executemany("INSERT OR IGNORE INTO post_topics (post_id, tag, source) VALUES (?, ?, ?)",
+                               [(post_id, t, source) for t in topics])
+            db.execute(
+                "INSERT INTO cursors (source, tag, cursor, done, pages, posts, new_posts, failures, updated_at) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?, 0, ?) ON CONFLICT (source, tag) DO UPDATE SET cursor = excluded.cursor, "
+                "done = excluded.done, pages = pages + 1, posts = posts + excluded.posts, "
+                "new_posts = new_posts + excluded.new_posts, failures = 0, last_error = NULL, "
+                "updated_at = excluded.updated_at",
+                (source, tag, cursor, int(done), len(items), new_posts, now))
+        return PageResult(new_posts, known, new_images)
+
+    def get_cursor(self, source: str, tag: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM cursors WHERE source = ? AND tag = ?", (source, tag)).fetchone()
+
+    def record_failure(self, source: str, tag: str, error: str) -> int:
+        """Count a failed fetch of ``tag`` from ``source``; returns the consecutive failures so far."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO cursors (source, tag, failures, last_error, updated_at) VALUES (?, ?, 1, ?, ?) "
+                "ON CONFLICT (source, tag) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error, "
+                "updated_at = excluded.updated_at", (source, tag, error[:500], time.time()))
+        row = self.get_cursor(source, tag)
+        return int(row["failures"]) if row else 1
+
+    def set_source_status(self, name: str, status: str, error: str | None = None) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO sources (name, status, failures, last_error, updated_at) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (name) DO UPDATE SET status = excluded.status, "
+                       "failures = failures + excluded.failures, last_error = coalesce(excluded.last_error, "
+                       "last_error), updated_at = excluded.updated_at",
+                       (name, status, int(status == "failed"), error, time.time()))
+
+    # -- hashtags, frontier and decisions -------------------------------------------------------------------
+    def hashtag(self, tag: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM hashtags WHERE tag = ?", (tag,)).fetchone()
+
+    def hashtags(self, status: str | None = None) -> list[sqlite3.Row]:
+        if status is None:
+            return self.db.execute("SELECT * FROM hashtags ORDER BY round, score DESC, tag").fetchall()
+        return self.db.execute("SELECT * FROM hashtags WHERE status = ? ORDER BY round, score DESC, tag",
+                               (status,)).fetchall()
+
+    def frontier(self) -> list[sqlite3.Row]:
+        """The queued hashtags, oldest round first, best score first."""
+        return self.hashtags(QUEUED)
+
+    def add_hashtag(self, db: sqlite3.Connection, tag: str, *, status: str, round_no: int, score: float | None,
+                    origin: str, reason: str, words: Sequence[str] = ()) -> bool:
+        """Insert a hashtag (inside a transaction); returns False when it is already known."""
+        cur = db.execute("INSERT OR IGNORE INTO hashtags (tag, words, status, round, score, origin, reason, "
+                         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (tag, " ".join(words) or None, status, round_no, score, origin, reason, time.time()))
+        return cur.rowcount > 0
+
+    def set_hashtag_status(self, tag: str, status: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE hashtags SET status = ?, updated_at = ? WHERE tag = ?", (status, time.time(), tag))
+
+    def log_decision(self, db: sqlite3.Connection, round_no: int, tag: str, action: str, score: float | None,
+                     reason: str, details: dict[str, Any] | None = None) -> None:
+        db.execute("INSERT INTO decisions (round, tag, action, score, reason, details, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (round_no, tag, action, score, reason,
+                    json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None, time.time()))
+
+    def decisions(self, tag: str | None = None) -> list[sqlite3.Row]:
+        if tag is None:
+            return self.db.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+        return self.db.execute("SELECT * FROM decisions WHERE tag = ? ORDER BY id", (tag,)).fetchall()
+
+    # -- statistics used by expansion, stats and export -----------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        q = self.db.execute
+        return {
+            "posts": q("SELECT count(*) FROM posts").fetchone()[0],
+            "images": q("SELECT count(*) FROM images").fetchone()[0],
+            "users": q("SELECT count(*) FROM users").fetchone()[0],
+            "hashtags": q("SELECT count(*) FROM hashtags").fetchone()[0],
+            "queued": q("SELECT count(*) FROM hashtags WHERE status = ?", (QUEUED,)).fetchone()[0],
+        }
+
+    def tag_document_frequency(self) -> dict[str, int]:
+        """For every hashtag used in stored posts: the number of posts that carry it."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT tag, count(DISTINCT post_id) FROM post_tags GROUP BY tag")}
+
+    def post_tag_sets(self) -> Iterator[list[str]]:
+        """The hashtag list of every stored post, post by post."""
+        current: int | None = None
+        tags: list[str] = []
+        for post_id, tag in self.db.execute("SELECT post_id, tag FROM post_tags ORDER BY post_id, position"):
+            if post_id != current:
+                if current is not None:
+                    yield tags
+                current, tags = post_id, []
+            tags.append(tag)
+        if current is not None:
+            yield tags
+
+    def per_tag_collection(self) -> dict[str, dict[str, int]]:
+        """Per crawled hashtag: posts found under it, pages fetched, failures, whether its cursor is exhausted."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.execute("SELECT tag, sum(pages), sum(posts), sum(new_posts), max(failures), min(done) "
+                                 "FROM cursors GROUP BY tag"):
+            out[r[0]] = {"pages": r[1] or 0, "seen": r[2] or 0, "new": r[3] or 0, "failures": r[4] or 0,
+                         "done": int(r[5] or 0)}
+        for tag, n in self.db.execute("SELECT tag, count(*) FROM post_topics GROUP BY tag"):
+            out.setdefault(tag, {"pages": 0, "seen": 0, "new": 0, "failures": 0, "done": 0})["posts"] = n
+        return out
+
+    def iter_posts(self) -> Iterator[dict[str, Any]]:
+        """Every stored post as a dict: ids, user, text, hashtags, topics and image files (in post order)."""
+        db = self.db
+        rows = db.execute("SELECT p.id, p.family, p.source_id, p.text, p.source, u.user_id FROM posts p "
+                          "LEFT JOIN users u ON u.id = p.user_pk ORDER BY p.id")
+        for r in rows.fetchall():
+            tags = [t[0] for t in db.execute("SELECT tag FROM post_tags WHERE post_id = ? ORDER BY position",
+                                             (r["id"],))]
+            topics = sorted(t[0] for t in db.execute("SELECT tag FROM post_topics WHERE post_id = ?", (r["id"],)))
+            media = [(m["sha256"], m["ext"]) for m in db.execute(
+                "SELECT pm.sha256, i.ext FROM post_media pm JOIN images i ON i.sha256 = pm.sha256 "
+                "WHERE pm.post_id = ? AND pm.status = 'ok' ORDER BY pm.position", (r["id"],))]
+            yield {"pk": r["id"], "family": r["family"], "source_id": r["source_id"], "user": r["user_id"],
+                   "text": r["text"], "hashtags": tags, "topics": topics, "source": r["source"], "media": media}

@@ -1,0 +1,77 @@
+"""``taglens collect``: seed hashtags -> segment -> expand -> scrape -> store -> repeat."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "collect posts for a topic from seed hashtags (Mastodon, Instagram, instaloader folders, posts.jsonl)"
+DESCRIPTION = (
+    "Crawl posts for a topic: start from --seeds, store every page (resumable: run the same command again after an "
+    "interruption), then expand the seed set with co-occurring, synonymous and recombined hashtags that stay on "
+    "topic, for --rounds rounds or until --target posts. Without --seeds a local source is imported whole."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("what to collect")
+    g.add_argument("--seeds", default="", help="comma-separated seed hashtags, e.g. dog,puppy")
+    g.add_argument("--source", action="append", required=True, metavar="SPEC",
+                   help="mastodon:URL | instagram[:USER] | instaloader-dir:PATH | jsonl:PATH (repeatable)")
+    g.add_argument("--store", required=True, help="store folder (created if missing)")
+    g.add_argument("--target", type=int, default=None, help="stop at this many posts (default 1000 with --seeds)")
+    g.add_argument("--rounds", type=int, default=3, help="crawl rounds; round 0 is the seeds (default 3)")
+    g.add_argument("--per-tag", type=int, default=300, help="at most this many posts per hashtag and source")
+    g.add_argument("--max-new", type=int, default=10, help="hashtags added per expansion round (default 10)")
+    s = p.add_argument_group("sources and politeness")
+    s.add_argument("--session-file", help="instaloader session file for the instagram source")
+    s.add_argument("--all-posts", action="store_true", help="mastodon: also posts without media")
+    s.add_argument("--max-retries", type=int, default=4, help="retries per request before a hashtag fails")
+    s.add_argument("--max-wait", type=float, default=900.0, help="longest rate-limit wait honoured, in seconds")
+    s.add_argument("--embedder", choices=("minilm", "lexical"), default=None,
+                   help="similarity used to stay on topic (default: minilm when installed)")
+    o = p.add_argument_group("output")
+    o.add_argument("--no-progress", action="store_true", help="no progress bars")
+    o.add_argument("--json", action="store_true", help="print the run report as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from ..collect.expand import Expander, LexicalEmbedder, MiniLMEmbedder
+    from ..collect.loop import CollectConfig, Collector
+    from ..collect.sources import open_source
+    from ..collect.store import Store
+    from ..exceptions import ExitCode, SourceError
+
+    seeds = [s for s in (t.strip() for t in args.seeds.split(",")) if s]
+    target = args.target if args.target is not None else (1000 if seeds else 10**12)
+    config = CollectConfig(target=target, rounds=args.rounds, per_tag=args.per_tag, max_retries=args.max_retries,
+                           max_wait=args.max_wait)
+    embedder = {"minilm": MiniLMEmbedder, "lexical": LexicalEmbedder}[args.embedder]() if args.embedder else None
+    sources = [open_source(spec, session_file=args.session_file, only_media=not args.all_posts)
+               for spec in args.source]
+    store = Store(args.store)
+    try:
+        collector = Collector(store, sources, config, expander=Expander(embedder=embedder, max_new=args.max_new),
+                              progress=not args.no_progress)
+        report = collector.run(seeds)
+        counts = store.counts()
+    finally:
+        for src in sources:
+            src.close()
+        store.close()
+    summary = {**asdict(report), "store": counts}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(f"{counts['posts']} posts, {counts['images']} images in {args.store} "
+              f"(+{report.new_posts} posts, +{report.new_images} images this run); {report.stop_reason}")
+        for name, why in report.failed_sources.items():
+            print(f"source skipped: {name}: {why}", file=sys.stderr)
+        if report.failed_tags:
+            print(f"hashtags that failed: {', '.join('#' + t for t in report.failed_tags)}", file=sys.stderr)
+    if report.failed_sources and len(report.failed_sources) == len(sources):
+        raise SourceError("every source kept failing: " + "; ".join(f"{k}: {v}" for k, v in
+                                                                    report.failed_sources.items()))
+    return int(ExitCode.OK)
