@@ -287,8 +287,8 @@ class Store:
 
     def hashtags(self, status: str | None = None) -> list[sqlite3.Row]:
         if status is None:
-            return self.db.execute("SELECT * FROM hashtags ORDER BY round, score DESC, tag").fetchall()
-        return self.db.execute("SELECT * FROM hashtags WHERE status = ? ORDER BY round, score DESC, tag",
+            return self.db.execute("SELECT * FROM hashtags ORDER BY round, score DESC, rowid").fetchall()
+        return self.db.execute("SELECT * FROM hashtags WHERE status = ? ORDER BY round, score DESC, rowid",
                                (status,)).fetchall()
 
     def frontier(self) -> list[sqlite3.Row]:

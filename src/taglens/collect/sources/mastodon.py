@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 from .base import (BaseSource, MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost,
                    TransientSourceError)
@@ -187,9 +187,9 @@ class MastodonSource(BaseSource):
                 continue
             kind = m.get("type")
             if kind == "image" and m.get("url"):
-                media.append(MediaRef(m["url"]))
+                media.append(MediaRef(urljoin(self.base_url + "/", m["url"])))
             elif kind in ("video", "gifv") and m.get("preview_url"):
-                media.append(MediaRef(m["preview_url"], is_video=True))
+                media.append(MediaRef(urljoin(self.base_url + "/", m["preview_url"]), is_video=True))
         return RawPost(
             family=self.family, source_id=str(status["id"]), text=text, hashtags=tuple(tags),
             user=str(account["id"]) if account.get("id") is not None else None, username=account.get("acct"),

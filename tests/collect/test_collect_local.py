@@ -1,0 +1,131 @@
+"""Offline sources: an instaloader download folder (synthetic, and the real vape one) and posts.jsonl."""
+from __future__ import annotations
+
+import json
+import lzma
+from pathlib import Path
+
+import pytest
+from mastodon_server import jpeg_bytes
+
+from taglens.cli import main
+from taglens.collect.sources.local import InstaloaderDirSource, JsonlSource
+from taglens.data.posts import read_records
+
+
+def _meta(shortcode: str, owner: str, typename: str = "GraphImage", caption: str | None = None) -> bytes:
+    node = {"__typename": typename, "shortcode": shortcode, "id": "1", "owner": {"id": owner, "username": "u"},
+            "taken_at_timestamp": 1700000000, "is_video": typename == "GraphVideo",
+            "edge_media_to_caption": {"edges": [{"node": {"text": caption}}] if caption else []}}
+    return lzma.compress(json.dumps({"node": node, "instaloader": {"version": "4.9.5", "node_type": "Post"}}).encode())
+
+
+def make_instaloader_dir(root: Path) -> Path:
+    """Two hashtag folders as instaloader writes them; one post is in both, one is a carousel, one a video."""
+    dog, puppy = root / "dog", root / "#puppy"
+    for d in (dog, puppy):
+        d.mkdir(parents=True)
+    stem = "2023-01-02_03-04-05_UTC"
+    (dog / f"{stem}.json.xz").write_bytes(_meta("AAA", "10", "GraphSidecar"))
+    (dog / f"{stem}.txt").write_bytes("Carousel\r\nline two #Dog #puppyLove #dog\r\n".encode())
+    for i in (1, 2, 3):
+        (dog / f"{stem}_{i}.jpg").write_bytes(jpeg_bytes(f"aaa{i}"))
+    (dog / f"{stem}_2.mp4").write_bytes(b"\0\0\0\x18ftypmp42")  # a video child: its thumbnail stands for it
+    stem2 = "2023-01-03_00-00-00_UTC"
+    for d in (dog, puppy):  # the same post under two hashtags
+        (d / f"{stem2}.json.xz").write_bytes(_meta("BBB", "11"))
+        (d / f"{stem2}.txt").write_text("shared #dog #puppy")
+        (d / f"{stem2}.jpg").write_bytes(jpeg_bytes("bbb"))
+    stem3 = "2023-01-04_00-00-00_UTC"  # no .txt: the caption comes from the metadata
+    (puppy / f"{stem3}.json.xz").write_bytes(_meta("CCC", "12", "GraphVideo", caption="video #puppy"))
+    (puppy / f"{stem3}.jpg").write_bytes(jpeg_bytes("ccc"))
+    (puppy / f"{stem3}.mp4").write_bytes(b"\0\0\0\x18ftypmp42")
+    (puppy / "2023-01-05_00-00-00_UTC.json.xz").write_bytes(b"not xz")  # a broken record is skipped
+    return root
+
+
+def test_instaloader_dir_source_reads_posts(tmp_path):
+    src = InstaloaderDirSource(make_instaloader_dir(tmp_path / "dl"))
+    assert src.list_hashtags() == ["dog", "puppy"]
+    page = src.fetch_page("dog", None)
+    assert page.done and [p.source_id for p in page.posts] == ["AAA", "BBB"]
+    car = page.posts[0]
+    assert car.text == "Carousel\nline two #Dog #puppyLove #dog\n"
+    assert car.hashtags == ("dog", "puppylove") and car.user == "10"
+    assert [Path(m.ref).name for m in car.media] == [f"2023-01-02_03-04-05_UTC_{i}.jpg" for i in (1, 2, 3)]
+    video = src.fetch_page("puppy", None).posts[1]
+    assert video.source_id == "CCC" and video.text == "video #puppy" and len(video.media) == 1
+    assert src.fetch_page("nosuchtag", None).posts == []
+
+
+def test_instaloader_dir_import_and_export(tmp_path, capsys):
+    root = make_instaloader_dir(tmp_path / "dl")
+    store, out = tmp_path / "store", tmp_path / "out"
+    assert main(["collect", "--source", f"instaloader-dir:{root}", "--store", str(store), "--no-progress"]) == 0
+    assert main(["export", "--store", str(store), "--out", str(out)]) == 0
+    recs = {r.id: r for r in read_records(out / "posts.jsonl")}
+    assert sorted(recs) == ["AAA", "BBB", "CCC"]
+    assert recs["BBB"].topic == "dog,puppy" and len(recs["AAA"].images) == 3 and recs["AAA"].topic == "dog"
+    # a second import adds nothing
+    assert main(["collect", "--source", f"instaloader-dir:{root}", "--store", str(store), "--no-progress",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["new_posts"] == 0 and report["store"]["posts"] == 3
+
+
+def test_vape_import_reproduces_posts_jsonl(shared_data, tmp_path):
+    """Importing ../shared/data/vape/instaloader gives the posts of vape/posts.jsonl: same ids, captions,
+    hashtags, users, topics and number of images per post."""
+    store, out = tmp_path / "store", tmp_path / "out"
+    assert main(["collect", "--source", f"instaloader-dir:{shared_data / 'vape' / 'instaloader'}",
+                 "--store", str(store), "--no-progress"]) == 0
+    assert main(["export", "--store", str(store), "--out", str(out)]) == 0
+    gold = {r.id: r for r in read_records(shared_data / "vape" / "posts.jsonl")}
+    got = {r.id: r for r in read_records(out / "posts.jsonl")}
+    assert set(got) == set(gold)
+    for pid, g in gold.items():
+        r = got[pid]
+        assert (r.text, r.hashtags, r.user, r.topic) == (g.text, g.hashtags, g.user, g.topic), pid
+        assert len(r.images) == len(g.images), pid
+        assert all(p.is_file() for p in r.images)
+
+
+def test_jsonl_source_round_trip(tmp_path):
+    data = tmp_path / "data"
+    (data / "img").mkdir(parents=True)
+    (data / "img" / "a.jpg").write_bytes(jpeg_bytes("a"))
+    (data / "img" / "b.jpg").write_bytes(jpeg_bytes("b"))
+    lines = [
+        {"id": "1", "user": "u1", "images": ["img/a.jpg"], "text": "x #dog", "hashtags": ["dog"], "topic": "dog",
+         "source": "mine"},
+        {"id": "2", "user": None, "images": ["img/b.jpg", "img/a.jpg"], "text": "", "hashtags": ["cat", "dog"],
+         "topic": "cat,dog", "source": "mine"},
+        {"id": "3", "user": "u2", "images": ["../escape.jpg"], "text": "", "hashtags": [], "source": "mine"},
+        {"id": "4", "user": "u2", "images": ["img/missing.jpg"], "text": "gone", "hashtags": ["cat"],
+         "topic": None, "source": "mine"},
+    ]
+    (data / "posts.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines) + "{broken\n")
+    src = JsonlSource(data / "posts.jsonl")
+    assert src.bad_lines == 2  # the escaping path and the broken line
+    assert [p.source_id for p in src.fetch_page("cat", None).posts] == ["2", "4"]
+    store, out = tmp_path / "store", tmp_path / "out"
+    assert main(["collect", "--source", f"jsonl:{data / 'posts.jsonl'}", "--store", str(store),
+                 "--no-progress"]) == 0
+    assert main(["export", "--store", str(store), "--out", str(out)]) == 0
+    recs = {r.id: r for r in read_records(out / "posts.jsonl")}
+    assert sorted(recs) == ["1", "2", "4"]
+    assert recs["2"].topic == "cat,dog" and recs["2"].hashtags == ("cat", "dog") and len(recs["2"].images) == 2
+    assert recs["2"].images[1] == recs["1"].images[0]  # one file per content
+    assert recs["4"].images == () and recs["4"].text == "gone"  # a missing image does not lose the post
+
+
+def test_online_source_needs_seeds(tmp_path, capsys):
+    rc = main(["collect", "--source", "mastodon:http://127.0.0.1:9", "--store", str(tmp_path / "s"),
+               "--no-progress"])
+    assert rc != 0 and "needs --seeds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spec", ["ftp:x", "mastodon:", "instaloader-dir:/no/such/folder"])
+def test_bad_source_specs(tmp_path, spec, capsys):
+    assert main(["collect", "--source", spec, "--store", str(tmp_path / "s"), "--seeds", "dog"]) != 0
+    assert "error" in capsys.readouterr().err
