@@ -96,15 +96,28 @@ class World:
         return {s["id"] for t in tags for s in self.statuses.get(t, [])}
 
 
-def jpeg_bytes(name: str) -> bytes:
+def jpeg_bytes(name: str, size: int = 24) -> bytes:
+    """A small synthetic JPEG, different for every name (``size`` > 24 adds noise, like a photo's entropy)."""
     from PIL import Image
 
     h = hashlib.sha1(name.encode()).digest()
-    img = Image.new("RGB", (24, 24), (h[0], h[1], h[2]))
-    img.putpixel((h[3] % 24, h[4] % 24), (255 - h[0], 0, 0))
+    if size > 24:
+        img = Image.effect_noise((size, size), 40 + h[0] % 40).convert("RGB")
+        img.paste((h[0], h[1], h[2]), (0, 0, size // 4, size // 4))
+    else:
+        img = Image.new("RGB", (size, size), (h[0], h[1], h[2]))
+    img.putpixel((h[3] % size, h[4] % size), (255 - h[0], 0, 0))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=80)
     return buf.getvalue()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:  # clients that time out or get killed
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class MastodonTestServer:
@@ -112,7 +125,8 @@ class MastodonTestServer:
 
     def __init__(self, world: World | None = None, *, faults: dict[str, list[str]] | None = None,
                  always_fail: set[str] | None = None, retry_after: str = "1", slow_seconds: float = 1.0,
-                 delay: float = 0.0, rate_limit: int = 300, window_seconds: float = 300.0) -> None:
+                 delay: float = 0.0, rate_limit: int = 300, window_seconds: float = 300.0,
+                 image_size: int = 24) -> None:
         self.world = world or World()
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.always_fail = set(always_fail or ())
@@ -121,13 +135,14 @@ class MastodonTestServer:
         self.delay = delay
         self.rate_limit = rate_limit
         self.window_seconds = window_seconds
+        self.image_size = image_size
         self.requests: Counter[str] = Counter()
         self.log: list[str] = []
         self._lock = threading.Lock()
         self._images: dict[str, bytes] = {}
         self._window_start = time.time()
         self._window_used = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -151,7 +166,7 @@ class MastodonTestServer:
     def image(self, name: str) -> bytes:
         with self._lock:
             if name not in self._images:
-                self._images[name] = jpeg_bytes(name)
+                self._images[name] = jpeg_bytes(name, self.image_size)
             return self._images[name]
 
     def _rate_headers(self) -> dict[str, str]:
@@ -170,6 +185,7 @@ class MastodonTestServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stalls
 
             def log_message(self, *args: object) -> None:  # quiet
                 pass

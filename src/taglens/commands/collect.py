@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--all-posts", action="store_true", help="mastodon: also posts without media")
     s.add_argument("--max-retries", type=int, default=4, help="retries per request before a hashtag fails")
     s.add_argument("--max-wait", type=float, default=900.0, help="longest rate-limit wait honoured, in seconds")
+    s.add_argument("--no-synonyms", action="store_true", help="do not propose WordNet synonyms of the seeds")
     s.add_argument("--embedder", choices=("minilm", "lexical"), default=None,
                    help="similarity used to stay on topic (default: minilm when installed)")
     o = p.add_argument_group("output")
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
                for spec in args.source]
     store = Store(args.store)
     try:
-        collector = Collector(store, sources, config, expander=Expander(embedder=embedder, max_new=args.max_new),
+        collector = Collector(store, sources, config, expander=Expander(embedder=embedder, max_new=args.max_new,
+                                                           synonyms=(lambda word: []) if args.no_synonyms else None),
                               progress=not args.no_progress)
         report = collector.run(seeds)
         counts = store.counts()

@@ -42,19 +42,20 @@ class InstagramSource(BaseSource):
         page_size: posts per stored page (instaloader fetches 12 per request).
         loader: an ``instaloader.Instaloader`` to use instead of a new one (tests).
         sleep: what the rate controller calls to wait.
+        polite_sleep: instaloader's own short random pause before every request (keep it on for real crawls).
     """
 
     family = "instagram"
 
     def __init__(self, username: str | None = None, session_file: str | None = None, *, page_size: int = 12,
-                 loader: Any = None, sleep: Callable[[float], None] = time.sleep,
+                 loader: Any = None, sleep: Callable[[float], None] = time.sleep, polite_sleep: bool = True,
                  max_connection_attempts: int = 3, request_timeout: float = 60.0) -> None:
         import instaloader
 
         self.name = "instagram" if not username else f"instagram:{username}"
         self.page_size = page_size
         self.loader = loader or instaloader.Instaloader(
-            sleep=True, quiet=True, download_pictures=False, download_videos=False, save_metadata=False,
+            sleep=polite_sleep, quiet=True, download_pictures=False, download_videos=False, save_metadata=False,
             compress_json=False, max_connection_attempts=max_connection_attempts, request_timeout=request_timeout,
             rate_controller=make_rate_controller(sleep), iphone_support=False)
         if username or session_file:
