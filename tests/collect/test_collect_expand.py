@@ -42,8 +42,17 @@ def test_expander_keeps_topic_and_rejects_generic(tmp_path):
     assert decisions["like4like"].action == "reject"
     assert decisions["xy"].action == "reject" and "too short" in decisions["xy"].reason
     assert decisions["pizza"].action == "reject" and decisions["pizza"].reason.startswith("off topic")
-    # recombinations of the seed with recurring words of its co-occurring tags
-    assert any(d.origin == "recombination" for d in decisions.values())
+
+
+def test_recombination_swaps_seed_words_and_is_capped(tmp_path):
+    store = _store_with(tmp_path, [["puppy", "puppytraining"]] * 3 + [["dog", "doglover", "dogwalk"]] * 3)
+    exp = Expander(embedder=LexicalEmbedder(), segmenter=default_segmenter(), synonyms=lambda w: [], max_new=6)
+    decisions = {d.tag: d for d in exp.expand(store, ["dog", "puppy"], 1)}
+    recomb = {t: d for t, d in decisions.items() if d.origin == "recombination"}
+    assert {"dogtraining", "puppylover", "puppywalk"} <= set(recomb)
+    assert "recombination of #puppytraining with 'dog' for 'puppy'" in recomb["dogtraining"].reason
+    assert sum(d.action == "add" for d in recomb.values()) == 2  # at most a third of the 6 picks
+    assert any("capped" in d.reason for d in recomb.values() if d.action == "defer")
 
 
 def test_expander_with_minilm_and_wordnet(tmp_path):

@@ -5,7 +5,7 @@ import time
 from email.utils import formatdate
 
 import pytest
-from mastodon_server import MastodonTestServer, World
+from mastodon_server import MastodonTestServer
 
 from taglens.collect.loop import CollectConfig, Collector
 from taglens.collect.sources.base import MediaMissing, MediaRef, RateLimited, TransientSourceError

@@ -5,8 +5,8 @@ from three origins:
 
 - **co-occurrence**: tags used together with the seeds (``support`` = posts carrying the tag);
 - **WordNet**: synonyms of the seeds' words (``puppy`` -> ``pup``);
-- **recombination**: a seed word joined with a word that recurs in the segmented co-occurring tags
-  (``dog`` + ``training`` -> ``dogtraining``).
+- **recombination**: an observed tag with a seed's word replaced by another seed's word
+  (``puppytraining`` -> ``dogtraining``); unseen guesses fill at most a third of a round's picks.
 
 Every candidate is segmented into words and embedded (MiniLM, or a lexical fallback); its *similarity* is the
 best cosine to a seed. The crawl stays on topic: a candidate below the embedder's similarity threshold, a generic
@@ -225,7 +225,8 @@ class Expander:
                     seed_support[t] += 1
 
         cands: dict[str, _Candidate] = {}
-        by_evidence = sorted((t for t, n in support.items() if n >= self.min_support and t not in known),
+        by_evidence = sorted((t for t, n in support.items()
+                              if n >= self.min_support and t not in known and t not in seed_set),
                              key=lambda t: (-seed_support[t], -support[t], t))
         for t in by_evidence[: self.max_candidates]:
             cands[t] = _Candidate(t, "cooccurrence")
@@ -236,21 +237,30 @@ class Expander:
                 if not _WORD_RE.match(word):
                     continue
                 for syn, synset in synonyms(word):
-                    if syn not in known and syn not in cands:
+                    if syn not in known and syn not in cands and syn not in seed_set:
                         cands[syn] = _Candidate(syn, "wordnet", f"WordNet synonym of '{word}' ({synset})")
 
-        # recombination: seed words x words recurring in the tags that co-occur with the seeds
-        head_words = {w for words in seed_words.values() for w in words if _WORD_RE.match(w)}
-        mod_counts: Counter[str] = Counter()
-        for t in by_evidence[:50]:
-            for w in segment_tag(t, segmenter):
-                if _WORD_RE.match(w) and w not in head_words:
-                    mod_counts[w] += seed_support[t] or 1
-        for mod, _ in mod_counts.most_common(8):
-            for head in sorted(head_words):
-                for tag in (head + mod, mod + head):
-                    if tag not in known and tag not in cands:
-                        cands[tag] = _Candidate(tag, "recombination", f"recombination of '{head}' + '{mod}'")
+        # recombination: in an observed tag that contains a seed word, put another seed's word in its place:
+        # puppytraining -> dogtraining, goldenretrieverpuppy -> goldenretrieverdog
+        heads = {w for words in seed_words.values() for w in words if _WORD_RE.match(w)}
+        swaps = heads
+        sources = by_evidence[:40] + [t for t in followed if support.get(t, 0) and t not in seed_set]
+        n_recomb = 0
+        for t in sources:
+            words = segment_tag(t, segmenter)
+            if len(words) < 2:
+                continue
+            for i, w in enumerate(words):
+                if w not in heads:
+                    continue
+                for other in sorted(swaps - {w}):
+                    tag = "".join(words[:i] + [other] + words[i + 1:])
+                    if tag not in known and tag not in cands and tag not in seed_set:
+                        cands[tag] = _Candidate(tag, "recombination",
+                                                f"recombination of #{t} with '{other}' for '{w}'")
+                        n_recomb += 1
+            if n_recomb >= self.max_candidates // 4:
+                break
 
         if not cands:
             return []
@@ -303,13 +313,24 @@ class Expander:
                 passing.append((score, dec))
 
         passing.sort(key=lambda x: (-x[0], x[1].tag))
-        out: list[Decision] = []
-        for rank, (_, dec) in enumerate(passing):
-            if rank >= self.max_new:
-                if rank >= self.max_new + self.log_limit:
-                    break
-                dec.action = "defer"
-                dec.reason = f"not chosen this round (rank {rank + 1} > {self.max_new}): {dec.reason}"
+        # unseen recombinations are guesses: at most a third of a round's picks
+        max_recomb, n_recomb = max(1, self.max_new // 3), 0
+        ranked: list[tuple[float, Decision]] = []
+        held: list[tuple[float, Decision]] = []
+        for item in passing:
+            if item[1].origin == "recombination" and not item[1].details["support"]:
+                n_recomb += 1
+                if n_recomb > max_recomb:
+                    held.append(item)
+                    continue
+            ranked.append(item)
+        out = [dec for _, dec in ranked[: self.max_new]]
+        held_tags = {dec.tag for _, dec in held}
+        deferred = sorted(ranked[self.max_new:] + held, key=lambda x: (-x[0], x[1].tag))
+        for _, dec in deferred[: self.log_limit]:
+            dec.action = "defer"
+            why = "unseen recombinations are capped" if dec.tag in held_tags else f"{self.max_new} better ones"
+            dec.reason = f"not chosen this round ({why}): {dec.reason}"
             out.append(dec)
         rejected.sort(key=lambda x: (-x[0], x[1].tag))
         out.extend(dec for _, dec in rejected[: self.log_limit])

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from ..exceptions import SourceError
 from ..types import normalize_tag
 from .expand import Expander, segment_tag
-from .sources.base import ALL, MediaMissing, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
+from .sources.base import MediaMissing, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
 from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, sniff_ext
 
 log = logging.getLogger(__name__)
