@@ -105,18 +105,42 @@ def default_embedder() -> TagEmbedder:
     return MiniLMEmbedder()
 
 
+class _FallbackSegmenter:
+    """``taglens.segment.segment`` (Viterbi over word frequencies), switching for good to wordsegment if the
+    project's segmenter is missing or fails (a crawl must not stop on it)."""
+
+    def __init__(self) -> None:
+        self._primary: Segmenter | None = None
+        self._fallback: Segmenter | None = None
+        try:
+            from ..segment import segment
+
+            self._primary = segment
+        except ImportError as exc:
+            log.warning("taglens.segment unavailable (%s); segmenting with wordsegment", exc)
+
+    def _wordsegment(self) -> Segmenter:
+        if self._fallback is None:
+            import wordsegment
+
+            wordsegment.load()
+            self._fallback = wordsegment.segment
+        return self._fallback
+
+    def __call__(self, tag: str) -> Sequence[str]:
+        if self._primary is not None:
+            try:
+                return self._primary(tag)
+            except Exception as exc:  # noqa: BLE001 - any failure of the other package
+                log.warning("taglens.segment failed (%s); segmenting with wordsegment from now on", exc)
+                self._primary = None
+        return self._wordsegment()(tag)
+
+
 @functools.lru_cache(maxsize=1)
 def default_segmenter() -> Segmenter:
-    """``taglens.segment.segment`` (Viterbi over word frequencies); wordsegment where it is not installed."""
-    try:
-        from ..segment import segment
-
-        return segment
-    except ImportError:
-        import wordsegment
-
-        wordsegment.load()
-        return wordsegment.segment
+    """The project's segmenter, with wordsegment as the fallback (see :class:`_FallbackSegmenter`)."""
+    return _FallbackSegmenter()
 
 
 def segment_tag(tag: str, segmenter: Segmenter) -> list[str]:
