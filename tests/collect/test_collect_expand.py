@@ -46,7 +46,7 @@ def test_expander_keeps_topic_and_rejects_generic(tmp_path):
 
 def test_recombination_swaps_seed_words_and_is_capped(tmp_path):
     store = _store_with(tmp_path, [["puppy", "puppytraining"]] * 3 + [["dog", "doglover", "dogwalk"]] * 3)
-    words = {"puppytraining": ["puppy", "training"], "doglover": ["dog", "lover"], "dogwalk": ["dog", "walk"]}
+    words = {f"{a}{b}": [a, b] for a in ("dog", "puppy") for b in ("training", "lover", "walk")}
     exp = Expander(embedder=LexicalEmbedder(), segmenter=lambda t: words.get(t, [t]), synonyms=lambda w: [],
                    max_new=6)
     decisions = {d.tag: d for d in exp.expand(store, ["dog", "puppy"], 1)}
