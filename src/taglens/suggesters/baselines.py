@@ -1,0 +1,331 @@
+"""Non-learned baselines over tag lists: ``popularity``, ``cooccurrence`` and ``synonyms``.
+
+They also serve as components of the default model (``taglens-base``), which reads their evidence through
+``evidence(post) -> {tag: (score, reason)}``, so the reasons shown to users stay the same everywhere.
+
+Example:
+    >>> from taglens import Post
+    >>> from taglens.suggesters.baselines import CooccurrenceSuggester
+    >>> model = CooccurrenceSuggester().fit([Post(hashtags=("dog", "puppy")), Post(hashtags=("dog", "cute"))])
+    >>> [(s.tag, s.reason) for s in model.suggest(Post(hashtags=("dog",)), k=2)]
+    [('cute', 'used with #dog in 50% of posts'), ('puppy', 'used with #dog in 50% of posts')]
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..exceptions import ModelError
+from ..registry import register_suggester
+from ..types import Post, Suggestion, normalize_tag
+from .base import BaseSuggester
+
+Evidence = dict[str, tuple[float, str]]
+
+
+def _tag_lists(posts: Iterable[Post]) -> list[tuple[str, ...]]:
+    return [p.hashtags for p in posts if p.hashtags]
+
+
+def write_vocab(path: Path, vocab: Sequence[str]) -> None:
+    path.write_text("".join(f"{t}\n" for t in vocab), encoding="utf-8")
+
+
+def read_vocab(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line]
+
+
+def to_evidence_suggestions(evidence: Evidence, source: str, k: int) -> list[Suggestion]:
+    best = sorted(evidence.items(), key=lambda kv: -kv[1][0])[:k]
+    return [Suggestion(tag, float(score), source, reason) for tag, (score, reason) in best]
+
+
+class PopularitySuggester(BaseSuggester):
+    """The most frequent tags of the training posts, the same for every post (a floor every model must beat)."""
+
+    name = "popularity"
+
+    def __init__(self, max_tags: int = 1000):
+        self.max_tags = max_tags
+
+    def fit(self, posts: Sequence[Post]) -> "PopularitySuggester":
+        lists = _tag_lists(posts)
+        counts = Counter(t for tags in lists for t in tags)
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: self.max_tags]
+        self.tags_ = [t for t, _ in top]
+        self.freq_ = np.array([c / max(len(lists), 1) for _, c in top], dtype=np.float32)
+        self.fitted_ = True
+        return self
+
+    def evidence(self, post: Post, k: int = 50) -> Evidence:
+        have = set(post.hashtags)
+        out: Evidence = {}
+        for tag, f in zip(self.tags_, self.freq_):
+            if tag not in have:
+                out[tag] = (float(f), f"popular: used in {100 * f:.0f}% of posts")
+                if len(out) >= k:
+                    break
+        return out
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        return to_evidence_suggestions(self.evidence(post, k + len(post.hashtags)), "popularity", k)
+
+    def _save_state(self, directory: Path) -> None:
+        write_vocab(directory / "vocab.txt", self.tags_)
+        np.save(directory / "freq.npy", self.freq_)
+
+    def _load_state(self, directory: Path) -> None:
+        self.tags_ = read_vocab(directory / "vocab.txt")
+        self.freq_ = np.load(directory / "freq.npy")
+        if len(self.freq_) != len(self.tags_):
+            raise ModelError(f"{directory}: vocab.txt and freq.npy disagree")
+
+
+class CooccurrenceSuggester(BaseSuggester):
+    """Tags that co-occur with the post's own tags: score(b) = mean over its known tags a of P(b | a).
+
+    Keeps, per tag, its ``max_neighbors`` most likely companions (aggregate counts only). A post without a
+    known tag gets the popular tags.
+    """
+
+    name = "cooccurrence"
+
+    def __init__(self, min_count: int = 2, max_neighbors: int = 100, max_vocab: int = 50000, list_size: int = 0):
+        self.min_count = min_count
+        self.max_neighbors = max_neighbors
+        self.max_vocab = max_vocab
+        self.list_size = list_size
+
+    def fit(self, posts: Sequence[Post]) -> "CooccurrenceSuggester":
+        from scipy import sparse
+
+        lists = _tag_lists(posts)
+        counts = Counter(t for tags in lists for t in tags)
+        kept = sorted((t for t, c in counts.items() if c >= self.min_count), key=lambda t: (-counts[t], t))
+        vocab = kept[: self.max_vocab]
+        index = {t: i for i, t in enumerate(vocab)}
+        rows, cols, weights = [], [], []
+        for r, tags in enumerate(lists):
+            # a post with a long tag list counts as list_size / len(tags) posts, so that a few sets with
+            # twenty tags a post do not drown the companions seen in short lists (0: every post counts once)
+            w = min(1.0, self.list_size / len(tags)) if self.list_size else 1.0
+            for t in tags:
+                if t in index:
+                    rows.append(r)
+                    cols.append(index[t])
+                    weights.append(w)
+        x = sparse.csr_matrix((np.sqrt(np.asarray(weights, np.float32)), (rows, cols)), shape=(len(lists), len(vocab)))
+        co = (x.T @ x).tocsr()
+        n = np.asarray(x.multiply(x).sum(axis=0)).ravel()
+        co.setdiag(0)
+        co.eliminate_zeros()
+        indptr, indices, values = [0], [], []
+        for a in range(len(vocab)):
+            start, end = co.indptr[a], co.indptr[a + 1]
+            nb, c = co.indices[start:end], co.data[start:end]
+            if len(nb) > self.max_neighbors:
+                top = np.argpartition(-c, self.max_neighbors)[: self.max_neighbors]
+                nb, c = nb[top], c[top]
+            order = np.lexsort((nb, -c))
+            indices.extend(nb[order].tolist())
+            values.extend((c[order] / max(n[a], 1.0)).tolist())
+            indptr.append(len(indices))
+        self.vocab_ = vocab
+        self.counts_ = n.astype(np.int64)
+        self.n_posts_ = len(lists)
+        self.indptr_ = np.asarray(indptr, dtype=np.int64)
+        self.indices_ = np.asarray(indices, dtype=np.int32)
+        self.values_ = np.asarray(values, dtype=np.float16)
+        self.fitted_ = True
+        return self
+
+    @functools.cached_property
+    def index_(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.vocab_)}
+
+    def neighbors(self, tag: str) -> tuple[np.ndarray, np.ndarray]:
+        """(neighbour indices, P(neighbour | tag)) of a known tag; empty arrays for an unknown one."""
+        a = self.index_.get(normalize_tag(tag))
+        if a is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        s, e = self.indptr_[a], self.indptr_[a + 1]
+        return self.indices_[s:e], self.values_[s:e].astype(np.float32)
+
+    def known_tags(self, post: Post) -> list[str]:
+        return [t for t in post.hashtags if t in self.index_]
+
+    def evidence(self, post: Post, k: int = 200) -> Evidence:
+        known = self.known_tags(post)
+        if not known:
+            return {}
+        scores: dict[int, float] = {}
+        best: dict[int, tuple[float, str]] = {}
+        for tag in known:
+            nb, p = self.neighbors(tag)
+            for j, v in zip(nb.tolist(), p.tolist()):
+                scores[j] = scores.get(j, 0.0) + v
+                if v > best.get(j, (0.0, ""))[0]:
+                    best[j] = (v, tag)
+        top = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return {self.vocab_[j]: (s / len(known), f"used with #{best[j][1]} in {100 * best[j][0]:.0f}% of posts")
+                for j, s in top}
+
+    def popular(self, k: int) -> Evidence:
+        out: Evidence = {}
+        for j in range(min(k, len(self.vocab_))):  # the vocabulary is sorted by count
+            f = self.counts_[j] / max(self.n_posts_, 1)
+            out[self.vocab_[j]] = (float(f), f"popular: used in {100 * f:.0f}% of posts")
+        return out
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        ev = self.evidence(post, k + len(post.hashtags))
+        out = to_evidence_suggestions(ev, "cooccurrence", k + len(post.hashtags))
+        # fill up with popular tags, scored below every co-occurrence score
+        floor = min((s.score for s in out), default=1.0)
+        for tag, (f, reason) in self.popular(k + len(post.hashtags)).items():
+            out.append(Suggestion(tag, floor * 0.5 * f, "popularity", reason))
+        return out
+
+    def _save_state(self, directory: Path) -> None:
+        from safetensors.numpy import save_file
+
+        write_vocab(directory / "vocab.txt", self.vocab_)
+        save_file({"counts": self.counts_, "indptr": self.indptr_, "indices": self.indices_,
+                   "values": self.values_}, str(directory / "cooccurrence.safetensors"),
+                  metadata={"n_posts": str(self.n_posts_)})
+
+    def _load_state(self, directory: Path) -> None:
+        from safetensors import safe_open
+
+        self.vocab_ = read_vocab(directory / "vocab.txt")
+        with safe_open(str(directory / "cooccurrence.safetensors"), "np") as f:
+            self.n_posts_ = int(f.metadata()["n_posts"])
+            for key in ("counts", "indptr", "indices", "values"):
+                setattr(self, f"{key}_", f.get_tensor(key))
+        if len(self.indptr_) != len(self.vocab_) + 1:
+            raise ModelError(f"{directory}: vocab.txt and cooccurrence.safetensors disagree")
+        self.__dict__.pop("index_", None)
+
+
+def tag_words(tag: str) -> list[str]:
+    """The words of a hashtag (``taglens.segment`` when available, else ``wordsegment``)."""
+    return _segment(normalize_tag(tag))
+
+
+@functools.lru_cache(maxsize=65536)
+def _segment(tag: str) -> list[str]:
+    words = None
+    segment = _segmenter()
+    if segment is not None:
+        try:
+            words = segment(tag)
+        except Exception:  # noqa: BLE001 - a broken segmenter must not break suggestions
+            words = None
+    if words is None:
+        import wordsegment
+
+        if not wordsegment.UNIGRAMS:
+            wordsegment.load()
+        words = wordsegment.segment(tag)
+    return [w for w in words if w] or [tag]
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter():
+    """taglens.segment.segment, or None (then wordsegment is used) where it cannot be loaded."""
+    try:
+        from ..segment import segment
+
+        segment("test")
+        return segment
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _lemma_tag(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+class SynonymSuggester(BaseSuggester):
+    """WordNet synonyms of the post's own tags (``dog`` -> ``domesticdog``, ``pup`` ...).
+
+    Untrained it suggests any WordNet lemma; ``fit`` records the tags seen in training, and then only
+    synonyms that people actually use as tags are suggested, ranked by how often they are used.
+    """
+
+    name = "synonyms"
+    needs_training = False
+
+    def __init__(self, max_senses: int = 3, min_count: int = 2):
+        self.max_senses = max_senses
+        self.min_count = min_count
+
+    def fit(self, posts: Sequence[Post]) -> "SynonymSuggester":
+        counts = Counter(t for tags in _tag_lists(posts) for t in tags)
+        self.vocab_counts_ = {t: c for t, c in counts.items() if c >= self.min_count}
+        self.fitted_ = True
+        return self
+
+    @functools.lru_cache(maxsize=8192)
+    def synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
+        """(synonym tag, closeness in (0, 1]) for a tag, closest first."""
+        from ..wordnet import WordNetUnavailable, get_wordnet
+
+        try:
+            wn = get_wordnet()
+        except WordNetUnavailable:
+            return ()
+        words = tag_words(tag)
+        query = "_".join(words) if len(words) <= 3 else tag
+        out: dict[str, float] = {}
+        for rank, syn in enumerate(wn.synsets(query)[: self.max_senses]):
+            for lemma in syn.lemma_names():
+                cand = _lemma_tag(lemma)
+                if cand and cand != tag and cand not in out:
+                    out[cand] = 1.0 / (1 + rank)
+        return tuple(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def evidence(self, post: Post, k: int = 50) -> Evidence:
+        counts = getattr(self, "vocab_counts_", None)
+        out: Evidence = {}
+        for tag in post.hashtags:
+            for cand, closeness in self.synonyms(tag):
+                if counts is not None:
+                    if cand not in counts:
+                        continue
+                    closeness *= 0.5 + 0.5 * min(1.0, np.log1p(counts[cand]) / 8.0)
+                if closeness > out.get(cand, (0.0, ""))[0]:
+                    out[cand] = (float(closeness), f"synonym of #{tag}")
+        return dict(sorted(out.items(), key=lambda kv: -kv[1][0])[:k])
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        return to_evidence_suggestions(self.evidence(post, k + len(post.hashtags)), "synonyms", k)
+
+    def _save_state(self, directory: Path) -> None:
+        if getattr(self, "vocab_counts_", None) is not None:
+            (directory / "tag_counts.json").write_text(json.dumps(self.vocab_counts_, sort_keys=True), "utf-8")
+
+    def _load_state(self, directory: Path) -> None:
+        path = directory / "tag_counts.json"
+        if path.is_file():
+            self.vocab_counts_ = {str(k): int(v) for k, v in json.loads(path.read_text("utf-8")).items()}
+
+
+@register_suggester("popularity", "the most frequent training tags (baseline)")
+def popularity(**kw) -> PopularitySuggester:
+    return PopularitySuggester(**kw)
+
+
+@register_suggester("cooccurrence", "tags that co-occur with the post's own tags (baseline)")
+def cooccurrence(**kw) -> CooccurrenceSuggester:
+    return CooccurrenceSuggester(**kw)
+
+
+@register_suggester("synonyms", "WordNet synonyms of the post's own tags (baseline)", trainable=False)
+def synonyms(**kw) -> SynonymSuggester:
+    return SynonymSuggester(**kw)

@@ -1,0 +1,79 @@
+"""The non-learned baselines: popularity, co-occurrence (with readable reasons) and WordNet synonyms."""
+import pytest
+
+from taglens.registry import create_suggester, load_suggester
+from taglens.suggesters.baselines import CooccurrenceSuggester, PopularitySuggester, SynonymSuggester
+from taglens.types import Post
+
+POSTS = [
+    Post(hashtags=("dog", "puppy", "cute")),
+    Post(hashtags=("dog", "puppy")),
+    Post(hashtags=("dog", "park")),
+    Post(hashtags=("cat", "cute")),
+    Post(hashtags=("beach", "sunset", "travel")),
+    Post(hashtags=("beach", "travel")),
+    Post(),  # no tags: ignored
+]
+
+
+def test_popularity_ranks_by_frequency_and_skips_own_tags():
+    model = PopularitySuggester().fit(POSTS)
+    assert [s.tag for s in model.suggest(Post(), k=3)] == ["dog", "beach", "cute"]
+    got = model.suggest(Post(hashtags=("dog",)), k=3)
+    assert [s.tag for s in got] == ["beach", "cute", "puppy"]
+    assert got[0].reason == "popular: used in 33% of posts"
+
+
+def test_cooccurrence_conditional_probabilities_and_reason():
+    model = CooccurrenceSuggester(min_count=1).fit(POSTS)
+    got = model.suggest(Post(hashtags=("dog",)), k=3)
+    assert got[0].tag == "puppy"
+    assert got[0].score == pytest.approx(2 / 3, abs=1e-3)
+    assert got[0].reason == "used with #dog in 67% of posts"
+    assert "dog" not in [s.tag for s in got]
+    # two known tags: mean of P(b|a)
+    two = {s.tag: s.score for s in model.suggest(Post(hashtags=("puppy", "cat")), k=5)}
+    assert two["cute"] == pytest.approx((1 / 2 + 1) / 2, abs=1e-3)
+
+
+def test_cooccurrence_unknown_tags_fall_back_to_popular():
+    model = CooccurrenceSuggester(min_count=1).fit(POSTS)
+    got = model.suggest(Post(hashtags=("zzz",)), k=2)
+    assert [s.tag for s in got] == ["dog", "beach"]
+    assert all(s.source == "popularity" for s in got)
+
+
+def test_cooccurrence_list_size_downweights_long_lists():
+    posts = [Post(hashtags=("a", "b"))] * 3 + [Post(hashtags=("a", "c", "x1", "x2", "x3", "x4", "x5", "x6"))] * 4
+    plain = {s.tag: s.score for s in CooccurrenceSuggester(min_count=1).fit(posts).suggest(Post(hashtags=("a",)))}
+    assert plain["c"] > plain["b"]
+    short = {s.tag: s.score for s in CooccurrenceSuggester(min_count=1, list_size=2).fit(posts)
+             .suggest(Post(hashtags=("a",)))}
+    assert short["b"] > short["c"]
+
+
+@pytest.mark.parametrize("cls", [PopularitySuggester, CooccurrenceSuggester])
+def test_save_load_round_trip(cls, tmp_path):
+    model = cls().fit(POSTS * 2)
+    model.save(tmp_path / "m")
+    loaded = load_suggester(tmp_path / "m")
+    assert type(loaded) is cls
+    post = Post(hashtags=("dog",))
+    assert [(s.tag, round(s.score, 3)) for s in loaded.suggest(post)] == \
+        [(s.tag, round(s.score, 3)) for s in model.suggest(post)]
+
+
+def test_synonyms_from_wordnet_untrained_and_restricted_to_used_tags():
+    untrained = create_suggester("synonyms")
+    tags = [s.tag for s in untrained.suggest(Post(hashtags=("car",)), k=10)]
+    assert "automobile" in tags and "car" not in tags
+    fitted = SynonymSuggester(min_count=1).fit([Post(hashtags=("car", "auto"))])
+    got = fitted.suggest(Post(hashtags=("car",)), k=10)
+    assert [s.tag for s in got] == ["auto"]
+    assert got[0].reason == "synonym of #car"
+
+
+def test_registered_names():
+    from taglens.registry import list_suggesters
+
+    assert {"popularity", "cooccurrence", "synonyms"} <= set(list_suggesters())
