@@ -194,8 +194,9 @@ def build_lm(counts: dict, **params) -> NgramLM:
         g = math.exp(gamma[a])
         bi[k] = math.log(a_ + g * math.exp(uni[b]))
     domain = {w: math.log((c + 0.0) / h_n) for w, c in counts["h_uni"].items() if w in uni and c >= 2}
+    wfd = {w: math.log(f / wf_n) for w, f in counts["wf"].items() if w in uni and f / wf_n >= 1e-8}
     meta = {k: v for k, v in p.items()}
-    return NgramLM(uni=uni, bi=bi, gamma=gamma, domain=domain, unk_base=p["unk_base"],
+    return NgramLM(uni=uni, bi=bi, gamma=gamma, domain=domain, wordfreq=wfd, unk_base=p["unk_base"],
                    unk_per_char=p["unk_per_char"], max_word_len=p["max_word_len"], meta=meta)
 
 

@@ -65,7 +65,8 @@ def test_repeated_letters_stay_one_word():
 
 def test_camel_case_guides_the_cut():
     assert segment("ExpertsExchange") == ["experts", "exchange"]
-    assert segment("expertSexchange") == ["expert", "sexchange"] or segment("expertSexchange")[0] == "expert"
+    assert segment("ExpertSexChange") == ["expert", "sex", "change"]
+    assert segment("TheFreshPrinceOfBelAir") == ["the", "fresh", "prince", "of", "bel", "air"]
 
 
 def test_topk_is_sorted_and_sized():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .lm import RESOURCE_DIR, NgramLM, load_lm
 from .text import prepare
-from .viterbi import SearchCfg, search
+from .viterbi import SearchCfg, forced_candidates, search
 
 __all__ = ["Segmenter", "segment", "segment_topk", "get_segmenter"]
 
@@ -48,7 +48,7 @@ class Segmenter:
             reranker = load_reranker()
         self.reranker = reranker or None
         self.cfg = cfg if cfg is not None else (self.reranker.search_cfg if self.reranker else SearchCfg())
-        self.n_candidates = n_candidates
+        self.n_candidates = self.reranker.n_candidates if self.reranker else n_candidates
         self._cached = lru_cache(maxsize=65536)(self._topk_uncached)
 
     def _topk_uncached(self, hashtag: str, k: int) -> tuple[tuple[tuple[str, ...], float], ...]:
@@ -57,8 +57,7 @@ class Segmenter:
             head = self._topk_uncached(prep.original[:MAX_HASHTAG_LEN], 1)[0][0]
             tail = self._topk_uncached(prep.original[MAX_HASHTAG_LEN:], 1)[0][0]
             return ((head + tail, 1.0),)
-        n = max(k, self.n_candidates) if self.reranker else k
-        cands = search(prep, self.lm, self.cfg, n)
+        cands = self.candidates(prep, max(k, self.n_candidates) if self.reranker else k)
         if self.reranker is not None and len(cands) > 1:
             scores = self.reranker.score(prep, cands, self.lm)
         else:
@@ -68,9 +67,22 @@ class Segmenter:
         z = sum(math.exp(s - top) for s in scores)
         out = []
         for i in order[:k]:
-            words = tuple(e.word for e in cands[i][1])
+            words = tuple(e.word for e in cands[i][1] if e.word)
             out.append((words, math.exp(scores[i] - top) / z))
         return tuple(out)
+
+    def candidates(self, prep, n: int) -> list:
+        """Viterbi's ``n`` best paths plus the forced ones (letter runs whole, camelCase cut), deduplicated."""
+        cands = search(prep, self.lm, self.cfg, n)
+        if self.reranker is not None:
+            seen = {tuple(e.word for e in path) for _, path in cands}
+            for score, path in forced_candidates(prep, self.lm, self.cfg):
+                key = tuple(e.word for e in path if e.word)
+                if key not in seen:
+                    seen.add(key)
+                    cands.append((score, path))
+            cands.sort(key=lambda c: -c[0])
+        return cands
 
     def segment_topk(self, hashtag: str, k: int = 5) -> list[tuple[list[str], float]]:
         """The ``k`` best segmentations with their probabilities (softmax over the candidates), best first."""

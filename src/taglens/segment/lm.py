@@ -7,7 +7,9 @@ only, already turned into log-probabilities:
   other languages, and hashtag-domain counts (tweet and caption words, camelCase hashtags of ../shared/data);
 - ``bi["w1 w2"] = log P(w2 | w1)`` for the bigrams that were seen, with interpolated absolute discounting:
   ``P(w2|w1) = max(c(w1 w2) - D, 0) / c(w1) + gamma(w1) P(w2)``;
-- ``gamma[w1] = log gamma(w1)``, the backoff weight that an unseen bigram ``w1 w2`` gets: ``gamma(w1) P(w2)``.
+- ``gamma[w1] = log gamma(w1)``, the backoff weight that an unseen bigram ``w1 w2`` gets: ``gamma(w1) P(w2)``;
+- ``domain[w]`` and ``wordfreq[w]``: log-frequencies in the camelCase hashtags and in wordfreq's English list
+  alone, which the reranker uses to tell real words from the web-crawl fragments of the Google counts.
 
 Words outside the vocabulary get ``unk_base + unk_per_char * len(w)``: a long unknown word is not cheap, but
 cheaper than a chain of rare fragments, which is what makes names and new words come out whole.
@@ -34,6 +36,7 @@ class NgramLM:
     bi: dict[str, float]
     gamma: dict[str, float]
     domain: dict[str, float] = field(default_factory=dict)
+    wordfreq: dict[str, float] = field(default_factory=dict)
     unk_base: float = -14.0
     unk_per_char: float = -1.6
     max_word_len: int = 24
@@ -69,12 +72,15 @@ class NgramLM:
             gamma = dict(zip([words[i] for i in gidx], z["gamma"].astype(np.float64).tolist()))
             didx = z["domain_idx"].tolist()
             domain = dict(zip([words[i] for i in didx], z["domain"].astype(np.float64).tolist()))
+            widx = z["wordfreq_idx"].tolist()
+            wordfreq = dict(zip([words[i] for i in widx], z["wordfreq"].astype(np.float64).tolist()))
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
         return cls(
             uni=uni,
             bi=bi,
             gamma=gamma,
             domain=domain,
+            wordfreq=wordfreq,
             unk_base=meta.get("unk_base", -14.0),
             unk_per_char=meta.get("unk_per_char", -1.6),
             max_word_len=meta.get("max_word_len", 24),
@@ -88,6 +94,7 @@ class NgramLM:
         meta = dict(self.meta, unk_base=self.unk_base, unk_per_char=self.unk_per_char, max_word_len=self.max_word_len)
         gwords = [w for w in self.gamma if w in index]
         dwords = [w for w in self.domain if w in index]
+        wwords = [w for w in self.wordfreq if w in index]
         np.savez_compressed(
             path,
             words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
@@ -98,6 +105,8 @@ class NgramLM:
             gamma=np.array([self.gamma[w] for w in gwords], dtype=np.float16),
             domain_idx=np.array([index[w] for w in dwords], dtype=np.int32),
             domain=np.array([self.domain[w] for w in dwords], dtype=np.float16),
+            wordfreq_idx=np.array([index[w] for w in wwords], dtype=np.int32),
+            wordfreq=np.array([self.wordfreq[w] for w in wwords], dtype=np.float16),
             meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
         )
 

@@ -78,6 +78,8 @@ def prepare(hashtag: str) -> Prepared:
     for i in range(1, len(raw)):
         a, b = raw[i - 1], raw[i]
         if a.islower() and b.isupper():
+            if i == 1 and len(raw) > 2 and raw[2].islower():
+                continue  # iPhone, eBay: a brand prefix, not a word boundary
             camel.add(i)  # sunsetBeach
         elif a.isupper() and b.isupper() and i + 1 < len(raw) and raw[i + 1].islower():
             camel.add(i)  # CEOSummit -> CEO|Summit

@@ -14,7 +14,7 @@ from .lm import NgramLM
 from .text import DIGIT, LETTER, SEP, Prepared, squeeze_repeats
 
 # Edge kinds.
-KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED = "k", "u", "n", "m", "o", "s", "r"
+KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED, CODE = "k", "u", "n", "m", "o", "s", "r", "c"
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class SearchCfg:
     script_lp: float = -10.0  # a whole run of a non-Latin script
     squeeze_pen: float = -3.0  # a word that is known once repeated letters are squeezed
     unk_min_len: int = 2
+    max_code_len: int = 6  # longest letters-and-digits run offered whole (n64, c2ea)
+    code_pen: float = -4.0
 
 
 @dataclass(frozen=True)
@@ -53,19 +55,24 @@ def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge
     for a, b, cls in chunks:
         if cls == SEP:
             ch = s[a:b]
-            if ch.isalnum() or ch.isspace() or ch in "_-.'’":
-                edges[a].append(Edge(a, b, "", 0.0, SYMBOL, 0.0))  # dropped separator
+            if ch.isspace() or not ch.isprintable():
+                edges[a].append(Edge(a, b, "", 0.0, SYMBOL, 0.0))  # dropped (white space, zero-width marks)
             else:
-                edges[a].append(Edge(a, b, ch, cfg.script_lp, SYMBOL, 0.0))  # emoji, symbols: own token
+                edges[a].append(Edge(a, b, ch, 0.0, SYMBOL, 0.0))  # '_', emoji, symbols: a token of their own
         elif cls == DIGIT:
             edges[a].append(Edge(a, b, s[a:b], cfg.number_lp + cfg.number_per_digit * (b - a), NUMBER, 0.0))
         elif cls == LETTER:
             _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges)
         else:
             edges[a].append(Edge(a, b, s[a:b], cfg.script_lp, SCRIPT, 0.0))
-    # Known tokens mixing letters and digits (mp3, 4th, 24h, 3g) that do not cut a digit run.
+    # Known tokens mixing letters and digits (mp3, 4th, 24h, 3g) that do not cut a digit run, and whole short
+    # alphanumeric runs as one unknown code (n64, c2ea, t20wc).
     if DIGIT in prep.classes:
         cls = prep.classes
+        for a, b in alnum_runs(prep):
+            w = s[a:b]
+            if b - a <= cfg.max_code_len and not (w.isalpha() or w.isdigit()) and w not in uni:
+                edges[a].append(Edge(a, b, w, lm.unk_base + lm.unk_per_char * (b - a) + cfg.code_pen, CODE, 0.0))
         for i in range(n):
             if cls[i] not in (LETTER, DIGIT) or (i > 0 and cls[i] == DIGIT and cls[i - 1] == DIGIT):
                 continue
@@ -79,6 +86,20 @@ def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge
                 if lp is not None:
                     edges[i].append(Edge(i, j, w, lp, MIXED, 0.0))
     return edges
+
+
+def alnum_runs(prep: Prepared) -> list[tuple[int, int]]:
+    """Maximal runs of letters and digits (``deb8`` in ``deb8_rocks``)."""
+    out = []
+    start = None
+    for i, c in enumerate(prep.classes + SEP):
+        if c in (LETTER, DIGIT):
+            if start is None:
+                start = i
+        elif start is not None:
+            out.append((start, i))
+            start = None
+    return out
 
 
 def _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges) -> None:
@@ -157,4 +178,47 @@ def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tupl
             node = node[3]
         path.reverse()
         out.append((h[0], path))
+    return out
+
+
+def path_score(edges: list[Edge], lm: NgramLM) -> float:
+    """The search score of a path: bigram log-probabilities plus the edges' camelCase penalties."""
+    total = 0.0
+    prev = ""
+    for e in edges:
+        if not e.word:
+            continue
+        lp = lm.bi.get(prev + " " + e.word) if e.kind == KNOWN else None
+        total += (lp if lp is not None else lm.gamma.get(prev, 0.0) + e.lp) + e.pen
+        prev = e.word
+    return total
+
+
+def forced_candidates(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[tuple[float, list[Edge]]]:
+    """Candidates the beam may miss: every letter run whole (a name, a new word) and the plain camelCase cut."""
+    s = prep.text
+    camel = prep.camel if prep.cased else frozenset()
+    out = []
+    for cuts_at_camel in (False, True):
+        if cuts_at_camel and not camel:
+            break
+        path = []
+        for a, b, cls in prep.chunks():
+            pieces = [a] + sorted(c for c in camel if a < c < b) + [b] if cuts_at_camel else [a, b]
+            for i, j in zip(pieces, pieces[1:]):
+                w = s[i:j]
+                if cls == SEP:
+                    path.append(Edge(i, j, "" if w.isspace() or not w.isprintable() else w, 0.0, SYMBOL, 0.0))
+                elif cls == DIGIT:
+                    path.append(Edge(i, j, w, cfg.number_lp + cfg.number_per_digit * (j - i), NUMBER, 0.0))
+                elif cls == LETTER:
+                    lp = lm.uni.get(w)
+                    kind = KNOWN if lp is not None else UNKNOWN
+                    if lp is None:
+                        lp = lm.unk_base + lm.unk_per_char * (j - i)
+                    pen = cfg.camel_cross * sum(1 for c in camel if i < c < j)
+                    path.append(Edge(i, j, w, lp, kind, pen))
+                else:
+                    path.append(Edge(i, j, w, cfg.script_lp, SCRIPT, 0.0))
+        out.append((path_score(path, lm), path))
     return out
