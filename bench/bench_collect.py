@@ -31,7 +31,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posts-per-tag", type=int, default=200)
     ap.add_argument("--image-size", type=int, default=320, help="side of the synthetic JPEGs (320: ~30 KB each)")
-    ap.add_argument("--workers", type=int, default=4, help="parallel image downloads per page")
+    ap.add_argument("--workers", type=int, default=8, help="parallel image downloads per page")
     ap.add_argument("--delay", type=float, default=0.0, help="server latency per request, seconds")
     args = ap.parse_args()
 

@@ -118,3 +118,14 @@ def test_export_ids_stay_unique_across_families(tmp_path):
     assert main(["export", "--store", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 0
     ids = [json.loads(line)["id"] for line in open(tmp_path / "o" / "posts.jsonl")]
     assert sorted(ids) == ["a:p1", "b:p1", "p2"]
+
+
+def test_one_collector_per_store(tmp_path):
+    first = Store(tmp_path)
+    first.lock()
+    second = Store(tmp_path)
+    with pytest.raises(InputError, match="another `taglens collect`"):
+        second.lock()
+    first.close()
+    second.lock()  # released with the first
+    second.close()

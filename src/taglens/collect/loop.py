@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from ..exceptions import SourceError
 from ..types import normalize_tag
 from .expand import Expander, segment_tag
-from .sources.base import MediaMissing, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
+from .sources.base import MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
 from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, sniff_ext
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class CollectConfig:
     max_backoff: float = 30.0
     max_wait: float = 900.0
     source_failure_limit: int = 3
-    image_workers: int = 4
+    image_workers: int = 8
     image_retries: int = 2
 
 
@@ -285,22 +285,17 @@ class Collector:
             self.store.record_failure(src.name, tag, str(exc))
             raise TagFailed(f"{src.name} #{tag}: {exc}") from exc
 
-    def _fetch_media(self, src: Source, post: RawPost) -> list[tuple[StoredMedia, bytes | None]]:
-        out = []
-        for m in post.media:
-            try:
-                data = self._retrying(f"image {m.ref}", lambda m=m: src.fetch_image(m), self.config.image_retries)
-            except MediaMissing as exc:
-                log.info("image missing: %s", exc)
-                out.append((StoredMedia(m, None, "missing"), None))
-                continue
-            except (TagFailed, SourceError) as exc:
-                log.warning("image failed: %s", exc)
-                out.append((StoredMedia(m, None, "failed"), None))
-                continue
-            assert isinstance(data, bytes)
-            out.append((StoredMedia(m, None, "ok" if sniff_ext(data) else "invalid"), data))
-        return out
+    def _fetch_one(self, src: Source, m: MediaRef) -> tuple[StoredMedia, bytes | None]:
+        try:
+            data = self._retrying(f"image {m.ref}", lambda: src.fetch_image(m), self.config.image_retries)
+        except MediaMissing as exc:
+            log.info("image missing: %s", exc)
+            return StoredMedia(m, None, "missing"), None
+        except (TagFailed, SourceError) as exc:
+            log.warning("image failed: %s", exc)
+            return StoredMedia(m, None, "failed"), None
+        assert isinstance(data, bytes)
+        return StoredMedia(m, None, "ok" if sniff_ext(data) else "invalid"), data
 
     def _store_page(self, src: Source, tag: str, page: Page, round_no: int) -> None:
         # dedupe within the page and against the store before downloading any image
@@ -315,12 +310,16 @@ class Collector:
         images: dict[str, tuple[str, int]] = {}
         media_of: dict[tuple[str, str], list[StoredMedia]] = {}
         if fresh:
-            workers = max(1, min(self.config.image_workers, len(fresh)))
+            wanted = [(i, m) for i, p in enumerate(fresh) for m in p.media]
+            workers = max(1, min(self.config.image_workers, len(wanted)))
             if workers == 1:
-                fetched = [self._fetch_media(src, p) for p in fresh]
+                done = [self._fetch_one(src, m) for _, m in wanted]
             else:
                 with ThreadPoolExecutor(workers) as pool:
-                    fetched = list(pool.map(lambda p: self._fetch_media(src, p), fresh))
+                    done = list(pool.map(lambda im: self._fetch_one(src, im[1]), wanted))
+            fetched: list[list[tuple[StoredMedia, bytes | None]]] = [[] for _ in fresh]
+            for (i, _), result in zip(wanted, done):
+                fetched[i].append(result)
             for post, results in zip(fresh, fetched):
                 stored = []
                 for sm, data in results:

@@ -158,6 +158,24 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        if getattr(self, "_lock_fh", None) is not None:
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def lock(self) -> None:
+        """Claim the store for one collecting process (released on close or when the process dies, even by
+        ``kill -9``); raises InputError while another process holds it."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return
+        fh = open(self.path / ".collect.lock", "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise InputError(f"{self.path}: another `taglens collect` is writing to this store") from None
+        self._lock_fh = fh
 
     def __enter__(self) -> "Store":
         return self

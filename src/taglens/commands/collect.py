@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
                for spec in args.source]
     store = Store(args.store)
     try:
+        store.lock()
         collector = Collector(store, sources, config, expander=Expander(embedder=embedder, max_new=args.max_new,
                                                            synonyms=(lambda word: []) if args.no_synonyms else None),
                               progress=not args.no_progress)
