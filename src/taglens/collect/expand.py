@@ -196,6 +196,18 @@ class _Candidate:
 class Expander:
     """Proposes the next hashtags to crawl from what the store holds (see the module docstring).
 
+    Args:
+        embedder: phrase embeddings for topical similarity (default: MiniLM, else lexical).
+        segmenter: hashtag -> words (default: ``taglens.segment``, else wordsegment).
+        synonyms: word -> (tag, synset) pairs (default: WordNet).
+        max_new: hashtags queued per round.
+        min_support: posts a co-occurring tag needs to be a candidate.
+        min_similarity: least similarity to a seed (default: the embedder's threshold).
+        sim_weight: weight of similarity against co-occurrence evidence in the score.
+        generic_override: similarity that lets a tag of the aggregate generic list through.
+        max_candidates: co-occurring candidates considered per round, by evidence.
+        log_limit: deferred and rejected decisions returned (and so logged) per round; ``None``: all.
+
     Example:
         >>> exp = Expander(embedder=LexicalEmbedder(), segmenter=str.split, synonyms=lambda w: [])
         >>> [d.tag for d in exp.expand(store, ["dog"], round_no=1) if d.action == "add"]  # doctest: +SKIP
@@ -205,7 +217,7 @@ class Expander:
     def __init__(self, *, embedder: TagEmbedder | None = None, segmenter: Segmenter | None = None,
                  synonyms: Callable[[str], Iterable[tuple[str, str]]] | None = None, max_new: int = 10,
                  min_support: int = 2, min_similarity: float | None = None, sim_weight: float = 0.6,
-                 generic_override: float = 0.75, max_candidates: int = 400, log_limit: int = 60) -> None:
+                 generic_override: float = 0.75, max_candidates: int = 400, log_limit: int | None = None) -> None:
         self.embedder = embedder
         self.segmenter = segmenter
         self.synonyms = synonyms

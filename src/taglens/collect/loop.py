@@ -266,6 +266,8 @@ class Collector:
                     raise TagFailed(f"{what}: still rate limited after {retries} retries ({exc})") from exc
                 log.info("%s: rate limited, waiting %.1fs", what, wait)
                 self.sleep(max(wait, 0.0))
+                if exc.retry_after is None:
+                    delay = min(delay * 2, self.config.max_backoff)
             except TransientSourceError as exc:
                 if attempt == retries:
                     raise TagFailed(f"{what}: {exc} (after {retries} retries)") from exc
