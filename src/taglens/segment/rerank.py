@@ -30,46 +30,70 @@ FEATURES = (
 )
 
 
+_WORD_INFO: dict[str, tuple[float, int, float, int]] = {}
+
+
+def _word_info(w: str, kind: str, lm: NgramLM) -> tuple[float, int, float, int]:
+    """``(wordfreq log-prob, known to the LM but not to wordfreq, domain log-prob, in the domain counts)``."""
+    key = kind + w
+    info = _WORD_INFO.get(key)
+    if info is None:
+        if len(_WORD_INFO) > 200_000:
+            _WORD_INFO.clear()
+        if kind == KNOWN or kind == UNKNOWN or kind == SQUEEZED:
+            f = lm.wordfreq.get(w)
+            not_wf = int(f is None and kind == KNOWN)
+            if f is None:
+                f = -22.0
+        else:
+            f, not_wf = 0.0, 0
+        d = lm.domain.get(w)
+        info = (f, not_wf, d if d is not None else (-16.0 if kind == KNOWN else -20.0), int(d is not None))
+        _WORD_INFO[key] = info
+    return info
+
+
 def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm: NgramLM) -> list[list[float]]:
     """The feature vector (in ``FEATURES`` order) of every candidate ``(viterbi score, edges)``."""
-    uni, bi, gamma, dom, wf = lm.uni, lm.bi, lm.gamma, lm.domain, lm.wordfreq
     camel = prep.camel if prep.cased else frozenset()
     n_chars = max(1, len(prep.text))
+    log_chars = math.log(n_chars)
     allcaps = prep.original.isupper()
     best = cands[0][0] if cands else 0.0
+    uni = lm.uni
     rows = []
     for rank, (score, edges) in enumerate(cands):
-        words = [e for e in edges if e.word]
-        nw = max(1, len(words))
-        bigram = unigram = 0.0
-        prev = ""
+        nw = 0
+        unigram = pens = 0.0
         n_unk = unk_chars = n_single = n_two = n_num = n_mixed = n_code = n_sq = 0
-        dom_known = 0
-        dom_lp = 0.0
-        wf_lp = 0.0
-        wf_min = 0.0
-        n_not_wf = 0
-        min_lp = 0.0
-        max_unk = 0
-        lens = []
-        for e in words:
+        dom_known = n_not_wf = max_unk = total_len = max_len = 0
+        min_len = 99
+        dom_lp = wf_lp = wf_min = min_lp = 0.0
+        cuts = set()
+        for e in edges:
             w = e.word
+            if e.start:
+                cuts.add(e.start)
+            if not w:
+                continue
+            nw += 1
             L = len(w)
-            lens.append(L)
+            total_len += L
+            if L > max_len:
+                max_len = L
+            if L < min_len:
+                min_len = L
             lp = e.lp
             unigram += lp
-            if e.kind == KNOWN:
-                b = bi.get(prev + " " + w)
-                bigram += b if b is not None else gamma.get(prev, 0.0) + lp
-            else:
-                bigram += gamma.get(prev, 0.0) + lp
-            prev = w
-            min_lp = min(min_lp, lp)
+            pens += e.pen
+            if lp < min_lp:
+                min_lp = lp
             kind = e.kind
             if kind == UNKNOWN:
                 n_unk += 1
                 unk_chars += L
-                max_unk = max(max_unk, L)
+                if L > max_unk:
+                    max_unk = L
             elif kind == NUMBER:
                 n_num += 1
             elif kind == MIXED:
@@ -79,42 +103,35 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
                 unk_chars += L
             elif kind == SQUEEZED:
                 n_sq += 1
-            if L == 1 and w.isalpha() and w not in _SHORT_OK:
-                n_single += 1
+            if L == 1:
+                if w.isalpha() and w not in _SHORT_OK:
+                    n_single += 1
             elif L == 2 and w.isalpha():
                 n_two += 1
-            if kind == KNOWN or kind == UNKNOWN or kind == SQUEEZED:
-                f = wf.get(w)
-                if f is None:
-                    f = -22.0
-                    n_not_wf += kind == KNOWN
-                wf_lp += f
-                wf_min = min(wf_min, f)
-            d = dom.get(w)
-            if d is not None:
-                dom_known += 1
-                dom_lp += d
-            else:
-                dom_lp += -16.0 if kind == KNOWN else -20.0
-        cuts = set()
-        pos = 0
-        for e in edges:
-            pos = e.end
-            cuts.add(e.start)
-        cuts.discard(0)
+            f, not_wf, d, in_dom = _word_info(w, kind, lm)
+            wf_lp += f
+            if f < wf_min:
+                wf_min = f
+            n_not_wf += not_wf
+            dom_lp += d
+            dom_known += in_dom
+        bigram = score - pens  # the search score is the bigram log-probability plus the camelCase penalties
+        div = max(1, nw)
         agree = len(cuts & camel)
         cross = len(camel - cuts)
         extra = len(cuts - camel) if camel else 0
-        unsplit = 1.0 if len(words) == 1 else 0.0
+        unsplit = 1.0 if nw == 1 else 0.0
+        unk_frac = unk_chars / n_chars
         rows.append([
-            score, score - best, float(rank), math.log1p(rank), bigram, unigram, float(len(words)),
-            float(len(words)) ** 2, 1.0 / nw, unsplit, unsplit * (1.0 if words and words[0].word in uni else 0.0),
-            unsplit * math.log(n_chars), float(n_unk), float(unk_chars), unk_chars / n_chars, float(n_single),
-            float(n_two), sum(lens) / nw if lens else 0.0, float(min(lens, default=0)), float(max(lens, default=0)),
-            min_lp, float(max_unk), float(dom_known), dom_lp / nw, float(len(words) - dom_known), float(agree),
-            float(cross), float(extra), 1.0 if camel else 0.0, (len(words) - 1.0) if allcaps else 0.0, float(n_num),
-            float(n_mixed), float(n_code), float(n_sq), math.log(n_chars), bigram / nw, unk_chars / n_chars * math.log(n_chars),
-            n_single / nw, wf_lp, wf_min, float(n_not_wf), unk_chars * unk_chars / n_chars, float(max_unk >= 10),
+            score, score - best, float(rank), math.log1p(rank), bigram, unigram, float(nw),
+            float(nw * nw), 1.0 / div, unsplit,
+            unsplit * (1.0 if nw == 1 and edges and any(e.word in uni for e in edges if e.word) else 0.0),
+            unsplit * log_chars, float(n_unk), float(unk_chars), unk_frac, float(n_single),
+            float(n_two), total_len / div, float(min_len if nw else 0), float(max_len),
+            min_lp, float(max_unk), float(dom_known), dom_lp / div, float(nw - dom_known), float(agree),
+            float(cross), float(extra), 1.0 if camel else 0.0, (nw - 1.0) if allcaps else 0.0, float(n_num),
+            float(n_mixed), float(n_code), float(n_sq), log_chars, bigram / div, unk_frac * log_chars,
+            n_single / div, wf_lp, wf_min, float(n_not_wf), unk_chars * unk_frac, float(max_unk >= 10),
         ])
     return rows
 
@@ -128,22 +145,26 @@ class Reranker:
     scale: list[float]
     features: tuple[str, ...] = FEATURES
     search: dict = field(default_factory=dict)
-    n_candidates: int = 10
+    n_candidates: int = 6
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if tuple(self.features) != FEATURES:
             raise ValueError("reranker weights were trained for another feature set; rebuild them")
-        self._coef = [w / s for w, s in zip(self.weights, self.scale)]
-        self._bias = -sum(c * m for c, m in zip(self._coef, self.mean))
+        import numpy as np
+
+        self._coef = np.asarray(self.weights, dtype=np.float64) / np.asarray(self.scale, dtype=np.float64)
+        self._bias = -float(self._coef @ np.asarray(self.mean, dtype=np.float64))
 
     @property
     def search_cfg(self) -> SearchCfg:
         return SearchCfg(**self.search)
 
     def score(self, prep: Prepared, cands: list[tuple[float, list[Edge]]], lm: NgramLM) -> list[float]:
-        coef, bias = self._coef, self._bias
-        return [bias + sum(c * x for c, x in zip(coef, row)) for row in candidate_features(prep, cands, lm)]
+        import numpy as np
+
+        rows = np.array(candidate_features(prep, cands, lm), dtype=np.float64)
+        return (rows @ self._coef + self._bias).tolist()
 
     def save(self, path: str | Path) -> None:
         d = asdict(self)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_REPEAT_RE = re.compile(r"(.)\1{2,}")
+REPEAT_RE = re.compile(r"(.)\1{2,}")
 
 # Character classes: letters of a Latin-like cased alphabet, digits, other letters (CJK, Thai, ... and marks),
 # and everything else (separators, emoji, punctuation), which is never part of a word of the lattice.
@@ -90,7 +90,7 @@ def prepare(hashtag: str) -> Prepared:
 
 def squeeze_repeats(word: str, keep: int = 1) -> str:
     """Collapse runs of three or more identical characters to ``keep`` (``"sooooo"`` -> ``"so"``)."""
-    return _REPEAT_RE.sub(lambda m: m.group(1) * keep, word)
+    return REPEAT_RE.sub(lambda m: m.group(1) * keep, word)
 
 
 def restore_case(words: list[str], original: str, text: str) -> list[str]:

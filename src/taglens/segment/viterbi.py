@@ -9,9 +9,11 @@ the ``beam`` best, so the search returns the k best segmentations without enumer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 from .lm import NgramLM
-from .text import DIGIT, LETTER, SEP, Prepared, squeeze_repeats
+from .text import REPEAT_RE, DIGIT, LETTER, SEP, Prepared, squeeze_repeats
 
 # Edge kinds.
 KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED, CODE = "k", "u", "n", "m", "o", "s", "r", "c"
@@ -29,16 +31,19 @@ class SearchCfg:
     script_lp: float = -10.0  # a whole run of a non-Latin script
     squeeze_pen: float = -3.0  # a word that is known once repeated letters are squeezed
     unk_min_len: int = 2
+    margin: float = 30.0  # hypotheses this far below the best at their position are dropped
     max_code_len: int = 6  # longest letters-and-digits run offered whole (n64, c2ea)
     code_pen: float = -4.0
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
+    """A word of the lattice: ``text[start:end]``, its unigram log-probability and kind, and the camelCase
+    penalty of cutting it there."""
+
     start: int
     end: int
     word: str
-    lp: float  # unigram log-probability (LM or number/script model)
+    lp: float  # unigram log-probability (LM, unknown-word, number or script model)
     kind: str
     pen: float  # camelCase penalties
 
@@ -104,31 +109,33 @@ def alnum_runs(prep: Prepared) -> list[tuple[int, int]]:
 
 def _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges) -> None:
     unk_base, unk_char = lm.unk_base, lm.unk_per_char
+    cross, ignore, sq_pen, unk_min = cfg.camel_cross, cfg.camel_ignore, cfg.squeeze_pen, cfg.unk_min_len
+    camel_in = sorted(c for c in camel if a < c < b)
+    triples = REPEAT_RE.search(s, a, b) is not None
     for i in range(a, b):
         start_ok = i == a or i in camel
-        pen_start = 0.0 if (i == a or not camel or i in camel) else cfg.camel_ignore
+        pen_start = 0.0 if (i == a or not camel or i in camel) else ignore
         out = edges[i]
         for j in range(i + 1, min(b, i + maxlen) + 1):
             w = s[i:j]
             pen = pen_start
-            if camel:
-                for c in camel:
+            if camel_in:
+                for c in camel_in:
                     if i < c < j:
-                        pen += cfg.camel_cross
+                        pen += cross
             lp = uni.get(w)
             if lp is not None:
                 out.append(Edge(i, j, w, lp, KNOWN, pen))
                 continue
-            if j - i >= 3:
+            if triples and j - i >= 3 and REPEAT_RE.search(w):
                 sq = squeeze_repeats(w, 1)
-                if sq != w:
-                    lp2 = uni.get(sq)
-                    if lp2 is None:
-                        lp2 = uni.get(squeeze_repeats(w, 2))
-                    if lp2 is not None:
-                        out.append(Edge(i, j, w, lp2 + cfg.squeeze_pen, SQUEEZED, pen))
-                        continue
-            if j - i >= cfg.unk_min_len and (start_ok or j == b or j in camel):
+                lp2 = uni.get(sq)
+                if lp2 is None:
+                    lp2 = uni.get(squeeze_repeats(w, 2))
+                if lp2 is not None:
+                    out.append(Edge(i, j, w, lp2 + sq_pen, SQUEEZED, pen))
+                    continue
+            if j - i >= unk_min and (start_ok or j == b or j in camel):
                 out.append(Edge(i, j, w, unk_base + unk_char * (j - i), UNKNOWN, pen))
 
 
@@ -139,35 +146,48 @@ def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tupl
         return [(0.0, [])]
     edges = build_lattice(prep, lm, cfg)
     beam = max(cfg.beam, k)
+    margin = cfg.margin
     bi = lm.bi
     gamma = lm.gamma
+    first = itemgetter(0)
     hyps: list[list] = [[] for _ in range(n + 1)]
-    hyps[0] = [(0.0, "", None, None)]  # (score, last word, edge, back)
+    # A hypothesis: (score, last word, edge, previous hypothesis, log gamma(last word) or None without bigrams).
+    hyps[0] = [(0.0, "", None, None, gamma.get(""))]
     for pos in range(n):
         cur = hyps[pos]
         if not cur:
             continue
-        if len(cur) > beam:
-            cur.sort(key=lambda h: -h[0])
-            del cur[beam:]
+        if len(cur) > 1:
+            cur.sort(key=first, reverse=True)
+            floor = cur[0][0] - margin
+            if len(cur) > beam:
+                del cur[beam:]
+            while cur[-1][0] < floor:
+                cur.pop()
         for e in edges[pos]:
             w = e.word
-            base = e.lp + e.pen
+            pen = e.pen
+            base = e.lp + pen
             target = hyps[e.end]
             if not w:  # skipped separator: carries the hypotheses over unchanged
                 for h in cur:
-                    target.append((h[0], h[1], e, h))
+                    target.append((h[0], h[1], e, h, h[4]))
                 continue
-            for h in cur:
-                prev = h[1]
-                lp = bi.get(prev + " " + w) if e.kind == KNOWN else None
-                if lp is None:
-                    sc = h[0] + gamma.get(prev, 0.0) + base
-                else:
-                    sc = h[0] + lp + e.pen
-                target.append((sc, w, e, h))
+            g_w = gamma.get(w)
+            if e.kind == KNOWN:
+                for h in cur:
+                    g = h[4]
+                    if g is None:
+                        target.append((h[0] + base, w, e, h, g_w))
+                    else:
+                        lp = bi.get(h[1] + " " + w)
+                        target.append((h[0] + (g + base if lp is None else lp + pen), w, e, h, g_w))
+            else:
+                for h in cur:
+                    g = h[4]
+                    target.append((h[0] + base + (g or 0.0), w, e, h, g_w))
     final = hyps[n]
-    final.sort(key=lambda h: -h[0])
+    final.sort(key=first, reverse=True)
     out = []
     for h in final[:k]:
         path = []
