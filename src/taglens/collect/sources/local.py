@@ -58,6 +58,7 @@ class InstaloaderDirSource(BaseSource):
         self.page_size = page_size
         self._folders = self._scan()
         self._index: dict[str, list[Path]] = {}
+        self._media: dict[Path, dict[str, dict[int, list[Path]]]] = {}
 
     def _scan(self) -> dict[str, Path]:
         folders: dict[str, Path] = {}
@@ -130,35 +131,39 @@ class InstaloaderDirSource(BaseSource):
             extra={"typename": node.get("__typename")} if node.get("__typename") else {},
         )
 
-    @staticmethod
-    def _media_files(folder: Path, stem: str) -> list[Path]:
+    def _media_files(self, folder: Path, stem: str) -> list[Path]:
         """The post's media in carousel order; per position the picture (or a video's thumbnail) wins."""
-        by_pos: dict[int, list[Path]] = {}
-        for p in folder.glob(f"{glob_escape(stem)}*"):
-            suffix = p.suffix.lower()
-            if suffix not in _MEDIA_EXTS:
-                continue
-            base = p.name[: -len(p.suffix)]
-            if base == stem:
-                pos = 0
-            else:
-                m = _INDEXED.match(base)
-                if not m or m.group("stem") != stem:
-                    continue
-                pos = int(m.group("n"))
-            by_pos.setdefault(pos, []).append(p)
+        if folder not in self._media:
+            self._media[folder] = self._index_media(folder)
+        by_pos = self._media[folder].get(stem, {})
         out = []
         for pos in sorted(by_pos):
             files = sorted(by_pos[pos], key=lambda p: (p.suffix.lower() in _VIDEO_EXTS, p.name))
             out.append(files[0])
         return out
 
+    def _index_media(self, folder: Path) -> dict[str, dict[int, list[Path]]]:
+        """stem -> carousel position -> media files, from one listing of the folder."""
+        stems = {p.name[:-len(".json.xz")] if p.name.endswith(".json.xz") else p.stem
+                 for p in self._metadata_files(folder)}
+        index: dict[str, dict[int, list[Path]]] = {}
+        for p in folder.iterdir():
+            suffix = p.suffix.lower()
+            if suffix not in _MEDIA_EXTS:
+                continue
+            base = p.name[: -len(p.suffix)]
+            if base in stems:
+                stem, pos = base, 0
+            else:
+                m = _INDEXED.match(base)
+                if not m or m.group("stem") not in stems:
+                    continue
+                stem, pos = m.group("stem"), int(m.group("n"))
+            index.setdefault(stem, {}).setdefault(pos, []).append(p)
+        return index
+
     def fetch_image(self, media: MediaRef) -> bytes:
         return _read_local(media)
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 class JsonlSource(BaseSource):
