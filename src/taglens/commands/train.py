@@ -1,0 +1,69 @@
+"""``taglens train``: train a registered model on posts.jsonl files and save it to a directory."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HELP = "train a model on posts.jsonl files and save it to a directory"
+DESCRIPTION = """Train a registered model (see `taglens models`) on one or more posts.jsonl files and save it to
+DIR, which `--model DIR` then loads in every command. Posts without hashtags, and posts with an unreadable image,
+are skipped with a warning. Captions are used without their hashtags, as in evaluation."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("training")
+    g.add_argument("--model", required=True, metavar="NAME", help="registered model name, e.g. effnet-mlp")
+    g.add_argument("--data", required=True, action="append", metavar="TRAIN.jsonl",
+                   help="training posts (repeat for several files)")
+    g.add_argument("--out", required=True, metavar="DIR", help="directory to save the trained model to")
+    g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a hyperparameter (VALUE is read as JSON when it parses, e.g. --set epochs=10)")
+    g.add_argument("--force", action="store_true", help="overwrite DIR when it holds another trained model")
+
+
+def parse_overrides(items: list[str]) -> dict:
+    from ..exceptions import ModelError
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ModelError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exceptions import DataError, ModelError
+    from ..registry import create_suggester
+    from ..training import load_training_posts
+
+    overrides = parse_overrides(args.set)
+    try:
+        model = create_suggester(args.model, **overrides)  # an unknown name fails before any data is read
+    except TypeError as exc:
+        raise ModelError(f"model {args.model!r}: bad hyperparameter ({exc})") from None
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ModelError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / "config.json").is_file():
+        raise ModelError(f"--out {out}: directory is not empty and holds no taglens model; choose another")
+    if (out / "config.json").is_file() and not args.force:
+        raise ModelError(f"--out {out}: already holds a trained model; add --force to overwrite it")
+    posts = load_training_posts(args.data)
+    n_tagged = sum(1 for p in posts if p.hashtags)
+    if not n_tagged:
+        raise DataError(f"none of the {len(posts)} posts in {', '.join(args.data)} has a hashtag: nothing to learn")
+    start = time.perf_counter()
+    model.fit(posts)
+    seconds = time.perf_counter() - start
+    model.save(out)
+    print(f"trained {args.model} on {n_tagged} posts with hashtags (of {len(posts)}) in {seconds:.1f} s; "
+          f"saved to {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,264 @@
+"""The multimodal co-attention network of Zhang et al. (IJCAI 2017, "Hashtag Recommendation for Multimodal
+Microblog Using Co-Attention Network"), in PyTorch, conditioned on the post's existing hashtags.
+
+Inputs: the 7x7 region grid of EfficientNet-Lite0 for each image (up to ``max_images``, 49 regions each) and the
+contextual MiniLM token vectors of the caption without hashtags (up to ``max_tokens``). The existing hashtags are
+embedded (mean of learned tag vectors) and guide the first attention step. Alternating co-attention:
+
+1. a text summary ``t0`` (mean of the tokens) plus the tag vector ``g`` guides attention over image regions -> ``v1``;
+2. ``v1 + g`` guides attention over caption tokens -> ``t1``;
+3. ``t1 + g`` guides a second attention over image regions -> ``v2``;
+4. ``[v2, t1, g]`` goes through an MLP to one logit per tag (softmax over the ``max_tags`` most frequent tags).
+
+Each attention set gets a learned "null" element, so a post without image or caption is still defined. Training
+samples the evaluation settings: images or caption dropped at random, and 0-3 of a post's tags revealed as input
+(the others are the targets), so one model serves images-only, text-only, tags and all-input queries.
+
+Example:
+    >>> model = create_suggester("coattention").fit(train_posts)   # doctest: +SKIP
+    >>> model.suggest(Post(text="new build", images=("mod.jpg",), hashtags=("vape",)), k=3)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..exceptions import ModelError
+from ..registry import register_suggester
+from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
+                        posts_with_tags, save_tensors, set_threads, top_k, train_module)
+from ..types import Post, Suggestion
+from .base import BaseSuggester
+
+log = logging.getLogger(__name__)
+IMG_DIM, TXT_DIM = 1280, 384
+
+
+def build_network(n_tags: int, dim: int, dropout: float):
+    """The co-attention network as an ``nn.Module`` (built lazily so torch is imported only when needed)."""
+    import torch
+    from torch import nn
+
+    class Attention(nn.Module):
+        """Additive attention over a set of vectors ``X`` (B, N, d) guided by a query ``q`` (B, d)."""
+
+        def __init__(self, d: int):
+            super().__init__()
+            self.wx = nn.Linear(d, d, bias=False)
+            self.wq = nn.Linear(d, d)
+            self.w = nn.Linear(d, 1, bias=False)
+
+        def forward(self, X, mask, q):
+            a = self.w(torch.tanh(self.wx(X) + self.wq(q)[:, None, :])).squeeze(-1)
+            a = a.masked_fill(~mask, float("-inf"))
+            return (torch.softmax(a, dim=1)[..., None] * X).sum(1)
+
+    class CoAttentionNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.img_proj = nn.Linear(IMG_DIM, dim)
+            self.txt_proj = nn.Linear(TXT_DIM, dim)
+            self.tag_emb = nn.Parameter(torch.randn(n_tags, dim) * 0.02)
+            self.null_img = nn.Parameter(torch.zeros(1, 1, dim))
+            self.null_txt = nn.Parameter(torch.zeros(1, 1, dim))
+            self.att_img1, self.att_txt, self.att_img2 = Attention(dim), Attention(dim), Attention(dim)
+            self.drop = nn.Dropout(dropout)
+            self.out = nn.Sequential(nn.Linear(3 * dim, dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim, n_tags))
+
+        def forward(self, img, img_mask, txt, txt_mask, tags_in):
+            b = img.shape[0]
+            V = torch.cat([self.null_img.expand(b, 1, -1), torch.tanh(self.img_proj(self.drop(img)))], 1)
+            T = torch.cat([self.null_txt.expand(b, 1, -1), torch.tanh(self.txt_proj(self.drop(txt)))], 1)
+            one = torch.ones((b, 1), dtype=torch.bool)
+            vm, tm = torch.cat([one, img_mask], 1), torch.cat([one, txt_mask], 1)
+            g = tags_in @ self.tag_emb / tags_in.sum(1, keepdim=True).clamp(min=1.0)
+            t0 = (T * tm[..., None]).sum(1) / tm.sum(1, keepdim=True)
+            v1 = self.att_img1(V, vm, t0 + g)
+            t1 = self.att_txt(T, tm, v1 + g)
+            v2 = self.att_img2(V, vm, t1 + g)
+            return self.out(self.drop(torch.cat([v2, t1, g], 1)))
+
+    return CoAttentionNet()
+
+
+def _pad(arrays: Sequence[np.ndarray], width: int, dim: int):
+    """Stack variable-length (n_i, dim) arrays into (B, width, dim) plus a boolean mask."""
+    import torch
+
+    width = max(1, width)
+    x = np.zeros((len(arrays), width, dim), np.float32)
+    mask = np.zeros((len(arrays), width), bool)
+    for i, a in enumerate(arrays):
+        n = min(len(a), width)
+        if n:
+            x[i, :n] = a[:n]
+            mask[i, :n] = True
+    return torch.from_numpy(x), torch.from_numpy(mask)
+
+
+def token_vectors(texts: Sequence[str], max_tokens: int, batch_size: int = 64) -> list[np.ndarray]:
+    """Contextual MiniLM token vectors (without [CLS]/[SEP]) of each text, float16, (n_tokens, 384) each."""
+    import torch
+
+    from ..encoders.text import get_text_encoder
+
+    enc = get_text_encoder()
+    out: list[np.ndarray] = [np.zeros((0, TXT_DIM), np.float16)] * len(texts)
+    order = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start: start + batch_size]
+            ids, mask = enc.tokenize([texts[i] for i in idx])
+            ids, mask = ids[:, : max_tokens + 2], mask[:, : max_tokens + 2]
+            x = enc.model(ids, mask, pool=False).numpy()
+            for row, i in enumerate(idx):
+                n = int(mask[row].sum())
+                out[i] = x[row, 1: max(1, n - 1)].astype(np.float16)
+    return out
+
+
+class CoAttentionSuggester(BaseSuggester):
+    """Co-attention over image regions and caption tokens, conditioned on existing hashtags (see module doc)."""
+
+    name = "coattention"
+
+    def __init__(self, dim: int = 256, max_tags: int = 3000, min_count: int = 2, max_images: int = 4,
+                 max_tokens: int = 32, epochs: int = 30, lr: float = 2e-3, weight_decay: float = 1e-4,
+                 dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
+                 reveal_prob: float = 0.5, max_reveal: int = 3, seed: int = 0, model_name: str = "coattention"):
+        self.dim = dim
+        self.max_tags = max_tags
+        self.min_count = min_count
+        self.max_images = max_images
+        self.max_tokens = max_tokens
+        self.epochs = epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.drop_image = drop_image
+        self.drop_text = drop_text
+        self.reveal_prob = reveal_prob
+        self.max_reveal = max_reveal
+        self.seed = seed
+        self.model_name = model_name
+        self.name = model_name
+
+    # -- training ---------------------------------------------------------------------------------------------
+    def fit(self, posts: Sequence[Post]) -> "CoAttentionSuggester":
+        import torch
+
+        set_threads(2)
+        posts = posts_with_tags(posts)
+        keep, feats = image_posts_features(posts, grid=True, progress=log.isEnabledFor(logging.INFO))
+        grids: dict[int, np.ndarray] = {i: f["grid"][: self.max_images].reshape(-1, IMG_DIM)
+                                        for i, f in zip(keep, feats)}
+        bad = {i for i, p in enumerate(posts) if p.images} - set(grids)  # unreadable image: skip the post
+        usable = [i for i in range(len(posts)) if i not in bad]
+        texts = [clean_text(posts[i]) for i in usable]
+        tokens = token_vectors(texts, self.max_tokens)
+        img = [grids.get(i, np.zeros((0, IMG_DIM), np.float16)) for i in usable]
+        if not any(len(a) for a in img) and not any(len(t) for t in tokens):
+            raise ModelError(f"{self.name}: none of the training posts has a readable image or caption text")
+        tagsets = [posts[i].hashtags for i in usable]
+        self.vocab_ = TagVocab.build(tagsets, self.max_tags, self.min_count)
+        rows = [self.vocab_.encode(t) for t in tagsets]
+        usable_rows = [j for j, r in enumerate(rows) if r]
+        if not usable_rows:
+            raise ModelError(f"{self.name}: no training post has a tag frequent enough to learn")
+        n_tags = len(self.vocab_)
+        torch.manual_seed(self.seed)
+        self.net_ = build_network(n_tags, self.dim, self.dropout)
+        rng = np.random.default_rng(self.seed + 1)
+        kw_img, kw_txt = self.max_images * 49, self.max_tokens
+
+        def batches(idx):
+            idx = [usable_rows[i] for i in idx]
+            ims, txs = [], []
+            tags_in = torch.zeros((len(idx), n_tags))
+            targets = torch.zeros((len(idx), n_tags))
+            for r, j in enumerate(idx):
+                has_img, has_txt = len(img[j]) > 0, len(tokens[j]) > 0
+                u = rng.random()
+                drop_i = has_img and has_txt and u < self.drop_image
+                drop_t = has_img and has_txt and self.drop_image <= u < self.drop_image + self.drop_text
+                ims.append(img[j][:0] if drop_i else img[j])
+                txs.append(tokens[j][:0] if drop_t else tokens[j])
+                tags = list(rows[j])
+                n_rev = 0
+                if len(tags) > 1 and rng.random() < self.reveal_prob:
+                    n_rev = int(rng.integers(1, min(self.max_reveal, len(tags) - 1) + 1))
+                rng.shuffle(tags)
+                tags_in[r, tags[:n_rev]] = 1.0
+                targets[r, tags[n_rev:]] = 1.0
+            wi = min(kw_img, max(len(a) for a in ims))
+            wt = min(kw_txt, max(len(a) for a in txs))
+            return (*_pad(ims, wi, IMG_DIM), *_pad(txs, wt, TXT_DIM), tags_in), targets
+
+        def loss_fn(net, inputs, targets):
+            logits = net(*inputs)
+            dist = targets / targets.sum(1, keepdim=True).clamp(min=1.0)
+            return -(dist * torch.log_softmax(logits, 1)).sum(1).mean()
+
+        train_module(self.net_, batches, len(usable_rows), epochs=self.epochs, lr=self.lr,
+                     weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
+                     desc=self.name)
+        self.fitted_ = True
+        return self
+
+    # -- suggesting -------------------------------------------------------------------------------------------
+    def uses_input(self, post: Post) -> bool:
+        return bool(post.images or clean_text(post) or any(t in self.vocab_.index for t in post.hashtags))
+
+    def scores(self, post: Post) -> np.ndarray:
+        """Softmax probabilities over ``vocab_.tags``."""
+        import torch
+
+        from ..encoders.cache import post_image_features
+
+        grid = np.zeros((0, IMG_DIM), np.float32)
+        if post.images:
+            g = post_image_features(post.images[: self.max_images], grid=True)["grid"]
+            grid = g[: self.max_images].reshape(-1, IMG_DIM).astype(np.float32)
+        text = clean_text(post)
+        tok = token_vectors([text], self.max_tokens)[0].astype(np.float32)
+        tags_in = torch.zeros((1, len(self.vocab_)))
+        idx = self.vocab_.encode(post.hashtags)
+        if idx:
+            tags_in[0, idx] = 1.0
+        with torch.inference_mode():
+            logits = self.net_(*_pad([grid], len(grid), IMG_DIM), *_pad([tok], len(tok), TXT_DIM), tags_in)
+        return torch.softmax(logits, 1)[0].numpy()
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        s = self.scores(post)
+        used = [n for n, on in (("image", bool(post.images)), ("text", bool(clean_text(post))),
+                                ("tags", bool(post.hashtags))) if on]
+        source = "+".join(used) or "prior"
+        return [Suggestion(self.vocab_.tags[i], float(s[i]), source, "co-attention over " + (source or "nothing"))
+                for i in top_k(s, k + len(post.hashtags))]
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        self.vocab_.save(directory)
+        save_tensors(directory, self.net_.state_dict())
+
+    def _load_state(self, directory: Path) -> None:
+        self.vocab_ = TagVocab.load(directory)
+        self.net_ = build_network(len(self.vocab_), self.dim, self.dropout)
+        load_module_state(self.net_, load_tensors(directory), directory)
+        self.net_.eval()
+
+
+@register_suggester("coattention", description="images+text+tags: co-attention network (Zhang et al. 2017)")
+def coattention(**kw) -> CoAttentionSuggester:
+    return CoAttentionSuggester(**{"model_name": "coattention", **kw})
+
+
+@register_suggester("test_coattention", description="tiny co-attention network for tests")
+def test_coattention(**kw) -> CoAttentionSuggester:
+    return CoAttentionSuggester(**{"dim": 16, "epochs": 2, "min_count": 1, "max_tags": 200, "max_tokens": 8,
+                                   "max_images": 1, "model_name": "test_coattention", **kw})

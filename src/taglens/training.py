@@ -1,0 +1,287 @@
+"""Shared training helpers: loading training posts (bad posts skipped with a warning), the tag vocabulary,
+per-post encoder features, and a small PyTorch multi-label training loop used by the trained suggesters.
+
+Every trained suggester learns from the caption *without* its hashtags (``strip_hashtags``), as the evaluation
+protocol gives it (../shared/EVALUATION.md, step 2), and from the post's hashtags as targets.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .exceptions import DataError, ModelError
+from .types import Post, strip_hashtags
+
+log = logging.getLogger(__name__)
+
+
+# -- training data --------------------------------------------------------------------------------------------
+def load_training_posts(paths: str | Path | Sequence[str | Path]) -> list[Post]:
+    """Posts of one or more posts.jsonl files, for training. A malformed line raises a DataError naming it;
+    an empty file, or data in which no post has a hashtag, raises a DataError."""
+    from .data.posts import read_records
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    posts: list[Post] = []
+    for path in paths:
+        records = read_records(path)
+        if not records:
+            raise DataError(f"{path}: no posts (the file is empty)")
+        posts.extend(r.to_post() for r in records)
+    return posts
+
+
+def posts_with_tags(posts: Sequence[Post], what: str = "training") -> list[Post]:
+    """The posts that have hashtags; the others are skipped with one warning. Raises when none is left."""
+    kept = [p for p in posts if p.hashtags]
+    if not posts:
+        raise DataError(f"no {what} posts")
+    if not kept:
+        raise DataError(f"none of the {len(posts)} {what} posts has a hashtag: nothing to learn from")
+    if len(kept) < len(posts):
+        log.warning("skipping %d of %d %s posts without hashtags", len(posts) - len(kept), len(posts), what)
+    return kept
+
+
+def clean_text(post: Post) -> str:
+    """The caption as the model sees it: without '#hashtag' tokens, white space collapsed."""
+    return strip_hashtags(post.text)
+
+
+# -- tag vocabulary ---------------------------------------------------------------------------------------------
+@dataclass
+class TagVocab:
+    """The tags a model can predict (the most frequent ones), with their training counts."""
+
+    tags: list[str]
+    counts: list[int]
+
+    @classmethod
+    def build(cls, tag_lists: Sequence[Sequence[str]], max_tags: int = 5000, min_count: int = 1) -> "TagVocab":
+        counter = Counter(t for tags in tag_lists for t in set(tags))
+        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        kept = [(t, c) for t, c in ranked if c >= min_count][:max_tags]
+        if not kept:
+            raise DataError("no hashtag occurs often enough to be learned")
+        return cls([t for t, _ in kept], [c for _, c in kept])
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    @property
+    def index(self) -> dict[str, int]:
+        if not hasattr(self, "_index"):
+            self._index = {t: i for i, t in enumerate(self.tags)}
+        return self._index
+
+    def encode(self, tags: Sequence[str]) -> list[int]:
+        idx = self.index
+        return [idx[t] for t in tags if t in idx]
+
+    def prior(self) -> np.ndarray:
+        c = np.asarray(self.counts, dtype=np.float64)
+        return (c / c.sum()).astype(np.float32)
+
+    def save(self, directory: Path) -> None:
+        (directory / "vocab.txt").write_text("".join(f"{t}\t{c}\n" for t, c in zip(self.tags, self.counts)),
+                                             encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> "TagVocab":
+        path = directory / "vocab.txt"
+        if not path.is_file():
+            raise ModelError(f"{directory}: model directory has no vocab.txt")
+        tags, counts = [], []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line:
+                tag, _, count = line.partition("\t")
+                tags.append(tag)
+                counts.append(int(count or 1))
+        return cls(tags, counts)
+
+
+# -- encoder features per post --------------------------------------------------------------------------------
+def image_posts_features(posts: Sequence[Post], grid: bool = False, progress: bool = False
+                         ) -> tuple[list[int], list[dict[str, np.ndarray]]]:
+    """(indices of the usable posts, their stacked features) for the posts with images. A post with an unreadable
+    image is skipped with a warning; posts without images are left out silently."""
+    from .encoders.cache import image_features
+
+    paths = sorted({p for post in posts for p in post.images if isinstance(p, Path)}, key=str)
+    feats = dict(zip(paths, image_features(paths, grid=grid, progress=progress))) if paths else {}
+    keep: list[int] = []
+    out: list[dict[str, np.ndarray]] = []
+    bad = 0
+    for i, post in enumerate(posts):
+        if not post.images:
+            continue
+        parts = [feats.get(p) if isinstance(p, Path) else _encode_inline(p, grid) for p in post.images]
+        if any(f is None for f in parts):
+            bad += 1
+            continue
+        keep.append(i)
+        out.append({k: np.concatenate([f[k] for f in parts]) for k in parts[0]})
+    if bad:
+        log.warning("skipping %d posts with an unreadable image", bad)
+    return keep, out
+
+
+def _encode_inline(image: Any, grid: bool) -> dict[str, np.ndarray] | None:
+    from .encoders.cache import post_image_features
+    from .exceptions import InputError
+
+    try:
+        return post_image_features([image], grid=grid)
+    except InputError as exc:
+        log.warning("skipping an image: %s", exc)
+        return None
+
+
+def pooled_image_vector(feats: dict[str, np.ndarray]) -> np.ndarray:
+    """One 1280-d vector per post: the mean of its images' (and video frames') pooled features."""
+    return feats["pooled"].astype(np.float32).mean(axis=0)
+
+
+# -- a small multi-label training loop --------------------------------------------------------------------------
+def set_threads(n: int = 2) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, n))
+
+
+def make_head(in_dim: int, n_out: int, hidden: int = 0, dropout: float = 0.2):
+    """A linear layer, or an MLP with one hidden layer when ``hidden`` > 0."""
+    from torch import nn
+
+    if hidden <= 0:
+        return nn.Sequential(nn.Dropout(dropout), nn.Linear(in_dim, n_out))
+    return nn.Sequential(nn.Dropout(dropout), nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, n_out))
+
+
+def multilabel_loss(logits, targets, loss: str = "softmax"):
+    """``softmax``: cross-entropy against the uniform distribution over a post's tags (Mahajan et al. 2018; the
+    best choice for hashtags); ``bce``: one binary cross-entropy per tag. ``targets`` is a 0/1 matrix."""
+    import torch
+
+    if loss == "bce":
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
+    dist = targets / targets.sum(1, keepdim=True).clamp(min=1.0)
+    return -(dist * torch.log_softmax(logits, dim=1)).sum(1).mean()
+
+
+def target_matrix(rows: Sequence[Sequence[int]], n_labels: int):
+    import torch
+
+    y = torch.zeros((len(rows), n_labels))
+    for r, idx in enumerate(rows):
+        if idx:
+            y[r, list(idx)] = 1.0
+    return y
+
+
+def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs: int, lr: float,
+                 weight_decay: float, batch_size: int, seed: int, loss_fn: Callable, desc: str = "training"):
+    """Train ``module`` with AdamW and a cosine schedule; ``batches(indices) -> (inputs, targets)`` builds one
+    mini-batch from row indices, ``loss_fn(module, inputs, targets)`` returns the loss. Deterministic given seed."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    opt = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=weight_decay)
+    steps = max(1, epochs * ((n + batch_size - 1) // batch_size))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    module.train()
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            inputs, targets = batches(order[start: start + batch_size])
+            loss = loss_fn(module, inputs, targets)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(order[start: start + batch_size])
+        log.info("%s: epoch %d/%d, loss %.4f", desc, epoch + 1, epochs, total / max(n, 1))
+    module.eval()
+    return module
+
+
+def fit_head(X: np.ndarray, rows: Sequence[Sequence[int]], n_labels: int, *, hidden: int = 0, dropout: float = 0.2,
+             epochs: int = 30, lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64,
+             loss: str = "softmax", seed: int = 0, desc: str = "head"):
+    """Train a linear or MLP head on dense or scipy-sparse features ``X`` (n, d) for the label lists ``rows``."""
+    import torch
+
+    sparse = hasattr(X, "tocsr")
+    if sparse:
+        X = X.tocsr()
+    torch.manual_seed(seed)
+    head = make_head(X.shape[1], n_labels, hidden, dropout)
+
+    def batches(idx):
+        xb = X[idx].toarray() if sparse else X[idx]
+        return torch.from_numpy(np.asarray(xb, dtype=np.float32)), target_matrix([rows[i] for i in idx], n_labels)
+
+    return train_module(head, batches, X.shape[0], epochs=epochs, lr=lr, weight_decay=weight_decay,
+                        batch_size=batch_size, seed=seed, desc=desc,
+                        loss_fn=lambda m, x, y: multilabel_loss(m(x), y, loss))
+
+
+def predict_head(head, X: np.ndarray, batch_size: int = 256, softmax: bool = True) -> np.ndarray:
+    """Scores (n, n_labels): probabilities (softmax) or sigmoids."""
+    import torch
+
+    sparse = hasattr(X, "tocsr")
+    out = []
+    with torch.inference_mode():
+        for start in range(0, X.shape[0], batch_size):
+            xb = X[start: start + batch_size]
+            xb = torch.from_numpy(np.asarray(xb.toarray() if sparse else xb, dtype=np.float32))
+            logits = head(xb)
+            out.append((torch.softmax(logits, 1) if softmax else torch.sigmoid(logits)).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def save_tensors(directory: Path, tensors: dict[str, Any], name: str = "weights.safetensors") -> None:
+    from safetensors.torch import save_file
+    import torch
+
+    save_file({k: (v if isinstance(v, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(v))).contiguous()
+               for k, v in tensors.items()}, str(directory / name))
+
+
+def load_tensors(directory: Path, name: str = "weights.safetensors") -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    path = directory / name
+    if not path.is_file():
+        raise ModelError(f"{directory}: model directory has no {name}")
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types for corrupt files
+        raise ModelError(f"{path}: unreadable weights ({exc})") from None
+
+
+def load_module_state(module, state: dict[str, Any], where: Path) -> None:
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ModelError(f"{where}: weights do not match the model's config ({first})") from None
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest scores, best first (ties by index)."""
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]
