@@ -204,3 +204,10 @@ def test_collect_loop_over_instagram_resumes_without_duplicates(fake_ig, session
     n_media = store.db.execute("SELECT count(*) FROM post_media WHERE status = 'ok'").fetchone()[0]
     assert n_media == 30 - 1 + 3  # three carousels of two
     assert store.hashtag("dog")["status"] == "done"
+
+
+def test_open_source_builds_the_instagram_source(fake_ig, session_file):
+    from taglens.collect.sources import open_source
+
+    src = open_source("instagram:alice", session_file=str(session_file))
+    assert isinstance(src, InstagramSource) and src.name == "instagram:alice" and src.context.is_logged_in

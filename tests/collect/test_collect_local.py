@@ -129,3 +129,16 @@ def test_online_source_needs_seeds(tmp_path, capsys):
 def test_bad_source_specs(tmp_path, spec, capsys):
     assert main(["collect", "--source", spec, "--store", str(tmp_path / "s"), "--seeds", "dog"]) != 0
     assert "error" in capsys.readouterr().err
+
+
+def test_two_sources_in_one_store(tmp_path, capsys):
+    root = make_instaloader_dir(tmp_path / "dl")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "posts.jsonl").write_text(json.dumps({"id": "J1", "user": "u", "images": [], "text": "#dog",
+                                                  "hashtags": ["dog"], "topic": "dog", "source": "mine"}) + "\n")
+    store = tmp_path / "store"
+    assert main(["collect", "--source", f"instaloader-dir:{root}", "--source", f"jsonl:{data / 'posts.jsonl'}",
+                 "--store", str(store), "--no-progress", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["store"]["posts"] == 4 and not report["failed_sources"]

@@ -109,6 +109,7 @@ class Collector:
         self._posts = 0
         self._failing: dict[str, int] = {}
         self._dead: dict[str, str] = {}
+        self._tag_sources: dict[str, set[str]] | None = None
 
     # -- public ---------------------------------------------------------------------------------------------
     def run(self, seeds: Sequence[str] | None) -> CollectReport:
@@ -131,11 +132,14 @@ class Collector:
     # -- modes ----------------------------------------------------------------------------------------------
     def _run_import(self) -> None:
         tags: list[str] = []
+        self._tag_sources = {}
         for src in self.sources:
             listed = src.list_hashtags()
             if listed is None:
                 raise SourceError(f"{src.name}: an online source needs --seeds (only local sources import whole)")
             tags += [t for t in listed if t not in tags]
+            for t in listed:
+                self._tag_sources.setdefault(t, set()).add(src.name)
         with self.store.transaction() as db:
             for t in tags:
                 if self.store.add_hashtag(db, t, status=QUEUED, round_no=0, score=None, origin="import",
@@ -206,6 +210,8 @@ class Collector:
             tag = row["tag"]
             outcomes = []
             for src in self._live_sources():
+                if self._tag_sources is not None and src.name not in self._tag_sources.get(tag, ()):
+                    continue  # import: each source reads only the hashtags it holds
                 self._bar.describe(f"round {round_no} #{tag} ({src.name})")
                 try:
                     outcomes.append(self._crawl_tag(src, tag, round_no, per_tag))
@@ -222,7 +228,9 @@ class Collector:
             if self._posts >= self.config.target and "more" in outcomes:
                 continue  # stopped by the target: the hashtag stays queued with its cursor
             if not outcomes:
-                return
+                if not self._live_sources():
+                    return  # every source failed: the rest of the frontier waits for the next run
+                continue
             if all(o == FAILED for o in outcomes):
                 status = FAILED
                 self.report.failed_tags.append(tag)
