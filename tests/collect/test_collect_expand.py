@@ -169,3 +169,21 @@ def test_per_tag_cap(tmp_path, fast_expander):
               expander=fast_expander).run(["dog", "puppy"])
     assert store.counts()["posts"] == 20
     assert {r["tag"]: r["status"] for r in store.hashtags()} == {"dog": "capped", "puppy": "capped"}
+
+
+def test_strong_cooccurrence_keeps_jargon_a_little_below_the_threshold(tmp_path):
+    store = _store_with(tmp_path, [["dog", "dogz"]] * 4 + [["dog", "dogzz"]] * 1 + [["dog"]] * 5)
+
+    class Fixed:
+        name, threshold = "fixed", 0.45
+
+        def embed(self, phrases):
+            import numpy as np
+
+            sims = {"dog": 1.0, "dogz": 0.35, "dogzz": 0.35}
+            return np.array([[sims[p], (1 - sims[p] ** 2) ** 0.5] for p in phrases])
+
+    exp = Expander(embedder=Fixed(), segmenter=lambda t: [t], synonyms=lambda w: [], min_support=1)
+    decisions = {d.tag: d for d in exp.expand(store, ["dog"], 1)}
+    assert decisions["dogz"].action == "add" and "strong co-occurrence" in decisions["dogz"].reason  # 4 of 10
+    assert decisions["dogzz"].action == "reject"  # 1 of 10: off topic

@@ -10,7 +10,9 @@ from three origins:
 
 Every candidate is segmented into words and embedded (MiniLM, or a lexical fallback); its *similarity* is the
 best cosine to a seed. The crawl stays on topic: a candidate below the embedder's similarity threshold, a generic
-tag (:mod:`taglens.collect.generic`), or a too-short tag is rejected. The rest are ranked by
+tag (:mod:`taglens.collect.generic`), or a too-short tag is rejected (a tag carried by a quarter of the seed
+posts may sit a little below the threshold: domain jargon such as ``eliquid`` for ``ejuice``). The rest are
+ranked by
 ``sim_weight * similarity + (1 - sim_weight) * evidence`` (evidence: the square root of the share of seed posts
 that carry the tag) and the best ``max_new`` are queued. Every decision carries a readable reason.
 """
@@ -205,6 +207,8 @@ class Expander:
         min_similarity: least similarity to a seed (default: the embedder's threshold).
         sim_weight: weight of similarity against co-occurrence evidence in the score.
         generic_override: similarity that lets a tag of the aggregate generic list through.
+        cooc_override: share of the seed posts that lets a tag up to ``cooc_margin`` below the similarity
+            threshold through (domain jargon such as ``eliquid`` for ``ejuice``), given ``min_support + 1`` posts.
         max_candidates: co-occurring candidates considered per round, by evidence.
         log_limit: deferred and rejected decisions returned (and so logged) per round; ``None``: all.
 
@@ -217,7 +221,8 @@ class Expander:
     def __init__(self, *, embedder: TagEmbedder | None = None, segmenter: Segmenter | None = None,
                  synonyms: Callable[[str], Iterable[tuple[str, str]]] | None = None, max_new: int = 10,
                  min_support: int = 2, min_similarity: float | None = None, sim_weight: float = 0.6,
-                 generic_override: float = 0.75, max_candidates: int = 400, log_limit: int | None = None) -> None:
+                 generic_override: float = 0.75, cooc_override: float = 0.25, cooc_margin: float = 0.15,
+                 max_candidates: int = 400, log_limit: int | None = None) -> None:
         self.embedder = embedder
         self.segmenter = segmenter
         self.synonyms = synonyms
@@ -226,6 +231,8 @@ class Expander:
         self.min_similarity = min_similarity
         self.sim_weight = sim_weight
         self.generic_override = generic_override
+        self.cooc_override = cooc_override
+        self.cooc_margin = cooc_margin
         self.max_candidates = max_candidates
         self.log_limit = log_limit
 
@@ -339,7 +346,12 @@ class Expander:
             elif len(t) < 3 or t.isdigit():
                 reject = "too short to be topical"
             elif sim < threshold:
-                reject = f"off topic: {sim_text} < {threshold}"
+                strong = (share >= self.cooc_override and c.seed_support >= self.min_support + 1
+                          and sim >= threshold - self.cooc_margin)
+                if not strong:
+                    reject = f"off topic: {sim_text} < {threshold}"
+                else:
+                    sim_text += f" < {threshold}, kept for its strong co-occurrence with the seeds"
             dec = Decision(t, "reject" if reject else "add", round(score, 4),
                            reject or f"{origin_text}; {sim_text}", c.origin, tuple(words[t]), details)
             if reject:
