@@ -70,13 +70,15 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.posts = tqdm(total=target, initial=min(posts, target), desc="posts", unit="post", position=0,
-                              dynamic_ncols=True)
+            bounded = target < 10**9  # an import with no --target has no meaningful total
+            self.posts = tqdm(total=target if bounded else None, initial=min(posts, target), desc="posts",
+                              unit="post", position=0, dynamic_ncols=True)
             self.images = tqdm(initial=images, desc="images", unit="img", position=1, dynamic_ncols=True)
 
     def update(self, posts: int, images: int) -> None:
         if self.enabled:
-            self.posts.update(min(posts, max(self.posts.total - self.posts.n, 0)))
+            room = posts if self.posts.total is None else max(self.posts.total - self.posts.n, 0)
+            self.posts.update(min(posts, room))
             self.images.update(images)
 
     def describe(self, text: str) -> None:
