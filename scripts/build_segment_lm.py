@@ -6,6 +6,7 @@ Sources (aggregate counts only; no per-post record reaches the artifact):
 - wordsegment's Google web unigrams and bigrams (PyPI ``wordsegment``);
 - wordfreq's English list (PyPI ``wordfreq``), apostrophes dropped (``don't`` counts for ``dont``), and a small
   share of its Spanish, French, Portuguese, Italian, German and Indonesian lists;
+- first names and surnames of the US census lists in PyPI ``names`` (MIT), for the name features;
 - hashtag-domain counts from ../shared/data: words and word pairs of tweet and caption texts, and the words of
   camelCase hashtags written in those texts (``#SanDiegoZoo`` -> san diego zoo). Hashtags of the segmentation
   gold files (train and dev) are left out of these counts, so no dev answer leaks into the model.
@@ -137,7 +138,40 @@ def collect_counts() -> dict:
     print(f"counts: google {len(g_uni)}/{len(g_bi)}, wordfreq {len(wf)}, text {len(t_uni)}/{len(t_bi)}, "
           f"camel tags {n_camel} -> {len(h_uni)}/{len(h_bi)} ({time.time() - t0:.1f}s)", file=sys.stderr)
     return dict(g_uni=g_uni, g_bi=g_bi, wf=dict(wf), foreign=foreign, t_uni=dict(t_uni), t_bi=dict(t_bi),
-                h_uni=dict(h_uni), h_bi=dict(h_bi))
+                h_uni=dict(h_uni), h_bi=dict(h_bi), names=census_names())
+
+
+def char_trigrams(wf: dict[str, float], n_words: int = 60000) -> dict[str, float]:
+    """``log P(c | ab)`` over the ``n_words`` commonest alphabetic English words of wordfreq, each word counted
+    once (a model of how single words are spelled, not of running text), add-0.5 smoothed."""
+    words = [w for w, _ in sorted(wf.items(), key=lambda kv: -kv[1]) if w.isascii() and w.isalpha()][:n_words]
+    tri: collections.Counter = collections.Counter()
+    bi: collections.Counter = collections.Counter()
+    for w in words:
+        s = "^^" + w + "$"
+        for i in range(2, len(s)):
+            tri[s[i - 2 : i + 1]] += 1
+            bi[s[i - 2 : i]] += 1
+    return {k: math.log((c + 0.5) / (bi[k[:2]] + 0.5 * 27)) for k, c in tri.items()}
+
+
+def census_names(n_last: int = 20000) -> dict[str, int]:
+    """First names (flag 1) and the ``n_last`` commonest surnames (flag 2) of the US census lists shipped by the
+    PyPI package ``names`` (MIT); an empty dict when it is not installed."""
+    try:
+        import names as names_pkg
+    except ImportError:
+        print("warning: PyPI package 'names' not installed; no name features", file=sys.stderr)
+        return {}
+    folder = Path(names_pkg.__file__).parent
+    out: dict[str, int] = {}
+    for fname, flag, limit in (("dist.male.first", 1, None), ("dist.female.first", 1, None), ("dist.all.last", 2, n_last)):
+        lines = (folder / fname).read_text().splitlines()[:limit]
+        for line in lines:
+            if line.strip():
+                w = line.split()[0].lower()
+                out[w] = out.get(w, 0) | flag
+    return out
 
 
 def build_lm(counts: dict, **params) -> NgramLM:
@@ -196,7 +230,8 @@ def build_lm(counts: dict, **params) -> NgramLM:
     domain = {w: math.log((c + 0.0) / h_n) for w, c in counts["h_uni"].items() if w in uni and c >= 2}
     wfd = {w: math.log(f / wf_n) for w, f in counts["wf"].items() if w in uni and f / wf_n >= 1e-8}
     meta = {k: v for k, v in p.items()}
-    return NgramLM(uni=uni, bi=bi, gamma=gamma, domain=domain, wordfreq=wfd, unk_base=p["unk_base"],
+    return NgramLM(uni=uni, bi=bi, gamma=gamma, domain=domain, wordfreq=wfd, names=counts.get("names", {}),
+                   chars=char_trigrams(counts["wf"]), unk_base=p["unk_base"],
                    unk_per_char=p["unk_per_char"], max_word_len=p["max_word_len"], meta=meta)
 
 

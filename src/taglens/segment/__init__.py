@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .lm import RESOURCE_DIR, NgramLM, load_lm
-from .text import prepare
+from .text import prepare, restore_contractions
 from .viterbi import SearchCfg, forced_candidates, search
 
 __all__ = ["Segmenter", "segment", "segment_topk", "get_segmenter"]
@@ -38,9 +38,12 @@ class Segmenter:
             or ``False`` for plain Viterbi.
         cfg: search settings.
         n_candidates: how many Viterbi candidates the reranker sees.
+        contractions: write contractions with their apostrophe (``im`` -> ``i'm``, ``dont`` -> ``don't``), as
+            the STAN-large gold does.
     """
 
-    def __init__(self, lm: NgramLM | None = None, reranker=None, cfg: SearchCfg | None = None, n_candidates: int = 10):
+    def __init__(self, lm: NgramLM | None = None, reranker=None, cfg: SearchCfg | None = None, n_candidates: int = 6,
+                 contractions: bool = True):
         self.lm = lm if lm is not None else load_lm()
         if reranker is None:
             from .rerank import load_reranker
@@ -49,6 +52,7 @@ class Segmenter:
         self.reranker = reranker or None
         self.cfg = cfg if cfg is not None else (self.reranker.search_cfg if self.reranker else SearchCfg())
         self.n_candidates = self.reranker.n_candidates if self.reranker else n_candidates
+        self.contractions = contractions
         self._cached = lru_cache(maxsize=65536)(self._topk_uncached)
 
     def _topk_uncached(self, hashtag: str, k: int) -> tuple[tuple[tuple[str, ...], float], ...]:
@@ -68,6 +72,8 @@ class Segmenter:
         out = []
         for i in order[:k]:
             words = tuple(e.word for e in cands[i][1] if e.word)
+            if self.contractions:
+                words = tuple(restore_contractions(words))
             out.append((words, math.exp(scores[i] - top) / z))
         return tuple(out)
 

@@ -9,7 +9,11 @@ only, already turned into log-probabilities:
   ``P(w2|w1) = max(c(w1 w2) - D, 0) / c(w1) + gamma(w1) P(w2)``;
 - ``gamma[w1] = log gamma(w1)``, the backoff weight that an unseen bigram ``w1 w2`` gets: ``gamma(w1) P(w2)``;
 - ``domain[w]`` and ``wordfreq[w]``: log-frequencies in the camelCase hashtags and in wordfreq's English list
-  alone, which the reranker uses to tell real words from the web-crawl fragments of the Google counts.
+  alone, which the reranker uses to tell real words from the web-crawl fragments of the Google counts;
+- ``names[w]``: 1 for a common first name, 2 for a common surname, 3 for both (US census lists of the PyPI
+  package ``names``), so ``bengomori`` can be read as a first name and a surname;
+- ``chars[abc] = log P(c | ab)``: a letter-trigram model of single English words (``^`` and ``$`` mark the
+  ends), which tells a plausible new word (``mamapedia``) from glued words (``pigbirdcowflu``).
 
 Words outside the vocabulary get ``unk_base + unk_per_char * len(w)``: a long unknown word is not cheap, but
 cheaper than a chain of rare fragments, which is what makes names and new words come out whole.
@@ -37,6 +41,8 @@ class NgramLM:
     gamma: dict[str, float]
     domain: dict[str, float] = field(default_factory=dict)
     wordfreq: dict[str, float] = field(default_factory=dict)
+    names: dict[str, int] = field(default_factory=dict)
+    chars: dict[str, float] = field(default_factory=dict)
     unk_base: float = -14.0
     unk_per_char: float = -1.6
     max_word_len: int = 24
@@ -56,6 +62,17 @@ class NgramLM:
             return lp
         return self.gamma.get(prev, 0.0) + self.unigram(word)
 
+    def char_logprob(self, word: str) -> float:
+        """Mean log-probability per letter of ``word`` under the letter-trigram model (``-8`` when absent)."""
+        chars = self.chars
+        if not chars:
+            return 0.0
+        s = "^^" + word + "$"
+        total = 0.0
+        for i in range(2, len(s)):
+            total += chars.get(s[i - 2 : i + 1], -8.0)
+        return total / (len(s) - 2)
+
     def __contains__(self, word: str) -> bool:
         return word in self.uni
 
@@ -74,6 +91,13 @@ class NgramLM:
             domain = dict(zip([words[i] for i in didx], z["domain"].astype(np.float64).tolist()))
             widx = z["wordfreq_idx"].tolist()
             wordfreq = dict(zip([words[i] for i in widx], z["wordfreq"].astype(np.float64).tolist()))
+            names = {}
+            if "names" in z.files:
+                names = dict(zip(bytes(z["names"]).decode("utf-8").split("\n"), z["name_flags"].tolist()))
+            chars = {}
+            if "char_keys" in z.files:
+                keys = bytes(z["char_keys"]).decode("utf-8").split("\n")
+                chars = dict(zip(keys, z["char_lp"].astype(np.float64).tolist()))
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
         return cls(
             uni=uni,
@@ -81,6 +105,8 @@ class NgramLM:
             gamma=gamma,
             domain=domain,
             wordfreq=wordfreq,
+            names=names,
+            chars=chars,
             unk_base=meta.get("unk_base", -14.0),
             unk_per_char=meta.get("unk_per_char", -1.6),
             max_word_len=meta.get("max_word_len", 24),
@@ -107,6 +133,10 @@ class NgramLM:
             domain=np.array([self.domain[w] for w in dwords], dtype=np.float16),
             wordfreq_idx=np.array([index[w] for w in wwords], dtype=np.int32),
             wordfreq=np.array([self.wordfreq[w] for w in wwords], dtype=np.float16),
+            names=np.frombuffer("\n".join(self.names).encode("utf-8"), dtype=np.uint8),
+            name_flags=np.array(list(self.names.values()), dtype=np.uint8),
+            char_keys=np.frombuffer("\n".join(self.chars).encode("utf-8"), dtype=np.uint8),
+            char_lp=np.array(list(self.chars.values()), dtype=np.float16),
             meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
         )
 

@@ -26,15 +26,18 @@ FEATURES = (
     "mean_len", "min_len", "max_len", "min_lp", "max_unknown_len", "domain_known", "domain_lp", "not_domain",
     "camel_agree", "camel_cross", "camel_extra", "cased", "allcaps_split", "n_numbers", "n_mixed", "n_codes",
     "n_squeezed", "len_chars", "bigram_per_word", "unk_x_len", "single_x_len", "wf_lp", "wf_min", "n_not_wf",
-    "unk_sq", "long_unk",
+    "unk_sq", "long_unk", "n_first", "n_last", "name_pair", "cross_frac", "multi_cross", "unk_char_min",
+    "unk_char_tot", "unsplit_char",
 )
 
 
-_WORD_INFO: dict[str, tuple[float, int, float, int]] = {}
+_WORD_INFO: dict[str, tuple[float, int, float, int, float]] = {}
+_CHAR_REF = -2.5  # a typical mean letter log-probability of a real word
 
 
-def _word_info(w: str, kind: str, lm: NgramLM) -> tuple[float, int, float, int]:
-    """``(wordfreq log-prob, known to the LM but not to wordfreq, domain log-prob, in the domain counts)``."""
+def _word_info(w: str, kind: str, lm: NgramLM) -> tuple[float, int, float, int, float]:
+    """``(wordfreq log-prob, known to the LM but not to wordfreq, domain log-prob, in the domain counts,
+    mean letter log-probability minus a typical word's)``."""
     key = kind + w
     info = _WORD_INFO.get(key)
     if info is None:
@@ -48,7 +51,8 @@ def _word_info(w: str, kind: str, lm: NgramLM) -> tuple[float, int, float, int]:
         else:
             f, not_wf = 0.0, 0
         d = lm.domain.get(w)
-        info = (f, not_wf, d if d is not None else (-16.0 if kind == KNOWN else -20.0), int(d is not None))
+        c = lm.char_logprob(w) - _CHAR_REF if w.isalpha() else 0.0
+        info = (f, not_wf, d if d is not None else (-16.0 if kind == KNOWN else -20.0), int(d is not None), c)
         _WORD_INFO[key] = info
     return info
 
@@ -60,7 +64,7 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
     log_chars = math.log(n_chars)
     allcaps = prep.original.isupper()
     best = cands[0][0] if cands else 0.0
-    uni = lm.uni
+    uni, names = lm.uni, lm.names
     rows = []
     for rank, (score, edges) in enumerate(cands):
         nw = 0
@@ -70,6 +74,9 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
         min_len = 99
         dom_lp = wf_lp = wf_min = min_lp = 0.0
         cuts = set()
+        prev_first = False
+        n_first = n_last = name_pair = 0
+        unk_char_min = unk_char_tot = last_char = 0.0
         for e in edges:
             w = e.word
             if e.start:
@@ -108,7 +115,19 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
                     n_single += 1
             elif L == 2 and w.isalpha():
                 n_two += 1
-            f, not_wf, d, in_dom = _word_info(w, kind, lm)
+            nf = names.get(w, 0) if L >= 3 else 0
+            if nf & 1:
+                n_first += 1
+            if nf & 2:
+                n_last += 1
+            if prev_first and (nf & 2 or kind == UNKNOWN):
+                name_pair += 1
+            prev_first = bool(nf & 1)
+            f, not_wf, d, in_dom, last_char = _word_info(w, kind, lm)
+            if kind == UNKNOWN or kind == CODE:
+                unk_char_tot += last_char * L
+                if last_char < unk_char_min:
+                    unk_char_min = last_char
             wf_lp += f
             if f < wf_min:
                 wf_min = f
@@ -132,6 +151,9 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
             float(cross), float(extra), 1.0 if camel else 0.0, (nw - 1.0) if allcaps else 0.0, float(n_num),
             float(n_mixed), float(n_code), float(n_sq), log_chars, bigram / div, unk_frac * log_chars,
             n_single / div, wf_lp, wf_min, float(n_not_wf), unk_chars * unk_frac, float(max_unk >= 10),
+            float(n_first), float(n_last), float(name_pair), cross / max(1, len(camel)),
+            float(cross * cross) if len(camel) >= 2 else 0.0, unk_char_min, unk_char_tot,
+            unsplit * last_char * log_chars,
         ])
     return rows
 

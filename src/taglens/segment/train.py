@@ -16,7 +16,7 @@ import numpy as np
 from . import Segmenter
 from .lm import NgramLM
 from .rerank import FEATURES, Reranker, candidate_features
-from .text import prepare
+from .text import prepare, restore_contractions
 from .viterbi import SearchCfg
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ def gather(seg: Segmenter, rows, n_candidates: int):
         prep = prepare(tag)
         cands = seg.candidates(prep, n_candidates)
         X = np.array(candidate_features(prep, cands, seg.lm), dtype=np.float64)
-        y = np.array([" ".join(e.word for e in path if e.word) in golds for _, path in cands], dtype=bool)
+        y = np.array([" ".join(restore_contractions([e.word for e in path if e.word])) in golds
+                      for _, path in cands], dtype=bool)
         out.append((X, y))
     return out
 
