@@ -46,7 +46,7 @@ FOREIGN = {"es": 0.5, "fr": 0.3, "pt": 0.3, "it": 0.3, "de": 0.2, "id": 0.2}
 # Mixture weights of the unigram model, and the bigram discount.
 DEFAULTS = dict(
     w_google=0.55, w_wordfreq=0.25, w_text=0.08, w_tags=0.07, w_foreign=0.05,
-    discount=0.3, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0, max_word_len=24,
+    discount=0.3, bigram_min_gain=1.0, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0, max_word_len=24,
 )
 
 
@@ -226,11 +226,14 @@ def build_lm(counts: dict, **params) -> NgramLM:
     for k, a_ in alpha.items():
         a, b = k.split(" ")
         g = math.exp(gamma[a])
-        bi[k] = math.log(a_ + g * math.exp(uni[b]))
+        lp = math.log(a_ + g * math.exp(uni[b]))
+        if lp - (gamma[a] + uni[b]) >= p["bigram_min_gain"]:  # else the backoff estimate is close enough
+            bi[k] = lp
     domain = {w: math.log((c + 0.0) / h_n) for w, c in counts["h_uni"].items() if w in uni and c >= 2}
-    wfd = {w: math.log(f / wf_n) for w, f in counts["wf"].items() if w in uni and f / wf_n >= 1e-8}
+    wf_words = {w for w, f in counts["wf"].items() if f / wf_n >= 1e-8}
+    uni = {w: NgramLM.encode(lp, w in wf_words) for w, lp in uni.items()}
     meta = {k: v for k, v in p.items()}
-    return NgramLM(uni=uni, bi=bi, gamma=gamma, domain=domain, wordfreq=wfd, names=counts.get("names", {}),
+    return NgramLM.from_dicts(uni, bi, gamma, domain=domain, names=counts.get("names", {}),
                    chars=char_trigrams(counts["wf"]), unk_base=p["unk_base"],
                    unk_per_char=p["unk_per_char"], max_word_len=p["max_word_len"], meta=meta)
 
@@ -255,7 +258,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     lm.save(args.out / "lm.npz")
     size = (args.out / "lm.npz").stat().st_size
-    print(f"lm: {len(lm.uni)} words, {len(lm.bi)} bigrams, {size / 1e6:.2f} MB", file=sys.stderr)
+    print(f"lm: {len(lm)} words, {len(lm.bi_keys)} bigrams, {size / 1e6:.2f} MB", file=sys.stderr)
     if not args.lm_only:
         from taglens.segment.train import train_reranker
 

@@ -25,34 +25,28 @@ FEATURES = (
     "unsplit", "unsplit_known", "unsplit_len", "n_unknown", "unknown_chars", "unknown_frac", "n_single", "n_two",
     "mean_len", "min_len", "max_len", "min_lp", "max_unknown_len", "domain_known", "domain_lp", "not_domain",
     "camel_agree", "camel_cross", "camel_extra", "cased", "allcaps_split", "n_numbers", "n_mixed", "n_codes",
-    "n_squeezed", "len_chars", "bigram_per_word", "unk_x_len", "single_x_len", "wf_lp", "wf_min", "n_not_wf",
+    "n_squeezed", "len_chars", "bigram_per_word", "unk_x_len", "single_x_len", "n_not_wf",
     "unk_sq", "long_unk", "n_first", "n_last", "name_pair", "cross_frac", "multi_cross", "unk_char_min",
     "unk_char_tot", "unsplit_char",
 )
 
 
-_WORD_INFO: dict[str, tuple[float, int, float, int, float]] = {}
+_WORD_INFO: dict[str, tuple[int, float, int, float]] = {}
 _CHAR_REF = -2.5  # a typical mean letter log-probability of a real word
 
 
-def _word_info(w: str, kind: str, lm: NgramLM) -> tuple[float, int, float, int, float]:
-    """``(wordfreq log-prob, known to the LM but not to wordfreq, domain log-prob, in the domain counts,
-    mean letter log-probability minus a typical word's)``."""
+def _word_info(w: str, kind: str, lp: float, lm: NgramLM) -> tuple[int, float, int, float]:
+    """``(known to the LM but not to wordfreq, domain log-prob, in the domain counts, mean letter
+    log-probability minus a typical word's)``."""
     key = kind + w
     info = _WORD_INFO.get(key)
     if info is None:
         if len(_WORD_INFO) > 200_000:
             _WORD_INFO.clear()
-        if kind == KNOWN or kind == UNKNOWN or kind == SQUEEZED:
-            f = lm.wordfreq.get(w)
-            not_wf = int(f is None and kind == KNOWN)
-            if f is None:
-                f = -22.0
-        else:
-            f, not_wf = 0.0, 0
+        not_wf = int(kind == KNOWN and not lm.in_wordfreq(lp))
         d = lm.domain.get(w)
         c = lm.char_logprob(w) - _CHAR_REF if w.isalpha() else 0.0
-        info = (f, not_wf, d if d is not None else (-16.0 if kind == KNOWN else -20.0), int(d is not None), c)
+        info = (not_wf, d if d is not None else (-16.0 if kind == KNOWN else -20.0), int(d is not None), c)
         _WORD_INFO[key] = info
     return info
 
@@ -64,7 +58,7 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
     log_chars = math.log(n_chars)
     allcaps = prep.original.isupper()
     best = cands[0][0] if cands else 0.0
-    uni, names = lm.uni, lm.names
+    names = lm.names
     rows = []
     for rank, (score, edges) in enumerate(cands):
         nw = 0
@@ -72,7 +66,7 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
         n_unk = unk_chars = n_single = n_two = n_num = n_mixed = n_code = n_sq = 0
         dom_known = n_not_wf = max_unk = total_len = max_len = 0
         min_len = 99
-        dom_lp = wf_lp = wf_min = min_lp = 0.0
+        dom_lp = min_lp = 0.0
         cuts = set()
         prev_first = False
         n_first = n_last = name_pair = 0
@@ -123,14 +117,11 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
             if prev_first and (nf & 2 or kind == UNKNOWN):
                 name_pair += 1
             prev_first = bool(nf & 1)
-            f, not_wf, d, in_dom, last_char = _word_info(w, kind, lm)
+            not_wf, d, in_dom, last_char = _word_info(w, kind, lp, lm)
             if kind == UNKNOWN or kind == CODE:
                 unk_char_tot += last_char * L
                 if last_char < unk_char_min:
                     unk_char_min = last_char
-            wf_lp += f
-            if f < wf_min:
-                wf_min = f
             n_not_wf += not_wf
             dom_lp += d
             dom_known += in_dom
@@ -144,13 +135,13 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
         rows.append([
             score, score - best, float(rank), math.log1p(rank), bigram, unigram, float(nw),
             float(nw * nw), 1.0 / div, unsplit,
-            unsplit * (1.0 if nw == 1 and edges and any(e.word in uni for e in edges if e.word) else 0.0),
+            unsplit * (1.0 if any(e.kind == KNOWN for e in edges) else 0.0),
             unsplit * log_chars, float(n_unk), float(unk_chars), unk_frac, float(n_single),
             float(n_two), total_len / div, float(min_len if nw else 0), float(max_len),
             min_lp, float(max_unk), float(dom_known), dom_lp / div, float(nw - dom_known), float(agree),
             float(cross), float(extra), 1.0 if camel else 0.0, (nw - 1.0) if allcaps else 0.0, float(n_num),
             float(n_mixed), float(n_code), float(n_sq), log_chars, bigram / div, unk_frac * log_chars,
-            n_single / div, wf_lp, wf_min, float(n_not_wf), unk_chars * unk_frac, float(max_unk >= 10),
+            n_single / div, float(n_not_wf), unk_chars * unk_frac, float(max_unk >= 10),
             float(n_first), float(n_last), float(name_pair), cross / max(1, len(camel)),
             float(cross * cross) if len(camel) >= 2 else 0.0, unk_char_min, unk_char_tot,
             unsplit * last_char * log_chars,

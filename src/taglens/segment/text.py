@@ -78,8 +78,6 @@ def prepare(hashtag: str) -> Prepared:
     for i in range(1, len(raw)):
         a, b = raw[i - 1], raw[i]
         if a.islower() and b.isupper():
-            if i == 1 and len(raw) > 2 and raw[2].islower() and not any(c.isupper() for c in raw[2:]):
-                continue  # iPhone, eBay: a brand prefix, not a word boundary (but iAteTheBones is cut)
             if i == 2 and raw[:2] == "Mc":
                 continue  # McDonalds
             camel.add(i)  # sunsetBeach
@@ -87,6 +85,8 @@ def prepare(hashtag: str) -> Prepared:
             camel.add(i)  # CEOSummit -> CEO|Summit
         elif not a.isalpha() and b.isupper() and a.isdigit():
             camel.add(i)
+    if 1 in camel and len(raw) > 2 and raw[2].islower() and not any(c != 1 and raw[c - 1].isalpha() for c in camel):
+        camel.discard(1)  # iPhone, eBay, iPhone3G: a brand prefix, not a word boundary (iAteTheBones is cut)
     return Prepared(raw, lowered, classes, frozenset(camel), has_upper and has_lower)
 
 

@@ -3,7 +3,8 @@
 The lattice has an edge for every vocabulary word inside a run of letters, for unknown words that touch a run's
 edge or a camelCase boundary (names, new words: ``blame|dawno``), for words with repeated letters squeezed
 (``soooo`` scores like ``so``), for whole digit runs (``2019``), for known mixed tokens (``mp3``, ``4th``), and
-for whole runs of other scripts. A hypothesis is ``(score, word, previous hypothesis)``; each position keeps
+for whole runs of other scripts. A hypothesis is ``(score, edge, previous hypothesis, successors of its
+last word)``; each position keeps
 the ``beam`` best, so the search returns the k best segmentations without enumerating them all.
 """
 from __future__ import annotations
@@ -46,17 +47,26 @@ class Edge(NamedTuple):
     lp: float  # unigram log-probability (LM, unknown-word, number or script model)
     kind: str
     pen: float  # camelCase penalties
+    wid: int = -1  # vocabulary id of a known word (for bigram lookups)
 
 
 def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge]]:
-    """Edges grouped by start position. Separator characters (``_``, ``-``, ...) get a zero-cost skip edge."""
+    """Edges grouped by start position. White space is skipped; ``_``, emoji and symbols are tokens of their own."""
     s = prep.text
     n = len(s)
     edges: list[list[Edge]] = [[] for _ in range(n + 1)]
-    uni = lm.uni
     camel = prep.camel if prep.cased else frozenset()
     maxlen = lm.max_word_len
     chunks = prep.chunks()
+    # Every substring that may be a word, looked up in one vectorised call.
+    spans = []
+    for a, b, cls in chunks:
+        if cls == LETTER:
+            spans.extend((i, j) for i in range(a, b) for j in range(i + 1, min(b, i + maxlen) + 1))
+    has_digit = DIGIT in prep.classes
+    if has_digit:
+        spans.extend(_mixed_spans(prep))
+    found = dict(zip(spans, lm.lookup_many([s[i:j] for i, j in spans])))
     for a, b, cls in chunks:
         if cls == SEP:
             ch = s[a:b]
@@ -67,30 +77,39 @@ def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge
         elif cls == DIGIT:
             edges[a].append(Edge(a, b, s[a:b], cfg.number_lp + cfg.number_per_digit * (b - a), NUMBER, 0.0))
         elif cls == LETTER:
-            _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges)
+            _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges)
         else:
             edges[a].append(Edge(a, b, s[a:b], cfg.script_lp, SCRIPT, 0.0))
-    # Known tokens mixing letters and digits (mp3, 4th, 24h, 3g) that do not cut a digit run, and whole short
-    # alphanumeric runs as one unknown code (n64, c2ea, t20wc).
-    if DIGIT in prep.classes:
-        cls = prep.classes
+    if has_digit:
+        # Known tokens mixing letters and digits (mp3, 4th, 24h, 3g) that do not cut a digit run, and whole short
+        # alphanumeric runs as one unknown code (n64, c2ea, t20wc).
+        for (i, j) in _mixed_spans(prep):
+            wid, lp = found[(i, j)]
+            if lp is not None:
+                edges[i].append(Edge(i, j, s[i:j], lp, MIXED, 0.0, wid))
         for a, b in alnum_runs(prep):
             w = s[a:b]
-            if b - a <= cfg.max_code_len and not (w.isalpha() or w.isdigit()) and w not in uni:
+            if b - a <= cfg.max_code_len and not (w.isalpha() or w.isdigit()) and found.get((a, b), (-1, None))[1] is None:
                 edges[a].append(Edge(a, b, w, lm.unk_base + lm.unk_per_char * (b - a) + cfg.code_pen, CODE, 0.0))
-        for i in range(n):
-            if cls[i] not in (LETTER, DIGIT) or (i > 0 and cls[i] == DIGIT and cls[i - 1] == DIGIT):
-                continue
-            for j in range(i + 2, min(n, i + 10) + 1):
-                w = s[i:j]
-                if cls[j - 1] not in (LETTER, DIGIT):
-                    break
-                if w.isalpha() or w.isdigit() or (j < n and cls[j - 1] == DIGIT and cls[j] == DIGIT):
-                    continue
-                lp = uni.get(w)
-                if lp is not None:
-                    edges[i].append(Edge(i, j, w, lp, MIXED, 0.0))
     return edges
+
+
+def _mixed_spans(prep: Prepared) -> list[tuple[int, int]]:
+    """Spans mixing letters and digits that end where a digit run ends (``mp3``, ``4th``, ``24h``)."""
+    s, cls = prep.text, prep.classes
+    n = len(s)
+    out = []
+    for i in range(n):
+        if cls[i] not in (LETTER, DIGIT) or (i > 0 and cls[i] == DIGIT and cls[i - 1] == DIGIT):
+            continue
+        for j in range(i + 2, min(n, i + 10) + 1):
+            if cls[j - 1] not in (LETTER, DIGIT):
+                break
+            w = s[i:j]
+            if w.isalpha() or w.isdigit() or (j < n and cls[j - 1] == DIGIT and cls[j] == DIGIT):
+                continue
+            out.append((i, j))
+    return out
 
 
 def alnum_runs(prep: Prepared) -> list[tuple[int, int]]:
@@ -107,11 +126,12 @@ def alnum_runs(prep: Prepared) -> list[tuple[int, int]]:
     return out
 
 
-def _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges) -> None:
+def _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges) -> None:
     unk_base, unk_char = lm.unk_base, lm.unk_per_char
     cross, ignore, sq_pen, unk_min = cfg.camel_cross, cfg.camel_ignore, cfg.squeeze_pen, cfg.unk_min_len
     camel_in = sorted(c for c in camel if a < c < b)
     triples = REPEAT_RE.search(s, a, b) is not None
+    in_wordfreq = lm.in_wordfreq
     for i in range(a, b):
         start_ok = i == a or i in camel
         pen_start = 0.0 if (i == a or not camel or i in camel) else ignore
@@ -123,15 +143,16 @@ def _letter_edges(s, a, b, camel, uni, maxlen, cfg, lm, edges) -> None:
                 for c in camel_in:
                     if i < c < j:
                         pen += cross
-            lp = uni.get(w)
-            if lp is not None:
-                out.append(Edge(i, j, w, lp, KNOWN, pen))
+            wid, lp = found[(i, j)]
+            if lp is not None and (pen >= 0.0 or pen == pen_start or in_wordfreq(lp)):
+                # A word that runs over a camelCase boundary must be a real word (AdWords), not a web-crawl
+                # fragment (TheFreshPrinceOf|Bel: "princeof").
+                out.append(Edge(i, j, w, lp, KNOWN, pen, wid))
                 continue
             if triples and j - i >= 3 and REPEAT_RE.search(w):
-                sq = squeeze_repeats(w, 1)
-                lp2 = uni.get(sq)
+                lp2 = lm.lookup(squeeze_repeats(w, 1))[1]
                 if lp2 is None:
-                    lp2 = uni.get(squeeze_repeats(w, 2))
+                    lp2 = lm.lookup(squeeze_repeats(w, 2))[1]
                 if lp2 is not None:
                     out.append(Edge(i, j, w, lp2 + sq_pen, SQUEEZED, pen))
                     continue
@@ -147,12 +168,11 @@ def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tupl
     edges = build_lattice(prep, lm, cfg)
     beam = max(cfg.beam, k)
     margin = cfg.margin
-    bi = lm.bi
-    gamma = lm.gamma
+    successors = lm.successors
     first = itemgetter(0)
     hyps: list[list] = [[] for _ in range(n + 1)]
-    # A hypothesis: (score, last word, edge, previous hypothesis, log gamma(last word) or None without bigrams).
-    hyps[0] = [(0.0, "", None, None, gamma.get(""))]
+    # A hypothesis: (score, edge, previous hypothesis, (log gamma, {id2: log P}) of its last word or None).
+    hyps[0] = [(0.0, None, None, None)]
     for pos in range(n):
         cur = hyps[pos]
         if not cur:
@@ -165,37 +185,37 @@ def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tupl
             while cur[-1][0] < floor:
                 cur.pop()
         for e in edges[pos]:
-            w = e.word
             pen = e.pen
             base = e.lp + pen
             target = hyps[e.end]
-            if not w:  # skipped separator: carries the hypotheses over unchanged
+            if not e.word:  # skipped white space: carries the hypotheses over unchanged
                 for h in cur:
-                    target.append((h[0], h[1], e, h, h[4]))
+                    target.append((h[0], e, h, h[3]))
                 continue
-            g_w = gamma.get(w)
+            wid = e.wid
+            succ_w = successors(wid) if wid >= 0 else None
             if e.kind == KNOWN:
                 for h in cur:
-                    g = h[4]
-                    if g is None:
-                        target.append((h[0] + base, w, e, h, g_w))
+                    succ = h[3]
+                    if succ is None:
+                        target.append((h[0] + base, e, h, succ_w))
                     else:
-                        lp = bi.get(h[1] + " " + w)
-                        target.append((h[0] + (g + base if lp is None else lp + pen), w, e, h, g_w))
+                        lp = succ[1].get(wid)
+                        target.append((h[0] + (succ[0] + base if lp is None else lp + pen), e, h, succ_w))
             else:
                 for h in cur:
-                    g = h[4]
-                    target.append((h[0] + base + (g or 0.0), w, e, h, g_w))
+                    succ = h[3]
+                    target.append((h[0] + base + (succ[0] if succ is not None else 0.0), e, h, succ_w))
     final = hyps[n]
     final.sort(key=first, reverse=True)
     out = []
     for h in final[:k]:
         path = []
         node = h
-        while node is not None and node[2] is not None:
-            if node[2].word:
-                path.append(node[2])
-            node = node[3]
+        while node is not None and node[1] is not None:
+            if node[1].word:
+                path.append(node[1])
+            node = node[2]
         path.reverse()
         out.append((h[0], path))
     return out
@@ -204,13 +224,15 @@ def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tupl
 def path_score(edges: list[Edge], lm: NgramLM) -> float:
     """The search score of a path: bigram log-probabilities plus the edges' camelCase penalties."""
     total = 0.0
-    prev = ""
+    succ = None
     for e in edges:
         if not e.word:
             continue
-        lp = lm.bi.get(prev + " " + e.word) if e.kind == KNOWN else None
-        total += (lp if lp is not None else lm.gamma.get(prev, 0.0) + e.lp) + e.pen
-        prev = e.word
+        lp = succ[1].get(e.wid) if succ is not None and e.kind == KNOWN else None
+        if lp is None:
+            lp = e.lp + (succ[0] if succ is not None else 0.0)
+        total += lp + e.pen
+        succ = lm.successors(e.wid) if e.wid >= 0 else None
     return total
 
 
@@ -232,12 +254,12 @@ def forced_candidates(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[tuple
                 elif cls == DIGIT:
                     path.append(Edge(i, j, w, cfg.number_lp + cfg.number_per_digit * (j - i), NUMBER, 0.0))
                 elif cls == LETTER:
-                    lp = lm.uni.get(w)
+                    wid, lp = lm.lookup(w) if j - i <= lm.max_word_len else (-1, None)
                     kind = KNOWN if lp is not None else UNKNOWN
                     if lp is None:
                         lp = lm.unk_base + lm.unk_per_char * (j - i)
                     pen = cfg.camel_cross * sum(1 for c in camel if i < c < j)
-                    path.append(Edge(i, j, w, lp, kind, pen))
+                    path.append(Edge(i, j, w, lp, kind, pen, wid))
                 else:
                     path.append(Edge(i, j, w, cfg.script_lp, SCRIPT, 0.0))
         out.append((path_score(path, lm), path))
