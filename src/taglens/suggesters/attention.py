@@ -1,8 +1,9 @@
 """The multimodal co-attention network of Zhang et al. (IJCAI 2017, "Hashtag Recommendation for Multimodal
 Microblog Using Co-Attention Network"), in PyTorch, conditioned on the post's existing hashtags.
 
-Inputs: the 7x7 region grid of EfficientNet-Lite0 for each image (up to ``max_images``, 49 regions each) and the
-contextual MiniLM token vectors of the caption without hashtags (up to ``max_tokens``). The existing hashtags are
+Inputs: the 7x7 region grid of EfficientNet-Lite0 for each image (up to ``max_images``, 49 regions each; reduced
+from 1280 to ``region_dim`` dimensions by a PCA fitted on the training regions, which makes training on a CPU
+several times faster) and the contextual MiniLM token vectors of the caption without hashtags (up to ``max_tokens``). The existing hashtags are
 embedded (mean of learned tag vectors) and guide the first attention step. Alternating co-attention:
 
 1. a text summary ``t0`` (mean of the tokens) plus the tag vector ``g`` guides attention over image regions -> ``v1``;
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 IMG_DIM, TXT_DIM = 1280, 384
 
 
-def build_network(n_tags: int, dim: int, dropout: float):
+def build_network(n_tags: int, dim: int, dropout: float, region_dim: int = IMG_DIM):
     """The co-attention network as an ``nn.Module`` (built lazily so torch is imported only when needed)."""
     import torch
     from torch import nn
@@ -59,7 +60,7 @@ def build_network(n_tags: int, dim: int, dropout: float):
     class CoAttentionNet(nn.Module):
         def __init__(self):
             super().__init__()
-            self.img_proj = nn.Linear(IMG_DIM, dim)
+            self.img_proj = nn.Linear(region_dim, dim)
             self.txt_proj = nn.Linear(TXT_DIM, dim)
             self.tag_emb = nn.Parameter(torch.randn(n_tags, dim) * 0.02)
             self.null_img = nn.Parameter(torch.zeros(1, 1, dim))
@@ -125,11 +126,12 @@ class CoAttentionSuggester(BaseSuggester):
 
     name = "coattention"
 
-    def __init__(self, dim: int = 256, max_tags: int = 3000, min_count: int = 2, max_images: int = 4,
+    def __init__(self, dim: int = 256, region_dim: int = 256, max_tags: int = 3000, min_count: int = 2, max_images: int = 4,
                  max_tokens: int = 32, epochs: int = 30, lr: float = 2e-3, weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
                  reveal_prob: float = 0.5, max_reveal: int = 3, seed: int = 0, model_name: str = "coattention"):
         self.dim = dim
+        self.region_dim = region_dim
         self.max_tags = max_tags
         self.min_count = min_count
         self.max_images = max_images
@@ -156,11 +158,13 @@ class CoAttentionSuggester(BaseSuggester):
         keep, feats = image_posts_features(posts, grid=True, progress=log.isEnabledFor(logging.INFO))
         grids: dict[int, np.ndarray] = {i: f["grid"][: self.max_images].reshape(-1, IMG_DIM)
                                         for i, f in zip(keep, feats)}
+        self._fit_pca(list(grids.values()))
+        grids = {i: self._project(g) for i, g in grids.items()}
         bad = {i for i, p in enumerate(posts) if p.images} - set(grids)  # unreadable image: skip the post
         usable = [i for i in range(len(posts)) if i not in bad]
         texts = [clean_text(posts[i]) for i in usable]
         tokens = token_vectors(texts, self.max_tokens)
-        img = [grids.get(i, np.zeros((0, IMG_DIM), np.float16)) for i in usable]
+        img = [grids.get(i, np.zeros((0, self.region_dim), np.float32)) for i in usable]
         if not any(len(a) for a in img) and not any(len(t) for t in tokens):
             raise ModelError(f"{self.name}: none of the training posts has a readable image or caption text")
         tagsets = [posts[i].hashtags for i in usable]
@@ -171,7 +175,7 @@ class CoAttentionSuggester(BaseSuggester):
             raise ModelError(f"{self.name}: no training post has a tag frequent enough to learn")
         n_tags = len(self.vocab_)
         torch.manual_seed(self.seed)
-        self.net_ = build_network(n_tags, self.dim, self.dropout)
+        self.net_ = build_network(n_tags, self.dim, self.dropout, self.region_dim)
         rng = np.random.default_rng(self.seed + 1)
         kw_img, kw_txt = self.max_images * 49, self.max_tokens
 
@@ -196,7 +200,7 @@ class CoAttentionSuggester(BaseSuggester):
                 targets[r, tags[n_rev:]] = 1.0
             wi = min(kw_img, max(len(a) for a in ims))
             wt = min(kw_txt, max(len(a) for a in txs))
-            return (*_pad(ims, wi, IMG_DIM), *_pad(txs, wt, TXT_DIM), tags_in), targets
+            return (*_pad(ims, wi, self.region_dim), *_pad(txs, wt, TXT_DIM), tags_in), targets
 
         def loss_fn(net, inputs, targets):
             logits = net(*inputs)
@@ -219,10 +223,10 @@ class CoAttentionSuggester(BaseSuggester):
 
         from ..encoders.cache import post_image_features
 
-        grid = np.zeros((0, IMG_DIM), np.float32)
+        grid = np.zeros((0, self.region_dim), np.float32)
         if post.images:
             g = post_image_features(post.images[: self.max_images], grid=True)["grid"]
-            grid = g[: self.max_images].reshape(-1, IMG_DIM).astype(np.float32)
+            grid = self._project(g[: self.max_images].reshape(-1, IMG_DIM))
         text = clean_text(post)
         tok = token_vectors([text], self.max_tokens)[0].astype(np.float32)
         tags_in = torch.zeros((1, len(self.vocab_)))
@@ -230,7 +234,7 @@ class CoAttentionSuggester(BaseSuggester):
         if idx:
             tags_in[0, idx] = 1.0
         with torch.inference_mode():
-            logits = self.net_(*_pad([grid], len(grid), IMG_DIM), *_pad([tok], len(tok), TXT_DIM), tags_in)
+            logits = self.net_(*_pad([grid], len(grid), self.region_dim), *_pad([tok], len(tok), TXT_DIM), tags_in)
         return torch.softmax(logits, 1)[0].numpy()
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
@@ -241,16 +245,43 @@ class CoAttentionSuggester(BaseSuggester):
         return [Suggestion(self.vocab_.tags[i], float(s[i]), source, "co-attention over " + (source or "nothing"))
                 for i in top_k(s, k + len(post.hashtags))]
 
+    # -- region PCA -------------------------------------------------------------------------------------------
+    def _fit_pca(self, grids: Sequence[np.ndarray], max_rows: int = 20000) -> None:
+        """Mean and top ``region_dim`` principal directions of (a sample of) the training regions."""
+        self.pca_mean_ = np.zeros(IMG_DIM, np.float32)
+        self.pca_proj_ = np.eye(IMG_DIM, self.region_dim, dtype=np.float32)
+        if not grids:
+            return
+        X = np.concatenate(grids).astype(np.float32)
+        if len(X) > max_rows:
+            X = X[np.random.default_rng(self.seed).choice(len(X), max_rows, replace=False)]
+        self.pca_mean_ = X.mean(0)
+        _, sv, vt = np.linalg.svd(X - self.pca_mean_, full_matrices=False)
+        proj = np.zeros((IMG_DIM, self.region_dim), np.float32)
+        m = min(self.region_dim, vt.shape[0])
+        scale = np.sqrt(np.mean(sv[:m] ** 2) / max(len(X) - 1, 1)) + 1e-6  # unit variance on average
+        proj[:, :m] = vt[:m].T / scale
+        self.pca_proj_ = proj
+
+    def _project(self, regions: np.ndarray) -> np.ndarray:
+        return ((regions.astype(np.float32) - self.pca_mean_) @ self.pca_proj_).astype(np.float32)
+
     # -- persistence ------------------------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory)
-        save_tensors(directory, self.net_.state_dict())
+        save_tensors(directory, {**{f"net.{k}": v for k, v in self.net_.state_dict().items()},
+                                 "pca.mean": self.pca_mean_, "pca.proj": self.pca_proj_})
 
     def _load_state(self, directory: Path) -> None:
         self.vocab_ = TagVocab.load(directory)
-        self.net_ = build_network(len(self.vocab_), self.dim, self.dropout)
-        load_module_state(self.net_, load_tensors(directory), directory)
+        state = load_tensors(directory)
+        self.net_ = build_network(len(self.vocab_), self.dim, self.dropout, self.region_dim)
+        load_module_state(self.net_, {k[4:]: v for k, v in state.items() if k.startswith("net.")}, directory)
         self.net_.eval()
+        if "pca.mean" not in state or tuple(state["pca.proj"].shape) != (IMG_DIM, self.region_dim):
+            raise ModelError(f"{directory}: weights do not match the model's config (region PCA)")
+        self.pca_mean_ = state["pca.mean"].numpy()
+        self.pca_proj_ = state["pca.proj"].numpy()
 
 
 @register_suggester("coattention", description="images+text+tags: co-attention network (Zhang et al. 2017)")
@@ -260,5 +291,5 @@ def coattention(**kw) -> CoAttentionSuggester:
 
 @register_suggester("test_coattention", description="tiny co-attention network for tests")
 def test_coattention(**kw) -> CoAttentionSuggester:
-    return CoAttentionSuggester(**{"dim": 16, "epochs": 2, "min_count": 1, "max_tags": 200, "max_tokens": 8,
+    return CoAttentionSuggester(**{"dim": 16, "region_dim": 16, "epochs": 2, "min_count": 1, "max_tags": 200, "max_tokens": 8,
                                    "max_images": 1, "model_name": "test_coattention", **kw})

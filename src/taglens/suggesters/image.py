@@ -155,7 +155,7 @@ class EffnetKnnSuggester(BaseSuggester):
         X, kept = _training_vectors(posts, self.name, self.logit_weight)
         self.vocab_ = TagVocab.build([p.hashtags for p in kept], max_tags=10**9, min_count=1)
         self.mean_ = X.mean(0)
-        self.features_ = self._normalise(X)
+        self.features_ = self._normalise(X).astype(np.float16).astype(np.float32)  # as saved
         rows = [self.vocab_.encode(p.hashtags) for p in kept]
         self.indptr_ = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
         self.indices_ = np.asarray([i for r in rows for i in r], dtype=np.int64)
@@ -202,7 +202,7 @@ class EffnetKnnSuggester(BaseSuggester):
         self.indices_ = state["indices"].numpy()
 
 
-@register_suggester("effnet-linear", description="image only: linear softmax head on EfficientNet-Lite0 features")
+@register_suggester("effnet-linear", description="image only: linear head on EfficientNet-Lite0 features")
 def effnet_linear(**kw) -> EffnetHeadSuggester:
     return EffnetHeadSuggester(**{"hidden": 0, "model_name": "effnet-linear", **kw})
 

@@ -1,0 +1,74 @@
+"""The co-attention network (Zhang et al. 2017) with tag conditioning."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic_posts import make_image, synthetic_posts
+
+from taglens.exceptions import ModelError
+from taglens.registry import create_suggester, load_suggester
+from taglens.suggesters.attention import build_network, token_vectors
+from taglens.types import Post
+
+
+@pytest.fixture(scope="module")
+def posts(tmp_path_factory):
+    return synthetic_posts(tmp_path_factory.mktemp("attention"), n_per_theme=8)
+
+
+@pytest.fixture(scope="module")
+def model(posts):
+    return create_suggester("test_coattention", epochs=30, dim=32, dropout=0.0, lr=1e-2, batch_size=8).fit(posts)
+
+
+def test_network_handles_missing_modalities():
+    import torch
+
+    net = build_network(n_tags=5, dim=8, dropout=0.0, region_dim=6)
+    img, img_mask = torch.zeros((2, 3, 6)), torch.tensor([[True, True, False], [False, False, False]])
+    txt, txt_mask = torch.zeros((2, 1, 384)), torch.tensor([[False], [True]])
+    tags = torch.tensor([[0.0, 1, 0, 0, 0], [0, 0, 0, 0, 0]])
+    out = net(img, img_mask, txt, txt_mask, tags)
+    assert out.shape == (2, 5) and torch.isfinite(out).all()
+
+
+def test_token_vectors_drop_special_tokens():
+    vecs = token_vectors(["hello world", ""], max_tokens=8)
+    assert vecs[0].shape == (2, 384) and vecs[1].shape == (0, 384)
+
+
+def test_learns_from_each_modality(model, tmp_path):
+    red = make_image(tmp_path / "r.jpg", (205, 35, 30), seed=7)
+    blue = make_image(tmp_path / "b.jpg", (30, 65, 205), seed=8)
+    assert "red" in [s.tag for s in model.suggest(Post(images=(red,)), k=3)]
+    assert "blue" in [s.tag for s in model.suggest(Post(images=(blue,)), k=3)]
+    assert "pasta" in [s.tag for s in model.suggest(Post(text="tomato pasta"), k=3)]
+    assert "sea" in [s.tag for s in model.suggest(Post(text="the blue sea"), k=3)]
+    got = model.suggest(Post(text="tomato pasta", images=(red,)), k=2)
+    assert got[0].source == "image+text"
+
+
+def test_existing_tags_condition_the_ranking(model):
+    with_red = [s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
+    with_blue = [s.tag for s in model.suggest(Post(hashtags=("blue",)), k=3)]
+    assert with_red != with_blue
+    assert "pasta" in with_red and "sea" in with_blue
+
+
+def test_round_trip_and_mismatched_weights(model, posts, tmp_path):
+    folder = model.save(tmp_path / "m")
+    loaded = load_suggester(folder)
+    q = Post(text="tomato", images=posts[0].images, hashtags=("food",))
+    assert np.allclose(loaded.scores(q), model.scores(q), atol=1e-6)
+    import json
+
+    config = json.loads((folder / "config.json").read_text())
+    config["params"]["dim"] = 24
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="do not match"):
+        load_suggester(folder)
+
+
+def test_needs_some_input():
+    with pytest.raises(ModelError, match="readable image or caption"):
+        create_suggester("test_coattention").fit([Post(hashtags=("a",)), Post(hashtags=("b",))])

@@ -1,0 +1,54 @@
+"""Late fusion of several models."""
+from __future__ import annotations
+
+import pytest
+from synthetic_posts import synthetic_posts
+
+from taglens.exceptions import ModelError
+from taglens.registry import create_suggester, load_suggester
+from taglens.suggesters.ensemble import _normalised
+from taglens.types import Post, Suggestion
+
+
+@pytest.fixture(scope="module")
+def posts(tmp_path_factory):
+    return synthetic_posts(tmp_path_factory.mktemp("ensemble"))
+
+
+def test_normalised_scores_sum_to_one():
+    got = dict(_normalised([Suggestion("a", 3.0), Suggestion("b", 1.0)]))
+    assert got == {"a": 0.75, "b": 0.25}
+    got = dict(_normalised([Suggestion("a", 1.0), Suggestion("b", -1.0)]))
+    assert got == {"a": 1.0, "b": 0.0}
+    assert dict(_normalised([Suggestion("a", 0.0), Suggestion("b", 0.0)])) == {"a": 0.5, "b": 0.5}
+
+
+def test_members_without_input_are_left_out(posts, tmp_path):
+    text = create_suggester("tfidf-linear", epochs=50, lr=5e-2, min_df=1, min_count=1).fit(posts)
+    model = create_suggester("ensemble", members=["popularity", "test_effnet_linear", str(text.save(tmp_path / "t"))],
+                             weights=[0.1, 1.0, 1.0]).fit(posts)
+    got = model.suggest(Post(text="tomato pasta"), k=3)
+    assert all("test_effnet_linear" not in s.source for s in got)  # no image: the image model's prior is skipped
+    assert "pasta" in [s.tag for s in got]
+    assert model.suggest(Post(), k=3)  # nothing to go on: every member's own fallback
+
+
+def test_trained_member_directories_and_round_trip(posts, tmp_path):
+    member = create_suggester("tfidf-linear", epochs=5).fit(posts).save(tmp_path / "text")
+    model = create_suggester("ensemble", members=["cooccurrence", str(member)]).fit(posts)
+    folder = model.save(tmp_path / "ens")
+    loaded = load_suggester(folder)
+    q = Post(text="sea and sky", hashtags=("blue",))
+    assert [(s.tag, s.source) for s in loaded.suggest(q, k=5)] == [(s.tag, s.source) for s in model.suggest(q, k=5)]
+    import shutil
+
+    shutil.rmtree(next((folder / "members").glob("01-*")))
+    with pytest.raises(ModelError, match="member .* is missing"):
+        load_suggester(folder)
+
+
+def test_bad_configurations_are_clear_errors(posts):
+    with pytest.raises(ModelError, match="at least one member"):
+        create_suggester("ensemble", members=[]).fit(posts)
+    with pytest.raises(ModelError, match="1 weights for 2 members"):
+        create_suggester("ensemble", members=["popularity", "cooccurrence"], weights=[1.0]).fit(posts)

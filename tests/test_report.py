@@ -1,0 +1,47 @@
+"""`taglens report`: models side by side under the protocol, Markdown + HTML + plots."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "suggesters"))
+from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
+
+from taglens.cli import main  # noqa: E402
+from taglens.eval.report import SETTINGS, parse_settings  # noqa: E402
+from taglens.exceptions import TaglensError  # noqa: E402
+
+
+def test_parse_settings():
+    assert len(SETTINGS) == 8 and parse_settings(None) == list(SETTINGS)
+    assert parse_settings("images:0,all:1") == [("images r0", ("images",), 0), ("all r1", ("images", "text", "tags"), 1)]
+    with pytest.raises(TaglensError, match="NAME"):
+        parse_settings("pixels:0")
+
+
+def test_report_writes_table_plots_and_json(tmp_path, capsys):
+    data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(data), "--models", "popularity,tfidf-linear,no-such-model",
+                 "--settings", "text:0,all:1", "--out", str(out)]) == 0
+    md = (out / "report.md").read_text()
+    assert "| popularity | text r0 |" in md and "| tfidf-linear | all r1 |" in md
+    assert "no-such-model" in md and "error" in md
+    assert (out / "curves.png").stat().st_size > 1000 and (out / "topics.png").is_file()
+    html = (out / "report.html").read_text()
+    assert "<table>" in html and "curves.png" in html
+    results = json.loads((out / "results.json").read_text())
+    assert results["meta"]["split"] == "by user"
+    text = next(r for r in results["results"] if r["model"] == "tfidf-linear")
+    assert text["settings"]["text r0"]["n"] > 0 and text["train_seconds"] > 0
+    assert set(text["per_topic"]) <= {"red", "blue"}
+    assert "report written" in capsys.readouterr().err
+
+
+def test_report_of_unknown_models_only_fails(tmp_path):
+    data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
+    assert main(["report", "--data", str(data), "--models", "nope", "--settings", "text:0",
+                 "--out", str(tmp_path / "r")]) == 1

@@ -1,0 +1,79 @@
+"""`taglens train`: train, save, load with --model DIR; clear errors for bad input."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "suggesters"))
+from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
+
+from taglens.cli import main  # noqa: E402
+from taglens.exceptions import ExitCode  # noqa: E402
+from taglens.registry import load_suggester  # noqa: E402
+from taglens.types import Post  # noqa: E402
+
+
+@pytest.fixture()
+def data(tmp_path):
+    return write_jsonl(tmp_path / "train.jsonl", synthetic_posts(tmp_path / "images"))
+
+
+def test_train_saves_a_model_that_loads_everywhere(data, tmp_path, capsys):
+    out = tmp_path / "model"
+    assert main(["train", "--model", "tfidf-linear", "--data", str(data), "--out", str(out),
+                 "--set", "epochs=5", "--set", "min_df=1"]) == 0
+    assert "trained tfidf-linear on 12 posts" in capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert config["taglens"]["type"] == "tfidf-linear" and config["params"]["epochs"] == 5
+    assert (out / "weights.safetensors").is_file() and (out / "vocab.txt").is_file()
+    model = load_suggester(out)
+    assert model.suggest(Post(text="tomato pasta"), k=3)
+
+
+def test_several_data_files_and_overwrite_needs_force(data, tmp_path):
+    other = write_jsonl(tmp_path / "more.jsonl", [Post(text="sunset", hashtags=("sunset",), post_id="s1")])
+    out = tmp_path / "model"
+    args = ["train", "--model", "popularity", "--data", str(data), "--data", str(other), "--out", str(out)]
+    assert main(args) == 0
+    assert "sunset" in [s.tag for s in load_suggester(out).suggest(Post(), k=50)]
+    assert main(args) == ExitCode.MODEL
+    assert main(args + ["--force"]) == 0
+
+
+def test_unknown_model_lists_close_matches(data, tmp_path, capsys):
+    assert main(["train", "--model", "tfidf-linaer", "--data", str(data), "--out", str(tmp_path / "m")]) == ExitCode.MODEL
+    assert "did you mean tfidf-linear" in capsys.readouterr().err
+
+
+def test_bad_hyperparameter_is_a_clear_error(data, tmp_path, capsys):
+    assert main(["train", "--model", "tfidf-linear", "--data", str(data), "--out", str(tmp_path / "m"),
+                 "--set", "nonsense=1"]) == ExitCode.MODEL
+    assert "bad hyperparameter" in capsys.readouterr().err
+
+
+def test_empty_file_and_no_hashtags(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert main(["train", "--model", "popularity", "--data", str(empty), "--out", str(tmp_path / "m")]) == ExitCode.DATA
+    assert "empty" in capsys.readouterr().err
+    untagged = write_jsonl(tmp_path / "untagged.jsonl", [Post(text="hello", post_id="1"), Post(text="x", post_id="2")])
+    assert main(["train", "--model", "tfidf-linear", "--data", str(untagged), "--out", str(tmp_path / "m")]) == ExitCode.DATA
+    assert "has a hashtag" in capsys.readouterr().err
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    assert main(["train", "--model", "popularity", "--data", str(tmp_path / "nope.jsonl"),
+                 "--out", str(tmp_path / "m")]) == ExitCode.INPUT
+
+
+def test_corrupt_image_is_skipped_with_a_warning(data, tmp_path, caplog):
+    (data.parent / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    with open(data, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "bad", "text": "", "hashtags": ["broken"], "images": ["images/broken.jpg"]}) + "\n")
+    assert main(["train", "--model", "effnet-knn", "--data", str(data), "--out", str(tmp_path / "m")]) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("broken.jpg" in w and "not an image" in w for w in warnings)
+    assert "skipping 1 posts with an unreadable image" in warnings
