@@ -60,6 +60,9 @@ class NgramLM:
         self.unk_per_char = unk_per_char
         self.max_word_len = max_word_len
         self.meta = meta or {}
+        # bigrams of word i are bi_keys[bi_offsets[i]:bi_offsets[i + 1]]
+        self.bi_offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(bi_keys // len(vocab), minlength=len(vocab)), out=self.bi_offsets[1:])
         self.width = vocab.dtype.itemsize
         self.size = len(vocab)
         self._succ: dict[int, tuple[float, dict[int, float]] | None] = {}
@@ -95,8 +98,7 @@ class NgramLM:
             return self._succ[wid]
         out = None
         if wid >= 0:
-            lo = int(np.searchsorted(self.bi_keys, wid * self.size))
-            hi = int(np.searchsorted(self.bi_keys, (wid + 1) * self.size))
+            lo, hi = self.bi_offsets[wid : wid + 2].tolist()
             if hi > lo:
                 ids = (self.bi_keys[lo:hi] - wid * self.size).tolist()
                 out = (float(self.gamma_arr[wid]), dict(zip(ids, self.bi_lp[lo:hi].tolist())))

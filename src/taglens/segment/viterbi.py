@@ -16,6 +16,8 @@ from typing import NamedTuple
 from .lm import NgramLM
 from .text import REPEAT_RE, DIGIT, LETTER, SEP, Prepared, squeeze_repeats
 
+_MISSING = object()
+
 # Edge kinds.
 KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED, CODE = "k", "u", "n", "m", "o", "s", "r", "c"
 
@@ -24,7 +26,7 @@ KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED, CODE = "k", "u", "n", "
 class SearchCfg:
     """Scores the search adds to the LM's log-probabilities (natural logs)."""
 
-    beam: int = 8
+    beam: int = 6
     camel_cross: float = -10.0  # a word that runs over a camelCase boundary (sunsetBeach as one word)
     camel_ignore: float = -2.5  # a cut where a cased hashtag shows no case change
     number_lp: float = -7.0  # log P of a digit run as a token, plus per digit below
@@ -32,7 +34,7 @@ class SearchCfg:
     script_lp: float = -10.0  # a whole run of a non-Latin script
     squeeze_pen: float = -3.0  # a word that is known once repeated letters are squeezed
     unk_min_len: int = 2
-    margin: float = 30.0  # hypotheses this far below the best at their position are dropped
+    margin: float = 20.0  # hypotheses this far below the best at their position are dropped
     max_code_len: int = 6  # longest letters-and-digits run offered whole (n64, c2ea)
     code_pen: float = -4.0
 
@@ -160,15 +162,19 @@ def _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges) -> None:
                 out.append(Edge(i, j, w, unk_base + unk_char * (j - i), UNKNOWN, pen))
 
 
-def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tuple[float, list[Edge]]]:
-    """The ``k`` best paths through the lattice, best first, as ``(score, edges)``."""
+def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5,
+           edges: list[list[Edge]] | None = None) -> list[tuple[float, list[Edge]]]:
+    """The ``k`` best paths through the lattice (``build_lattice``'s, built here when not given), best first,
+    as ``(score, edges)``."""
     n = len(prep.text)
     if n == 0:
         return [(0.0, [])]
-    edges = build_lattice(prep, lm, cfg)
+    if edges is None:
+        edges = build_lattice(prep, lm, cfg)
     beam = max(cfg.beam, k)
     margin = cfg.margin
     successors = lm.successors
+    succ_cache = lm._succ
     first = itemgetter(0)
     hyps: list[list] = [[] for _ in range(n + 1)]
     # A hypothesis: (score, edge, previous hypothesis, (log gamma, {id2: log P}) of its last word or None).
@@ -193,7 +199,9 @@ def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5) -> list[tupl
                     target.append((h[0], e, h, h[3]))
                 continue
             wid = e.wid
-            succ_w = successors(wid) if wid >= 0 else None
+            succ_w = succ_cache.get(wid, _MISSING) if wid >= 0 else None
+            if succ_w is _MISSING:
+                succ_w = successors(wid)
             if e.kind == KNOWN:
                 for h in cur:
                     succ = h[3]
@@ -236,8 +244,10 @@ def path_score(edges: list[Edge], lm: NgramLM) -> float:
     return total
 
 
-def forced_candidates(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[tuple[float, list[Edge]]]:
-    """Candidates the beam may miss: every letter run whole (a name, a new word) and the plain camelCase cut."""
+def forced_candidates(prep: Prepared, lm: NgramLM, cfg: SearchCfg,
+                      edges: list[list[Edge]]) -> list[tuple[float, list[Edge]]]:
+    """Candidates the beam may miss: every letter run whole (a name, a new word) and the plain camelCase cut.
+    Known words are taken from the lattice ``edges``; anything else is an unknown word."""
     s = prep.text
     camel = prep.camel if prep.cased else frozenset()
     out = []
@@ -254,12 +264,12 @@ def forced_candidates(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[tuple
                 elif cls == DIGIT:
                     path.append(Edge(i, j, w, cfg.number_lp + cfg.number_per_digit * (j - i), NUMBER, 0.0))
                 elif cls == LETTER:
-                    wid, lp = lm.lookup(w) if j - i <= lm.max_word_len else (-1, None)
-                    kind = KNOWN if lp is not None else UNKNOWN
-                    if lp is None:
-                        lp = lm.unk_base + lm.unk_per_char * (j - i)
-                    pen = cfg.camel_cross * sum(1 for c in camel if i < c < j)
-                    path.append(Edge(i, j, w, lp, kind, pen, wid))
+                    known = [e for e in edges[i] if e.end == j and e.kind == KNOWN]
+                    if known:
+                        path.append(known[0])
+                    else:
+                        pen = cfg.camel_cross * sum(1 for c in camel if i < c < j)
+                        path.append(Edge(i, j, w, lm.unk_base + lm.unk_per_char * (j - i), UNKNOWN, pen))
                 else:
                     path.append(Edge(i, j, w, cfg.script_lp, SCRIPT, 0.0))
         out.append((path_score(path, lm), path))
