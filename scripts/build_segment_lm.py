@@ -46,7 +46,7 @@ FOREIGN = {"es": 0.5, "fr": 0.3, "pt": 0.3, "it": 0.3, "de": 0.2, "id": 0.2}
 # Mixture weights of the unigram model, and the bigram discount.
 DEFAULTS = dict(
     w_google=0.55, w_wordfreq=0.25, w_text=0.08, w_tags=0.07, w_foreign=0.05,
-    discount=0.3, bigram_min_gain=1.0, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0, max_word_len=24,
+    discount=0.3, google_bigram_scale=1.0, bigram_min_gain=1.0, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0, max_word_len=24,
 )
 
 
@@ -203,7 +203,7 @@ def build_lm(counts: dict, **params) -> NgramLM:
     # Bigrams: joint probabilities of the sources that have them, conditioned on the same sources' unigrams.
     wb = {"g": p["w_google"], "t": p["w_text"], "h": p["w_tags"]}
     joint: dict[str, float] = collections.defaultdict(float)
-    for key, src, n in (("g_bi", "g", g_n), ("t_bi", "t", t_n), ("h_bi", "h", h_n)):
+    for key, src, n in (("g_bi", "g", g_n / p["google_bigram_scale"]), ("t_bi", "t", t_n), ("h_bi", "h", h_n)):
         for k, c in counts[key].items():
             if src == "t" and c < 2:
                 continue
@@ -221,7 +221,14 @@ def build_lm(counts: dict, **params) -> NgramLM:
             continue
         alpha[k] = (1.0 - disc) * min(1.0, j / cond_uni[a])
         by_first[a] += alpha[k]
-    gamma = {a: math.log(max(0.05, 1.0 - s)) for a, s in by_first.items()}
+    # A word whose listed continuations claim more than all its mass (possible once the Google bigrams are
+    # rescaled) has them scaled down to 95%.
+    over = {a: 0.95 / s for a, s in by_first.items() if s > 0.95}
+    for k in alpha:
+        a = k.split(" ", 1)[0]
+        if a in over:
+            alpha[k] *= over[a]
+    gamma = {a: math.log(max(0.05, 1.0 - min(s, 0.95))) for a, s in by_first.items()}
     bi = {}
     for k, a_ in alpha.items():
         a, b = k.split(" ")
