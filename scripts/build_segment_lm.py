@@ -46,7 +46,8 @@ FOREIGN = {"es": 0.5, "fr": 0.3, "pt": 0.3, "it": 0.3, "de": 0.2, "id": 0.2}
 # Mixture weights of the unigram model, and the bigram discount.
 DEFAULTS = dict(
     w_google=0.55, w_wordfreq=0.25, w_text=0.08, w_tags=0.07, w_foreign=0.05,
-    discount=0.3, google_bigram_scale=1.0, bigram_min_gain=1.0, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0, max_word_len=24,
+    discount=0.3, google_bigram_scale=1.0, bigram_min_gain=1.0, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0,
+    max_word_len=24, char_words=150000, char_order=3,
 )
 
 
@@ -141,18 +142,20 @@ def collect_counts() -> dict:
                 h_uni=dict(h_uni), h_bi=dict(h_bi), names=census_names())
 
 
-def char_trigrams(wf: dict[str, float], n_words: int = 60000) -> dict[str, float]:
-    """``log P(c | ab)`` over the ``n_words`` commonest alphabetic English words of wordfreq, each word counted
-    once (a model of how single words are spelled, not of running text), add-0.5 smoothed."""
+def char_ngrams(wf: dict[str, float], n_words: int = 60000, order: int = 3) -> dict[str, float]:
+    """``log P(c | previous order-1 letters)`` over the ``n_words`` commonest alphabetic English words of
+    wordfreq, each word counted once (a model of how single words are spelled, not of running text), add-0.5
+    smoothed; contexts are padded with ``^`` and words end with ``$``."""
     words = [w for w, _ in sorted(wf.items(), key=lambda kv: -kv[1]) if w.isascii() and w.isalpha()][:n_words]
-    tri: collections.Counter = collections.Counter()
-    bi: collections.Counter = collections.Counter()
+    grams: collections.Counter = collections.Counter()
+    ctx: collections.Counter = collections.Counter()
+    pad = "^" * (order - 1)
     for w in words:
-        s = "^^" + w + "$"
-        for i in range(2, len(s)):
-            tri[s[i - 2 : i + 1]] += 1
-            bi[s[i - 2 : i]] += 1
-    return {k: math.log((c + 0.5) / (bi[k[:2]] + 0.5 * 27)) for k, c in tri.items()}
+        s = pad + w + "$"
+        for i in range(order - 1, len(s)):
+            grams[s[i - order + 1 : i + 1]] += 1
+            ctx[s[i - order + 1 : i]] += 1
+    return {k: math.log((c + 0.5) / (ctx[k[:-1]] + 0.5 * 27)) for k, c in grams.items()}
 
 
 def census_names(n_last: int = 20000) -> dict[str, int]:
@@ -241,7 +244,7 @@ def build_lm(counts: dict, **params) -> NgramLM:
     uni = {w: NgramLM.encode(lp, w in wf_words) for w, lp in uni.items()}
     meta = {k: v for k, v in p.items()}
     return NgramLM.from_dicts(uni, bi, gamma, domain=domain, names=counts.get("names", {}),
-                   chars=char_trigrams(counts["wf"]), unk_base=p["unk_base"],
+                   chars=char_ngrams(counts["wf"], p["char_words"], p["char_order"]), unk_base=p["unk_base"],
                    unk_per_char=p["unk_per_char"], max_word_len=p["max_word_len"], meta=meta)
 
 

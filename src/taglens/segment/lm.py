@@ -15,7 +15,7 @@ only, already turned into log-probabilities:
   (``in_wordfreq``); 0.002 nats is far below the model's own precision;
 - ``names[w]``: 1 for a common first name, 2 for a common surname, 3 for both (US census lists of the PyPI
   package ``names``), so ``bengomori`` can be read as a first name and a surname;
-- ``chars[abc] = log P(c | ab)``: a letter-trigram model of single English words (``^`` and ``$`` mark the
+- ``chars[abc] = log P(c | ab)``: a letter n-gram model of single English words (``^`` and ``$`` mark the
   ends), which tells a plausible new word (``mamapedia``) from glued words (``pigbirdcowflu``).
 
 Words outside the vocabulary get ``unk_base + unk_per_char * len(w)``: a long unknown word is not cheap, but
@@ -63,10 +63,12 @@ class NgramLM:
         # bigrams of word i are bi_keys[bi_offsets[i]:bi_offsets[i + 1]]
         self.bi_offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(bi_keys // len(vocab), minlength=len(vocab)), out=self.bi_offsets[1:])
+        self.char_order = len(next(iter(self.chars))) if self.chars else 3
         self.width = vocab.dtype.itemsize
         self.size = len(vocab)
         self._succ: dict[int, tuple[float, dict[int, float]] | None] = {}
         self._cache: dict[str, tuple[int, float | None]] = {}
+        self.feature_cache: dict[str, tuple] = {}  # per-word reranker features (taglens.segment.rerank)
 
     # -- lookups -------------------------------------------------------------------------------------------
     def lookup_many(self, words: list[str]) -> list[tuple[int, float | None]]:
@@ -140,11 +142,12 @@ class NgramLM:
         chars = self.chars
         if not chars:
             return 0.0
-        s = "^^" + word + "$"
+        o = self.char_order
+        s = "^" * (o - 1) + word + "$"
         total = 0.0
-        for i in range(2, len(s)):
-            total += chars.get(s[i - 2 : i + 1], -8.0)
-        return total / (len(s) - 2)
+        for i in range(o - 1, len(s)):
+            total += chars.get(s[i - o + 1 : i + 1], -8.0)
+        return total / (len(s) - o + 1)
 
     # -- building, saving, loading ------------------------------------------------------------------------------
     @classmethod

@@ -27,11 +27,10 @@ FEATURES = (
     "camel_agree", "camel_cross", "camel_extra", "cased", "allcaps_split", "n_numbers", "n_mixed", "n_codes",
     "n_squeezed", "len_chars", "bigram_per_word", "unk_x_len", "single_x_len", "n_not_wf",
     "unk_sq", "long_unk", "n_first", "n_last", "name_pair", "cross_frac", "multi_cross", "unk_char_min",
-    "unk_char_tot", "unsplit_char",
+    "unk_char_tot", "unsplit_char", "known_char_min", "known_char_tot",
 )
 
 
-_WORD_INFO: dict[str, tuple[int, float, int, float]] = {}
 _CHAR_REF = -2.5  # a typical mean letter log-probability of a real word
 
 
@@ -39,15 +38,16 @@ def _word_info(w: str, kind: str, lp: float, lm: NgramLM) -> tuple[int, float, i
     """``(known to the LM but not to wordfreq, domain log-prob, in the domain counts, mean letter
     log-probability minus a typical word's)``."""
     key = kind + w
-    info = _WORD_INFO.get(key)
+    cache = lm.feature_cache
+    info = cache.get(key)
     if info is None:
-        if len(_WORD_INFO) > 200_000:
-            _WORD_INFO.clear()
+        if len(cache) > 200_000:
+            cache.clear()
         not_wf = int(kind == KNOWN and not lm.in_wordfreq(lp))
         d = lm.domain.get(w)
         c = lm.char_logprob(w) - _CHAR_REF if w.isalpha() else 0.0
         info = (not_wf, d if d is not None else (-16.0 if kind == KNOWN else -20.0), int(d is not None), c)
-        _WORD_INFO[key] = info
+        cache[key] = info
     return info
 
 
@@ -70,7 +70,7 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
         cuts = set()
         prev_first = False
         n_first = n_last = name_pair = 0
-        unk_char_min = unk_char_tot = last_char = 0.0
+        unk_char_min = unk_char_tot = last_char = known_char_min = known_char_tot = 0.0
         for e in edges:
             w = e.word
             if e.start:
@@ -118,6 +118,10 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
                 name_pair += 1
             prev_first = bool(nf & 1)
             not_wf, d, in_dom, last_char = _word_info(w, kind, lp, lm)
+            if kind == KNOWN and L >= 3:
+                known_char_tot += last_char
+                if last_char < known_char_min:
+                    known_char_min = last_char
             if kind == UNKNOWN or kind == CODE:
                 unk_char_tot += last_char * L
                 if last_char < unk_char_min:
@@ -144,7 +148,7 @@ def candidate_features(prep: Prepared, cands: list[tuple[float, list[Edge]]], lm
             n_single / div, float(n_not_wf), unk_chars * unk_frac, float(max_unk >= 10),
             float(n_first), float(n_last), float(name_pair), cross / max(1, len(camel)),
             float(cross * cross) if len(camel) >= 2 else 0.0, unk_char_min, unk_char_tot,
-            unsplit * last_char * log_chars,
+            unsplit * last_char * log_chars, known_char_min, known_char_tot,
         ])
     return rows
 
