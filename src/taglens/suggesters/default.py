@@ -1,0 +1,575 @@
+"""``taglens-base``: the default model, fusing whatever evidence a post carries.
+
+Sources (each gives ``{tag: (score, reason)}``):
+
+* ``image``: an MLP head on pooled EfficientNet-Lite0 features, trained on the developer photos' tags;
+* ``conse``: the zero-shot path (ImageNet classes -> WordNet -> tags, :mod:`.zeroshot`), for photos of things
+  no training post shows;
+* ``caption``: an MLP head on the caption's MiniLM embedding, trained on the developer captions;
+* ``about``: MiniLM similarity between the caption and the segmented tags (open vocabulary);
+* ``mentions``: tags formed from the caption's own words and word pairs, scored by how often such a word is
+  also used as a tag;
+* ``cooccurrence`` and ``synonyms``: companions and WordNet synonyms of the post's own tags (:mod:`.baselines`);
+* ``prior``: tag popularity, a weak fallback so that an empty post still gets sensible tags.
+
+Fusion: ``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are weights tuned on a held-in cut of
+the training side and ``g_s`` grows with how much evidence of that kind the post has (caption length, number of
+known tags). The reason shown is the one of the largest contribution. The artifact holds learned weights and
+aggregate statistics only (no photo, caption or per-post vector).
+
+Example:
+    >>> from taglens.registry import load_suggester
+    >>> model = load_suggester("taglens-base")
+    >>> [(s.tag, s.reason) for s in model.suggest(Post(text="sunset at the beach", hashtags=("travel",)), k=2)]
+    ... # doctest: +SKIP
+    [('sunset', 'caption mentions: sunset'), ('beach', 'caption mentions: beach')]
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..exceptions import ModelError
+from ..registry import register_suggester
+from ..types import Post, Suggestion, parse_hashtags, strip_hashtags
+from .base import BaseSuggester
+from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
+from .zeroshot import ZeroShotSuggester, embed_tags
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("image", "conse", "caption", "words", "about", "mentions", "cooccurrence", "synonyms", "prior")
+DEFAULT_WEIGHTS = {"image": 1.0, "conse": 0.05, "caption": 1.0, "words": 0.5, "about": 0.05, "mentions": 0.3,
+                   "cooccurrence": 1.0, "synonyms": 0.05, "prior": 0.05}
+_WORD_RE = re.compile(r"[^\W\d_][\w']*", re.UNICODE)
+STOPWORDS = frozenset("""a an and are as at be but by for from has have he her his i if in into is it its me my
+no not of on or our she so that the their them there they this to too us was we were what when where which who
+will with you your just im it's i'm dont don't can get got all more now out up one new here via amp rt user""".split())
+PER_SOURCE = 100  # evidence entries kept per source and post
+
+
+def caption_terms(text: str) -> list[str]:
+    """Candidate tags a caption spells out: its content words and adjacent word pairs, joined."""
+    words = [w.lower().replace("'", "") for w in _WORD_RE.findall(text)]
+    out: dict[str, None] = {}
+    for i, w in enumerate(words):
+        if len(w) >= 3 and w not in STOPWORDS:
+            out.setdefault(w, None)
+        if i + 1 < len(words) and w not in STOPWORDS and words[i + 1] not in STOPWORDS:
+            out.setdefault(w + words[i + 1], None)
+    return list(out)
+
+
+def _mlp_forward(x: np.ndarray, p: dict[str, np.ndarray], loss: str = "bce") -> np.ndarray:
+    """Tag probabilities of the two-layer head (numpy: no torch needed at suggestion time): per-tag
+    sigmoids (``bce``: P(tag is among the post's tags)) or a softmax over tags."""
+    h = np.maximum((x - p["mu"]) / p["sigma"] @ p["w1"] + p["b1"], 0.0)
+    z = h @ p["w2"] + p["b2"]
+    if loss == "bce":
+        return 1.0 / (1.0 + np.exp(-z))
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: int, epochs: int,
+               sample_weight: np.ndarray | None = None, seed: int = 0, lr: float = 2e-3,
+               weight_decay: float = 1e-4, dropout: float = 0.3, loss: str = "bce") -> dict[str, np.ndarray]:
+    """Train ``x -> tags``, an MLP with per-tag sigmoids (``bce``) or a softmax over tags against the post's
+    tag set (``softmax``); returns float16 weights."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    mu, sigma = x.mean(0), x.std(0) + 1e-4
+    xt = torch.from_numpy(((x - mu) / sigma).astype(np.float32))
+    model = torch.nn.Sequential(torch.nn.Dropout(dropout * 0.5), torch.nn.Linear(x.shape[1], hidden),
+                                torch.nn.ReLU(), torch.nn.Dropout(dropout), torch.nn.Linear(hidden, n_tags))
+    if loss == "bce":  # start from the tag frequencies, so the first steps do not spend themselves on them
+        freq = np.bincount(np.concatenate(targets), minlength=n_tags) / len(targets)
+        with torch.no_grad():
+            model[4].bias.copy_(torch.from_numpy(np.log(np.clip(freq, 1e-5, 0.5) / (1 - np.clip(freq, 1e-5, 0.5)))))
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sw = np.ones(len(x), np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
+    lengths = np.array([len(t) for t in targets])
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    flat = np.concatenate(targets).astype(np.int64)
+    batch = 64 if len(x) < 5000 else 256
+    steps = epochs * math.ceil(len(x) / batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1))
+    model.train()
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(order), batch):
+            idx = order[start: start + batch]
+            y = torch.zeros((len(idx), n_tags))
+            rows = np.repeat(np.arange(len(idx)), lengths[idx])
+            cols = np.concatenate([flat[offsets[i]: offsets[i + 1]] for i in idx])
+            y[rows, cols] = torch.from_numpy(np.repeat(1.0 / lengths[idx], lengths[idx]).astype(np.float32))
+            z = model(xt[idx])
+            if loss == "bce":
+                per_post = torch.nn.functional.binary_cross_entropy_with_logits(
+                    z, (y > 0).float(), reduction="none").sum(-1)
+            else:
+                per_post = -(y * torch.log_softmax(z, dim=-1)).sum(-1)
+            objective = (per_post * torch.from_numpy(sw[idx])).sum() / float(sw[idx].sum())
+            opt.zero_grad()
+            objective.backward()
+            opt.step()
+            sched.step()
+    lin1, lin2 = model[1], model[4]
+    f16 = lambda t: t.detach().numpy().astype(np.float16)  # noqa: E731
+    return {"mu": mu.astype(np.float16), "sigma": sigma.astype(np.float16), "w1": f16(lin1.weight.T),
+            "b1": f16(lin1.bias), "w2": f16(lin2.weight.T), "b2": f16(lin2.bias)}
+
+
+def caption_words(text: str) -> list[str]:
+    """The distinct lowercase content words of a caption (no stop words)."""
+    return list(dict.fromkeys(w for w in (m.lower() for m in _WORD_RE.findall(text))
+                              if len(w) > 1 and w not in STOPWORDS))
+
+
+class CaptionWordStats:
+    """Aggregate word -> tag statistics of captions: P(tag | the caption has the word), and the word's idf.
+
+    A caption scores tag t with the idf-weighted mean of P(t | w) over its known words, so distinctive words
+    (a shop's name, a brand) carry their tags, as a TF-IDF nearest-neighbour search would, from counts only.
+    """
+
+    def __init__(self, min_df: int = 2, max_tags: int = 30, min_p: float = 0.05, smoothing: float = 1.0):
+        self.min_df, self.max_tags, self.min_p, self.smoothing = min_df, max_tags, min_p, smoothing
+
+    def fit(self, texts: Sequence[str], tag_ids: Sequence[np.ndarray], n_tags: int) -> "CaptionWordStats":
+        from scipy import sparse
+
+        docs = [caption_words(t) for t in texts]
+        df = Counter(w for d in docs for w in d)
+        words = sorted(w for w, c in df.items() if c >= self.min_df)
+        windex = {w: i for i, w in enumerate(words)}
+        rows, cols = [], []
+        for r, d in enumerate(docs):
+            for w in d:
+                if w in windex:
+                    rows.append(r)
+                    cols.append(windex[w])
+        wm = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(docs), len(words)))
+        trows = np.repeat(np.arange(len(tag_ids)), [len(t) for t in tag_ids])
+        tm = sparse.csr_matrix((np.ones(len(trows), np.float32), (trows, np.concatenate(tag_ids))),
+                               shape=(len(docs), n_tags))
+        co = (wm.T @ tm).tocsr()
+        dfa = np.array([df[w] for w in words], np.float32)
+        indptr, indices, values = [0], [], []
+        for i in range(len(words)):
+            s, e = co.indptr[i], co.indptr[i + 1]
+            tags, c = co.indices[s:e], co.data[s:e] / (dfa[i] + self.smoothing)
+            keep = c >= self.min_p
+            tags, c = tags[keep], c[keep]
+            order = np.argsort(-c, kind="stable")[: self.max_tags]
+            indices.extend(tags[order].tolist())
+            values.extend(c[order].tolist())
+            indptr.append(len(indices))
+        self.words = words
+        self.idf = np.log(len(docs) / dfa).astype(np.float16)
+        self.indptr = np.asarray(indptr, np.int64)
+        self.indices = np.asarray(indices, np.int32)
+        self.values = np.asarray(values, np.float16)
+        return self
+
+    @property
+    def index(self) -> dict[str, int]:
+        if getattr(self, "_index", None) is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
+
+    def scores(self, text: str) -> dict[int, tuple[float, str, float]]:
+        """{tag id: (score, the word that contributed most, P(tag | that word))} for a caption."""
+        known = [(w, self.index[w]) for w in caption_words(text) if w in self.index]
+        if not known:
+            return {}
+        total_idf = float(sum(float(self.idf[i]) for _, i in known))
+        out: dict[int, float] = {}
+        best: dict[int, tuple[float, str]] = {}
+        for w, i in known:
+            idf = float(self.idf[i])
+            s, e = self.indptr[i], self.indptr[i + 1]
+            for j, v in zip(self.indices[s:e].tolist(), self.values[s:e].tolist()):
+                out[j] = out.get(j, 0.0) + idf * v
+                if v > best.get(j, (0.0, ""))[0]:
+                    best[j] = (v, w)
+        return {j: (v / total_idf, best[j][1], best[j][0]) for j, v in out.items()}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"words.idf": self.idf, "words.indptr": self.indptr, "words.indices": self.indices,
+                "words.values": self.values}
+
+    @classmethod
+    def from_arrays(cls, words: list[str], arrays: dict[str, np.ndarray]) -> "CaptionWordStats":
+        self = cls()
+        self.words = words
+        self.idf, self.indptr = arrays["words.idf"].astype(np.float32), arrays["words.indptr"]
+        self.indices, self.values = arrays["words.indices"], arrays["words.values"].astype(np.float32)
+        if len(self.indptr) != len(words) + 1:
+            raise ModelError("caption word statistics do not match their word list")
+        return self
+
+
+class DefaultSuggester(BaseSuggester):
+    """The default model: trained image and caption heads, zero-shot image tags, caption words, tag statistics."""
+
+    name = "taglens-base"
+
+    def __init__(self, min_count: int = 3, max_vocab: int = 8000, image_hidden: int = 512, text_hidden: int = 384,
+                 image_epochs: int = 30, text_epochs: int = 8, weights: dict[str, float] | None = None,
+                 text_words_full: int = 6, head_loss: str = "softmax", seed: int = 0):
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.image_hidden = image_hidden
+        self.text_hidden = text_hidden
+        self.image_epochs = image_epochs
+        self.text_epochs = text_epochs
+        self.weights = weights
+        self.text_words_full = text_words_full
+        self.head_loss = head_loss
+        self.seed = seed
+
+    # -- training ---------------------------------------------------------------------------------------------
+    def fit(self, posts: Sequence[Post], progress: bool = False,
+            text_embedder: Callable[[list[str]], np.ndarray] | None = None) -> "DefaultSuggester":
+        """Learn every component from posts (their hashtags are the labels; captions are used without them).
+
+        ``text_embedder`` (texts -> MiniLM embeddings) may replace the cached encoder, to share a table of
+        precomputed caption and tag embeddings between several fits."""
+        from ..encoders.cache import image_features, text_embeddings
+
+        embed = text_embedder or text_embeddings
+        posts = [p for p in posts if p.hashtags]
+        if not posts:
+            raise ModelError("taglens-base: no training post has hashtags")
+        groups = [str((p.meta or {}).get("source") or "") for p in posts]
+        counts = Counter(t for p in posts for t in p.hashtags)
+        vocab = sorted((t for t, c in counts.items() if c >= self.min_count), key=lambda t: (-counts[t], t))
+        vocab = vocab[: self.max_vocab] or sorted(counts, key=lambda t: (-counts[t], t))[: self.max_vocab]
+        index = {t: i for i, t in enumerate(vocab)}
+        self.vocab_ = vocab
+        # popularity prior: the mean over data sets of each set's tag frequencies (no set drowns the others)
+        per_group: dict[str, Counter] = defaultdict(Counter)
+        n_group: Counter = Counter()
+        for p, g in zip(posts, groups):
+            n_group[g] += 1
+            per_group[g].update(t for t in p.hashtags if t in index)
+        prior = np.zeros(len(vocab), np.float64)
+        for g, c in per_group.items():
+            for t, n in c.items():
+                prior[index[t]] += n / n_group[g] / len(per_group)
+        self.prior_ = prior.astype(np.float32)
+        log.info("taglens-base: %d posts, %d tags in the vocabulary", len(posts), len(vocab))
+        self.tag_emb_ = embed_tags(vocab, embed).astype(np.float16)
+        self.tag_words_ = [" ".join(tag_words(t)) for t in vocab]  # for reasons, without a segmenter at run time
+
+        def targets_of(p: Post) -> np.ndarray | None:
+            ids = [index[t] for t in p.hashtags if t in index]
+            return np.array(ids) if ids else None
+
+        # image head: pooled features averaged over a post's images
+        img_posts = [p for p in posts if p.images and targets_of(p) is not None]
+        self.image_head_ = None
+        if img_posts:
+            paths = [im for p in img_posts for im in p.images if isinstance(im, (str, Path))]
+            feats = dict(zip(paths, image_features(paths, progress=progress)))
+            xs, ys = [], []
+            for p in img_posts:
+                f = [feats.get(im) for im in p.images]
+                f = [x["pooled"] for x in f if x is not None]
+                if f:
+                    xs.append(np.concatenate(f).mean(0))
+                    ys.append(targets_of(p))
+            if xs:
+                log.info("taglens-base: image head on %d posts", len(xs))
+                self.image_head_ = train_head(np.stack(xs), ys, len(vocab), self.image_hidden, self.image_epochs,
+                                              seed=self.seed, loss=self.head_loss)
+        # caption head on MiniLM embeddings of the captions without their hashtags
+        txt_posts = [p for p in posts if strip_hashtags(p.text) and targets_of(p) is not None]
+        self.text_head_ = None
+        if txt_posts:
+            emb = np.asarray(embed([strip_hashtags(p.text) for p in txt_posts]))
+            log.info("taglens-base: caption head on %d posts", len(txt_posts))
+            self.text_head_ = train_head(emb.astype(np.float32), [targets_of(p) for p in txt_posts], len(vocab),
+                                         self.text_hidden, self.text_epochs, seed=self.seed,
+                                         loss=self.head_loss)
+        self.words_ = None
+        if txt_posts:
+            self.words_ = CaptionWordStats().fit([strip_hashtags(p.text) for p in txt_posts],
+                                                 [targets_of(p) for p in txt_posts], len(vocab))
+        self.mention_rate_ = self._fit_mentions(posts)
+        self.cooc_ = CooccurrenceSuggester(min_count=2, max_neighbors=64, list_size=2).fit(posts)
+        self.synonyms_ = SynonymSuggester(min_count=self.min_count).fit(posts)
+        self.conse_ = ZeroShotSuggester().fit_vocab(vocab, self.tag_emb_.astype(np.float32))
+        log.info("taglens-base: fitted")
+        self.fitted_ = True
+        return self
+
+    @staticmethod
+    def _fit_mentions(posts: Sequence[Post], smoothing: float = 2.0) -> dict[str, float]:
+        """P(word is a tag of the post | the caption spells the word), smoothed, for words seen as tags."""
+        seen: Counter = Counter()
+        hit: Counter = Counter()
+        for p in posts:
+            text = strip_hashtags(p.text)
+            if not text:
+                continue
+            tags = set(p.hashtags)
+            for term in caption_terms(text):
+                seen[term] += 1
+                if term in tags:
+                    hit[term] += 1
+        return {t: round((hit[t] + 0.02 * smoothing) / (seen[t] + smoothing), 4)
+                for t in hit if seen[t] >= 2}
+
+    # -- evidence ---------------------------------------------------------------------------------------------
+    def _top(self, scores: np.ndarray, reason: str, k: int = PER_SOURCE) -> Evidence:
+        top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+        words = self.tag_words_ if "{words}" in reason else self.vocab_
+        return {self.vocab_[j]: (float(scores[j]), reason.format(tag=self.vocab_[j], words=words[j]))
+                for j in top.tolist() if scores[j] > 0}
+
+    def image_evidence(self, feats: dict[str, np.ndarray]) -> dict[str, Evidence]:
+        if len(feats["pooled"]) == 0:
+            return {}
+        out: dict[str, Evidence] = {"conse": self.conse_.evidence_from_logits(feats["logits"], PER_SOURCE)}
+        if self.image_head_ is not None:
+            x = feats["pooled"].astype(np.float32).mean(0, keepdims=True)
+            probs = _mlp_forward(x, self.image_head_, self.head_loss)[0]
+            out["image"] = self._top(probs, "photos like this one are tagged #{tag}")
+        return out
+
+    def text_evidence(self, text: str, emb: np.ndarray | None) -> dict[str, Evidence]:
+        out: dict[str, Evidence] = {}
+        if not text:
+            return out
+        index = self._index
+        mentions: Evidence = {}
+        for term in caption_terms(text):
+            rate = self.mention_rate_.get(term)
+            if rate is None:
+                rate = 0.02 if term in index else 0.0
+            if rate > 0:
+                mentions[term] = (rate, f"caption mentions: {term}")
+        out["mentions"] = mentions
+        if getattr(self, "words_", None) is not None:
+            scores = sorted(self.words_.scores(text).items(), key=lambda kv: -kv[1][0])[:PER_SOURCE]
+            out["words"] = {self.vocab_[j]: (v, f"captions with '{w}' use #{self.vocab_[j]} ({100 * p:.0f}%)")
+                            for j, (v, w, p) in scores}
+        if emb is not None:
+            if self.text_head_ is not None:
+                probs = _mlp_forward(emb[None, :], self.text_head_, self.head_loss)[0]
+                out["caption"] = self._top(probs, "captions like this one are tagged #{tag}")
+            sim = self.tag_emb_.astype(np.float32) @ emb
+            out["about"] = self._top(np.clip((sim - 0.3) / 0.7, 0.0, None) ** 2, "caption is about: {words}")
+        return out
+
+    def tag_evidence(self, tags: Sequence[str]) -> dict[str, Evidence]:
+        if not tags:
+            return {}
+        post = Post(hashtags=tuple(tags))
+        return {"cooccurrence": self.cooc_.evidence(post, PER_SOURCE), "synonyms": self.synonyms_.evidence(post)}
+
+    @property
+    def _index(self) -> dict[str, int]:
+        if getattr(self, "_index_cache", None) is None:
+            self._index_cache = {t: i for i, t in enumerate(self.vocab_)}
+        return self._index_cache
+
+    def gains(self, post_text: str, tags: Sequence[str]) -> dict[str, float]:
+        """How much evidence of each kind the post carries (1 = full), which scales that source's weight."""
+        n_words = len([w for w in _WORD_RE.findall(post_text) if w.lower() not in STOPWORDS])
+        g_text = min(1.0, n_words / max(self.text_words_full, 1)) ** 0.5 if n_words else 0.0
+        n_known = len(self.cooc_.known_tags(Post(hashtags=tuple(tags)))) if tags else 0
+        g_tags = min(1.0, 0.5 + 0.5 * n_known) if n_known else 0.0
+        return {"caption": g_text, "about": g_text, "mentions": g_text, "words": g_text, "cooccurrence": g_tags,
+                "synonyms": 1.0 if tags else 0.0}
+
+    def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str], k: int,
+             weights: dict[str, float] | None = None) -> list[Suggestion]:
+        """Weighted sum of the sources' scores; each tag keeps the reason of its largest contribution."""
+        w = {**DEFAULT_WEIGHTS, **(self.weights or {}), **(weights or {})}
+        total: dict[str, float] = {}
+        best: dict[str, tuple[float, str, str]] = {}
+        for source, ev in evidence.items():
+            ws = w.get(source, 0.0) * gains.get(source, 1.0)
+            if ws <= 0:
+                continue
+            for tag, (score, reason) in ev.items():
+                if tag in exclude:
+                    continue
+                c = ws * score
+                total[tag] = total.get(tag, 0.0) + c
+                if c > best.get(tag, (-1.0, "", ""))[0]:
+                    best[tag] = (c, source, reason)
+        ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [Suggestion(tag, s, best[tag][1], best[tag][2]) for tag, s in ranked]
+
+    def prior_evidence(self) -> Evidence:
+        if getattr(self, "_prior_ev", None) is None:
+            self._prior_ev = self._top(self.prior_.astype(np.float32), "popular tag")
+            self._prior_ev = {t: (s, f"popular: used in {100 * s:.0f}% of posts") for t, (s, _) in
+                              self._prior_ev.items()}
+        return self._prior_ev
+
+    def evidence(self, post: Post, feats: dict[str, np.ndarray] | None = None,
+                 text_emb: np.ndarray | None = None) -> tuple[dict[str, Evidence], dict[str, float], set[str]]:
+        """(evidence per source, gains, tags to exclude) for a post; features may be given precomputed."""
+        text = strip_hashtags(post.text)
+        tags = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
+        ev: dict[str, Evidence] = {"prior": self.prior_evidence()}
+        if post.images:
+            if feats is None:
+                from ..encoders.cache import post_image_features
+
+                feats = post_image_features(post.images)
+            ev.update(self.image_evidence(feats))
+        if text:
+            if text_emb is None:
+                from ..encoders.text import encode_texts
+
+                text_emb = encode_texts([text])[0]
+            ev.update(self.text_evidence(text, text_emb))
+        ev.update(self.tag_evidence(tags))
+        return ev, self.gains(text, tags), set(tags)
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        ev, gains, exclude = self.evidence(post)
+        return self.fuse(ev, gains, exclude, k + len(exclude))
+
+    def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
+        """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
+        from .base import finalize
+
+        self._check_fitted()
+        feats = batch_image_features(posts)
+        texts = [strip_hashtags(p.text) for p in posts]
+        embs: dict[str, np.ndarray] = {}
+        todo = sorted({t for t in texts if t})
+        if todo:
+            from ..encoders.text import encode_texts
+
+            embs = dict(zip(todo, encode_texts(todo)))
+        out = []
+        for p, f, t in zip(posts, feats, texts):
+            ev, gains, exclude = self.evidence(p, f, embs.get(t))
+            out.append(finalize(self.fuse(ev, gains, exclude, k + len(exclude)), p, k))
+        return out
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        from safetensors.numpy import save_file
+
+        write_vocab(directory / "vocab.txt", self.vocab_)
+        write_vocab(directory / "vocab_words.txt", self.tag_words_)
+        arrays = {"prior": self.prior_.astype(np.float32), "tag_emb": self.tag_emb_.astype(np.float16)}
+        for name, head in (("image", self.image_head_), ("text", self.text_head_)):
+            for key, value in (head or {}).items():
+                arrays[f"{name}.{key}"] = np.ascontiguousarray(value)
+        if self.words_ is not None:
+            arrays.update(self.words_.arrays())
+            write_vocab(directory / "caption_words.txt", self.words_.words)
+        save_file(arrays, str(directory / "weights.safetensors"))
+        (directory / "mentions.json").write_text(json.dumps(self.mention_rate_, sort_keys=True, ensure_ascii=False),
+                                                 encoding="utf-8")
+        for name, part in (("cooccurrence", self.cooc_), ("synonyms", self.synonyms_), ("conse", self.conse_)):
+            part.save(directory / name)
+
+    def _load_state(self, directory: Path) -> None:
+        from safetensors.numpy import load_file
+
+        from .base import load_model_dir
+
+        self.vocab_ = read_vocab(directory / "vocab.txt")
+        words = directory / "vocab_words.txt"
+        self.tag_words_ = read_vocab(words) if words.is_file() else [" ".join(tag_words(t)) for t in self.vocab_]
+        if len(self.tag_words_) != len(self.vocab_):
+            raise ModelError(f"{directory}: vocab.txt and vocab_words.txt disagree")
+        arrays = load_file(str(directory / "weights.safetensors"))
+        self.prior_, self.tag_emb_ = arrays["prior"], arrays["tag_emb"]
+        if len(self.prior_) != len(self.vocab_) or self.tag_emb_.shape[0] != len(self.vocab_):
+            raise ModelError(f"{directory}: vocab.txt and weights.safetensors disagree")
+        for name in ("image", "text"):
+            head = {k.split(".", 1)[1]: v.astype(np.float32) for k, v in arrays.items() if k.startswith(name + ".")}
+            setattr(self, f"{name}_head_", head or None)
+        self.words_ = None
+        if "words.idf" in arrays:
+            self.words_ = CaptionWordStats.from_arrays(read_vocab(directory / "caption_words.txt"), arrays)
+        self.mention_rate_ = json.loads((directory / "mentions.json").read_text(encoding="utf-8"))
+        self.cooc_ = load_model_dir(directory / "cooccurrence")
+        self.synonyms_ = load_model_dir(directory / "synonyms")
+        self.conse_ = load_model_dir(directory / "conse")
+
+
+def batch_image_features(posts: Sequence[Post]) -> list[dict[str, np.ndarray] | None]:
+    """Per post, the stacked features of its images (None for a post without images), encoding the images
+    missing from the feature cache in one batch. Raises the InputError of the first unreadable file."""
+    from ..encoders import cache
+    from ..encoders.image import get_image_encoder
+    from ..media import load_visuals
+
+    items = {}  # image -> features
+    missing: list[tuple[Any, str | None]] = []
+    root = cache.cache_dir() / "features" / cache.ENCODER_ID
+    for p in posts:
+        for im in p.images:
+            if id(im) in items:
+                continue
+            key = None
+            if isinstance(im, (str, Path)):
+                try:
+                    key = cache._sha1_file(Path(im))
+                except OSError:
+                    load_visuals([im])  # raises the InputError that names the problem
+                f = root / key[:2] / f"{key}.npz"
+                if f.exists():
+                    try:
+                        with np.load(f) as z:
+                            items[id(im)] = {"pooled": z["pooled"], "logits": z["logits"]}
+                        continue
+                    except (OSError, ValueError, KeyError):
+                        pass
+            missing.append((im, key))
+    if missing:
+        visuals, owner = [], []
+        for n, (im, _) in enumerate(missing):
+            frames = [v for _, v in load_visuals([im])]
+            visuals.extend(frames)
+            owner.extend([n] * len(frames))
+        enc = get_image_encoder().encode(visuals)
+        owner_arr = np.array(owner)
+        for n, (im, key) in enumerate(missing):
+            feats = {"pooled": enc["pooled"][owner_arr == n].astype(np.float32),
+                     "logits": enc["logits"][owner_arr == n].astype(np.float32)}
+            items[id(im)] = feats
+            if key is not None:
+                try:
+                    cache._save(root / key[:2] / f"{key}.npz", **feats)
+                except OSError:  # a read-only cache only costs speed
+                    pass
+    out: list[dict[str, np.ndarray] | None] = []
+    for p in posts:
+        if not p.images:
+            out.append(None)
+            continue
+        parts = [items[id(im)] for im in p.images]
+        out.append({k: np.concatenate([x[k] for x in parts]) for k in ("pooled", "logits")})
+    return out
+
+
+@register_suggester("taglens-base", "the default model: images, caption and tags fused (bundled, offline)")
+def taglens_base(**kw) -> DefaultSuggester:
+    return DefaultSuggester(**kw)
+
+
+__all__ = ["DefaultSuggester", "batch_image_features", "caption_terms"]

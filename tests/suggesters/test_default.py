@@ -1,0 +1,119 @@
+"""taglens-base: the bundled default model, its fusion rules, its artifact, and training from posts."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from taglens.registry import create_suggester, load_suggester
+from taglens.suggesters.default import DefaultSuggester, caption_terms
+from taglens.types import Post
+
+ARTIFACT = Path(__file__).resolve().parents[2] / "src" / "taglens" / "models" / "taglens-base"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_suggester("taglens-base")
+
+
+def test_bundled_artifact_is_small_and_loads_by_name(model):
+    assert isinstance(model, DefaultSuggester)
+    size = sum(f.stat().st_size for f in ARTIFACT.rglob("*") if f.is_file())
+    assert size <= 30 * 1024 * 1024
+    config = json.loads((ARTIFACT / "config.json").read_text())
+    assert config["taglens"]["type"] == "taglens-base"
+
+
+def test_artifact_holds_no_per_post_arrays():
+    from safetensors.numpy import load_file
+
+    arrays = load_file(str(ARTIFACT / "weights.safetensors"))
+    n_vocab = len((ARTIFACT / "vocab.txt").read_text().split())
+    for name, a in arrays.items():  # every array is per tag, per hidden unit or per feature, never per post
+        assert a.shape[0] in (n_vocab, 1280, 384, 512) or a.ndim == 1, name
+
+
+def test_empty_post_gets_popular_tags(model):
+    got = model.suggest(Post(), k=5)
+    assert len(got) == 5
+    assert all(s.source == "prior" and s.reason.startswith("popular: used in ") for s in got)
+
+
+def test_existing_tags_drive_cooccurrence_and_are_never_returned(model):
+    got = model.suggest(Post(hashtags=("dog",)), k=10)
+    tags = [s.tag for s in got]
+    assert "dog" not in tags and len(set(tags)) == len(tags) == 10
+    assert any(s.reason.startswith("used with #dog in ") for s in got)
+    assert {"puppy", "dogs", "doglover", "dogsofinstagram", "pet", "cute"} & set(tags[:5])
+
+
+def test_caption_hashtags_count_as_existing_tags(model):
+    got = model.suggest(Post(text="lovely sunset over the sea #beach"), k=10)
+    tags = [s.tag for s in got]
+    assert "beach" not in tags
+    assert "sunset" in tags[:5]
+    assert got == sorted(got, key=lambda s: -s.score)
+
+
+def test_caption_alone_gives_caption_tags_with_reasons(model):
+    got = model.suggest(Post(text="lovely sunset over the sea"), k=10)
+    assert "sunset" in [s.tag for s in got][:5]
+    assert {s.source for s in got} & {"caption", "words", "mentions", "about"}
+    mentions = model.text_evidence("lovely sunset", None)["mentions"]
+    assert mentions["sunset"][1] == "caption mentions: sunset"
+
+
+def test_photo_gets_image_tags_with_readable_reasons(model, food_images):
+    got = model.suggest(Post(images=tuple(food_images[:1])), k=10)
+    assert "food" in [s.tag for s in got][:5]
+    assert {s.source for s in got} <= {"image", "conse", "prior"}
+    assert all(s.reason for s in got)
+
+
+def test_batch_equals_single(model, food_images):
+    posts = [Post(images=tuple(food_images[:1]), text="dinner with friends"), Post(hashtags=("travel",)),
+             Post(text="vote today", hashtags=("maga",))]
+    batch = model.suggest_batch(posts, k=5)
+    for post, got in zip(posts, batch):
+        assert [s.tag for s in got] == [s.tag for s in model.suggest(post, k=5)]
+
+
+def test_unreadable_image_raises_input_error(model, tmp_path):
+    from taglens.exceptions import InputError
+
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image")
+    with pytest.raises(InputError):
+        model.suggest(Post(images=(bad,)))
+
+
+def test_caption_terms():
+    assert caption_terms("The Golden Gate at sunset!") == ["golden", "goldengate", "gate", "sunset"]
+
+
+def test_fit_on_synthetic_posts_and_round_trip(food_images, tmp_path):
+    posts = [Post(images=(im,), hashtags=("food", "yum") if i % 2 else ("food", "dinner"),
+                  text="dinner time" if i % 2 == 0 else "so yum", meta={"source": "a"})
+             for i, im in enumerate(food_images[:6])]
+    posts += [Post(hashtags=("dog", "puppy"), meta={"source": "b"})] * 3
+    model = create_suggester("taglens-base", min_count=2, image_epochs=3, text_epochs=3, image_hidden=16,
+                             text_hidden=16)
+    assert model.fit(posts) is model
+    assert set(model.vocab_) == {"food", "yum", "dinner", "dog", "puppy"}
+    model.save(tmp_path / "m")
+    loaded = load_suggester(tmp_path / "m")
+    post = Post(images=(food_images[0],), text="dinner", hashtags=("dog",))
+    assert [s.tag for s in loaded.suggest(post, k=3)] == [s.tag for s in model.suggest(post, k=3)]
+    assert np.isclose(loaded.suggest(post, k=1)[0].score, model.suggest(post, k=1)[0].score, rtol=1e-2)
+
+
+@pytest.mark.data
+def test_val_side_of_harrison_beats_popularity(shared_data):
+    from taglens.data.posts import read_records
+    from taglens.data.splits import split_records
+    from taglens.eval.protocol import evaluate
+
+    _, val = split_records(read_records(shared_data / "harrison" / "posts.jsonl"))
+    res = evaluate(val[:1500], load_suggester("taglens-base"), inputs={"tags"}, reveal=1)
+    assert res["P@1"] > 0.2 and res["A@5"] > 0.45

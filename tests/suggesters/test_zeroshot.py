@@ -1,0 +1,66 @@
+"""ConSE zero-shot image tags: ImageNet probabilities -> WordNet concepts -> tags by MiniLM similarity."""
+import numpy as np
+import pytest
+
+from taglens.encoders.image import imagenet_synsets
+from taglens.registry import create_suggester, load_suggester
+from taglens.suggesters.zeroshot import ZeroShotSuggester, class_concepts, tag_text
+from taglens.types import Post
+
+
+def peaked_logits(wnid: str) -> np.ndarray:
+    logits = np.zeros((1, 1000), np.float32)
+    logits[0, imagenet_synsets().index(wnid)] = 12.0
+    return logits
+
+
+def test_class_concepts_climb_wordnet_but_skip_abstract_synsets():
+    concepts = dict(class_concepts()[imagenet_synsets().index("n02099601")])  # golden retriever
+    assert concepts["golden retriever"] == 1.0
+    assert 0 < concepts["dog"] < 1.0
+    assert "entity" not in concepts and "whole" not in concepts
+
+
+@pytest.fixture(scope="module")
+def small():
+    vocab = ["dog", "puppy", "goldenretriever", "pizza", "food", "car", "sunset", "love"]
+    return ZeroShotSuggester(top_classes=3).fit_vocab(vocab)
+
+
+def test_fit_vocab_maps_classes_onto_the_vocabulary(small):
+    ev = small.evidence_from_logits(peaked_logits("n02099601"))
+    ranked = sorted(ev, key=lambda t: -ev[t][0])
+    assert ranked[0] == "goldenretriever"
+    assert ev["goldenretriever"][1] == "seen in the image: golden retriever"
+    assert "dog" in ranked[:3] and ev["dog"][1] == "seen in the image: golden retriever (a kind of dog)"
+    assert "pizza" not in ranked[:3]
+    pizza = small.evidence_from_logits(peaked_logits("n07873807"))  # pizza
+    assert max(pizza, key=lambda t: pizza[t][0]) == "pizza"
+    assert "food" in pizza
+
+
+def test_fit_records_only_the_tag_vocabulary():
+    posts = [Post(hashtags=("dog", "love")), Post(hashtags=("dog",)), Post(hashtags=("cat",))]
+    model = ZeroShotSuggester(min_count=2).fit(posts)
+    assert model.vocab_ == ["dog"]
+
+
+def test_save_load_round_trip(small, tmp_path):
+    small.save(tmp_path / "conse")
+    loaded = load_suggester(tmp_path / "conse")
+    a = small.evidence_from_logits(peaked_logits("n02099601"))
+    b = loaded.evidence_from_logits(peaked_logits("n02099601"))
+    assert a.keys() == b.keys()
+
+
+def test_untrained_uses_the_bundled_vocabulary_and_real_photos(food_images):
+    model = create_suggester("conse")
+    assert not model.is_fitted
+    got = model.suggest(Post(images=tuple(food_images[:1])), k=10)
+    assert len(got) == 10
+    assert all(s.reason.startswith("seen in the image: ") for s in got)
+    assert model.suggest(Post(text="no image"), k=5) == []
+
+
+def test_tag_text_segments_hashtags():
+    assert tag_text("goldenretriever") == "golden retriever"
