@@ -47,7 +47,7 @@ FOREIGN = {"es": 0.5, "fr": 0.3, "pt": 0.3, "it": 0.3, "de": 0.2, "id": 0.2}
 DEFAULTS = dict(
     w_google=0.55, w_wordfreq=0.25, w_text=0.08, w_tags=0.07, w_foreign=0.05,
     discount=0.3, google_bigram_scale=1.0, bigram_min_gain=1.0, min_logp=-23.5, unk_base=-10.0, unk_per_char=-2.0,
-    max_word_len=24, char_words=150000, char_order=3,
+    max_word_len=24, char_words=150000, char_order=3, glued_max_freq=0.0,
 )
 
 
@@ -177,9 +177,36 @@ def census_names(n_last: int = 20000) -> dict[str, int]:
     return out
 
 
+def glued_hashtags(wf: dict[str, float], google: dict[str, int], max_freq: float) -> set[str]:
+    """Rare wordfreq-only entries that are hashtags glued from common words (``photooftheday``, ``nofilter``):
+    wordfreq's Twitter source counts ``#photooftheday`` as a word, and keeping it would stop the segmenter from
+    splitting it. A word is glued when it is absent from the Google counts, rarer than ``max_freq``, and splits
+    into 2-5 Google words of two letters or more (``a`` and ``i`` allowed)."""
+    ok = {w for w, c in google.items() if c >= 1_000_000 and (len(w) >= 2 or w in ("a", "i"))}
+    out = set()
+    for w, f in wf.items():
+        if f >= max_freq or w in google or len(w) < 5 or not w.isalpha():
+            continue
+        n = len(w)
+        best = [99] * (n + 1)  # fewest pieces covering w[:i]
+        best[0] = 0
+        for i in range(n):
+            if best[i] >= 5:
+                continue
+            for j in range(i + 1, min(n, i + 18) + 1):
+                if w[i:j] in ok and best[i] + 1 < best[j]:
+                    best[j] = best[i] + 1
+        if 2 <= best[n] <= 5:
+            out.add(w)
+    return out
+
+
 def build_lm(counts: dict, **params) -> NgramLM:
     """Mix the sources into one interpolated bigram model (see taglens.segment.lm)."""
     p = dict(DEFAULTS, **params)
+    if p["glued_max_freq"] > 0:
+        glued = glued_hashtags(counts["wf"], counts["g_uni"], p["glued_max_freq"] * sum(counts["wf"].values()))
+        counts = dict(counts, wf={w: f for w, f in counts["wf"].items() if w not in glued})
     g_n = float(sum(counts["g_uni"].values()))
     wf_n = float(sum(counts["wf"].values()))
     t_n = float(sum(counts["t_uni"].values())) or 1.0

@@ -105,8 +105,9 @@ class Segmenter:
         return list(self._cached(str(hashtag), 1)[0][0])
 
     def clear_cache(self) -> None:
-        """Forget cached answers (benchmarks call this before timing)."""
+        """Forget cached answers and the LM's per-word caches (benchmarks call this before timing)."""
         self._cached.cache_clear()
+        self.lm.clear_caches()
 
 
 @lru_cache(maxsize=1)

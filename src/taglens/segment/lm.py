@@ -70,6 +70,12 @@ class NgramLM:
         self._cache: dict[str, tuple[int, float | None]] = {}
         self.feature_cache: dict[str, tuple] = {}  # per-word reranker features (taglens.segment.rerank)
 
+    def clear_caches(self) -> None:
+        """Forget the per-word caches (lookups, bigram successors, reranker features)."""
+        self._succ.clear()
+        self._cache.clear()
+        self.feature_cache.clear()
+
     # -- lookups -------------------------------------------------------------------------------------------
     def lookup_many(self, words: list[str]) -> list[tuple[int, float | None]]:
         """``(vocabulary id, encoded log P)`` of each word, ``(-1, None)`` for unknown words; one numpy call."""
