@@ -88,3 +88,16 @@ def test_top_level_wrappers_match():
 def test_plain_viterbi_segmenter_works_without_reranker():
     seg = Segmenter(reranker=False)
     assert seg.segment("sunsetbeachvibes") == ["sunset", "beach", "vibes"]
+
+
+def test_random_unicode_never_raises():
+    import random
+
+    rng = random.Random(0)
+    alphabet = "abcxyzAZ019_-#.' \t🌅👍éñüßİı東京タワーМосква\u200b\u0301"
+    seg = taglens.segment
+    for _ in range(400):
+        tag = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        words = seg(tag)
+        assert isinstance(words, list) and all(isinstance(w, str) and w and not w.isspace() for w in words)
+        assert len(segment_topk(tag, 3)) >= 1
