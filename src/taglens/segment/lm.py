@@ -77,18 +77,24 @@ class NgramLM:
         self.feature_cache.clear()
 
     # -- lookups -------------------------------------------------------------------------------------------
-    def lookup_many(self, words: list[str]) -> list[tuple[int, float | None]]:
-        """``(vocabulary id, encoded log P)`` of each word, ``(-1, None)`` for unknown words; one numpy call."""
+    def lookup_lists(self, words: list[str]) -> tuple[list[int], list[float | None]]:
+        """Vocabulary ids and encoded log-probabilities of ``words`` (``None`` for an unknown word; its id is
+        meaningless) in one vectorised search."""
         if not words:
-            return []
-        enc = [w.encode("utf-8") for w in words]
+            return [], []
         width = self.width
+        enc = [w.encode("utf-8") for w in words]
         keys = np.array([e if len(e) <= width else b"" for e in enc], dtype=self.vocab.dtype)
         idx = np.searchsorted(self.vocab, keys)
         np.minimum(idx, self.size - 1, out=idx)
         found = (self.vocab[idx] == keys) & (keys != b"")
-        lps = self.uni_arr[idx]
-        return [(i, lp) if f else (-1, None) for i, lp, f in zip(idx.tolist(), lps.tolist(), found.tolist())]
+        lps = self.uni_arr[idx].tolist()
+        return idx.tolist(), [lp if f else None for lp, f in zip(lps, found.tolist())]
+
+    def lookup_many(self, words: list[str]) -> list[tuple[int, float | None]]:
+        """``(vocabulary id, encoded log P)`` of each word, ``(-1, None)`` for unknown words; one numpy call."""
+        ids, lps = self.lookup_lists(words)
+        return [(i, lp) if lp is not None else (-1, None) for i, lp in zip(ids, lps)]
 
     def lookup(self, word: str) -> tuple[int, float | None]:
         """``(vocabulary id, encoded log P)`` of one word, ``(-1, None)`` when unknown (cached)."""

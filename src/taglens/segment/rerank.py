@@ -162,7 +162,7 @@ class Reranker:
     scale: list[float]
     features: tuple[str, ...] = FEATURES
     search: dict = field(default_factory=dict)
-    n_candidates: int = 6
+    n_candidates: int = 5
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -81,7 +81,7 @@ def accuracy(groups, w: np.ndarray) -> float:
 
 
 def train_reranker(out: str | Path, lm_path: str | Path | None = None, seg_dir: str | Path = SEG_DIR,
-                   n_candidates: int = 6, cfg: SearchCfg | None = None, lams=(0.1, 0.3, 1.0, 2.0, 4.0)):
+                   n_candidates: int = 5, cfg: SearchCfg | None = None, lams=(0.1, 0.3, 1.0, 2.0, 4.0)):
     """Fit the reranker on STAN-large train, pick the L2 strength on the dev sets, and write ``out`` (JSON)."""
     seg_dir = Path(seg_dir)
     lm = NgramLM.load(lm_path) if lm_path else None

@@ -26,7 +26,7 @@ KNOWN, UNKNOWN, NUMBER, MIXED, SCRIPT, SYMBOL, SQUEEZED, CODE = "k", "u", "n", "
 class SearchCfg:
     """Scores the search adds to the LM's log-probabilities (natural logs)."""
 
-    beam: int = 6
+    beam: int = 5
     camel_cross: float = -10.0  # a word that runs over a camelCase boundary (sunsetBeach as one word)
     camel_ignore: float = -2.5  # a cut where a cased hashtag shows no case change
     number_lp: float = -7.0  # log P of a digit run as a token, plus per digit below
@@ -60,15 +60,14 @@ def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge
     camel = prep.camel if prep.cased else frozenset()
     maxlen = lm.max_word_len
     chunks = prep.chunks()
-    # Every substring that may be a word, looked up in one vectorised call.
-    spans = []
+    # Every substring of a letter run that may be a word, looked up in one vectorised call, in the order
+    # _letter_edges walks them.
+    subs = []
     for a, b, cls in chunks:
         if cls == LETTER:
-            spans.extend((i, j) for i in range(a, b) for j in range(i + 1, min(b, i + maxlen) + 1))
-    has_digit = DIGIT in prep.classes
-    if has_digit:
-        spans.extend(_mixed_spans(prep))
-    found = dict(zip(spans, lm.lookup_many([s[i:j] for i, j in spans])))
+            subs.extend(s[i:j] for i in range(a, b) for j in range(i + 1, min(b, i + maxlen) + 1))
+    ids, lps = lm.lookup_lists(subs)
+    at = 0
     for a, b, cls in chunks:
         if cls == SEP:
             ch = s[a:b]
@@ -79,19 +78,21 @@ def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge
         elif cls == DIGIT:
             edges[a].append(Edge(a, b, s[a:b], cfg.number_lp + cfg.number_per_digit * (b - a), NUMBER, 0.0))
         elif cls == LETTER:
-            _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges)
+            at = _letter_edges(s, a, b, camel, subs, ids, lps, at, maxlen, cfg, lm, edges)
         else:
             edges[a].append(Edge(a, b, s[a:b], cfg.script_lp, SCRIPT, 0.0))
-    if has_digit:
+    if DIGIT in prep.classes:
         # Known tokens mixing letters and digits (mp3, 4th, 24h, 3g) that do not cut a digit run, and whole short
         # alphanumeric runs as one unknown code (n64, c2ea, t20wc).
-        for (i, j) in _mixed_spans(prep):
-            wid, lp = found[(i, j)]
+        spans = _mixed_spans(prep)
+        known = set()
+        for (i, j), (wid, lp) in zip(spans, lm.lookup_many([s[i:j] for i, j in spans])):
             if lp is not None:
                 edges[i].append(Edge(i, j, s[i:j], lp, MIXED, 0.0, wid))
+                known.add((i, j))
         for a, b in alnum_runs(prep):
             w = s[a:b]
-            if b - a <= cfg.max_code_len and not (w.isalpha() or w.isdigit()) and found.get((a, b), (-1, None))[1] is None:
+            if b - a <= cfg.max_code_len and not (w.isalpha() or w.isdigit()) and (a, b) not in known:
                 edges[a].append(Edge(a, b, w, lm.unk_base + lm.unk_per_char * (b - a) + cfg.code_pen, CODE, 0.0))
     return edges
 
@@ -128,7 +129,9 @@ def alnum_runs(prep: Prepared) -> list[tuple[int, int]]:
     return out
 
 
-def _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges) -> None:
+def _letter_edges(s, a, b, camel, subs, ids, lps, at, maxlen, cfg, lm, edges) -> int:
+    """Add the edges of the letter run ``s[a:b]``; ``subs/ids/lps[at:]`` are its looked-up substrings in
+    (start, end) order. Returns the index after the run's substrings."""
     unk_base, unk_char = lm.unk_base, lm.unk_per_char
     cross, ignore, sq_pen, unk_min = cfg.camel_cross, cfg.camel_ignore, cfg.squeeze_pen, cfg.unk_min_len
     camel_in = sorted(c for c in camel if a < c < b)
@@ -139,17 +142,18 @@ def _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges) -> None:
         pen_start = 0.0 if (i == a or not camel or i in camel) else ignore
         out = edges[i]
         for j in range(i + 1, min(b, i + maxlen) + 1):
-            w = s[i:j]
+            lp = lps[at]
+            w = subs[at]
+            at += 1
             pen = pen_start
             if camel_in:
                 for c in camel_in:
                     if i < c < j:
                         pen += cross
-            wid, lp = found[(i, j)]
-            if lp is not None and (pen >= 0.0 or pen == pen_start or in_wordfreq(lp)):
+            if lp is not None and (pen == pen_start or in_wordfreq(lp)):
                 # A word that runs over a camelCase boundary must be a real word (AdWords), not a web-crawl
                 # fragment (TheFreshPrinceOf|Bel: "princeof").
-                out.append(Edge(i, j, w, lp, KNOWN, pen, wid))
+                out.append(Edge(i, j, w, lp, KNOWN, pen, ids[at - 1]))
                 continue
             if triples and j - i >= 3 and REPEAT_RE.search(w):
                 lp2 = lm.lookup(squeeze_repeats(w, 1))[1]
@@ -160,6 +164,7 @@ def _letter_edges(s, a, b, camel, found, maxlen, cfg, lm, edges) -> None:
                     continue
             if j - i >= unk_min and (start_ok or j == b or j in camel):
                 out.append(Edge(i, j, w, unk_base + unk_char * (j - i), UNKNOWN, pen))
+    return at
 
 
 def search(prep: Prepared, lm: NgramLM, cfg: SearchCfg, k: int = 5,
