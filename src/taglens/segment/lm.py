@@ -77,14 +77,18 @@ class NgramLM:
         self.feature_cache.clear()
 
     # -- lookups -------------------------------------------------------------------------------------------
-    def lookup_lists(self, words: list[str]) -> tuple[list[int], list[float | None]]:
+    def lookup_lists(self, words: list[str], ascii_only: bool = False) -> tuple[list[int], list[float | None]]:
         """Vocabulary ids and encoded log-probabilities of ``words`` (``None`` for an unknown word; its id is
-        meaningless) in one vectorised search."""
+        meaningless) in one vectorised search. ``ascii_only`` promises ASCII words no longer than the widest
+        vocabulary entry (a faster path)."""
         if not words:
             return [], []
         width = self.width
-        enc = [w.encode("utf-8") for w in words]
-        keys = np.array([e if len(e) <= width else b"" for e in enc], dtype=self.vocab.dtype)
+        if ascii_only:  # the common case: numpy encodes ASCII str itself, and no word is wider than the vocabulary
+            keys = np.array(words, dtype=self.vocab.dtype)
+        else:
+            enc = [w.encode("utf-8") for w in words]
+            keys = np.array([e if len(e) <= width else b"" for e in enc], dtype=self.vocab.dtype)
         idx = np.searchsorted(self.vocab, keys)
         np.minimum(idx, self.size - 1, out=idx)
         found = (self.vocab[idx] == keys) & (keys != b"")

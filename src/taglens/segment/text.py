@@ -35,6 +35,9 @@ def char_class(ch: str) -> str:
     return SEP
 
 
+_ASCII_CLASSES = {i: char_class(chr(i)) for i in range(128)}
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A hashtag made ready for the lattice.
@@ -70,12 +73,15 @@ def prepare(hashtag: str) -> Prepared:
     raw = unicodedata.normalize("NFC", str(hashtag)).strip()
     raw = raw.lstrip("#").strip()
     # lower() may change the length of a few characters (e.g. 'İ'); keep positions aligned by lowering per char.
-    lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in raw)
-    classes = "".join(char_class(ch) for ch in raw)
-    camel = set()
-    has_upper = any(ch.isupper() for ch in raw)
+    if raw.isascii():
+        lowered = raw.lower()
+    else:
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in raw)
+    classes = raw.translate(_ASCII_CLASSES) if raw.isascii() else "".join(char_class(ch) for ch in raw)
+    camel: set[int] = set()
+    has_upper = raw != lowered or any(ch.isupper() for ch in raw)
     has_lower = any(ch.islower() for ch in raw)
-    for i in range(1, len(raw)):
+    for i in range(1, len(raw) if has_upper else 0):  # without capitals there is no case boundary
         a, b = raw[i - 1], raw[i]
         if a.islower() and b.isupper():
             if i == 2 and raw[:2] == "Mc":

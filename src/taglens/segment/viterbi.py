@@ -66,7 +66,7 @@ def build_lattice(prep: Prepared, lm: NgramLM, cfg: SearchCfg) -> list[list[Edge
     for a, b, cls in chunks:
         if cls == LETTER:
             subs.extend(s[i:j] for i in range(a, b) for j in range(i + 1, min(b, i + maxlen) + 1))
-    ids, lps = lm.lookup_lists(subs)
+    ids, lps = lm.lookup_lists(subs, ascii_only=s.isascii() and maxlen <= lm.width)
     at = 0
     for a, b, cls in chunks:
         if cls == SEP:
