@@ -31,6 +31,7 @@ SETTINGS: tuple[tuple[str, tuple[str, ...], int], ...] = tuple(
 )
 COLUMNS = ("P@1", "P@5", "R@5", "A@5", "F1@5", "NDCG@10")
 CURVE_KS = (1, 3, 5, 10)
+MAX_TOPICS = 12  # the plot and table show the largest topics
 
 
 @dataclass
@@ -163,13 +164,41 @@ def table_rows(results: Sequence[ModelResult], settings) -> list[list[str]]:
 HEADER = ["model", "setting", *COLUMNS, "n", "train"]
 
 
+def largest_topics(results: Sequence[ModelResult], limit: int = MAX_TOPICS) -> list[str]:
+    sizes: dict[str, int] = {}
+    for r in results:
+        for t, m in r.per_topic.items():
+            sizes[t] = max(sizes.get(t, 0), int(m["n"]))
+    return sorted(sorted(sizes, key=lambda t: (-sizes[t], t))[:limit])
+
+
+def summary_rows(results: Sequence[ModelResult], settings) -> list[list[str]]:
+    """One row per model: training time, then P@1 / A@5 of each setting."""
+    rows = []
+    for res in results:
+        if res.error:
+            rows.append([res.model, "error", *(["-"] * len(settings))])
+            continue
+        train = "loaded" if res.train_seconds is None else f"{res.train_seconds:.0f} s"
+        rows.append([res.model, train, *(f"{res.settings[label]['P@1']:.3f} / {res.settings[label]['A@5']:.3f}"
+                                         for label, _, _ in settings)])
+    return rows
+
+
 def render_markdown(results, settings, meta, plots: dict[str, str]) -> str:
     lines = ["# taglens model report", "",
              f"Protocol of ../shared/EVALUATION.md; trained on {meta['train_posts']} posts, evaluated on "
              f"{meta['eval_posts']} held-apart posts (split {meta['split']}); sources: "
              f"{', '.join(meta['sources']) or '-'}; seed {meta['seed']}. Settings: inputs given to the model and "
              "rN = N revealed tags. Metrics are fractions, means over n scored posts.", "",
-             "| " + " | ".join(HEADER) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in
+             "## P@1 / A@5 per setting", "",
+             "| model | train | " + " | ".join(label for label, _, _ in settings) + " |",
+             "|---|---:|" + "---:|" * len(settings)]
+    lines += ["| " + " | ".join(row) + " |" for row in summary_rows(results, settings)]
+    ns = {label: next((r.settings[label]["n"] for r in results if not r.error), 0) for label, _, _ in settings}
+    lines += ["", "n per setting: " + ", ".join(f"{k}: {v}" for k, v in ns.items()), "",
+              "## All metrics", "",
+              "| " + " | ".join(HEADER) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in
                                                              range(len(HEADER))) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results, settings)]
     lines.append("")
@@ -177,8 +206,8 @@ def render_markdown(results, settings, meta, plots: dict[str, str]) -> str:
         lines += ["## P@k and R@k", "", f"![P@k and R@k curves]({plots['curves']})", ""]
     if plots.get("topics"):
         lines += [f"## Per topic ({meta['topic_setting']})", "", f"![per-topic P@1]({plots['topics']})", ""]
-        topics = sorted({t for r in results for t in r.per_topic})
         ok = [r for r in results if not r.error]
+        topics = largest_topics(ok)
         lines += ["| topic | n | " + " | ".join(r.model for r in ok) + " |",
                   "|---|---:|" + "---:|" * len(ok)]
         for t in topics:
@@ -232,11 +261,11 @@ def write_plots(results: Sequence[ModelResult], settings, topic_setting: str, ou
     fig.savefig(out / "curves.png", dpi=100)
     plt.close(fig)
     plots["curves"] = "curves.png"
-    topics = sorted({t for r in ok for t in r.per_topic})
+    topics = largest_topics(ok)
     if topics:
         import numpy as np
 
-        fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(topics) * max(1, len(ok)) ** 0.5 + 2), 4))
+        fig, ax = plt.subplots(figsize=(min(16, 3 + 0.15 * len(topics) * len(ok)), 4.5))
         width = 0.8 / len(ok)
         x = np.arange(len(topics))
         for i, r in enumerate(ok):

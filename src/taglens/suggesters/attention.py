@@ -9,7 +9,8 @@ embedded (mean of learned tag vectors) and guide the first attention step. Alter
 1. a text summary ``t0`` (mean of the tokens) plus the tag vector ``g`` guides attention over image regions -> ``v1``;
 2. ``v1 + g`` guides attention over caption tokens -> ``t1``;
 3. ``t1 + g`` guides a second attention over image regions -> ``v2``;
-4. ``[v2, t1, g]`` goes through an MLP to one logit per tag (softmax over the ``max_tags`` most frequent tags).
+4. ``[v2, t1, g]`` goes through an MLP to one logit per tag (softmax over the ``max_tags`` most frequent tags, or
+   one-vs-rest sigmoids with ``loss="bce"``).
 
 Each attention set gets a learned "null" element, so a post without image or caption is still defined. Training
 samples the evaluation settings: images or caption dropped at random, and 0-3 of a post's tags revealed as input
@@ -30,7 +31,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
-                        posts_with_tags, save_tensors, set_threads, top_k, train_module)
+                        multilabel_loss, posts_with_tags, save_tensors, set_threads, top_k, train_module)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
 
@@ -126,10 +127,11 @@ class CoAttentionSuggester(BaseSuggester):
 
     name = "coattention"
 
-    def __init__(self, dim: int = 256, region_dim: int = 256, max_tags: int = 3000, min_count: int = 2, max_images: int = 4,
-                 max_tokens: int = 32, epochs: int = 30, lr: float = 2e-3, weight_decay: float = 1e-4,
+    def __init__(self, dim: int = 128, region_dim: int = 128, max_tags: int = 3000, min_count: int = 2,
+                 max_images: int = 2, max_tokens: int = 32, epochs: int = 25, lr: float = 2e-3, weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
-                 reveal_prob: float = 0.5, max_reveal: int = 3, seed: int = 0, model_name: str = "coattention"):
+                 reveal_prob: float = 0.5, max_reveal: int = 3, loss: str = "softmax", seed: int = 0,
+                 model_name: str = "coattention"):
         self.dim = dim
         self.region_dim = region_dim
         self.max_tags = max_tags
@@ -145,6 +147,7 @@ class CoAttentionSuggester(BaseSuggester):
         self.drop_text = drop_text
         self.reveal_prob = reveal_prob
         self.max_reveal = max_reveal
+        self.loss = loss
         self.seed = seed
         self.model_name = model_name
         self.name = model_name
@@ -203,9 +206,7 @@ class CoAttentionSuggester(BaseSuggester):
             return (*_pad(ims, wi, self.region_dim), *_pad(txs, wt, TXT_DIM), tags_in), targets
 
         def loss_fn(net, inputs, targets):
-            logits = net(*inputs)
-            dist = targets / targets.sum(1, keepdim=True).clamp(min=1.0)
-            return -(dist * torch.log_softmax(logits, 1)).sum(1).mean()
+            return multilabel_loss(net(*inputs), targets, self.loss)
 
         train_module(self.net_, batches, len(usable_rows), epochs=self.epochs, lr=self.lr,
                      weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
@@ -218,7 +219,7 @@ class CoAttentionSuggester(BaseSuggester):
         return bool(post.images or clean_text(post) or any(t in self.vocab_.index for t in post.hashtags))
 
     def scores(self, post: Post) -> np.ndarray:
-        """Softmax probabilities over ``vocab_.tags``."""
+        """Probabilities over ``vocab_.tags`` (softmax, or per-tag sigmoids with ``loss="bce"``)."""
         import torch
 
         from ..encoders.cache import post_image_features
@@ -235,7 +236,7 @@ class CoAttentionSuggester(BaseSuggester):
             tags_in[0, idx] = 1.0
         with torch.inference_mode():
             logits = self.net_(*_pad([grid], len(grid), self.region_dim), *_pad([tok], len(tok), TXT_DIM), tags_in)
-        return torch.softmax(logits, 1)[0].numpy()
+        return (torch.softmax(logits, 1) if self.loss != "bce" else torch.sigmoid(logits))[0].numpy()
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         s = self.scores(post)
