@@ -34,7 +34,7 @@ class SearchCfg:
     script_lp: float = -10.0  # a whole run of a non-Latin script
     squeeze_pen: float = -3.0  # a word that is known once repeated letters are squeezed
     unk_min_len: int = 2
-    margin: float = 20.0  # hypotheses this far below the best at their position are dropped
+    margin: float = 12.0  # hypotheses this far below the best at their position are dropped
     max_code_len: int = 6  # longest letters-and-digits run offered whole (n64, c2ea)
     code_pen: float = -4.0
 
