@@ -60,12 +60,12 @@ def segmenters(names: list[str]):
     for name in names:
         t = time.perf_counter()
         if name == "taglens":
-            from taglens.segment import get_segmenter
+            from taglens.segmentation import get_segmenter
 
             seg = get_segmenter()
             out[name] = (time.perf_counter() - t, seg.segment, seg.clear_cache)
         elif name == "taglens-viterbi":
-            from taglens.segment import Segmenter
+            from taglens.segmentation import Segmenter
 
             seg = Segmenter(reranker=False)
             out[name] = (time.perf_counter() - t, seg.segment, seg.clear_cache)

@@ -32,8 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from taglens.segment.lm import NgramLM  # noqa: E402
-from taglens.segment.text import prepare  # noqa: E402
+from taglens.segmentation.lm import NgramLM  # noqa: E402
+from taglens.segmentation.text import prepare  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 OUT_DIR = REPO / "src" / "taglens" / "resources" / "segment"
@@ -202,7 +202,7 @@ def glued_hashtags(wf: dict[str, float], google: dict[str, int], max_freq: float
 
 
 def build_lm(counts: dict, **params) -> NgramLM:
-    """Mix the sources into one interpolated bigram model (see taglens.segment.lm)."""
+    """Mix the sources into one interpolated bigram model (see taglens.segmentation.lm)."""
     p = dict(DEFAULTS, **params)
     if p["glued_max_freq"] > 0:
         glued = glued_hashtags(counts["wf"], counts["g_uni"], p["glued_max_freq"] * sum(counts["wf"].values()))
@@ -297,7 +297,7 @@ def main(argv=None) -> int:
     size = (args.out / "lm.npz").stat().st_size
     print(f"lm: {len(lm)} words, {len(lm.bi_keys)} bigrams, {size / 1e6:.2f} MB", file=sys.stderr)
     if not args.lm_only:
-        from taglens.segment.train import train_reranker
+        from taglens.segmentation.train import train_reranker
 
         train_reranker(out=args.out / "reranker.json", lm_path=args.out / "lm.npz")
     return 0

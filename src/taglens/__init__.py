@@ -19,13 +19,13 @@ from .version import __version__ as __version__
 
 def segment(hashtag: str) -> list[str]:
     """Split a hashtag into words: ``segment("sunsetbeachvibes") -> ["sunset", "beach", "vibes"]``."""
-    from .segment import segment as _segment
+    from .segmentation import segment as _segment
 
     return _segment(hashtag)
 
 
 def segment_topk(hashtag: str, k: int = 5) -> list[tuple[list[str], float]]:
     """The ``k`` best segmentations of a hashtag with their scores, best first."""
-    from .segment import segment_topk as _segment_topk
+    from .segmentation import segment_topk as _segment_topk
 
     return _segment_topk(hashtag, k)

@@ -108,14 +108,14 @@ def default_embedder() -> TagEmbedder:
 
 
 class _FallbackSegmenter:
-    """``taglens.segment.segment`` (Viterbi over word frequencies), switching for good to wordsegment if the
+    """``taglens.segmentation.segment`` (Viterbi over word frequencies), switching for good to wordsegment if the
     project's segmenter is missing or fails (a crawl must not stop on it)."""
 
     def __init__(self) -> None:
         self._primary: Segmenter | None = None
         self._fallback: Segmenter | None = None
         try:
-            from ..segment import segment
+            from ..segmentation import segment
 
             self._primary = segment
         except ImportError as exc:

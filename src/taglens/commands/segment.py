@@ -28,7 +28,7 @@ def _lines(stream) -> "iter[str]":
 
 
 def run(args: argparse.Namespace) -> int:
-    from taglens.segment import Segmenter, get_segmenter
+    from taglens.segmentation import Segmenter, get_segmenter
 
     seg = Segmenter(reranker=False) if args.no_rerank else get_segmenter()
     source = args.hashtags if args.hashtags else _lines(sys.stdin)

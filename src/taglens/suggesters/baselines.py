@@ -237,9 +237,9 @@ def _segment(tag: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _segmenter():
-    """taglens.segment.segment, or None (then wordsegment is used) where it cannot be loaded."""
+    """taglens.segmentation.segment, or None (then wordsegment is used) where it cannot be loaded."""
     try:
-        from ..segment import segment
+        from ..segmentation import segment
 
         segment("test")
         return segment

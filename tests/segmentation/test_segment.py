@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import taglens
-from taglens.segment import Segmenter, segment, segment_topk
+from taglens.segmentation import Segmenter, segment, segment_topk
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ class NgramLM:
         self.size = len(vocab)
         self._succ: dict[int, tuple[float, dict[int, float]] | None] = {}
         self._cache: dict[str, tuple[int, float | None]] = {}
-        self.feature_cache: dict[str, tuple] = {}  # per-word reranker features (taglens.segment.rerank)
+        self.feature_cache: dict[str, tuple] = {}  # per-word reranker features (taglens.segmentation.rerank)
 
     def clear_caches(self) -> None:
         """Forget the per-word caches (lookups, bigram successors, reranker features)."""

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from taglens.segment.lm import NgramLM, load_lm
+from taglens.segmentation.lm import NgramLM, load_lm
 
 
 @pytest.fixture()

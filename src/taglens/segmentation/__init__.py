@@ -1,12 +1,12 @@
 """Hashtag segmentation: ``segment("sunsetbeachvibes") -> ["sunset", "beach", "vibes"]``.
 
 A k-best Viterbi search over an interpolated unigram/bigram language model proposes candidates
-(:mod:`taglens.segment.viterbi`, :mod:`taglens.segment.lm`); a linear reranker trained on STAN-large picks
-among them (:mod:`taglens.segment.rerank`), in the manner of Maddela et al. (ACL 2019). Words come back
-lowercase; digits, camelCase, separators, emoji and other scripts are handled (:mod:`taglens.segment.text`).
+(:mod:`taglens.segmentation.viterbi`, :mod:`taglens.segmentation.lm`); a linear reranker trained on STAN-large picks
+among them (:mod:`taglens.segmentation.rerank`), in the manner of Maddela et al. (ACL 2019). Words come back
+lowercase; digits, camelCase, separators, emoji and other scripts are handled (:mod:`taglens.segmentation.text`).
 
 Example:
-    >>> from taglens.segment import segment, segment_topk
+    >>> from taglens.segmentation import segment, segment_topk
     >>> segment("#SunsetBeachVibes")
     ['sunset', 'beach', 'vibes']
     >>> segment_topk("nowplaying", k=2)[0][0]
@@ -15,8 +15,6 @@ Example:
 from __future__ import annotations
 
 import math
-import sys
-import types
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,7 +32,7 @@ class Segmenter:
 
     Args:
         lm: the language model; the packaged one when omitted.
-        reranker: a :class:`~taglens.segment.rerank.Reranker`, ``None`` for the packaged one when it exists,
+        reranker: a :class:`~taglens.segmentation.rerank.Reranker`, ``None`` for the packaged one when it exists,
             or ``False`` for plain Viterbi.
         cfg: search settings.
         n_candidates: how many Viterbi candidates the reranker sees.
@@ -129,15 +127,3 @@ def segment_topk(hashtag: str, k: int = 5) -> list[tuple[list[str], float]]:
 def resource_path(name: str) -> Path:
     """Path of a file of the packaged artifact."""
     return RESOURCE_DIR / name
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this package sets ``taglens.segment`` to the package, shadowing the function of the same name
-    that ``taglens/__init__.py`` defines; calling the package therefore segments, so ``taglens.segment(tag)``
-    works before and after the import."""
-
-    def __call__(self, hashtag: str) -> list[str]:
-        return segment(hashtag)
-
-
-sys.modules[__name__].__class__ = _CallableModule

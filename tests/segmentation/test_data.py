@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from taglens.segment import Segmenter, get_segmenter
-from taglens.segment.train import read_gold
+from taglens.segmentation import Segmenter, get_segmenter
+from taglens.segmentation.train import read_gold
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@
 Each candidate segmentation is described by a few dozen features: language-model scores (bigram, unigram, the
 hashtag-domain counts), word counts and lengths, unknown words, agreement with the camelCase of the hashtag,
 digits and codes, and its rank and score gap in the Viterbi list. A listwise linear ranker trained on
-STAN-large (``taglens.segment.train``) weighs them; the weights ship as ``resources/segment/reranker.json``.
+STAN-large (``taglens.segmentation.train``) weighs them; the weights ship as ``resources/segment/reranker.json``.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from taglens.segment.text import prepare, restore_case, restore_contractions, squeeze_repeats
+from taglens.segmentation.text import prepare, restore_case, restore_contractions, squeeze_repeats
 
 
 @pytest.mark.parametrize(
