@@ -149,9 +149,21 @@ def pooled_image_vector(feats: dict[str, np.ndarray]) -> np.ndarray:
 
 
 # -- a small multi-label training loop --------------------------------------------------------------------------
-def set_threads(n: int = 2) -> None:
+def set_threads(n: int | None = None) -> None:
+    """Torch intra-op threads for training: ``TAGLENS_THREADS``, else 2, or 1 when the machine is already busy
+    (on a shared 2-core machine two threads that wait on each other run about 3x slower than one)."""
+    import os
+
     import torch
 
+    if n is None:
+        env = os.environ.get("TAGLENS_THREADS", "")
+        if env.isdigit():
+            n = int(env)
+        else:
+            cores = os.cpu_count() or 1
+            busy = hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5
+            n = 1 if busy else min(2, cores)
     torch.set_num_threads(max(1, n))
 
 

@@ -156,7 +156,7 @@ class CoAttentionSuggester(BaseSuggester):
     def fit(self, posts: Sequence[Post]) -> "CoAttentionSuggester":
         import torch
 
-        set_threads(2)
+        set_threads()
         posts = posts_with_tags(posts)
         keep, feats = image_posts_features(posts, grid=True, progress=log.isEnabledFor(logging.INFO))
         grids: dict[int, np.ndarray] = {i: f["grid"][: self.max_images].reshape(-1, IMG_DIM)

@@ -90,7 +90,7 @@ class EffnetHeadSuggester(BaseSuggester):
         self.name = model_name
 
     def fit(self, posts: Sequence[Post]) -> "EffnetHeadSuggester":
-        set_threads(2)
+        set_threads()
         X, kept = _training_vectors(posts, self.name)
         self.vocab_ = TagVocab.build([p.hashtags for p in kept], self.max_tags, self.min_count)
         rows = [self.vocab_.encode(p.hashtags) for p in kept]

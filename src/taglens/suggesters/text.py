@@ -119,7 +119,7 @@ class TfidfLinearSuggester(_TextHeadSuggester):
                                vocabulary=vocabulary, dtype=np.float32)
 
     def fit(self, posts: Sequence[Post]) -> "TfidfLinearSuggester":
-        set_threads(2)
+        set_threads()
         posts, texts = _text_training_posts(posts, self.name)
         counter = self._counter()
         try:
@@ -182,7 +182,7 @@ class MiniLMMlpSuggester(_TextHeadSuggester):
         self.seed = seed
 
     def fit(self, posts: Sequence[Post]) -> "MiniLMMlpSuggester":
-        set_threads(2)
+        set_threads()
         posts, texts = _text_training_posts(posts, self.name)
         self._fit_head(self._features(texts), posts)
         return self
