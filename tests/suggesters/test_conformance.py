@@ -50,15 +50,7 @@ def same(a, b):
         math.isclose(x.score, y.score, rel_tol=1e-4, abs_tol=1e-6) for x, y in zip(a, b))
 
 
-KNOWN_BUGS = {
-    # zeroshot.py (not ours) fails to fit a vocabulary smaller than its per-class list (40 tags)
-    "conse": "conse.fit on fewer than 40 tags: broadcast error in zeroshot.map_classes",
-    "taglens-base": "its fit trains conse, same error",
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n]))
-                                  if n in KNOWN_BUGS else n for n in list_suggesters()])
+@pytest.mark.parametrize("name", list_suggesters())
 def test_suggester_contract(name, posts, tmp_path):
     model = fitted(name, posts)
     for query in queries(posts):
