@@ -17,7 +17,8 @@ from taglens.exceptions import TaglensError  # noqa: E402
 
 def test_parse_settings():
     assert len(SETTINGS) == 8 and parse_settings(None) == list(SETTINGS)
-    assert parse_settings("images:0,all:1") == [("images r0", ("images",), 0), ("all r1", ("images", "text", "tags"), 1)]
+    assert parse_settings("images:0,all:1") == [("images r0", ("images",), 0),
+                                                ("all r1", ("images", "text", "tags"), 1)]
     with pytest.raises(TaglensError, match="NAME"):
         parse_settings("pixels:0")
 

@@ -44,7 +44,8 @@ def test_several_data_files_and_overwrite_needs_force(data, tmp_path):
 
 
 def test_unknown_model_lists_close_matches(data, tmp_path, capsys):
-    assert main(["train", "--model", "tfidf-linaer", "--data", str(data), "--out", str(tmp_path / "m")]) == ExitCode.MODEL
+    code = main(["train", "--model", "tfidf-linaer", "--data", str(data), "--out", str(tmp_path / "m")])
+    assert code == ExitCode.MODEL
     assert "did you mean tfidf-linear" in capsys.readouterr().err
 
 
@@ -60,7 +61,8 @@ def test_empty_file_and_no_hashtags(tmp_path, capsys):
     assert main(["train", "--model", "popularity", "--data", str(empty), "--out", str(tmp_path / "m")]) == ExitCode.DATA
     assert "empty" in capsys.readouterr().err
     untagged = write_jsonl(tmp_path / "untagged.jsonl", [Post(text="hello", post_id="1"), Post(text="x", post_id="2")])
-    assert main(["train", "--model", "tfidf-linear", "--data", str(untagged), "--out", str(tmp_path / "m")]) == ExitCode.DATA
+    code = main(["train", "--model", "tfidf-linear", "--data", str(untagged), "--out", str(tmp_path / "m")])
+    assert code == ExitCode.DATA
     assert "has a hashtag" in capsys.readouterr().err
 
 

@@ -3,8 +3,9 @@ Microblog Using Co-Attention Network"), in PyTorch, conditioned on the post's ex
 
 Inputs: the 7x7 region grid of EfficientNet-Lite0 for each image (up to ``max_images``, 49 regions each; reduced
 from 1280 to ``region_dim`` dimensions by a PCA fitted on the training regions, which makes training on a CPU
-several times faster) and the contextual MiniLM token vectors of the caption without hashtags (up to ``max_tokens``). The existing hashtags are
-embedded (mean of learned tag vectors) and guide the first attention step. Alternating co-attention:
+several times faster) and the contextual MiniLM token vectors of the caption without hashtags (up to
+``max_tokens``). The existing hashtags are embedded (mean of learned tag vectors) and guide every attention step.
+Alternating co-attention:
 
 1. a text summary ``t0`` (mean of the tokens) plus the tag vector ``g`` guides attention over image regions -> ``v1``;
 2. ``v1 + g`` guides attention over caption tokens -> ``t1``;
@@ -128,7 +129,8 @@ class CoAttentionSuggester(BaseSuggester):
     name = "coattention"
 
     def __init__(self, dim: int = 128, region_dim: int = 128, max_tags: int = 3000, min_count: int = 2,
-                 max_images: int = 2, max_tokens: int = 32, epochs: int = 25, lr: float = 2e-3, weight_decay: float = 1e-4,
+                 max_images: int = 2, max_tokens: int = 32, epochs: int = 25, lr: float = 2e-3,
+                 weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
                  reveal_prob: float = 0.5, max_reveal: int = 3, loss: str = "softmax", seed: int = 0,
                  model_name: str = "coattention"):
@@ -292,5 +294,6 @@ def coattention(**kw) -> CoAttentionSuggester:
 
 @register_suggester("test_coattention", description="tiny co-attention network for tests")
 def test_coattention(**kw) -> CoAttentionSuggester:
-    return CoAttentionSuggester(**{"dim": 16, "region_dim": 16, "epochs": 2, "min_count": 1, "max_tags": 200, "max_tokens": 8,
+    return CoAttentionSuggester(**{"dim": 16, "region_dim": 16, "epochs": 2, "min_count": 1, "max_tags": 200,
+                                   "max_tokens": 8,
                                    "max_images": 1, "model_name": "test_coattention", **kw})

@@ -137,7 +137,8 @@ class EffnetHeadSuggester(BaseSuggester):
 
 class EffnetKnnSuggester(BaseSuggester):
     """k-nearest-neighbour tag voting: the training posts whose images are most similar (cosine of pooled
-    EfficientNet-Lite0 features, plus the ImageNet logits scaled by ``logit_weight``) vote for their tags with weight ``similarity ** power``.
+    EfficientNet-Lite0 features, plus the ImageNet logits scaled by ``logit_weight``) vote for their tags with
+    weight ``similarity ** power``.
 
     The saved model holds the training posts' image features, so keep it with the training data (never in a
     repository)."""
