@@ -226,6 +226,30 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
     return module
 
 
+def apply_head(head, x):
+    """``head(x)``; a sparse ``x`` (TF-IDF) goes through the first linear layer as a sparse product, so a batch
+    costs in proportion to its non-zeros instead of the vocabulary size (input dropout is skipped for it)."""
+    import torch
+
+    if not x.is_sparse:
+        return head(x)
+    layers = list(head)
+    first = next(i for i, m in enumerate(layers) if isinstance(m, torch.nn.Linear))
+    lin = layers[first]
+    out = torch.sparse.mm(x, lin.weight.t()) + lin.bias
+    for m in layers[first + 1:]:
+        out = m(out)
+    return out
+
+
+def _sparse_batch(X, idx):
+    import torch
+
+    sub = X[idx].tocoo()
+    indices = torch.from_numpy(np.vstack([sub.row, sub.col]).astype(np.int64))
+    return torch.sparse_coo_tensor(indices, torch.from_numpy(sub.data.astype(np.float32)), sub.shape).coalesce()
+
+
 def fit_head(X: np.ndarray, rows: Sequence[Sequence[int]], n_labels: int, *, hidden: int = 0, dropout: float = 0.2,
              epochs: int = 30, lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64,
              loss: str = "softmax", seed: int = 0, desc: str = "head"):
@@ -239,12 +263,12 @@ def fit_head(X: np.ndarray, rows: Sequence[Sequence[int]], n_labels: int, *, hid
     head = make_head(X.shape[1], n_labels, hidden, dropout)
 
     def batches(idx):
-        xb = X[idx].toarray() if sparse else X[idx]
-        return torch.from_numpy(np.asarray(xb, dtype=np.float32)), target_matrix([rows[i] for i in idx], n_labels)
+        xb = _sparse_batch(X, idx) if sparse else torch.from_numpy(np.asarray(X[idx], dtype=np.float32))
+        return xb, target_matrix([rows[i] for i in idx], n_labels)
 
     return train_module(head, batches, X.shape[0], epochs=epochs, lr=lr, weight_decay=weight_decay,
                         batch_size=batch_size, seed=seed, desc=desc,
-                        loss_fn=lambda m, x, y: multilabel_loss(m(x), y, loss))
+                        loss_fn=lambda m, x, y: multilabel_loss(apply_head(m, x), y, loss))
 
 
 def predict_head(head, X: np.ndarray, batch_size: int = 256, softmax: bool = True) -> np.ndarray:
@@ -255,9 +279,11 @@ def predict_head(head, X: np.ndarray, batch_size: int = 256, softmax: bool = Tru
     out = []
     with torch.inference_mode():
         for start in range(0, X.shape[0], batch_size):
-            xb = X[start: start + batch_size]
-            xb = torch.from_numpy(np.asarray(xb.toarray() if sparse else xb, dtype=np.float32))
-            logits = head(xb)
+            if sparse:
+                xb = _sparse_batch(X, np.arange(start, min(start + batch_size, X.shape[0])))
+            else:
+                xb = torch.from_numpy(np.asarray(X[start: start + batch_size], dtype=np.float32))
+            logits = apply_head(head, xb)
             out.append((torch.softmax(logits, 1) if softmax else torch.sigmoid(logits)).numpy())
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 

@@ -94,8 +94,8 @@ class TfidfLinearSuggester(_TextHeadSuggester):
     name = "tfidf-linear"
 
     def __init__(self, max_features: int = 20000, ngrams: int = 2, min_df: int = 2, max_tags: int = 2000,
-                 min_count: int = 2, hidden: int = 0, epochs: int = 15, lr: float = 5e-3, weight_decay: float = 1e-5,
-                 dropout: float = 0.1, loss: str = "bce", batch_size: int = 128, seed: int = 0):
+                 min_count: int = 2, hidden: int = 0, epochs: int = 15, lr: float = 1e-2, weight_decay: float = 1e-5,
+                 dropout: float = 0.1, loss: str = "bce", batch_size: int = 256, seed: int = 0):
         self.max_features = max_features
         self.ngrams = ngrams
         self.min_df = min_df
