@@ -247,7 +247,8 @@ def _sparse_batch(X, idx):
 
     sub = X[idx].tocoo()
     indices = torch.from_numpy(np.vstack([sub.row, sub.col]).astype(np.int64))
-    return torch.sparse_coo_tensor(indices, torch.from_numpy(sub.data.astype(np.float32)), sub.shape).coalesce()
+    return torch.sparse_coo_tensor(indices, torch.from_numpy(sub.data.astype(np.float32)), sub.shape,
+                                   check_invariants=False).coalesce()
 
 
 def fit_head(X: np.ndarray, rows: Sequence[Sequence[int]], n_labels: int, *, hidden: int = 0, dropout: float = 0.2,
