@@ -40,13 +40,15 @@ from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion, parse_hashtags, strip_hashtags
 from .base import BaseSuggester
+from .prototypes import TagPrototypes
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
 from .zeroshot import ZeroShotSuggester, embed_tags
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("image", "conse", "caption", "words", "about", "mentions", "cooccurrence", "synonyms", "prior")
-DEFAULT_WEIGHTS = {"image": 1.0, "conse": 0.05, "caption": 1.0, "words": 0.5, "about": 0.05, "mentions": 0.3,
+DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 1.0, "conse": 0.05, "caption": 1.0,
+                   "words": 0.5, "about": 0.05, "mentions": 0.3,
                    "cooccurrence": 1.0, "synonyms": 0.05, "prior": 0.05}
 _WORD_RE = re.compile(r"[^\W\d_][\w']*", re.UNICODE)
 STOPWORDS = frozenset("""a an and are as at be but by for from has have he her his i if in into is it its me my
@@ -279,7 +281,7 @@ class DefaultSuggester(BaseSuggester):
 
         # image head: pooled features averaged over a post's images
         img_posts = [p for p in posts if p.images and targets_of(p) is not None]
-        self.image_head_ = None
+        self.image_head_ = self.image_protos_ = None
         if img_posts:
             paths = [im for p in img_posts for im in p.images if isinstance(im, (str, Path))]
             feats = dict(zip(paths, image_features(paths, progress=progress)))
@@ -294,6 +296,7 @@ class DefaultSuggester(BaseSuggester):
                 log.info("taglens-base: image head on %d posts", len(xs))
                 self.image_head_ = train_head(np.stack(xs), ys, len(vocab), self.image_hidden, self.image_epochs,
                                               seed=self.seed, loss=self.head_loss)
+                self.image_protos_ = TagPrototypes(seed=self.seed).fit(np.stack(xs), ys, len(vocab))
         # caption head on MiniLM embeddings of the captions without their hashtags
         txt_posts = [p for p in posts if strip_hashtags(p.text) and targets_of(p) is not None]
         self.text_head_ = None
@@ -347,6 +350,10 @@ class DefaultSuggester(BaseSuggester):
             x = feats["pooled"].astype(np.float32).mean(0, keepdims=True)
             probs = _mlp_forward(x, self.image_head_, self.head_loss)[0]
             out["image"] = self._top(probs, "photos like this one are tagged #{tag}")
+        if getattr(self, "image_protos_", None) is not None:
+            x = feats["pooled"].astype(np.float32).mean(0)
+            out["image_protos"] = self._top(self.image_protos_.scores(x, len(self.vocab_)),
+                                            "similar photos are tagged #{tag}")
         return out
 
     def text_evidence(self, text: str, emb: np.ndarray | None) -> dict[str, Evidence]:
@@ -392,7 +399,8 @@ class DefaultSuggester(BaseSuggester):
         g_text = min(1.0, n_words / max(self.text_words_full, 1)) ** 0.5 if n_words else 0.0
         n_known = len(self.cooc_.known_tags(Post(hashtags=tuple(tags)))) if tags else 0
         g_tags = min(1.0, 0.5 + 0.5 * n_known) if n_known else 0.0
-        return {"caption": g_text, "about": g_text, "mentions": g_text, "words": g_text, "cooccurrence": g_tags,
+        return {"caption": g_text, "about": g_text, "mentions": g_text, "words": g_text,
+                "cooccurrence": g_tags,
                 "synonyms": 1.0 if tags else 0.0}
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str], k: int,
@@ -476,6 +484,8 @@ class DefaultSuggester(BaseSuggester):
         for name, head in (("image", self.image_head_), ("text", self.text_head_)):
             for key, value in (head or {}).items():
                 arrays[f"{name}.{key}"] = np.ascontiguousarray(value)
+        if self.image_protos_ is not None:
+            arrays.update(self.image_protos_.arrays("image_protos"))
         if self.words_ is not None:
             arrays.update(self.words_.arrays())
             write_vocab(directory / "caption_words.txt", self.words_.words)
@@ -502,6 +512,7 @@ class DefaultSuggester(BaseSuggester):
         for name in ("image", "text"):
             head = {k.split(".", 1)[1]: v.astype(np.float32) for k, v in arrays.items() if k.startswith(name + ".")}
             setattr(self, f"{name}_head_", head or None)
+        self.image_protos_ = TagPrototypes.from_arrays(arrays, "image_protos")
         self.words_ = None
         if "words.idf" in arrays:
             self.words_ = CaptionWordStats.from_arrays(read_vocab(directory / "caption_words.txt"), arrays)

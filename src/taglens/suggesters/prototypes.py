@@ -1,0 +1,91 @@
+"""Tag prototypes: k-means centroids of training vectors, each holding the tag frequencies of its members.
+
+A post is matched to its nearest centroids and inherits their tags, weighted by similarity: nearest-neighbour
+tag voting, but over clusters of at least ``min_size`` posts, so what is stored is aggregate statistics
+(cluster means and tag counts), never one post's vector.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    return x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
+
+
+class TagPrototypes:
+    def __init__(self, per_cluster: int = 20, min_size: int = 5, max_tags: int = 40, neighbors: int = 10,
+                 temperature: float = 0.05, seed: int = 0):
+        self.per_cluster = per_cluster
+        self.min_size = min_size
+        self.max_tags = max_tags
+        self.neighbors = neighbors
+        self.temperature = temperature
+        self.seed = seed
+
+    def fit(self, x: np.ndarray, targets: Sequence[np.ndarray], n_tags: int) -> "TagPrototypes":
+        """``x``: (n, d) vectors; ``targets``: the tag ids of each row."""
+        from sklearn.cluster import KMeans, MiniBatchKMeans
+
+        xn = _normalize(np.asarray(x, dtype=np.float32))
+        n_clusters = max(1, min(len(xn) // max(self.min_size, 1), max(1, len(xn) // self.per_cluster)))
+        if len(xn) > 5000:  # full k-means on tens of thousands of captions takes minutes
+            km = MiniBatchKMeans(n_clusters=n_clusters, batch_size=4096, n_init=1, max_iter=30,
+                                 random_state=self.seed).fit(xn)
+        else:
+            km = KMeans(n_clusters=n_clusters, n_init=1, max_iter=60, random_state=self.seed).fit(xn)
+        labels = km.labels_
+        sizes = np.bincount(labels, minlength=n_clusters)
+        keep = [c for c in range(n_clusters) if sizes[c] >= self.min_size]
+        centroids, tag_ids, tag_freq = [], [], []
+        for c in keep:
+            counts = np.bincount(np.concatenate([targets[i] for i in np.flatnonzero(labels == c)]),
+                                 minlength=n_tags)
+            top = np.argsort(-counts, kind="stable")[: self.max_tags]
+            top = top[counts[top] > 0]
+            ids = np.full(self.max_tags, -1, np.int32)
+            freq = np.zeros(self.max_tags, np.float32)
+            ids[: len(top)] = top
+            freq[: len(top)] = counts[top] / sizes[c]
+            centroids.append(_normalize(xn[labels == c].mean(0)))
+            tag_ids.append(ids)
+            tag_freq.append(freq)
+        d = xn.shape[1]
+        self.centroids_ = np.stack(centroids).astype(np.float16) if keep else np.zeros((0, d), np.float16)
+        self.tag_ids_ = np.stack(tag_ids) if keep else np.zeros((0, self.max_tags), np.int32)
+        self.tag_freq_ = np.stack(tag_freq).astype(np.float16) if keep else np.zeros((0, self.max_tags), np.float16)
+        self.sizes_ = sizes[keep].astype(np.int32)
+        return self
+
+    def scores(self, x: np.ndarray, n_tags: int) -> np.ndarray:
+        """Tag scores in [0, 1] for one vector: the similarity-weighted tag frequencies of the nearest clusters."""
+        out = np.zeros(n_tags, np.float32)
+        if len(self.centroids_) == 0:
+            return out
+        sim = self.centroids_.astype(np.float32) @ _normalize(np.asarray(x, np.float32))
+        k = min(self.neighbors, len(sim))
+        near = np.argpartition(-sim, k - 1)[:k]
+        w = np.exp((sim[near] - sim[near].max()) / self.temperature)
+        w /= w.sum()
+        for weight, c in zip(w, near):
+            ids = self.tag_ids_[c]
+            valid = ids >= 0
+            np.add.at(out, ids[valid], weight * self.tag_freq_[c][valid].astype(np.float32))
+        return out
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}.centroids": self.centroids_, f"{prefix}.tag_ids": self.tag_ids_,
+                f"{prefix}.tag_freq": self.tag_freq_, f"{prefix}.sizes": self.sizes_}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> "TagPrototypes | None":
+        if f"{prefix}.centroids" not in arrays:
+            return None
+        self = cls()
+        self.centroids_ = arrays[f"{prefix}.centroids"].astype(np.float16)
+        self.tag_ids_ = arrays[f"{prefix}.tag_ids"].astype(np.int32)
+        self.tag_freq_ = arrays[f"{prefix}.tag_freq"].astype(np.float16)
+        self.sizes_ = arrays[f"{prefix}.sizes"].astype(np.int32)
+        return self
