@@ -73,9 +73,11 @@ class _TextHeadSuggester(BaseSuggester):
     def _fit_head(self, X, posts: Sequence[Post]) -> None:
         self.vocab_ = TagVocab.build([p.hashtags for p in posts], self.max_tags, self.min_count)
         rows = [self.vocab_.encode(p.hashtags) for p in posts]
+        # large sets train in large batches (each step updates every weight); small ones get >= 20 steps an epoch
+        batch_size = min(self.batch_size, max(64, len(posts) // 20))
         self.head_ = fit_head(X, rows, len(self.vocab_), hidden=self.hidden, dropout=self.dropout,
                               epochs=self.epochs, lr=self.lr, weight_decay=self.weight_decay, loss=self.loss,
-                              batch_size=self.batch_size, seed=self.seed, desc=self.name)
+                              batch_size=batch_size, seed=self.seed, desc=self.name)
         self.fitted_ = True
 
     def _load_head(self, directory: Path, in_dim: int) -> dict:
@@ -95,7 +97,7 @@ class TfidfLinearSuggester(_TextHeadSuggester):
 
     def __init__(self, max_features: int = 20000, ngrams: int = 2, min_df: int = 2, max_tags: int = 2000,
                  min_count: int = 2, hidden: int = 0, epochs: int = 15, lr: float = 1e-2, weight_decay: float = 1e-5,
-                 dropout: float = 0.1, loss: str = "bce", batch_size: int = 256, seed: int = 0):
+                 dropout: float = 0.1, loss: str = "bce", batch_size: int = 1024, seed: int = 0):
         self.max_features = max_features
         self.ngrams = ngrams
         self.min_df = min_df
