@@ -30,8 +30,14 @@ def test_artifact_holds_no_per_post_arrays():
 
     arrays = load_file(str(ARTIFACT / "weights.safetensors"))
     n_vocab = len((ARTIFACT / "vocab.txt").read_text().split())
+    sizes = arrays.pop("image_protos.sizes")
+    assert (sizes >= 5).all()  # every image prototype is the mean of at least five photos
+    n_protos = len(sizes)
     for name, a in arrays.items():  # every array is per tag, per hidden unit or per feature, never per post
-        assert a.shape[0] in (n_vocab, 1280, 384, 512) or a.ndim == 1, name
+        if name.startswith("image_protos."):
+            assert a.shape[0] == n_protos, name
+        else:
+            assert a.shape[0] in (n_vocab, 1280, 384, 512) or a.ndim == 1, name
 
 
 def test_empty_post_gets_popular_tags(model):
@@ -67,7 +73,7 @@ def test_caption_alone_gives_caption_tags_with_reasons(model):
 def test_photo_gets_image_tags_with_readable_reasons(model, food_images):
     got = model.suggest(Post(images=tuple(food_images[:1])), k=10)
     assert "food" in [s.tag for s in got]
-    assert {s.source for s in got} <= {"image", "conse", "prior"}
+    assert {s.source for s in got} <= {"image", "image_protos", "conse", "prior"}
     assert all(s.reason for s in got)
 
 
