@@ -119,7 +119,7 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
                     frames.append(frame.to_image().convert("RGB"))
                     if len(frames) == len(wanted):
                         break
-                elif len(decoded) < 4 * n and index % max(1, total // (4 * n) or 1) == 0:
+                elif len(decoded) < 4 * n and index % max(1, total // (4 * n)) == 0:
                     decoded.append(frame)
                 if index > 20_000:
                     break

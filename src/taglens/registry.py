@@ -40,7 +40,7 @@ def register_suggester(name: str, description: str = "", trainable: bool = True)
     def wrap(factory: Callable[..., Any]) -> Callable[..., Any]:
         if name in _REGISTRY and _REGISTRY[name].factory is not factory:
             raise ValueError(f"suggester {name!r} is registered twice")
-        doc = description or (factory.__doc__ or "").strip().splitlines()[0] if (description or factory.__doc__) else ""
+        doc = description or next(iter((factory.__doc__ or "").strip().splitlines()), "")
         _REGISTRY[name] = _Entry(name, factory, doc, trainable)
         return factory
 

@@ -53,7 +53,7 @@ def _prepared_folder(src: Path) -> Path:
     lex = dst / "lexnames"
     if not lex.exists():
         tmp = dst / f"lexnames.{os.getpid()}"
-        tmp.write_text("".join(f"{i:02d}\t{n}\t{n.split('.')[0] and _pos(n)}\n" for i, n in enumerate(LEXNAMES)))
+        tmp.write_text("".join(f"{i:02d}\t{n}\t{_pos(n)}\n" for i, n in enumerate(LEXNAMES)))
         tmp.replace(lex)
     return dst
 

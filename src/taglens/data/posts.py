@@ -70,8 +70,7 @@ def parse_record(obj: Any, base: Path, where: str) -> Record:
     return Record(
         id=str(pid),
         user=None if user is None else str(user),
-        images=tuple(resolve_media_path(base, str(i)) if isinstance(i, str) else resolve_media_path(base, i)
-                     for i in images),
+        images=tuple(resolve_media_path(base, i) for i in images),
         text=text,
         hashtags=unique_tags(str(t) for t in tags),
         topic=obj.get("topic"),

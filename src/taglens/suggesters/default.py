@@ -350,7 +350,7 @@ class DefaultSuggester(BaseSuggester):
             x = feats["pooled"].astype(np.float32).mean(0, keepdims=True)
             probs = _mlp_forward(x, self.image_head_, self.head_loss)[0]
             out["image"] = self._top(probs, "photos like this one are tagged #{tag}")
-        if getattr(self, "image_protos_", None) is not None:
+        if self.image_protos_ is not None:
             x = feats["pooled"].astype(np.float32).mean(0)
             out["image_protos"] = self._top(self.image_protos_.scores(x, len(self.vocab_)),
                                             "similar photos are tagged #{tag}")
