@@ -123,3 +123,17 @@ def test_val_side_of_harrison_beats_popularity(shared_data):
     _, val = split_records(read_records(shared_data / "harrison" / "posts.jsonl"))
     res = evaluate(val[:1500], load_suggester("taglens-base"), inputs={"tags"}, reveal=1)
     assert res["P@1"] > 0.2 and res["A@5"] > 0.45
+
+
+def test_image_weights_follow_the_caption_gain():
+    """A photo alone leans on the image prototypes; with a full caption the '+caption' weights apply."""
+    fuser = DefaultSuggester(weights={"image": 1.0, "image_protos": 3.0, "image+caption": 1.0,
+                                      "image_protos+caption": 0.1, "caption": 0.0})
+    evidence = {"image": {"beach": (0.5, "photos like this one are tagged #beach")},
+                "image_protos": {"sunset": (0.4, "similar photos are tagged #sunset")}}
+    alone = fuser.fuse(evidence, {"caption": 0.0}, set(), k=2)
+    captioned = fuser.fuse(evidence, {"caption": 1.0}, set(), k=2)
+    half = fuser.fuse(evidence, {"caption": 0.5}, set(), k=2)
+    assert [s.tag for s in alone] == ["sunset", "beach"] and alone[0].score == pytest.approx(1.2)
+    assert [s.tag for s in captioned] == ["beach", "sunset"] and captioned[1].score == pytest.approx(0.04)
+    assert dict((s.tag, s.score) for s in half)["sunset"] == pytest.approx(0.4 * (0.5 * 3.0 + 0.5 * 0.1))

@@ -14,7 +14,9 @@ Sources (each gives ``{tag: (score, reason)}``):
 
 Fusion: ``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are weights tuned on a held-in cut of
 the training side and ``g_s`` grows with how much evidence of that kind the post has (caption length, number of
-known tags). The reason shown is the one of the largest contribution. The artifact holds learned weights and
+known tags). The image sources have two weights, for a photo alone and for a photo with a full caption, mixed by
+the caption's gain: a photo alone leans on the prototypes of similar photos; with a caption, the caption
+carries the topic and the image heads add what is seen. The reason shown is the one of the largest contribution. The artifact holds learned weights and
 aggregate statistics only (no photo, caption or per-post vector).
 
 Example:
@@ -47,9 +49,12 @@ from .zeroshot import ZeroShotSuggester, embed_tags
 log = logging.getLogger(__name__)
 
 SOURCES = ("image", "conse", "caption", "words", "about", "mentions", "cooccurrence", "synonyms", "prior")
-DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 1.0, "conse": 0.05, "caption": 1.0,
-                   "words": 0.5, "about": 0.05, "mentions": 0.3,
-                   "cooccurrence": 1.0, "synonyms": 0.05, "prior": 0.05}
+DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0,
+                   "words": 0.5, "about": 0.8, "mentions": 0.6,
+                   "cooccurrence": 1.0, "synonyms": 0.05, "prior": 0.05,
+                   # the image sources' weights when the post also has a full caption (see ``fuse``)
+                   "image+caption": 1.0, "image_protos+caption": 0.2, "conse+caption": 0.1}
+IMAGE_SOURCES = ("image", "image_protos", "conse")
 _WORD_RE = re.compile(r"[^\W\d_][\w']*", re.UNICODE)
 STOPWORDS = frozenset("""a an and are as at be but by for from has have he her his i if in into is it its me my
 no not of on or our she so that the their them there they this to too us was we were what when where which who
@@ -407,6 +412,10 @@ class DefaultSuggester(BaseSuggester):
              weights: dict[str, float] | None = None) -> list[Suggestion]:
         """Weighted sum of the sources' scores; each tag keeps the reason of its largest contribution."""
         w = {**DEFAULT_WEIGHTS, **(self.weights or {}), **(weights or {})}
+        g_text = gains.get("caption", 0.0)
+        for source in IMAGE_SOURCES:
+            with_caption = w.get(f"{source}+caption", w.get(source, 0.0))
+            w[source] = (1.0 - g_text) * w.get(source, 0.0) + g_text * with_caption
         total: dict[str, float] = {}
         best: dict[str, tuple[float, str, str]] = {}
         for source, ev in evidence.items():
