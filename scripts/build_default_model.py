@@ -40,8 +40,8 @@ TASKS = {
 }
 log = logging.getLogger("build_default_model")
 # sources the tasks cannot show the worth of (photos of things no training post shows; synonyms of unseen
-# tags) keep at least this weight
-KEEP = {"conse": 0.02, "conse+caption": 0.02, "synonyms": 0.02}
+# tags; the popular tags an empty post gets) keep at least this weight
+KEEP = {"conse": 0.02, "conse+caption": 0.02, "synonyms": 0.02, "prior": 0.005}
 
 
 def tune_side(record_id: str) -> bool:

@@ -137,3 +137,20 @@ def test_image_weights_follow_the_caption_gain():
     assert [s.tag for s in alone] == ["sunset", "beach"] and alone[0].score == pytest.approx(1.2)
     assert [s.tag for s in captioned] == ["beach", "sunset"] and captioned[1].score == pytest.approx(0.04)
     assert dict((s.tag, s.score) for s in half)["sunset"] == pytest.approx(0.4 * (0.5 * 3.0 + 0.5 * 0.1))
+
+
+def test_head_target_weights_and_centering():
+    """Target mass shared unevenly (the collection topic first) moves the softmax head's first choice."""
+    from taglens.suggesters.default import _mlp_forward, train_head
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8)).astype(np.float32) + 3.0
+    targets = [np.array([0, 1])] * 64
+    even = train_head(x, targets, 3, hidden=16, epochs=150, loss="softmax", lr=1e-2, center=True)
+    boosted = train_head(x, targets, 3, hidden=16, epochs=150, loss="softmax", lr=1e-2, center=True,
+                         target_weights=[np.array([3.0, 1.0])] * 64)
+    assert "center" in even and even["center"].shape == (8,)
+    p_even = _mlp_forward(x, {k: v.astype(np.float32) for k, v in even.items()}, "softmax").mean(0)
+    p_boost = _mlp_forward(x, {k: v.astype(np.float32) for k, v in boosted.items()}, "softmax").mean(0)
+    assert abs(p_even[0] - p_even[1]) < 0.1 and p_even[2] < 0.05
+    assert p_boost[0] > 0.6 and p_boost[1] < 0.4

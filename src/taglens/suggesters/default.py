@@ -77,6 +77,9 @@ def caption_terms(text: str) -> list[str]:
 def _mlp_forward(x: np.ndarray, p: dict[str, np.ndarray], loss: str = "bce") -> np.ndarray:
     """Tag probabilities of the two-layer head (numpy: no torch needed at suggestion time): per-tag
     sigmoids (``bce``: P(tag is among the post's tags)) or a softmax over tags."""
+    if "center" in p:  # centred and unit length first, as in training
+        x = x - p["center"]
+        x = x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
     h = np.maximum((x - p["mu"]) / p["sigma"] @ p["w1"] + p["b1"], 0.0)
     z = h @ p["w2"] + p["b2"]
     if loss == "bce":
@@ -88,13 +91,20 @@ def _mlp_forward(x: np.ndarray, p: dict[str, np.ndarray], loss: str = "bce") -> 
 
 def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: int, epochs: int,
                sample_weight: np.ndarray | None = None, seed: int = 0, lr: float = 2e-3,
-               weight_decay: float = 1e-4, dropout: float = 0.3, loss: str = "bce") -> dict[str, np.ndarray]:
+               weight_decay: float = 1e-4, dropout: float = 0.3, loss: str = "bce",
+               target_weights: list[np.ndarray] | None = None, center: bool = False) -> dict[str, np.ndarray]:
     """Train ``x -> tags``, an MLP with per-tag sigmoids (``bce``) or a softmax over tags against the post's
-    tag set (``softmax``); returns float16 weights."""
+    tag set (``softmax``; ``target_weights``, parallel to ``targets``, shares each post's target mass unevenly,
+    else evenly; ``center``: inputs are centred and scaled to unit length first, as for a cosine); returns
+    float16 weights."""
     import torch
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    offset = x.mean(0) if center else None
+    if center:
+        x = x - offset
+        x = x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
     mu, sigma = x.mean(0), x.std(0) + 1e-4
     xt = torch.from_numpy(((x - mu) / sigma).astype(np.float32))
     model = torch.nn.Sequential(torch.nn.Dropout(dropout * 0.5), torch.nn.Linear(x.shape[1], hidden),
@@ -108,6 +118,11 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
     lengths = np.array([len(t) for t in targets])
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = np.concatenate(targets).astype(np.int64)
+    if target_weights is None:
+        mass = np.repeat(1.0 / lengths, lengths)
+    else:
+        mass = np.concatenate([np.asarray(w, np.float64) / max(float(np.sum(w)), 1e-9) for w in target_weights])
+    mass = mass.astype(np.float32)
     batch = 64 if len(x) < 5000 else 256
     steps = epochs * math.ceil(len(x) / batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1))
@@ -118,8 +133,9 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
             idx = order[start: start + batch]
             y = torch.zeros((len(idx), n_tags))
             rows = np.repeat(np.arange(len(idx)), lengths[idx])
-            cols = np.concatenate([flat[offsets[i]: offsets[i + 1]] for i in idx])
-            y[rows, cols] = torch.from_numpy(np.repeat(1.0 / lengths[idx], lengths[idx]).astype(np.float32))
+            spans = [np.arange(offsets[i], offsets[i + 1]) for i in idx]
+            cols = np.concatenate([flat[sp] for sp in spans])
+            y[rows, cols] = torch.from_numpy(np.concatenate([mass[sp] for sp in spans]))
             z = model(xt[idx])
             if loss == "bce":
                 per_post = torch.nn.functional.binary_cross_entropy_with_logits(
@@ -133,8 +149,11 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
             sched.step()
     lin1, lin2 = model[1], model[4]
     f16 = lambda t: t.detach().numpy().astype(np.float16)  # noqa: E731
-    return {"mu": mu.astype(np.float16), "sigma": sigma.astype(np.float16), "w1": f16(lin1.weight.T),
-            "b1": f16(lin1.bias), "w2": f16(lin2.weight.T), "b2": f16(lin2.bias)}
+    out = {"mu": mu.astype(np.float16), "sigma": sigma.astype(np.float16), "w1": f16(lin1.weight.T),
+           "b1": f16(lin1.bias), "w2": f16(lin2.weight.T), "b2": f16(lin2.bias)}
+    if center:
+        out["center"] = offset.astype(np.float16)
+    return out
 
 
 def caption_words(text: str) -> list[str]:
@@ -150,7 +169,7 @@ class CaptionWordStats:
     (a shop's name, a brand) carry their tags, as a TF-IDF nearest-neighbour search would, from counts only.
     """
 
-    def __init__(self, min_df: int = 2, max_tags: int = 30, min_p: float = 0.05, smoothing: float = 1.0):
+    def __init__(self, min_df: int = 2, max_tags: int = 30, min_p: float = 0.05, smoothing: float = 3.0):
         self.min_df, self.max_tags, self.min_p, self.smoothing = min_df, max_tags, min_p, smoothing
 
     def fit(self, texts: Sequence[str], tag_ids: Sequence[np.ndarray], n_tags: int) -> "CaptionWordStats":
@@ -234,7 +253,7 @@ class DefaultSuggester(BaseSuggester):
 
     def __init__(self, min_count: int = 3, max_vocab: int = 8000, image_hidden: int = 512, text_hidden: int = 384,
                  image_epochs: int = 30, text_epochs: int = 8, weights: dict[str, float] | None = None,
-                 text_words_full: int = 6, head_loss: str = "softmax", seed: int = 0):
+                 text_words_full: int = 6, head_loss: str = "softmax", topic_boost: float = 1.0, seed: int = 0):
         self.min_count = min_count
         self.max_vocab = max_vocab
         self.image_hidden = image_hidden
@@ -244,6 +263,7 @@ class DefaultSuggester(BaseSuggester):
         self.weights = weights
         self.text_words_full = text_words_full
         self.head_loss = head_loss
+        self.topic_boost = topic_boost
         self.seed = seed
 
     # -- training ---------------------------------------------------------------------------------------------
@@ -284,23 +304,32 @@ class DefaultSuggester(BaseSuggester):
             ids = [index[t] for t in p.hashtags if t in index]
             return np.array(ids) if ids else None
 
+        def topic_weights(p: Post) -> np.ndarray:
+            """The heads' target mass over a post's tags: its collection topic (the seed hashtag its feed was
+            read from, which every post of that feed carries) gets ``topic_boost`` times the mass of all its
+            other tags together, so the heads learn to put first the tag a post is surest to have."""
+            topic = set(str((p.meta or {}).get("topic") or "").split(","))
+            tags = [t for t in p.hashtags if t in index]
+            return np.array([1.0 + self.topic_boost * len(tags) * (t in topic) for t in tags])
+
         # image head: pooled features averaged over a post's images
         img_posts = [p for p in posts if p.images and targets_of(p) is not None]
         self.image_head_ = self.image_protos_ = None
         if img_posts:
             paths = [im for p in img_posts for im in p.images if isinstance(im, (str, Path))]
             feats = dict(zip(paths, image_features(paths, progress=progress)))
-            xs, ys = [], []
+            xs, ys, ws = [], [], []
             for p in img_posts:
                 f = [feats.get(im) for im in p.images]
                 f = [x["pooled"] for x in f if x is not None]
                 if f:
                     xs.append(np.concatenate(f).mean(0))
                     ys.append(targets_of(p))
+                    ws.append(topic_weights(p))
             if xs:
                 log.info("taglens-base: image head on %d posts", len(xs))
                 self.image_head_ = train_head(np.stack(xs), ys, len(vocab), self.image_hidden, self.image_epochs,
-                                              seed=self.seed, loss=self.head_loss)
+                                              seed=self.seed, loss=self.head_loss, target_weights=ws, center=True)
                 self.image_protos_ = TagPrototypes(seed=self.seed).fit(np.stack(xs), ys, len(vocab))
         # caption head on MiniLM embeddings of the captions without their hashtags
         txt_posts = [p for p in posts if strip_hashtags(p.text) and targets_of(p) is not None]
@@ -309,8 +338,8 @@ class DefaultSuggester(BaseSuggester):
             emb = np.asarray(embed([strip_hashtags(p.text) for p in txt_posts]))
             log.info("taglens-base: caption head on %d posts", len(txt_posts))
             self.text_head_ = train_head(emb.astype(np.float32), [targets_of(p) for p in txt_posts], len(vocab),
-                                         self.text_hidden, self.text_epochs, seed=self.seed,
-                                         loss=self.head_loss)
+                                         self.text_hidden, self.text_epochs, seed=self.seed, loss=self.head_loss,
+                                         target_weights=[topic_weights(p) for p in txt_posts])
         self.words_ = None
         if txt_posts:
             self.words_ = CaptionWordStats().fit([strip_hashtags(p.text) for p in txt_posts],
