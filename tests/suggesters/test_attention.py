@@ -72,3 +72,32 @@ def test_round_trip_and_mismatched_weights(model, posts, tmp_path):
 def test_needs_some_input():
     with pytest.raises(ModelError, match="readable image or caption"):
         create_suggester("test_coattention").fit([Post(hashtags=("a",)), Post(hashtags=("b",))])
+
+
+def test_pooled_summaries_handle_missing_modalities():
+    import torch
+
+    net = build_network(n_tags=5, dim=8, dropout=0.0, region_dim=6, pooled=True)
+    assert net.out[0].in_features == 40  # [v2, t1, g] plus the two plain means
+    img, img_mask = torch.randn((2, 3, 6)), torch.tensor([[True, True, False], [False, False, False]])
+    txt, txt_mask = torch.randn((2, 1, 384)), torch.tensor([[False], [True]])
+    out = net(img, img_mask, txt, txt_mask, torch.zeros((2, 5)))
+    assert out.shape == (2, 5) and torch.isfinite(out).all()
+    # the masked-out third region of the first post must not change its scores
+    img2 = img.clone()
+    img2[0, 2] += 100.0
+    assert torch.allclose(net(img2, img_mask, txt, txt_mask, torch.zeros((2, 5))), out)
+
+
+def test_pooled_model_round_trip_and_config_mismatch(posts, tmp_path):
+    import json
+
+    model = create_suggester("test_coattention", pooled=True, epochs=2).fit(posts)
+    folder = model.save(tmp_path / "pooled")
+    q = Post(text="tomato", images=posts[0].images)
+    assert np.allclose(load_suggester(folder).scores(q), model.scores(q), atol=1e-6)
+    config = json.loads((folder / "config.json").read_text())
+    config["params"]["pooled"] = False
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="do not match"):
+        load_suggester(folder)
