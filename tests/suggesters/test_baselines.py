@@ -73,6 +73,20 @@ def test_synonyms_from_wordnet_untrained_and_restricted_to_used_tags():
     assert got[0].reason == "synonym of #car"
 
 
+def test_fitted_synonyms_of_known_tags_need_no_wordnet(tmp_path, monkeypatch):
+    fitted = SynonymSuggester(min_count=1).fit([Post(hashtags=("car", "auto", "dog"))])
+    fitted.save(tmp_path / "syn")
+    loaded = load_suggester(str(tmp_path / "syn"))
+    import taglens.wordnet
+
+    def unavailable():
+        raise AssertionError("WordNet was read for a tag seen in training")
+
+    monkeypatch.setattr(taglens.wordnet, "get_wordnet", unavailable)
+    assert [s.tag for s in loaded.suggest(Post(hashtags=("car",)), k=10)] == ["auto"]
+    assert loaded.suggest(Post(hashtags=("dog",)), k=10) == []
+
+
 def test_registered_names():
     from taglens.registry import list_suggesters
 

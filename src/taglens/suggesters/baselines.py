@@ -268,12 +268,30 @@ class SynonymSuggester(BaseSuggester):
     def fit(self, posts: Sequence[Post]) -> "SynonymSuggester":
         counts = Counter(t for tags in _tag_lists(posts) for t in tags)
         self.vocab_counts_ = {t: c for t, c in counts.items() if c >= self.min_count}
+        self.table_ = self.synonym_table()
         self.fitted_ = True
         return self
+
+    def synonym_table(self) -> dict[str, list[tuple[str, float]]]:
+        """The used synonyms of every training tag, looked up once, so that suggesting needs no WordNet (whose
+        index takes seconds to read) unless a post brings a tag never seen in training."""
+        table = {}
+        for tag in sorted(self.vocab_counts_):
+            found = [(c, round(v, 4)) for c, v in self.wordnet_synonyms(tag) if c in self.vocab_counts_]
+            if found:
+                table[tag] = found
+        return table
 
     @functools.lru_cache(maxsize=8192)
     def synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
         """(synonym tag, closeness in (0, 1]) for a tag, closest first."""
+        table = getattr(self, "table_", None)
+        if table is not None and tag in self.vocab_counts_:
+            return tuple((c, float(v)) for c, v in table.get(tag, ()))
+        return self.wordnet_synonyms(tag)
+
+    def wordnet_synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
+        """The lemmas of the first ``max_senses`` WordNet senses of the tag's words, with 1 / (1 + sense rank)."""
         from ..wordnet import WordNetUnavailable, get_wordnet
 
         try:
@@ -309,11 +327,16 @@ class SynonymSuggester(BaseSuggester):
     def _save_state(self, directory: Path) -> None:
         if getattr(self, "vocab_counts_", None) is not None:
             (directory / "tag_counts.json").write_text(json.dumps(self.vocab_counts_, sort_keys=True), "utf-8")
+        if getattr(self, "table_", None) is not None:
+            (directory / "table.json").write_text(json.dumps(self.table_, sort_keys=True), "utf-8")
 
     def _load_state(self, directory: Path) -> None:
         path = directory / "tag_counts.json"
         if path.is_file():
             self.vocab_counts_ = {str(k): int(v) for k, v in json.loads(path.read_text("utf-8")).items()}
+        table = directory / "table.json"
+        if table.is_file() and path.is_file():
+            self.table_ = json.loads(table.read_text("utf-8"))
 
 
 @register_suggester("popularity", "the most frequent training tags (baseline)")

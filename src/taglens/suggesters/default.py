@@ -411,7 +411,7 @@ class DefaultSuggester(BaseSuggester):
             if self.text_head_ is not None:
                 probs = _mlp_forward(emb[None, :], self.text_head_, self.head_loss)[0]
                 out["caption"] = self._top(probs, "captions like this one are tagged #{tag}")
-            sim = self.tag_emb_.astype(np.float32) @ emb
+            sim = self._tag_emb32 @ emb
             out["about"] = self._top(np.clip((sim - 0.3) / 0.7, 0.0, None) ** 2, "caption is about: {words}")
         return out
 
@@ -420,6 +420,14 @@ class DefaultSuggester(BaseSuggester):
             return {}
         post = Post(hashtags=tuple(tags))
         return {"cooccurrence": self.cooc_.evidence(post, PER_SOURCE), "synonyms": self.synonyms_.evidence(post)}
+
+    @property
+    def _tag_emb32(self) -> np.ndarray:
+        """The tag embeddings as float32, converted once (not per post)."""
+        cached = getattr(self, "_tag_emb32_cache", None)
+        if cached is None or cached[0] is not self.tag_emb_:
+            cached = self._tag_emb32_cache = (self.tag_emb_, self.tag_emb_.astype(np.float32))
+        return cached[1]
 
     @property
     def _index(self) -> dict[str, int]:

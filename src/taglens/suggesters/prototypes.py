@@ -64,7 +64,9 @@ class TagPrototypes:
         out = np.zeros(n_tags, np.float32)
         if len(self.centroids_) == 0:
             return out
-        sim = self.centroids_.astype(np.float32) @ _normalize(np.asarray(x, np.float32))
+        if getattr(self, "_centroids32", None) is None or self._centroids32[0] is not self.centroids_:
+            self._centroids32 = (self.centroids_, self.centroids_.astype(np.float32))  # once, not per post
+        sim = self._centroids32[1] @ _normalize(np.asarray(x, np.float32))
         k = min(self.neighbors, len(sim))
         near = np.argpartition(-sim, k - 1)[:k]
         w = np.exp((sim[near] - sim[near].max()) / self.temperature)
