@@ -61,3 +61,30 @@ def test_folded_batch_norms_give_the_packages_outputs(food_images):
     got = get_image_encoder().encode([Image.open(p).convert("RGB") for p in food_images[:2]])["logits"]
     np.testing.assert_allclose(got, want, atol=2e-3)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in get_image_encoder().model.modules())
+
+
+def test_threads_follow_the_users_setting_and_the_load(monkeypatch):
+    import os
+
+    import torch
+
+    from taglens.encoders import fit_threads_to_load
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        monkeypatch.setenv("TAGLENS_THREADS", "1")
+        fit_threads_to_load()
+        assert torch.get_num_threads() == 1
+        monkeypatch.delenv("TAGLENS_THREADS")
+        torch.set_num_threads(2)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))  # another job holds one core
+        fit_threads_to_load()
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(2)
+        monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: left alone
+        fit_threads_to_load()
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -45,6 +45,9 @@ class ImageEncoder:
         import contextlib
         import io
 
+        from . import fit_threads_to_load
+
+        fit_threads_to_load()
         self.batch_size = batch_size
         # numpy's BLAS threads busy-wait after each call and steal the cores torch's convolutions need (a warm
         # suggestion took 115 ms instead of 41 ms on 2 cores): our numpy work is small, so one BLAS thread.

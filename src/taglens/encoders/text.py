@@ -100,6 +100,9 @@ class TextEncoder:
     """Encode texts into L2-normalised 384-d MiniLM sentence embeddings."""
 
     def __init__(self, max_tokens: int = MAX_TOKENS, batch_size: int = 64):
+        from . import fit_threads_to_load
+
+        fit_threads_to_load()
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         from safetensors.torch import load_file
