@@ -241,8 +241,9 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
 def apply_head(head, x):
     """``head(x)``; a sparse ``x`` (TF-IDF, a coalesced COO matrix) goes through the first linear layer as a
     weighted bag of weight columns, so a batch costs in proportion to its non-zeros instead of the vocabulary size
-    (input dropout is skipped for it). ``embedding_bag`` runs forward and backward about 3x faster on a CPU than
-    ``torch.sparse.mm`` with the transposed weight view."""
+    (input dropout is skipped for it). In training, ``embedding_bag`` runs forward and backward about 3x faster on
+    a CPU than ``torch.sparse.mm`` with the transposed weight view; without gradients (suggesting) the view is
+    used, which spares a copy of the weights per call (0.1 ms instead of 26 ms for one post, 10,000 x 1,000)."""
     import torch
 
     if not x.is_sparse:
@@ -250,10 +251,13 @@ def apply_head(head, x):
     layers = list(head)
     first = next(i for i, m in enumerate(layers) if isinstance(m, torch.nn.Linear))
     lin = layers[first]
-    idx = x.indices()  # coalesced: rows ascending
-    offsets = torch.searchsorted(idx[0].contiguous(), torch.arange(x.shape[0], dtype=idx.dtype))
-    out = torch.nn.functional.embedding_bag(idx[1], lin.weight.t().contiguous(), offsets, mode="sum",
-                                            per_sample_weights=x.values()) + lin.bias
+    if torch.is_grad_enabled() and lin.weight.requires_grad:
+        idx = x.indices()  # coalesced: rows ascending
+        offsets = torch.searchsorted(idx[0].contiguous(), torch.arange(x.shape[0], dtype=idx.dtype))
+        out = torch.nn.functional.embedding_bag(idx[1], lin.weight.t().contiguous(), offsets, mode="sum",
+                                                per_sample_weights=x.values()) + lin.bias
+    else:
+        out = torch.sparse.mm(x, lin.weight.t()) + lin.bias
     for m in layers[first + 1:]:
         out = m(out)
     return out

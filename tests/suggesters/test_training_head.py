@@ -19,7 +19,9 @@ def test_sparse_first_layer_matches_dense(hidden):
     head = make_head(30, 5, hidden=hidden, dropout=0.0).eval()
     xs = _sparse_batch(X, np.arange(9))
     dense = head(torch.from_numpy(X.toarray()))
-    assert torch.allclose(apply_head(head, xs), dense, atol=1e-5)
+    assert torch.allclose(apply_head(head, xs), dense, atol=1e-5)  # training path (embedding_bag)
+    with torch.inference_mode():
+        assert torch.allclose(apply_head(head, xs), dense, atol=1e-5)  # suggesting path (sparse.mm)
     # gradients reach the first layer the same way
     head.zero_grad()
     apply_head(head, xs).pow(2).sum().backward()
