@@ -16,8 +16,9 @@ Fusion: ``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are wei
 the training side and ``g_s`` grows with how much evidence of that kind the post has (caption length, number of
 known tags). The image sources have two weights, for a photo alone and for a photo with a full caption, mixed by
 the caption's gain: a photo alone leans on the prototypes of similar photos; with a caption, the caption
-carries the topic and the image heads add what is seen. The reason shown is the one of the largest contribution. The artifact holds learned weights and
-aggregate statistics only (no photo, caption or per-post vector).
+carries the topic and the image heads add what is seen. The reason shown is the one of the largest
+contribution. The artifact holds learned weights and aggregate statistics only (no photo, caption or per-post
+vector).
 
 Example:
     >>> from taglens.registry import load_suggester
@@ -42,7 +43,7 @@ from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion, parse_hashtags, strip_hashtags
 from .base import BaseSuggester
-from .prototypes import TagPrototypes
+from .prototypes import TagPrototypes, _normalize
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
 from .zeroshot import ZeroShotSuggester, embed_tags
 
@@ -78,8 +79,7 @@ def _mlp_forward(x: np.ndarray, p: dict[str, np.ndarray], loss: str = "bce") -> 
     """Tag probabilities of the two-layer head (numpy: no torch needed at suggestion time): per-tag
     sigmoids (``bce``: P(tag is among the post's tags)) or a softmax over tags."""
     if "center" in p:  # centred and unit length first, as in training
-        x = x - p["center"]
-        x = x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
+        x = _normalize(x - p["center"])
     h = np.maximum((x - p["mu"]) / p["sigma"] @ p["w1"] + p["b1"], 0.0)
     z = h @ p["w2"] + p["b2"]
     if loss == "bce":
@@ -103,8 +103,7 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
     rng = np.random.default_rng(seed)
     offset = x.mean(0) if center else None
     if center:
-        x = x - offset
-        x = x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
+        x = _normalize(x - offset)
     mu, sigma = x.mean(0), x.std(0) + 1e-4
     xt = torch.from_numpy(((x - mu) / sigma).astype(np.float32))
     model = torch.nn.Sequential(torch.nn.Dropout(dropout * 0.5), torch.nn.Linear(x.shape[1], hidden),
@@ -297,7 +296,7 @@ class DefaultSuggester(BaseSuggester):
                 prior[index[t]] += n / n_group[g] / len(per_group)
         self.prior_ = prior.astype(np.float32)
         log.info("taglens-base: %d posts, %d tags in the vocabulary", len(posts), len(vocab))
-        self.tag_emb_ = embed_tags(vocab, embed).astype(np.float16)
+        self.tag_emb_ = embed_tags(vocab, embed).astype(np.float16).astype(np.float32)  # as saved
         self.tag_words_ = [" ".join(tag_words(t)) for t in vocab]  # for reasons, without a segmenter at run time
 
         def targets_of(p: Post) -> np.ndarray | None:
@@ -347,7 +346,7 @@ class DefaultSuggester(BaseSuggester):
         self.mention_rate_ = self._fit_mentions(posts)
         self.cooc_ = CooccurrenceSuggester(min_count=2, max_neighbors=64, list_size=2).fit(posts)
         self.synonyms_ = SynonymSuggester(min_count=self.min_count).fit(posts)
-        self.conse_ = ZeroShotSuggester().fit_vocab(vocab, self.tag_emb_.astype(np.float32))
+        self.conse_ = ZeroShotSuggester().fit_vocab(vocab, self.tag_emb_)
         log.info("taglens-base: fitted")
         self.fitted_ = True
         return self
@@ -411,7 +410,7 @@ class DefaultSuggester(BaseSuggester):
             if self.text_head_ is not None:
                 probs = _mlp_forward(emb[None, :], self.text_head_, self.head_loss)[0]
                 out["caption"] = self._top(probs, "captions like this one are tagged #{tag}")
-            sim = self._tag_emb32 @ emb
+            sim = self.tag_emb_ @ emb
             out["about"] = self._top(np.clip((sim - 0.3) / 0.7, 0.0, None) ** 2, "caption is about: {words}")
         return out
 
@@ -420,14 +419,6 @@ class DefaultSuggester(BaseSuggester):
             return {}
         post = Post(hashtags=tuple(tags))
         return {"cooccurrence": self.cooc_.evidence(post, PER_SOURCE), "synonyms": self.synonyms_.evidence(post)}
-
-    @property
-    def _tag_emb32(self) -> np.ndarray:
-        """The tag embeddings as float32, converted once (not per post)."""
-        cached = getattr(self, "_tag_emb32_cache", None)
-        if cached is None or cached[0] is not self.tag_emb_:
-            cached = self._tag_emb32_cache = (self.tag_emb_, self.tag_emb_.astype(np.float32))
-        return cached[1]
 
     @property
     def _index(self) -> dict[str, int]:
@@ -552,7 +543,7 @@ class DefaultSuggester(BaseSuggester):
         if len(self.tag_words_) != len(self.vocab_):
             raise ModelError(f"{directory}: vocab.txt and vocab_words.txt disagree")
         arrays = load_file(str(directory / "weights.safetensors"))
-        self.prior_, self.tag_emb_ = arrays["prior"], arrays["tag_emb"]
+        self.prior_, self.tag_emb_ = arrays["prior"], arrays["tag_emb"].astype(np.float32)  # stored float16
         if len(self.prior_) != len(self.vocab_) or self.tag_emb_.shape[0] != len(self.vocab_):
             raise ModelError(f"{directory}: vocab.txt and weights.safetensors disagree")
         for name in ("image", "text"):

@@ -53,9 +53,12 @@ class TagPrototypes:
             tag_ids.append(ids)
             tag_freq.append(freq)
         d = xn.shape[1]
-        self.centroids_ = np.stack(centroids).astype(np.float16) if keep else np.zeros((0, d), np.float16)
+        # float32 in memory (no conversion per post), rounded to the float16 they are saved as
+        as_saved = lambda rows, width: (np.stack(rows).astype(np.float16).astype(np.float32) if rows  # noqa: E731
+                                        else np.zeros((0, width), np.float32))
+        self.centroids_ = as_saved(centroids, d)
         self.tag_ids_ = np.stack(tag_ids) if keep else np.zeros((0, self.max_tags), np.int32)
-        self.tag_freq_ = np.stack(tag_freq).astype(np.float16) if keep else np.zeros((0, self.max_tags), np.float16)
+        self.tag_freq_ = as_saved(tag_freq, self.max_tags)
         self.sizes_ = sizes[keep].astype(np.int32)
         return self
 
@@ -64,9 +67,7 @@ class TagPrototypes:
         out = np.zeros(n_tags, np.float32)
         if len(self.centroids_) == 0:
             return out
-        if getattr(self, "_centroids32", None) is None or self._centroids32[0] is not self.centroids_:
-            self._centroids32 = (self.centroids_, self.centroids_.astype(np.float32))  # once, not per post
-        sim = self._centroids32[1] @ _normalize(np.asarray(x, np.float32))
+        sim = self.centroids_ @ _normalize(np.asarray(x, np.float32))
         k = min(self.neighbors, len(sim))
         near = np.argpartition(-sim, k - 1)[:k]
         w = np.exp((sim[near] - sim[near].max()) / self.temperature)
@@ -74,20 +75,20 @@ class TagPrototypes:
         for weight, c in zip(w, near):
             ids = self.tag_ids_[c]
             valid = ids >= 0
-            np.add.at(out, ids[valid], weight * self.tag_freq_[c][valid].astype(np.float32))
+            np.add.at(out, ids[valid], weight * self.tag_freq_[c][valid])
         return out
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        return {f"{prefix}.centroids": self.centroids_, f"{prefix}.tag_ids": self.tag_ids_,
-                f"{prefix}.tag_freq": self.tag_freq_, f"{prefix}.sizes": self.sizes_}
+        return {f"{prefix}.centroids": self.centroids_.astype(np.float16), f"{prefix}.tag_ids": self.tag_ids_,
+                f"{prefix}.tag_freq": self.tag_freq_.astype(np.float16), f"{prefix}.sizes": self.sizes_}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> "TagPrototypes | None":
         if f"{prefix}.centroids" not in arrays:
             return None
         self = cls()
-        self.centroids_ = arrays[f"{prefix}.centroids"].astype(np.float16)
+        self.centroids_ = arrays[f"{prefix}.centroids"].astype(np.float32)
         self.tag_ids_ = arrays[f"{prefix}.tag_ids"].astype(np.int32)
-        self.tag_freq_ = arrays[f"{prefix}.tag_freq"].astype(np.float16)
+        self.tag_freq_ = arrays[f"{prefix}.tag_freq"].astype(np.float32)
         self.sizes_ = arrays[f"{prefix}.sizes"].astype(np.int32)
         return self
