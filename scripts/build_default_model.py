@@ -2,8 +2,9 @@
 """Build the bundled default model ``taglens-base`` (src/taglens/models/taglens-base/) from ../shared/data.
 
 Only the *train* side of every set (``taglens.data.splits.split_records``) is used. The fusion weights are
-tuned on a held-in cut of that train side (25%, by another hash), on the four measured tasks; the model is then
-refitted on the whole train side with those weights. ``--eval`` finally measures the model on the val sides
+tuned on the four measured tasks by cross-fitting on that train side (4 folds by another hash: each fold's
+queries are scored by a model fitted on the other three); the model is then refitted on the whole train side
+with those weights. ``--eval`` finally measures the model on the val sides
 with the official protocol (``taglens.eval``). Image features come from the feature cache (~/.cache/taglens).
 
     nice python scripts/build_default_model.py [--data ../shared/data] [--out src/taglens/models/taglens-base]
@@ -44,8 +45,13 @@ log = logging.getLogger("build_default_model")
 KEEP = {"conse": 0.02, "conse+caption": 0.02, "synonyms": 0.02, "prior": 0.005}
 
 
-def tune_side(record_id: str) -> bool:
-    return int(hashlib.sha1(f"taglens-tune:{record_id}".encode()).hexdigest(), 16) % 100 < 25
+def tune_fold(record_id: str, folds: int) -> int:
+    """The cross-fitting fold (0 .. folds-1) of a train-side post, by another hash than the val split."""
+    return int(hashlib.sha1(f"taglens-tune:{record_id}".encode()).hexdigest(), 16) % 100 * folds // 100
+
+
+# tasks with thousands of queries in each fold are tuned on the first fold only (enough, and tuning stays fast)
+ONE_FOLD_TASKS = ("harrison", "tweets")
 
 
 def load_sets(data: Path):
@@ -74,9 +80,10 @@ def precompute(model, records_by_task, table, max_posts: int = 1500):
     from taglens.suggesters.default import batch_image_features
 
     out = {}
-    for task, (_, inputs, reveal, *_t) in TASKS.items():
+    for task, records in records_by_task.items():
+        _, inputs, reveal, *_t = TASKS[task]
         queries = []
-        for rec in records_by_task[task]:
+        for rec in records:
             post, revealed, targets = prepare_query(rec, inputs, reveal)
             if targets:
                 queries.append((post, revealed, targets))
@@ -104,11 +111,13 @@ def score_task(model, items, weights, k: int = 10):
 
 
 def objective(results) -> float:
-    """Mean over tasks of the metrics relative to their targets, so every task counts alike."""
+    """Mean over tasks of the metrics relative to their targets, so every task counts alike; a metric past its
+    target counts a tenth as much, so that weights are not bought with A@5 beyond the target at the cost of a
+    P@1 still short of it."""
     total = 0.0
     for task, (p1, a5) in results.items():
         t_p1, t_a5 = TASKS[task][3], TASKS[task][4]
-        total += min(p1 / t_p1, 1.1) + min(a5 / t_a5, 1.1) + 0.1 * (p1 / t_p1 + a5 / t_a5)
+        total += min(p1 / t_p1, 1.0) + min(a5 / t_a5, 1.0) + 0.1 * (p1 / t_p1 + a5 / t_a5)
     return total / len(results)
 
 
@@ -225,6 +234,7 @@ def main(argv=None) -> int:
     ap.add_argument("--tasks", default="", help="with --eval-only: comma-separated subset of the tasks")
     ap.add_argument("--val-dir", type=Path, default=Path("/tmp/taglens-val"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--folds", type=int, default=4, help="cross-fitting folds of the train side for tuning")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -244,12 +254,19 @@ def main(argv=None) -> int:
     table = embedding_table(sets)
     weights = None
     if not args.no_tune:
-        fit_part = [r for r in train_records if not tune_side(r.id)]
-        cut = {task: [r for r in sets[name][0] if tune_side(r.id)] for task, (name, *_r) in TASKS.items()}
-        model = create_suggester("taglens-base").fit(to_posts(fit_part), text_embedder=table)
-        log.info("fitted on the fit part in %.0fs; tuning on %s", time.time() - t0,
-                 {t: len(v) for t, v in cut.items()})
-        weights = tune(model, precompute(model, cut, table))
+        # cross-fitting: each fold's queries get their evidence from a model fitted on the other folds, so the
+        # weights are tuned on every post of the small sets (one cut of 190 vape posts gave noisy weights)
+        cached: dict[str, list] = {task: [] for task in TASKS}
+        for fold in range(args.folds):
+            fit_part = [r for r in train_records if tune_fold(r.id, args.folds) != fold]
+            cut = {task: [r for r in sets[name][0] if tune_fold(r.id, args.folds) == fold]
+                   for task, (name, *_r) in TASKS.items() if fold == 0 or task not in ONE_FOLD_TASKS}
+            model = create_suggester("taglens-base").fit(to_posts(fit_part), text_embedder=table)
+            for task, items in precompute(model, cut, table).items():
+                cached[task].extend(items)
+            log.info("fold %d/%d fitted and its queries scored at %.0fs", fold + 1, args.folds, time.time() - t0)
+        log.info("tuning on %s", {t: len(v) for t, v in cached.items()})
+        weights = tune(model, cached)
     model = create_suggester("taglens-base", weights=weights).fit(to_posts(train_records), text_embedder=table)
     if args.out.exists():
         shutil.rmtree(args.out)

@@ -40,6 +40,16 @@ def test_artifact_holds_no_per_post_arrays():
             assert a.shape[0] in (n_vocab, 1280, 384, 512) or a.ndim == 1, name
 
 
+def test_artifact_authors_habits_are_counts_over_several_posts():
+    import re
+
+    users = json.loads((ARTIFACT / "users.json").read_text())["users"]
+    assert users  # the vape authors with several developer posts
+    for key, entry in users.items():
+        assert re.fullmatch(r"[0-9a-f]{16}", key)  # salted hashes, not Instagram ids
+        assert entry["posts"] >= 2 and entry["tags"] and min(entry["tags"].values()) >= 2
+
+
 def test_empty_post_gets_popular_tags(model):
     got = model.suggest(Post(), k=5)
     assert len(got) == 5
@@ -154,3 +164,13 @@ def test_head_target_weights_and_centering():
     p_boost = _mlp_forward(x, {k: v.astype(np.float32) for k, v in boosted.items()}, "softmax").mean(0)
     assert abs(p_even[0] - p_even[1]) < 0.1 and p_even[2] < 0.05
     assert p_boost[0] > 0.6 and p_boost[1] < 0.4
+
+
+def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
+    posts = [Post(hashtags=("food", "closeup", "delicious"), meta={"source": "pexels_food"})] * 4
+    posts += [Post(hashtags=("food", "dinner"), meta={"source": "a"})] * 3
+    model = create_suggester("taglens-base", min_count=2, text_epochs=1, text_hidden=8).fit(posts)
+    assert set(model.vocab_) == {"food", "closeup", "delicious", "dinner"}  # the heads still learn the keywords
+    assert set(model.cooc_.evidence(Post(hashtags=("food",)))) == {"dinner"}
+    everything = create_suggester("taglens-base", min_count=2, text_epochs=1, text_hidden=8, keyword_sources=())
+    assert "closeup" in everything.fit(posts).cooc_.evidence(Post(hashtags=("food",)))

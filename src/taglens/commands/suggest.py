@@ -15,6 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="images or short videos of the post")
     p.add_argument("--text", default="", help="the caption (hashtags in it count as existing tags)")
     p.add_argument("--tags", default="", help='hashtags the post already has, e.g. "#dog #park"')
+    p.add_argument("--user", default=None, help="the author, so that the model can add their habitual tags")
     p.add_argument("-k", type=int, default=10, help="number of suggestions (default 10)")
     add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -28,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise DataError("-k must be at least 1")
     if args.batch:
-        if args.files or args.text or args.tags:
-            raise DataError("--batch takes its posts from the file: do not also give FILES, --text or --tags")
+        if args.files or args.text or args.tags or args.user:
+            raise DataError("--batch takes its posts from the file: do not also give FILES, --text, --tags or --user")
         return _run_batch(args)
     return _run_single(args)
 
@@ -44,7 +45,7 @@ def _run_single(args: argparse.Namespace) -> int:
     for f in args.files:
         _check_file(Path(f))  # fail fast, before loading the model
     tags = parse_tag_list(args.tags) + parse_hashtags(args.text)
-    post = Post(text=args.text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files))
+    post = Post(text=args.text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
     if post.is_empty:
         print("taglens suggest: note: the post is empty (no files, text or tags); suggesting popular tags",
               file=sys.stderr)

@@ -10,6 +10,8 @@ Sources (each gives ``{tag: (score, reason)}``):
 * ``mentions``: tags formed from the caption's own words and word pairs, scored by how often such a word is
   also used as a tag;
 * ``cooccurrence`` and ``synonyms``: companions and WordNet synonyms of the post's own tags (:mod:`.baselines`);
+  companions are learned from hashtag lists only, not from sets of stock-photo keywords;
+* ``user``: the author's habitual tags, for authors seen in training (:mod:`.history`);
 * ``prior``: tag popularity, a weak fallback so that an empty post still gets sensible tags.
 
 Fusion: ``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are weights tuned on a held-in cut of
@@ -45,14 +47,15 @@ from ..types import Post, Suggestion, parse_hashtags, strip_hashtags
 from .base import BaseSuggester
 from .prototypes import TagPrototypes, _normalize
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
+from .history import UserHistory
 from .zeroshot import ZeroShotSuggester, embed_tags
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("image", "conse", "caption", "words", "about", "mentions", "cooccurrence", "synonyms", "prior")
+SOURCES = ("image", "conse", "caption", "words", "about", "mentions", "cooccurrence", "synonyms", "user", "prior")
 DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0,
                    "words": 0.5, "about": 0.8, "mentions": 0.6,
-                   "cooccurrence": 1.0, "synonyms": 0.05, "prior": 0.05,
+                   "cooccurrence": 1.0, "synonyms": 0.05, "user": 1.0, "prior": 0.05,
                    # the image sources' weights when the post also has a full caption (see ``fuse``)
                    "image+caption": 1.0, "image_protos+caption": 0.2, "conse+caption": 0.1}
 IMAGE_SOURCES = ("image", "image_protos", "conse")
@@ -219,6 +222,8 @@ class CaptionWordStats:
         if not known:
             return {}
         total_idf = float(sum(float(self.idf[i]) for _, i in known))
+        if total_idf <= 0:  # only words that every training caption has: they say nothing
+            return {}
         out: dict[int, float] = {}
         best: dict[int, tuple[float, str]] = {}
         for w, i in known:
@@ -252,7 +257,8 @@ class DefaultSuggester(BaseSuggester):
 
     def __init__(self, min_count: int = 3, max_vocab: int = 8000, image_hidden: int = 512, text_hidden: int = 384,
                  image_epochs: int = 30, text_epochs: int = 8, weights: dict[str, float] | None = None,
-                 text_words_full: int = 6, head_loss: str = "softmax", topic_boost: float = 1.0, seed: int = 0):
+                 text_words_full: int = 6, head_loss: str = "softmax", topic_boost: float = 1.0,
+                 keyword_sources: Sequence[str] = ("pexels_food",), seed: int = 0):
         self.min_count = min_count
         self.max_vocab = max_vocab
         self.image_hidden = image_hidden
@@ -263,6 +269,7 @@ class DefaultSuggester(BaseSuggester):
         self.text_words_full = text_words_full
         self.head_loss = head_loss
         self.topic_boost = topic_boost
+        self.keyword_sources = keyword_sources
         self.seed = seed
 
     # -- training ---------------------------------------------------------------------------------------------
@@ -344,10 +351,14 @@ class DefaultSuggester(BaseSuggester):
             self.words_ = CaptionWordStats().fit([strip_hashtags(p.text) for p in txt_posts],
                                                  [targets_of(p) for p in txt_posts], len(vocab))
         self.mention_rate_ = self._fit_mentions(posts)
-        self.cooc_ = CooccurrenceSuggester(min_count=2, max_neighbors=64, list_size=2).fit(posts)
+        # which tags go together is learned from hashtag lists only: sets of stock-photo keywords (alphabetical
+        # lists of what a photo shows) teach the heads, but say little about the hashtags people use together
+        tag_lists = [p for p, g in zip(posts, groups) if g not in self.keyword_sources] or posts
+        self.cooc_ = CooccurrenceSuggester(min_count=2, max_neighbors=64, list_size=2).fit(tag_lists)
         self.synonyms_ = SynonymSuggester(min_count=self.min_count).fit(posts)
         self.conse_ = ZeroShotSuggester().fit_vocab(vocab, self.tag_emb_)
-        log.info("taglens-base: fitted")
+        self.history_ = UserHistory().fit(posts)
+        log.info("taglens-base: fitted (%d authors' habits)", len(self.history_.users_))
         self.fitted_ = True
         return self
 
@@ -486,6 +497,8 @@ class DefaultSuggester(BaseSuggester):
                 text_emb = encode_texts([text])[0]
             ev.update(self.text_evidence(text, text_emb))
         ev.update(self.tag_evidence(tags))
+        if self.history_ is not None and self.history_.knows(post.user):
+            ev["user"] = self.history_.evidence(post.user)
         return ev, self.gains(text, tags), set(tags)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
@@ -531,6 +544,8 @@ class DefaultSuggester(BaseSuggester):
                                                  encoding="utf-8")
         for name, part in (("cooccurrence", self.cooc_), ("synonyms", self.synonyms_), ("conse", self.conse_)):
             part.save(directory / name)
+        if self.history_ is not None:
+            self.history_.save(directory / "users.json")
 
     def _load_state(self, directory: Path) -> None:
         from safetensors.numpy import load_file
@@ -557,6 +572,8 @@ class DefaultSuggester(BaseSuggester):
         self.cooc_ = load_model_dir(directory / "cooccurrence")
         self.synonyms_ = load_model_dir(directory / "synonyms")
         self.conse_ = load_model_dir(directory / "conse")
+        users = directory / "users.json"  # absent in models built before authors' habits were learned
+        self.history_ = UserHistory.load(users) if users.is_file() else None
 
 
 def batch_image_features(posts: Sequence[Post]) -> list[dict[str, np.ndarray] | None]:
