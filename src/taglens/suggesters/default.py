@@ -14,7 +14,7 @@ Sources (each gives ``{tag: (score, reason)}``):
 * ``user``: the author's habitual tags, for authors seen in training (:mod:`.history`);
 * ``prior``: tag popularity, a weak fallback so that an empty post still gets sensible tags.
 
-Fusion: ``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are weights tuned on a held-in cut of
+Fusion: ``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are weights tuned by cross-fitting on
 the training side and ``g_s`` grows with how much evidence of that kind the post has (caption length, number of
 known tags). The image sources have two weights, for a photo alone and for a photo with a full caption, mixed by
 the caption's gain: a photo alone leans on the prototypes of similar photos; with a caption, the caption
