@@ -30,12 +30,15 @@ def test_artifact_holds_no_per_post_arrays():
 
     arrays = load_file(str(ARTIFACT / "weights.safetensors"))
     n_vocab = len((ARTIFACT / "vocab.txt").read_text().split())
-    sizes = arrays.pop("image_protos.sizes")
-    assert (sizes >= 5).all()  # every image prototype is the mean of at least five photos
-    n_protos = len(sizes)
+    n_protos = {}
+    for kind in ("image_protos", "caption_protos"):
+        sizes = arrays.pop(f"{kind}.sizes")
+        assert (sizes >= 5).all(), kind  # every prototype is the mean of at least five photos or captions
+        n_protos[kind] = len(sizes)
     for name, a in arrays.items():  # every array is per tag, per hidden unit or per feature, never per post
-        if name.startswith("image_protos."):
-            assert a.shape[0] == n_protos, name
+        kind = name.split(".")[0]
+        if kind in n_protos:
+            assert a.shape[0] == n_protos[kind], name
         else:
             assert a.shape[0] in (n_vocab, 1280, 384, 512) or a.ndim == 1, name
 

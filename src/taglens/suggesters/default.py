@@ -6,6 +6,8 @@ Sources (each gives ``{tag: (score, reason)}``):
 * ``conse``: the zero-shot path (ImageNet classes -> WordNet -> tags, :mod:`.zeroshot`), for photos of things
   no training post shows;
 * ``caption``: an MLP head on the caption's MiniLM embedding, trained on the developer captions;
+* ``caption_protos``: the tags of the clusters of similar training captions (k-means on MiniLM embeddings, at
+  least five captions each; :mod:`.prototypes`);
 * ``about``: MiniLM similarity between the caption and the segmented tags (open vocabulary);
 * ``mentions``: tags formed from the caption's own words and word pairs, scored by how often such a word is
   also used as a tag;
@@ -52,8 +54,9 @@ from .zeroshot import ZeroShotSuggester, embed_tags
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("image", "conse", "caption", "words", "about", "mentions", "cooccurrence", "synonyms", "user", "prior")
-DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0,
+SOURCES = ("image", "image_protos", "conse", "caption", "caption_protos", "words", "about", "mentions", "cooccurrence",
+           "synonyms", "user", "prior")
+DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0, "caption_protos": 0.5,
                    "words": 0.5, "about": 0.8, "mentions": 0.6,
                    "cooccurrence": 1.0, "synonyms": 0.05, "user": 1.0, "prior": 0.05,
                    # the image sources' weights when the post also has a full caption (see ``fuse``)
@@ -339,13 +342,15 @@ class DefaultSuggester(BaseSuggester):
                 self.image_protos_ = TagPrototypes(seed=self.seed).fit(np.stack(xs), ys, len(vocab))
         # caption head on MiniLM embeddings of the captions without their hashtags
         txt_posts = [p for p in posts if strip_hashtags(p.text) and targets_of(p) is not None]
-        self.text_head_ = None
+        self.text_head_ = self.caption_protos_ = None
         if txt_posts:
             emb = np.asarray(embed([strip_hashtags(p.text) for p in txt_posts]))
             log.info("taglens-base: caption head on %d posts", len(txt_posts))
             self.text_head_ = train_head(emb.astype(np.float32), [targets_of(p) for p in txt_posts], len(vocab),
                                          self.text_hidden, self.text_epochs, seed=self.seed, loss=self.head_loss,
                                          target_weights=[topic_weights(p) for p in txt_posts])
+            self.caption_protos_ = TagPrototypes(seed=self.seed).fit(emb, [targets_of(p) for p in txt_posts],
+                                                                     len(vocab))
         self.words_ = None
         if txt_posts:
             self.words_ = CaptionWordStats().fit([strip_hashtags(p.text) for p in txt_posts],
@@ -421,6 +426,9 @@ class DefaultSuggester(BaseSuggester):
             if self.text_head_ is not None:
                 probs = _mlp_forward(emb[None, :], self.text_head_, self.head_loss)[0]
                 out["caption"] = self._top(probs, "captions like this one are tagged #{tag}")
+            if self.caption_protos_ is not None:
+                out["caption_protos"] = self._top(self.caption_protos_.scores(emb, len(self.vocab_)),
+                                                  "similar captions are tagged #{tag}")
             sim = self.tag_emb_ @ emb
             out["about"] = self._top(np.clip((sim - 0.3) / 0.7, 0.0, None) ** 2, "caption is about: {words}")
         return out
@@ -443,7 +451,7 @@ class DefaultSuggester(BaseSuggester):
         g_text = min(1.0, n_words / max(self.text_words_full, 1)) ** 0.5 if n_words else 0.0
         n_known = len(self.cooc_.known_tags(Post(hashtags=tuple(tags)))) if tags else 0
         g_tags = min(1.0, 0.5 + 0.5 * n_known) if n_known else 0.0
-        return {"caption": g_text, "about": g_text, "mentions": g_text, "words": g_text,
+        return {"caption": g_text, "caption_protos": g_text, "about": g_text, "mentions": g_text, "words": g_text,
                 "cooccurrence": g_tags,
                 "synonyms": 1.0 if tags else 0.0}
 
@@ -534,8 +542,9 @@ class DefaultSuggester(BaseSuggester):
         for name, head in (("image", self.image_head_), ("text", self.text_head_)):
             for key, value in (head or {}).items():
                 arrays[f"{name}.{key}"] = np.ascontiguousarray(value)
-        if self.image_protos_ is not None:
-            arrays.update(self.image_protos_.arrays("image_protos"))
+        for name, protos in (("image_protos", self.image_protos_), ("caption_protos", self.caption_protos_)):
+            if protos is not None:
+                arrays.update(protos.arrays(name))
         if self.words_ is not None:
             arrays.update(self.words_.arrays())
             write_vocab(directory / "caption_words.txt", self.words_.words)
@@ -565,6 +574,7 @@ class DefaultSuggester(BaseSuggester):
             head = {k.split(".", 1)[1]: v.astype(np.float32) for k, v in arrays.items() if k.startswith(name + ".")}
             setattr(self, f"{name}_head_", head or None)
         self.image_protos_ = TagPrototypes.from_arrays(arrays, "image_protos")
+        self.caption_protos_ = TagPrototypes.from_arrays(arrays, "caption_protos")  # None in older models
         self.words_ = None
         if "words.idf" in arrays:
             self.words_ = CaptionWordStats.from_arrays(read_vocab(directory / "caption_words.txt"), arrays)
