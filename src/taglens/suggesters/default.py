@@ -54,8 +54,6 @@ from .zeroshot import ZeroShotSuggester, embed_tags
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("image", "image_protos", "conse", "caption", "caption_protos", "words", "about", "mentions", "cooccurrence",
-           "synonyms", "user", "prior")
 DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0, "caption_protos": 0.5,
                    "words": 0.5, "about": 0.8, "mentions": 0.6,
                    "cooccurrence": 1.0, "synonyms": 0.05, "user": 1.0, "prior": 0.05,
@@ -342,19 +340,17 @@ class DefaultSuggester(BaseSuggester):
                 self.image_protos_ = TagPrototypes(seed=self.seed).fit(np.stack(xs), ys, len(vocab))
         # caption head on MiniLM embeddings of the captions without their hashtags
         txt_posts = [p for p in posts if strip_hashtags(p.text) and targets_of(p) is not None]
-        self.text_head_ = self.caption_protos_ = None
+        self.text_head_ = self.caption_protos_ = self.words_ = None
         if txt_posts:
-            emb = np.asarray(embed([strip_hashtags(p.text) for p in txt_posts]))
+            texts = [strip_hashtags(p.text) for p in txt_posts]
+            ys = [targets_of(p) for p in txt_posts]
+            emb = np.asarray(embed(texts))
             log.info("taglens-base: caption head on %d posts", len(txt_posts))
-            self.text_head_ = train_head(emb.astype(np.float32), [targets_of(p) for p in txt_posts], len(vocab),
-                                         self.text_hidden, self.text_epochs, seed=self.seed, loss=self.head_loss,
+            self.text_head_ = train_head(emb.astype(np.float32), ys, len(vocab), self.text_hidden, self.text_epochs,
+                                         seed=self.seed, loss=self.head_loss,
                                          target_weights=[topic_weights(p) for p in txt_posts])
-            self.caption_protos_ = TagPrototypes(seed=self.seed).fit(emb, [targets_of(p) for p in txt_posts],
-                                                                     len(vocab))
-        self.words_ = None
-        if txt_posts:
-            self.words_ = CaptionWordStats().fit([strip_hashtags(p.text) for p in txt_posts],
-                                                 [targets_of(p) for p in txt_posts], len(vocab))
+            self.caption_protos_ = TagPrototypes(seed=self.seed).fit(emb, ys, len(vocab))
+            self.words_ = CaptionWordStats().fit(texts, ys, len(vocab))
         self.mention_rate_ = self._fit_mentions(posts)
         # which tags go together is learned from hashtag lists only: sets of stock-photo keywords (alphabetical
         # lists of what a photo shows) teach the heads, but say little about the hashtags people use together
@@ -505,8 +501,9 @@ class DefaultSuggester(BaseSuggester):
                 text_emb = encode_texts([text])[0]
             ev.update(self.text_evidence(text, text_emb))
         ev.update(self.tag_evidence(tags))
-        if self.history_ is not None and self.history_.knows(post.user):
-            ev["user"] = self.history_.evidence(post.user)
+        habits = self.history_.evidence(post.user) if self.history_ is not None else {}
+        if habits:
+            ev["user"] = habits
         return ev, self.gains(text, tags), set(tags)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
