@@ -10,7 +10,8 @@ Sources (each gives ``{tag: (score, reason)}``):
   least five captions each; :mod:`.prototypes`);
 * ``about``: MiniLM similarity between the caption and the segmented tags (open vocabulary);
 * ``mentions``: tags formed from the caption's own words and word pairs, scored by how often such a word is
-  also used as a tag;
+  also used as a tag; a word no training caption spelled (a new product, place or name) is scored by its form
+  instead (:mod:`.phrases`);
 * ``cooccurrence`` and ``synonyms``: companions and WordNet synonyms of the post's own tags (:mod:`.baselines`);
   companions are learned from hashtag lists only, not from sets of stock-photo keywords;
 * ``user``: the author's habitual tags, for authors seen in training (:mod:`.history`);
@@ -47,6 +48,7 @@ from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion, parse_hashtags, strip_hashtags
 from .base import BaseSuggester
+from .phrases import KeyPhrases, term_spans
 from .prototypes import TagPrototypes, _normalize
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
 from .history import UserHistory
@@ -69,14 +71,7 @@ PER_SOURCE = 100  # evidence entries kept per source and post
 
 def caption_terms(text: str) -> list[str]:
     """Candidate tags a caption spells out: its content words and adjacent word pairs, joined."""
-    words = [w.lower().replace("'", "") for w in _WORD_RE.findall(text)]
-    out: dict[str, None] = {}
-    for i, w in enumerate(words):
-        if len(w) >= 3 and w not in STOPWORDS:
-            out.setdefault(w, None)
-        if i + 1 < len(words) and w not in STOPWORDS and words[i + 1] not in STOPWORDS:
-            out.setdefault(w + words[i + 1], None)
-    return list(out)
+    return [term for term, *_ in term_spans(text, STOPWORDS)]
 
 
 def _mlp_forward(x: np.ndarray, p: dict[str, np.ndarray], loss: str = "bce") -> np.ndarray:
@@ -352,6 +347,9 @@ class DefaultSuggester(BaseSuggester):
             self.caption_protos_ = TagPrototypes(seed=self.seed).fit(emb, ys, len(vocab))
             self.words_ = CaptionWordStats().fit(texts, ys, len(vocab))
         self.mention_rate_ = self._fit_mentions(posts)
+        captioned = [p for p in posts if strip_hashtags(p.text)]
+        self.phrases_ = KeyPhrases(seed=self.seed).fit([strip_hashtags(p.text) for p in captioned],
+                                                       [set(p.hashtags) for p in captioned], STOPWORDS)
         # which tags go together is learned from hashtag lists only: sets of stock-photo keywords (alphabetical
         # lists of what a photo shows) teach the heads, but say little about the hashtags people use together
         tag_lists = [p for p, g in zip(posts, groups) if g not in self.keyword_sources] or posts
@@ -409,10 +407,17 @@ class DefaultSuggester(BaseSuggester):
         mentions: Evidence = {}
         for term in caption_terms(text):
             rate = self.mention_rate_.get(term)
-            if rate is None:
-                rate = 0.02 if term in index else 0.0
-            if rate > 0:
+            if rate is not None and rate > 0:
                 mentions[term] = (rate, f"caption mentions: {term}")
+        # terms no training caption spelled often enough: scored by their form (capitals, rarity, ...)
+        phrases = getattr(self, "phrases_", None)
+        if phrases is not None:
+            for term, p in phrases.scores(text, STOPWORDS, skip=self.mention_rate_.__contains__).items():
+                mentions[term] = (p, f"key phrase of the caption: {term}")
+        else:  # models built before key phrases were learned
+            for term in caption_terms(text):
+                if term not in self.mention_rate_ and term in index:
+                    mentions[term] = (0.02, f"caption mentions: {term}")
         out["mentions"] = mentions
         if getattr(self, "words_", None) is not None:
             scores = sorted(self.words_.scores(text).items(), key=lambda kv: -kv[1][0])[:PER_SOURCE]
@@ -548,6 +553,8 @@ class DefaultSuggester(BaseSuggester):
         save_file(arrays, str(directory / "weights.safetensors"))
         (directory / "mentions.json").write_text(json.dumps(self.mention_rate_, sort_keys=True, ensure_ascii=False),
                                                  encoding="utf-8")
+        if getattr(self, "phrases_", None) is not None:
+            (directory / "phrases.json").write_text(json.dumps(self.phrases_.to_json()), encoding="utf-8")
         for name, part in (("cooccurrence", self.cooc_), ("synonyms", self.synonyms_), ("conse", self.conse_)):
             part.save(directory / name)
         if self.history_ is not None:
@@ -576,6 +583,12 @@ class DefaultSuggester(BaseSuggester):
         if "words.idf" in arrays:
             self.words_ = CaptionWordStats.from_arrays(read_vocab(directory / "caption_words.txt"), arrays)
         self.mention_rate_ = json.loads((directory / "mentions.json").read_text(encoding="utf-8"))
+        phrases = directory / "phrases.json"  # absent in models built before key phrases were learned
+        try:
+            self.phrases_ = KeyPhrases.from_json(json.loads(phrases.read_text(encoding="utf-8"))) \
+                if phrases.is_file() else None
+        except (ValueError, AttributeError) as e:
+            raise ModelError(f"{phrases}: unreadable key-phrase model ({e})") from e
         self.cooc_ = load_model_dir(directory / "cooccurrence")
         self.synonyms_ = load_model_dir(directory / "synonyms")
         self.conse_ = load_model_dir(directory / "conse")
