@@ -235,6 +235,8 @@ def main(argv=None) -> int:
     ap.add_argument("--val-dir", type=Path, default=Path("/tmp/taglens-val"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--folds", type=int, default=4, help="cross-fitting folds of the train side for tuning")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a taglens-base parameter (VALUE in JSON), e.g. --set topic_boost=2; may be repeated")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -243,6 +245,15 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     from taglens.registry import create_suggester
 
+    params = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
     t0 = time.time()
     sets = load_sets(args.data)
     if args.eval_only:
@@ -261,13 +272,13 @@ def main(argv=None) -> int:
             fit_part = [r for r in train_records if tune_fold(r.id, args.folds) != fold]
             cut = {task: [r for r in sets[name][0] if tune_fold(r.id, args.folds) == fold]
                    for task, (name, *_r) in TASKS.items() if fold == 0 or task not in ONE_FOLD_TASKS}
-            model = create_suggester("taglens-base").fit(to_posts(fit_part), text_embedder=table)
+            model = create_suggester("taglens-base", **params).fit(to_posts(fit_part), text_embedder=table)
             for task, items in precompute(model, cut, table).items():
                 cached[task].extend(items)
             log.info("fold %d/%d fitted and its queries scored at %.0fs", fold + 1, args.folds, time.time() - t0)
         log.info("tuning on %s", {t: len(v) for t, v in cached.items()})
         weights = tune(model, cached)
-    model = create_suggester("taglens-base", weights=weights).fit(to_posts(train_records), text_embedder=table)
+    model = create_suggester("taglens-base", weights=weights, **params).fit(to_posts(train_records), text_embedder=table)
     if args.out.exists():
         shutil.rmtree(args.out)
     model.save(args.out)
