@@ -80,3 +80,16 @@ def test_default_model_suggests_a_new_place_from_the_caption(tmp_path):
     (tmp_path / "m" / "phrases.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelError, match="phrases.json"):
         load_suggester(tmp_path / "m")
+
+
+def test_model_saved_without_key_phrases_keeps_the_old_rule(tmp_path):
+    texts, tags = captions()
+    posts = [Post(text=t, hashtags=tuple(sorted(g))) for t, g in zip(texts, tags)]
+    model = create_suggester("taglens-base", min_count=2, text_epochs=2, text_hidden=8).fit(posts)
+    model.save(tmp_path / "m")
+    (tmp_path / "m" / "phrases.json").unlink()  # as written before key phrases were learned
+    old = load_suggester(tmp_path / "m")
+    assert old.phrases_ is None
+    mentions = old.text_evidence("a walk in Harroway, then travel home", None)["mentions"]
+    assert "harroway" not in mentions  # a new word: nothing, as before
+    assert mentions.get("travel", (0.0,))[0] > 0  # a vocabulary word keeps its rate or the flat 0.02
