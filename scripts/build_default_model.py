@@ -278,7 +278,8 @@ def main(argv=None) -> int:
             log.info("fold %d/%d fitted and its queries scored at %.0fs", fold + 1, args.folds, time.time() - t0)
         log.info("tuning on %s", {t: len(v) for t, v in cached.items()})
         weights = tune(model, cached)
-    model = create_suggester("taglens-base", weights=weights, **params).fit(to_posts(train_records), text_embedder=table)
+    model = create_suggester("taglens-base", weights=weights, **params)
+    model.fit(to_posts(train_records), text_embedder=table)
     if args.out.exists():
         shutil.rmtree(args.out)
     model.save(args.out)

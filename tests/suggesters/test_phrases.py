@@ -80,6 +80,9 @@ def test_default_model_suggests_a_new_place_from_the_caption(tmp_path):
     (tmp_path / "m" / "phrases.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelError, match="phrases.json"):
         load_suggester(tmp_path / "m")
+    (tmp_path / "m" / "phrases.json").write_text(json.dumps({"features": ["bias"], "coef": [1.0]}))
+    with pytest.raises(ModelError, match="phrases.json.*other features"):
+        load_suggester(tmp_path / "m")
 
 
 def test_model_saved_without_key_phrases_keeps_the_old_rule(tmp_path):

@@ -347,9 +347,8 @@ class DefaultSuggester(BaseSuggester):
             self.caption_protos_ = TagPrototypes(seed=self.seed).fit(emb, ys, len(vocab))
             self.words_ = CaptionWordStats().fit(texts, ys, len(vocab))
         self.mention_rate_ = self._fit_mentions(posts)
-        captioned = [p for p in posts if strip_hashtags(p.text)]
-        self.phrases_ = KeyPhrases(seed=self.seed).fit([strip_hashtags(p.text) for p in captioned],
-                                                       [set(p.hashtags) for p in captioned], STOPWORDS)
+        captioned = [(text, set(p.hashtags)) for p in posts if (text := strip_hashtags(p.text))]
+        self.phrases_ = KeyPhrases(seed=self.seed).fit([t for t, _ in captioned], [g for _, g in captioned], STOPWORDS)
         # which tags go together is learned from hashtag lists only: sets of stock-photo keywords (alphabetical
         # lists of what a photo shows) teach the heads, but say little about the hashtags people use together
         tag_lists = [p for p, g in zip(posts, groups) if g not in self.keyword_sources] or posts
@@ -404,8 +403,9 @@ class DefaultSuggester(BaseSuggester):
         if not text:
             return out
         index = self._index
+        terms = caption_terms(text)
         mentions: Evidence = {}
-        for term in caption_terms(text):
+        for term in terms:
             rate = self.mention_rate_.get(term)
             if rate is not None and rate > 0:
                 mentions[term] = (rate, f"caption mentions: {term}")
@@ -415,7 +415,7 @@ class DefaultSuggester(BaseSuggester):
             for term, p in phrases.scores(text, STOPWORDS, skip=self.mention_rate_.__contains__).items():
                 mentions[term] = (p, f"key phrase of the caption: {term}")
         else:  # models built before key phrases were learned
-            for term in caption_terms(text):
+            for term in terms:
                 if term not in self.mention_rate_ and term in index:
                     mentions[term] = (0.02, f"caption mentions: {term}")
         out["mentions"] = mentions
@@ -587,7 +587,7 @@ class DefaultSuggester(BaseSuggester):
         try:
             self.phrases_ = KeyPhrases.from_json(json.loads(phrases.read_text(encoding="utf-8"))) \
                 if phrases.is_file() else None
-        except (ValueError, AttributeError) as e:
+        except (ValueError, AttributeError, TypeError, ModelError) as e:
             raise ModelError(f"{phrases}: unreadable key-phrase model ({e})") from e
         self.cooc_ = load_model_dir(directory / "cooccurrence")
         self.synonyms_ = load_model_dir(directory / "synonyms")
