@@ -83,6 +83,7 @@ def test_fitted_synonyms_of_known_tags_need_no_wordnet(tmp_path, monkeypatch):
         raise AssertionError("WordNet was read for a tag seen in training")
 
     monkeypatch.setattr(taglens.wordnet, "get_wordnet", unavailable)
+    monkeypatch.setattr(taglens.wordnet, "get_lookup", unavailable)
     assert [s.tag for s in loaded.suggest(Post(hashtags=("car",)), k=10)] == ["auto"]
     assert loaded.suggest(Post(hashtags=("dog",)), k=10) == []
 

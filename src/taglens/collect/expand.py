@@ -158,18 +158,18 @@ def segment_tag(tag: str, segmenter: Segmenter) -> list[str]:
 def wordnet_synonyms(word: str, max_synsets: int = 3) -> list[tuple[str, str]]:
     """(tag, synset) for the lemma names of the first noun/verb senses of ``word``, joined into tag form."""
     try:
-        from ..wordnet import get_wordnet
+        from ..wordnet import get_lookup
 
-        wn = get_wordnet()
+        wn = get_lookup()
     except Exception as exc:
         log.warning("WordNet unavailable (%s); no synonym candidates", exc)
         return []
     out: list[tuple[str, str]] = []
     for synset in wn.synsets(word)[:max_synsets]:
-        for lemma in synset.lemma_names():
+        for lemma in synset.lemma_names:
             tag = re.sub(r"[\s_\-'.]+", "", lemma.lower())
             if tag and tag != word:
-                out.append((tag, synset.name()))
+                out.append((tag, synset.name))
     return list(dict.fromkeys(out))
 
 

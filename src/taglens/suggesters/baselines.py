@@ -292,17 +292,17 @@ class SynonymSuggester(BaseSuggester):
 
     def wordnet_synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
         """The lemmas of the first ``max_senses`` WordNet senses of the tag's words, with 1 / (1 + sense rank)."""
-        from ..wordnet import WordNetUnavailable, get_wordnet
+        from ..wordnet import WordNetUnavailable, get_lookup
 
         try:
-            wn = get_wordnet()
+            wn = get_lookup()
         except WordNetUnavailable:
             return ()
         words = tag_words(tag)
         query = "_".join(words) if len(words) <= 3 else tag
         out: dict[str, float] = {}
         for rank, syn in enumerate(wn.synsets(query)[: self.max_senses]):
-            for lemma in syn.lemma_names():
+            for lemma in syn.lemma_names:
                 cand = _lemma_tag(lemma)
                 if cand and cand != tag and cand not in out:
                     out[cand] = 1.0 / (1 + rank)
