@@ -67,6 +67,17 @@ def test_existing_tags_drive_cooccurrence_and_are_never_returned(model):
     assert {"puppy", "dogs", "doglover", "dogsofinstagram", "pet", "cute"} & set(tags[:5])
 
 
+def test_a_new_tag_speaks_through_its_segmented_parts(model):
+    assert "sunsetchasers" not in model.cooc_.index_ and "sunset" in model.cooc_.index_
+    got = model.suggest(Post(hashtags=("sunsetchasers",)), k=5)
+    assert (got[0].tag, got[0].source, got[0].reason) == ("sunset", "tag_parts", "part of #sunsetchasers: sunset")
+    assert {"beach", "sky", "sun", "sea"} & {s.tag for s in got[1:]}
+    assert any(s.reason.startswith("used with #sunset in ") for s in got)
+    # a known tag is left to its co-occurrence statistics; gibberish has no parts
+    assert model.tag_parts(["dogsofinstagram", "qwertyzz"]) == {}
+    assert set(model.tag_parts(["veganfoodlover"])) >= {"veganfood", "vegan", "food"}
+
+
 def test_caption_hashtags_count_as_existing_tags(model):
     got = model.suggest(Post(text="lovely sunset over the sea #beach"), k=10)
     tags = [s.tag for s in got]

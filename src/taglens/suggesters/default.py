@@ -14,6 +14,8 @@ Sources (each gives ``{tag: (score, reason)}``):
   instead (:mod:`.phrases`);
 * ``cooccurrence`` and ``synonyms``: companions and WordNet synonyms of the post's own tags (:mod:`.baselines`);
   companions are learned from hashtag lists only, not from sets of stock-photo keywords;
+* ``tag_parts``: for a tag those statistics do not know, its segmented words and word pairs that are known tags
+  (#sunsetchasers -> #sunset), and their companions at half strength;
 * ``user``: the author's habitual tags, for authors seen in training (:mod:`.history`);
 * ``prior``: tag popularity, a weak fallback so that an empty post still gets sensible tags.
 
@@ -58,7 +60,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0, "caption_protos": 0.5,
                    "words": 0.5, "about": 0.8, "mentions": 0.6,
-                   "cooccurrence": 1.0, "synonyms": 0.05, "user": 1.0, "prior": 0.05,
+                   "cooccurrence": 1.0, "tag_parts": 1.0, "synonyms": 0.05, "user": 1.0, "prior": 0.05,
                    # the image sources' weights when the post also has a full caption (see ``fuse``)
                    "image+caption": 1.0, "image_protos+caption": 0.2, "conse+caption": 0.1}
 IMAGE_SOURCES = ("image", "image_protos", "conse")
@@ -438,7 +440,40 @@ class DefaultSuggester(BaseSuggester):
         if not tags:
             return {}
         post = Post(hashtags=tuple(tags))
-        return {"cooccurrence": self.cooc_.evidence(post, PER_SOURCE), "synonyms": self.synonyms_.evidence(post)}
+        out = {"cooccurrence": self.cooc_.evidence(post, PER_SOURCE), "synonyms": self.synonyms_.evidence(post)}
+        parts = self.tag_parts(tags)
+        if parts:
+            out["tag_parts"] = self._part_evidence(parts, set(tags))
+        return out
+
+    def tag_parts(self, tags: Sequence[str]) -> dict[str, str]:
+        """{vocabulary tag: the post's tag it is part of} for the words and word pairs of the post's tags that the
+        co-occurrence statistics do not know (#sunsetchasers -> #sunset): segmentation lets a new tag speak."""
+        index, known = self._index, self.cooc_.index_
+        parts: dict[str, str] = {}
+        for tag in tags:
+            if tag in known:
+                continue
+            words = [w.lower() for w in tag_words(tag)]
+            if len(words) < 2:
+                continue
+            candidates = [w for w in words if len(w) >= 3 and w not in STOPWORDS]
+            candidates += [a + b for a, b in zip(words, words[1:])]
+            for cand in candidates:
+                if cand != tag and cand in index:
+                    parts.setdefault(cand, tag)
+        return parts
+
+    def _part_evidence(self, parts: dict[str, str], exclude: set[str]) -> Evidence:
+        """The parts themselves (word pairs 0.5, single words 0.4) and, at half their usual strength, the companions of those the co-occurrence
+        statistics know."""
+        out: Evidence = {p: (0.5 if p not in tag_words(tag) else 0.4, f"part of #{tag}: {p}")
+                         for p, tag in parts.items() if p not in exclude}
+        companions = self.cooc_.evidence(Post(hashtags=tuple(parts)), PER_SOURCE)
+        for cand, (score, reason) in companions.items():
+            if cand not in out and cand not in exclude:
+                out[cand] = (0.5 * score, reason)
+        return out
 
     @property
     def _index(self) -> dict[str, int]:
@@ -454,7 +489,7 @@ class DefaultSuggester(BaseSuggester):
         g_tags = min(1.0, 0.5 + 0.5 * n_known) if n_known else 0.0
         return {"caption": g_text, "caption_protos": g_text, "about": g_text, "mentions": g_text, "words": g_text,
                 "cooccurrence": g_tags,
-                "synonyms": 1.0 if tags else 0.0}
+                "synonyms": 1.0 if tags else 0.0, "tag_parts": 1.0}
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str], k: int,
              weights: dict[str, float] | None = None) -> list[Suggestion]:
