@@ -177,15 +177,20 @@ def make_head(in_dim: int, n_out: int, hidden: int = 0, dropout: float = 0.2):
                          nn.Linear(hidden, n_out))
 
 
-def multilabel_loss(logits, targets, loss: str = "softmax"):
+def multilabel_loss(logits, targets, loss: str = "softmax", weights=None):
     """``softmax``: cross-entropy against the uniform distribution over a post's tags (Mahajan et al. 2018; the
-    best choice for hashtags); ``bce``: one binary cross-entropy per tag. ``targets`` is a 0/1 matrix."""
+    best choice for hashtags); ``bce``: one binary cross-entropy per tag. ``targets`` is a 0/1 matrix;
+    ``weights`` (one per row) makes it a weighted mean over the posts."""
     import torch
 
     if loss == "bce":
-        return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
-    dist = targets / targets.sum(1, keepdim=True).clamp(min=1.0)
-    return -(dist * torch.log_softmax(logits, dim=1)).sum(1).mean()
+        per_post = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(1)
+    else:
+        dist = targets / targets.sum(1, keepdim=True).clamp(min=1.0)
+        per_post = -(dist * torch.log_softmax(logits, dim=1)).sum(1)
+    if weights is None:
+        return per_post.mean()
+    return (weights * per_post).sum() / weights.sum().clamp(min=1e-8)
 
 
 def target_matrix(rows: Sequence[Sequence[int]], n_labels: int):

@@ -101,3 +101,18 @@ def test_pooled_model_round_trip_and_config_mismatch(posts, tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="do not match"):
         load_suggester(folder)
+
+
+def test_user_balance_weighs_each_author_alike(posts):
+    """One author with many posts: with user_balance the network learns less of that author's tags."""
+    import dataclasses
+
+    prolific = [dataclasses.replace(p, user="shop") for p in posts if "red" in p.hashtags]
+    others = [dataclasses.replace(p, user=f"u{i}") for i, p in enumerate(posts) if "red" not in p.hashtags]
+    train = prolific + others
+    kw = dict(epochs=10, dim=16, dropout=0.0, lr=1e-2, batch_size=8)
+    plain = create_suggester("test_coattention", **kw).fit(train)
+    balanced = create_suggester("test_coattention", user_balance=1.0, **kw).fit(train)
+    empty = Post()
+    red = plain.vocab_.index["red"]
+    assert balanced.scores(empty)[red] < plain.scores(empty)[red]

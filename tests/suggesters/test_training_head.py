@@ -51,3 +51,18 @@ def test_adamw_steps_reduce_a_loss():
         (w ** 2).sum().backward()
         opt.step()
     assert float((w.detach() ** 2).sum()) < 1.0
+
+
+def test_weighted_multilabel_loss_is_a_weighted_mean_over_posts():
+    import torch
+
+    from taglens.training import multilabel_loss
+
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0], [0.5, 0.5, 3.0]])
+    targets = torch.tensor([[1.0, 0, 0], [0, 1, 1], [1, 0, 0]])
+    for loss in ("softmax", "bce"):
+        plain = multilabel_loss(logits, targets, loss)
+        assert torch.allclose(multilabel_loss(logits, targets, loss, torch.full((3,), 2.5)), plain)
+        only_first = multilabel_loss(logits, targets, loss, torch.tensor([1.0, 0.0, 0.0]))
+        assert torch.allclose(only_first, multilabel_loss(logits[:1], targets[:1], loss))
+        assert not torch.allclose(only_first, plain)

@@ -16,6 +16,10 @@ Alternating co-attention:
 ``pooled=True`` adds the plain means of the regions and of the tokens to step 4 (off by default: on an inner cut
 of vape's train side it did not make images+text beat text alone).
 
+``user_balance=b`` weighs each training post by ``n_author ** -b`` (off by default). On vape's user-disjoint
+split, b = 0.5 took images+text from 0.244 to 0.256 P@1 (text alone stayed 0.244); on the split by post, which is
+how vape's held-out part is split, it cost 0.380 -> 0.352.
+
 Each attention set gets a learned "null" element, so a post without image or caption is still defined. Training
 samples the evaluation settings: images or caption dropped at random, and 0-3 of a post's tags revealed as input
 (the others are the targets), so one model serves images-only, text-only, tags and all-input queries.
@@ -27,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -143,7 +148,7 @@ class CoAttentionSuggester(BaseSuggester):
                  weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
                  reveal_prob: float = 0.5, max_reveal: int = 3, loss: str = "softmax", pooled: bool = False,
-                 seed: int = 0, model_name: str = "coattention"):
+                 user_balance: float = 0.0, seed: int = 0, model_name: str = "coattention"):
         self.dim = dim
         self.region_dim = region_dim
         self.max_tags = max_tags
@@ -161,6 +166,7 @@ class CoAttentionSuggester(BaseSuggester):
         self.max_reveal = max_reveal
         self.loss = loss
         self.pooled = pooled
+        self.user_balance = user_balance
         self.seed = seed
         self.model_name = model_name
         self.name = model_name
@@ -194,6 +200,12 @@ class CoAttentionSuggester(BaseSuggester):
         self.net_ = build_network(n_tags, self.dim, self.dropout, self.region_dim, self.pooled)
         rng = np.random.default_rng(self.seed + 1)
         kw_img, kw_txt = self.max_images * 49, self.max_tokens
+        # each post weighs n_author ** -user_balance, so that a shop's hundred look-alike posts do not teach the
+        # network that shop's tags (posts without an author count as their own author)
+        authors = [posts[i].user or f"\0{i}" for i in usable]
+        per_author = Counter(authors)
+        post_weight = np.array([per_author[a] ** -self.user_balance for a in authors], np.float32)
+        post_weight *= len(post_weight) / post_weight.sum()
 
         def batches(idx):
             idx = [usable_rows[i] for i in idx]
@@ -216,10 +228,12 @@ class CoAttentionSuggester(BaseSuggester):
                 targets[r, tags[n_rev:]] = 1.0
             wi = min(kw_img, max(len(a) for a in ims))
             wt = min(kw_txt, max(len(a) for a in txs))
-            return (*_pad(ims, wi, self.region_dim), *_pad(txs, wt, TXT_DIM), tags_in), targets
+            weights = torch.from_numpy(post_weight[idx])
+            return (*_pad(ims, wi, self.region_dim), *_pad(txs, wt, TXT_DIM), tags_in), (targets, weights)
 
         def loss_fn(net, inputs, targets):
-            return multilabel_loss(net(*inputs), targets, self.loss)
+            targets, weights = targets
+            return multilabel_loss(net(*inputs), targets, self.loss, weights)
 
         train_module(self.net_, batches, len(usable_rows), epochs=self.epochs, lr=self.lr,
                      weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
