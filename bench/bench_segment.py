@@ -17,7 +17,6 @@ import argparse
 import json
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,12 +34,12 @@ def read_gold(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def token_f1(pred: list[str], gold: str) -> float:
-    """Token F1 of one prediction against one gold (multiset overlap of lowercased tokens)."""
-    g = gold.split()
-    overlap = sum((Counter(pred) & Counter(g)).values())
+    """Token-set F1 of one prediction against one gold (EVALUATION.md: sets of lowercased tokens)."""
+    p_set, g_set = set(pred), set(gold.split())
+    overlap = len(p_set & g_set)
     if not overlap:
         return 0.0
-    p, r = overlap / len(pred), overlap / len(g)
+    p, r = overlap / len(p_set), overlap / len(g_set)
     return 2 * p * r / (p + r)
 
 

@@ -43,3 +43,10 @@ def test_mrr_and_post_metrics_keys():
     assert m.mrr(["x"], {"a"}) == 0.0
     keys = m.post_metrics(["a"], {"a"})
     assert set(m.HEADLINE) <= set(keys)
+
+
+def test_a_repeated_tag_counts_once():
+    assert m.precision_at_k(["a", "a"], {"a"}, 2) == 0.5
+    assert m.hits_at_k(["a", "a", "b"], {"a", "b"}, 2) == 2  # the repeat gives its place to the next tag
+    assert m.ndcg_at_k(["a", "a"], {"a"}) == 1.0
+    assert m.mrr(["x", "x", "a"], {"a"}) == 0.5

@@ -1,6 +1,7 @@
 """The protocol: hash-ordered reveal, hashtag-free captions, dropping revealed tags, means over scored posts."""
 import hashlib
 import json
+import math
 
 import pytest
 
@@ -67,6 +68,24 @@ def test_evaluate_means_over_scored_posts_and_drops_revealed():
     assert out0["R@5"] == pytest.approx((1.0 + 1.0) / 2)
     assert out0["A@5"] == 1.0
     assert out0["P@5"] == pytest.approx((2 / 5 + 1 / 5) / 2)
+
+
+def test_revealed_tags_are_dropped_before_the_top_k_is_cut():
+    """A model not shown the revealed tags may rank them first; they must not cost it a place in the top k."""
+    tags = ["t0", "t1", "t2", "t3", "t4", "t5"]
+    record = rec("p", tags)
+    _, revealed, targets = prepare_query(record, {"text"}, reveal=2)
+    ranking = revealed + [f"junk{i}" for i in range(9)] + [targets[0]]  # the target is 12th, 10th after dropping
+    out = evaluate([record], Scripted({"p": ranking}), inputs="text", reveal=2, k=10)
+    assert out["A@10"] == 1.0 and out["P@10"] == pytest.approx(0.1)
+    assert out["NDCG@10"] == pytest.approx((1 / math.log2(11)) / sum(1 / math.log2(i + 2) for i in range(4)))
+
+
+def test_progress_counts_every_record_once():
+    records = [rec("a", ["x", "y"]), rec("b", []), rec("c", ["z"])]
+    done = []
+    evaluate(records, Scripted(), inputs="tags", reveal=1, progress=done.append)
+    assert sum(done) == len(records)
 
 
 def test_evaluate_counts_unreadable_posts_as_errors(tmp_path):

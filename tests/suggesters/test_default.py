@@ -78,6 +78,28 @@ def test_a_new_tag_speaks_through_its_segmented_parts(model):
     assert set(model.tag_parts(["veganfoodlover"])) >= {"veganfood", "vegan", "food"}
 
 
+def test_diversified_ranking_discounts_tags_implied_by_those_above(model):
+    import copy
+
+    plain = copy.copy(model)
+    plain.diversity = 0.0
+    post = Post(hashtags=("sea",))
+    before, after = plain.suggest(post, k=8), model.suggest(post, k=8)
+    assert before[0].tag == after[0].tag  # the first tag never changes
+    assert [s.score for s in after] == sorted((s.score for s in after), reverse=True)
+    assert [s.tag for s in before] != [s.tag for s in after]
+    # every discount is the product of 1 - 0.5 * P(placed | tag) over the tags placed above it
+    scores = {s.tag: s.score for s in plain.suggest(post, k=30)}
+    for i, s in enumerate(after):
+        given = dict(zip(*(lambda nb, p: ([model.cooc_.vocab_[j] for j in nb], p))(*model.cooc_.neighbors(s.tag))))
+        want = scores[s.tag]
+        for above in after[:i]:
+            want *= 1 - 0.5 * min(1.0, float(given.get(above.tag, 0.0)))
+        assert s.score == pytest.approx(want, rel=1e-5), s.tag
+    ranked = [("a", 1.0), ("b", 0.9), ("c", 0.5)]
+    assert model.diversify(ranked, 2) == ranked[:2]  # tags outside the statistics are not discounted
+
+
 def test_caption_hashtags_count_as_existing_tags(model):
     got = model.suggest(Post(text="lovely sunset over the sea #beach"), k=10)
     tags = [s.tag for s in got]

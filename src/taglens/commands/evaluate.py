@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     inputs = parse_inputs(args.inputs)
     records = read_records(args.data)
     model = load_suggester(args.model)
-    seed = int(args.seed) if str(args.seed).lstrip("-").isdigit() else args.seed
+    # the seed is hashed as written (f"{seed}:{id}:{tag}"): "007" stays "007"; a plain integer prints as one
+    seed = args.seed if not _canonical_int(args.seed) else int(args.seed)
     with progress_bar(len(records), "evaluate") as bar:
         result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
                           progress=bar.update)
@@ -49,3 +50,11 @@ def run(args: argparse.Namespace) -> int:
         if result["errors"]:
             print(f"  ({result['errors']} posts had unreadable inputs)")
     return 0
+
+
+def _canonical_int(text: str) -> bool:
+    """True for text that an int writes back the same ("7", "-3"), so hashing either gives the same order."""
+    try:
+        return str(int(text)) == text
+    except ValueError:
+        return False

@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.k < 10:
+        from ..exceptions import DataError
+
+        raise DataError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
     from ..data.posts import read_records
     from ..eval.report import parse_settings, run_report
     from ..exceptions import DataError, TaglensError

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -90,7 +91,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     def flush_chunk(chunk: list) -> None:
         nonlocal failed
         recs = [r for r in chunk if isinstance(r, Record)]
-        posts = [r.to_post() for r in recs]
+        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
+        posts = [dataclasses.replace(r.to_post(), meta={}) for r in recs]
         try:
             answers = dict(zip((id(r) for r in recs), model.suggest_batch(posts, k=args.k)))
         except TaglensError:

@@ -7,9 +7,14 @@ from typing import Collection, Sequence
 HEADLINE = ("P@1", "P@5", "R@5", "A@5", "F1@5", "NDCG@10")
 
 
+def _unique(predicted: Sequence[str]) -> list[str]:
+    """The ranking without repeats (a tag suggested twice counts once, at its first place)."""
+    return list(dict.fromkeys(predicted))
+
+
 def hits_at_k(predicted: Sequence[str], gold: Collection[str], k: int) -> int:
     gold = set(gold)
-    return sum(1 for tag in predicted[:k] if tag in gold)
+    return sum(1 for tag in _unique(predicted)[:k] if tag in gold)
 
 
 def precision_at_k(predicted: Sequence[str], gold: Collection[str], k: int) -> float:
@@ -34,14 +39,14 @@ def f1_at_k(predicted: Sequence[str], gold: Collection[str], k: int) -> float:
 def ndcg_at_k(predicted: Sequence[str], gold: Collection[str], k: int = 10) -> float:
     """Binary-relevance NDCG; the ideal DCG places min(|T|, k) hits first."""
     gold = set(gold)
-    dcg = sum(1.0 / math.log2(i + 2) for i, tag in enumerate(predicted[:k]) if tag in gold)
+    dcg = sum(1.0 / math.log2(i + 2) for i, tag in enumerate(_unique(predicted)[:k]) if tag in gold)
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), k)))
     return dcg / ideal if ideal else 0.0
 
 
 def mrr(predicted: Sequence[str], gold: Collection[str]) -> float:
     gold = set(gold)
-    for i, tag in enumerate(predicted):
+    for i, tag in enumerate(_unique(predicted)):
         if tag in gold:
             return 1.0 / (i + 1)
     return 0.0

@@ -53,7 +53,10 @@ def prepare_query(record: Record, inputs: Iterable[str], reveal: int = 0,
     return post, revealed, targets
 
 
-def score_ranking(ranked: Sequence[str], revealed: Sequence[str], targets: Sequence[str]) -> dict[str, float]:
+def score_ranking(ranked: Sequence[str], revealed: Sequence[str], targets: Sequence[str],
+                  k: int | None = None) -> dict[str, float]:
+    """The metrics of one post: revealed tags and repeats are dropped from the ranking, then the first ``k``
+    (all when None) are scored against the targets."""
     drop = set(revealed)
     seen: set[str] = set()
     clean: list[str] = []
@@ -62,7 +65,7 @@ def score_ranking(ranked: Sequence[str], revealed: Sequence[str], targets: Seque
         if tag and tag not in drop and tag not in seen:
             seen.add(tag)
             clean.append(tag)
-    return post_metrics(clean, set(targets))
+    return post_metrics(clean if k is None else clean[:k], set(targets))
 
 
 def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = ("images", "text", "tags"),
@@ -83,21 +86,25 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     totals: dict[str, float] = {}
     errors = 0
     start = time.perf_counter()
+    if progress and len(records) > len(queries):
+        progress(len(records) - len(queries))  # posts without a target are done at once
     for b in range(0, len(queries), batch_size):
         chunk = queries[b: b + batch_size]
         try:
-            rankings = suggester.suggest_batch([q[1] for q in chunk], k=k)
+            # ask for R more: a model that is not shown the revealed tags may suggest them, and they are dropped
+            # before the top k is taken (EVALUATION.md, step 3)
+            rankings = suggester.suggest_batch([q[1] for q in chunk], k=k + reveal)
         except TaglensError:
             rankings = []
             for q in chunk:  # find the bad post(s), keep the others
                 try:
-                    rankings.append(suggester.suggest(q[1], k=k))
+                    rankings.append(suggester.suggest(q[1], k=k + reveal))
                 except TaglensError as exc:
                     log.warning("post %s: %s", q[0].id, exc)
                     errors += 1
                     rankings.append([])
         for (rec, _, revealed, targets), ranked in zip(chunk, rankings):
-            m = score_ranking([s.tag for s in ranked][:k], revealed, targets)
+            m = score_ranking([s.tag for s in ranked], revealed, targets, k)
             if per_post is not None:
                 per_post.append((rec, m))
             for key, v in m.items():

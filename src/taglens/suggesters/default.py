@@ -69,6 +69,7 @@ STOPWORDS = frozenset("""a an and are as at be but by for from has have he her h
 no not of on or our she so that the their them there they this to too us was we were what when where which who
 will with you your just im it's i'm dont don't can get got all more now out up one new here via amp rt user""".split())
 PER_SOURCE = 100  # evidence entries kept per source and post
+DIVERSE_POOL = 30  # candidates the diversified ranking chooses from
 
 
 def caption_terms(text: str) -> list[str]:
@@ -256,7 +257,7 @@ class DefaultSuggester(BaseSuggester):
     def __init__(self, min_count: int = 3, max_vocab: int = 8000, image_hidden: int = 512, text_hidden: int = 384,
                  image_epochs: int = 30, text_epochs: int = 8, weights: dict[str, float] | None = None,
                  text_words_full: int = 6, head_loss: str = "softmax", topic_boost: float = 1.0,
-                 keyword_sources: Sequence[str] = ("pexels_food",), seed: int = 0):
+                 keyword_sources: Sequence[str] = ("pexels_food",), diversity: float = 0.5, seed: int = 0):
         self.min_count = min_count
         self.max_vocab = max_vocab
         self.image_hidden = image_hidden
@@ -268,6 +269,7 @@ class DefaultSuggester(BaseSuggester):
         self.head_loss = head_loss
         self.topic_boost = topic_boost
         self.keyword_sources = keyword_sources
+        self.diversity = diversity
         self.seed = seed
 
     # -- training ---------------------------------------------------------------------------------------------
@@ -512,8 +514,57 @@ class DefaultSuggester(BaseSuggester):
                 total[tag] = total.get(tag, 0.0) + c
                 if c > best.get(tag, (-1.0, "", ""))[0]:
                     best[tag] = (c, source, reason)
-        ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[: max(k, DIVERSE_POOL)]
+        # an author's habitual tags are sure bets of their own, not alternatives: they are never discounted
+        ranked = self.diversify(ranked, k, firm={t for t, _ in ranked if best[t][1] == "user"})
         return [Suggestion(tag, s, best[tag][1], best[tag][2]) for tag, s in ranked]
+
+    def diversify(self, ranked: list[tuple[str, float]], k: int,
+                  firm: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, float]]:
+        """Re-rank so that each tag adds something the ones above it do not already imply: greedily, a tag's score
+        is multiplied by ``1 - diversity * P(u | tag)`` for every tag u already placed (P from the co-occurrence
+        statistics). The first tag never changes; scores stay in decreasing order; ``firm`` tags are not
+        discounted. Returns the first ``k``.
+
+        A list of five near-synonyms (#sea #ocean #beach #waves #seaside) all hit or all miss together; five
+        tags that cover different readings of the post are more likely to hold one the author wanted. On an
+        inner split of HARRISON's train side (tags, reveal 1), diversity 0.5 took A@5 from 0.527 to 0.536 at
+        P@5 0.154 -> 0.152."""
+        lam = float(getattr(self, "diversity", 0.0) or 0.0)
+        if lam <= 0 or len(ranked) < 3:
+            return ranked[:k]
+        cooc = self.cooc_
+        n = len(ranked)
+        cand = np.array([cooc.index_.get(t, -1) for t, _ in ranked], dtype=np.int64)
+        slot = self._cooc_slots()
+        known = np.flatnonzero(cand >= 0)
+        slot[cand[known]] = known
+        given = np.zeros((n, n), np.float32)  # given[i, j] = P(tag j | tag i)
+        for i in known.tolist():
+            s0, e0 = cooc.indptr_[cand[i]], cooc.indptr_[cand[i] + 1]
+            cols = slot[cooc.indices_[s0:e0]]
+            hit = cols >= 0
+            given[i, cols[hit]] = cooc.values_[s0:e0][hit]
+        slot[cand[known]] = -1
+        damp = 1.0 - lam * np.clip(given, 0.0, 1.0)
+        if firm:
+            damp[[i for i, (t, _) in enumerate(ranked) if t in firm]] = 1.0
+        gains = np.array([s for _, s in ranked], dtype=np.float64)
+        out: list[tuple[str, float]] = []
+        free = np.ones(n, bool)
+        for _ in range(min(k, n)):
+            pick = int(np.argmax(np.where(free, gains, -np.inf)))
+            out.append((ranked[pick][0], float(gains[pick])))
+            free[pick] = False
+            gains *= damp[:, pick]
+        return out
+
+    def _cooc_slots(self) -> np.ndarray:
+        """A reusable map from co-occurrence vocabulary index to candidate position (-1: not a candidate)."""
+        slots = getattr(self, "_slots", None)
+        if slots is None or len(slots) != len(self.cooc_.vocab_):
+            slots = self._slots = np.full(len(self.cooc_.vocab_), -1, np.int64)
+        return slots
 
     def prior_evidence(self) -> Evidence:
         if getattr(self, "_prior_ev", None) is None:
