@@ -107,3 +107,25 @@ def test_unreadable_video_names_the_file(tmp_path):
     with pytest.raises(VideoError, match="broken.mp4") as e:
         load_visuals([bad])
     assert e.value.exit_code == ExitCode.VIDEO
+
+
+def test_a_very_long_image_is_cut_to_its_centre_before_resizing(tmp_path):
+    """A 60000x2 banner passes the pixel-count check (120,000 pixels) but resized to a 256-pixel short side it
+    would take 8 GB: only its centre can reach the 224 crop, so the long side is cut first."""
+    import numpy as np
+    from PIL import Image
+
+    from taglens.encoders.image import MAX_ASPECT, preprocess
+    from taglens.media import load_image
+
+    banner = tmp_path / "banner.png"
+    Image.new("RGB", (60000, 2), (10, 200, 30)).save(banner)
+    x = preprocess(load_image(banner))
+    assert x.shape == (3, 224, 224) and np.allclose(x[:, 100, 100], (np.array([10, 200, 30]) - 127) / 128, atol=0.02)
+    rng = np.random.default_rng(0)
+    wide = Image.fromarray(rng.integers(0, 255, (200, 1000, 3), dtype=np.uint8))
+    keep = int(MAX_ASPECT * 200)
+    centre = wide.crop(((1000 - keep) // 2, 0, (1000 - keep) // 2 + keep, 200))
+    assert np.array_equal(preprocess(wide), preprocess(centre))
+    tall = wide.transpose(Image.Transpose.TRANSPOSE)
+    assert preprocess(tall).shape == (3, 224, 224)

@@ -55,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except OSError as exc:  # mostly writing stdout or an output file (unreadable inputs are InputErrors already)
+        import errno
+
+        writing = exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EPIPE)
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        what = "cannot write" if writing else "I/O error on"
+        print(f"taglens {args.command}: error: {what}{where or ' the output'}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return int(ExitCode.OUTPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

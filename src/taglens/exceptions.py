@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     DATA = 7  # a posts.jsonl / dataset problem (bad line, escaping path, no usable posts)
     SOURCE = 8  # a collection source that keeps failing
     PARTIAL = 9  # batch mode: some posts were answered with an error
+    OUTPUT = 10  # the output cannot be written (disk full, not a folder, no permission)
     INTERRUPTED = 130
 
 
@@ -69,3 +70,9 @@ class SourceError(TaglensError):
     """A collection source failed (network, rate limit, bad response) more often than allowed."""
 
     exit_code = ExitCode.SOURCE
+
+
+class OutputError(TaglensError):
+    """An output file or folder cannot be written (the disk is full, a parent is a file, no permission)."""
+
+    exit_code = ExitCode.OUTPUT

@@ -109,3 +109,8 @@ def test_parse_inputs():
     assert parse_inputs("text, images") == {"images", "text"}
     with pytest.raises(TaglensError, match="subset"):
         parse_inputs("pixels")
+
+
+def test_no_scored_post_still_reports_every_metric():
+    out = evaluate([rec("a", ["x"]), rec("b", [])], Scripted(), inputs="tags", reveal=1)
+    assert out["n"] == 0 and out["P@1"] == 0.0 and out["NDCG@10"] == 0.0 and "A@5" in out

@@ -23,11 +23,25 @@ def imagenet_synsets() -> list[str]:
     return (Path(__file__).resolve().parents[1] / "resources" / "imagenet_synsets.txt").read_text().split()
 
 
+MAX_ASPECT = 3.0  # a longer side beyond 3x the shorter one is cut (centred) before resizing
+
+
 def preprocess(img: Any) -> np.ndarray:
-    """Resize the shorter side to 256 (bicubic), centre-crop 224, scale to [-1, 1] as TF EfficientNet-Lite does."""
+    """Resize the shorter side to 256 (bicubic), centre-crop 224, scale to [-1, 1] as TF EfficientNet-Lite does.
+
+    Only the centre of a very long image reaches the crop, so its long side is first cut to ``MAX_ASPECT`` times
+    the short side: a 60000x2 banner would otherwise be resized to 7,680,000x256 pixels (8 GB). Images within
+    that aspect ratio are untouched, so their features do not change."""
     from PIL import Image
 
     w, h = img.size
+    if max(w, h) > MAX_ASPECT * min(w, h):
+        keep = max(1, int(MAX_ASPECT * min(w, h)))
+        if w > h:
+            img = img.crop(((w - keep) // 2, 0, (w - keep) // 2 + keep, h))
+        else:
+            img = img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
+        w, h = img.size
     scale = RESIZE / min(w, h)
     img = img.resize((max(SIZE, round(w * scale)), max(SIZE, round(h * scale))), Image.BICUBIC)
     w, h = img.size

@@ -83,7 +83,9 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
         post, revealed, targets = prepare_query(rec, inputs, reveal, seed)
         if targets:
             queries.append((rec, post, revealed, targets))
-    totals: dict[str, float] = {}
+    totals: dict[str, float] = dict.fromkeys(post_metrics([], {"x"}), 0.0)  # every key, even when n = 0
+    if not queries:
+        log.warning("no post has a target tag (posts without hashtags, or all of them revealed): n = 0")
     errors = 0
     start = time.perf_counter()
     if progress and len(records) > len(queries):
