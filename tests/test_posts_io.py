@@ -47,5 +47,5 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_records(tmp_path / "missing.jsonl")
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "\xe9"}\n')
-    with pytest.raises(InputError, match="not UTF-8"):
+    with pytest.raises(DataError, match=r"latin1\.jsonl:1: not UTF-8"):
         read_records(tmp_path / "latin1.jsonl")

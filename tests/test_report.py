@@ -12,7 +12,7 @@ from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
 
 from taglens.cli import main  # noqa: E402
 from taglens.eval.report import SETTINGS, parse_settings  # noqa: E402
-from taglens.exceptions import TaglensError  # noqa: E402
+from taglens.exceptions import ExitCode, TaglensError  # noqa: E402
 
 
 def test_parse_settings():
@@ -26,11 +26,10 @@ def test_parse_settings():
 def test_report_writes_table_plots_and_json(tmp_path, capsys):
     data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
     out = tmp_path / "report"
-    assert main(["report", "--data", str(data), "--models", "popularity,tfidf-linear,no-such-model",
+    assert main(["report", "--data", str(data), "--models", "popularity,tfidf-linear",
                  "--settings", "text:0,all:1", "--out", str(out)]) == 0
     md = (out / "report.md").read_text()
     assert "| popularity | text r0 |" in md and "| tfidf-linear | all r1 |" in md
-    assert "no-such-model" in md and "error" in md
     assert (out / "curves.png").stat().st_size > 1000 and (out / "topics.png").is_file()
     html = (out / "report.html").read_text()
     assert "<table>" in html and "curves.png" in html
@@ -45,4 +44,4 @@ def test_report_writes_table_plots_and_json(tmp_path, capsys):
 def test_report_of_unknown_models_only_fails(tmp_path):
     data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
     assert main(["report", "--data", str(data), "--models", "nope", "--settings", "text:0",
-                 "--out", str(tmp_path / "r")]) == 1
+                 "--out", str(tmp_path / "r")]) == ExitCode.MODEL

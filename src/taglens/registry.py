@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import importlib
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -85,6 +86,27 @@ def create_suggester(name: str, **overrides: Any) -> Any:
     return _REGISTRY[name].factory(**overrides)
 
 
+def suggester_parameters(name: str) -> set[str] | None:
+    """The keyword parameters the registered suggester ``name`` takes (its class's ``__init__``), None when it
+    takes any keyword or cannot tell."""
+    try:
+        model = create_suggester(name)
+        sig = inspect.signature(type(model).__init__)
+    except Exception:  # noqa: BLE001 - a model that cannot be created without arguments: no answer
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    return {p for p in sig.parameters if p != "self"}
+
+
+def bundled_model_dir(name: str) -> Path | None:
+    """The folder of the model bundled under ``name`` (e.g. ``taglens-base``), None when there is none."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    bundled = Path(__file__).parent / "models" / name
+    return bundled if (bundled / "config.json").is_file() else None
+
+
 def load_suggester(name_or_dir: str | Path) -> Any:
     """A ready-to-use suggester: a saved model directory (has config.json), a registered name, or a bundled model.
 
@@ -97,8 +119,8 @@ def load_suggester(name_or_dir: str | Path) -> Any:
     if path.is_dir():
         return load_model_dir(path)
     name = str(name_or_dir)
-    bundled = Path(__file__).parent / "models" / name
-    if (bundled / "config.json").is_file():
+    bundled = bundled_model_dir(name)
+    if bundled is not None:
         return load_model_dir(bundled)
     if ("/" in name or name.startswith(".")) and not is_suggester(name):
         raise UnknownModelError(f"model directory not found: {name}")

@@ -12,25 +12,82 @@ from typing import Any, Iterable, Mapping, Union
 HASHTAG_RE = re.compile(r"(?<!&)#([^\W_]\w*)")
 _STRIP_RE = re.compile(r"(?<!&)#\w+")
 _WS_RE = re.compile(r"\s+")
+# A tag list as users type it (--tags): tags separated by white space, commas, semicolons or '#'.
+_TAG_LIST_SEP_RE = re.compile(r"[\s,;#]+")
+_TAG_TOKEN_RE = re.compile(r"[^\W_]\w*")  # HASHTAG_RE without its '#': a letter or digit, then word characters
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+# How many distinct hashtags of one post are worth reading when suggesting. Instagram allows 30 a post and the
+# developer data's most (caption and comments of an instagram6 post) is 133; beyond a few hundred a "post" is a
+# tag dump, and every tag costs a segmentation and a WordNet lookup, so the first 200 are kept and the rest are
+# ignored (80,000 tags in one caption took 25 s before this cap).
+MAX_POST_HASHTAGS = 200
 
 # An image is a path on disk (image or video file) or an in-memory PIL image.
 ImageLike = Union[Path, Any]
 
 
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate (``'\\udce9'`` from an argv byte that is not UTF-8, ``"\\ud83d"`` from a
+    JSON escape) replaced by U+FFFD, so that it can be encoded as UTF-8; a surrogate pair becomes its character."""
+    text = str(text)
+    if _SURROGATE_RE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def normalize_tag(tag: str) -> str:
-    """Return the canonical form of a tag: NFC, stripped, without leading '#', lowercase."""
-    tag = unicodedata.normalize("NFC", str(tag)).strip().lstrip("#").strip()
+    """Return the canonical form of a tag: NFC, stripped, without leading '#', lowercase (lone surrogates
+    replaced by U+FFFD)."""
+    tag = unicodedata.normalize("NFC", clean_text(tag)).strip().lstrip("#").strip()
     return tag.lower()
 
 
-def parse_hashtags(text: str) -> list[str]:
-    """Hashtags in a text, normalised, deduplicated in order of appearance, all-digit tokens dropped."""
+def _hashtag(token: str) -> str:
+    """The canonical hashtag of a token matched by the grammar, or '' for an all-digit token (#1, #2017)."""
+    tag = normalize_tag(token)
+    return "" if tag.isdigit() else tag
+
+
+def parse_hashtags(text: str, limit: int | None = MAX_POST_HASHTAGS) -> list[str]:
+    """Hashtags in a text, normalised, deduplicated in order of appearance, all-digit tokens dropped.
+
+    At most ``limit`` (the first distinct ones; ``None``: all of them), see ``MAX_POST_HASHTAGS``.
+    """
     seen: dict[str, None] = {}
-    for match in HASHTAG_RE.finditer(text or ""):
-        tag = normalize_tag(match.group(1))
-        if tag and not tag.isdigit():
-            seen.setdefault(tag, None)
+    for match in HASHTAG_RE.finditer(clean_text(text or "")):
+        tag = _hashtag(match.group(1))
+        if tag and tag not in seen:
+            if limit is not None and len(seen) >= limit:
+                break
+            seen[tag] = None
     return list(seen)
+
+
+def parse_tag_list(spec: str | None, limit: int | None = MAX_POST_HASHTAGS) -> tuple[list[str], list[str]]:
+    """(tags, ignored items) of a tag list as a user types it: ``"#pizza. food,#Pasta;#pizza#2019"`` ->
+    ``(["pizza", "food", "pasta"], ["2019"])``.
+
+    Items are separated by white space, commas, semicolons or '#', with or without '#', and each is read like a
+    hashtag in a caption (``HASHTAG_RE``): a letter or digit first, then word characters (trailing punctuation
+    is dropped), lowercased, deduplicated, all-digit items dropped. Items that hold no hashtag are returned as
+    ignored. At most ``limit`` tags, as ``parse_hashtags``.
+    """
+    seen: dict[str, None] = {}
+    ignored: list[str] = []
+    for item in _TAG_LIST_SEP_RE.split(clean_text(spec or "")):
+        if not item:
+            continue
+        match = _TAG_TOKEN_RE.match(item)
+        tag = _hashtag(match.group(0)) if match else ""
+        if not tag:
+            ignored.append(item)
+            continue
+        if tag not in seen:
+            if limit is not None and len(seen) >= limit:
+                break
+            seen[tag] = None
+    return list(seen), ignored
 
 
 def strip_hashtags(text: str) -> str:
@@ -53,7 +110,8 @@ class Post:
     """A social-media post; every field may be empty.
 
     ``images`` holds image or video paths, or in-memory PIL images. ``hashtags`` are the tags the author already
-    chose (normalised on construction). ``text`` is the caption as written, hashtags and all.
+    chose (normalised on construction, the first ``MAX_POST_HASHTAGS`` kept). ``text`` is the caption as written,
+    hashtags and all. Lone surrogates in ``text``, ``hashtags``, ``post_id`` and ``user`` are replaced by U+FFFD.
     """
 
     text: str = ""
@@ -64,8 +122,14 @@ class Post:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", "" if self.text is None else str(self.text))
-        object.__setattr__(self, "hashtags", unique_tags(self.hashtags or ()))
+        # Lone surrogates (bad argv bytes, broken JSON escapes) become U+FFFD here, so no model or tokenizer, and
+        # no output, ever sees text that cannot be encoded as UTF-8.
+        object.__setattr__(self, "text", "" if self.text is None else clean_text(self.text))
+        object.__setattr__(self, "hashtags", unique_tags(self.hashtags or ())[:MAX_POST_HASHTAGS])
+        for name in ("post_id", "user"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, clean_text(value))
         images = tuple(Path(i) if isinstance(i, str) else i for i in (self.images or ()))
         object.__setattr__(self, "images", images)
 

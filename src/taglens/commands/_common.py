@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 DEFAULT_MODEL = "taglens-base"
@@ -14,13 +13,18 @@ def add_model_argument(p: argparse.ArgumentParser) -> None:
                         f"(default: {DEFAULT_MODEL})")
 
 
-def parse_tag_list(spec: str | None) -> list[str]:
-    """'#a #b, c' -> ['a', 'b', 'c'] (normalised)."""
-    from ..types import normalize_tag
+def parse_tag_list(spec: str | None, what: str = "--tags", prog: str = "taglens") -> list[str]:
+    """'#a #b, c;#d#e.' -> ['a', 'b', 'c', 'd', 'e']: each item read like a hashtag in a caption
+    (``taglens.types.parse_tag_list``); items that hold no hashtag are named in a note on stderr."""
+    from ..types import parse_tag_list as parse
 
-    if not spec:
-        return []
-    return [t for t in (normalize_tag(x) for x in re.split(r"[\s,]+", spec)) if t]
+    tags, ignored = parse(spec)
+    if ignored:
+        shown = ", ".join(repr(x[:40] + ("..." if len(x) > 40 else "")) for x in ignored[:5])
+        more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
+        print(f"{prog}: note: ignored {shown}{more} in {what} (a hashtag starts with a letter or digit and is not "
+              f"all digits)", file=sys.stderr)
+    return tags
 
 
 def progress_bar(total: int | None, desc: str, unit: str = "post"):

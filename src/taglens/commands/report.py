@@ -32,11 +32,11 @@ def run(args: argparse.Namespace) -> int:
         raise DataError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
     from ..data.posts import read_records
     from ..eval.report import parse_settings, run_report
-    from ..exceptions import DataError, TaglensError
+    from ..exceptions import DataError, ModelError
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models:
-        raise TaglensError("--models: no model named")
+        raise ModelError("--models: no model named; `taglens models` lists the names")
     settings = parse_settings(args.settings)
     records = read_records(args.data)
     if not records:

@@ -17,18 +17,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text", default="", help="the caption (hashtags in it count as existing tags)")
     p.add_argument("--tags", default="", help='hashtags the post already has, e.g. "#dog #park"')
     p.add_argument("--user", default=None, help="the author, so that the model can add their habitual tags")
-    p.add_argument("-k", type=int, default=10, help="number of suggestions (default 10)")
+    p.add_argument("-k", type=_positive_int, default=10, help="number of suggestions (default 10)")
     add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--batch", metavar="QUERIES.jsonl",
                    help="suggest for every post of a posts.jsonl, one JSON line per post, in input order")
 
 
+def _positive_int(value: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {k}")
+    return k
+
+
 def run(args: argparse.Namespace) -> int:
     from ..exceptions import DataError
 
-    if args.k < 1:
-        raise DataError("-k must be at least 1")
     if args.batch:
         if args.files or args.text or args.tags or args.user:
             raise DataError("--batch takes its posts from the file: do not also give FILES, --text, --tags or --user")
@@ -41,12 +49,14 @@ def _run_single(args: argparse.Namespace) -> int:
 
     from ..media import _check_file
     from ..registry import load_suggester
-    from ..types import Post, parse_hashtags
+    from ..types import Post, clean_text, parse_hashtags
 
     for f in args.files:
         _check_file(Path(f))  # fail fast, before loading the model
-    tags = parse_tag_list(args.tags) + parse_hashtags(args.text)
-    post = Post(text=args.text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
+    text = clean_text(args.text)  # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
+    # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
+    tags = parse_tag_list(args.tags, prog="taglens suggest") + parse_hashtags(text)
+    post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
     if post.is_empty:
         print("taglens suggest: note: the post is empty (no files, text or tags); suggesting popular tags",
               file=sys.stderr)
@@ -78,15 +88,20 @@ def _run_batch(args: argparse.Namespace) -> int:
     from ..data.posts import Record, iter_records
     from ..exceptions import ExitCode, TaglensError
     from ..registry import load_suggester
+    from ..types import clean_text
 
     total = _count_lines(args.batch)
     records = iter_records(args.batch, strict=False)  # raises InputError now if the file is unreadable
     model = load_suggester(args.model)
     failed = 0
+    answered = 0
     out = sys.stdout
 
     def emit(obj: dict) -> None:
-        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        nonlocal answered
+        answered += 1
+        # ids and error messages may echo a file name or text with lone surrogates: the line stays valid UTF-8
+        out.write(clean_text(json.dumps(obj, ensure_ascii=False)) + "\n")
 
     def flush_chunk(chunk: list) -> None:
         nonlocal failed
@@ -125,6 +140,8 @@ def _run_batch(args: argparse.Namespace) -> int:
                 chunk = []
         if chunk:
             flush_chunk(chunk)
+    if not answered:
+        print(f"taglens suggest: note: no posts in {args.batch} (the file is empty or blank)", file=sys.stderr)
     if failed:
         print(f"taglens suggest: {failed} post(s) could not be answered (see their \"error\")", file=sys.stderr)
         return int(ExitCode.PARTIAL)

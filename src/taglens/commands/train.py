@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--out", required=True, metavar="DIR", help="directory to save the trained model to")
     g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a hyperparameter (VALUE is read as JSON when it parses, e.g. --set epochs=10)")
-    g.add_argument("--force", action="store_true", help="overwrite DIR when it holds another trained model")
+    g.add_argument("--force", action="store_true",
+                   help="replace DIR when it holds another trained taglens model (never a folder with anything else)")
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -39,6 +41,36 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+def check_out(out: Path, force: bool) -> None:
+    """Refuse, before training, an --out the model cannot be saved to or must not replace."""
+    from ..exceptions import InputError, ModelError
+    from ..suggesters.base import is_model_dir
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder; choose a folder to save the model to")
+    existing = out.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"--out {out}: cannot create the folder, {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: cannot create the folder, no permission to write in {existing}")
+    if not out.is_dir():
+        return
+    try:
+        entries = [p.name for p in out.iterdir()]
+    except OSError as exc:
+        raise InputError(f"--out {out}: unreadable folder ({exc.strerror or exc})") from None
+    if not entries:
+        return
+    if not is_model_dir(out):
+        what = "a config.json that is not a taglens model's" if "config.json" in entries else "no taglens model"
+        raise ModelError(f"--out {out}: folder is not empty and holds {what}; taglens will not overwrite it "
+                         f"(not even with --force): choose another folder")
+    if not force:
+        raise ModelError(f"--out {out}: already holds a trained model; add --force to overwrite it")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..exceptions import DataError, ModelError
     from ..registry import create_suggester
@@ -50,12 +82,7 @@ def run(args: argparse.Namespace) -> int:
     except TypeError as exc:
         raise ModelError(f"model {args.model!r}: bad hyperparameter ({exc})") from None
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ModelError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / "config.json").is_file():
-        raise ModelError(f"--out {out}: directory is not empty and holds no taglens model; choose another")
-    if (out / "config.json").is_file() and not args.force:
-        raise ModelError(f"--out {out}: already holds a trained model; add --force to overwrite it")
+    check_out(out, args.force)  # before any data is read or any training
     posts = load_training_posts(args.data)
     n_tagged = sum(1 for p in posts if p.hashtags)
     if not n_tagged:

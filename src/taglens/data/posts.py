@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..exceptions import DataError, InputError, PathEscapeError
-from ..types import Post, unique_tags
+from ..types import Post, clean_text, unique_tags
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ def resolve_media_path(base: Path, rel: str) -> Path:
     p = Path(rel)
     if p.is_absolute() or rel.startswith(("/", "\\")) or ".." in p.parts or ".." in rel.replace("\\", "/").split("/"):
         raise PathEscapeError(f"image path {rel!r} escapes the folder of the posts file ({base})")
+    try:
+        os.fsencode(rel)
+    except UnicodeEncodeError:
+        raise DataError(f"image path {rel!r} is not a valid file name (it holds a lone surrogate, e.g. from a "
+                        f"broken \\u escape)") from None
     full = (base / p)
     try:
         full.resolve().relative_to(base.resolve())
@@ -66,48 +72,100 @@ def parse_record(obj: Any, base: Path, where: str) -> Record:
     if not isinstance(text, str):
         raise DataError(f"{where}: 'text' must be a string")
     user = obj.get("user")
+    topic = obj.get("topic")
     known = {"id", "user", "images", "text", "hashtags", "topic", "source"}
+    # Lone surrogates (JSON escapes such as "\ud83d" without their pair) become U+FFFD: ids and text are echoed
+    # in outputs, which must stay valid UTF-8.
     return Record(
-        id=str(pid),
-        user=None if user is None else str(user),
+        id=clean_text(str(pid)),
+        user=None if user is None else clean_text(str(user)),
         images=tuple(resolve_media_path(base, i) for i in images),
-        text=text,
+        text=clean_text(text),
         hashtags=unique_tags(str(t) for t in tags),
-        topic=obj.get("topic"),
-        source=str(obj.get("source") or ""),
+        topic=clean_text(topic) if isinstance(topic, str) else topic,
+        source=clean_text(str(obj.get("source") or "")),
         extra={k: v for k, v in obj.items() if k not in known},
     )
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any | Exception]]:
-    """(line number, parsed object or the DataError for that line) for every non-blank line."""
+    """(line number, parsed object or the DataError for that line) for every non-blank line.
+
+    The file is opened here (a missing or unreadable file raises an InputError at once) and read as bytes, each
+    line decoded on its own, so one line that is not UTF-8 is a DataError naming its line, not the end of the
+    file. A UTF-8 byte order mark at the start (Windows Notepad) is skipped.
+    """
     path = Path(path)
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, expected a .jsonl file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        head = fh.peek(4096)[:4096]
+    except OSError as exc:
+        fh.close()
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        fh.close()
+        raise InputError(f"{path}: UTF-16 text, expected UTF-8 (save the file as UTF-8)")
+    if b"\x00" in head:
+        fh.close()
+        raise InputError(f"{path}: a binary file, expected UTF-8 JSON lines")
+    return _jsonl_lines(path, fh)
+
+
+def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
     with fh:
         try:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
+            for lineno, raw in enumerate(fh, 1):
+                if lineno == 1 and raw.startswith(_BOM):
+                    raw = raw[len(_BOM):]
+                if not raw.strip():
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield lineno, _not_utf8(path, lineno, raw, exc)
                     continue
                 try:
                     yield lineno, json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})")
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _not_utf8(path: Path, lineno: int, raw: bytes, exc: UnicodeDecodeError) -> DataError:
+    """The DataError of a line that is not UTF-8, with the post's id when the rest of the line still reads."""
+    bad = raw[exc.start:exc.end]
+    err = DataError(f"{path}:{lineno}: not UTF-8 text (byte 0x{bad[0]:02x} at byte {exc.start + 1} of the line; "
+                    f"save the file as UTF-8)")
+    try:
+        obj = json.loads(raw.decode("utf-8", "replace"))
+    except ValueError:
+        obj = None
+    if isinstance(obj, dict) and obj.get("id") is not None:
+        err.post_id = clean_text(str(obj["id"]))  # type: ignore[attr-defined]
+    return err
 
 
 def iter_records(path: str | Path, *, strict: bool = True) -> Iterator[Record | DataError]:
-    """Records of a posts.jsonl. With ``strict`` a bad line raises; otherwise it is yielded as a DataError."""
+    """Records of a posts.jsonl. With ``strict`` a bad line raises; otherwise it is yielded as a DataError.
+    The file is opened at once (an InputError if it cannot be), its lines are read as they are consumed."""
     path = Path(path)
+    return _records(path, iter_jsonl(path), strict)
+
+
+def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: bool) -> Iterator[Record | DataError]:
     base = path.parent
-    for lineno, obj in iter_jsonl(path):
+    for lineno, obj in lines:
         try:
             if isinstance(obj, Exception):
                 raise obj
@@ -116,7 +174,7 @@ def iter_records(path: str | Path, *, strict: bool = True) -> Iterator[Record | 
             if strict:
                 raise
             if not isinstance(obj, Exception) and isinstance(obj, dict) and obj.get("id") is not None:
-                exc.post_id = str(obj.get("id"))  # type: ignore[attr-defined]
+                exc.post_id = clean_text(str(obj.get("id")))  # type: ignore[attr-defined]
             yield exc
             continue
         yield rec

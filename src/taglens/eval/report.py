@@ -8,9 +8,11 @@ side (a zero-shot model's ``fit`` only records the tag vocabulary).
 """
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import logging
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..data.posts import Record
-from ..exceptions import TaglensError
+from ..exceptions import DataError, InputError, OutputError, TaglensError, UnknownModelError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def parse_settings(spec: str | None) -> list[tuple[str, tuple[str, ...], int]]:
     for item in spec.split(","):
         name, _, reveal = item.strip().partition(":")
         if name not in names or not (reveal or "0").isdigit():
-            raise TaglensError(f"--settings: {item!r} is not NAME[:REVEAL] with NAME one of {', '.join(names)}")
+            raise DataError(f"--settings: {item!r} is not NAME[:REVEAL] with NAME one of {', '.join(names)}")
         out.append((f"{name} r{int(reveal or 0)}", names[name], int(reveal or 0)))
     return out
 
@@ -64,6 +66,48 @@ def topic_key(record: Record) -> str:
     """The group a record is reported under: its first topic, else its source."""
     topic = (record.topic or "").split(",")[0].strip()
     return topic or record.source or "(none)"
+
+
+def _loaded_as_saved(spec: str) -> bool:
+    """Whether ``spec`` names a model used as saved (a directory, a bundled model that is not a registered name)
+    rather than a registered model trained on the train side."""
+    from ..registry import is_suggester
+
+    return Path(spec).is_dir() or not is_suggester(spec)
+
+
+def check_models(specs: Sequence[str]) -> None:
+    """Raise UnknownModelError naming every spec that is neither a registered name, a bundled model nor a
+    folder (before anything is trained)."""
+    from ..registry import bundled_model_dir, is_suggester, list_suggesters
+
+    unknown = [s for s in dict.fromkeys(specs) if not Path(s).is_dir() and not is_suggester(s)
+               and bundled_model_dir(s) is None]
+    if not unknown:
+        return
+    hints = []
+    for spec in unknown:
+        close = difflib.get_close_matches(spec, list_suggesters(), n=3, cutoff=0.5)
+        if close:
+            hints.append(f"{spec!r}: did you mean {', '.join(close)}?")
+    raise UnknownModelError(
+        f"unknown model{'s' if len(unknown) > 1 else ''} {', '.join(repr(s) for s in unknown)}: neither a "
+        f"registered model name nor a model folder{' (' + '; '.join(hints) + ')' if hints else ''}; "
+        f"`taglens models` lists the names; nothing was trained"
+    )
+
+
+def check_report_folder(out: Path) -> None:
+    """Raise InputError when the report folder ``out`` cannot be created or written (before any training)."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"report folder {out}: exists and is not a folder; choose a folder for the report")
+    existing = out if out.is_dir() else out.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"report folder {out}: cannot create it, {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"report folder {out}: no permission to write in {existing}")
 
 
 def obtain_model(spec: str, train: Sequence[Record]) -> tuple[Any, float | None]:
@@ -85,23 +129,34 @@ def run_report(records: Sequence[Record], models: Sequence[str], out: str | Path
                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Train/evaluate every model in every setting and write the report files into ``out``; returns the results."""
     from ..data.splits import split_records
+    from ..registry import load_suggester
     from . import evaluate
 
     settings = list(settings or SETTINGS)
+    out = Path(out)
+    # every check that can fail comes before any training: the report folder, the model names, the split, and
+    # the models used as saved (a folder written by another version or model type fails here, naming it)
+    check_report_folder(out)
+    check_models(models)
     train, val = split_records(records, by_user=by_user)
     if not train or not val:
-        raise TaglensError(f"the split left {len(train)} training and {len(val)} evaluation posts; need more data")
+        raise DataError(f"the split of {len(records)} posts left {len(train)} training and {len(val)} evaluation "
+                        f"posts; a report needs more posts (and, split by user, more than one user)")
+    saved = {spec: load_suggester(spec) for spec in dict.fromkeys(models) if _loaded_as_saved(spec)}
     topic_setting = topic_setting or _best_topic_setting(settings)
     results: list[ModelResult] = []
     for spec in models:
         say = progress or (lambda msg: log.info("%s", msg))
-        say(f"{spec}: training on {len(train)} posts")
-        try:
-            model, seconds = obtain_model(spec, train)
-        except TaglensError as exc:
-            log.warning("%s: %s", spec, exc)
-            results.append(ModelResult(spec, None, error=str(exc)))
-            continue
+        if spec in saved:
+            model, seconds = saved[spec], None
+        else:
+            say(f"{spec}: training on {len(train)} posts")
+            try:
+                model, seconds = obtain_model(spec, train)
+            except TaglensError as exc:
+                log.warning("%s: %s", spec, exc)
+                results.append(ModelResult(spec, None, error=str(exc)))
+                continue
         res = ModelResult(spec, seconds)
         for label, inputs, reveal in settings:
             say(f"{spec}: evaluating {label}")
@@ -111,17 +166,20 @@ def run_report(records: Sequence[Record], models: Sequence[str], out: str | Path
             if label == topic_setting:
                 res.per_topic = _per_topic(per_post)
         results.append(res)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     meta = {"train_posts": len(train), "eval_posts": len(val), "split": "by user" if by_user else "by post",
             "seed": seed, "k": k, "topic_setting": topic_setting,
             "sources": sorted({r.source for r in records if r.source})}
-    plots = write_plots(results, settings, topic_setting, out)
     payload = {"meta": meta, "settings": [list(s[:1]) + [list(s[1]), s[2]] for s in settings],
                "results": [r.__dict__ for r in results]}
-    (out / "results.json").write_text(json.dumps(payload, indent=2, default=float) + "\n", encoding="utf-8")
-    (out / "report.md").write_text(render_markdown(results, settings, meta, plots), encoding="utf-8")
-    (out / "report.html").write_text(render_html(results, settings, meta, plots), encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        plots = write_plots(results, settings, topic_setting, out)
+        (out / "results.json").write_text(json.dumps(payload, indent=2, default=float) + "\n", encoding="utf-8")
+        (out / "report.md").write_text(render_markdown(results, settings, meta, plots), encoding="utf-8")
+        (out / "report.html").write_text(render_html(results, settings, meta, plots), encoding="utf-8")
+    except OSError as exc:
+        reason = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else (exc.strerror or str(exc))
+        raise OutputError(f"report folder {out}: cannot write the report ({reason})") from None
     return payload
 
 

@@ -14,6 +14,7 @@ Example:
 """
 from __future__ import annotations
 
+import logging
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +25,13 @@ from .viterbi import SearchCfg, build_lattice, forced_candidates, search
 
 __all__ = ["Segmenter", "segment", "segment_topk", "get_segmenter"]
 
+log = logging.getLogger(__name__)
+
 MAX_HASHTAG_LEN = 280  # longer inputs are cut into pieces of this size (the search is linear in the length)
+# Only the first MAX_SEGMENT_LEN characters of an input are segmented (about 0.3 s); the rest comes back as one
+# word, so that a pasted megabyte stays a matter of seconds. No real hashtag comes near (the longest in the
+# developer data has 55 characters).
+MAX_SEGMENT_LEN = 10_000
 
 
 class Segmenter:
@@ -59,9 +66,18 @@ class Segmenter:
     def _topk_uncached(self, hashtag: str, k: int) -> tuple[tuple[tuple[str, ...], float], ...]:
         prep = prepare(hashtag)
         if len(prep.text) > MAX_HASHTAG_LEN:
-            head = self._topk_uncached(prep.original[:MAX_HASHTAG_LEN], 1)[0][0]
-            tail = self._topk_uncached(prep.original[MAX_HASHTAG_LEN:], 1)[0][0]
-            return ((head + tail, 1.0),)
+            # piece by piece (a loop: recursing on the tail re-prepared it each time and overflowed the stack)
+            text = prep.original
+            end = min(len(text), MAX_SEGMENT_LEN)
+            words: list[str] = []
+            for start in range(0, end, MAX_HASHTAG_LEN):
+                words.extend(self._topk_uncached(text[start:min(start + MAX_HASHTAG_LEN, end)], 1)[0][0])
+            rest = prepare(text[end:]).text if end < len(text) else ""
+            if rest:
+                log.warning("segmenting only the first %d of %d characters of a hashtag; the rest is one word",
+                            end, len(text))
+                words.append(rest)
+            return ((tuple(words), 1.0),)
         cands = self.candidates(prep, max(k, self.n_candidates) if self.reranker else k)
         if self.reranker is not None and len(cands) > 1 and cands[0][0] - cands[1][0] < self.sure_gap:
             scores = self.reranker.score(prep, cands, self.lm)

@@ -7,10 +7,13 @@ plus the constructor parameters), and whatever state files the model writes (``w
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
-from ..exceptions import ModelError
+from ..exceptions import ModelError, OutputError
 from ..types import Post, Suggestion
 from ..version import __version__
 
@@ -80,14 +83,38 @@ class BaseSuggester:
         """Read the state written by ``_save_state``."""
 
     def save(self, directory: str | Path) -> Path:
+        """Write the model into ``directory`` (created, or replaced when it holds a taglens model).
+
+        The model is written into a temporary sibling folder and then swapped into place, so an interrupted or
+        failed save leaves the folder as it was (the old model intact), and no file of an older model is left
+        behind. A folder holding anything else than a taglens model is never overwritten.
+        """
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        if directory.exists() and not directory.is_dir():
+            raise ModelError(f"{directory}: exists and is not a folder; cannot save a model there")
+        if directory.is_dir() and any(directory.iterdir()) and not is_model_dir(directory):
+            raise ModelError(f"{directory}: folder is not empty and holds no taglens model; will not overwrite it")
         config = {
             "taglens": {"version": __version__, "format": FORMAT_VERSION, "type": self.name},
             "params": _jsonable(self.get_params()),
         }
-        self._save_state(directory)
-        (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        target = Path(os.path.abspath(directory))  # "." and "x/.." have no usable name or parent
+        tmp = target.parent / f".{target.name}.saving-{uuid.uuid4().hex[:12]}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+        except OSError as exc:
+            raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
+        try:
+            self._save_state(tmp)
+            (tmp / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            _swap_into_place(tmp, target)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         return directory
 
     @classmethod
@@ -98,6 +125,28 @@ class BaseSuggester:
         return model
 
 
+def _os_reason(exc: OSError) -> str:
+    if exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return exc.strerror or str(exc)
+
+
+def _swap_into_place(new: Path, target: Path) -> None:
+    """Rename the complete folder ``new`` to ``target``; an existing ``target`` is renamed away first and deleted
+    only once ``new`` is in place (restored when that fails)."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -106,6 +155,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def is_model_dir(directory: Path) -> bool:
+    """Whether ``directory`` holds a config.json written by ``save`` (a 'taglens' envelope with type and format),
+    of any format version; a folder with some other config.json is not a model folder."""
+    try:
+        config = json.loads((Path(directory) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    envelope = config.get("taglens") if isinstance(config, dict) else None
+    return isinstance(envelope, dict) and "type" in envelope and "format" in envelope
 
 
 def read_config(directory: Path) -> dict[str, Any]:
@@ -119,30 +179,106 @@ def read_config(directory: Path) -> dict[str, Any]:
     envelope = config.get("taglens") if isinstance(config, dict) else None
     if not isinstance(envelope, dict) or "type" not in envelope:
         raise ModelError(f"{path}: not a taglens model config (no 'taglens' envelope with a 'type')")
+    if not isinstance(envelope["type"], str):
+        raise ModelError(f"{path}: model type {envelope['type']!r} is not a name")
     if envelope.get("format") != FORMAT_VERSION:
         raise ModelError(
             f"{path}: written in model format {envelope.get('format')!r} by taglens {envelope.get('version')}, "
             f"this taglens {__version__} reads format {FORMAT_VERSION}; retrain or use a matching taglens"
         )
+    if not isinstance(config.get("params", {}), dict):
+        raise ModelError(f"{path}: 'params' is {type(config['params']).__name__}, not an object of parameters")
     return config
 
 
 def load_model_dir(directory: Path) -> BaseSuggester:
-    from ..registry import create_suggester, is_suggester
+    from ..registry import is_suggester
 
     config = read_config(directory)
     kind = config["taglens"]["type"]
     if not is_suggester(kind):
         raise ModelError(f"{directory}: model type {kind!r} is not known to this taglens {__version__}")
-    model = create_suggester(kind, **config.get("params", {}))
+    model = _create_from_config(directory, config)
     try:
         model._load_state(directory)
     except ModelError:
         raise
-    except (OSError, KeyError, ValueError) as exc:
-        raise ModelError(f"{directory}: cannot load {kind!r} model state ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 - numpy, safetensors, json, ... each raise their own errors
+        raise _state_error(directory, config, exc) from None
     model.fitted_ = True
     return model
+
+
+def _written_by(config: dict[str, Any]) -> str:
+    return f"written by taglens {config['taglens'].get('version', '?')}, this is taglens {__version__}"
+
+
+def _create_from_config(directory: Path, config: dict[str, Any]) -> BaseSuggester:
+    """The untrained model of ``config``; parameters this version does not take are a clear ModelError."""
+    from ..registry import create_suggester, suggester_parameters
+
+    kind = config["taglens"]["type"]
+    params = config.get("params", {})
+    try:
+        return create_suggester(kind, **params)
+    except ModelError:
+        raise
+    except (TypeError, ValueError) as exc:
+        known = suggester_parameters(kind)
+        unknown = sorted(set(params) - known) if known is not None else []
+        if unknown:
+            raise ModelError(
+                f"model folder {directory} was written with parameters a {kind!r} model of this version does "
+                f"not know: "
+                f"{', '.join(unknown)} ({_written_by(config)}); retrain the model or use a matching taglens"
+            ) from None
+        raise ModelError(f"{directory}: config.json 'params' do not fit a {kind!r} model "
+                         f"({type(exc).__name__}: {exc}; {_written_by(config)})") from None
+
+
+def _state_error(directory: Path, config: dict[str, Any], exc: Exception) -> ModelError:
+    """A ModelError naming what could not be loaded: a corrupt state file, a missing one, or else the folder."""
+    kind = config["taglens"]["type"]
+    bad = _corrupt_state_file(directory)
+    if bad is not None:
+        path, problem = bad
+        return ModelError(f"{path}: corrupt or truncated model file ({problem}); retrain the model or restore "
+                          f"the file")
+    if isinstance(exc, FileNotFoundError):
+        missing = Path(exc.filename).name if exc.filename else str(exc)
+        return ModelError(f"{directory}: a {kind!r} model needs a file that is not there ({missing}); was the "
+                          f"folder written by another model type or taglens version? ({_written_by(config)})")
+    return ModelError(f"{directory}: cannot load {kind!r} model state ({type(exc).__name__}: {exc}; "
+                      f"{_written_by(config)})")
+
+
+def _corrupt_state_file(directory: Path) -> tuple[Path, str] | None:
+    """The first state file in ``directory`` that cannot be read (safetensors, npy, npz), with its problem."""
+    import zipfile
+
+    try:
+        files = sorted(p for p in directory.iterdir() if p.is_file())
+    except OSError:
+        return None
+    for path in files:
+        try:
+            if path.suffix == ".safetensors":
+                from safetensors import safe_open
+
+                with safe_open(str(path), "np"):  # checks the header and the tensors' extent
+                    pass
+            elif path.suffix == ".npy":
+                import numpy as np
+
+                np.load(path, mmap_mode="r", allow_pickle=False)
+            elif path.suffix == ".npz":
+                with zipfile.ZipFile(path) as z:
+                    broken = z.testzip()
+                if broken is not None:
+                    return path, f"member {broken} is damaged"
+        except Exception as exc:  # noqa: BLE001 - each format raises its own errors
+            return path, f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:

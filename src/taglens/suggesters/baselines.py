@@ -212,9 +212,19 @@ class CooccurrenceSuggester(BaseSuggester):
         self.__dict__.pop("index_", None)
 
 
+# Hashtags longer than this are not segmented but taken as one word. The longest hashtag of the developer data
+# has 55 characters and real ones are far shorter; a longer "hashtag" is a pasted text or a key smash, its words
+# would not be known tags anyway, and segmenting it costs time in proportion (a 1 MB hashtag took 69 s).
+MAX_SEGMENTED_TAG_LEN = 100
+
+
 def tag_words(tag: str) -> list[str]:
-    """The words of a hashtag (``taglens.segment`` when available, else ``wordsegment``)."""
-    return _segment(normalize_tag(tag))
+    """The words of a hashtag (``taglens.segment`` when available, else ``wordsegment``); a hashtag longer than
+    ``MAX_SEGMENTED_TAG_LEN`` characters is one word."""
+    tag = normalize_tag(tag)
+    if len(tag) > MAX_SEGMENTED_TAG_LEN:
+        return [tag]
+    return _segment(tag)
 
 
 @functools.lru_cache(maxsize=65536)
