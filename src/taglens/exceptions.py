@@ -25,6 +25,12 @@ class TaglensError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
 
+class UsageError(TaglensError):
+    """Command-line arguments that do not go together or do not parse (argparse's own exit code)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class InputError(TaglensError):
     """An input file is missing, empty or unreadable."""
 

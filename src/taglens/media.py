@@ -31,6 +31,8 @@ def _check_file(path: Path) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if size == 0:
+        if is_video(path) and path.suffix.lower() != ".gif":
+            raise VideoError(f"{path}: empty file, not a video")
         raise ImageError(f"{path}: empty file")
 
 

@@ -57,5 +57,5 @@ def test_default_model_suggests_an_authors_habits(tmp_path, capsys):
                  "--model", str(tmp_path / "m"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {s["tag"] for s in out["suggestions"]} == {"vapeshop", "jakarta"}
-    assert main(["suggest", "--batch", str(tmp_path / "q.jsonl"), "--user", "shop1"]) == 7  # a data error
+    assert main(["suggest", "--batch", str(tmp_path / "q.jsonl"), "--user", "shop1"]) == 2  # a usage error
     assert "--user" in capsys.readouterr().err  # batch posts name their own authors

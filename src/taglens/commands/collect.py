@@ -43,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
     from ..collect.loop import CollectConfig, Collector
     from ..collect.sources import open_source
     from ..collect.store import Store
-    from ..exceptions import ExitCode, SourceError
+    from ..exceptions import ExitCode, SourceError, UsageError
 
-    seeds = [s for s in (t.strip() for t in args.seeds.split(",")) if s]
+    seeds = [s for s in (t.strip() for t in args.seeds.split(",")) if s.strip("#").strip()]
+    if args.seeds.strip() and not seeds:
+        raise UsageError(f"--seeds {args.seeds!r}: no hashtag in it (expected e.g. --seeds dog,puppy)")
     target = args.target if args.target is not None else (1000 if seeds else 10**12)
     config = CollectConfig(target=target, rounds=args.rounds, per_tag=args.per_tag, max_retries=args.max_retries,
                            max_wait=args.max_wait)
@@ -77,4 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if report.failed_sources and len(report.failed_sources) == len(sources):
         raise SourceError("every source kept failing: " + "; ".join(f"{k}: {v}" for k, v in
                                                                     report.failed_sources.items()))
+    if report.failed_tags and not report.new_posts and not report.pages:
+        raise SourceError(f"nothing collected: the request for every hashtag failed "
+                          f"({', '.join('#' + t for t in report.failed_tags[:10])})")
     return int(ExitCode.OK)

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated inputs the model may see: images,text,tags or all (default: all three)")
     p.add_argument("--reveal", type=int, default=0, metavar="R", help="tags revealed to the model per post")
     p.add_argument("--seed", default="0", help="seed of the tag order (default 0)")
-    p.add_argument("-k", type=int, default=10, help="suggestions requested per post (default 10)")
+    p.add_argument("-k", type=int, default=10, help="suggestions scored per post, at least 10 (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -15,6 +15,7 @@ BATCH_CHUNK = 32
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="images or short videos of the post")
     p.add_argument("--text", default="", help="the caption (hashtags in it count as existing tags)")
+    p.add_argument("--text-file", metavar="PATH", help="read the caption from a UTF-8 file ('-': standard input)")
     p.add_argument("--tags", default="", help='hashtags the post already has, e.g. "#dog #park"')
     p.add_argument("--user", default=None, help="the author, so that the model can add their habitual tags")
     p.add_argument("-k", type=_positive_int, default=10, help="number of suggestions (default 10)")
@@ -35,13 +36,32 @@ def _positive_int(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..exceptions import DataError
+    from ..exceptions import UsageError
 
     if args.batch:
-        if args.files or args.text or args.tags or args.user:
-            raise DataError("--batch takes its posts from the file: do not also give FILES, --text, --tags or --user")
+        if args.files or args.text or args.text_file or args.tags or args.user:
+            raise UsageError("--batch takes its posts from the file: do not also give FILES, --text, --text-file, "
+                             "--tags or --user")
         return _run_batch(args)
+    if args.text_file:
+        if args.text:
+            raise UsageError("give the caption with --text or --text-file, not both")
+        args.text = _read_caption(args.text_file)
     return _run_single(args)
+
+
+def _read_caption(path: str) -> str:
+    """The caption in a UTF-8 file, or on standard input for '-' (a caption too long for the command line)."""
+    from pathlib import Path
+
+    from ..exceptions import InputError
+
+    if path == "-":
+        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    try:
+        return Path(path).read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the caption ({exc.strerror or exc})") from None
 
 
 def _run_single(args: argparse.Namespace) -> int:

@@ -74,12 +74,16 @@ def parse_record(obj: Any, base: Path, where: str) -> Record:
     user = obj.get("user")
     topic = obj.get("topic")
     known = {"id", "user", "images", "text", "hashtags", "topic", "source"}
+    try:
+        paths = tuple(resolve_media_path(base, i) for i in images)
+    except DataError as exc:  # say where: with several --data files the bare path cannot be found
+        raise type(exc)(f"{where}: {exc}") from None
     # Lone surrogates (JSON escapes such as "\ud83d" without their pair) become U+FFFD: ids and text are echoed
     # in outputs, which must stay valid UTF-8.
     return Record(
         id=clean_text(str(pid)),
         user=None if user is None else clean_text(str(user)),
-        images=tuple(resolve_media_path(base, i) for i in images),
+        images=paths,
         text=clean_text(text),
         hashtags=unique_tags(str(t) for t in tags),
         topic=clean_text(topic) if isinstance(topic, str) else topic,

@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Iterable, Sequence
 
 from ..data.posts import Record
-from ..exceptions import TaglensError
+from ..exceptions import TaglensError, UsageError
 from ..types import Post, normalize_tag, strip_hashtags
 from .metrics import post_metrics
 
@@ -29,7 +29,7 @@ def parse_inputs(spec: str | Iterable[str]) -> frozenset[str]:
         return INPUTS
     bad = [n for n in names if n not in INPUTS]
     if bad or not names:
-        raise TaglensError(f"--inputs: expected a comma-separated subset of images,text,tags (or all), got {spec!r}")
+        raise UsageError(f"--inputs: expected a comma-separated subset of images,text,tags (or all), got {spec!r}")
     return frozenset(names)
 
 
