@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -55,6 +56,10 @@ def check_out(out: Path, force: bool) -> None:
         raise InputError(f"--out {out}: cannot create the folder, {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(f"--out {out}: cannot create the folder, no permission to write in {existing}")
+    try:  # what access() cannot tell (root, read-only or virtual file systems): try it
+        os.rmdir(tempfile.mkdtemp(prefix=".taglens-probe-", dir=existing))
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the folder in {existing} ({exc.strerror or exc})") from None
     if not out.is_dir():
         return
     try:
