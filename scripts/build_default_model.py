@@ -102,8 +102,8 @@ def score_task(model, items, weights, k: int = 10):
 
     p1 = a5 = 0.0
     for ev, gains, exclude, revealed, targets in items:
-        ranked = [s.tag for s in model.fuse(ev, gains, exclude, k + len(exclude), weights)][:k]
-        m = score_ranking(ranked, revealed, targets)
+        ranked = [s.tag for s in model.fuse(ev, gains, exclude, k + len(revealed), weights)]
+        m = score_ranking(ranked, revealed, targets, k)  # revealed tags dropped before the cut, as in evaluate
         p1 += m["P@1"]
         a5 += m["A@5"]
     n = max(len(items), 1)

@@ -64,3 +64,11 @@ def test_collect_without_a_seed_or_with_every_request_failing(tmp_path, capsys):
                  str(tmp_path / "s2"), "--rounds", "1", "--max-retries", "0", "--no-progress"])
     assert code == ExitCode.SOURCE
     assert "nothing collected: the request for every hashtag failed (#food)" in capsys.readouterr().err
+
+
+def test_a_tag_cut_short_is_noted(capsys):
+    from taglens.types import parse_tag_list
+
+    assert parse_tag_list("#new-york #pizza. food") == (["new", "pizza", "food"], ["-york"])
+    assert main(["suggest", "--tags", "#new-york", "-k", "3"]) == 0
+    assert "ignored '-york' in --tags" in capsys.readouterr().err

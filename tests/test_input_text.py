@@ -202,13 +202,21 @@ def test_very_long_hashtag_is_one_word():
     assert tag_words(at_cap)[:2] == ["sunset", "beach"]  # up to the cap hashtags are still segmented
 
 
-def test_only_the_first_hashtags_of_a_post_are_used():
+def test_only_the_first_hashtags_of_a_post_are_read_when_suggesting(monkeypatch):
+    """Posts keep every tag (stored and training posts lose none); suggesting reads the first MAX_POST_HASHTAGS,
+    and still suggests none of the others back."""
+    from taglens.registry import load_suggester
+
     many = [f"tag{i}x" for i in range(1000)]
-    assert Post(hashtags=tuple(many)).hashtags == tuple(many[:MAX_POST_HASHTAGS])
+    assert Post(hashtags=tuple(many)).hashtags == tuple(many)
     caption = " ".join("#" + t for t in many)
-    assert parse_hashtags(caption) == many[:MAX_POST_HASHTAGS]
-    assert parse_hashtags(caption, limit=None) == many
-    assert parse_tag_list(caption)[0] == many[:MAX_POST_HASHTAGS]
+    assert parse_hashtags(caption) == many and parse_hashtags(caption, limit=5) == many[:5]
+    assert parse_tag_list(caption)[0] == many
+    model = load_suggester("taglens-base")
+    read = []
+    monkeypatch.setattr(type(model), "tag_parts", lambda self, tags: read.extend(tags) or {})
+    ev, gains, exclude = model.evidence(Post(text=caption, hashtags=("dog",)))
+    assert read == (["dog"] + many)[:MAX_POST_HASHTAGS] and exclude == {"dog", *many}
 
 
 def test_huge_posts_are_answered(capsys):

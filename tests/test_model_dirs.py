@@ -131,7 +131,7 @@ def test_train_out_under_a_regular_file(data, tmp_path, capsys, monkeypatch):
     afile.write_text("mine\n")
     monkeypatch.setattr(PopularitySuggester, "fit", lambda *a: pytest.fail("trained before checking --out"))
     for out in (afile / "sub", afile):
-        assert main(["train", "--model", "popularity", "--data", str(data), "--out", str(out)]) == ExitCode.INPUT
+        assert main(["train", "--model", "popularity", "--data", str(data), "--out", str(out)]) == ExitCode.OUTPUT
         err = capsys.readouterr().err
         assert str(out) in err and "not a folder" in err
     assert afile.read_text() == "mine\n"
@@ -149,7 +149,7 @@ def test_train_out_in_a_read_only_folder(data, tmp_path, capsys, monkeypatch):
         locked.chmod(0o500)
     try:
         assert main(["train", "--model", "popularity", "--data", str(data),
-                     "--out", str(locked / "taglens-test" / "m")]) == ExitCode.INPUT
+                     "--out", str(locked / "taglens-test" / "m")]) == ExitCode.OUTPUT
         assert f"--out {locked / 'taglens-test' / 'm'}: cannot create the folder" in capsys.readouterr().err
     finally:
         if locked != Path("/proc"):
@@ -174,7 +174,7 @@ def test_report_out_is_a_regular_file(data, tmp_path, capsys):
     afile.write_text("mine\n")
     for out in (afile, afile / "sub"):
         assert main(["report", "--data", str(data), "--models", "popularity", "--settings", "tags:1",
-                     "--out", str(out)]) == ExitCode.INPUT
+                     "--out", str(out)]) == ExitCode.OUTPUT
         err = capsys.readouterr().err
         assert str(afile) in err and "training on" not in err
     assert afile.read_text() == "mine\n"
@@ -247,7 +247,7 @@ def test_report_unknown_models_fail_before_training(data, tmp_path, capsys):
 
 
 def test_report_with_no_model_named(data, tmp_path):
-    assert main(["report", "--data", str(data), "--models", ",", "--out", str(tmp_path / "r")]) == ExitCode.MODEL
+    assert main(["report", "--data", str(data), "--models", ",", "--out", str(tmp_path / "r")]) == ExitCode.USAGE
 
 
 # -- 5. report: too little data ---------------------------------------------------------------------------------
@@ -258,3 +258,28 @@ def test_report_with_too_little_data_is_a_data_error(tmp_path, capsys):
                  "--out", str(tmp_path / "r")]) == ExitCode.DATA
     err = capsys.readouterr().err
     assert "2 posts" in err and "needs more posts" in err
+
+
+def test_resaving_keeps_the_users_other_files_and_works_in_place(data, tmp_path, monkeypatch):
+    """A model folder may hold the user's notes or a .git: saving replaces the model's own files only, in place
+    (the folder itself is never renamed: it may be the working directory, a mount point or a symlink)."""
+    from taglens.suggesters.baselines import CooccurrenceSuggester
+
+    posts = [Post(hashtags=("a", "b")), Post(hashtags=("a", "c"))]
+    out = tmp_path / "m"
+    PopularitySuggester().fit(posts).save(out)
+    (out / "NOTES.md").write_text("my notes\n")
+    CooccurrenceSuggester(min_count=1).fit(posts).save(out)  # another type, over the first
+    assert (out / "NOTES.md").read_text() == "my notes\n"
+    assert type(load_suggester(str(out))).__name__ == "CooccurrenceSuggester"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["NOTES.md", "config.json", *json.loads((out / "config.json").read_text())["files"]])
+    monkeypatch.chdir(out)
+    PopularitySuggester().fit(posts).save(".")  # the working directory itself
+    assert Path.cwd() == out and (out / "NOTES.md").is_file()
+    assert type(load_suggester(".")).__name__ == "PopularitySuggester"
+    link = tmp_path / "link"
+    link.symlink_to(out)
+    CooccurrenceSuggester(min_count=1).fit(posts).save(link)
+    assert link.is_symlink() and type(load_suggester(str(out))).__name__ == "CooccurrenceSuggester"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing hidden left beside it

@@ -52,3 +52,9 @@ def test_missing_or_mismatched_files_are_named(tmp_path):
     (tmp_path / "data.noun").write_bytes(b"x" * 16_000_000)  # not WordNet's noun data
     with pytest.raises(WordNetUnavailable, match="data.noun"):
         WordNetLookup(tmp_path).synsets("dog")
+
+
+def test_odd_words_have_no_synsets():
+    lookup = get_lookup()
+    for word in ("dog\udce9", "\x00dog", "dog\n", "x" * 100_000, "über" * 3):
+        assert lookup.synsets(word) == []

@@ -55,15 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.OK)
-    except OSError as exc:  # mostly writing stdout or an output file (unreadable inputs are InputErrors already)
+    except OSError as exc:  # not wrapped on purpose: writing the output failed (disk full), or an odd I/O error
         import errno
 
-        writing = exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EPIPE)
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        what = "cannot write" if writing else "I/O error on"
-        print(f"taglens {args.command}: error: {what}{where or ' the output'}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return int(ExitCode.OUTPUT)
+        if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG):
+            print(f"taglens {args.command}: error: cannot write{where or ' the output'}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return int(ExitCode.OUTPUT)
+        print(f"taglens {args.command}: error: I/O error{where}: {exc.strerror or exc}", file=sys.stderr)
+        return int(ExitCode.ERROR)
 
 
 if __name__ == "__main__":  # pragma: no cover

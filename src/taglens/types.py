@@ -17,10 +17,10 @@ _TAG_LIST_SEP_RE = re.compile(r"[\s,;#]+")
 _TAG_TOKEN_RE = re.compile(r"[^\W_]\w*")  # HASHTAG_RE without its '#': a letter or digit, then word characters
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
-# How many distinct hashtags of one post are worth reading when suggesting. Instagram allows 30 a post and the
-# developer data's most (caption and comments of an instagram6 post) is 133; beyond a few hundred a "post" is a
-# tag dump, and every tag costs a segmentation and a WordNet lookup, so the first 200 are kept and the rest are
-# ignored (80,000 tags in one caption took 25 s before this cap).
+# How many distinct hashtags of one post the models read when suggesting (each costs a segmentation and a WordNet
+# lookup). Instagram allows 30 a post and the developer data's most (caption and comments of an instagram6 post) is
+# 133; beyond a few hundred a "post" is a tag dump (80,000 tags in one caption took 25 s before this cap). Stored
+# and training posts keep all their tags: only suggesting reads the first MAX_POST_HASHTAGS.
 MAX_POST_HASHTAGS = 200
 
 # An image is a path on disk (image or video file) or an in-memory PIL image.
@@ -49,11 +49,9 @@ def _hashtag(token: str) -> str:
     return "" if tag.isdigit() else tag
 
 
-def parse_hashtags(text: str, limit: int | None = MAX_POST_HASHTAGS) -> list[str]:
-    """Hashtags in a text, normalised, deduplicated in order of appearance, all-digit tokens dropped.
-
-    At most ``limit`` (the first distinct ones; ``None``: all of them), see ``MAX_POST_HASHTAGS``.
-    """
+def parse_hashtags(text: str, limit: int | None = None) -> list[str]:
+    """Hashtags in a text, normalised, deduplicated in order of appearance, all-digit tokens dropped; at most
+    ``limit`` (the first distinct ones), all by default."""
     seen: dict[str, None] = {}
     for match in HASHTAG_RE.finditer(clean_text(text or "")):
         tag = _hashtag(match.group(1))
@@ -64,14 +62,14 @@ def parse_hashtags(text: str, limit: int | None = MAX_POST_HASHTAGS) -> list[str
     return list(seen)
 
 
-def parse_tag_list(spec: str | None, limit: int | None = MAX_POST_HASHTAGS) -> tuple[list[str], list[str]]:
+def parse_tag_list(spec: str | None, limit: int | None = None) -> tuple[list[str], list[str]]:
     """(tags, ignored items) of a tag list as a user types it: ``"#pizza. food,#Pasta;#pizza#2019"`` ->
     ``(["pizza", "food", "pasta"], ["2019"])``.
 
     Items are separated by white space, commas, semicolons or '#', with or without '#', and each is read like a
     hashtag in a caption (``HASHTAG_RE``): a letter or digit first, then word characters (trailing punctuation
     is dropped), lowercased, deduplicated, all-digit items dropped. Items that hold no hashtag are returned as
-    ignored. At most ``limit`` tags, as ``parse_hashtags``.
+    ignored. At most ``limit`` tags (all by default), as ``parse_hashtags``.
     """
     seen: dict[str, None] = {}
     ignored: list[str] = []
@@ -83,6 +81,9 @@ def parse_tag_list(spec: str | None, limit: int | None = MAX_POST_HASHTAGS) -> t
         if not tag:
             ignored.append(item)
             continue
+        rest = item[match.end():]
+        if any(c.isalnum() for c in rest):  # "new-york" is #new, as in a caption: say that "-york" is left out
+            ignored.append(rest)
         if tag not in seen:
             if limit is not None and len(seen) >= limit:
                 break
@@ -110,7 +111,7 @@ class Post:
     """A social-media post; every field may be empty.
 
     ``images`` holds image or video paths, or in-memory PIL images. ``hashtags`` are the tags the author already
-    chose (normalised on construction, the first ``MAX_POST_HASHTAGS`` kept). ``text`` is the caption as written,
+    chose (normalised on construction). ``text`` is the caption as written,
     hashtags and all. Lone surrogates in ``text``, ``hashtags``, ``post_id`` and ``user`` are replaced by U+FFFD.
     """
 
@@ -125,7 +126,7 @@ class Post:
         # Lone surrogates (bad argv bytes, broken JSON escapes) become U+FFFD here, so no model or tokenizer, and
         # no output, ever sees text that cannot be encoded as UTF-8.
         object.__setattr__(self, "text", "" if self.text is None else clean_text(self.text))
-        object.__setattr__(self, "hashtags", unique_tags(self.hashtags or ())[:MAX_POST_HASHTAGS])
+        object.__setattr__(self, "hashtags", unique_tags(self.hashtags or ()))
         for name in ("post_id", "user"):
             value = getattr(self, name)
             if value is not None:

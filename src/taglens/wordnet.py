@@ -103,6 +103,7 @@ def synset_of_wnid(wnid: str):
 # index and one read per synset: what the WordNet C library does. Same answers as nltk's ``synsets()``, in the same
 # order (checked against nltk in the tests).
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 POS_FILES = (("n", "noun"), ("v", "verb"), ("a", "adj"), ("r", "adv"))
 SUBSTITUTIONS = {  # nltk's WordNetCorpusReader.MORPHOLOGICAL_SUBSTITUTIONS
     "n": (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
@@ -134,6 +135,7 @@ class WordNetLookup:
         self._index: dict[str, Any] = {}
         self._data: dict[str, Any] = {}
         self._exceptions: dict[str, dict[str, list[str]]] = {}
+        self._synsets: dict[tuple[str, int], SynsetEntry] = {}
         for pos, suffix in POS_FILES:
             for kind, store in (("index", self._index), ("data", self._data)):
                 path = self.folder / f"{kind}.{suffix}"
@@ -189,13 +191,20 @@ class WordNetLookup:
         """The synsets of a word or phrase (spaces as underscores), nouns, verbs, adjectives then adverbs, each in
         WordNet's sense order, as nltk's ``synsets(word)`` returns them."""
         word = word.lower()
-        if not word or any(c.isspace() for c in word):
-            return []
+        if not word or any(c.isspace() for c in word) or not word.isprintable() or _SURROGATE.search(word):
+            return []  # WordNet has no such lemma, and a lone surrogate cannot even be encoded
         return [self._synset(pos, offset) for pos, _ in POS_FILES for form in self.morphy(word, pos)
                 for offset in self._offsets(form, pos)]
 
-    @functools.lru_cache(maxsize=4096)
     def _synset(self, pos: str, offset: int) -> SynsetEntry:
+        key = (pos, offset)
+        if key not in self._synsets:
+            if len(self._synsets) >= 4096:
+                self._synsets.clear()
+            self._synsets[key] = self._read_synset(pos, offset)
+        return self._synsets[key]
+
+    def _read_synset(self, pos: str, offset: int) -> SynsetEntry:
         buf = self._data[pos]
         end = buf.find(b"\n", offset)
         fields = buf[offset: len(buf) if end < 0 else end].decode("utf-8", errors="replace").split(" ")

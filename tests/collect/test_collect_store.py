@@ -129,3 +129,13 @@ def test_one_collector_per_store(tmp_path):
     first.close()
     second.lock()  # released with the first
     second.close()
+
+
+def test_a_caption_with_a_lone_surrogate_is_stored(tmp_path):
+    """An API answer with a broken JSON escape ("\\ud83d" without its pair) must not stop the crawl: sqlite
+    refuses lone surrogates, so they become U+FFFD, as in every Post."""
+    store = Store(tmp_path)
+    post = RawPost(family="src", source_id="s\udc80", text="pizza \ud83d #food", user="u\ud800")
+    assert _save(store, [post]).new_posts == 1
+    text, = store.db.execute("SELECT text FROM posts").fetchone()
+    assert text == "pizza \ufffd #food" and post.hashtags == ("food",)

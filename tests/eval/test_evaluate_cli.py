@@ -57,10 +57,10 @@ def test_seed_is_hashed_as_written(setup, capsys):
     assert run_json(capsys, data, "--model", model, "--inputs", "tags", "--seed", "7")["seed"] == 7
 
 
-def test_bad_arguments_are_data_errors(setup, capsys):
+def test_bad_arguments_are_usage_errors(setup, capsys):
     data, model = setup
-    assert main(["evaluate", str(data), "--model", str(model), "-k", "5"]) == ExitCode.DATA
+    assert main(["evaluate", str(data), "--model", str(model), "-k", "5"]) == ExitCode.USAGE
     assert "-k must be at least 10" in capsys.readouterr().err
-    assert main(["evaluate", str(data), "--model", str(model), "--reveal", "-1"]) == ExitCode.DATA
+    assert main(["evaluate", str(data), "--model", str(model), "--reveal", "-1"]) == ExitCode.USAGE
     assert main(["report", "--data", str(data), "--models", "popularity", "--out", str(data.parent / "r"),
-                 "-k", "3"]) == ExitCode.DATA
+                 "-k", "3"]) == ExitCode.USAGE

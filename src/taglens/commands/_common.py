@@ -13,17 +13,17 @@ def add_model_argument(p: argparse.ArgumentParser) -> None:
                         f"(default: {DEFAULT_MODEL})")
 
 
-def parse_tag_list(spec: str | None, what: str = "--tags", prog: str = "taglens") -> list[str]:
+def read_tag_option(spec: str | None, what: str = "--tags", prog: str = "taglens") -> list[str]:
     """'#a #b, c;#d#e.' -> ['a', 'b', 'c', 'd', 'e']: each item read like a hashtag in a caption
-    (``taglens.types.parse_tag_list``); items that hold no hashtag are named in a note on stderr."""
+    (``taglens.types.parse_tag_list``); what is not part of a hashtag is named in a note on stderr."""
     from ..types import parse_tag_list as parse
 
     tags, ignored = parse(spec)
     if ignored:
         shown = ", ".join(repr(x[:40] + ("..." if len(x) > 40 else "")) for x in ignored[:5])
         more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
-        print(f"{prog}: note: ignored {shown}{more} in {what} (a hashtag starts with a letter or digit and is not "
-              f"all digits)", file=sys.stderr)
+        print(f"{prog}: note: ignored {shown}{more} in {what} (a hashtag is a letter or digit, then letters, digits "
+              f"or '_', and not all digits)", file=sys.stderr)
     return tags
 
 

@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
     from ..collect.sources import open_source
     from ..collect.store import Store
     from ..exceptions import ExitCode, SourceError, UsageError
+    from ..types import parse_tag_list
 
-    seeds = [s for s in (t.strip() for t in args.seeds.split(",")) if s.strip("#").strip()]
+    seeds, _ = parse_tag_list(args.seeds)  # "dog,puppy", "#dog #puppy": read like --tags
     if args.seeds.strip() and not seeds:
         raise UsageError(f"--seeds {args.seeds!r}: no hashtag in it (expected e.g. --seeds dog,puppy)")
     target = args.target if args.target is not None else (1000 if seeds else 10**12)

@@ -24,13 +24,13 @@ def run(args: argparse.Namespace) -> int:
     from ..data.posts import read_records
     from ..eval.metrics import HEADLINE
     from ..eval.protocol import evaluate, parse_inputs
-    from ..exceptions import DataError
+    from ..exceptions import UsageError
     from ..registry import load_suggester
 
     if args.reveal < 0:
-        raise DataError("--reveal must be 0 or more")
+        raise UsageError("--reveal must be 0 or more")
     if args.k < 10:
-        raise DataError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
+        raise UsageError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
     inputs = parse_inputs(args.inputs)
     records = read_records(args.data)
     model = load_suggester(args.model)

@@ -27,16 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.k < 10:
-        from ..exceptions import DataError
+        from ..exceptions import UsageError
 
-        raise DataError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
+        raise UsageError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
     from ..data.posts import read_records
     from ..eval.report import parse_settings, run_report
-    from ..exceptions import DataError, ModelError
+    from ..exceptions import DataError, UsageError
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models:
-        raise ModelError("--models: no model named; `taglens models` lists the names")
+        raise UsageError("--models: no model named; `taglens models` lists the names")
     settings = parse_settings(args.settings)
     records = read_records(args.data)
     if not records:

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sys
 
-from ._common import add_model_argument, parse_tag_list, progress_bar
+from ._common import add_model_argument, progress_bar, read_tag_option
 
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
 BATCH_CHUNK = 32
@@ -75,7 +75,7 @@ def _run_single(args: argparse.Namespace) -> int:
         _check_file(Path(f))  # fail fast, before loading the model
     text = clean_text(args.text)  # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
     # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
-    tags = parse_tag_list(args.tags, prog="taglens suggest") + parse_hashtags(text)
+    tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)
     post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
     if post.is_empty:
         print("taglens suggest: note: the post is empty (no files, text or tags); suggesting popular tags",

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import sys
 import time
 from pathlib import Path
@@ -45,21 +43,10 @@ def parse_overrides(items: list[str]) -> dict:
 def check_out(out: Path, force: bool) -> None:
     """Refuse, before training, an --out the model cannot be saved to or must not replace."""
     from ..exceptions import InputError, ModelError
+    from ..outputs import check_writable_folder
     from ..suggesters.base import is_model_dir
 
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder; choose a folder to save the model to")
-    existing = out.parent
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(f"--out {out}: cannot create the folder, {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"--out {out}: cannot create the folder, no permission to write in {existing}")
-    try:  # what access() cannot tell (root, read-only or virtual file systems): try it
-        os.rmdir(tempfile.mkdtemp(prefix=".taglens-probe-", dir=existing))
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create the folder in {existing} ({exc.strerror or exc})") from None
+    check_writable_folder(out, "--out")
     if not out.is_dir():
         return
     try:

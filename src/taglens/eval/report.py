@@ -12,7 +12,6 @@ import difflib
 import html
 import json
 import logging
-import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..data.posts import Record
-from ..exceptions import DataError, InputError, OutputError, TaglensError, UnknownModelError
+from ..exceptions import DataError, OutputError, TaglensError, UnknownModelError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def parse_settings(spec: str | None) -> list[tuple[str, tuple[str, ...], int]]:
     for item in spec.split(","):
         name, _, reveal = item.strip().partition(":")
         if name not in names or not (reveal or "0").isdigit():
-            raise DataError(f"--settings: {item!r} is not NAME[:REVEAL] with NAME one of {', '.join(names)}")
+            raise UsageError(f"--settings: {item!r} is not NAME[:REVEAL] with NAME one of {', '.join(names)}")
         out.append((f"{name} r{int(reveal or 0)}", names[name], int(reveal or 0)))
     return out
 
@@ -98,16 +97,10 @@ def check_models(specs: Sequence[str]) -> None:
 
 
 def check_report_folder(out: Path) -> None:
-    """Raise InputError when the report folder ``out`` cannot be created or written (before any training)."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"report folder {out}: exists and is not a folder; choose a folder for the report")
-    existing = out if out.is_dir() else out.parent
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(f"report folder {out}: cannot create it, {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"report folder {out}: no permission to write in {existing}")
+    """Raise OutputError when the report folder ``out`` cannot be created or written (before any training)."""
+    from ..outputs import check_writable_folder
+
+    check_writable_folder(out, "report folder")
 
 
 def obtain_model(spec: str, train: Sequence[Record]) -> tuple[Any, float | None]:

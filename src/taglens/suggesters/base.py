@@ -83,37 +83,51 @@ class BaseSuggester:
         """Read the state written by ``_save_state``."""
 
     def save(self, directory: str | Path) -> Path:
-        """Write the model into ``directory`` (created, or replaced when it holds a taglens model).
+        """Write the model into ``directory`` (created if needed, updated when it holds a taglens model).
 
-        The model is written into a temporary sibling folder and then swapped into place, so an interrupted or
-        failed save leaves the folder as it was (the old model intact), and no file of an older model is left
-        behind. A folder holding anything else than a taglens model is never overwritten.
+        The state is first written into a hidden folder inside ``directory``, so a failure or an interruption while
+        writing (the long part) leaves the model that was there intact. Then the files of that old model (those its
+        config.json lists) are removed, the new ones moved in (renames), and config.json written last. Files of the
+        user's in the same folder are never touched, and a non-empty folder without a taglens model is refused.
         """
         directory = Path(directory)
         if directory.exists() and not directory.is_dir():
-            raise ModelError(f"{directory}: exists and is not a folder; cannot save a model there")
-        if directory.is_dir() and any(directory.iterdir()) and not is_model_dir(directory):
+            raise OutputError(f"{directory}: exists and is not a folder; cannot save a model there")
+        if directory.is_dir() and not is_model_dir(directory) and any(
+                not p.name.startswith(_SAVING) for p in directory.iterdir()):
             raise ModelError(f"{directory}: folder is not empty and holds no taglens model; will not overwrite it")
-        config = {
-            "taglens": {"version": __version__, "format": FORMAT_VERSION, "type": self.name},
-            "params": _jsonable(self.get_params()),
-        }
-        target = Path(os.path.abspath(directory))  # "." and "x/.." have no usable name or parent
-        tmp = target.parent / f".{target.name}.saving-{uuid.uuid4().hex[:12]}"
+        created = not directory.exists()
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(parents=True, exist_ok=True)
+            for stale in directory.glob(_SAVING + "*"):  # left by a save that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+            tmp = directory / f"{_SAVING}{uuid.uuid4().hex[:12]}"
             tmp.mkdir()
         except OSError as exc:
             raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
         try:
             self._save_state(tmp)
-            (tmp / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            _swap_into_place(tmp, target)
-        except OSError as exc:
+            written = sorted(p.name for p in tmp.iterdir())
+            config = {
+                "taglens": {"version": __version__, "format": FORMAT_VERSION, "type": self.name},
+                "params": _jsonable(self.get_params()),
+                "files": written,
+            }
+            for name in _model_files(directory) - set(written):
+                _remove(directory / name)
+            for name in written:
+                _remove(directory / name)
+                os.replace(tmp / name, directory / name)
+            staged = tmp / "config.json"
+            staged.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(staged, directory / "config.json")
+            tmp.rmdir()
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if created:  # a folder this save made is not left behind, empty
+                shutil.rmtree(directory, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
             raise
         return directory
 
@@ -131,20 +145,29 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _swap_into_place(new: Path, target: Path) -> None:
-    """Rename the complete folder ``new`` to ``target``; an existing ``target`` is renamed away first and deleted
-    only once ``new`` is in place (restored when that fails)."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
-    os.rename(target, old)
+_SAVING = ".taglens-saving-"  # the hidden folder a save writes into first
+
+
+def _model_files(directory: Path) -> set[str]:
+    """The entries the model saved in ``directory`` listed in its config.json (none for models saved before the
+    list was kept: their files are replaced by name only)."""
     try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return set()
+    files = config.get("files") if isinstance(config, dict) else None
+    if not isinstance(files, list):
+        return set()
+    # only plain names inside the folder: a tampered list must not reach outside it
+    return {f for f in files if isinstance(f, str) and f not in ("", ".", "..", "config.json")
+            and "/" not in f and "\\" not in f and not f.startswith(_SAVING)}
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..exceptions import ModelError
 from ..registry import register_suggester
-from ..types import Post, Suggestion, normalize_tag
+from ..types import MAX_POST_HASHTAGS, Post, Suggestion, normalize_tag
 from .base import BaseSuggester
 
 Evidence = dict[str, tuple[float, str]]
@@ -321,7 +321,7 @@ class SynonymSuggester(BaseSuggester):
     def evidence(self, post: Post, k: int = 50) -> Evidence:
         counts = getattr(self, "vocab_counts_", None)
         out: Evidence = {}
-        for tag in post.hashtags:
+        for tag in post.hashtags[:MAX_POST_HASHTAGS]:
             for cand, closeness in self.synonyms(tag):
                 if counts is not None:
                     if cand not in counts:

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..exceptions import ModelError
 from ..registry import register_suggester
-from ..types import Post, Suggestion, parse_hashtags, strip_hashtags
+from ..types import MAX_POST_HASHTAGS, Post, Suggestion, parse_hashtags, strip_hashtags
 from .base import BaseSuggester
 from .phrases import KeyPhrases, term_spans
 from .prototypes import TagPrototypes, _normalize
@@ -269,7 +269,9 @@ class DefaultSuggester(BaseSuggester):
         self.head_loss = head_loss
         self.topic_boost = topic_boost
         self.keyword_sources = keyword_sources
-        self.diversity = diversity
+        if not 0.0 <= float(diversity) <= 1.0:
+            raise ModelError(f"taglens-base: diversity must be between 0 and 1, got {diversity!r}")
+        self.diversity = float(diversity)
         self.seed = seed
 
     # -- training ---------------------------------------------------------------------------------------------
@@ -467,9 +469,10 @@ class DefaultSuggester(BaseSuggester):
         return parts
 
     def _part_evidence(self, parts: dict[str, str], exclude: set[str]) -> Evidence:
-        """The parts themselves (word pairs 0.5, single words 0.4) and, at half their usual strength, the companions of those the co-occurrence
-        statistics know."""
-        out: Evidence = {p: (0.5 if p not in tag_words(tag) else 0.4, f"part of #{tag}: {p}")
+        """The parts themselves (word pairs 0.5, single words 0.4) and, at half their usual strength, the
+        companions of those the co-occurrence statistics know."""
+        words = {tag: set(tag_words(tag)) for tag in set(parts.values())}
+        out: Evidence = {p: (0.4 if p in words[tag] else 0.5, f"part of #{tag}: {p}")
                          for p, tag in parts.items() if p not in exclude}
         companions = self.cooc_.evidence(Post(hashtags=tuple(parts)), PER_SOURCE)
         for cand, (score, reason) in companions.items():
@@ -530,22 +533,22 @@ class DefaultSuggester(BaseSuggester):
         tags that cover different readings of the post are more likely to hold one the author wanted. On an
         inner split of HARRISON's train side (tags, reveal 1), diversity 0.5 took A@5 from 0.527 to 0.536 at
         P@5 0.154 -> 0.152."""
-        lam = float(getattr(self, "diversity", 0.0) or 0.0)
+        lam = self.diversity  # a ranking rule: models saved before it existed get the default too
         if lam <= 0 or len(ranked) < 3:
             return ranked[:k]
         cooc = self.cooc_
         n = len(ranked)
         cand = np.array([cooc.index_.get(t, -1) for t, _ in ranked], dtype=np.int64)
-        slot = self._cooc_slots()
         known = np.flatnonzero(cand >= 0)
-        slot[cand[known]] = known
+        order = known[np.argsort(cand[known])]  # candidate positions by vocabulary index, for searchsorted
+        sorted_idx = cand[order]
         given = np.zeros((n, n), np.float32)  # given[i, j] = P(tag j | tag i)
         for i in known.tolist():
             s0, e0 = cooc.indptr_[cand[i]], cooc.indptr_[cand[i] + 1]
-            cols = slot[cooc.indices_[s0:e0]]
-            hit = cols >= 0
-            given[i, cols[hit]] = cooc.values_[s0:e0][hit]
-        slot[cand[known]] = -1
+            neighbours = cooc.indices_[s0:e0]
+            at = np.minimum(np.searchsorted(sorted_idx, neighbours), len(sorted_idx) - 1)
+            hit = sorted_idx[at] == neighbours
+            given[i, order[at[hit]]] = cooc.values_[s0:e0][hit]
         damp = 1.0 - lam * np.clip(given, 0.0, 1.0)
         if firm:
             damp[[i for i, (t, _) in enumerate(ranked) if t in firm]] = 1.0
@@ -559,13 +562,6 @@ class DefaultSuggester(BaseSuggester):
             gains *= damp[:, pick]
         return out
 
-    def _cooc_slots(self) -> np.ndarray:
-        """A reusable map from co-occurrence vocabulary index to candidate position (-1: not a candidate)."""
-        slots = getattr(self, "_slots", None)
-        if slots is None or len(slots) != len(self.cooc_.vocab_):
-            slots = self._slots = np.full(len(self.cooc_.vocab_), -1, np.int64)
-        return slots
-
     def prior_evidence(self) -> Evidence:
         if getattr(self, "_prior_ev", None) is None:
             self._prior_ev = self._top(self.prior_.astype(np.float32), "popular tag")
@@ -577,7 +573,8 @@ class DefaultSuggester(BaseSuggester):
                  text_emb: np.ndarray | None = None) -> tuple[dict[str, Evidence], dict[str, float], set[str]]:
         """(evidence per source, gains, tags to exclude) for a post; features may be given precomputed."""
         text = strip_hashtags(post.text)
-        tags = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
+        every_tag = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
+        tags = every_tag[:MAX_POST_HASHTAGS]  # the ones read; none of the post's tags is suggested back
         ev: dict[str, Evidence] = {"prior": self.prior_evidence()}
         if post.images:
             if feats is None:
@@ -595,11 +592,11 @@ class DefaultSuggester(BaseSuggester):
         habits = self.history_.evidence(post.user) if self.history_ is not None else {}
         if habits:
             ev["user"] = habits
-        return ev, self.gains(text, tags), set(tags)
+        return ev, self.gains(text, tags), set(every_tag)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         ev, gains, exclude = self.evidence(post)
-        return self.fuse(ev, gains, exclude, k + len(exclude))
+        return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags out already
 
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
         """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
@@ -617,7 +614,7 @@ class DefaultSuggester(BaseSuggester):
         out = []
         for p, f, t in zip(posts, feats, texts):
             ev, gains, exclude = self.evidence(p, f, embs.get(t))
-            out.append(finalize(self.fuse(ev, gains, exclude, k + len(exclude)), p, k))
+            out.append(finalize(self.fuse(ev, gains, exclude, k), p, k))
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ...exceptions import SourceError
-from ...types import parse_hashtags, unique_tags
+from ...types import clean_text, parse_hashtags, unique_tags
 
 # The hashtag that asks a local source for every post it holds (``taglens collect`` without ``--seeds``).
 ALL = "*"
@@ -46,9 +46,14 @@ class RawPost:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # lone surrogates (a broken JSON escape in an API answer) become U+FFFD: sqlite refuses to store them
+        object.__setattr__(self, "text", clean_text(self.text or ""))
+        for name in ("user", "username", "url"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, clean_text(getattr(self, name)))
         tags = unique_tags(self.hashtags) if self.hashtags else tuple(parse_hashtags(self.text))
         object.__setattr__(self, "hashtags", tuple(t for t in tags if not t.isdigit()))
-        object.__setattr__(self, "source_id", str(self.source_id))
+        object.__setattr__(self, "source_id", clean_text(str(self.source_id)))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,29 @@
+"""Checks of an output folder (a model's --out, a report's --out) before any long work is done."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .exceptions import OutputError
+
+
+def check_writable_folder(out: Path, what: str) -> None:
+    """Raise OutputError unless ``out`` is a folder this process can write in, or can be created as one.
+
+    ``what`` names the folder in the message ("--out", "report folder"). Where ``out`` exists, the check writes in
+    it; otherwise in its nearest existing ancestor, where the folder would be created. ``os.access`` cannot tell
+    for root or read-only and virtual file systems, so a hidden folder is created and removed there."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{what} {out}: exists and is not a folder; choose a folder")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{what} {out}: cannot create the folder, {existing} is a file, not a folder")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".taglens-probe-", dir=existing))
+    except OSError as exc:
+        place = "write in" if existing == out else "create the folder in"
+        raise OutputError(f"{what} {out}: cannot {place} {existing} ({exc.strerror or exc})") from None
