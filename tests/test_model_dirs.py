@@ -283,3 +283,16 @@ def test_resaving_keeps_the_users_other_files_and_works_in_place(data, tmp_path,
     CooccurrenceSuggester(min_count=1).fit(posts).save(link)
     assert link.is_symlink() and type(load_suggester(str(out))).__name__ == "CooccurrenceSuggester"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing hidden left beside it
+
+
+def test_a_part_of_another_type_inside_taglens_base_is_refused(tmp_path):
+    import shutil
+
+    from taglens.registry import bundled_model_dir
+
+    copy = tmp_path / "base"
+    shutil.copytree(bundled_model_dir("taglens-base"), copy)
+    shutil.rmtree(copy / "cooccurrence")
+    PopularitySuggester().fit([Post(hashtags=("a", "b"))]).save(copy / "cooccurrence")
+    with pytest.raises(Exception, match="cooccurrence.*'popularity' model, not a 'cooccurrence' model"):
+        load_suggester(str(copy))

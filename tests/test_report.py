@@ -45,3 +45,14 @@ def test_report_of_unknown_models_only_fails(tmp_path):
     data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
     assert main(["report", "--data", str(data), "--models", "nope", "--settings", "text:0",
                  "--out", str(tmp_path / "r")]) == ExitCode.MODEL
+
+
+def test_a_split_without_users_is_called_by_post(tmp_path):
+    import dataclasses
+
+    posts = [dataclasses.replace(p, user=None) for p in synthetic_posts(tmp_path / "images", n_per_theme=12)]
+    data = write_jsonl(tmp_path / "posts.jsonl", posts)
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(data), "--models", "popularity", "--settings", "tags:1",
+                 "--out", str(out)]) == 0
+    assert json.loads((out / "results.json").read_text())["meta"]["split"] == "by post"

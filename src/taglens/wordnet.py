@@ -147,6 +147,8 @@ class WordNetLookup:
 
     def _offsets(self, lemma: str, pos: str) -> list[int]:
         """The synset offsets of a lemma (underscores for spaces, lower case) in sense order, or []."""
+        if not lemma or lemma[0].isspace():  # "" (morphy's "s" minus "s") would match the licence lines
+            return []
         buf, key = self._index[pos], lemma.encode("utf-8") + b" "
         lo, hi = 0, len(buf)
         while lo < hi:  # find the first line whose start is >= key; licence lines (leading spaces) sort first
@@ -185,7 +187,7 @@ class WordNetLookup:
             forms = exceptions[form]
         else:
             forms = [form[: -len(old)] + new for old, new in SUBSTITUTIONS[pos] if form.endswith(old)]
-        return [f for f in dict.fromkeys([form] + forms) if self._offsets(f, pos)]
+        return [f for f in dict.fromkeys([form] + forms) if f and self._offsets(f, pos)]
 
     def synsets(self, word: str) -> list[SynsetEntry]:
         """The synsets of a word or phrase (spaces as underscores), nouns, verbs, adjectives then adverbs, each in

@@ -64,3 +64,9 @@ def test_bad_arguments_are_usage_errors(setup, capsys):
     assert main(["evaluate", str(data), "--model", str(model), "--reveal", "-1"]) == ExitCode.USAGE
     assert main(["report", "--data", str(data), "--models", "popularity", "--out", str(data.parent / "r"),
                  "-k", "3"]) == ExitCode.USAGE
+
+
+def test_an_untrained_model_is_refused_not_scored_as_zero(setup, capsys):
+    data, _ = setup
+    assert main(["evaluate", str(data), "--model", "tfidf-linear", "--inputs", "tags"]) == ExitCode.MODEL
+    assert "model 'tfidf-linear' is not trained: train it first" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Iterable, Sequence
 
 from ..data.posts import Record
-from ..exceptions import TaglensError, UsageError
+from ..exceptions import ModelError, TaglensError, UsageError
 from ..types import Post, normalize_tag, strip_hashtags
 from .metrics import post_metrics
 
@@ -78,6 +78,9 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     ``(record, metrics)`` for per-topic breakdowns.
     """
     inputs = parse_inputs(inputs)
+    if getattr(suggester, "needs_training", False) and not getattr(suggester, "is_fitted", True):
+        raise ModelError(f"model {getattr(suggester, 'name', suggester)!r} is not trained: fit it or load a trained "
+                         f"model directory before evaluating")
     queries = []
     for rec in records:
         post, revealed, targets = prepare_query(rec, inputs, reveal, seed)

@@ -136,6 +136,9 @@ def run_report(records: Sequence[Record], models: Sequence[str], out: str | Path
         raise DataError(f"the split of {len(records)} posts left {len(train)} training and {len(val)} evaluation "
                         f"posts; a report needs more posts (and, split by user, more than one user)")
     saved = {spec: load_suggester(spec) for spec in dict.fromkeys(models) if _loaded_as_saved(spec)}
+    for spec in saved:
+        log.warning("%s is used as saved, not trained on this split: if it learned from these posts, its scores are "
+                    "not held-out figures", spec)
     topic_setting = topic_setting or _best_topic_setting(settings)
     results: list[ModelResult] = []
     for spec in models:
@@ -159,7 +162,10 @@ def run_report(records: Sequence[Record], models: Sequence[str], out: str | Path
             if label == topic_setting:
                 res.per_topic = _per_topic(per_post)
         results.append(res)
-    meta = {"train_posts": len(train), "eval_posts": len(val), "split": "by user" if by_user else "by post",
+    with_user = sum(1 for r in records if r.user)
+    split = ("by post" if not by_user or not with_user else
+             "by user" if with_user == len(records) else "by user where known, else by post")
+    meta = {"train_posts": len(train), "eval_posts": len(val), "split": split,
             "seed": seed, "k": k, "topic_setting": topic_setting,
             "sources": sorted({r.source for r in records if r.source})}
     payload = {"meta": meta, "settings": [list(s[:1]) + [list(s[1]), s[2]] for s in settings],

@@ -646,8 +646,6 @@ class DefaultSuggester(BaseSuggester):
     def _load_state(self, directory: Path) -> None:
         from safetensors.numpy import load_file
 
-        from .base import load_model_dir
-
         self.vocab_ = read_vocab(directory / "vocab.txt")
         words = directory / "vocab_words.txt"
         self.tag_words_ = read_vocab(words) if words.is_file() else [" ".join(tag_words(t)) for t in self.vocab_]
@@ -672,9 +670,10 @@ class DefaultSuggester(BaseSuggester):
                 if phrases.is_file() else None
         except (ValueError, AttributeError, TypeError, ModelError) as e:
             raise ModelError(f"{phrases}: unreadable key-phrase model ({e})") from e
-        self.cooc_ = load_model_dir(directory / "cooccurrence")
-        self.synonyms_ = load_model_dir(directory / "synonyms")
-        self.conse_ = load_model_dir(directory / "conse")
+        # each part must be of its own type (a folder of another model put there fails here, naming it)
+        self.cooc_ = CooccurrenceSuggester.load(directory / "cooccurrence")
+        self.synonyms_ = SynonymSuggester.load(directory / "synonyms")
+        self.conse_ = ZeroShotSuggester.load(directory / "conse")
         users = directory / "users.json"  # absent in models built before authors' habits were learned
         self.history_ = UserHistory.load(users) if users.is_file() else None
 
