@@ -21,7 +21,10 @@ from ..exceptions import SourceError
 from ..types import normalize_tag
 from .expand import Expander, segment_tag
 from .sources.base import MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
-from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, sniff_ext
+from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, image_ext
+
+# A hashtag whose pages stop bringing posts (empty pages with a moving cursor) is given up after this many.
+EMPTY_PAGE_LIMIT = 5
 
 log = logging.getLogger(__name__)
 
@@ -112,22 +115,29 @@ class Collector:
         self._failing: dict[str, int] = {}
         self._dead: dict[str, str] = {}
         self._tag_sources: dict[str, set[str]] | None = None
+        for src in self.sources:
+            if hasattr(src, "max_wait"):
+                src.max_wait = config.max_wait  # the source's own rate-limit waits honour the run's --max-wait
 
     # -- public ---------------------------------------------------------------------------------------------
     def run(self, seeds: Sequence[str] | None) -> CollectReport:
         """Collect for ``seeds``; with no seeds, import every hashtag the (offline) sources hold."""
-        counts = self.store.counts()
-        self._posts = counts["posts"]
-        self._bar = _Progress(self.progress, self.config.target, counts["posts"], counts["images"])
-        for src in self.sources:
-            self.store.set_source_status(src.name, "active")
-        try:
-            if seeds:
-                self._run_seeds([t for t in dict.fromkeys(normalize_tag(s) for s in seeds) if t])
-            else:
-                self._run_import()
-        finally:
-            self._bar.close()
+        with self.store.guard():  # a damaged store or a full disk: a clear error naming the store
+            counts = self.store.counts()
+            self._posts = counts["posts"]
+            self._bar = _Progress(self.progress, self.config.target, counts["posts"], counts["images"])
+            for src in self.sources:
+                for old in getattr(src, "aliases", ()):
+                    if old != src.name and self.store.rename_source(old, src.name):
+                        log.info("cursors of %s are now kept under %s", old, src.name)
+                self.store.set_source_status(src.name, "active")
+            try:
+                if seeds:
+                    self._run_seeds([t for t in dict.fromkeys(normalize_tag(s) for s in seeds) if t])
+                else:
+                    self._run_import()
+            finally:
+                self._bar.close()
         self.report.failed_sources = dict(self._dead)
         return self.report
 
@@ -147,6 +157,7 @@ class Collector:
                 if self.store.add_hashtag(db, t, status=QUEUED, round_no=0, score=None, origin="import",
                                           reason="hashtag held by the local source"):
                     self.store.log_decision(db, 0, t, "import", None, "hashtag held by the local source")
+        self._requeue(None)
         self._crawl_round(0, per_tag=None)
         self.report.stop_reason = "imported every hashtag of the source"
 
@@ -162,6 +173,7 @@ class Collector:
                                      reason="seed hashtag", words=words):
                     store.log_decision(db, round_no, s, "seed", 1.0, "seed hashtag given on the command line",
                                        {"words": words})
+        self._requeue(self.config.per_tag)
         all_seeds = store.get_meta("seeds")
         while True:
             round_no = int(store.get_meta("round", 0))
@@ -194,6 +206,36 @@ class Collector:
             if not added and not store.frontier():
                 self.report.stop_reason = f"no new on-topic hashtags after round {round_no} ({self._posts} posts)"
                 return
+
+    def _needs_work(self, src: Source, tag: str, per_tag: int | None) -> bool:
+        """Whether ``src`` has more to give for ``#tag``: never crawled, failed part-way, or capped below
+        ``per_tag``."""
+        row = self.store.get_cursor(src.name, tag)
+        if row is None:
+            return True
+        if row["done"]:
+            return False
+        return per_tag is None or int(row["posts"]) < per_tag
+
+    def _requeue(self, per_tag: int | None) -> None:
+        """Put back on the frontier every finished hashtag a live source still has work for, so the same command
+        run again resumes: failed hashtags are retried, capped ones continue under a higher ``--per-tag``, and a
+        source new to the store crawls the hashtags the others already finished."""
+        again: dict[str, list[str]] = {}
+        for status in (FAILED, CAPPED, DONE):
+            for row in self.store.hashtags(status):
+                tag = row["tag"]
+                for src in self._live_sources():
+                    if self._tag_sources is not None and src.name not in self._tag_sources.get(tag, ()):
+                        continue
+                    if self._needs_work(src, tag, per_tag):
+                        again.setdefault(status, []).append(tag)
+                        self.store.set_hashtag_status(tag, QUEUED)
+                        break
+        for status, tags in again.items():
+            why = {FAILED: "failed before; retrying", CAPPED: "capped before; --per-tag allows more",
+                   DONE: "not yet read from every source"}[status]
+            log.info("queued again (%s): %s", why, " ".join("#" + t for t in tags))
 
     def _expander(self) -> Expander:
         if self.expander is None:
@@ -249,18 +291,39 @@ class Collector:
             return DONE
         cursor = row["cursor"] if row is not None else None
         seen = int(row["posts"]) if row is not None else 0
+        cursors = {cursor} if cursor is not None else set()
+        ids: set[tuple[str, str]] = set()
+        empty = 0
         while True:
             if per_tag is not None and seen >= per_tag:
                 return CAPPED
             if self._posts >= self.config.target:
                 return "more"
             page = self._fetch_page(src, tag, cursor)
+            # a source that stops moving (a repeated cursor, pages of posts already read) is treated as
+            # exhausted rather than looped over until --per-tag
+            page_ids = {(p.family, p.source_id) for p in page.posts}
+            stuck = None
+            if not (page.done or page.cursor is None):
+                if page.cursor in cursors:
+                    stuck = "the source repeated a paging cursor"
+                elif page_ids and page_ids <= ids:
+                    stuck = "a page brought no post not already read"
+                elif not page_ids:
+                    empty += 1
+                    if empty >= EMPTY_PAGE_LIMIT:
+                        stuck = f"{empty} pages in a row brought no post"
+                if page_ids:
+                    empty = 0
+            if stuck:
+                log.warning("#%s from %s: %s; treating the hashtag as done", tag, src.name, stuck)
+                page = Page(page.posts, page.cursor, True)
             self._store_page(src, tag, page, round_no)
             seen += len(page.posts)
             if page.done or page.cursor is None:
                 return DONE
-            if page.cursor == cursor and not page.posts:
-                return DONE  # a source that stops moving: treat as exhausted rather than loop
+            ids |= page_ids
+            cursors.add(page.cursor)
             cursor = page.cursor
 
     def _retrying(self, what: str, call: Callable[[], object], retries: int) -> object:
@@ -274,7 +337,8 @@ class Collector:
                     raise TagFailed(f"{what}: asked to wait {wait:.0f}s > max_wait {self.config.max_wait:.0f}s")
                 if attempt == retries:
                     raise TagFailed(f"{what}: still rate limited after {retries} retries ({exc})") from exc
-                log.info("%s: rate limited, waiting %.1fs", what, wait)
+                log.log(logging.WARNING if wait >= 10 else logging.INFO, "%s: rate limited, waiting %.1fs",
+                        what, wait)
                 self.sleep(max(wait, 0.0))
                 if exc.retry_after is None:
                     delay = min(delay * 2, self.config.max_backoff)
@@ -306,8 +370,13 @@ class Collector:
         except (TagFailed, SourceError) as exc:
             log.warning("image failed: %s", exc)
             return StoredMedia(m, None, "failed"), None
-        assert isinstance(data, bytes)
-        return StoredMedia(m, None, "ok" if sniff_ext(data) else "invalid"), data
+        if not isinstance(data, bytes):
+            log.warning("image failed: %s: the source gave %s, not bytes", m.ref, type(data).__name__)
+            return StoredMedia(m, None, "failed"), None
+        if image_ext(data) is None:
+            log.info("image invalid (not a decodable image or video): %s", m.ref)
+            return StoredMedia(m, None, "invalid"), data
+        return StoredMedia(m, None, "ok"), data
 
     def _store_page(self, src: Source, tag: str, page: Page, round_no: int) -> None:
         # dedupe within the page and against the store before downloading any image

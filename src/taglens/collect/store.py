@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ..exceptions import InputError
+from ..exceptions import InputError, OutputError, TaglensError
 from .sources.base import ALL, MediaRef, RawPost
 
 SCHEMA_VERSION = 1
@@ -96,6 +96,56 @@ def sniff_ext(data: bytes) -> str | None:
     return None
 
 
+_VIDEO_EXTS = {"mp4", "mov", "webm"}
+
+
+def image_ext(data: bytes) -> str | None:
+    """Like :func:`sniff_ext`, but a picture must also decode: a truncated or corrupt JPEG/PNG/GIF/WebP whose
+    first bytes look right gives ``None``. Videos are only checked by their magic number.
+
+    JPEGs are decoded at reduced scale (``draft``) and PNGs checked with ``verify()`` (chunk CRCs), so this
+    stays cheap next to a download.
+    """
+    ext = sniff_ext(data)
+    if ext is None or ext in _VIDEO_EXTS:
+        return ext
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: a big picture is still a picture
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format == "PNG":
+                    img.verify()
+                else:
+                    if img.format == "JPEG":
+                        img.draft("RGB", (64, 64))
+                    img.load()
+    except Exception:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError, DecompressionBombError ...
+        return None
+    return ext
+
+
+def store_error(path: Path, exc: sqlite3.DatabaseError) -> TaglensError:
+    """A clear taglens error for an sqlite error on the store at ``path``: :class:`OutputError` when the store
+    cannot be written (disk full, read-only), :class:`InputError` when it is damaged or unreadable."""
+    msg = str(exc) or type(exc).__name__
+    low = msg.lower()
+    db = path / DB_NAME
+    if "full" in low or "readonly" in low or "read-only" in low or "disk i/o" in low:
+        return OutputError(f"{db}: cannot write the collection store: {msg}")
+    if "locked" in low or "busy" in low:
+        return InputError(f"{db}: the collection store is busy (another process holds it): {msg}")
+    if "unable to open" in low:
+        return InputError(f"{db}: cannot open the collection store ({msg}); check that the folder is readable, "
+                          f"and writable to collect into it")
+    return InputError(f"{db}: the collection store is damaged or not a taglens store ({msg}); restore it from a "
+                      f"backup or collect into a new --store")
+
+
 @dataclass
 class StoredMedia:
     """What became of one :class:`MediaRef` of a post: its image's hash, or why there is none."""
@@ -121,19 +171,54 @@ class Store:
         {'posts': 0, 'images': 0, 'users': 0, 'hashtags': 0, 'queued': 0}
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        self._lock_fh = None
         db = self.path / DB_NAME
-        if not create and not db.is_file():
-            raise InputError(f"{self.path}: no taglens store here (no {DB_NAME}); run `taglens collect` first")
         if self.path.exists() and not self.path.is_dir():
             raise InputError(f"{self.path}: not a folder")
-        self.path.mkdir(parents=True, exist_ok=True)
+        if (not create or read_only) and not db.is_file():
+            raise InputError(f"{self.path}: no taglens store here (no {DB_NAME}); run `taglens collect` first")
         self.image_dir = self.path / "images"
-        self.image_dir.mkdir(exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per page.
-        self.db = sqlite3.connect(str(db), isolation_level=None, timeout=30.0)
+        with self.guard():
+            if read_only:
+                self.db = self._connect_read_only(db)
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self.image_dir.mkdir(exist_ok=True)
+                # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per page.
+                self.db = sqlite3.connect(str(db), isolation_level=None, timeout=30.0)
+            try:
+                self._setup()
+            except BaseException:
+                self.db.close()
+                raise
+
+    def _connect_read_only(self, db: Path) -> sqlite3.Connection:
+        """``mode=ro``; on read-only media where sqlite cannot create the WAL index, ``immutable=1``."""
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(db.resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, timeout=30.0)
+        return conn
+
+    def _setup(self) -> None:
         self.db.row_factory = sqlite3.Row
+        if self.read_only:
+            self.db.execute("PRAGMA query_only=ON")
+            have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in have or "posts" not in have:
+                raise InputError(f"{self.path / DB_NAME}: not a taglens collection store (no posts/meta tables)")
+            version = self.get_meta("schema_version")
+            if version is not None and int(version) != SCHEMA_VERSION:
+                raise InputError(f"{self.path}: store schema {version} is not the supported {SCHEMA_VERSION}")
+            return
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against a killed process
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -146,18 +231,38 @@ class Store:
 
     # -- plumbing -------------------------------------------------------------------------------------------
     @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Turn an sqlite error inside the block into a clear taglens error naming the store
+        (:func:`store_error`: InputError for a damaged store, OutputError for a full disk)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            # a damaged file ("malformed", "not a database") or a failed write ("disk is full"); constraint
+            # violations and misuse are bugs, not store problems, and pass through
+            if type(exc) is not sqlite3.DatabaseError and not isinstance(exc, sqlite3.OperationalError):
+                raise
+            raise store_error(self.path, exc) from exc
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self.guard():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # sqlite already rolled back (e.g. SQLITE_FULL)
+                raise
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
         if getattr(self, "_lock_fh", None) is not None:
             self._lock_fh.close()
             self._lock_fh = None
@@ -206,11 +311,16 @@ class Store:
         sha = hashlib.sha256(data).hexdigest()
         path = self.image_path(sha, ext)
         if not path.is_file() or path.stat().st_size != len(data):
-            path.parent.mkdir(exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
+            try:
+                path.parent.mkdir(exist_ok=True)
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise OutputError(f"{self.path}: cannot write an image into the collection store "
+                                  f"({exc.strerror or exc})") from exc
         return sha, ext
 
     # -- posts ----------------------------------------------------------------------------------------------
@@ -280,6 +390,13 @@ class Store:
 
     def get_cursor(self, source: str, tag: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM cursors WHERE source = ? AND tag = ?", (source, tag)).fetchone()
+
+    def rename_source(self, old: str, new: str) -> int:
+        """Move the cursors kept under an older name of a source to its current name (hashtags the new name
+        already has keep theirs); returns how many moved."""
+        with self.transaction() as db:
+            return db.execute("UPDATE cursors SET source = ? WHERE source = ? AND tag NOT IN "
+                              "(SELECT tag FROM cursors WHERE source = ?)", (new, old, new)).rowcount
 
     def record_failure(self, source: str, tag: str, error: str) -> int:
         """Count a failed fetch of ``tag`` from ``source``; returns the consecutive failures so far."""

@@ -19,21 +19,71 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--source", action="append", required=True, metavar="SPEC",
                    help="mastodon:URL | instagram[:USER] | instaloader-dir:PATH | jsonl:PATH (repeatable)")
     g.add_argument("--store", required=True, help="store folder (created if missing)")
-    g.add_argument("--target", type=int, default=None, help="stop at this many posts (default 1000 with --seeds)")
-    g.add_argument("--rounds", type=int, default=3, help="crawl rounds; round 0 is the seeds (default 3)")
-    g.add_argument("--per-tag", type=int, default=300, help="at most this many posts per hashtag and source")
-    g.add_argument("--max-new", type=int, default=10, help="hashtags added per expansion round (default 10)")
+    g.add_argument("--target", type=_int_at_least(1), default=None,
+                   help="stop at this many posts, at least 1 (default 1000 with --seeds)")
+    g.add_argument("--rounds", type=_int_at_least(1), default=3,
+                   help="crawl rounds, at least 1; round 0 is the seeds, so 1 crawls the seeds only (default 3)")
+    g.add_argument("--per-tag", type=_int_at_least(1), default=300,
+                   help="at most this many posts per hashtag and source, at least 1 (default 300)")
+    g.add_argument("--max-new", type=_int_at_least(0), default=10,
+                   help="hashtags added per expansion round; 0 adds none (default 10)")
     s = p.add_argument_group("sources and politeness")
     s.add_argument("--session-file", help="instaloader session file for the instagram source")
     s.add_argument("--all-posts", action="store_true", help="mastodon: also posts without media")
-    s.add_argument("--max-retries", type=int, default=4, help="retries per request before a hashtag fails")
-    s.add_argument("--max-wait", type=float, default=900.0, help="longest rate-limit wait honoured, in seconds")
+    s.add_argument("--max-retries", type=_int_at_least(0), default=4,
+                   help="retries per request before a hashtag fails; 0 tries once (default 4)")
+    s.add_argument("--max-wait", type=_seconds, default=900.0,
+                   help="longest rate-limit wait honoured, in seconds (default 900)")
     s.add_argument("--no-synonyms", action="store_true", help="do not propose WordNet synonyms of the seeds")
     s.add_argument("--embedder", choices=("minilm", "lexical"), default=None,
                    help="similarity used to stay on topic (default: minilm when installed)")
     o = p.add_argument_group("output")
     o.add_argument("--no-progress", action="store_true", help="no progress bars")
     o.add_argument("--json", action="store_true", help="print the run report as JSON")
+
+
+def _int_at_least(low: int):
+    """An argparse type: a whole number >= ``low`` (a bad value is a usage error, exit code 2)."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {n}")
+        return n
+
+    parse.__name__ = f"int>={low}"
+    return parse
+
+
+def _seconds(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if not x >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {value}")
+    return x
+
+
+def _empty_local_sources(sources) -> list[str]:
+    """The local sources (those that list their hashtags) that hold no post at all, each with a hint."""
+    empty = []
+    for src in sources:
+        listed = src.list_hashtags()
+        if listed is None:
+            continue  # an online source: it cannot say without fetching
+        if not listed:
+            hint = ("no hashtag folder holding instaloader metadata files (*.json.xz or *.json) in it or directly "
+                    "below it" if src.name.startswith("instaloader-dir:") else "no hashtag in it")
+            empty.append(f"{src.name}: {hint}")
+        elif len(listed) == 1:  # e.g. a posts.jsonl ('*'): cheap to read its first page
+            page = src.fetch_page(listed[0], None)
+            if not page.posts and page.done:
+                empty.append(f"{src.name}: no usable post in it")
+    return empty
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
                                                            synonyms=(lambda word: []) if args.no_synonyms else None),
                               progress=not args.no_progress)
         report = collector.run(seeds)
-        counts = store.counts()
+        with store.guard():  # a store damaged during the run is a clear error here too
+            counts = store.counts()
+        empty_sources = [] if seeds else _empty_local_sources(sources)
     finally:
         for src in sources:
             src.close()
@@ -77,6 +129,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"source skipped: {name}: {why}", file=sys.stderr)
         if report.failed_tags:
             print(f"hashtags that failed: {', '.join('#' + t for t in report.failed_tags)}", file=sys.stderr)
+    # an empty download or file is not an error (a hashtag can have no posts yet), but it must not pass unnoticed
+    for line in empty_sources:
+        print(f"taglens collect: note: nothing to import from {line}", file=sys.stderr)
+    if not counts["posts"] and not report.failed_tags and not report.failed_sources:
+        print(f"taglens collect: note: the store {args.store} holds no post: "
+              + ("the sources hold none" if empty_sources or not seeds
+                 else "the sources returned no post for these hashtags"), file=sys.stderr)
     if report.failed_sources and len(report.failed_sources) == len(sources):
         raise SourceError("every source kept failing: " + "; ".join(f"{k}: {v}" for k, v in
                                                                     report.failed_sources.items()))

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from ..collect.stats import format_summary, summarize
     from ..collect.store import Store
 
-    with Store(args.store, create=False) as store:
+    with Store(args.store, read_only=True) as store, store.guard():  # read-only: works on read-only media too
         summary = summarize(store, args.rejected)
     print(json.dumps(summary, ensure_ascii=False) if args.json else format_summary(summary))
     return 0

@@ -111,6 +111,9 @@ class BaseSource:
     """Defaults shared by the built-in sources."""
 
     name = "source"
+    # older names of the same source, whose cursors the collection loop moves to ``name`` (stores written before
+    # local sources were named by their resolved path)
+    aliases: tuple[str, ...] = ()
 
     def list_hashtags(self) -> list[str] | None:
         return None

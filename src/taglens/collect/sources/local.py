@@ -54,7 +54,9 @@ class InstaloaderDirSource(BaseSource):
         self.root = Path(root)
         if not self.root.is_dir():
             raise InputError(f"{self.root}: no such folder (instaloader-dir source)")
-        self.name = f"instaloader-dir:{self.root}"
+        # the store keeps progress per source name: the resolved folder, so two folders never share it
+        self.name = f"instaloader-dir:{self.root.resolve()}"
+        self.aliases = (f"instaloader-dir:{self.root}",)  # the name stores written before used
         self.page_size = page_size
         self._folders = self._scan()
         self._index: dict[str, list[Path]] = {}
@@ -95,6 +97,8 @@ class InstaloaderDirSource(BaseSource):
                 posts.append(self.read_post(meta))
             except DataError as exc:
                 log.warning("skipping %s", exc)
+            except (OSError, TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError) as exc:
+                log.warning("skipping %s: malformed instaloader post (%s: %s)", meta, type(exc).__name__, exc)
         return Page(posts, nxt, done)
 
     def read_post(self, meta_path: Path) -> RawPost:
@@ -107,16 +111,25 @@ class InstaloaderDirSource(BaseSource):
         except (OSError, lzma.LZMAError, ValueError) as exc:
             raise DataError(f"{meta_path}: unreadable instaloader metadata ({exc})") from None
         node = doc.get("node", doc) if isinstance(doc, dict) else {}
+        if not isinstance(node, dict):
+            raise DataError(f"{meta_path}: instaloader metadata is not a JSON object")
         shortcode = node.get("shortcode")
-        if not shortcode:
+        if not shortcode or not isinstance(shortcode, (str, int)):
             raise DataError(f"{meta_path}: metadata without a shortcode")
         txt = folder / f"{stem}.txt"
         if txt.is_file():
-            text = txt.read_text(encoding="utf-8")  # universal newlines, as instaloader's own reader
+            try:  # universal newlines, as instaloader's own reader; a stray non-UTF-8 byte becomes U+FFFD
+                text = txt.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise DataError(f"{txt}: unreadable caption ({exc.strerror or exc})") from None
         else:
             edges = (node.get("edge_media_to_caption") or {}).get("edges") or []
             text = edges[0]["node"]["text"] if edges else ""
+        if not isinstance(text, str):
+            raise DataError(f"{meta_path}: caption is not text")
         owner = node.get("owner") or {}
+        if not isinstance(owner, dict):
+            owner = {}
         ts = node.get("taken_at_timestamp")
         return RawPost(
             family=self.family,
@@ -177,7 +190,9 @@ class JsonlSource(BaseSource):
         from ...data.posts import iter_records
 
         self.path = Path(path)
-        self.name = f"jsonl:{self.path}"
+        # the store keeps progress per source name: the resolved file, so two files never share it
+        self.name = f"jsonl:{self.path.resolve()}"
+        self.aliases = (f"jsonl:{self.path}",)  # the name stores written before used
         self.page_size = page_size
         self._posts: list[RawPost] = []
         bad = 0

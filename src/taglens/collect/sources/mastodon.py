@@ -95,6 +95,7 @@ class MastodonSource(BaseSource):
                                              headers={"User-Agent": user_agent})
         self._lock = threading.Lock()
         self._wait_until = 0.0
+        self._announced = 0.0  # the window end already logged (image workers share one window)
 
     def close(self) -> None:
         if self._own_client:
@@ -102,11 +103,23 @@ class MastodonSource(BaseSource):
 
     # -- HTTP -----------------------------------------------------------------------------------------------
     def _honour_window(self) -> None:
+        """Wait for an exhausted rate-limit window to reset; a reset further away than ``max_wait`` (the run's
+        ``--max-wait``, set by the collection loop) is raised as :class:`RateLimited` instead, so the loop fails
+        the hashtag rather than hang."""
         with self._lock:
-            wait = self._wait_until - time.time()
-        if wait > 0:
-            log.info("%s: rate-limit window exhausted, waiting %.1fs", self.name, wait)
-            self.sleep(min(wait, self.max_wait))
+            until = self._wait_until
+            wait = until - time.time()
+            announce = wait > 0 and self._announced != until
+            if announce:
+                self._announced = until
+        if wait <= 0:
+            return
+        if wait > self.max_wait:
+            raise RateLimited(f"{self.name}: rate-limit window exhausted; it resets in {wait:.0f}s, more than "
+                              f"--max-wait {self.max_wait:.0f}s", wait)
+        if announce:
+            log.warning("%s: rate-limit window exhausted, waiting %.1fs for it to reset", self.name, wait)
+        self.sleep(wait)
 
     def _note_limits(self, headers: Any) -> None:
         remaining = headers.get("X-RateLimit-Remaining")
@@ -162,7 +175,17 @@ class MastodonSource(BaseSource):
             raise TransientSourceError(f"malformed JSON from {resp.url}: {exc}") from exc
         if not isinstance(statuses, list):
             raise TransientSourceError(f"expected a JSON list from {resp.url}, got {type(statuses).__name__}")
-        posts = [p for p in (self._to_post(s) for s in statuses) if p is not None]
+        posts = []
+        for s in statuses:
+            try:
+                post = self._to_post(s)
+            except (TypeError, AttributeError, KeyError, ValueError) as exc:
+                sid = s.get("id") if isinstance(s, dict) else None
+                log.warning("#%s: skipping a malformed status (id %r) from %s: %s: %s", hashtag, sid, self.name,
+                            type(exc).__name__, exc)
+                continue
+            if post is not None:
+                posts.append(post)
         nxt = resp.links.get("next", {}).get("url")
         if not statuses or not nxt:
             return Page(posts, None, True)
@@ -171,30 +194,57 @@ class MastodonSource(BaseSource):
         return Page(posts, urlencode(sorted(keep.items())) or None, not keep)
 
     def _to_post(self, status: Any) -> RawPost | None:
-        if not isinstance(status, dict) or "id" not in status:
+        """A status as a post; ``None`` (with a warning) for one without a usable id. A field of the wrong type
+        raises TypeError/ValueError, which :meth:`fetch_page` turns into a skipped status."""
+        if not isinstance(status, dict):
+            log.warning("%s: skipping a status that is not a JSON object: %.80r", self.name, status)
             return None
-        if status.get("reblog"):
+        if status.get("reblog") is not None:
+            if not isinstance(status["reblog"], dict):
+                raise TypeError(f"reblog is a {type(status['reblog']).__name__}, not an object")
             status = status["reblog"]
+        sid = status.get("id")
+        if isinstance(sid, bool) or not isinstance(sid, (str, int)) or not str(sid).strip():
+            log.warning("%s: skipping a status without a usable id (id %.80r)", self.name, sid)
+            return None
         account = status.get("account") or {}
-        text = html_to_text(status.get("content") or "")
-        tags = [t.get("name", "") for t in status.get("tags") or [] if isinstance(t, dict)]
+        if not isinstance(account, dict):
+            raise TypeError(f"account is a {type(account).__name__}, not an object")
+        content = status.get("content") or ""
+        if not isinstance(content, str):
+            raise TypeError(f"content is a {type(content).__name__}, not a string")
+        text = html_to_text(content)
+        raw_tags = status.get("tags") or []
+        if not isinstance(raw_tags, list):
+            raise TypeError(f"tags is a {type(raw_tags).__name__}, not a list")
+        tags = [t.get("name") or "" for t in raw_tags if isinstance(t, dict)]
+        if any(not isinstance(t, str) for t in tags):
+            raise TypeError("a tag name is not a string")
         from ...types import parse_hashtags
 
         tags = list(dict.fromkeys([*parse_hashtags(text), *(t.lower() for t in tags if t)]))
         media = []
-        for m in status.get("media_attachments") or []:
+        attachments = status.get("media_attachments") or []
+        if not isinstance(attachments, list):
+            raise TypeError(f"media_attachments is a {type(attachments).__name__}, not a list")
+        for m in attachments:
             if not isinstance(m, dict):
                 continue
             kind = m.get("type")
-            if kind == "image" and m.get("url"):
-                media.append(MediaRef(urljoin(self.base_url + "/", m["url"])))
-            elif kind in ("video", "gifv") and m.get("preview_url"):
-                media.append(MediaRef(urljoin(self.base_url + "/", m["preview_url"]), is_video=True))
+            url = m.get("url") if kind == "image" else m.get("preview_url") if kind in ("video", "gifv") else None
+            if not url:
+                continue
+            if not isinstance(url, str):
+                raise TypeError(f"a media url is a {type(url).__name__}, not a string")
+            media.append(MediaRef(urljoin(self.base_url + "/", url), is_video=kind != "image"))
+        user, username = account.get("id"), account.get("acct")
+        created, url, lang = status.get("created_at"), status.get("url"), status.get("language")
         return RawPost(
-            family=self.family, source_id=str(status["id"]), text=text, hashtags=tuple(tags),
-            user=str(account["id"]) if account.get("id") is not None else None, username=account.get("acct"),
-            media=tuple(media), created_at=status.get("created_at"), url=status.get("url"),
-            extra={"language": status.get("language")} if status.get("language") else {})
+            family=self.family, source_id=str(sid).strip(), text=text, hashtags=tuple(tags),
+            user=str(user) if isinstance(user, (str, int)) and not isinstance(user, bool) else None,
+            username=username if isinstance(username, str) else None, media=tuple(media),
+            created_at=created if isinstance(created, str) else None, url=url if isinstance(url, str) else None,
+            extra={"language": lang} if isinstance(lang, str) and lang else {})
 
     def fetch_image(self, media: MediaRef) -> bytes:
         resp = self._get(media.ref)
