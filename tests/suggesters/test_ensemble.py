@@ -52,3 +52,16 @@ def test_bad_configurations_are_clear_errors(posts):
         create_suggester("ensemble", members=[]).fit(posts)
     with pytest.raises(ModelError, match="1 weights for 2 members"):
         create_suggester("ensemble", members=["popularity", "cooccurrence"], weights=[1.0]).fit(posts)
+
+
+def test_a_member_replaced_by_another_type_is_refused(posts, tmp_path):
+    import shutil
+
+    member = create_suggester("tfidf-linear", epochs=5).fit(posts).save(tmp_path / "text")
+    folder = create_suggester("ensemble", members=["cooccurrence", str(member)]).fit(posts).save(tmp_path / "ens")
+    swapped = next((folder / "members").glob("01-*"))
+    shutil.rmtree(swapped)
+    create_suggester("popularity").fit(posts).save(swapped)
+    with pytest.raises(ModelError, match="holds a 'popularity' model, but the ensemble was saved with a "
+                                         "'tfidf-linear' model there"):
+        load_suggester(folder)

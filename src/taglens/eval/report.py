@@ -263,33 +263,47 @@ def render_markdown(results, settings, meta, plots: dict[str, str]) -> str:
         lines += ["## P@k and R@k", "", f"![P@k and R@k curves]({plots['curves']})", ""]
     if plots.get("topics"):
         lines += [f"## Per topic ({meta['topic_setting']})", "", f"![per-topic P@1]({plots['topics']})", ""]
-        ok = [r for r in results if not r.error]
-        topics = largest_topics(ok)
-        lines += ["| topic | n | " + " | ".join(r.model for r in ok) + " |",
-                  "|---|---:|" + "---:|" * len(ok)]
-        for t in topics:
-            n = next((r.per_topic[t]["n"] for r in ok if t in r.per_topic), 0)
-            lines.append(f"| {t} | {n} | " + " | ".join(_fmt(r.per_topic.get(t, {}).get("P@1", 0.0)) for r in ok)
-                         + " |")
+        header, rows = topic_rows(results)
+        lines += ["| " + " | ".join(header) + " |", "|---|---:|" + "---:|" * (len(header) - 2)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines)
 
 
-def render_html(results, settings, meta, plots: dict[str, str]) -> str:
+def topic_rows(results: Sequence[ModelResult]) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the per-topic P@1 table: the largest topics, one column per model that ran."""
+    ok = [r for r in results if not r.error]
+    rows = []
+    for t in largest_topics(ok):
+        n = next((r.per_topic[t]["n"] for r in ok if t in r.per_topic), 0)
+        rows.append([t, str(n), *(_fmt(r.per_topic.get(t, {}).get("P@1", 0.0)) for r in ok)])
+    return ["topic", "n", *(r.model for r in ok)], rows
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     esc = html.escape
-    head = "".join(f"<th>{esc(h)}</th>" for h in HEADER)
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
-                   for row in table_rows(results, settings))
-    imgs = "".join(f'<h2>{esc(title)}</h2><img src="{esc(plots[key])}" alt="{esc(title)}">'
-                   for key, title in (("curves", "P@k and R@k"), ("topics", f"Per topic ({meta['topic_setting']})"))
-                   if plots.get(key))
+    return ("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows) + "</table>")
+
+
+def render_html(results, settings, meta, plots: dict[str, str]) -> str:
+    """The same report as the Markdown one: summary, all metrics, curves, and the per-topic plot and table."""
+    esc = html.escape
+    summary = _html_table(["model", "train", *(label for label, _, _ in settings)], summary_rows(results, settings))
+    parts = [summary, "<h2>All metrics</h2>", _html_table(HEADER, table_rows(results, settings))]
+    if plots.get("curves"):
+        parts.append(f'<h2>P@k and R@k</h2><img src="{esc(plots["curves"])}" alt="P@k and R@k curves">')
+    if plots.get("topics"):
+        title = f"Per topic ({meta['topic_setting']})"
+        parts.append(f'<h2>{esc(title)}</h2><img src="{esc(plots["topics"])}" alt="per-topic P@1">')
+        parts.append(_html_table(*topic_rows(results)))
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>taglens model report</title><style>"
             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:2px 8px;text-align:right}td:first-child,td:nth-child(2){text-align:left}img{max-width:100%}"
             "</style></head><body><h1>taglens model report</h1>"
             f"<p>Protocol of ../shared/EVALUATION.md; trained on {meta['train_posts']} posts, evaluated on "
-            f"{meta['eval_posts']} posts (split {esc(meta['split'])}); sources: {esc(', '.join(meta['sources']))}."
-            f"</p><table><tr>{head}</tr>{body}</table>{imgs}</body></html>\n")
+            f"{meta['eval_posts']} posts (split {esc(meta['split'])}); sources: {esc(', '.join(meta['sources']))}. "
+            "P@1 / A@5 per setting:</p>" + "".join(parts) + "</body></html>\n")
 
 
 def write_plots(results: Sequence[ModelResult], settings, topic_setting: str, out: Path) -> dict[str, str]:

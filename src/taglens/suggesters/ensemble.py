@@ -90,19 +90,37 @@ class EnsembleSuggester(BaseSuggester):
                            ", ".join(sorted(set(sources[tag])))) for tag, score in ranked[: k + len(post.hashtags)]]
 
     def _save_state(self, directory: Path) -> None:
+        import json
+
         for i, (member, model) in enumerate(zip(self.members, self.models_)):
             model.save(directory / "members" / _member_dir(i, member))
+        types = {_member_dir(i, member): model.name for i, (member, model) in enumerate(zip(self.members,
+                                                                                              self.models_))}
+        (directory / "members" / "types.json").write_text(json.dumps(types, indent=2, sort_keys=True) + "\n",
+                                                          encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
+        import json
+
         from .base import load_model_dir
 
         self._check()
+        try:  # the type of every member, as saved (ensembles saved before it was kept: none)
+            types = json.loads((directory / "members" / "types.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            types = {}
         self.models_ = []
         for i, member in enumerate(self.members):
-            sub = directory / "members" / _member_dir(i, member)
+            name = _member_dir(i, member)
+            sub = directory / "members" / name
             if not sub.is_dir():
                 raise ModelError(f"{directory}: ensemble member {member!r} is missing ({sub})")
-            self.models_.append(load_model_dir(sub))
+            model = load_model_dir(sub)
+            expected = types.get(name) if isinstance(types, dict) else None
+            if expected and model.name != expected:
+                raise ModelError(f"{sub}: holds a {model.name!r} model, but the ensemble was saved with a "
+                                 f"{expected!r} model there")
+            self.models_.append(model)
 
 
 def _normalised(ranked: Sequence[Suggestion]) -> list[tuple[str, float]]:
