@@ -21,7 +21,7 @@ import pytest
 from mastodon_server import MastodonTestServer, jpeg_bytes
 
 from taglens.cli import main
-from taglens.collect.loop import CollectConfig, Collector
+from taglens.collect.loop import EMPTY_PAGE_LIMIT, CollectConfig, Collector
 from taglens.collect.sources.local import InstaloaderDirSource, JsonlSource
 from taglens.collect.sources.mastodon import MastodonSource
 from taglens.collect.store import CAPPED, DONE, FAILED, Store, image_ext
@@ -348,7 +348,8 @@ def test_repeating_cursors_and_pages_stop_the_hashtag(tmp_path, sleeps, caplog):
         for tag in pages:
             assert store.hashtag(tag)["status"] == DONE, tag
             assert store.get_cursor(f"mastodon:{srv.url}", tag)["done"] == 1
-        assert srv.tag_requests("loopsame") == 2 and srv.tag_requests("loopmove") == 2
+        # the same posts behind a moving cursor: given up after EMPTY_PAGE_LIMIT pages that bring nothing new
+        assert srv.tag_requests("loopsame") == 2 and srv.tag_requests("loopmove") == 1 + EMPTY_PAGE_LIMIT
         assert srv.tag_requests("loopcycle") == 3
         before = len(srv.requests)
         _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=tuple(pages), sleeps=sleeps, per_tag=10**6)
@@ -392,3 +393,37 @@ def test_null_and_empty_ids_are_skipped(tmp_path, sleeps, caplog):
         _run(store, [MastodonSource(srv.url, sleep=sleeps)], sleeps=sleeps)
         assert _ids(store) == {"5"}
     assert sum("without a usable id" in r.getMessage() for r in caplog.records) == 4
+
+
+# -- fixes after a review of the fixes ---------------------------------------------------------------------------
+def test_hashtags_that_keep_failing_do_not_block_new_ones(world, tmp_path, sleeps):
+    """Failed tags are retried every run, but their failing again must not drop the source before it reaches the
+    run's new hashtags (three retries in a row used to end every later run)."""
+    bad = {"bad1", "bad2", "bad3"}
+    with MastodonTestServer(world, always_fail=set(bad)) as srv, Store(tmp_path / "s") as store:
+        _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=sorted(bad), sleeps=sleeps, max_retries=0)
+        assert all(store.hashtag(t)["status"] == FAILED for t in bad)
+        report = _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=sorted(bad) + ["dog"], sleeps=sleeps,
+                      max_retries=0)
+        assert not report.failed_sources and store.hashtag("dog")["status"] == DONE
+        assert _ids(store) == world.all_ids(["dog"])
+
+
+def test_a_file_that_repeats_a_block_of_posts_is_imported_whole(tmp_path):
+    """A page of posts already read is no reason to stop (two exports joined, overlapping pages)."""
+    rows = [{"id": f"p{i}", "images": [], "text": f"post {i} #cat", "hashtags": ["cat"]} for i in range(150)]
+    path = _write_jsonl(tmp_path / "joined.jsonl", rows + rows[:100] + [dict(r, id=f"q{i}") for i, r in
+                                                                          enumerate(rows[:120])])
+    with Store(tmp_path / "s") as store:
+        _run(store, [JsonlSource(path)], seeds=None)
+        assert _ids(store) == {f"p{i}" for i in range(150)} | {f"q{i}" for i in range(120)}
+
+
+def test_imported_and_catch_all_tags_are_not_sent_to_online_sources(world, tmp_path, sleeps):
+    local = _write_jsonl(tmp_path / "a.jsonl", [{"id": "x1", "images": [], "text": "a #cat", "hashtags": ["cat"]}])
+    with MastodonTestServer(world) as srv, Store(tmp_path / "s") as store:
+        _run(store, [JsonlSource(local)], seeds=None)
+        _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=("dog",), sleeps=sleeps)
+        assert store.hashtag("dog")["status"] == DONE
+        asked = [p for p in srv.log if "/timelines/tag/" in p]
+        assert asked and all("/tag/dog" in p for p in asked)  # neither the catch-all '*' nor the imported #cat

@@ -263,3 +263,19 @@ def test_export_opens_the_store_read_only_and_names_a_damaged_one(tmp_path, caps
     capsys.readouterr()
     assert _export(store, tmp_path / "out2") == ExitCode.INPUT
     assert str(db) in capsys.readouterr().err
+
+
+def test_an_export_made_before_the_record_is_replaced_without_force(tmp_path, capsys):
+    """Folders exported by the previous version (posts.jsonl, split files, images/<sha256>.<ext>, no record) are
+    recognised as exports: exporting there again replaces them, as before."""
+    a, b = _jsonl_store(tmp_path, "a", 11), _jsonl_store(tmp_path, "b", 3)
+    out = tmp_path / "out"
+    assert _export(a, out, "--split", "user") == 0
+    (out / MANIFEST).unlink()  # what the previous version left
+    assert _export(b, out) == 0
+    recs = read_records(out / "posts.jsonl")
+    assert sorted(r.id for r in recs) == ["b0", "b1", "b2"]
+    assert _files(out) == {f"images/{p.name}" for r in recs for p in r.images} | {"posts.jsonl", MANIFEST}
+    (out / MANIFEST).unlink()
+    (out / "notes.txt").write_text("mine")  # not only an export: needs --force, as any other folder
+    assert _export(a, out) == ExitCode.OUTPUT

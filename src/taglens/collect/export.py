@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -123,12 +124,33 @@ def prepare_out(out: Path, force: bool) -> list[str]:
     except OSError as exc:
         raise OutputError(f"--out {out}: unreadable folder ({_reason(exc)})") from None
     previous = read_manifest(out)
+    if previous is None and entries:
+        previous = _legacy_export(out, entries)
     if previous is None and entries and not force:
         shown = ", ".join(sorted(entries)[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
         raise OutputError(f"--out {out}: folder is not empty ({shown}) and holds no taglens export; choose an "
                           f"empty or new folder, or add --force to export into it anyway (files of the same "
                           f"names are replaced, other files are left as they are)")
     return previous or []
+
+
+_LEGACY_IMAGE = re.compile(r"[0-9a-f]{64}\.[a-z0-9]+")
+
+
+def _legacy_export(out: Path, entries: list[str]) -> list[str] | None:
+    """The files of an export written before exports kept a record (posts.jsonl, the split files and
+    images/<sha256>.<ext>), when ``out`` holds such an export and nothing else; otherwise None."""
+    jsonl = {"posts.jsonl", "train.jsonl", "dev.jsonl", "test.jsonl"}
+    if "posts.jsonl" not in entries or not set(entries) <= jsonl | {"images"}:
+        return None
+    files = [name for name in entries if name in jsonl]
+    images = out / "images"
+    if images.is_dir():
+        names = [p.name for p in images.iterdir()]
+        if not all(p.is_file() and _LEGACY_IMAGE.fullmatch(p.name) for p in images.iterdir()):
+            return None
+        files += [f"images/{name}" for name in names]
+    return files
 
 
 def export_store(store: Store, out: str | Path, split: str | None = None, *, force: bool = False,

@@ -23,7 +23,8 @@ from .expand import Expander, segment_tag
 from .sources.base import MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
 from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, image_ext
 
-# A hashtag whose pages stop bringing posts (empty pages with a moving cursor) is given up after this many.
+# A hashtag whose pages stop bringing new posts (empty pages, or pages of posts already read, with a moving
+# cursor) is given up after this many in a row.
 EMPTY_PAGE_LIMIT = 5
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class Collector:
         self._failing: dict[str, int] = {}
         self._dead: dict[str, str] = {}
         self._tag_sources: dict[str, set[str]] | None = None
+        self._retried: set[str] = set()  # hashtags that failed in an earlier run, queued again by _requeue
         for src in self.sources:
             if hasattr(src, "max_wait"):
                 src.max_wait = config.max_wait  # the source's own rate-limit waits honour the run's --max-wait
@@ -225,12 +227,18 @@ class Collector:
         for status in (FAILED, CAPPED, DONE):
             for row in self.store.hashtags(status):
                 tag = row["tag"]
+                if self._tag_sources is None and (tag == "*" or row["origin"] == "import"):
+                    # a local import's tags (and its catch-all "*") were not chosen for this topic: not for the
+                    # online sources of a seeds run
+                    continue
                 for src in self._live_sources():
                     if self._tag_sources is not None and src.name not in self._tag_sources.get(tag, ()):
                         continue
                     if self._needs_work(src, tag, per_tag):
                         again.setdefault(status, []).append(tag)
                         self.store.set_hashtag_status(tag, QUEUED)
+                        if status == FAILED:
+                            self._retried.add(tag)
                         break
         for status, tags in again.items():
             why = {FAILED: "failed before; retrying", CAPPED: "capped before; --per-tag allows more",
@@ -262,6 +270,9 @@ class Collector:
                     self._failing[src.name] = 0
                 except TagFailed as exc:
                     outcomes.append(FAILED)
+                    if tag in self._retried:  # a retry of a tag that failed before must not drop the source
+                        log.warning("#%s from %s failed again: %s", tag, src.name, exc)
+                        continue
                     n = self._failing[src.name] = self._failing.get(src.name, 0) + 1
                     log.warning("#%s from %s failed: %s", tag, src.name, exc)
                     if n >= self.config.source_failure_limit:
@@ -300,20 +311,19 @@ class Collector:
             if self._posts >= self.config.target:
                 return "more"
             page = self._fetch_page(src, tag, cursor)
-            # a source that stops moving (a repeated cursor, pages of posts already read) is treated as
+            # a source that stops moving (a repeated cursor, or page after page with no post) is treated as
             # exhausted rather than looped over until --per-tag
             page_ids = {(p.family, p.source_id) for p in page.posts}
             stuck = None
             if not (page.done or page.cursor is None):
+                # (one page of posts already read is no reason: a file may repeat a block, pages may overlap)
                 if page.cursor in cursors:
                     stuck = "the source repeated a paging cursor"
-                elif page_ids and page_ids <= ids:
-                    stuck = "a page brought no post not already read"
-                elif not page_ids:
+                elif not page_ids - ids:
                     empty += 1
                     if empty >= EMPTY_PAGE_LIMIT:
-                        stuck = f"{empty} pages in a row brought no post"
-                if page_ids:
+                        stuck = f"{empty} pages in a row brought no post not already read"
+                else:
                     empty = 0
             if stuck:
                 log.warning("#%s from %s: %s; treating the hashtag as done", tag, src.name, stuck)

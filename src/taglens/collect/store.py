@@ -203,8 +203,14 @@ class Store:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
             conn.close()
+            wal = db.with_name(db.name + "-wal")
+            if wal.is_file() and wal.stat().st_size > 0:
+                # immutable=1 would ignore the write-ahead log and miss the posts still in it
+                raise InputError(f"{db}: cannot open the store read-only ({exc}), and posts are still in "
+                                 f"{wal.name}: open it once where it can be written (e.g. run `taglens stats` "
+                                 f"with write access) to fold them in") from None
             conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, timeout=30.0)
         return conn
 
