@@ -120,7 +120,28 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class MastodonTestServer:
+class LocalServer:
+    """A real HTTP server on a free local port, run in a thread while used as a context manager."""
+
+    def _serve(self, handler: type, server_class: type = _QuietServer) -> None:
+        self.httpd = server_class(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class MastodonTestServer(LocalServer):
     """``with MastodonTestServer(world) as srv: srv.url`` runs the server in a thread."""
 
     def __init__(self, world: World | None = None, *, faults: dict[str, list[str]] | None = None,
@@ -142,21 +163,7 @@ class MastodonTestServer:
         self._images: dict[str, bytes] = {}
         self._window_start = time.time()
         self._window_used = 0
-        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> "MastodonTestServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(self._handler())
 
     def _fault(self, key: str) -> str | None:
         with self._lock:

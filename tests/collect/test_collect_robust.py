@@ -11,14 +11,13 @@ import logging
 import lzma
 import os
 import sqlite3
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from mastodon_server import MastodonTestServer, jpeg_bytes
+from mastodon_server import LocalServer, MastodonTestServer, jpeg_bytes
 
 from taglens.cli import main
 from taglens.collect.loop import EMPTY_PAGE_LIMIT, CollectConfig, Collector
@@ -37,7 +36,7 @@ def _status(i: int, **fields) -> dict:
     return st
 
 
-class ScriptedServer:
+class ScriptedServer(LocalServer):
     """``pages[tag](max_id) -> (statuses, next max_id or None)``; ``images[name] -> bytes`` (default a JPEG)."""
 
     def __init__(self, pages: dict[str, Callable[[str | None], tuple[list, str | None]]],
@@ -75,24 +74,10 @@ class ScriptedServer:
                     headers["Link"] = f'<http://{self.headers.get("Host")}{parts.path}?max_id={nxt}>; rel="next"'
                 self._send(200, json.dumps(statuses).encode(), headers)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._serve(Handler, ThreadingHTTPServer)
 
     def tag_requests(self, tag: str) -> int:
         return sum(1 for r in self.requests if urlsplit(r).path.endswith(f"/tag/{tag}"))
-
-    def __enter__(self) -> "ScriptedServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _run(store: Store, sources, seeds=("dog",), sleeps=None, expander=None, **config):

@@ -115,8 +115,9 @@ def _place(src: Path, dst: Path, link: bool) -> None:
 
 def prepare_out(out: Path, force: bool) -> list[str]:
     """Check ``out`` before anything is written; returns the files of the previous export there (may be [])."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is not a folder; choose a folder")
+    from ..outputs import check_writable_folder
+
+    check_writable_folder(out, "--out")  # the same check as a model's or a report's --out
     if not out.exists():
         return []
     try:
