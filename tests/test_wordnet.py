@@ -60,3 +60,21 @@ def test_odd_words_have_no_synsets():
     lookup = get_lookup()
     for word in ("dog\udce9", "\x00dog", "dog\n", "x" * 100_000, "über" * 3):
         assert lookup.synsets(word) == []
+
+
+def test_common_synsets_are_the_attested_senses_of_the_first_part_of_speech():
+    lookup = get_lookup()
+    assert [s.name for s in lookup.common_synsets("dog")] == ["dog.n.01"]  # not frump.n.01 or the verb
+    assert [s.name for s in lookup.common_synsets("Dogs")] == ["dog.n.01"]
+    assert [s.name for s in lookup.common_synsets("car")] == ["car.n.01", "car.n.02"]
+    assert lookup.common_synsets("zzqqx") == [] and lookup.common_synsets("") == []
+    # against the index lines themselves: tagsense_cnt is the field after the pointer symbols
+    folder = wordnet_source()
+    lines = [ln.split() for ln in (folder / "index.noun").read_text("utf-8").splitlines() if not ln.startswith(" ")]
+    for fields in random.Random(3).sample(lines, 300):
+        lemma, n_synsets, n_pointers = fields[0], int(fields[2]), int(fields[3])
+        attested = int(fields[5 + n_pointers])
+        got = lookup.common_synsets(lemma)
+        all_noun = [s for s in lookup.synsets(lemma) if s.pos == "n"]
+        assert got == all_noun[: max(1, attested)], lemma
+        assert len(all_noun) >= n_synsets

@@ -147,8 +147,15 @@ class WordNetLookup:
 
     def _offsets(self, lemma: str, pos: str) -> list[int]:
         """The synset offsets of a lemma (underscores for spaces, lower case) in sense order, or []."""
+        return self._index_entry(lemma, pos)[0]
+
+    def _index_entry(self, lemma: str, pos: str) -> tuple[list[int], int]:
+        """(synset offsets in sense order, how many of them SemCor attests) of a lemma, or ([], 0).
+
+        WordNet orders a lemma's senses by their frequency in the SemCor corpus, and its index line says how many
+        of them SemCor tagged at all (``tagsense_cnt``): the rest are rare senses (``dog`` as "frump")."""
         if not lemma or lemma[0].isspace():  # "" (morphy's "s" minus "s") would match the licence lines
-            return []
+            return [], 0
         buf, key = self._index[pos], lemma.encode("utf-8") + b" "
         lo, hi = 0, len(buf)
         while lo < hi:  # find the first line whose start is >= key; licence lines (leading spaces) sort first
@@ -161,11 +168,11 @@ class WordNetLookup:
             else:
                 hi = start
         if not buf[lo: lo + len(key)] == key:
-            return []
+            return [], 0
         end = buf.find(b"\n", lo)
         fields = buf[lo: len(buf) if end < 0 else end].split()
         n_synsets, n_pointers = int(fields[2]), int(fields[3])
-        return [int(f) for f in fields[6 + n_pointers: 6 + n_pointers + n_synsets]]
+        return [int(f) for f in fields[6 + n_pointers: 6 + n_pointers + n_synsets]], int(fields[5 + n_pointers])
 
     def _exception_map(self, pos: str) -> dict[str, list[str]]:
         if pos not in self._exceptions:
@@ -197,6 +204,19 @@ class WordNetLookup:
             return []  # WordNet has no such lemma, and a lone surrogate cannot even be encoded
         return [self._synset(pos, offset) for pos, _ in POS_FILES for form in self.morphy(word, pos)
                 for offset in self._offsets(form, pos)]
+
+    def common_synsets(self, word: str) -> list[SynsetEntry]:
+        """The usual senses of a word: those of its first part of speech (nouns, verbs, adjectives, adverbs) that
+        SemCor attests, at least the first. ``dog`` gives the domestic dog only, not "frump" or "chase"."""
+        word = word.lower()
+        if not word or any(c.isspace() for c in word) or not word.isprintable() or _SURROGATE.search(word):
+            return []
+        for pos, _ in POS_FILES:
+            for form in self.morphy(word, pos):
+                offsets, attested = self._index_entry(form, pos)
+                if offsets:
+                    return [self._synset(pos, o) for o in offsets[: max(1, attested)]]
+        return []
 
     def _synset(self, pos: str, offset: int) -> SynsetEntry:
         key = (pos, offset)

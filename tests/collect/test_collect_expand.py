@@ -64,13 +64,15 @@ def test_expander_with_minilm_and_wordnet(tmp_path):
     decisions = {d.tag: d for d in exp.expand(store, ["dog", "puppy"], 1)}
     assert decisions["goldenretriever"].action == "add"  # meaning, not spelling: 'golden retriever' ~ 'dog'
     assert decisions["pizza"].action == "reject" and "off topic" in decisions["pizza"].reason
-    assert decisions["pup"].action == "add" and decisions["pup"].origin == "wordnet"
-    assert "WordNet synonym of 'puppy'" in decisions["pup"].reason
+    assert decisions["domesticdog"].action == "add" and decisions["domesticdog"].origin == "wordnet"
+    assert "WordNet synonym of 'dog'" in decisions["domesticdog"].reason
+    assert "frump" not in decisions  # a rare sense of 'dog'; 'pup' is a rare sense of 'puppy' ("a young person")
 
 
 def test_wordnet_synonyms():
-    syns = dict(wordnet_synonyms("puppy"))
-    assert "pup" in syns and "puppy" not in syns
+    syns = dict(wordnet_synonyms("dog"))
+    assert syns == {"domesticdog": "dog.n.01", "canisfamiliaris": "dog.n.01"}
+    assert "car" in dict(wordnet_synonyms("automobile")) and "automobile" not in dict(wordnet_synonyms("automobile"))
 
 
 def test_generic_list_is_aggregate_and_small():

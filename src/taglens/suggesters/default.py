@@ -359,7 +359,7 @@ class DefaultSuggester(BaseSuggester):
         # lists of what a photo shows) teach the heads, but say little about the hashtags people use together
         tag_lists = [p for p, g in zip(posts, groups) if g not in self.keyword_sources] or posts
         self.cooc_ = CooccurrenceSuggester(min_count=2, max_neighbors=64, list_size=2).fit(tag_lists)
-        self.synonyms_ = SynonymSuggester(min_count=self.min_count).fit(posts)
+        self.synonyms_ = SynonymSuggester(min_count=self.min_count, neighbours=0).fit(posts)  # has its own embeddings
         self.conse_ = ZeroShotSuggester().fit_vocab(vocab, self.tag_emb_)
         self.history_ = UserHistory().fit(posts)
         log.info("taglens-base: fitted (%d authors' habits)", len(self.history_.users_))
