@@ -49,3 +49,21 @@ def test_unreadable_files(tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "\xe9"}\n')
     with pytest.raises(DataError, match=r"latin1\.jsonl:1: not UTF-8"):
         read_records(tmp_path / "latin1.jsonl")
+
+
+def test_repeated_ids_are_named_once_per_file(tmp_path, caplog):
+    path = tmp_path / "posts.jsonl"
+    lines = [{"id": i, "text": "", "hashtags": ["x"]} for i in ("a", "b", "a", "c", "b")]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="taglens.data.posts"):
+        records = read_records(path)
+    assert [r.id for r in records] == ["a", "b", "a", "c", "b"]  # all kept: a warning, not an error
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "2 lines repeat an earlier line's post id" in warnings[0]
+    assert "'a' on line 3, already on line 1" in warnings[0]
+    caplog.clear()
+    path.write_text(json.dumps(lines[0]) + "\n" + json.dumps(lines[1]) + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="taglens.data.posts"):
+        read_records(path)
+    assert not caplog.records

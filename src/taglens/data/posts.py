@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any, Iterator, Sequence
 
 from ..exceptions import DataError, InputError, PathEscapeError
 from ..types import Post, clean_text, unique_tags
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -169,19 +172,33 @@ def iter_records(path: str | Path, *, strict: bool = True) -> Iterator[Record | 
 
 def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: bool) -> Iterator[Record | DataError]:
     base = path.parent
-    for lineno, obj in lines:
-        try:
-            if isinstance(obj, Exception):
-                raise obj
-            rec = parse_record(obj, base, f"{path}:{lineno}")
-        except DataError as exc:
-            if strict:
-                raise
-            if not isinstance(obj, Exception) and isinstance(obj, dict) and obj.get("id") is not None:
-                exc.post_id = clean_text(str(obj.get("id")))  # type: ignore[attr-defined]
-            yield exc
-            continue
-        yield rec
+    first_line: dict[str, int] = {}
+    repeats: list[tuple[int, str]] = []
+    try:
+        for lineno, obj in lines:
+            try:
+                if isinstance(obj, Exception):
+                    raise obj
+                rec = parse_record(obj, base, f"{path}:{lineno}")
+            except DataError as exc:
+                if strict:
+                    raise
+                if not isinstance(obj, Exception) and isinstance(obj, dict) and obj.get("id") is not None:
+                    exc.post_id = clean_text(str(obj.get("id")))  # type: ignore[attr-defined]
+                yield exc
+                continue
+            if rec.id in first_line:
+                repeats.append((lineno, rec.id))
+            else:
+                first_line[rec.id] = lineno
+            yield rec
+    finally:
+        if repeats:
+            lineno, post_id = repeats[0]
+            log.warning("%s: %s an earlier line's post id (the first: %r on line %d, already on line %d); ids "
+                        "should be unique within a file, as answers and scores are keyed by id", path,
+                        f"{len(repeats)} lines repeat" if len(repeats) > 1 else "1 line repeats", post_id, lineno,
+                        first_line[post_id])
 
 
 def read_records(paths: str | Path | Sequence[str | Path]) -> list[Record]:
