@@ -142,3 +142,39 @@ def test_two_sources_in_one_store(tmp_path, capsys):
                  "--store", str(store), "--no-progress", "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["store"]["posts"] == 4 and not report["failed_sources"]
+
+
+def _import(source: str, store: Path, capsys) -> dict:
+    capsys.readouterr()
+    assert main(["collect", "--source", source, "--store", str(store), "--no-progress", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_import_run_again_reads_posts_added_since(tmp_path, capsys):
+    dl = make_instaloader_dir(tmp_path / "dl")
+    store = tmp_path / "store"
+    first = _import(f"instaloader-dir:{dl}", store, capsys)
+    assert first["new_posts"] == 3
+    assert _import(f"instaloader-dir:{dl}", store, capsys)["new_posts"] == 0  # nothing new, nothing read twice
+    stem = "2023-02-01_00-00-00_UTC"  # a later download into an existing hashtag folder
+    (dl / "dog" / f"{stem}.json.xz").write_bytes(_meta("DDD", "13"))
+    (dl / "dog" / f"{stem}.txt").write_text("new #dog")
+    (dl / "dog" / f"{stem}.jpg").write_bytes(jpeg_bytes("ddd"))
+    again = _import(f"instaloader-dir:{dl}", store, capsys)
+    assert again["new_posts"] == 1 and again["new_images"] == 1
+    ids = sorted(r.id for r in _exported(tmp_path, store))
+    assert ids == ["AAA", "BBB", "CCC", "DDD"]
+
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": f"p{i}", "text": "", "hashtags": ["cat"]}) + "\n" for i in range(3)))
+    assert _import(f"jsonl:{posts}", store, capsys)["new_posts"] == 3
+    with posts.open("a") as fh:
+        fh.write(json.dumps({"id": "p3", "text": "", "hashtags": ["cat"]}) + "\n")
+    assert _import(f"jsonl:{posts}", store, capsys)["new_posts"] == 1
+    assert _import(f"jsonl:{posts}", store, capsys)["new_posts"] == 0
+
+
+def _exported(tmp_path: Path, store: Path):
+    out = tmp_path / "export"
+    assert main(["export", "--store", str(store), "--out", str(out), "--force"]) == 0
+    return read_records(out / "posts.jsonl")

@@ -397,6 +397,12 @@ class Store:
     def get_cursor(self, source: str, tag: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM cursors WHERE source = ? AND tag = ?", (source, tag)).fetchone()
 
+    def reset_cursors(self, source: str) -> int:
+        """Make ``source`` read every hashtag again from its first page; the number of hashtags reset."""
+        with self.transaction() as db:
+            return db.execute("UPDATE cursors SET cursor = NULL, done = 0, posts = 0 WHERE source = ?",
+                              (source,)).rowcount
+
     def rename_source(self, old: str, new: str) -> int:
         """Move the cursors kept under an older name of a source to its current name (hashtags the new name
         already has keep theirs); returns how many moved."""

@@ -83,6 +83,11 @@ class Source(Protocol):
         """Every hashtag the source holds, for offline sources that can be imported whole; ``None`` otherwise."""
         ...
 
+    def fingerprint(self) -> str | None:
+        """For a local source, a digest of what it holds now (its files, their sizes and times), so that an import
+        run again reads a source that changed since; ``None`` for an online source."""
+        ...
+
     def close(self) -> None:
         ...
 
@@ -116,6 +121,9 @@ class BaseSource:
     aliases: tuple[str, ...] = ()
 
     def list_hashtags(self) -> list[str] | None:
+        return None
+
+    def fingerprint(self) -> str | None:
         return None
 
     def close(self) -> None:

@@ -4,13 +4,14 @@ Both page through a fixed, sorted list of posts, so the cursor is simply the ind
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import lzma
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ...exceptions import DataError, InputError
 from ...types import normalize_tag
@@ -30,6 +31,17 @@ def _read_local(media: MediaRef) -> bytes:
         raise MediaMissing(f"{media.ref}: no such file") from None
     except OSError as exc:
         raise MediaMissing(f"{media.ref}: cannot read ({exc.strerror or exc})") from None
+
+
+def _digest(files: Iterable[Path]) -> str:
+    h = hashlib.sha1()
+    for f in files:
+        try:
+            st = f.stat()
+            h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        except OSError:
+            h.update(f"{f}\0missing\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def _page(items: list[Any], cursor: str | None, page_size: int) -> tuple[list[Any], str | None, bool]:
@@ -81,6 +93,10 @@ class InstaloaderDirSource(BaseSource):
 
     def list_hashtags(self) -> list[str]:
         return sorted(self._folders)
+
+    def fingerprint(self) -> str:
+        """A digest of the posts' metadata files (names, sizes, modification times): new downloads change it."""
+        return _digest(f for folder in self._folders.values() for f in self._metadata_files(folder))
 
     def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
         folders = list(self._folders) if hashtag == ALL else [hashtag]
@@ -211,6 +227,10 @@ class JsonlSource(BaseSource):
 
     def list_hashtags(self) -> list[str]:
         return [ALL]
+
+    def fingerprint(self) -> str:
+        """A digest of the posts file (its size and modification time): lines appended change it."""
+        return _digest([self.path])
 
     def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
         if hashtag == ALL:
