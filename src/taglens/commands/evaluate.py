@@ -23,8 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data.posts import read_records
     from ..eval.metrics import HEADLINE
-    from ..eval.protocol import evaluate, parse_inputs
-    from ..exceptions import ModelError, UsageError
+    from ..eval.protocol import evaluate, parse_inputs, require_trained
+    from ..exceptions import UsageError
     from ..registry import load_suggester
 
     if args.reveal < 0:
@@ -34,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = parse_inputs(args.inputs)
     records = read_records(args.data)
     model = load_suggester(args.model)
-    if getattr(model, "needs_training", False) and not getattr(model, "is_fitted", True):
-        raise ModelError(f"model {args.model!r} is not trained: train it first (taglens train --model {args.model} "
-                         f"--data TRAIN.jsonl --out DIR) and evaluate --model DIR")
+    require_trained(model)
     # the seed is hashed as written (f"{seed}:{id}:{tag}"): "007" stays "007"; a plain integer prints as one
     seed = args.seed if not _canonical_int(args.seed) else int(args.seed)
     with progress_bar(len(records), "evaluate") as bar:

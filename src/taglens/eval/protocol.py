@@ -68,6 +68,14 @@ def score_ranking(ranked: Sequence[str], revealed: Sequence[str], targets: Seque
     return post_metrics(clean if k is None else clean[:k], set(targets))
 
 
+def require_trained(suggester: Any) -> None:
+    """Refuse a model that must be trained and is not (it would score every post 0 as an 'unreadable input')."""
+    if getattr(suggester, "needs_training", False) and not getattr(suggester, "is_fitted", True):
+        name = getattr(suggester, "name", suggester)
+        raise ModelError(f"model {name!r} is not trained: train it first (taglens train --model {name} --data "
+                         f"TRAIN.jsonl --out DIR, or fit() it) and evaluate the trained model directory")
+
+
 def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = ("images", "text", "tags"),
              reveal: int = 0, seed: int | str = 0, k: int = 10, batch_size: int = 32,
              progress: Callable[[int], None] | None = None, per_post: list | None = None) -> dict[str, Any]:
@@ -78,9 +86,7 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     ``(record, metrics)`` for per-topic breakdowns.
     """
     inputs = parse_inputs(inputs)
-    if getattr(suggester, "needs_training", False) and not getattr(suggester, "is_fitted", True):
-        raise ModelError(f"model {getattr(suggester, 'name', suggester)!r} is not trained: fit it or load a trained "
-                         f"model directory before evaluating")
+    require_trained(suggester)
     queries = []
     for rec in records:
         post, revealed, targets = prepare_query(rec, inputs, reveal, seed)
