@@ -151,8 +151,8 @@ def tune(model, cached) -> dict[str, float]:
 
 
 def write_val_sets(data: Path, sets, folder: Path) -> dict[str, Path]:
-    """The val side of each measured set as ``folder/<set>/posts.jsonl``, with copies of its media (the
-    protocol refuses paths, symlinks included, that leave the folder of the posts file)."""
+    """The val side of each measured set as ``folder/<set>/posts.jsonl``, with copies of its media (image
+    paths may not leave the folder of the posts file)."""
     from taglens.data.posts import record_to_json, write_jsonl
 
     out = {}

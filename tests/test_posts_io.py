@@ -32,6 +32,19 @@ def test_escaping_paths_are_refused(tmp_path, bad):
         read_records(p)
 
 
+def test_a_symlinked_image_folder_is_followed(tmp_path):
+    """EVALUATION.md: escaping is an absolute path or '..'; a link inside the folder is the folder's own choice."""
+    store = tmp_path / "photo-store"
+    store.mkdir()
+    (store / "a.jpg").write_bytes(b"x")
+    data = tmp_path / "eval"
+    data.mkdir()
+    (data / "images").symlink_to(store, target_is_directory=True)
+    p = write(data / "posts.jsonl", [{"id": "1", "images": ["images/a.jpg"], "hashtags": ["a"]}])
+    (rec,) = read_records(p)
+    assert rec.images == (data / "images" / "a.jpg",) and rec.images[0].read_bytes() == b"x"
+
+
 def test_non_strict_iteration_reports_bad_lines_and_keeps_going(tmp_path):
     p = write(tmp_path / "posts.jsonl", [
         {"id": "1", "hashtags": ["a"]}, "{not json", {"id": "2", "images": ["../x.jpg"]}, ["a list"],
