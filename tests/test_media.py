@@ -72,6 +72,17 @@ def test_modes_are_converted_to_rgb(tmp_path, rgb):
     assert clear.getpixel((5, 5)) == (255, 255, 255)  # transparent -> white background
 
 
+@pytest.mark.parametrize("name", ["anim.png", "anim.webp"])
+def test_animated_png_and_webp_are_sampled_like_a_gif(tmp_path, name):
+    greys = [Image.new("RGB", (32, 24), (v, v, v)) for v in range(0, 240, 30)]  # 8 frames, darker to lighter
+    path = tmp_path / name
+    greys[0].save(path, save_all=True, append_images=greys[1:], duration=100, loop=0, lossless=True)
+    visuals = load_visuals([path])
+    assert [label for label, _ in visuals] == [f"{name}#frame{i}" for i in range(4)]
+    assert [im.getpixel((3, 3))[0] for _, im in visuals] == [30, 90, 150, 210]  # frames 1, 3, 5, 7 of 8
+    assert load_image(path).getpixel((3, 3)) == (0, 0, 0)  # one image: the first frame
+
+
 def test_exif_rotation_is_applied(tmp_path, rgb):
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to display
@@ -99,6 +110,27 @@ def test_video_frames_are_sampled_evenly(tmp_path, make_clip):
     assert levels == sorted(levels) and levels[-1] - levels[0] > 60  # spread over the clip, in order
     labels = [label for label, _ in load_visuals([clip, clip.with_name("clip.mp4")])]
     assert labels[:4] == [f"clip.mp4#frame{i}" for i in range(4)]
+
+
+@pytest.mark.parametrize("name,codec", [("clip.webm", "libvpx"), ("clip.mkv", "mpeg4"), ("clip.mov", "mpeg4")])
+def test_frames_are_sampled_over_the_whole_clip_in_every_container(tmp_path, make_clip, name, codec):
+    """WebM and Matroska headers give no frame count: it comes from the duration or the packets, not a guess
+    (a 60-frame webm gave its first frame only)."""
+    clip = make_clip(tmp_path / name, n=60, codec=codec)
+    levels = [round(float(np.asarray(f)[..., 0].mean())) for f in video_frames(clip, n=4)]
+    # frame i is (10 i) mod 256 grey: the frames at 7, 22, 37, 52 (centres of four equal parts)
+    assert len(levels) == 4 and all(abs(a - b) <= 8 for a, b in zip(levels, (70, 220, 114, 8))), levels
+
+
+def test_an_animated_gif_bomb_is_refused_before_decoding(tmp_path):
+    from PIL import Image
+
+    big = tmp_path / "bomb.gif"
+    frames = [Image.new("P", (8200, 8200), i) for i in (0, 1)]
+    frames[0].save(big, save_all=True, append_images=frames[1:], duration=100)
+    with pytest.raises(VideoError, match="bomb.gif: 8200x8200 frames exceed .* decompression bomb") as e:
+        load_visuals([big])
+    assert e.value.exit_code == ExitCode.VIDEO
 
 
 def test_unreadable_video_names_the_file(tmp_path):

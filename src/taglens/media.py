@@ -68,6 +68,12 @@ def to_rgb(img: Any) -> Any:
 
 def load_image(path: str | Path) -> Any:
     """Decode one still image (first frame of an animation) as an upright RGB PIL image."""
+    return load_image_frames(path, 1)[0]
+
+
+def load_image_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
+    """An image as upright RGB PIL images: one for a still image; for an animated PNG or WebP, ``n`` frames
+    spread over the animation, as for a video (with ``n`` = 1, the first frame)."""
     from PIL import Image, ImageOps
 
     path = Path(path)
@@ -79,10 +85,15 @@ def load_image(path: str | Path) -> Any:
                 w, h = img.size
                 if w * h > MAX_PIXELS:
                     raise ImageError(f"{path}: image of {w}x{h} pixels is too large (possible decompression bomb)")
-                img.seek(0)
-                img.load()
-                img = ImageOps.exif_transpose(img) or img
-                return to_rgb(img)
+                total = getattr(img, "n_frames", 1) or 1
+                wanted = [0] if total <= 1 or n <= 1 else sorted({int((i + 0.5) * total / n) for i in range(n)})
+                frames = []
+                for index in wanted:
+                    img.seek(index)
+                    img.load()
+                    frame = img.copy() if total > 1 else img
+                    frames.append(to_rgb(ImageOps.exif_transpose(frame) or frame))
+                return frames
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -96,7 +107,11 @@ def load_image(path: str | Path) -> Any:
 
 
 def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
-    """``n`` frames spread evenly over a video (or an animated GIF), as RGB PIL images."""
+    """``n`` frames spread evenly over a video (or an animated GIF), as RGB PIL images.
+
+    The frame count comes from the stream header, else from its duration, else (WebM and Matroska headers carry
+    neither) from counting the packets, which needs no decoding. Frames larger than ``MAX_PIXELS`` are refused
+    like a decompression bomb, before any is decoded."""
     import av
 
     path = Path(path)
@@ -107,27 +122,32 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
             if not streams:
                 raise VideoError(f"{path}: has no video stream")
             stream = streams[0]
+            width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
+            if width * height > MAX_PIXELS:
+                raise VideoError(f"{path}: {width}x{height} frames exceed {MAX_PIXELS:,} pixels "
+                                 f"(a possible decompression bomb)")
+            total = _frame_count(container, stream)
             stream.thread_type = "AUTO"
-            total = stream.frames or 0
-            if not total and stream.duration and stream.average_rate:
-                total = int(stream.duration * stream.time_base * stream.average_rate)
-            if total <= 0:
-                total = 10_000  # unknown length: keep the first frames, evenly thinned below
             wanted = sorted({min(total - 1, int((i + 0.5) * total / n)) for i in range(n)})
             frames: list[Any] = []
-            decoded: list[Any] = []
+            seen: list[Any] = []  # a thinned record of the frames decoded, in case the count was wrong
             for index, frame in enumerate(container.decode(stream)):
+                if frame.width * frame.height > MAX_PIXELS:
+                    raise VideoError(f"{path}: {frame.width}x{frame.height} frames exceed {MAX_PIXELS:,} pixels "
+                                     f"(a possible decompression bomb)")
                 if index in wanted:
                     frames.append(frame.to_image().convert("RGB"))
                     if len(frames) == len(wanted):
                         break
-                elif len(decoded) < 4 * n and index % max(1, total // (4 * n)) == 0:
-                    decoded.append(frame)
-                if index > 20_000:
+                elif index % max(1, total // (4 * n)) == 0:
+                    seen.append(frame)
+                    if len(seen) > 8 * n:
+                        seen = seen[::2]
+                if index > MAX_VIDEO_FRAMES:
                     break
-            if len(frames) < min(n, len(wanted)) and decoded:  # frame count was wrong: thin what we saw
-                step = max(1, len(decoded) // max(1, n - len(frames)))
-                frames.extend(f.to_image().convert("RGB") for f in decoded[::step][: n - len(frames)])
+            if len(frames) < min(n, len(wanted)) and seen:  # fewer frames than counted: thin what we saw
+                step = max(1, len(seen) // max(1, n - len(frames)))
+                frames.extend(f.to_image().convert("RGB") for f in seen[::step][: n - len(frames)])
     except VideoError:
         raise
     except av.error.FFmpegError as exc:
@@ -137,6 +157,30 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
     if not frames:
         raise VideoError(f"{path}: no decodable frame")
     return frames
+
+
+MAX_VIDEO_FRAMES = 20_000  # frames decoded at most (over 11 minutes at 30 fps; posts carry short clips)
+
+
+def _frame_count(container: Any, stream: Any) -> int:
+    """The number of frames in ``stream``: from the header, the stream's or the container's duration, or by
+    counting packets (then the container is rewound)."""
+    if stream.frames:
+        return int(stream.frames)
+    rate = stream.average_rate or stream.guessed_rate
+    if rate:
+        if stream.duration and stream.time_base:
+            return max(1, int(stream.duration * stream.time_base * rate))
+        if container.duration:  # microseconds
+            return max(1, int(container.duration / 1_000_000 * rate))
+    count = 0
+    for packet in container.demux(stream):
+        if packet.size:
+            count += 1
+            if count > MAX_VIDEO_FRAMES:
+                break
+    container.seek(0)
+    return max(1, count)
 
 
 def load_visuals(items: Iterable[Any], frames_per_video: int = FRAMES_PER_VIDEO) -> list[tuple[str, Any]]:
@@ -154,7 +198,11 @@ def load_visuals(items: Iterable[Any], frames_per_video: int = FRAMES_PER_VIDEO)
             frames = video_frames(path, frames_per_video)
             out.extend((f"{path.name}#frame{i}", f) for i, f in enumerate(frames))
         else:
-            out.append((path.name, load_image(path)))
+            frames = load_image_frames(path, frames_per_video)
+            if len(frames) == 1:
+                out.append((path.name, frames[0]))
+            else:  # an animated PNG or WebP
+                out.extend((f"{path.name}#frame{i}", f) for i, f in enumerate(frames))
     return out
 
 
