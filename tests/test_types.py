@@ -20,3 +20,16 @@ def test_post_normalises_and_dedups_tags():
     assert p.hashtags == ("dog", "park") and p.text == "" and str(p.images[0]) == "a.jpg"
     assert Post().is_empty and not p.is_empty
     assert Suggestion("a", 0.1234567891, "image", "seen").to_dict()["score"] == 0.123457
+
+
+def test_tags_in_other_scripts_and_forms_are_one_tag():
+    from taglens.types import normalize_tag, parse_hashtags, parse_tag_list, strip_hashtags
+
+    assert normalize_tag("#ＤＯＧ") == "dog"  # full-width letters (NFKC)
+    assert normalize_tag("İSTANBUL") == "istanbul"  # not 'i' + a combining dot
+    assert normalize_tag("Cafe\u0301") == normalize_tag("Café") == "café"
+    # combining marks continue a hashtag: vowel signs (Devanagari, Tamil, Thai) and decomposed accents
+    text = "नमस्ते #हिन्दी #தமிழ் #ของขวัญ #Cafe\u0301 time"
+    assert parse_hashtags(text) == ["हिन्दी", "தமிழ்", "ของขวัญ", "café"]
+    assert strip_hashtags(text) == "नमस्ते time"
+    assert parse_tag_list("#हिन्दी, #ＤＯＧ #new-york") == (["हिन्दी", "dog", "new"], ["-york"])

@@ -1,21 +1,33 @@
 """Core value types: Post, Suggestion, and the one way a tag is normalised. No heavy imports here."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Union
 
-# The hashtag grammar of ../shared/data (Unicode-aware): a letter or digit after '#', then word characters;
-# '&#39;'-style HTML entities are skipped. All-digit tokens (#1, #2017) are not hashtags.
-HASHTAG_RE = re.compile(r"(?<!&)#([^\W_]\w*)")
-_STRIP_RE = re.compile(r"(?<!&)#\w+")
 _WS_RE = re.compile(r"\s+")
 # A tag list as users type it (--tags): tags separated by white space, commas, semicolons or '#'.
 _TAG_LIST_SEP_RE = re.compile(r"[\s,;#]+")
-_TAG_TOKEN_RE = re.compile(r"[^\W_]\w*")  # HASHTAG_RE without its '#': a letter or digit, then word characters
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _grammar() -> tuple[Any, Any, Any]:
+    """(hashtag in a text, hashtag token to strip, tag token of a list), compiled on first use.
+
+    The hashtag grammar of ../shared/data, Unicode-aware: a letter or digit after '#', then word characters;
+    '&#39;'-style HTML entities are skipped; all-digit tokens (#1, #2017) are not hashtags. One difference:
+    combining marks continue a hashtag (Python's ``re`` ends ``\\w`` at them), so #हिन्दी, #ของขวัญ or a decomposed
+    #café stay whole instead of being cut at their first vowel sign or accent (``regex`` knows the mark
+    category)."""
+    import regex
+
+    word = r"[\w\p{M}]"
+    return (regex.compile(rf"(?<!&)#([^\W_]{word}*)"), regex.compile(rf"(?<!&)#{word}+"),
+            regex.compile(rf"[^\W_]{word}*"))
 
 # How many distinct hashtags of one post the models read when suggesting (each costs a segmentation and a WordNet
 # lookup). Instagram allows 30 a post and the developer data's most (caption and comments of an instagram6 post) is
@@ -37,10 +49,11 @@ def clean_text(text: str) -> str:
 
 
 def normalize_tag(tag: str) -> str:
-    """Return the canonical form of a tag: NFC, stripped, without leading '#', lowercase (lone surrogates
+    """Return the canonical form of a tag: NFKC (full-width ``ＤＯＧ`` is ``dog``, the ligature ``ﬁ`` is ``fi``),
+    stripped, without leading '#', lowercase (a Turkish dotted ``İ`` is a plain ``i``; lone surrogates are
     replaced by U+FFFD)."""
-    tag = unicodedata.normalize("NFC", clean_text(tag)).strip().lstrip("#").strip()
-    return tag.lower()
+    tag = unicodedata.normalize("NFKC", clean_text(tag)).strip().lstrip("#").strip()
+    return tag.lower().replace("i\u0307", "i")
 
 
 def _hashtag(token: str) -> str:
@@ -53,7 +66,7 @@ def parse_hashtags(text: str, limit: int | None = None) -> list[str]:
     """Hashtags in a text, normalised, deduplicated in order of appearance, all-digit tokens dropped; at most
     ``limit`` (the first distinct ones), all by default."""
     seen: dict[str, None] = {}
-    for match in HASHTAG_RE.finditer(clean_text(text or "")):
+    for match in _grammar()[0].finditer(clean_text(text or "")):
         tag = _hashtag(match.group(1))
         if tag and tag not in seen:
             if limit is not None and len(seen) >= limit:
@@ -67,8 +80,8 @@ def parse_tag_list(spec: str | None, limit: int | None = None) -> tuple[list[str
     ``(["pizza", "food", "pasta"], ["2019"])``.
 
     Items are separated by white space, commas, semicolons or '#', with or without '#', and each is read like a
-    hashtag in a caption (``HASHTAG_RE``): a letter or digit first, then word characters (trailing punctuation
-    is dropped), lowercased, deduplicated, all-digit items dropped. Items that hold no hashtag are returned as
+    hashtag in a caption: a letter or digit first, then word characters (trailing punctuation
+    is dropped), normalised, deduplicated, all-digit items dropped. Items that hold no hashtag are returned as
     ignored. At most ``limit`` tags (all by default), as ``parse_hashtags``.
     """
     seen: dict[str, None] = {}
@@ -76,7 +89,7 @@ def parse_tag_list(spec: str | None, limit: int | None = None) -> tuple[list[str
     for item in _TAG_LIST_SEP_RE.split(clean_text(spec or "")):
         if not item:
             continue
-        match = _TAG_TOKEN_RE.match(item)
+        match = _grammar()[2].match(item)
         tag = _hashtag(match.group(0)) if match else ""
         if not tag:
             ignored.append(item)
@@ -93,7 +106,7 @@ def parse_tag_list(spec: str | None, limit: int | None = None) -> tuple[list[str
 
 def strip_hashtags(text: str) -> str:
     """The text with every '#hashtag' token removed and white space collapsed (EVALUATION.md, step 2)."""
-    return _WS_RE.sub(" ", _STRIP_RE.sub(" ", text or "")).strip()
+    return _WS_RE.sub(" ", _grammar()[1].sub(" ", text or "")).strip()
 
 
 def unique_tags(tags: Iterable[str]) -> tuple[str, ...]:

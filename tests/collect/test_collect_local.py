@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import lzma
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -81,13 +83,21 @@ def test_vape_import_reproduces_posts_jsonl(shared_data, tmp_path):
                  "--store", str(store), "--no-progress"]) == 0
     assert main(["export", "--store", str(store), "--out", str(out)]) == 0
     gold = {r.id: r for r in read_records(shared_data / "vape" / "posts.jsonl")}
+    whole: set[str] = set()
     got = {r.id: r for r in read_records(out / "posts.jsonl")}
     assert set(got) == set(gold)
     for pid, g in gold.items():
         r = got[pid]
-        assert (r.text, r.hashtags, r.user, r.topic) == (g.text, g.hashtags, g.user, g.topic), pid
+        assert (r.text, r.user, r.topic) == (g.text, g.user, g.topic), pid
+        if r.hashtags != g.hashtags:
+            # the data's grammar (Python's re) ends a hashtag at a combining mark (#ของขวัญ -> #ของขว, a decomposed
+            # Turkish i̇); ours keeps it whole: only captions with such a hashtag may differ
+            ends = [m.end() for m in re.finditer(r"(?<!&)#[^\W_]\w*", r.text) if m.end() < len(r.text)]
+            assert any(unicodedata.category(r.text[e]).startswith("M") for e in ends), pid
+            whole.add(pid)
         assert len(r.images) == len(g.images), pid
         assert all(p.is_file() for p in r.images)
+    assert 0 < len(whole) <= 10, whole  # 7 captions (Thai, a decomposed Turkish i)
 
 
 def test_jsonl_source_round_trip(tmp_path):
