@@ -33,6 +33,31 @@ def test_members_without_input_are_left_out(posts, tmp_path):
     assert model.suggest(Post(), k=3)  # nothing to go on: every member's own fallback
 
 
+def test_a_member_that_cannot_learn_from_the_data_is_left_out(posts, tmp_path, caplog):
+    """An image-only data set (instagram6 has no captions) must not stop an ensemble with a text member."""
+    no_text = [Post(images=p.images, hashtags=p.hashtags) for p in posts]
+    model = create_suggester("ensemble", members=["cooccurrence", "tfidf-linear", "test_effnet_linear"],
+                             weights=[0.5, 1.0, 2.0]).fit(no_text)
+    assert model.members == ["cooccurrence", "test_effnet_linear"] and model.weights == [0.5, 2.0]
+    assert any("member tfidf-linear left out" in r.getMessage() for r in caplog.records)
+    loaded = load_suggester(model.save(tmp_path / "ens"))
+    q = Post(images=posts[0].images)
+    assert [s.tag for s in loaded.suggest(q, k=3)] == [s.tag for s in model.suggest(q, k=3)]
+    with pytest.raises(ModelError, match="no member could be trained .*tfidf-linear"):
+        create_suggester("ensemble", members=["tfidf-linear"]).fit(no_text)
+
+
+def test_priors_do_not_dilute_members_with_evidence(posts):
+    """Co-occurrence without a known tag, and popularity always, answer with the same prior for every post."""
+    image = create_suggester("test_effnet_linear").fit(posts)
+    cooc = create_suggester("cooccurrence").fit(posts)
+    assert not cooc.uses_input(Post(images=posts[0].images)) and cooc.uses_input(Post(hashtags=posts[0].hashtags))
+    assert not create_suggester("popularity").fit(posts).uses_input(Post(hashtags=posts[0].hashtags))
+    model = create_suggester("ensemble", members=["cooccurrence", "popularity", "test_effnet_linear"]).fit(posts)
+    q = Post(images=posts[3].images)
+    assert [s.tag for s in model.suggest(q, k=5)] == [s.tag for s in image.suggest(q, k=5)]
+
+
 def test_trained_member_directories_and_round_trip(posts, tmp_path):
     member = create_suggester("tfidf-linear", epochs=5).fit(posts).save(tmp_path / "text")
     model = create_suggester("ensemble", members=["cooccurrence", str(member)]).fit(posts)

@@ -72,6 +72,10 @@ class PopularitySuggester(BaseSuggester):
                     break
         return out
 
+    def uses_input(self, post: Post) -> bool:
+        """Never: the answer is the same for every post (an ensemble uses it only when no member answers)."""
+        return False
+
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         return to_evidence_suggestions(self.evidence(post, k + len(post.hashtags)), "popularity", k)
 
@@ -158,6 +162,10 @@ class CooccurrenceSuggester(BaseSuggester):
 
     def known_tags(self, post: Post) -> list[str]:
         return [t for t in post.hashtags if t in self.index_]
+
+    def uses_input(self, post: Post) -> bool:
+        """Whether the post has a tag seen in training (else the answer is the popularity prior)."""
+        return bool(self.known_tags(post))
 
     def evidence(self, post: Post, k: int = 200) -> Evidence:
         known = self.known_tags(post)
@@ -383,6 +391,9 @@ class SynonymSuggester(BaseSuggester):
                               else f"close in meaning to #{tag}")
                     out[cand] = (float(closeness), reason)
         return dict(sorted(out.items(), key=lambda kv: -kv[1][0])[:k])
+
+    def uses_input(self, post: Post) -> bool:
+        return bool(post.hashtags) and bool(self.evidence(post, k=1))
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         return to_evidence_suggestions(self.evidence(post, k + len(post.hashtags)), "synonyms", k)

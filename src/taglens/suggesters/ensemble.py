@@ -53,14 +53,28 @@ class EnsembleSuggester(BaseSuggester):
 
         self._check()
         self.models_ = []
-        for member in self.members:
+        kept: list[int] = []
+        reasons = []
+        for i, member in enumerate(self.members):
             if Path(member).is_dir():
                 log.info("%s: using the trained model in %s", self.name, member)
                 self.models_.append(load_suggester(member))
+                kept.append(i)
                 continue
             model = create_suggester(member)
             log.info("%s: training member %s", self.name, member)
-            self.models_.append(model.fit(posts))
+            try:
+                self.models_.append(model.fit(posts))
+            except ModelError as exc:  # e.g. a text model on posts without captions: the others can still fuse
+                log.warning("%s: member %s left out: %s", self.name, member, exc)
+                reasons.append(f"{member}: {exc}")
+                continue
+            kept.append(i)
+        if not kept:
+            raise ModelError(f"{self.name}: no member could be trained ({'; '.join(reasons)})")
+        self.members = [self.members[i] for i in kept]
+        if self.weights is not None:
+            self.weights = [self.weights[i] for i in kept]
         self.fitted_ = True
         return self
 
