@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -209,9 +210,22 @@ def read_config(directory: Path) -> dict[str, Any]:
             f"{path}: written in model format {envelope.get('format')!r} by taglens {envelope.get('version')}, "
             f"this taglens {__version__} reads format {FORMAT_VERSION}; retrain or use a matching taglens"
         )
+    written = _version_tuple(envelope.get("version"))
+    if written is None:
+        raise ModelError(f"{path}: taglens version {envelope.get('version')!r} is not a version number")
+    if written > _version_tuple(__version__):
+        # an older taglens may misread what a newer one wrote in the same format (new parameters, new files)
+        raise ModelError(f"{path}: written by taglens {envelope['version']}, newer than this taglens {__version__}; "
+                         f"upgrade taglens to use this model")
     if not isinstance(config.get("params", {}), dict):
         raise ModelError(f"{path}: 'params' is {type(config['params']).__name__}, not an object of parameters")
     return config
+
+
+def _version_tuple(version: Any) -> tuple[int, ...] | None:
+    """(major, minor, patch) of a version like '0.1.0' (a suffix such as '.dev1' or 'rc1' is ignored)."""
+    parts = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", version) if isinstance(version, str) else None
+    return tuple(int(p or 0) for p in parts.groups()) if parts else None
 
 
 def load_model_dir(directory: Path) -> BaseSuggester:
