@@ -71,7 +71,7 @@ def test_missing_file_is_an_input_error(tmp_path):
                  "--out", str(tmp_path / "m")]) == ExitCode.INPUT
 
 
-def test_corrupt_image_is_skipped_with_a_warning(data, tmp_path, caplog):
+def test_corrupt_image_is_skipped_with_a_warning(data, tmp_path, caplog, capsys):
     (data.parent / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
     with open(data, "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"id": "bad", "text": "", "hashtags": ["broken"], "images": ["images/broken.jpg"]}) + "\n")
@@ -79,3 +79,7 @@ def test_corrupt_image_is_skipped_with_a_warning(data, tmp_path, caplog):
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("broken.jpg" in w and "not an image" in w for w in warnings)
     assert "skipping 1 posts with an unreadable image" in warnings
+    rows = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
+    usable = sum(1 for r in rows if r["images"] and r["id"] != "bad")  # posts without an image, and the broken one
+    assert f"trained effnet-knn on {usable} of {len(rows)} posts ({len(rows) - usable} without a usable input)" \
+        in capsys.readouterr().err

@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
     model.fit(posts)
     seconds = time.perf_counter() - start
     model.save(out)
-    print(f"trained {args.model} on {n_tagged} posts with hashtags (of {len(posts)}) in {seconds:.1f} s; "
-          f"saved to {out}", file=sys.stderr)
+    used = getattr(model, "n_train_", n_tagged)  # models that need an image report the posts they could read
+    left = [f"{len(posts) - n_tagged} without hashtags"] if n_tagged < len(posts) else []
+    left += [f"{n_tagged - used} without a usable input"] if used < n_tagged else []
+    what = f"{used} of {len(posts)} posts ({', '.join(left)})" if left else f"{used} posts"
+    print(f"trained {args.model} on {what} in {seconds:.1f} s; saved to {out}", file=sys.stderr)
     return 0

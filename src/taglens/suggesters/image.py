@@ -53,10 +53,13 @@ def _training_vectors(posts: Sequence[Post], desc: str, logit_weight: float = 0.
     posts = posts_with_tags(posts)
     keep, feats = image_posts_features(posts, progress=log.isEnabledFor(logging.INFO))
     if not keep:
-        raise ModelError(f"{desc}: none of the {len(posts)} training posts has a readable image")
+        with_image = sum(1 for p in posts if p.images)
+        if not with_image:
+            raise ModelError(f"{desc}: none of the {len(posts)} training posts has an image (an image-only model)")
+        raise ModelError(f"{desc}: none of the {with_image} training posts with an image has a readable one")
     skipped = len(posts) - len(keep)
     if skipped:
-        log.info("%s: %d training posts without a usable image are left out", desc, skipped)
+        log.warning("%s: %d training posts without a usable image are left out", desc, skipped)
     X = np.stack([_vector(f, logit_weight) for f in feats]).astype(np.float32)
     return X, [posts[i] for i in keep]
 
@@ -92,6 +95,7 @@ class EffnetHeadSuggester(BaseSuggester):
     def fit(self, posts: Sequence[Post]) -> "EffnetHeadSuggester":
         set_threads()
         X, kept = _training_vectors(posts, self.name)
+        self.n_train_ = len(kept)
         self.vocab_ = TagVocab.build([p.hashtags for p in kept], self.max_tags, self.min_count)
         rows = [self.vocab_.encode(p.hashtags) for p in kept]
         self.mean_ = X.mean(0)
@@ -154,6 +158,7 @@ class EffnetKnnSuggester(BaseSuggester):
 
     def fit(self, posts: Sequence[Post]) -> "EffnetKnnSuggester":
         X, kept = _training_vectors(posts, self.name, self.logit_weight)
+        self.n_train_ = len(kept)
         self.vocab_ = TagVocab.build([p.hashtags for p in kept], max_tags=10**9, min_count=1)
         self.mean_ = X.mean(0)
         self.features_ = self._normalise(X).astype(np.float16).astype(np.float32)  # as saved
