@@ -23,6 +23,8 @@ def test_unknown_name_lists_close_matches():
 def test_list_is_sorted_and_filterable():
     names = list_suggesters()
     assert names == sorted(names)
+    assert not [n for n in names if n.startswith("test_")] and "test_coattention" in list_suggesters(hidden=True)
+    create_suggester("test_coattention")  # hidden from lists, not from use
     assert all(n.startswith(names[0][0]) for n in list_suggesters(names[0][0] + "*"))
 
 

@@ -61,9 +61,10 @@ def _load_builtins() -> None:
                 raise
 
 
-def list_suggesters(pattern: str = "*") -> list[str]:
+def list_suggesters(pattern: str = "*", hidden: bool = False) -> list[str]:
+    """Registered names matching ``pattern``; the tiny ``test_*`` models of the test suite only with ``hidden``."""
     _load_builtins()
-    return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
+    return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern) and (hidden or not n.startswith("test_")))
 
 
 def describe_suggester(name: str) -> str:
@@ -80,8 +81,9 @@ def create_suggester(name: str, **overrides: Any) -> Any:
     """Create an untrained suggester by registered name; raises UnknownModelError listing close matches."""
     _load_builtins()
     if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; known models: {', '.join(sorted(_REGISTRY))}"
+        names = list_suggesters()
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known models: {', '.join(names)}"
         raise UnknownModelError(f"unknown model {name!r}{hint}")
     return _REGISTRY[name].factory(**overrides)
 

@@ -50,7 +50,7 @@ def same(a, b):
         math.isclose(x.score, y.score, rel_tol=1e-4, abs_tol=1e-6) for x, y in zip(a, b))
 
 
-@pytest.mark.parametrize("name", list_suggesters())
+@pytest.mark.parametrize("name", list_suggesters(hidden=True))
 def test_suggester_contract(name, posts, tmp_path):
     model = fitted(name, posts)
     for query in queries(posts):
