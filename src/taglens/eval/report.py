@@ -307,7 +307,7 @@ def render_html(results, settings, meta, plots: dict[str, str]) -> str:
 
 
 def write_plots(results: Sequence[ModelResult], settings, topic_setting: str, out: Path) -> dict[str, str]:
-    """P@k/R@k curves (for the topic setting) and a per-topic P@1 bar chart; returns file names by kind."""
+    """P@k/R@k curves (a row per input setting) and a per-topic P@1 bar chart; returns file names by kind."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -317,17 +317,21 @@ def write_plots(results: Sequence[ModelResult], settings, topic_setting: str, ou
     plots: dict[str, str] = {}
     if not ok:
         return plots
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for r in ok:
-        m = r.settings[topic_setting]
-        for ax, metric in zip(axes, ("P", "R")):
-            ax.plot(CURVE_KS, [m.get(f"{metric}@{k}", 0.0) for k in CURVE_KS], marker="o", label=r.model)
-    for ax, metric in zip(axes, ("P@k", "R@k")):
-        ax.set_xlabel("k")
-        ax.set_ylabel(metric)
-        ax.set_title(f"{metric} ({topic_setting})")
-        ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=8)
+    labels = [label for label, _, _ in settings if any(label in r.settings for r in ok)]
+    fig, axes = plt.subplots(len(labels), 2, figsize=(10, 3.2 * len(labels)), squeeze=False)
+    for row, label in zip(axes, labels):  # one row of P@k and R@k curves per input setting
+        for r in ok:
+            m = r.settings.get(label)
+            if m is None:
+                continue
+            for ax, metric in zip(row, ("P", "R")):
+                ax.plot(CURVE_KS, [m.get(f"{metric}@{k}", 0.0) for k in CURVE_KS], marker="o", label=r.model)
+        for ax, metric in zip(row, ("P@k", "R@k")):
+            ax.set_xlabel("k")
+            ax.set_ylabel(metric)
+            ax.set_title(f"{metric} ({label})")
+            ax.grid(alpha=0.3)
+        row[1].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "curves.png", dpi=100)
     plt.close(fig)
