@@ -83,6 +83,45 @@ def test_animated_png_and_webp_are_sampled_like_a_gif(tmp_path, name):
     assert load_image(path).getpixel((3, 3)) == (0, 0, 0)  # one image: the first frame
 
 
+def test_other_multi_frame_images_are_one_picture(tmp_path):
+    """Only PNG and WebP animations are sampled: a TIFF's second page (or an MPO photo's gain map) is not a
+    second photo of the post."""
+    pages = [Image.new("RGB", (40, 30), (200, 30, 30)), Image.new("RGB", (20, 15), (128, 128, 128))]
+    tiff = tmp_path / "two-pages.tiff"
+    pages[0].save(tiff, save_all=True, append_images=pages[1:])
+    assert Image.open(tiff).n_frames == 2
+    (label, img), = load_visuals([tiff])
+    assert label == "two-pages.tiff" and img.size == (40, 30)
+
+
+def test_a_large_animation_is_sampled_within_a_decoding_budget(tmp_path, monkeypatch):
+    import taglens.media as media
+
+    greys = [Image.new("RGB", (100, 100), (v, v, v)) for v in range(0, 200, 10)]  # 20 frames of 10,000 pixels
+    path = tmp_path / "long.png"
+    greys[0].save(path, save_all=True, append_images=greys[1:], duration=50)
+    monkeypatch.setattr(media, "ANIMATION_PIXEL_BUDGET", 80_000)  # 8 frames' worth
+    levels = [im.getpixel((5, 5))[0] for _, im in load_visuals([path])]
+    assert levels == [10, 30, 50, 70]  # spread over the first 8 frames only
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_link_to_a_device_or_a_pipe_is_refused_before_reading(tmp_path, kind):
+    import os
+
+    path = tmp_path / f"{kind}.jpg"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(path)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_visuals([path])
+    from taglens.encoders.cache import image_features
+
+    with pytest.raises(InputError, match="not a regular file"):  # the feature cache hashes files first
+        image_features([path], _raise=True)
+
+
 def test_exif_rotation_is_applied(tmp_path, rgb):
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to display

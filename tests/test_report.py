@@ -31,6 +31,9 @@ def test_report_writes_table_plots_and_json(tmp_path, capsys):
     md = (out / "report.md").read_text()
     assert "| popularity | text r0 |" in md and "| tfidf-linear | all r1 |" in md
     assert (out / "curves.png").stat().st_size > 1000 and (out / "topics.png").is_file()
+    from PIL import Image
+
+    assert Image.open(out / "curves.png").size == (1000, 2 * 320)  # a row of P@k and R@k per setting
     html = (out / "report.html").read_text()
     assert html.count("<table>") == 3 and "curves.png" in html and "topics.png" in html  # as the Markdown
     assert "<th>text r0</th>" in html and "<td>tfidf-linear</td>" in html and "<th>topic</th>" in html

@@ -33,3 +33,8 @@ def test_tags_in_other_scripts_and_forms_are_one_tag():
     assert parse_hashtags(text) == ["हिन्दी", "தமிழ்", "ของขวัญ", "café"]
     assert strip_hashtags(text) == "नमस्ते time"
     assert parse_tag_list("#हिन्दी, #ＤＯＧ #new-york") == (["हिन्दी", "dog", "new"], ["-york"])
+    # otherwise the data's grammar: other numbers continue a tag (then NFKC folds them), a mark or a joiner
+    # cannot start one, and a sign NFKC would spell out with spaces keeps its own form
+    assert parse_hashtags("#h₂o #m² #\u200c #\u0301abc #_x") == ["h2o", "m2"]
+    assert strip_hashtags("a #h₂o b") == "a b"
+    assert normalize_tag("\ufdfa") == "\ufdfa" and " " not in normalize_tag("x\u00a8y")

@@ -14,6 +14,10 @@ from .exceptions import ImageError, InputError, VideoError
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv", ".gif", ".avi", ".m4v"})
 MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression bombs
+# animated images sampled like a video (GIFs go through the video decoder); other formats with several frames
+# (an MPO phone photo's gain map, a TIFF's pages) are one picture: their first frame
+ANIMATED_FORMATS = frozenset({"PNG", "WEBP"})
+ANIMATION_PIXEL_BUDGET = 128_000_000  # pixels decoded at most to sample an animation (8 frames of 4000x4000)
 FRAMES_PER_VIDEO = 4
 
 
@@ -21,15 +25,22 @@ def is_video(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def _check_file(path: Path) -> None:
+def check_media_file(path: Path) -> None:
+    """Raise the InputError a media path deserves before any byte is read: missing, a folder, not a regular file
+    (a link to a device or a pipe, which would be read forever), or empty."""
+    import stat
+
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected an image or video file")
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket), expected an image or video file")
+    size = st.st_size
     if size == 0:
         if is_video(path) and path.suffix.lower() != ".gif":
             raise VideoError(f"{path}: empty file, not a video")
@@ -77,7 +88,7 @@ def load_image_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
     from PIL import Image, ImageOps
 
     path = Path(path)
-    _check_file(path)
+    check_media_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -85,7 +96,9 @@ def load_image_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
                 w, h = img.size
                 if w * h > MAX_PIXELS:
                     raise ImageError(f"{path}: image of {w}x{h} pixels is too large (possible decompression bomb)")
-                total = getattr(img, "n_frames", 1) or 1
+                total = (getattr(img, "n_frames", 1) or 1) if img.format in ANIMATED_FORMATS else 1
+                # seeking decodes every frame before the one sought: sample within a budget of decoded pixels
+                total = max(1, min(total, ANIMATION_PIXEL_BUDGET // max(1, w * h)))
                 wanted = [0] if total <= 1 or n <= 1 else sorted({int((i + 0.5) * total / n) for i in range(n)})
                 frames = []
                 for index in wanted:
@@ -115,7 +128,7 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
     import av
 
     path = Path(path)
-    _check_file(path)
+    check_media_file(path)
     try:
         with av.open(str(path)) as container:
             streams = container.streams.video

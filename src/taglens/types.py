@@ -25,9 +25,9 @@ def _grammar() -> tuple[Any, Any, Any]:
     category)."""
     import regex
 
-    word = r"[\w\p{M}]"
-    return (regex.compile(rf"(?<!&)#([^\W_]{word}*)"), regex.compile(rf"(?<!&)#{word}+"),
-            regex.compile(rf"[^\W_]{word}*"))
+    first, rest = r"[\p{L}\p{N}]", r"[\p{L}\p{N}\p{M}_]"  # re's [^\W_] and \w, and the marks
+    return (regex.compile(rf"(?<!&)#({first}{rest}*)"), regex.compile(rf"(?<!&)#{rest}+"),
+            regex.compile(rf"{first}{rest}*"))
 
 # How many distinct hashtags of one post the models read when suggesting (each costs a segmentation and a WordNet
 # lookup). Instagram allows 30 a post and the developer data's most (caption and comments of an instagram6 post) is
@@ -52,8 +52,11 @@ def normalize_tag(tag: str) -> str:
     """Return the canonical form of a tag: NFKC (full-width ``ＤＯＧ`` is ``dog``, the ligature ``ﬁ`` is ``fi``),
     stripped, without leading '#', lowercase (a Turkish dotted ``İ`` is a plain ``i``; lone surrogates are
     replaced by U+FFFD)."""
-    tag = unicodedata.normalize("NFKC", clean_text(tag)).strip().lstrip("#").strip()
-    return tag.lower().replace("i\u0307", "i")
+    tag = clean_text(tag)
+    folded = unicodedata.normalize("NFKC", tag)
+    if any(c.isspace() for c in folded) and not any(c.isspace() for c in tag.strip()):
+        folded = unicodedata.normalize("NFC", tag)  # NFKC spells a few signs as words (U+FDFA, U+00A8)
+    return folded.strip().lstrip("#").strip().lower().replace("i\u0307", "i")
 
 
 def _hashtag(token: str) -> str:

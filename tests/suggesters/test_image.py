@@ -63,9 +63,13 @@ def test_corrupt_query_image_is_an_image_error(posts, tmp_path):
         model.suggest(Post(images=(bad,)))
 
 
-def test_no_readable_image_is_a_clear_error():
-    with pytest.raises(ModelError, match="readable image"):
+def test_no_readable_image_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="none of the 1 training posts has an image .an image-only model"):
         create_suggester("effnet-linear").fit([Post(text="a", hashtags=("a",))])
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not a jpeg")
+    with pytest.raises(ModelError, match="none of the 1 training posts with an image has a readable one"):
+        create_suggester("effnet-linear").fit([Post(images=(broken,), hashtags=("a",)), Post(hashtags=("b",))])
 
 
 def test_loading_another_config_or_version_is_a_clear_error(posts, tmp_path):

@@ -159,20 +159,22 @@ class Collector:
                 if self.store.add_hashtag(db, t, status=QUEUED, round_no=0, score=None, origin="import",
                                           reason="hashtag held by the local source"):
                     self.store.log_decision(db, 0, t, "import", None, "hashtag held by the local source")
-        fingerprints = {src.name: src.fingerprint() for src in self.sources}
+        fingerprints = {src.name: getattr(src, "fingerprint", lambda: None)() for src in self.sources}
         known = self.store.get_meta("fingerprints", {})
         for name, fp in fingerprints.items():
-            if name in known and known[name] != fp:
-                # files were added since the last import: read the source again from the start (posts already
-                # stored are recognised by id before any image is copied)
+            if fp is not None and known.get(name) != fp:
+                # changed since the last complete import (or imported by a taglens that kept no fingerprint):
+                # read the source again from the start; posts already stored are recognised by id before any
+                # image is copied, so this costs a re-read, not a re-import
                 n = self.store.reset_cursors(name)
-                log.info("%s changed since it was last imported: reading it again (%d hashtag%s)", name, n,
-                         "" if n == 1 else "s")
+                if n:
+                    log.info("%s changed since it was last imported: reading it again (%d hashtag%s)", name, n,
+                             "" if n == 1 else "s")
         self._requeue(None)
         self._crawl_round(0, per_tag=None)
         finished = {name: fp for name, fp in fingerprints.items()
-                    if name not in self._dead and all(self._source_done(name, t) for t in tags
-                                                      if name in self._tag_sources.get(t, ()))}
+                    if fp is not None and name not in self._dead and all(
+                        self._source_done(name, t) for t in tags if name in self._tag_sources.get(t, ()))}
         if finished:
             self.store.set_meta("fingerprints", {**known, **finished})
         self.report.stop_reason = "imported every hashtag of the source"

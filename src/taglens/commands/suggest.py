@@ -67,12 +67,12 @@ def _read_caption(path: str) -> str:
 def _run_single(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..media import _check_file
+    from ..media import check_media_file
     from ..registry import load_suggester
     from ..types import Post, clean_text, parse_hashtags
 
     for f in args.files:
-        _check_file(Path(f))  # fail fast, before loading the model
+        check_media_file(Path(f))  # fail fast, before loading the model
     text = clean_text(args.text)  # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
     # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
     tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)

@@ -34,6 +34,31 @@ def _sha1_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# files whose frames are sampled (videos, animations): their cache entries name the sampling, so features cached
+# before a change of it (webm once gave its first frame only, animated PNG/WebP one frame) are not served
+FRAME_SAMPLING = "frames-v2"
+
+
+def feature_key(path: Path) -> str:
+    """The cache key of an image or video file: the sha1 of its bytes (and, for files whose frames are sampled,
+    the sampling). Raises the InputError of a path that is not a readable regular file, before reading it (a
+    link to /dev/zero would be hashed forever)."""
+    from ..media import VIDEO_SUFFIXES, check_media_file
+
+    check_media_file(path)
+    try:
+        digest = _sha1_file(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    sampled = path.suffix.lower() in VIDEO_SUFFIXES | {".png", ".webp", ".apng"}
+    return f"{digest}-{FRAME_SAMPLING}" if sampled else digest
+
+
+def feature_file(key: str, grid: bool = False) -> Path:
+    base = cache_dir() / "features" / ENCODER_ID / key[:2] / key
+    return base.with_suffix(".grid.npz" if grid else ".npz")
+
+
 def _save(path: Path, **arrays: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
@@ -48,7 +73,6 @@ def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_v
     from ..media import load_visuals
     from .image import get_image_encoder
 
-    root = cache_dir() / "features" / ENCODER_ID
     out: list[dict[str, np.ndarray] | None] = []
     iterator = paths
     if progress:
@@ -58,15 +82,14 @@ def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_v
     for p in iterator:
         p = Path(p)
         try:
-            key = _sha1_file(p)
-        except OSError as exc:
+            key = feature_key(p)
+        except InputError as exc:
             if _raise:
-                load_visuals([p])  # raises the InputError that names the problem
-            log.warning("skipping %s: cannot read (%s)", p, exc)
+                raise
+            log.warning("skipping %s", exc)
             out.append(None)
             continue
-        base = root / key[:2] / key
-        main_f, grid_f = base.with_suffix(".npz"), base.with_suffix(".grid.npz")
+        main_f, grid_f = feature_file(key), feature_file(key, grid=True)
         feats: dict[str, np.ndarray] | None = None
         if main_f.exists() and (not grid or grid_f.exists()):
             try:

@@ -687,18 +687,14 @@ def batch_image_features(posts: Sequence[Post]) -> list[dict[str, np.ndarray] | 
 
     items = {}  # image -> features
     missing: list[tuple[Any, str | None]] = []
-    root = cache.cache_dir() / "features" / cache.ENCODER_ID
     for p in posts:
         for im in p.images:
             if id(im) in items:
                 continue
             key = None
             if isinstance(im, (str, Path)):
-                try:
-                    key = cache._sha1_file(Path(im))
-                except OSError:
-                    load_visuals([im])  # raises the InputError that names the problem
-                f = root / key[:2] / f"{key}.npz"
+                key = cache.feature_key(Path(im))  # raises the InputError that names the problem
+                f = cache.feature_file(key)
                 if f.exists():
                     try:
                         with np.load(f) as z:
@@ -721,7 +717,7 @@ def batch_image_features(posts: Sequence[Post]) -> list[dict[str, np.ndarray] | 
             items[id(im)] = feats
             if key is not None:
                 try:
-                    cache._save(root / key[:2] / f"{key}.npz", **feats)
+                    cache._save(cache.feature_file(key), **feats)
                 except OSError:  # a read-only cache only costs speed
                     pass
     out: list[dict[str, np.ndarray] | None] = []

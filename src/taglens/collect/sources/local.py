@@ -9,6 +9,7 @@ import json
 import logging
 import lzma
 import re
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,8 +26,11 @@ _INDEXED = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
 
 
 def _read_local(media: MediaRef) -> bytes:
+    path = Path(media.ref)
     try:
-        return Path(media.ref).read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):  # a link to a device or a pipe would be read forever
+            raise MediaMissing(f"{media.ref}: not a regular file (a device, pipe or socket)")
+        return path.read_bytes()
     except FileNotFoundError:
         raise MediaMissing(f"{media.ref}: no such file") from None
     except OSError as exc:
@@ -210,6 +214,7 @@ class JsonlSource(BaseSource):
         self.name = f"jsonl:{self.path.resolve()}"
         self.aliases = (f"jsonl:{self.path}",)  # the name stores written before used
         self.page_size = page_size
+        self._fingerprint = _digest([self.path])  # before reading: lines appended meanwhile change the file's
         self._posts: list[RawPost] = []
         bad = 0
         for rec in iter_records(self.path, strict=False):
@@ -229,8 +234,8 @@ class JsonlSource(BaseSource):
         return [ALL]
 
     def fingerprint(self) -> str:
-        """A digest of the posts file (its size and modification time): lines appended change it."""
-        return _digest([self.path])
+        """A digest of the posts file as it was read (its size and modification time): lines appended change it."""
+        return self._fingerprint
 
     def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
         if hashtag == ALL:
