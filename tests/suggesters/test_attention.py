@@ -116,3 +116,30 @@ def test_user_balance_weighs_each_author_alike(posts):
     empty = Post()
     red = plain.vocab_.index["red"]
     assert balanced.scores(empty)[red] < plain.scores(empty)[red]
+
+
+def test_several_networks_are_averaged_and_saved(posts, tmp_path):
+    """``nets`` networks from seeds seed, seed+1, ...: the scores are their mean; one net is the seed's own."""
+    kw = dict(epochs=3, dim=16, dropout=0.0, lr=1e-2, batch_size=8)
+    pair = create_suggester("test_coattention", nets=2, **kw).fit(posts)
+    first = create_suggester("test_coattention", nets=1, **kw).fit(posts)
+    second = create_suggester("test_coattention", nets=1, seed=1, **kw).fit(posts)
+    q = Post(text="tomato", images=posts[0].images)
+    assert np.allclose(pair.scores(q), (first.scores(q) + second.scores(q)) / 2, atol=1e-5)
+    loaded = load_suggester(pair.save(tmp_path / "pair"))
+    assert len(loaded.nets_) == 2 and np.allclose(loaded.scores(q), pair.scores(q), atol=1e-6)
+    # a folder saved before several networks (one network under "net."; no "nets" in its config) still loads
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    old = first.save(tmp_path / "old")
+    weights = next(old.glob("*.safetensors"))
+    save_file({k.replace("net0.", "net.", 1): v for k, v in load_file(weights).items()}, weights)
+    config = json.loads((old / "config.json").read_text())
+    del config["params"]["nets"]
+    (old / "config.json").write_text(json.dumps(config))
+    legacy = load_suggester(old)
+    assert len(legacy.nets_) == 1 and np.allclose(legacy.scores(q), first.scores(q), atol=1e-6)
+    with pytest.raises(ModelError, match="at least 1"):
+        create_suggester("test_coattention", nets=0).fit(posts)
