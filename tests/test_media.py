@@ -105,6 +105,13 @@ def test_a_large_animation_is_sampled_within_a_decoding_budget(tmp_path, monkeyp
     assert levels == [10, 30, 50, 70]  # spread over the first 8 frames only
 
 
+def test_a_broken_or_looping_link_says_so(tmp_path):
+    loop = tmp_path / "loop.jpg"
+    loop.symlink_to(loop)
+    with pytest.raises(InputError, match="symbolic link that leads nowhere"):
+        load_visuals([loop])
+
+
 @pytest.mark.parametrize("kind", ["device", "fifo"])
 def test_a_link_to_a_device_or_a_pipe_is_refused_before_reading(tmp_path, kind):
     import os

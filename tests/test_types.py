@@ -38,3 +38,18 @@ def test_tags_in_other_scripts_and_forms_are_one_tag():
     assert parse_hashtags("#h₂o #m² #\u200c #\u0301abc #_x") == ["h2o", "m2"]
     assert strip_hashtags("a #h₂o b") == "a b"
     assert normalize_tag("\ufdfa") == "\ufdfa" and " " not in normalize_tag("x\u00a8y")
+    assert normalize_tag("\u2474") == "\u2474"  # not "(1)"
+    assert normalize_tag(" ＤＯＧ\u3000") == normalize_tag("ＤＯＧ\xa0") == "dog"  # stripped before folding
+    # a zero-width non-joiner inside a Persian word does not end the hashtag; a trailing one does
+    assert parse_hashtags("#می\u200cخواهم #love\u200d #a\u200c b") == ["می\u200cخواهم", "love", "a"]
+
+
+def test_normalize_tag_is_idempotent():
+    import random
+    import sys
+
+    rng = random.Random(5)
+    alphabet = [chr(c) for c in rng.sample(range(sys.maxunicode), 20000) if not 0xD800 <= c <= 0xDFFF]
+    for i in range(0, len(alphabet), 3):
+        once = normalize_tag(" " + "".join(alphabet[i:i + 3]) + "A ")
+        assert normalize_tag(once) == once, ascii(once)

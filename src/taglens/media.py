@@ -31,6 +31,8 @@ def check_media_file(path: Path) -> None:
     import stat
 
     if not path.exists():
+        if path.is_symlink():
+            raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)")
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected an image or video file")

@@ -65,7 +65,7 @@ def list_suggesters(pattern: str = "*", hidden: bool = False) -> list[str]:
     """Registered names matching ``pattern``; the tiny ``test_*`` models of the test suite only with ``hidden``
     or a pattern that asks for them (``test_*``)."""
     _load_builtins()
-    hidden = hidden or pattern.startswith("test_")
+    hidden = hidden or pattern.startswith("test")
     return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern) and (hidden or not n.startswith("test_")))
 
 

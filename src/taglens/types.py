@@ -22,10 +22,11 @@ def _grammar() -> tuple[Any, Any, Any]:
     '&#39;'-style HTML entities are skipped; all-digit tokens (#1, #2017) are not hashtags. One difference:
     combining marks continue a hashtag (Python's ``re`` ends ``\\w`` at them), so #हिन्दी, #ของขวัญ or a decomposed
     #café stay whole instead of being cut at their first vowel sign or accent (``regex`` knows the mark
-    category)."""
+    category). A zero-width joiner or non-joiner between letters also continues it (Persian #می‌خواهم)."""
     import regex
 
-    first, rest = r"[\p{L}\p{N}]", r"[\p{L}\p{N}\p{M}_]"  # re's [^\W_] and \w, and the marks
+    # re's [^\W_] and \w, and marks; a zero-width (non-)joiner continues a tag when a letter or mark follows
+    first, rest = r"[\p{L}\p{N}]", r"(?:[\p{L}\p{N}\p{M}_]|[\u200c\u200d](?=[\p{L}\p{M}]))"
     return (regex.compile(rf"(?<!&)#({first}{rest}*)"), regex.compile(rf"(?<!&)#{rest}+"),
             regex.compile(rf"{first}{rest}*"))
 
@@ -52,11 +53,17 @@ def normalize_tag(tag: str) -> str:
     """Return the canonical form of a tag: NFKC (full-width ``ＤＯＧ`` is ``dog``, the ligature ``ﬁ`` is ``fi``),
     stripped, without leading '#', lowercase (a Turkish dotted ``İ`` is a plain ``i``; lone surrogates are
     replaced by U+FFFD)."""
-    tag = clean_text(tag)
+    tag = clean_text(tag).strip()
     folded = unicodedata.normalize("NFKC", tag)
-    if any(c.isspace() for c in folded) and not any(c.isspace() for c in tag.strip()):
-        folded = unicodedata.normalize("NFC", tag)  # NFKC spells a few signs as words (U+FDFA, U+00A8)
+    if folded != tag and (_wordlike(tag) and not _wordlike(folded) or any(c.isspace() for c in folded)):
+        # NFKC spells a few signs with punctuation or spaces (U+2474 as "(1)", U+FDFA as words): keep them
+        folded = unicodedata.normalize("NFC", tag)
     return folded.strip().lstrip("#").strip().lower().replace("i\u0307", "i")
+
+
+def _wordlike(text: str) -> bool:
+    """Whether every character may be part of a hashtag: letters, digits, '_', combining marks, joiners."""
+    return all(c.isalnum() or c in "_\u200c\u200d" or unicodedata.category(c)[0] == "M" for c in text)
 
 
 def _hashtag(token: str) -> str:

@@ -188,3 +188,31 @@ def _exported(tmp_path: Path, store: Path):
     out = tmp_path / "export"
     assert main(["export", "--store", str(store), "--out", str(out), "--force"]) == 0
     return read_records(out / "posts.jsonl")
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(tmp_path, capsys):
+    posts = tmp_path / "big.jsonl"
+    posts.write_text("".join(json.dumps({"id": f"p{i}", "text": "", "hashtags": ["cat"]}) + "\n" for i in range(500)))
+    store = tmp_path / "store"
+    capsys.readouterr()
+    assert main(["collect", "--source", f"jsonl:{posts}", "--store", str(store), "--no-progress", "--json",
+                 "--target", "250"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["new_posts"] < 500
+    rest = _import(f"jsonl:{posts}", store, capsys)
+    assert first["new_posts"] + rest["new_posts"] == 500
+    assert rest["pages"] == -(-(500 - first["new_posts"]) // 200)  # from its cursor, not from page 1
+
+
+def test_import_skips_media_that_are_not_regular_files(tmp_path, capsys):
+    import os
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "zero.jpg").symlink_to("/dev/zero")
+    os.mkfifo(data / "pipe.jpg")
+    (data / "posts.jsonl").write_text(
+        json.dumps({"id": "a", "images": ["zero.jpg"], "hashtags": ["x"]}) + "\n"
+        + json.dumps({"id": "b", "images": ["pipe.jpg"], "hashtags": ["x"]}) + "\n")
+    report = _import(f"jsonl:{data / 'posts.jsonl'}", tmp_path / "store", capsys)
+    assert report["new_posts"] == 2 and report["missing_images"] == 2

@@ -141,5 +141,7 @@ def test_several_networks_are_averaged_and_saved(posts, tmp_path):
     (old / "config.json").write_text(json.dumps(config))
     legacy = load_suggester(old)
     assert len(legacy.nets_) == 1 and np.allclose(legacy.scores(q), first.scores(q), atol=1e-6)
+    resaved = load_suggester(legacy.save(tmp_path / "resaved"))  # saved again, it says it holds one network
+    assert resaved.nets == 1 and np.allclose(resaved.scores(q), first.scores(q), atol=1e-6)
     with pytest.raises(ModelError, match="at least 1"):
         create_suggester("test_coattention", nets=0).fit(posts)

@@ -162,10 +162,14 @@ class Collector:
         fingerprints = {src.name: getattr(src, "fingerprint", lambda: None)() for src in self.sources}
         known = self.store.get_meta("fingerprints", {})
         for name, fp in fingerprints.items():
-            if fp is not None and known.get(name) != fp:
-                # changed since the last complete import (or imported by a taglens that kept no fingerprint):
-                # read the source again from the start; posts already stored are recognised by id before any
-                # image is copied, so this costs a re-read, not a re-import
+            if fp is None or known.get(name) == fp:
+                continue
+            n_cursors, n_done = self.store.cursor_counts(name)
+            if name in known or (n_cursors and n_done == n_cursors):
+                # changed since its last complete import (or completely imported by a taglens that kept no
+                # fingerprint): read it again from the start; posts already stored are recognised by id before
+                # any image is copied, so this costs a re-read, not a re-import. An import that was interrupted
+                # before it ever finished resumes from its cursors instead.
                 n = self.store.reset_cursors(name)
                 if n:
                     log.info("%s changed since it was last imported: reading it again (%d hashtag%s)", name, n,

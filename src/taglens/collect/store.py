@@ -397,6 +397,12 @@ class Store:
     def get_cursor(self, source: str, tag: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM cursors WHERE source = ? AND tag = ?", (source, tag)).fetchone()
 
+    def cursor_counts(self, source: str) -> tuple[int, int]:
+        """(hashtags with a cursor, of which finished) for ``source``."""
+        row = self.db.execute("SELECT count(*), coalesce(sum(done), 0) FROM cursors WHERE source = ?",
+                              (source,)).fetchone()
+        return int(row[0]), int(row[1])
+
     def reset_cursors(self, source: str) -> int:
         """Make ``source`` read every hashtag again from its first page; the number of hashtags reset."""
         with self.transaction() as db:

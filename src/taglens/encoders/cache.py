@@ -34,24 +34,23 @@ def _sha1_file(path: Path) -> str:
     return h.hexdigest()
 
 
-# files whose frames are sampled (videos, animations): their cache entries name the sampling, so features cached
-# before a change of it (webm once gave its first frame only, animated PNG/WebP one frame) are not served
+# cache entries name the frame sampling, so features cached before a change of it are not served (webm once gave
+# its first frame only, animated PNG/WebP one frame, an MPO phone photo its gain map as a second frame)
 FRAME_SAMPLING = "frames-v2"
 
 
 def feature_key(path: Path) -> str:
-    """The cache key of an image or video file: the sha1 of its bytes (and, for files whose frames are sampled,
-    the sampling). Raises the InputError of a path that is not a readable regular file, before reading it (a
-    link to /dev/zero would be hashed forever)."""
-    from ..media import VIDEO_SUFFIXES, check_media_file
+    """The cache key of an image or video file: the sha1 of its bytes and the frame sampling (which frames a file
+    gives depends on its content, not its name). Raises the InputError of a path that is not a readable regular
+    file, before reading it (a link to /dev/zero would be hashed forever)."""
+    from ..media import check_media_file
 
     check_media_file(path)
     try:
         digest = _sha1_file(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    sampled = path.suffix.lower() in VIDEO_SUFFIXES | {".png", ".webp", ".apng"}
-    return f"{digest}-{FRAME_SAMPLING}" if sampled else digest
+    return f"{digest}-{FRAME_SAMPLING}"
 
 
 def feature_file(key: str, grid: bool = False) -> Path:

@@ -332,6 +332,8 @@ class CoAttentionSuggester(BaseSuggester):
         prefixes = [f"net{i}." for i in range(found)] if found else ["net."]
         if found and found != self.nets:
             raise ModelError(f"{directory}: holds {found} networks, its config says {self.nets}")
+        if not found:
+            self.nets = 1  # saved again, it is what it holds: one network
         self.nets_ = []
         for prefix in prefixes:
             net = build_network(len(self.vocab_), self.dim, self.dropout, self.region_dim, self.pooled)

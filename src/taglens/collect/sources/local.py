@@ -42,7 +42,7 @@ def _digest(files: Iterable[Path]) -> str:
     for f in files:
         try:
             st = f.stat()
-            h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
         except OSError:
             h.update(f"{f}\0missing\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
@@ -126,6 +126,8 @@ class InstaloaderDirSource(BaseSource):
         stem = meta_path.name[:-len(".json.xz")] if meta_path.name.endswith(".json.xz") else meta_path.stem
         folder = meta_path.parent
         try:
+            if not stat.S_ISREG(meta_path.stat().st_mode):  # a link to a device or a pipe would be read forever
+                raise OSError("not a regular file")
             raw = lzma.decompress(meta_path.read_bytes()) if meta_path.suffix == ".xz" else meta_path.read_bytes()
             doc = json.loads(raw)
         except (OSError, lzma.LZMAError, ValueError) as exc:
