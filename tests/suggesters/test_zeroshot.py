@@ -39,6 +39,22 @@ def test_fit_vocab_maps_classes_onto_the_vocabulary(small):
     assert "food" in pizza
 
 
+def test_with_several_images_a_reason_names_the_image_it_saw(small, food_images):
+    logits = np.concatenate([peaked_logits("n02099601"), peaked_logits("n07873807")])  # a dog, then a pizza
+    ev = small.evidence_from_logits(logits, labels=["image 1 (a.jpg)", "image 2 (b.jpg)"])
+    assert ev["goldenretriever"][1] == "seen in image 1 (a.jpg): golden retriever"
+    assert ev["pizza"][1] == "seen in image 2 (b.jpg): pizza"
+    same = small.evidence_from_logits(logits, labels=["image 1 (a.mp4)"] * 2)  # two frames of one video
+    assert same["pizza"][1] == "seen in the image: pizza"
+    # end to end, in the zero-shot model and in taglens-base
+    post = Post(images=tuple(food_images[:2]))
+    names = [f"image {i} ({p.name})" for i, p in enumerate(food_images[:2], 1)]
+    got = create_suggester("conse").suggest(post, k=10)
+    assert got and all(any(s.reason.startswith(f"seen in {n}: ") for n in names) for s in got)
+    conse = load_suggester("taglens-base").evidence(post)[0]["conse"]
+    assert conse and all(reason.startswith(tuple(f"seen in {n}: " for n in names)) for _, reason in conse.values())
+
+
 def test_fit_records_only_the_tag_vocabulary():
     posts = [Post(hashtags=("dog", "love")), Post(hashtags=("dog",)), Post(hashtags=("cat",))]
     model = ZeroShotSuggester(min_count=2).fit(posts)

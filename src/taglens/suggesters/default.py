@@ -393,7 +393,8 @@ class DefaultSuggester(BaseSuggester):
     def image_evidence(self, feats: dict[str, np.ndarray]) -> dict[str, Evidence]:
         if len(feats["pooled"]) == 0:
             return {}
-        out: dict[str, Evidence] = {"conse": self.conse_.evidence_from_logits(feats["logits"], PER_SOURCE)}
+        out: dict[str, Evidence] = {"conse": self.conse_.evidence_from_logits(feats["logits"], PER_SOURCE,
+                                                                              feats.get("labels"))}
         if self.image_head_ is not None:
             x = feats["pooled"].astype(np.float32).mean(0, keepdims=True)
             probs = _mlp_forward(x, self.image_head_, self.head_loss)[0]
@@ -578,9 +579,7 @@ class DefaultSuggester(BaseSuggester):
         ev: dict[str, Evidence] = {"prior": self.prior_evidence()}
         if post.images:
             if feats is None:
-                from ..encoders.cache import post_image_features
-
-                feats = post_image_features(post.images)
+                feats = post_features(post.images)
             ev.update(self.image_evidence(feats))
         if text:
             if text_emb is None:
@@ -725,9 +724,23 @@ def batch_image_features(posts: Sequence[Post]) -> list[dict[str, np.ndarray] | 
         if not p.images:
             out.append(None)
             continue
-        parts = [items[id(im)] for im in p.images]
-        out.append({k: np.concatenate([x[k] for x in parts]) for k in ("pooled", "logits")})
+        out.append(_stack([items[id(im)] for im in p.images], p.images))
     return out
+
+
+def post_features(images: Sequence[Any]) -> dict[str, Any]:
+    """The stacked features of a post's images and video frames, with ``labels``: for each row, the image it
+    came from ("image 2 (dog.jpg)"), so that a reason can say which of several images it saw."""
+    from ..encoders.cache import post_image_features
+
+    return _stack([post_image_features([im]) for im in images], images)
+
+
+def _stack(parts: Sequence[dict[str, np.ndarray]], images: Sequence[Any]) -> dict[str, Any]:
+    from .zeroshot import image_labels
+
+    labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
+    return {**{k: np.concatenate([x[k] for x in parts]) for k in ("pooled", "logits")}, "labels": labels}
 
 
 @register_suggester("taglens-base", "the default model: images, caption and tags fused (bundled, offline)")
@@ -735,4 +748,4 @@ def taglens_base(**kw) -> DefaultSuggester:
     return DefaultSuggester(**kw)
 
 
-__all__ = ["DefaultSuggester", "batch_image_features", "caption_terms"]
+__all__ = ["DefaultSuggester", "batch_image_features", "caption_terms", "post_features"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -33,6 +33,12 @@ from .baselines import Evidence, read_vocab, tag_words, to_evidence_suggestions,
 BUNDLED = Path(__file__).resolve().parents[1] / "models" / "taglens-base" / "conse"
 # hypernyms closer than this to the WordNet root (entity, object, whole, artifact, ...) say nothing about a photo
 MIN_HYPERNYM_DEPTH = 5
+
+
+def image_labels(images: Sequence[Any]) -> list[str]:
+    """How a reason names each of a post's images: "image 2 (dog.jpg)", or "image 2" for one given in memory."""
+    return [f"image {i} ({Path(im).name})" if isinstance(im, (str, Path)) else f"image {i}"
+            for i, im in enumerate(images, 1)]
 
 
 def tag_text(tag: str) -> str:
@@ -153,14 +159,19 @@ class ZeroShotSuggester(BaseSuggester):
             self._load_state(BUNDLED)
             self.fitted_ = True
 
-    def evidence_from_logits(self, logits: np.ndarray, k: int = 100) -> Evidence:
-        """Tag evidence from the ImageNet logits of a post's images (m, 1000): probabilities averaged."""
+    def evidence_from_logits(self, logits: np.ndarray, k: int = 100, labels: Sequence[str] | None = None) -> Evidence:
+        """Tag evidence from the ImageNet logits of a post's images (m, 1000): probabilities averaged. With
+        ``labels`` (one per row, e.g. the file each frame came from) and more than one distinct label, each reason
+        names the image where its class is most probable ("seen in image 2 (dog.jpg): golden retriever")."""
         from ..encoders.image import softmax
 
         self._ensure_state()
         if len(logits) == 0:
             return {}
-        probs = softmax(np.asarray(logits, np.float32)).mean(0)
+        per_row = softmax(np.asarray(logits, np.float32))
+        probs = per_row.mean(0)
+        if labels is not None and (len(labels) != len(per_row) or len(set(labels)) < 2):
+            labels = None
         top = np.argsort(-probs)[: self.top_classes]
         scores: dict[int, float] = {}
         why: dict[int, tuple[float, int, int]] = {}
@@ -173,21 +184,25 @@ class ZeroShotSuggester(BaseSuggester):
                 if p * v > why.get(j, (0.0, 0, 0))[0]:
                     why[j] = (p * v, c, concept)
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
-        return {self.vocab_[j]: (s, self._reason(*why[j][1:])) for j, s in best}
+        where = (lambda c: labels[int(np.argmax(per_row[:, c]))]) if labels is not None else (lambda c: None)
+        return {self.vocab_[j]: (s, self._reason(*why[j][1:], where(why[j][1]))) for j, s in best}
 
-    def _reason(self, c: int, concept: int) -> str:
+    def _reason(self, c: int, concept: int, image: str | None = None) -> str:
         name, phrase = self.class_names_[c], self.phrases_[concept]
+        seen = f"seen in {image}" if image else "seen in the image"
         if phrase.lower() == name.lower():
-            return f"seen in the image: {name}"
-        return f"seen in the image: {name} (a kind of {phrase})"
+            return f"{seen}: {name}"
+        return f"{seen}: {name} (a kind of {phrase})"
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         from ..encoders.cache import post_image_features
 
         if not post.images:
             return []
-        logits = post_image_features(post.images)["logits"]
-        return to_evidence_suggestions(self.evidence_from_logits(logits, k + len(post.hashtags)), "conse", k)
+        parts = [post_image_features([im])["logits"] for im in post.images]
+        labels = [lab for lab, part in zip(image_labels(post.images), parts) for _ in range(len(part))]
+        return to_evidence_suggestions(self.evidence_from_logits(np.concatenate(parts), k + len(post.hashtags),
+                                                                 labels), "conse", k)
 
     # -- persistence ------------------------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
