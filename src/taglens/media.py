@@ -101,7 +101,7 @@ def load_image_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
                 total = (getattr(img, "n_frames", 1) or 1) if img.format in ANIMATED_FORMATS else 1
                 # seeking decodes every frame before the one sought: sample within a budget of decoded pixels
                 total = max(1, min(total, ANIMATION_PIXEL_BUDGET // max(1, w * h)))
-                wanted = [0] if total <= 1 or n <= 1 else sorted({int((i + 0.5) * total / n) for i in range(n)})
+                wanted = [0] if n <= 1 else _spread(total, n)
                 frames = []
                 for index in wanted:
                     img.seek(index)
@@ -137,19 +137,14 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
             if not streams:
                 raise VideoError(f"{path}: has no video stream")
             stream = streams[0]
-            width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
-            if width * height > MAX_PIXELS:
-                raise VideoError(f"{path}: {width}x{height} frames exceed {MAX_PIXELS:,} pixels "
-                                 f"(a possible decompression bomb)")
+            _check_frame_size(path, stream.codec_context.width or 0, stream.codec_context.height or 0)
             total = _frame_count(container, stream)
             stream.thread_type = "AUTO"
-            wanted = sorted({min(total - 1, int((i + 0.5) * total / n)) for i in range(n)})
+            wanted = _spread(total, n)
             frames: list[Any] = []
             seen: list[Any] = []  # a thinned record of the frames decoded, in case the count was wrong
             for index, frame in enumerate(container.decode(stream)):
-                if frame.width * frame.height > MAX_PIXELS:
-                    raise VideoError(f"{path}: {frame.width}x{frame.height} frames exceed {MAX_PIXELS:,} pixels "
-                                     f"(a possible decompression bomb)")
+                _check_frame_size(path, frame.width, frame.height)  # the header may not tell
                 if index in wanted:
                     frames.append(frame.to_image().convert("RGB"))
                     if len(frames) == len(wanted):
@@ -175,6 +170,17 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
 
 
 MAX_VIDEO_FRAMES = 20_000  # frames decoded at most (over 11 minutes at 30 fps; posts carry short clips)
+
+
+def _spread(total: int, n: int) -> list[int]:
+    """The indices of ``n`` frames spread evenly over ``total`` (the centres of n equal parts), fewer if total < n."""
+    return sorted({int((i + 0.5) * total / n) for i in range(n)})
+
+
+def _check_frame_size(path: Path, width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise VideoError(f"{path}: {width}x{height} frames exceed {MAX_PIXELS:,} pixels (a possible decompression "
+                         f"bomb)")
 
 
 def _frame_count(container: Any, stream: Any) -> int:

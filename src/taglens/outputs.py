@@ -1,4 +1,5 @@
-"""Checks of an output folder (a model's --out, a report's --out) before any long work is done."""
+"""Checks of an output folder (a model's --out, a report's --out) before any long work is done, and the
+wording of why writing failed."""
 from __future__ import annotations
 
 import os
@@ -6,6 +7,13 @@ import tempfile
 from pathlib import Path
 
 from .exceptions import OutputError
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OS call failed, for a message: "No space left on device: /out/x" (the file named when known)."""
+    if exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return exc.strerror or str(exc)
 
 
 def check_writable_folder(out: Path, what: str) -> None:

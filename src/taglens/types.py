@@ -19,7 +19,7 @@ def _grammar() -> tuple[Any, Any, Any]:
     """(hashtag in a text, hashtag token to strip, tag token of a list), compiled on first use.
 
     The hashtag grammar of ../shared/data, Unicode-aware: a letter or digit after '#', then word characters;
-    '&#39;'-style HTML entities are skipped; all-digit tokens (#1, #2017) are not hashtags. One difference:
+    '&#39;'-style HTML entities are skipped; all-digit tokens (#1, #2017) are not hashtags. Where it differs:
     combining marks continue a hashtag (Python's ``re`` ends ``\\w`` at them), so #हिन्दी, #ของขวัญ or a decomposed
     #café stay whole instead of being cut at their first vowel sign or accent (``regex`` knows the mark
     category). A zero-width joiner or non-joiner between letters also continues it (Persian #می‌خواهم)."""
@@ -134,8 +134,8 @@ class Post:
     """A social-media post; every field may be empty.
 
     ``images`` holds image or video paths, or in-memory PIL images. ``hashtags`` are the tags the author already
-    chose (normalised on construction). ``text`` is the caption as written,
-    hashtags and all. Lone surrogates in ``text``, ``hashtags``, ``post_id`` and ``user`` are replaced by U+FFFD.
+    chose (normalised on construction). ``text`` is the caption as written, hashtags and all. Lone surrogates in
+    ``text``, ``hashtags``, ``post_id`` and ``user`` are replaced by U+FFFD.
     """
 
     text: str = ""

@@ -124,6 +124,15 @@ class SynsetEntry:
     lemma_names: tuple[str, ...]
 
 
+def _lemma_form(word: str) -> str | None:
+    """The word as WordNet's index spells lemmas (lower case), or None for one it cannot hold: empty, with white
+    space, unprintable, or with a lone surrogate (which cannot even be encoded)."""
+    word = word.lower()
+    if not word or any(c.isspace() for c in word) or not word.isprintable() or _SURROGATE.search(word):
+        return None
+    return word
+
+
 class WordNetLookup:
     """``synsets(word)`` over WordNet 3.0 files without loading them: binary search in the sorted index files, one
     seek per synset in the data files. Opening it costs nothing; a lookup takes well under a millisecond."""
@@ -199,17 +208,17 @@ class WordNetLookup:
     def synsets(self, word: str) -> list[SynsetEntry]:
         """The synsets of a word or phrase (spaces as underscores), nouns, verbs, adjectives then adverbs, each in
         WordNet's sense order, as nltk's ``synsets(word)`` returns them."""
-        word = word.lower()
-        if not word or any(c.isspace() for c in word) or not word.isprintable() or _SURROGATE.search(word):
-            return []  # WordNet has no such lemma, and a lone surrogate cannot even be encoded
+        word = _lemma_form(word)
+        if word is None:
+            return []
         return [self._synset(pos, offset) for pos, _ in POS_FILES for form in self.morphy(word, pos)
                 for offset in self._offsets(form, pos)]
 
     def common_synsets(self, word: str) -> list[SynsetEntry]:
         """The usual senses of a word: those of its first part of speech (nouns, verbs, adjectives, adverbs) that
         SemCor attests, at least the first. ``dog`` gives the domestic dog only, not "frump" or "chase"."""
-        word = word.lower()
-        if not word or any(c.isspace() for c in word) or not word.isprintable() or _SURROGATE.search(word):
+        word = _lemma_form(word)
+        if word is None:
             return []
         for pos, _ in POS_FILES:
             for form in self.morphy(word, pos):

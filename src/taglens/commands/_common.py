@@ -13,6 +13,22 @@ def add_model_argument(p: argparse.ArgumentParser) -> None:
                         f"(default: {DEFAULT_MODEL})")
 
 
+def int_at_least(low: int):
+    """An argparse type: a whole number >= ``low`` (a bad value is a usage error, exit code 2)."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {n}")
+        return n
+
+    parse.__name__ = f"int>={low}"
+    return parse
+
+
 def read_tag_option(spec: str | None, what: str = "--tags", prog: str = "taglens") -> list[str]:
     """'#a #b, c;#d#e.' -> ['a', 'b', 'c', 'd', 'e']: each item read like a hashtag in a caption
     (``taglens.types.parse_tag_list``); what is not part of a hashtag is named in a note on stderr."""

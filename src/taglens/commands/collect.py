@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+from ._common import int_at_least
+
 HELP = "collect posts for a topic from seed hashtags (Mastodon, Instagram, instaloader folders, posts.jsonl)"
 DESCRIPTION = (
     "Crawl posts for a topic: start from --seeds, store every page (resumable: run the same command again after an "
@@ -19,18 +21,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--source", action="append", required=True, metavar="SPEC",
                    help="mastodon:URL | instagram[:USER] | instaloader-dir:PATH | jsonl:PATH (repeatable)")
     g.add_argument("--store", required=True, help="store folder (created if missing)")
-    g.add_argument("--target", type=_int_at_least(1), default=None,
+    g.add_argument("--target", type=int_at_least(1), default=None,
                    help="stop at this many posts, at least 1 (default 1000 with --seeds)")
-    g.add_argument("--rounds", type=_int_at_least(1), default=3,
+    g.add_argument("--rounds", type=int_at_least(1), default=3,
                    help="crawl rounds, at least 1; round 0 is the seeds, so 1 crawls the seeds only (default 3)")
-    g.add_argument("--per-tag", type=_int_at_least(1), default=300,
+    g.add_argument("--per-tag", type=int_at_least(1), default=300,
                    help="at most this many posts per hashtag and source, at least 1 (default 300)")
-    g.add_argument("--max-new", type=_int_at_least(0), default=10,
+    g.add_argument("--max-new", type=int_at_least(0), default=10,
                    help="hashtags added per expansion round; 0 adds none (default 10)")
     s = p.add_argument_group("sources and politeness")
     s.add_argument("--session-file", help="instaloader session file for the instagram source")
     s.add_argument("--all-posts", action="store_true", help="mastodon: also posts without media")
-    s.add_argument("--max-retries", type=_int_at_least(0), default=4,
+    s.add_argument("--max-retries", type=int_at_least(0), default=4,
                    help="retries per request before a hashtag fails; 0 tries once (default 4)")
     s.add_argument("--max-wait", type=_seconds, default=900.0,
                    help="longest rate-limit wait honoured, in seconds (default 900)")
@@ -40,22 +42,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     o = p.add_argument_group("output")
     o.add_argument("--no-progress", action="store_true", help="no progress bars")
     o.add_argument("--json", action="store_true", help="print the run report as JSON")
-
-
-def _int_at_least(low: int):
-    """An argparse type: a whole number >= ``low`` (a bad value is a usage error, exit code 2)."""
-
-    def parse(value: str) -> int:
-        try:
-            n = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-        if n < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {n}")
-        return n
-
-    parse.__name__ = f"int>={low}"
-    return parse
 
 
 def _seconds(value: str) -> float:

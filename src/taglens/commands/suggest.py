@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sys
 
-from ._common import add_model_argument, progress_bar, read_tag_option
+from ._common import add_model_argument, int_at_least, progress_bar, read_tag_option
 
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
 BATCH_CHUNK = 32
@@ -18,21 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-file", metavar="PATH", help="read the caption from a UTF-8 file ('-': standard input)")
     p.add_argument("--tags", default="", help='hashtags the post already has, e.g. "#dog #park"')
     p.add_argument("--user", default=None, help="the author, so that the model can add their habitual tags")
-    p.add_argument("-k", type=_positive_int, default=10, help="number of suggestions (default 10)")
+    p.add_argument("-k", type=int_at_least(1), default=10, help="number of suggestions (default 10)")
     add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--batch", metavar="QUERIES.jsonl",
                    help="suggest for every post of a posts.jsonl, one JSON line per post, in input order")
-
-
-def _positive_int(value: str) -> int:
-    try:
-        k = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {k}")
-    return k
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 from ..data.posts import Record
 from ..exceptions import DataError, OutputError, TaglensError, UnknownModelError, UsageError
+from ..outputs import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +178,7 @@ def run_report(records: Sequence[Record], models: Sequence[str], out: str | Path
         (out / "report.md").write_text(render_markdown(results, settings, meta, plots), encoding="utf-8")
         (out / "report.html").write_text(render_html(results, settings, meta, plots), encoding="utf-8")
     except OSError as exc:
-        reason = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else (exc.strerror or str(exc))
-        raise OutputError(f"report folder {out}: cannot write the report ({reason})") from None
+        raise OutputError(f"report folder {out}: cannot write the report ({os_reason(exc)})") from None
     return payload
 
 

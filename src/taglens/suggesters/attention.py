@@ -43,6 +43,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -219,9 +220,7 @@ class CoAttentionSuggester(BaseSuggester):
         post_weight = np.array([per_author[a] ** -self.user_balance for a in authors], np.float32)
         post_weight *= len(post_weight) / post_weight.sum()
 
-        rng = np.random.default_rng(self.seed + 1)
-
-        def batches(idx):
+        def batches(idx):  # draws from ``rng``, set for each network below
             idx = [usable_rows[i] for i in idx]
             ims, txs = [], []
             tags_in = torch.zeros((len(idx), n_tags))
@@ -328,7 +327,7 @@ class CoAttentionSuggester(BaseSuggester):
         self.vocab_ = TagVocab.load(directory)
         state = load_tensors(directory)
         # "net0.", "net1.", ... (one network a seed); models saved before that hold one network, as "net."
-        found = sum(1 for i in range(len(state)) if any(k.startswith(f"net{i}.") for k in state))
+        found = len({m.group(1) for m in map(re.compile(r"(net\d+)\.").match, state) if m})
         prefixes = [f"net{i}." for i in range(found)] if found else ["net."]
         if found and found != self.nets:
             raise ModelError(f"{directory}: holds {found} networks, its config says {self.nets}")

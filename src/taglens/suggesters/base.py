@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import ModelError, OutputError
+from ..outputs import os_reason
 from ..types import Post, Suggestion
 from ..version import __version__
 
@@ -105,7 +106,7 @@ class BaseSuggester:
             tmp = directory / f"{_SAVING}{uuid.uuid4().hex[:12]}"
             tmp.mkdir()
         except OSError as exc:
-            raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
+            raise OutputError(f"{directory}: cannot save the model ({os_reason(exc)})") from None
         try:
             self._save_state(tmp)
             written = sorted(p.name for p in tmp.iterdir())
@@ -128,7 +129,7 @@ class BaseSuggester:
             if created:  # a folder this save made is not left behind, empty
                 shutil.rmtree(directory, ignore_errors=True)
             if isinstance(exc, OSError):
-                raise OutputError(f"{directory}: cannot save the model ({_os_reason(exc)})") from None
+                raise OutputError(f"{directory}: cannot save the model ({os_reason(exc)})") from None
             raise
         return directory
 
@@ -138,12 +139,6 @@ class BaseSuggester:
         if not isinstance(model, cls):
             raise ModelError(f"{directory}: holds a {model.name!r} model, not a {cls.name!r} model")
         return model
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.strerror and exc.filename:
-        return f"{exc.strerror}: {exc.filename}"
-    return exc.strerror or str(exc)
 
 
 _SAVING = ".taglens-saving-"  # the hidden folder a save writes into first

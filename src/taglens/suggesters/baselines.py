@@ -306,10 +306,9 @@ class SynonymSuggester(BaseSuggester):
     def synonym_table(self) -> dict[str, list[tuple[str, float, str]]]:
         """The used synonyms of every training tag, looked up once, so that suggesting a known tag needs neither
         WordNet nor the text encoder: {tag: [(synonym, closeness, "wordnet" or "embedding"), ...]}."""
-        vocab = sorted(self.vocab_counts_)
-        near = self._neighbour_table(vocab) if self.neighbours > 0 else {}
+        near = self._neighbour_table() if self.neighbours > 0 else {}
         table = {}
-        for tag in vocab:
+        for tag in sorted(self.vocab_counts_):
             found = [(c, round(v, 4), "wordnet") for c, v in self.wordnet_synonyms(tag) if c in self.vocab_counts_]
             seen = {c for c, _, _ in found}
             found += [(c, v, "embedding") for c, v in near.get(tag, ()) if c not in seen]
@@ -317,11 +316,12 @@ class SynonymSuggester(BaseSuggester):
                 table[tag] = found
         return table
 
-    def _neighbour_table(self, vocab: list[str], chunk: int = 2048) -> dict[str, list[tuple[str, float]]]:
+    def _neighbour_table(self, chunk: int = 2048) -> dict[str, list[tuple[str, float]]]:
+        """{training tag: its closest other training tags}, from ``tags_`` and their embeddings."""
         out = {}
-        for start in range(0, len(vocab), chunk):
+        for start in range(0, len(self.tags_), chunk):
             sims = self.tag_emb_[start: start + chunk] @ self.tag_emb_.T
-            for row, tag in enumerate(vocab[start: start + chunk]):
+            for row, tag in enumerate(self.tags_[start: start + chunk]):
                 sims[row, start + row] = -1.0
                 out[tag] = self._closest(sims[row], self.tags_)
         return out

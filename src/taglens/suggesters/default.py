@@ -54,7 +54,7 @@ from .phrases import KeyPhrases, term_spans
 from .prototypes import TagPrototypes, _normalize
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
 from .history import UserHistory
-from .zeroshot import ZeroShotSuggester, embed_tags
+from .zeroshot import ZeroShotSuggester, embed_tags, post_features, stack_features
 
 log = logging.getLogger(__name__)
 
@@ -724,23 +724,8 @@ def batch_image_features(posts: Sequence[Post]) -> list[dict[str, np.ndarray] | 
         if not p.images:
             out.append(None)
             continue
-        out.append(_stack([items[id(im)] for im in p.images], p.images))
+        out.append(stack_features([items[id(im)] for im in p.images], p.images))
     return out
-
-
-def post_features(images: Sequence[Any]) -> dict[str, Any]:
-    """The stacked features of a post's images and video frames, with ``labels``: for each row, the image it
-    came from ("image 2 (dog.jpg)"), so that a reason can say which of several images it saw."""
-    from ..encoders.cache import post_image_features
-
-    return _stack([post_image_features([im]) for im in images], images)
-
-
-def _stack(parts: Sequence[dict[str, np.ndarray]], images: Sequence[Any]) -> dict[str, Any]:
-    from .zeroshot import image_labels
-
-    labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
-    return {**{k: np.concatenate([x[k] for x in parts]) for k in ("pooled", "logits")}, "labels": labels}
 
 
 @register_suggester("taglens-base", "the default model: images, caption and tags fused (bundled, offline)")
@@ -748,4 +733,4 @@ def taglens_base(**kw) -> DefaultSuggester:
     return DefaultSuggester(**kw)
 
 
-__all__ = ["DefaultSuggester", "batch_image_features", "caption_terms", "post_features"]
+__all__ = ["DefaultSuggester", "batch_image_features", "caption_terms"]

@@ -41,6 +41,20 @@ def image_labels(images: Sequence[Any]) -> list[str]:
             for i, im in enumerate(images, 1)]
 
 
+def post_features(images: Sequence[Any]) -> dict[str, Any]:
+    """The stacked features of a post's images and video frames, with ``labels``: for each row, the image it
+    came from ("image 2 (dog.jpg)"), so that a reason can say which of several images it saw."""
+    from ..encoders.cache import post_image_features
+
+    return stack_features([post_image_features([im]) for im in images], images)
+
+
+def stack_features(parts: Sequence[dict[str, np.ndarray]], images: Sequence[Any]) -> dict[str, Any]:
+    """The features of each of a post's images (``parts``, in the order of ``images``) stacked, with ``labels``."""
+    labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
+    return {**{k: np.concatenate([x[k] for x in parts]) for k in ("pooled", "logits")}, "labels": labels}
+
+
 def tag_text(tag: str) -> str:
     """The words of a tag as a phrase, for text embeddings (``goldenretriever`` -> ``golden retriever``)."""
     return " ".join(tag_words(tag))
@@ -195,14 +209,11 @@ class ZeroShotSuggester(BaseSuggester):
         return f"{seen}: {name} (a kind of {phrase})"
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
-        from ..encoders.cache import post_image_features
-
         if not post.images:
             return []
-        parts = [post_image_features([im])["logits"] for im in post.images]
-        labels = [lab for lab, part in zip(image_labels(post.images), parts) for _ in range(len(part))]
-        return to_evidence_suggestions(self.evidence_from_logits(np.concatenate(parts), k + len(post.hashtags),
-                                                                 labels), "conse", k)
+        feats = post_features(post.images)
+        return to_evidence_suggestions(self.evidence_from_logits(feats["logits"], k + len(post.hashtags),
+                                                                 feats["labels"]), "conse", k)
 
     # -- persistence ------------------------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
