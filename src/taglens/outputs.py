@@ -3,6 +3,7 @@ wording of why writing failed."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -35,3 +36,12 @@ def check_writable_folder(out: Path, what: str) -> None:
     except OSError as exc:
         place = "write in" if existing == out else "create the folder in"
         raise OutputError(f"{what} {out}: cannot {place} {existing} ({exc.strerror or exc})") from None
+
+
+def staging_folder(parent: Path, prefix: str) -> Path:
+    """A new hidden folder in ``parent`` to write into before the files are moved into place, so that a failure
+    or an interruption leaves what was there intact. Folders with the same prefix, left by a run that was
+    killed, are removed first."""
+    for stale in parent.glob(prefix + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))

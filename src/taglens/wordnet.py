@@ -264,3 +264,22 @@ class WordNetLookup:
 def get_lookup() -> WordNetLookup:
     """The shared fast reader (raises WordNetUnavailable when no WordNet 3.0 folder is found)."""
     return WordNetLookup()
+
+
+def lemma_tag(lemma: str) -> str:
+    """A WordNet lemma in hashtag form: lowercase letters and digits only (``jack-o'-lantern`` -> ``jackolantern``)."""
+    return "".join(ch for ch in lemma.lower() if ch.isalnum())
+
+
+def synonym_tags(word: str, max_senses: int) -> list[tuple[str, int, str]]:
+    """(tag, sense rank, synset name) for the lemmas of the first ``max_senses`` usual senses of ``word`` (see
+    :meth:`WordNetLookup.common_synsets`), in tag form; each tag once, with its best rank; the word itself left
+    out. Raises WordNetUnavailable when no WordNet is found."""
+    out: dict[str, tuple[str, int, str]] = {}
+    own = lemma_tag(word)
+    for rank, synset in enumerate(get_lookup().common_synsets(word)[:max_senses]):
+        for lemma in synset.lemma_names:
+            tag = lemma_tag(lemma)
+            if tag and tag != own and tag not in out:
+                out[tag] = (tag, rank, synset.name)
+    return list(out.values())

@@ -158,20 +158,13 @@ def segment_tag(tag: str, segmenter: Segmenter) -> list[str]:
 def wordnet_synonyms(word: str, max_synsets: int = 3) -> list[tuple[str, str]]:
     """(tag, synset) for the lemma names of the usual senses of ``word`` (its first part of speech, senses attested
     in SemCor: ``dog`` gives ``domesticdog``, not ``frump`` or ``chase``), joined into tag form."""
-    try:
-        from ..wordnet import get_lookup
+    from ..wordnet import WordNetUnavailable, synonym_tags
 
-        wn = get_lookup()
-    except Exception as exc:
+    try:
+        return [(tag, synset) for tag, _, synset in synonym_tags(word, max_synsets)]
+    except WordNetUnavailable as exc:
         log.warning("WordNet unavailable (%s); no synonym candidates", exc)
         return []
-    out: list[tuple[str, str]] = []
-    for synset in wn.common_synsets(word)[:max_synsets]:
-        for lemma in synset.lemma_names:
-            tag = re.sub(r"[\s_\-'.]+", "", lemma.lower())
-            if tag and tag != word:
-                out.append((tag, synset.name))
-    return list(dict.fromkeys(out))
 
 
 @dataclass

@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from ..exceptions import InputError, OutputError
+from ..outputs import staging_folder
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -166,9 +167,7 @@ def export_store(store: Store, out: str | Path, split: str | None = None, *, for
     previous = prepare_out(out, force)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(_STAGING + "*"):  # left by an export that was killed
-            shutil.rmtree(stale, ignore_errors=True)
-        stage = Path(tempfile.mkdtemp(prefix=_STAGING, dir=out))
+        stage = staging_folder(out, _STAGING)
     except OSError as exc:
         raise OutputError(f"--out {out}: cannot create the export folder ({_reason(exc)})") from None
     try:

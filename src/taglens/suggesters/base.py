@@ -10,12 +10,11 @@ import json
 import os
 import re
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import ModelError, OutputError
-from ..outputs import os_reason
+from ..outputs import os_reason, staging_folder
 from ..types import Post, Suggestion
 from ..version import __version__
 
@@ -101,10 +100,7 @@ class BaseSuggester:
         created = not directory.exists()
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            for stale in directory.glob(_SAVING + "*"):  # left by a save that was killed
-                shutil.rmtree(stale, ignore_errors=True)
-            tmp = directory / f"{_SAVING}{uuid.uuid4().hex[:12]}"
-            tmp.mkdir()
+            tmp = staging_folder(directory, _SAVING)
         except OSError as exc:
             raise OutputError(f"{directory}: cannot save the model ({os_reason(exc)})") from None
         try:

@@ -265,10 +265,6 @@ def _segmenter():
         return None
 
 
-def _lemma_tag(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
 class SynonymSuggester(BaseSuggester):
     """A synonym finder, with no learning: WordNet synonyms of the post's own tags and their nearest neighbours
     among text embeddings of tags.
@@ -377,21 +373,14 @@ class SynonymSuggester(BaseSuggester):
 
     def wordnet_synonyms(self, tag: str) -> tuple[tuple[str, float], ...]:
         """The lemmas of the tag's usual WordNet senses (at most ``max_senses``), with 1 / (1 + sense rank)."""
-        from ..wordnet import WordNetUnavailable, get_lookup
+        from ..wordnet import WordNetUnavailable, synonym_tags
 
+        words = tag_words(tag)
         try:
-            wn = get_lookup()
+            found = synonym_tags("_".join(words) if len(words) <= 3 else tag, self.max_senses)
         except WordNetUnavailable:
             return ()
-        words = tag_words(tag)
-        query = "_".join(words) if len(words) <= 3 else tag
-        out: dict[str, float] = {}
-        for rank, syn in enumerate(wn.common_synsets(query)[: self.max_senses]):
-            for lemma in syn.lemma_names:
-                cand = _lemma_tag(lemma)
-                if cand and cand != tag and cand not in out:
-                    out[cand] = 1.0 / (1 + rank)
-        return tuple(sorted(out.items(), key=lambda kv: -kv[1]))
+        return tuple((cand, 1.0 / (1 + rank)) for cand, rank, _ in found if cand != tag)
 
     def evidence(self, post: Post, k: int = 50) -> Evidence:
         counts = getattr(self, "vocab_counts_", None)

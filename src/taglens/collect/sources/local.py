@@ -25,12 +25,16 @@ _VIDEO_EXTS = {".mp4", ".mov", ".webm"}
 _INDEXED = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)$")
 
 
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; OSError for anything else: a link to a device or a pipe would be read forever."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError("not a regular file: a device, pipe or socket")
+    return path.read_bytes()
+
+
 def _read_local(media: MediaRef) -> bytes:
-    path = Path(media.ref)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a link to a device or a pipe would be read forever
-            raise MediaMissing(f"{media.ref}: not a regular file (a device, pipe or socket)")
-        return path.read_bytes()
+        return _read_regular(Path(media.ref))
     except FileNotFoundError:
         raise MediaMissing(f"{media.ref}: no such file") from None
     except OSError as exc:
@@ -126,9 +130,8 @@ class InstaloaderDirSource(BaseSource):
         stem = meta_path.name[:-len(".json.xz")] if meta_path.name.endswith(".json.xz") else meta_path.stem
         folder = meta_path.parent
         try:
-            if not stat.S_ISREG(meta_path.stat().st_mode):  # a link to a device or a pipe would be read forever
-                raise OSError("not a regular file")
-            raw = lzma.decompress(meta_path.read_bytes()) if meta_path.suffix == ".xz" else meta_path.read_bytes()
+            raw = _read_regular(meta_path)
+            raw = lzma.decompress(raw) if meta_path.suffix == ".xz" else raw
             doc = json.loads(raw)
         except (OSError, lzma.LZMAError, ValueError) as exc:
             raise DataError(f"{meta_path}: unreadable instaloader metadata ({exc})") from None
