@@ -6,6 +6,8 @@ Sources (each gives ``{tag: (score, reason)}``):
 * ``conse``: the zero-shot path (ImageNet classes -> WordNet -> tags, :mod:`.zeroshot`), for photos of things
   no training post shows;
 * ``caption``: an MLP head on the caption's MiniLM embedding, trained on the developer captions;
+* ``ngrams``: one-vs-rest logistic regression over the caption's character n-grams and words, trained on the
+  captions of photo posts (brand and shop names, other languages; :mod:`.ngrams`);
 * ``caption_protos``: the tags of the clusters of similar training captions (k-means on MiniLM embeddings, at
   least five captions each; :mod:`.prototypes`);
 * ``about``: MiniLM similarity between the caption and the segmented tags (open vocabulary);
@@ -54,12 +56,13 @@ from .phrases import KeyPhrases, term_spans
 from .prototypes import TagPrototypes, _normalize
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
 from .history import UserHistory
+from .ngrams import CaptionNgrams
 from .zeroshot import ZeroShotSuggester, embed_tags, post_features, stack_features
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = {"image": 1.0, "image_protos": 2.0, "conse": 0.1, "caption": 1.0, "caption_protos": 0.5,
-                   "words": 0.5, "about": 0.8, "mentions": 0.6,
+                   "words": 0.5, "about": 0.8, "mentions": 0.6, "ngrams": 0.5,
                    "cooccurrence": 1.0, "tag_parts": 1.0, "synonyms": 0.05, "user": 1.0, "prior": 0.05,
                    # the image sources' weights when the post also has a full caption (see ``fuse``)
                    "image+caption": 1.0, "image_protos+caption": 0.2, "conse+caption": 0.1}
@@ -341,7 +344,7 @@ class DefaultSuggester(BaseSuggester):
                 self.image_protos_ = TagPrototypes(seed=self.seed).fit(np.stack(xs), ys, len(vocab))
         # caption head on MiniLM embeddings of the captions without their hashtags
         txt_posts = [p for p in posts if strip_hashtags(p.text) and targets_of(p) is not None]
-        self.text_head_ = self.caption_protos_ = self.words_ = None
+        self.text_head_ = self.caption_protos_ = self.words_ = self.ngrams_ = None
         if txt_posts:
             texts = [strip_hashtags(p.text) for p in txt_posts]
             ys = [targets_of(p) for p in txt_posts]
@@ -352,6 +355,14 @@ class DefaultSuggester(BaseSuggester):
                                          target_weights=[topic_weights(p) for p in txt_posts])
             self.caption_protos_ = TagPrototypes(seed=self.seed).fit(emb, ys, len(vocab))
             self.words_ = CaptionWordStats().fit(texts, ys, len(vocab))
+        # the spelling model learns the register of photo captions; other captions (tweets) are its negatives
+        photo = [(strip_hashtags(p.text), targets_of(p)) for p in txt_posts if p.images]
+        self.ngrams_ = None
+        if photo:
+            others = [text for p in posts if not p.images and (text := strip_hashtags(p.text))]
+            log.info("taglens-base: caption n-grams on %d photo captions", len(photo))
+            self.ngrams_ = CaptionNgrams(seed=self.seed).fit([t for t, _ in photo], [y for _, y in photo],
+                                                             len(vocab), negatives=others)
         self.mention_rate_ = self._fit_mentions(posts)
         captioned = [(text, set(p.hashtags)) for p in posts if (text := strip_hashtags(p.text))]
         self.phrases_ = KeyPhrases(seed=self.seed).fit([t for t, _ in captioned], [g for _, g in captioned], STOPWORDS)
@@ -430,6 +441,10 @@ class DefaultSuggester(BaseSuggester):
             scores = sorted(self.words_.scores(text).items(), key=lambda kv: -kv[1][0])[:PER_SOURCE]
             out["words"] = {self.vocab_[j]: (v, f"captions with '{w}' use #{self.vocab_[j]} ({100 * p:.0f}%)")
                             for j, (v, w, p) in scores}
+        if getattr(self, "ngrams_", None) is not None:
+            probs = sorted(self.ngrams_.scores(text).items(), key=lambda kv: -kv[1])[:PER_SOURCE]
+            out["ngrams"] = {self.vocab_[j]: (p, f"the caption's wording suggests #{self.vocab_[j]}")
+                             for j, p in probs if p > 0.01}
         if emb is not None:
             if self.text_head_ is not None:
                 probs = _mlp_forward(emb[None, :], self.text_head_, self.head_loss)[0]
@@ -494,6 +509,7 @@ class DefaultSuggester(BaseSuggester):
         n_known = len(self.cooc_.known_tags(Post(hashtags=tuple(tags)))) if tags else 0
         g_tags = min(1.0, 0.5 + 0.5 * n_known) if n_known else 0.0
         return {"caption": g_text, "caption_protos": g_text, "about": g_text, "mentions": g_text, "words": g_text,
+                "ngrams": g_text,
                 "cooccurrence": g_tags,
                 "synonyms": 1.0 if tags else 0.0, "tag_parts": 1.0}
 
@@ -632,6 +648,9 @@ class DefaultSuggester(BaseSuggester):
         if self.words_ is not None:
             arrays.update(self.words_.arrays())
             write_vocab(directory / "caption_words.txt", self.words_.words)
+        if getattr(self, "ngrams_", None) is not None:
+            arrays.update(self.ngrams_.arrays())
+            self.ngrams_.save_vocabulary(directory)
         save_file(arrays, str(directory / "weights.safetensors"))
         (directory / "mentions.json").write_text(json.dumps(self.mention_rate_, sort_keys=True, ensure_ascii=False),
                                                  encoding="utf-8")
@@ -662,6 +681,7 @@ class DefaultSuggester(BaseSuggester):
         self.words_ = None
         if "words.idf" in arrays:
             self.words_ = CaptionWordStats.from_arrays(read_vocab(directory / "caption_words.txt"), arrays)
+        self.ngrams_ = CaptionNgrams.load(directory, arrays, len(self.vocab_))  # None in older models
         self.mention_rate_ = json.loads((directory / "mentions.json").read_text(encoding="utf-8"))
         phrases = directory / "phrases.json"  # absent in models built before key phrases were learned
         try:

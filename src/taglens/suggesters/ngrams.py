@@ -1,0 +1,195 @@
+"""A caption's spelling as evidence: one-vs-rest logistic regression over TF-IDF character n-grams and words.
+
+Brand and shop names, product codes, misspellings and the many languages of photo captions share letter
+sequences long before they share whole words, and a word-level model or an English sentence encoder misses them
+(``vapeo``, ``vapear``, ``vapeadores``; ``geekvape`` / ``geek vape``). Each tag gets a linear classifier over
+the character 2- to 5-grams inside words and the words of the caption (TF-IDF, sublinear counts, each block
+L2-normalised), trained on the captions of photo posts: the register of an Instagram caption, which tweets do
+not share. A sample of the other captions (posts without a photo) joins as negatives, so that a caption unlike
+any photo caption does not get the photo captions' tags. Each classifier keeps only its ``keep`` largest
+weights, so the model stores aggregate statistics of a few MB, never a caption.
+
+Example:
+    >>> ng = CaptionNgrams(min_posts=1).fit(["new coil on my mod", "pasta for dinner"] * 3,
+    ...                                      [np.array([0]), np.array([1])] * 3, n_tags=2)
+    >>> max(ng.scores("coil build"), key=ng.scores("coil build").get)
+    0
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..exceptions import ModelError
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']*\b"  # words starting with a letter, any script (as tfidf-linear)
+FILE = "ngrams.json"
+
+
+class CaptionNgrams:
+    def __init__(self, min_posts: int = 5, max_tags: int = 1000, max_negatives: int = 2000, keep: int = 1000,
+                 c: float = 10.0, seed: int = 0):
+        self.min_posts, self.max_tags, self.max_negatives = min_posts, max_tags, max_negatives
+        self.keep, self.c, self.seed = keep, c, seed
+
+    # -- features ---------------------------------------------------------------------------------------------
+    def _counters(self, vocabularies: tuple[list[str], list[str]] | None = None):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        chars, words = vocabularies or (None, None)
+        return (CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True, dtype=np.float32,
+                                min_df=1 if chars is not None else 2,
+                                vocabulary=None if chars is None else {g: i for i, g in enumerate(chars)}),
+                CountVectorizer(token_pattern=TOKEN_PATTERN, lowercase=True, dtype=np.float32,
+                                min_df=1 if words is not None else 2,
+                                vocabulary=None if words is None else {w: i for i, w in enumerate(words)}))
+
+    def _weigh(self, blocks):
+        """TF-IDF with sublinear counts, each block (n-grams, words) L2-normalised, side by side."""
+        import scipy.sparse as sp
+
+        out = []
+        for counts, idf in zip(blocks, (self.idf_chars, self.idf_words)):
+            x = counts.tocsr().astype(np.float32)
+            x.data = 1 + np.log(x.data)
+            x = x @ sp.diags(idf)
+            norms = np.sqrt(np.asarray(x.multiply(x).sum(1)).ravel()) + 1e-8
+            out.append(sp.diags(1 / norms) @ x)
+        return sp.hstack(out).tocsr()
+
+    def features(self, text: str):
+        """The weighted features of one caption, a 1 x (n-grams + words) sparse row (as ``_weigh`` computes them
+        for training, without sklearn's per-call overhead: 0.3 ms instead of 2.7 for a caption)."""
+        import scipy.sparse as sp
+
+        if getattr(self, "_lookup", None) is None:
+            counters = self._counters((self.chars, self.words))
+            self._lookup = [(c.build_analyzer(), c.vocabulary, idf, offset) for c, idf, offset in
+                            zip(counters, (self.idf_chars, self.idf_words), (0, len(self.chars)))]
+        cols, vals = [], []
+        for analyze, vocabulary, idf, offset in self._lookup:
+            counts: dict[int, int] = {}
+            for gram in analyze(text):
+                i = vocabulary.get(gram)
+                if i is not None:
+                    counts[i] = counts.get(i, 0) + 1
+            if not counts:
+                continue
+            ids = np.fromiter(counts, np.int64, len(counts))
+            w = (1 + np.log(np.fromiter(counts.values(), np.float32, len(counts)))) * idf[ids]
+            cols.append(ids + offset)
+            vals.append(w / (np.sqrt(float(w @ w)) + 1e-8))
+        n = len(self.chars) + len(self.words)
+        if not cols:
+            return sp.csr_matrix((1, n), dtype=np.float32)
+        c, v = np.concatenate(cols), np.concatenate(vals)
+        return sp.csr_matrix((v, (np.zeros(len(c), np.int64), c)), shape=(1, n))
+
+    # -- training ---------------------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], tag_ids: Sequence[np.ndarray], n_tags: int,
+            negatives: Sequence[str] = ()) -> "CaptionNgrams | None":
+        """Learn from photo captions ``texts`` (hashtags stripped) with their tags' vocabulary ids, and captions of
+        other posts as ``negatives`` (a seeded sample of ``max_negatives``). Returns None when no tag has
+        ``min_posts`` captions."""
+        from sklearn.linear_model import LogisticRegression
+
+        counts = np.bincount(np.concatenate([np.unique(t) for t in tag_ids]), minlength=n_tags) if tag_ids else \
+            np.zeros(n_tags, np.int64)
+        tags = [j for j in np.argsort(-counts, kind="stable")[: self.max_tags].tolist() if counts[j] >= self.min_posts]
+        if not tags:
+            return None
+        negatives = list(negatives)
+        if len(negatives) > self.max_negatives:
+            pick = np.random.default_rng(self.seed).choice(len(negatives), self.max_negatives, replace=False)
+            negatives = [negatives[i] for i in sorted(pick)]
+        docs = list(texts) + negatives
+        counters = self._counters()
+        blocks = []
+        for counter in counters:
+            try:
+                blocks.append(counter.fit_transform(docs))
+            except ValueError:  # every n-gram or word rarer than min_df
+                return None
+        self.chars = counters[0].get_feature_names_out().tolist()
+        self.words = counters[1].get_feature_names_out().tolist()
+        self.idf_chars, self.idf_words = (
+            (np.log((1 + len(docs)) / (1 + np.asarray((b > 0).sum(0)).ravel())) + 1).astype(np.float16)
+            .astype(np.float32) for b in blocks)  # as saved
+        x = self._weigh(blocks)
+        member = np.zeros((len(docs), n_tags), bool)
+        for r, ids in enumerate(tag_ids):
+            member[r, ids] = True
+        indptr, indices, values, bias, kept = [0], [], [], [], []
+        for j in tags:
+            if member[:, j].all():  # a tag every caption has (no negatives) tells nothing apart
+                continue
+            model = LogisticRegression(C=self.c, max_iter=300).fit(x, member[:, j])
+            w = model.coef_[0].astype(np.float32)
+            top = np.argsort(-np.abs(w), kind="stable")[: self.keep]
+            top = np.sort(top[w[top] != 0])
+            indices.extend(top.tolist())
+            values.extend(w[top].tolist())
+            indptr.append(len(indices))
+            bias.append(float(model.intercept_[0]))
+            kept.append(j)
+        if not kept:
+            return None
+        self.tags = np.asarray(kept, np.int32)
+        self.indptr = np.asarray(indptr, np.int64)
+        self.indices = np.asarray(indices, np.int32)
+        self.values = np.asarray(values, np.float16).astype(np.float32)  # as saved
+        self.bias = np.asarray(bias, np.float32)
+        return self
+
+    # -- use --------------------------------------------------------------------------------------------------
+    def scores(self, text: str) -> dict[int, float]:
+        """{tag vocabulary id: P(the tag | the caption)} for the tags this model knows."""
+        import scipy.sparse as sp
+
+        x = self.features(text)
+        if x.nnz == 0:
+            return {}
+        if getattr(self, "_matrix", None) is None:
+            self._matrix = sp.csr_matrix((self.values, self.indices, self.indptr),
+                                         shape=(len(self.tags), len(self.chars) + len(self.words))).T.tocsr()
+        logits = np.asarray((x @ self._matrix).todense()).ravel() + self.bias
+        probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        return dict(zip(self.tags.tolist(), probs.tolist()))
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"ngrams.tags": self.tags, "ngrams.indptr": self.indptr, "ngrams.indices": self.indices,
+                "ngrams.values": self.values.astype(np.float16), "ngrams.bias": self.bias,
+                "ngrams.idf_chars": self.idf_chars.astype(np.float16),
+                "ngrams.idf_words": self.idf_words.astype(np.float16)}
+
+    def save_vocabulary(self, directory: Path) -> None:
+        (directory / FILE).write_text(json.dumps({"chars": self.chars, "words": self.words}, ensure_ascii=False),
+                                      encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, arrays: dict[str, np.ndarray], n_tags: int) -> "CaptionNgrams | None":
+        """The model saved in ``directory`` and ``arrays``, or None for a model saved without one."""
+        path = directory / FILE
+        if "ngrams.tags" not in arrays:
+            return None
+        try:
+            vocab = json.loads(path.read_text(encoding="utf-8"))
+            self = cls()
+            self.chars, self.words = list(vocab["chars"]), list(vocab["words"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{path}: unreadable caption n-gram vocabulary ({exc})") from None
+        self.tags, self.indptr, self.indices = arrays["ngrams.tags"], arrays["ngrams.indptr"], arrays["ngrams.indices"]
+        self.values, self.bias = arrays["ngrams.values"].astype(np.float32), arrays["ngrams.bias"]
+        self.idf_chars = arrays["ngrams.idf_chars"].astype(np.float32)
+        self.idf_words = arrays["ngrams.idf_words"].astype(np.float32)
+        n_features = len(self.chars) + len(self.words)
+        if (len(self.idf_chars) != len(self.chars) or len(self.idf_words) != len(self.words)
+                or len(self.indptr) != len(self.tags) + 1 or len(self.bias) != len(self.tags)
+                or (len(self.indices) and int(self.indices.max()) >= n_features)
+                or (len(self.tags) and int(self.tags.max()) >= n_tags)):
+            raise ModelError(f"{directory}: caption n-gram weights do not match their vocabulary")
+        return self

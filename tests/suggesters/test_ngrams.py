@@ -1,0 +1,74 @@
+"""The caption spelling model of taglens-base: character n-grams and words, one logistic regression per tag."""
+import numpy as np
+import pytest
+
+from taglens.exceptions import ModelError
+from taglens.suggesters.ngrams import CaptionNgrams
+
+VAPE, FOOD = 0, 1
+CAPTIONS = [  # photo captions in three languages; the vaping words share letters, not whole words
+    ("nuevo sabor para vapear hoy", VAPE), ("vaping all day with this mod", VAPE), ("mi vapeo favorito", VAPE),
+    ("best vaper setup", VAPE), ("svapo italiano, ottimo", VAPE), ("vapes and coils in stock", VAPE),
+    ("pasta al pomodoro", FOOD), ("dinner: fresh pasta", FOOD), ("pizza night with friends", FOOD),
+    ("homemade pizza dough", FOOD), ("una pasta riquísima", FOOD), ("pizza margherita for lunch", FOOD),
+]
+NEGATIVES = ["stock markets fell on tuesday", "election results tonight", "the senate votes on the bill",
+             "weather warning for the coast"] * 3
+
+
+@pytest.fixture(scope="module")
+def model():
+    texts = [t for t, _ in CAPTIONS]
+    tags = [np.array([j]) for _, j in CAPTIONS]
+    return CaptionNgrams(min_posts=3).fit(texts, tags, n_tags=3, negatives=NEGATIVES)
+
+
+def test_unseen_words_are_read_by_their_letters(model):
+    # neither word is in any training caption: only their letter sequences are
+    assert "vapeadores" not in model.words and "pizzeria" not in model.words
+    vape = model.scores("los vapeadores")
+    food = model.scores("la pizzeria")
+    assert vape[VAPE] > 0.5 > 0.1 > vape[FOOD]
+    assert food[FOOD] > 2 * food[VAPE]
+
+
+def test_only_tags_with_enough_captions_get_a_classifier(model):
+    assert sorted(model.tags.tolist()) == [VAPE, FOOD]  # tag 2 has no caption
+    assert CaptionNgrams(min_posts=7).fit([t for t, _ in CAPTIONS], [np.array([j]) for _, j in CAPTIONS], 3) is None
+
+
+def test_a_caption_unlike_any_photo_caption_gets_low_probabilities(model):
+    assert max(model.scores("the senate votes on the election").values()) < 0.3
+    assert model.scores("") == {} and model.scores("1234 !!!") == {}
+
+
+def test_each_classifier_keeps_its_largest_weights():
+    full = CaptionNgrams(min_posts=3).fit([t for t, _ in CAPTIONS], [np.array([j]) for _, j in CAPTIONS], 2)
+    small = CaptionNgrams(min_posts=3, keep=20).fit([t for t, _ in CAPTIONS], [np.array([j]) for _, j in CAPTIONS], 2)
+    assert np.diff(small.indptr).tolist() == [20, 20]
+    for r in range(2):  # the kept weights are the largest of the full classifier's, by magnitude
+        kept = np.abs(small.values[small.indptr[r]: small.indptr[r + 1]])
+        every = np.abs(full.values[full.indptr[r]: full.indptr[r + 1]])
+        assert kept.min() >= np.sort(every)[-20] - 1e-3
+
+
+def test_round_trip_gives_the_same_scores(model, tmp_path):
+    arrays = model.arrays()
+    model.save_vocabulary(tmp_path)
+    loaded = CaptionNgrams.load(tmp_path, arrays, n_tags=3)
+    for text in ("los vapeadores", "pizza", "vapor and pasta"):
+        a, b = model.scores(text), loaded.scores(text)
+        assert a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-3 for k in a)
+    assert CaptionNgrams.load(tmp_path, {}, n_tags=3) is None  # a model saved before the n-grams existed
+
+
+def test_mismatched_or_unreadable_files_are_model_errors(model, tmp_path):
+    model.save_vocabulary(tmp_path)
+    with pytest.raises(ModelError, match="do not match"):
+        CaptionNgrams.load(tmp_path, model.arrays(), n_tags=1)  # a tag id beyond the vocabulary
+    arrays = {**model.arrays(), "ngrams.bias": np.zeros(1, np.float32)}
+    with pytest.raises(ModelError, match="do not match"):
+        CaptionNgrams.load(tmp_path, arrays, n_tags=3)
+    (tmp_path / "ngrams.json").write_text("{not json")
+    with pytest.raises(ModelError, match="unreadable caption n-gram vocabulary"):
+        CaptionNgrams.load(tmp_path, model.arrays(), n_tags=3)
