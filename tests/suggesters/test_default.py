@@ -116,6 +116,17 @@ def test_caption_alone_gives_caption_tags_with_reasons(model):
     assert mentions["sunset"][1] == "caption mentions: sunset"
 
 
+def test_caption_spelling_reads_words_no_training_caption_had(model):
+    # "vapeadoras" is in no training caption (nor in the n-gram model's words): its letters carry it
+    assert "vapeadoras" not in model.ngrams_.words
+    ev, _, _ = model.evidence(Post(text="las vapeadoras de la ciudad"))
+    top = sorted(ev["ngrams"].items(), key=lambda kv: -kv[1][0])[:5]
+    assert any(tag.startswith("vap") for tag, _ in top), top
+    assert all(reason == f"the caption's wording suggests #{tag}" for tag, (_, reason) in top)
+    news, _, _ = model.evidence(Post(text="The senate votes on the budget bill today"))  # unlike a photo caption
+    assert max((p for p, _ in news.get("ngrams", {}).values()), default=0.0) < top[0][1][0] / 2
+
+
 def test_photo_gets_image_tags_with_readable_reasons(model, food_images):
     got = model.suggest(Post(images=tuple(food_images[:1])), k=10)
     assert "food" in [s.tag for s in got]

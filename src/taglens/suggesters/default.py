@@ -357,7 +357,6 @@ class DefaultSuggester(BaseSuggester):
             self.words_ = CaptionWordStats().fit(texts, ys, len(vocab))
         # the spelling model learns the register of photo captions; other captions (tweets) are its negatives
         photo = [(strip_hashtags(p.text), targets_of(p)) for p in txt_posts if p.images]
-        self.ngrams_ = None
         if photo:
             others = [text for p in posts if not p.images and (text := strip_hashtags(p.text))]
             log.info("taglens-base: caption n-grams on %d photo captions", len(photo))
