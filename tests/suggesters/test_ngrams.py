@@ -69,6 +69,9 @@ def test_mismatched_or_unreadable_files_are_model_errors(model, tmp_path):
     arrays = {**model.arrays(), "ngrams.bias": np.zeros(1, np.float32)}
     with pytest.raises(ModelError, match="do not match"):
         CaptionNgrams.load(tmp_path, arrays, n_tags=3)
+    partial = {k: v for k, v in model.arrays().items() if k != "ngrams.bias"}
+    with pytest.raises(ModelError, match="incomplete"):
+        CaptionNgrams.load(tmp_path, partial, n_tags=3)
     (tmp_path / "ngrams.json").write_text("{not json")
     with pytest.raises(ModelError, match="unreadable caption n-gram vocabulary"):
         CaptionNgrams.load(tmp_path, model.arrays(), n_tags=3)

@@ -182,10 +182,13 @@ class CaptionNgrams:
             self.chars, self.words = list(vocab["chars"]), list(vocab["words"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{path}: unreadable caption n-gram vocabulary ({exc})") from None
-        self.tags, self.indptr, self.indices = arrays["ngrams.tags"], arrays["ngrams.indptr"], arrays["ngrams.indices"]
-        self.values, self.bias = arrays["ngrams.values"].astype(np.float32), arrays["ngrams.bias"]
-        self.idf_chars = arrays["ngrams.idf_chars"].astype(np.float32)
-        self.idf_words = arrays["ngrams.idf_words"].astype(np.float32)
+        try:
+            self.tags, self.indptr, self.indices = (arrays[f"ngrams.{k}"] for k in ("tags", "indptr", "indices"))
+            self.values, self.bias = arrays["ngrams.values"].astype(np.float32), arrays["ngrams.bias"]
+            self.idf_chars = arrays["ngrams.idf_chars"].astype(np.float32)
+            self.idf_words = arrays["ngrams.idf_words"].astype(np.float32)
+        except KeyError as exc:
+            raise ModelError(f"{directory}: caption n-gram weights incomplete (no {exc.args[0]})") from None
         n_features = len(self.chars) + len(self.words)
         if (len(self.idf_chars) != len(self.chars) or len(self.idf_words) != len(self.words)
                 or len(self.indptr) != len(self.tags) + 1 or len(self.bias) != len(self.tags)
