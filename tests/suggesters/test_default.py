@@ -119,9 +119,11 @@ def test_caption_alone_gives_caption_tags_with_reasons(model):
 def test_caption_spelling_reads_words_no_training_caption_had(model):
     # "vapeadoras" is in no training caption (nor in the n-gram model's words): its letters carry it
     assert "vapeadoras" not in model.ngrams_.words
-    ev, _, _ = model.evidence(Post(text="las vapeadoras de la ciudad"))
+    ev, _, _ = model.evidence(Post(text="look at my new vapeadoras today"))
+    without, _, _ = model.evidence(Post(text="look at my new today"))
     top = sorted(ev["ngrams"].items(), key=lambda kv: -kv[1][0])[:5]
-    assert any(tag.startswith("vap") for tag, _ in top), top
+    for tag, (p, _) in top[:3]:  # the unseen word makes vaping tags likelier than the same caption without it
+        assert tag.startswith("vap") and p > 1.5 * without["ngrams"].get(tag, (0.0, ""))[0], (tag, p)
     assert all(reason == f"the caption's wording suggests #{tag}" for tag, (_, reason) in top)
     news, _, _ = model.evidence(Post(text="The senate votes on the budget bill today"))  # unlike a photo caption
     assert max((p for p, _ in news.get("ngrams", {}).values()), default=0.0) < top[0][1][0] / 2

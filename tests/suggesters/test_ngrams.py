@@ -52,6 +52,22 @@ def test_each_classifier_keeps_its_largest_weights():
         assert kept.min() >= np.sort(every)[-20] - 1e-3
 
 
+def test_a_caption_has_the_features_it_had_in_training(model):
+    # scoring builds a caption's features without sklearn's transform; they must equal the training path's
+    for text in ("Nuevo sabor para VAPEAR hoy, vapear!", "pizza pizza", "İstanbul ß ﬁne café", "", "😀 1234"):
+        counters = model._counters((model.chars, model.words))
+        expected = model._weigh([c.transform([text]) for c in counters]).toarray()
+        assert np.abs(model.features(text).toarray() - expected).max() < 1e-6, text
+
+
+def test_refit_replaces_cached_lookups():
+    ng = CaptionNgrams(min_posts=3)
+    ng.fit([t for t, _ in CAPTIONS], [np.array([j]) for _, j in CAPTIONS], 3, negatives=NEGATIVES)
+    ng.scores("pasta")
+    ng.fit([t for t, _ in CAPTIONS[:6]] + ["pasta"] * 3, [np.array([0])] * 6 + [np.array([1])] * 3, 2)
+    assert set(ng.scores("pasta")) == {0, 1}
+
+
 def test_round_trip_gives_the_same_scores(model, tmp_path):
     arrays = model.arrays()
     model.save_vocabulary(tmp_path)
@@ -66,9 +82,17 @@ def test_mismatched_or_unreadable_files_are_model_errors(model, tmp_path):
     model.save_vocabulary(tmp_path)
     with pytest.raises(ModelError, match="do not match"):
         CaptionNgrams.load(tmp_path, model.arrays(), n_tags=1)  # a tag id beyond the vocabulary
-    arrays = {**model.arrays(), "ngrams.bias": np.zeros(1, np.float32)}
-    with pytest.raises(ModelError, match="do not match"):
-        CaptionNgrams.load(tmp_path, arrays, n_tags=3)
+    good = model.arrays()
+    broken = [{"ngrams.bias": np.zeros(1, np.float32)},
+              {"ngrams.values": good["ngrams.values"][:-5]},
+              {"ngrams.indptr": np.array([0, 5, 7])},  # ends before the weights do
+              {"ngrams.indptr": good["ngrams.indptr"][::-1].copy()},
+              {"ngrams.tags": np.array([-1, 1], np.int32)},
+              {"ngrams.tags": good["ngrams.tags"].astype(np.float32)},
+              {"ngrams.indices": good["ngrams.indices"] + 10 ** 6}]
+    for change in broken:
+        with pytest.raises(ModelError, match="do not match"):
+            CaptionNgrams.load(tmp_path, {**good, **change}, n_tags=3)
     partial = {k: v for k, v in model.arrays().items() if k != "ngrams.bias"}
     with pytest.raises(ModelError, match="incomplete"):
         CaptionNgrams.load(tmp_path, partial, n_tags=3)

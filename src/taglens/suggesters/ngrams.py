@@ -93,12 +93,16 @@ class CaptionNgrams:
             negatives: Sequence[str] = ()) -> "CaptionNgrams | None":
         """Learn from photo captions ``texts`` (hashtags stripped) with their tags' vocabulary ids, and captions of
         other posts as ``negatives`` (a seeded sample of ``max_negatives``). Returns None when no tag has
-        ``min_posts`` captions."""
+        ``min_posts`` captions and some caption without it, or when the captions share no n-gram or no word
+        (captions of digits or emoji only)."""
         from sklearn.linear_model import LogisticRegression
 
-        counts = np.bincount(np.concatenate([np.unique(t) for t in tag_ids]), minlength=n_tags) if tag_ids else \
-            np.zeros(n_tags, np.int64)
-        tags = [j for j in np.argsort(-counts, kind="stable")[: self.max_tags].tolist() if counts[j] >= self.min_posts]
+        self._lookup = self._matrix = None  # caches of an earlier fit
+
+        ids = [np.unique(np.asarray(t, np.int64)) for t in tag_ids]
+        counts = np.bincount(np.concatenate(ids), minlength=n_tags) if ids else np.zeros(n_tags, np.int64)
+        tags = [j for j in np.argsort(-counts, kind="stable")[: self.max_tags].tolist()
+                if counts[j] >= max(1, self.min_posts)]
         if not tags:
             return None
         negatives = list(negatives)
@@ -119,14 +123,15 @@ class CaptionNgrams:
             (np.log((1 + len(docs)) / (1 + np.asarray((b > 0).sum(0)).ravel())) + 1).astype(np.float16)
             .astype(np.float32) for b in blocks)  # as saved
         x = self._weigh(blocks)
-        member = np.zeros((len(docs), n_tags), bool)
-        for r, ids in enumerate(tag_ids):
-            member[r, ids] = True
+        column = {j: c for c, j in enumerate(tags)}
+        member = np.zeros((len(docs), len(tags)), bool)
+        for r, row in enumerate(ids):
+            member[r, [column[j] for j in row.tolist() if j in column]] = True
         indptr, indices, values, bias, kept = [0], [], [], [], []
-        for j in tags:
-            if member[:, j].all():  # a tag every caption has (no negatives) tells nothing apart
+        for c, j in enumerate(tags):
+            if member[:, c].all():  # a tag every caption has (no negatives) tells nothing apart
                 continue
-            model = LogisticRegression(C=self.c, max_iter=300).fit(x, member[:, j])
+            model = LogisticRegression(C=self.c, max_iter=300).fit(x, member[:, c])
             w = model.coef_[0].astype(np.float32)
             top = np.argsort(-np.abs(w), kind="stable")[: self.keep]
             top = np.sort(top[w[top] != 0])
@@ -190,9 +195,13 @@ class CaptionNgrams:
         except KeyError as exc:
             raise ModelError(f"{directory}: caption n-gram weights incomplete (no {exc.args[0]})") from None
         n_features = len(self.chars) + len(self.words)
+        ptr = np.asarray(self.indptr)
         if (len(self.idf_chars) != len(self.chars) or len(self.idf_words) != len(self.words)
-                or len(self.indptr) != len(self.tags) + 1 or len(self.bias) != len(self.tags)
-                or (len(self.indices) and int(self.indices.max()) >= n_features)
-                or (len(self.tags) and int(self.tags.max()) >= n_tags)):
+                or len(ptr) != len(self.tags) + 1 or len(self.bias) != len(self.tags)
+                or ptr[0] != 0 or ptr[-1] != len(self.indices) or len(self.values) != len(self.indices)
+                or (np.diff(ptr) < 0).any()
+                or not np.issubdtype(self.tags.dtype, np.integer) or not np.issubdtype(self.indices.dtype, np.integer)
+                or (len(self.indices) and not 0 <= int(self.indices.min()) <= int(self.indices.max()) < n_features)
+                or (len(self.tags) and not 0 <= int(self.tags.min()) <= int(self.tags.max()) < n_tags)):
             raise ModelError(f"{directory}: caption n-gram weights do not match their vocabulary")
         return self
