@@ -24,8 +24,8 @@ from typing import Sequence
 import numpy as np
 
 from ..exceptions import ModelError
+from .text import TOKEN_PATTERN, smooth_idf, sublinear_tfidf
 
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']*\b"  # words starting with a letter, any script (as tfidf-linear)
 FILE = "ngrams.json"
 
 
@@ -51,14 +51,8 @@ class CaptionNgrams:
         """TF-IDF with sublinear counts, each block (n-grams, words) L2-normalised, side by side."""
         import scipy.sparse as sp
 
-        out = []
-        for counts, idf in zip(blocks, (self.idf_chars, self.idf_words)):
-            x = counts.tocsr().astype(np.float32)
-            x.data = 1 + np.log(x.data)
-            x = x @ sp.diags(idf)
-            norms = np.sqrt(np.asarray(x.multiply(x).sum(1)).ravel()) + 1e-8
-            out.append(sp.diags(1 / norms) @ x)
-        return sp.hstack(out).tocsr()
+        return sp.hstack([sublinear_tfidf(counts, idf)
+                          for counts, idf in zip(blocks, (self.idf_chars, self.idf_words))]).tocsr()
 
     def features(self, text: str):
         """The weighted features of one caption, a 1 x (n-grams + words) sparse row (as ``_weigh`` computes them
@@ -119,9 +113,8 @@ class CaptionNgrams:
                 return None
         self.chars = counters[0].get_feature_names_out().tolist()
         self.words = counters[1].get_feature_names_out().tolist()
-        self.idf_chars, self.idf_words = (
-            (np.log((1 + len(docs)) / (1 + np.asarray((b > 0).sum(0)).ravel())) + 1).astype(np.float16)
-            .astype(np.float32) for b in blocks)  # as saved
+        self.idf_chars, self.idf_words = (smooth_idf(b).astype(np.float16).astype(np.float32)  # as saved
+                                          for b in blocks)
         x = self._weigh(blocks)
         column = {j: c for c, j in enumerate(tags)}
         member = np.zeros((len(docs), len(tags)), bool)

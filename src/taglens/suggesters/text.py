@@ -28,6 +28,23 @@ log = logging.getLogger(__name__)
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']*\b"  # words starting with a letter, any script
 
 
+def smooth_idf(counts) -> np.ndarray:
+    """Smoothed idf, ``log((1 + n) / (1 + df)) + 1``, of the columns of a sparse count matrix (n documents)."""
+    df = np.asarray((counts > 0).sum(0)).ravel()
+    return (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
+
+
+def sublinear_tfidf(counts, idf: np.ndarray):
+    """Rows of TF-IDF with sublinear counts (``1 + log(tf)``), each L2-normalised, from a sparse count matrix."""
+    import scipy.sparse as sp
+
+    X = counts.tocsr().astype(np.float32)
+    X.data = 1 + np.log(X.data)
+    X = X @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(1)).ravel()) + 1e-8
+    return sp.diags(1 / norms) @ X
+
+
 def _text_training_posts(posts: Sequence[Post], desc: str) -> tuple[list[Post], list[str]]:
     posts = posts_with_tags(posts)
     texts = [clean_text(p) for p in posts]
@@ -135,24 +152,14 @@ class TfidfLinearSuggester(_TextHeadSuggester):
             counter.min_df = 1
             counts = counter.fit_transform(texts)
         self.words_ = counter.get_feature_names_out().tolist()
-        df = np.asarray((counts > 0).sum(0)).ravel()
-        self.idf_ = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
-        self._fit_head(self._weight(counts), posts)
+        self.idf_ = smooth_idf(counts)
+        self._fit_head(sublinear_tfidf(counts, self.idf_), posts)
         return self
-
-    def _weight(self, counts):
-        import scipy.sparse as sp
-
-        X = counts.tocsr().astype(np.float32)
-        X.data = 1 + np.log(X.data)  # sublinear tf
-        X = X @ sp.diags(self.idf_)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(1)).ravel()) + 1e-8
-        return sp.diags(1 / norms) @ X
 
     def _features(self, texts: Sequence[str]):
         if not hasattr(self, "_fixed_counter"):
             self._fixed_counter = self._counter({w: i for i, w in enumerate(self.words_)})
-        return self._weight(self._fixed_counter.transform(list(texts)))
+        return sublinear_tfidf(self._fixed_counter.transform(list(texts)), self.idf_)
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory)
