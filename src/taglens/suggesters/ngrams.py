@@ -86,11 +86,15 @@ class CaptionNgrams:
     def fit(self, texts: Sequence[str], tag_ids: Sequence[np.ndarray], n_tags: int,
             negatives: Sequence[str] = ()) -> "CaptionNgrams | None":
         """Learn from photo captions ``texts`` (hashtags stripped) with their tags' vocabulary ids, and captions of
-        other posts as ``negatives`` (a seeded sample of ``max_negatives``). Returns None when no tag has
-        ``min_posts`` captions and some caption without it, or when the captions share no n-gram or no word
-        (captions of digits or emoji only)."""
-        from sklearn.linear_model import LogisticRegression
+        other posts as ``negatives`` (a seeded sample of ``max_negatives``).
 
+        The n-grams and words of at least two captions are the candidate features. The classifiers are fitted
+        twice: the second time over only the features the first fit's kept weights use. So the stored vocabulary
+        is what the weights read (not every word of the negatives), and a caption is normalised over the same
+        features at training and at suggestion time.
+
+        Returns None when no tag has ``min_posts`` captions and some caption without it, or when the captions
+        share no n-gram or no word (captions of digits or emoji only)."""
         self._lookup = self._matrix = None  # caches of an earlier fit
 
         ids = [np.unique(np.asarray(t, np.int64)) for t in tag_ids]
@@ -104,22 +108,45 @@ class CaptionNgrams:
             pick = np.random.default_rng(self.seed).choice(len(negatives), self.max_negatives, replace=False)
             negatives = [negatives[i] for i in sorted(pick)]
         docs = list(texts) + negatives
-        counters = self._counters()
-        blocks = []
-        for counter in counters:
+        blocks, vocabularies = [], []
+        for counter in self._counters():
             try:
-                blocks.append(counter.fit_transform(docs))
+                blocks.append(counter.fit_transform(docs).tocsr())
             except ValueError:  # every n-gram or word rarer than min_df
                 return None
-        self.chars = counters[0].get_feature_names_out().tolist()
-        self.words = counters[1].get_feature_names_out().tolist()
-        self.idf_chars, self.idf_words = (smooth_idf(b).astype(np.float16).astype(np.float32)  # as saved
-                                          for b in blocks)
-        x = self._weigh(blocks)
+            vocabularies.append(counter.get_feature_names_out().tolist())
         column = {j: c for c, j in enumerate(tags)}
         member = np.zeros((len(docs), len(tags)), bool)
         for r, row in enumerate(ids):
             member[r, [column[j] for j in row.tolist() if j in column]] = True
+        fitted = self._fit_classifiers(blocks, vocabularies, member, tags)  # every admitted feature
+        if fitted is None:
+            return None
+        used = np.zeros(sum(len(v) for v in vocabularies), bool)
+        used[fitted[2]] = True
+        parts = (np.flatnonzero(used[: len(vocabularies[0])]), np.flatnonzero(used[len(vocabularies[0]):]))
+        fitted = self._fit_classifiers([b[:, p] for b, p in zip(blocks, parts)],  # those the kept weights use
+                                       [[v[i] for i in p] for v, p in zip(vocabularies, parts)], member, tags)
+        if fitted is None:
+            return None
+        kept, indptr, indices, values, bias = fitted
+        self.tags = np.asarray(kept, np.int32)
+        self.indptr = np.asarray(indptr, np.int64)
+        self.indices = np.asarray(indices, np.int32)
+        self.values = np.asarray(values, np.float16).astype(np.float32)  # as saved
+        self.bias = np.asarray(bias, np.float32)
+        return self
+
+    def _fit_classifiers(self, blocks, vocabularies, member: np.ndarray, tags: list[int]):
+        """Over the features ``vocabularies`` (n-grams, words) whose counts are ``blocks``: one logistic regression
+        per tag column of ``member``, each keeping its ``keep`` largest weights. Sets the vocabulary and idf, and
+        returns (tag ids, indptr, feature indices, weights, biases), or None when no tag has a negative."""
+        from sklearn.linear_model import LogisticRegression
+
+        self.chars, self.words = vocabularies
+        self.idf_chars, self.idf_words = (smooth_idf(b).astype(np.float16).astype(np.float32)  # as saved
+                                          for b in blocks)
+        x = self._weigh(blocks)
         indptr, indices, values, bias, kept = [0], [], [], [], []
         for c, j in enumerate(tags):
             if member[:, c].all():  # a tag every caption has (no negatives) tells nothing apart
@@ -133,14 +160,7 @@ class CaptionNgrams:
             indptr.append(len(indices))
             bias.append(float(model.intercept_[0]))
             kept.append(j)
-        if not kept:
-            return None
-        self.tags = np.asarray(kept, np.int32)
-        self.indptr = np.asarray(indptr, np.int64)
-        self.indices = np.asarray(indices, np.int32)
-        self.values = np.asarray(values, np.float16).astype(np.float32)  # as saved
-        self.bias = np.asarray(bias, np.float32)
-        return self
+        return (kept, indptr, indices, values, bias) if kept else None
 
     # -- use --------------------------------------------------------------------------------------------------
     def scores(self, text: str) -> dict[int, float]:
