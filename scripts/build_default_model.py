@@ -239,6 +239,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tasks", default="", help="with --eval-only: comma-separated subset of the tasks")
     ap.add_argument("--val-dir", type=Path, default=Path("/tmp/taglens-val"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cache", type=Path, help="keep the cross-fitted evidence (evidence.pkl) and the last fold's "
+                    "model (fold-model/) in this folder, outside the repository: it holds per-post records")
     ap.add_argument("--folds", type=int, default=4, help="cross-fitting folds of the train side for tuning")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a taglens-base parameter (VALUE in JSON), e.g. --set topic_boost=2; may be repeated")
@@ -282,6 +284,13 @@ def main(argv=None) -> int:
                 cached[task].extend(items)
             log.info("fold %d/%d fitted and its queries scored at %.0fs", fold + 1, args.folds, time.time() - t0)
         log.info("tuning on %s", {t: len(v) for t, v in cached.items()})
+        if args.cache:
+            import pickle
+
+            args.cache.mkdir(parents=True, exist_ok=True)
+            with open(args.cache / "evidence.pkl", "wb") as f:
+                pickle.dump(cached, f)
+            model.save(args.cache / "fold-model")
         weights = tune(model, cached)
     model = create_suggester("taglens-base", weights=weights, **params)
     model.fit(to_posts(train_records), text_embedder=table)
