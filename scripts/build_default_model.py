@@ -261,6 +261,10 @@ def main(argv=None) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
+    if args.cache and args.cache.resolve().is_relative_to(REPO):
+        ap.error(f"--cache {args.cache}: per-post records must stay outside the repository ({REPO})")
+    if args.cache and (args.no_tune or args.eval_only):
+        log.warning("--cache: nothing to keep without the cross-fitting (--no-tune or --eval-only)")
     t0 = time.time()
     sets = load_sets(args.data)
     if args.eval_only:

@@ -32,6 +32,8 @@ FILE = "ngrams.json"
 class CaptionNgrams:
     def __init__(self, min_posts: int = 5, max_tags: int = 1000, max_negatives: int = 2000, keep: int = 1000,
                  c: float = 10.0, seed: int = 0):
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, not {keep}")
         self.min_posts, self.max_tags, self.max_negatives = min_posts, max_tags, max_negatives
         self.keep, self.c, self.seed = keep, c, seed
 
@@ -90,8 +92,9 @@ class CaptionNgrams:
 
         The n-grams and words of at least two captions are the candidate features. The classifiers are fitted
         twice: the second time over only the features the first fit's kept weights use. So the stored vocabulary
-        is what the weights read (not every word of the negatives), and a caption is normalised over the same
-        features at training and at suggestion time.
+        can be pruned to what the weights read (not every word of the negatives) while a caption is still
+        normalised over the same features at training and at suggestion time; a few features end up read by no
+        weight of the second fit.
 
         Returns None when no tag has ``min_posts`` captions and some caption without it, or when the captions
         share no n-gram or no word (captions of digits or emoji only)."""
@@ -125,10 +128,9 @@ class CaptionNgrams:
         used = np.zeros(sum(len(v) for v in vocabularies), bool)
         used[fitted[2]] = True
         parts = (np.flatnonzero(used[: len(vocabularies[0])]), np.flatnonzero(used[len(vocabularies[0]):]))
-        fitted = self._fit_classifiers([b[:, p] for b, p in zip(blocks, parts)],  # those the kept weights use
+        # the same tags get a classifier again (that depends on ``member`` only), over the features they used
+        fitted = self._fit_classifiers([b[:, p] for b, p in zip(blocks, parts)],
                                        [[v[i] for i in p] for v, p in zip(vocabularies, parts)], member, tags)
-        if fitted is None:
-            return None
         kept, indptr, indices, values, bias = fitted
         self.tags = np.asarray(kept, np.int32)
         self.indptr = np.asarray(indptr, np.int64)
