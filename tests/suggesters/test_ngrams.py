@@ -105,3 +105,35 @@ def test_mismatched_or_unreadable_files_are_model_errors(model, tmp_path):
     (tmp_path / "ngrams.json").write_text("{not json")
     with pytest.raises(ModelError, match="unreadable caption n-gram vocabulary"):
         CaptionNgrams.load(tmp_path, model.arrays(), n_tags=3)
+
+
+def test_handles_and_addresses_are_never_words():
+    texts = [t for t, _ in CAPTIONS] + [f"thanks @zzq_shop for the coils, see zzqstore.com/deal{i} {c}"
+                                        for i, c in enumerate(["x.zzq01@mail.com", "www.zzq.example", "@zzqvapes",
+                                                               "t.co/dealcode"])]
+    tags = [np.array([j]) for _, j in CAPTIONS] + [np.array([VAPE])] * 4
+    ng = CaptionNgrams(min_posts=3, keep=10_000).fit(texts, tags, 2)
+    assert not [w for w in ng.words if "zzq" in w or "deal" in w or "mail" in w]
+    assert "coils" in ng.words and "thanks" in ng.words
+    assert "zzq" in ng.chars  # a handle's letters still count as n-grams (a shop's name)
+
+
+def test_caption_words_leave_out_handles_and_addresses():
+    from taglens.suggesters.default import caption_words
+
+    text = ("Morning at the shop with @adriana_artuso and @john.smith! vape4life, details at "
+            "instagram.com/almeida0106, t.co/hw0zqdhbvb, www.zzq.example or x.al0106@gmail.com. Größe café")
+    assert caption_words(text) == ["morning", "shop", "vape4life", "details", "größe", "café"]
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("and/or e.g. 3.5ml U.S. km/h don't", "and/or e.g. 3.5ml U.S. km/h don't"),
+    ("Awww. so cute", "Awww. so cute"), ("great day.love/peace", "great day.love/peace"),
+    ("Love it.To the beach", "Love it.To the beach"), ("hola es.de la casa", "hola es.de la casa"),
+    ("visit zzqstore.com today", "visit today"), ("(https://t.co/abc) ok", "( ok"),
+    ("shop at tokopedia.co.id/shop now", "shop at now"), ("ig: @john.smith.", "ig:"),
+])
+def test_plain_wording_removes_addresses_and_handles_only(text, kept):
+    from taglens.suggesters.text import plain_wording
+
+    assert " ".join(plain_wording(text).split()) == kept

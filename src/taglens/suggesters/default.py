@@ -57,6 +57,7 @@ from .prototypes import TagPrototypes, _normalize
 from .baselines import CooccurrenceSuggester, Evidence, SynonymSuggester, read_vocab, tag_words, write_vocab
 from .history import UserHistory
 from .ngrams import CaptionNgrams
+from .text import plain_wording
 from .zeroshot import ZeroShotSuggester, embed_tags, post_features, stack_features
 
 log = logging.getLogger(__name__)
@@ -161,8 +162,9 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
 
 
 def caption_words(text: str) -> list[str]:
-    """The distinct lowercase content words of a caption (no stop words)."""
-    return list(dict.fromkeys(w for w in (m.lower() for m in _WORD_RE.findall(text))
+    """The distinct lowercase content words of a caption (no stop words), read without its @handles and
+    addresses (see ``text.plain_wording``)."""
+    return list(dict.fromkeys(w for w in (m.lower() for m in _WORD_RE.findall(plain_wording(text)))
                               if len(w) > 1 and w not in STOPWORDS))
 
 

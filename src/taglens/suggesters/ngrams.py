@@ -24,9 +24,15 @@ from typing import Sequence
 import numpy as np
 
 from ..exceptions import ModelError
-from .text import TOKEN_PATTERN, smooth_idf, sublinear_tfidf
+from .text import TOKEN_PATTERN, plain_wording, smooth_idf, sublinear_tfidf
 
 FILE = "ngrams.json"
+
+
+def _word_text(text: str) -> str:
+    """What the words are read from: the caption without @handles and addresses, lowercase (their letters still
+    count as n-grams: a shop's name in its handle)."""
+    return plain_wording(text).lower()
 
 
 class CaptionNgrams:
@@ -45,7 +51,7 @@ class CaptionNgrams:
         return (CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True, dtype=np.float32,
                                 min_df=1 if chars is not None else 2,
                                 vocabulary=None if chars is None else {g: i for i, g in enumerate(chars)}),
-                CountVectorizer(token_pattern=TOKEN_PATTERN, lowercase=True, dtype=np.float32,
+                CountVectorizer(token_pattern=TOKEN_PATTERN, preprocessor=_word_text, dtype=np.float32,
                                 min_df=1 if words is not None else 2,
                                 vocabulary=None if words is None else {w: i for i, w in enumerate(words)}))
 
@@ -90,7 +96,8 @@ class CaptionNgrams:
         """Learn from photo captions ``texts`` (hashtags stripped) with their tags' vocabulary ids, and captions of
         other posts as ``negatives`` (a seeded sample of ``max_negatives``).
 
-        The n-grams and words of at least two captions are the candidate features. The classifiers are fitted
+        The n-grams and words of at least two captions are the candidate features (words read without @handles
+        and addresses, see ``text.plain_wording``). The classifiers are fitted
         twice: the second time over only the features the first fit's kept weights use. So the stored vocabulary
         can be pruned to what the weights read (not every word of the negatives) while a caption is still
         normalised over the same features at training and at suggestion time; a few features end up read by no

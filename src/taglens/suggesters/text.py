@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -26,6 +27,22 @@ from .base import BaseSuggester
 
 log = logging.getLogger(__name__)
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']*\b"  # words starting with a letter, any script
+# what a caption names rather than says: web and e-mail addresses, and @handles. Models that store a caption's
+# words read it without them, so a vocabulary holds no person's handle, link code or address (a shop's name still
+# counts where the caption writes it as a word). Each alternative starts only at the start of a token, so a long
+# run of '@' and '.' costs linear time; a bare domain needs one of these endings (".es", ".de", ".me", ".to" are
+# words too often, after a missing space)
+_DOMAINS = "com|net|org|info|biz|io|ly|gl|tv|shop|store|link|app|uk|br|ru|jp|kr|vn|ph|mx|cl|fr|nl|pl|tr"
+ADDRESS_RE = re.compile(r"(?<!\S)[^\s@]+@[^\s@]+"  # e-mail: a token with an @ inside
+                        r"|(?<![\w.])(?:https?://|www\.)\S*"  # a web address with its scheme or www.
+                        rf"|(?<![\w.@-])[\w-]+(?:\.[\w-]+)*\.(?:(?:{_DOMAINS}|co\.[a-z]{{2}})\b|co(?=/))(?:[/?#]\S*)?",
+                        re.IGNORECASE)
+HANDLE_RE = re.compile(r"@[\w.]+")
+
+
+def plain_wording(text: str) -> str:
+    """``text`` without web and e-mail addresses and @handles (each replaced by a space)."""
+    return HANDLE_RE.sub(" ", ADDRESS_RE.sub(" ", text))
 
 
 def smooth_idf(counts) -> np.ndarray:
