@@ -97,11 +97,10 @@ class CaptionNgrams:
         other posts as ``negatives`` (a seeded sample of ``max_negatives``).
 
         The n-grams and words of at least two captions are the candidate features (words read without @handles
-        and addresses, see ``text.plain_wording``). The classifiers are fitted
-        twice: the second time over only the features the first fit's kept weights use. So the stored vocabulary
-        can be pruned to what the weights read (not every word of the negatives) while a caption is still
-        normalised over the same features at training and at suggestion time; a few features end up read by no
-        weight of the second fit.
+        and addresses, see ``text.plain_wording``). The classifiers are fitted twice: the second time over only
+        the features the first fit's kept weights use. So the stored vocabulary can be pruned to what the weights
+        read (not every word of the negatives) while a caption is still normalised over the same features at
+        training and at suggestion time; a few features end up read by no weight of the second fit.
 
         Returns None when no tag has ``min_posts`` captions and some caption without it, or when the captions
         share no n-gram or no word (captions of digits or emoji only)."""
