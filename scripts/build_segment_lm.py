@@ -7,7 +7,8 @@ Sources (aggregate counts only; no per-post record reaches the artifact):
 - wordfreq's English list (PyPI ``wordfreq``), apostrophes dropped (``don't`` counts for ``dont``), and a small
   share of its Spanish, French, Portuguese, Italian, German and Indonesian lists;
 - first names and surnames of the US census lists in PyPI ``names`` (MIT), for the name features;
-- hashtag-domain counts from ../shared/data: words and word pairs of tweet and caption texts, and the words of
+- hashtag-domain counts from ../shared/data: words and word pairs of tweet and caption texts (read without
+  @handles and web or e-mail addresses, as ``suggesters.text.plain_wording`` reads them), and the words of
   camelCase hashtags written in those texts (``#SanDiegoZoo`` -> san diego zoo). Hashtags of the segmentation
   gold files (train and dev) are left out of these counts, so no dev answer leaks into the model.
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from taglens.segmentation.lm import NgramLM  # noqa: E402
 from taglens.segmentation.text import prepare  # noqa: E402
+from taglens.suggesters.text import plain_wording  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 OUT_DIR = REPO / "src" / "taglens" / "resources" / "segment"
@@ -125,7 +127,7 @@ def collect_counts() -> dict:
                     h_uni.update(words)
                     h_bi.update(f"{a} {b}" for a, b in zip(words, words[1:]))
             body = HASHTAG_RE.sub(" . ", text)
-            body = re.sub(r"@\w+|https?://\S+", " . ", body)
+            body = plain_wording(body, sep=" . ")  # the word statistics' own reading (no handles or addresses)
             prev = None
             for tok in TOKEN_RE.findall(body):
                 w = _norm_word(tok)

@@ -40,9 +40,9 @@ ADDRESS_RE = re.compile(r"(?<!\S)[^\s@]+@[^\s@]+"  # e-mail: a token with an @ i
 HANDLE_RE = re.compile(r"@[\w.]+")
 
 
-def plain_wording(text: str) -> str:
-    """``text`` without web and e-mail addresses and @handles (each replaced by a space)."""
-    return HANDLE_RE.sub(" ", ADDRESS_RE.sub(" ", text))
+def plain_wording(text: str, sep: str = " ") -> str:
+    """``text`` without web and e-mail addresses and @handles, each replaced by ``sep``."""
+    return HANDLE_RE.sub(sep, ADDRESS_RE.sub(sep, text))
 
 
 def smooth_idf(counts) -> np.ndarray:
