@@ -137,3 +137,11 @@ def test_plain_wording_removes_addresses_and_handles_only(text, kept):
     from taglens.suggesters.text import plain_wording
 
     assert " ".join(plain_wording(text).split()) == kept
+
+
+def test_plain_wording_can_mark_where_it_cut():
+    """The segmenter's LM counts word pairs, so its build replaces a handle with a sentence break, not a space."""
+    from taglens.suggesters.text import plain_wording
+
+    assert plain_wording("thanks @john.smith for https://t.co/x the coils", sep=" . ").split() == \
+        ["thanks", ".", "for", ".", "the", "coils"]
