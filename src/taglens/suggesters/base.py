@@ -19,6 +19,7 @@ from ..types import Post, Suggestion
 from ..version import __version__
 
 FORMAT_VERSION = 1
+RANK_SLACK = 5  # suggestions ranked beyond k, to fill in for blocked tags
 
 
 @runtime_checkable
@@ -71,7 +72,8 @@ class BaseSuggester:
 
     def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
         self._check_fitted()
-        return finalize(self._rank(post, k), post, k)
+        # a few more than k, so that blocked tags, which finalize drops, do not shorten the list
+        return finalize(self._rank(post, k + RANK_SLACK), post, k)
 
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
         return [self.suggest(p, k) for p in posts]
@@ -310,10 +312,12 @@ def _corrupt_state_file(directory: Path) -> tuple[Path, str] | None:
 
 
 def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:
-    """Best-first, without the post's own tags, empty tags or duplicates, at most ``k``."""
+    """Best-first, without the post's own tags, blocked tags (``taglens.blocklist``), empty tags or duplicates, at
+    most ``k``."""
+    from ..blocklist import blocked_tags
     from ..types import normalize_tag
 
-    have = set(post.hashtags)
+    have = set(post.hashtags) | blocked_tags()
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order

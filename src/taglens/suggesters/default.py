@@ -48,6 +48,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..blocklist import blocked_tags
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import MAX_POST_HASHTAGS, Post, Suggestion, parse_hashtags, strip_hashtags
@@ -589,7 +590,8 @@ class DefaultSuggester(BaseSuggester):
 
     def evidence(self, post: Post, feats: dict[str, np.ndarray] | None = None,
                  text_emb: np.ndarray | None = None) -> tuple[dict[str, Evidence], dict[str, float], set[str]]:
-        """(evidence per source, gains, tags to exclude) for a post; features may be given precomputed."""
+        """(evidence per source, gains, tags to exclude: the post's own and the blocked ones) for a post; features
+        may be given precomputed."""
         text = strip_hashtags(post.text)
         every_tag = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
         tags = every_tag[:MAX_POST_HASHTAGS]  # the ones read; none of the post's tags is suggested back
@@ -608,7 +610,7 @@ class DefaultSuggester(BaseSuggester):
         habits = self.history_.evidence(post.user) if self.history_ is not None else {}
         if habits:
             ev["user"] = habits
-        return ev, self.gains(text, tags), set(every_tag)
+        return ev, self.gains(text, tags), set(every_tag).union(blocked_tags())
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         ev, gains, exclude = self.evidence(post)
