@@ -3,11 +3,12 @@
 
 Only the *train* side of every set (``taglens.data.splits.split_records``) is used. The fusion weights are
 tuned on the four measured tasks by cross-fitting on that train side (8 folds by another hash: each fold's
-queries are scored by a model fitted on the other seven, so the tuner sees evidence of models nearly as
-well-fed as the final one; with 4 folds they learned from a quarter less, 66-72 authors' habits of the final
-model's 90, and the tuned weights of the caption sources came out half as large). The model is then refitted
-on the whole train side with those weights. ``--eval`` finally measures the model on the val sides
-with the official protocol (``taglens.eval``). Image features come from the feature cache (~/.cache/taglens).
+queries are scored by a model fitted on the other seven; harrison and tweets score the first fold's only). So
+the tuner sees evidence of models nearly as well-fed as the final one: with 4 folds they learned from a quarter
+less, 66-72 authors' habits of the final model's 90, and the tuned weights of the caption sources came out half
+as large. The model is then refitted on the whole train side with those weights. ``--eval`` finally measures
+the model on the val sides with the official protocol (``taglens.eval``). Image features come from the feature
+cache (~/.cache/taglens).
 
     nice python scripts/build_default_model.py [--data ../shared/data] [--out src/taglens/models/taglens-base]
         [--no-tune] [--eval]

@@ -1,10 +1,15 @@
 """Blocked tags: never suggested unasked, by any model; the list can be replaced or turned off."""
+import json
+import os
+import time
+
 import pytest
 
-from taglens.blocklist import DEFAULT_LIST, blocked_tags, read_tag_list
-from taglens.exceptions import InputError
+from taglens.blocklist import DEFAULT_LIST, blocked_tags, is_blocked, read_tag_list
+from taglens.cli import main
+from taglens.exceptions import ExitCode, InputError
 from taglens.registry import load_suggester
-from taglens.suggesters.baselines import CooccurrenceSuggester
+from taglens.suggesters.baselines import CooccurrenceSuggester, PopularitySuggester
 from taglens.types import Post, normalize_tag
 
 # "dog" comes with a blocked tag more often than with anything else
@@ -12,21 +17,32 @@ POSTS = [Post(hashtags=("dog", "fuck", "puppy"))] * 3 + [Post(hashtags=("dog", "
     [Post(hashtags=("dog", "walk"))]
 
 
-def test_packaged_list_is_normalised_tags_without_comments():
+def test_packaged_list_is_normalised_tags():
     tags = read_tag_list(DEFAULT_LIST)
     assert {"womensuck", "deportthemall", "teenanalcasting"} <= tags
     assert all(t == normalize_tag(t) and " " not in t for t in tags)
     # topics, identity tags and "-porn" compounds for pictures are not in it
-    assert not tags & {"immigration", "maga", "metoo", "gay", "queer", "foodporn"}
+    assert not tags & {"immigration", "maga", "metoo", "gay", "queer", "foodporn", "rape"}
 
 
 def test_list_file_format(tmp_path):
     f = tmp_path / "list.txt"
-    f.write_text("# a comment, and so is the next line\n#spam\n\nＳｐａｍ\n  FUCK  \n", encoding="utf-8")
+    f.write_text("# a comment\n#\n\nＳｐａｍ\n  #FUCK  \n", encoding="utf-8")
     assert read_tag_list(f) == {"spam", "fuck"}
+    for bad in ("fuck off", "sluts # plural", "#"):
+        f.write_text(f"# ok\n{bad}\n" if bad != "#" else "##\n", encoding="utf-8")
+        with pytest.raises(InputError, match=r"list.txt, line \d"):
+            read_tag_list(f)
 
 
-def test_blocked_tag_is_never_suggested_and_the_list_stays_full(monkeypatch):
+def test_long_entries_block_tags_that_contain_them_as_words():
+    assert is_blocked("fuckoff") and is_blocked("whattheactualfuck") and is_blocked("ohshit")
+    # a short entry blocks itself only; an entry inside another word is not a word of it
+    assert is_blocked("ass") and not is_blocked("glass") and not is_blocked("badass")
+    assert not is_blocked("starfucks") and not is_blocked("scunthorpe") and not is_blocked("sussex")
+
+
+def test_blocked_tag_is_never_suggested(monkeypatch):
     model = CooccurrenceSuggester(min_count=1).fit(POSTS)
     monkeypatch.setenv("TAGLENS_BLOCKED_TAGS", "none")
     assert model.suggest(Post(hashtags=("dog",)), k=3)[0].tag == "fuck"
@@ -34,9 +50,23 @@ def test_blocked_tag_is_never_suggested_and_the_list_stays_full(monkeypatch):
     assert [s.tag for s in model.suggest(Post(hashtags=("dog",)), k=3)] == ["puppy", "park", "walk"]
 
 
+def test_the_list_stays_full_when_blocked_tags_fill_a_top_k_model():
+    blocked = sorted(blocked_tags())[:12]
+    posts = [Post(hashtags=(b, "x")) for b in blocked for _ in range(5)] + [Post(hashtags=("sun", "sea", "sky"))]
+    model = PopularitySuggester().fit(posts)
+    assert [s.tag for s in model.suggest(Post(), k=4)] == ["x", "sea", "sky", "sun"]
+
+
 def test_a_post_may_carry_a_blocked_tag_as_input():
     model = CooccurrenceSuggester(min_count=1).fit(POSTS)
     assert model.suggest(Post(hashtags=("fuck",)), k=1)[0].tag == "dog"
+
+
+def test_taglens_base_blocks_open_vocabulary_terms_of_the_caption():
+    model = load_suggester("taglens-base")
+    for text in ("Motherfucker", "SLUTS everywhere", "oh shit"):
+        got = [s.tag for s in model.suggest(Post(text=text), k=10)]
+        assert len(got) == 10 and not [t for t in got if is_blocked(t)], (text, got)
 
 
 def test_taglens_base_leaves_out_tags_of_a_replacement_list(monkeypatch, tmp_path):
@@ -45,15 +75,26 @@ def test_taglens_base_leaves_out_tags_of_a_replacement_list(monkeypatch, tmp_pat
     monkeypatch.setenv("TAGLENS_BLOCKED_TAGS", "none")
     plain = [s.tag for s in model.suggest(post, k=5)]
     listed = tmp_path / "mine.txt"
-    listed.write_text(f"{plain[0]}\n{plain[2]}\n", encoding="utf-8")
+    listed.write_text(f"{plain[0]}\n", encoding="utf-8")
     monkeypatch.setenv("TAGLENS_BLOCKED_TAGS", str(listed))
+    assert blocked_tags() == {plain[0]}
+    listed.write_text(f"{plain[0]}\n{plain[2]}\n", encoding="utf-8")  # an edited list is read again
+    os.utime(listed, ns=(time.time_ns(), time.time_ns() + 10**9))
+    monkeypatch.setattr("taglens.blocklist.RECHECK_S", 0.0)  # instead of waiting a second
     assert blocked_tags() == {plain[0], plain[2]}
     for got in ([s.tag for s in model.suggest(post, k=5)], [s.tag for s in model.suggest_batch([post], k=5)[0]]):
         assert len(got) == 5 and plain[0] not in got and plain[2] not in got
         assert got[:2] == [plain[1], plain[3]]
 
 
-def test_unreadable_list_is_an_input_error_naming_it(monkeypatch, tmp_path):
+def test_unreadable_list_fails_the_run_not_each_post(monkeypatch, tmp_path, capsys):
+    data = tmp_path / "posts.jsonl"
+    data.write_text("".join(json.dumps({"id": str(i), "text": "sunny day at the beach", "hashtags": ["beach", "sun"]})
+                            + "\n" for i in range(3)), encoding="utf-8")
     monkeypatch.setenv("TAGLENS_BLOCKED_TAGS", str(tmp_path / "missing.txt"))
     with pytest.raises(InputError, match="missing.txt"):
         blocked_tags()
+    for argv in (["suggest", "--text", "sunny day"], ["suggest", "--batch", str(data), "--json"],
+                 ["evaluate", str(data), "--inputs", "text"]):
+        assert main(argv) == ExitCode.INPUT, argv
+        assert "missing.txt" in capsys.readouterr().err

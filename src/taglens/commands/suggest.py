@@ -95,6 +95,7 @@ def _count_lines(path: str) -> int | None:
 
 
 def _run_batch(args: argparse.Namespace) -> int:
+    from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
     from ..exceptions import ExitCode, TaglensError
     from ..registry import load_suggester
@@ -103,6 +104,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     total = _count_lines(args.batch)
     records = iter_records(args.batch, strict=False)  # raises InputError now if the file is unreadable
     model = load_suggester(args.model)
+    blocked_tags()  # an unreadable blocked-tags list is the run's error, not every post's
     failed = 0
     answered = 0
     out = sys.stdout

@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Any, Callable, Iterable, Sequence
 
+from ..blocklist import blocked_tags
 from ..data.posts import Record
 from ..exceptions import ModelError, TaglensError, UsageError
 from ..types import Post, normalize_tag, strip_hashtags
@@ -95,6 +96,7 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     totals: dict[str, float] = dict.fromkeys(post_metrics([], {"x"}), 0.0)  # every key, even when n = 0
     if not queries:
         log.warning("no post has a target tag (posts without hashtags, or all of them revealed): n = 0")
+    blocked_tags()  # an unreadable list is the run's error, not every post's
     errors = 0
     start = time.perf_counter()
     if progress and len(records) > len(queries):

@@ -19,7 +19,6 @@ from ..types import Post, Suggestion
 from ..version import __version__
 
 FORMAT_VERSION = 1
-RANK_SLACK = 5  # suggestions ranked beyond k, to fill in for blocked tags
 
 
 @runtime_checkable
@@ -37,7 +36,7 @@ class BaseSuggester:
     """Shared plumbing: ``suggest_batch`` (a loop), ``get_params``, ``__repr__``, ``save``/``load``.
 
     Subclasses implement ``fit`` and ``_rank(post, k) -> list[Suggestion]`` (best first, may include the post's
-    own tags and duplicates: ``suggest`` removes them), and ``_save_state``/``_load_state`` for learned state.
+    own tags, blocked tags and duplicates: ``suggest`` asks for more than k and removes them), and ``_save_state``/``_load_state`` for learned state.
     ``__init__`` takes keyword hyperparameters only and stores them unchanged.
     """
 
@@ -71,9 +70,11 @@ class BaseSuggester:
         raise NotImplementedError
 
     def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
+        from ..blocklist import blocked_tags
+
         self._check_fitted()
-        # a few more than k, so that blocked tags, which finalize drops, do not shorten the list
-        return finalize(self._rank(post, k + RANK_SLACK), post, k)
+        # more than k, so that blocked tags, which finalize drops, do not shorten the list
+        return finalize(self._rank(post, k + len(blocked_tags())), post, k)
 
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
         return [self.suggest(p, k) for p in posts]
@@ -314,15 +315,15 @@ def _corrupt_state_file(directory: Path) -> tuple[Path, str] | None:
 def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:
     """Best-first, without the post's own tags, blocked tags (``taglens.blocklist``), empty tags or duplicates, at
     most ``k``."""
-    from ..blocklist import blocked_tags
+    from ..blocklist import is_blocked
     from ..types import normalize_tag
 
-    have = set(post.hashtags) | blocked_tags()
+    have = set(post.hashtags)
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order
         tag = normalize_tag(s.tag)
-        if not tag or tag in have or tag in seen:
+        if not tag or tag in have or tag in seen or is_blocked(tag):
             continue
         seen.add(tag)
         out.append(s if tag == s.tag else Suggestion(tag, s.score, s.source, s.reason))

@@ -48,7 +48,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..blocklist import blocked_tags
+from ..blocklist import is_blocked
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import MAX_POST_HASHTAGS, Post, Suggestion, parse_hashtags, strip_hashtags
@@ -517,7 +517,8 @@ class DefaultSuggester(BaseSuggester):
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str], k: int,
              weights: dict[str, float] | None = None) -> list[Suggestion]:
-        """Weighted sum of the sources' scores; each tag keeps the reason of its largest contribution."""
+        """Weighted sum of the sources' scores, without the tags of ``exclude`` and blocked tags
+        (``taglens.blocklist``); each tag keeps the reason of its largest contribution."""
         w = {**DEFAULT_WEIGHTS, **(self.weights or {}), **(weights or {})}
         g_text = gains.get("caption", 0.0)
         for source in IMAGE_SOURCES:
@@ -530,7 +531,7 @@ class DefaultSuggester(BaseSuggester):
             if ws <= 0:
                 continue
             for tag, (score, reason) in ev.items():
-                if tag in exclude:
+                if tag in exclude or is_blocked(tag):
                     continue
                 c = ws * score
                 total[tag] = total.get(tag, 0.0) + c
@@ -590,8 +591,7 @@ class DefaultSuggester(BaseSuggester):
 
     def evidence(self, post: Post, feats: dict[str, np.ndarray] | None = None,
                  text_emb: np.ndarray | None = None) -> tuple[dict[str, Evidence], dict[str, float], set[str]]:
-        """(evidence per source, gains, tags to exclude: the post's own and the blocked ones) for a post; features
-        may be given precomputed."""
+        """(evidence per source, gains, tags to exclude) for a post; features may be given precomputed."""
         text = strip_hashtags(post.text)
         every_tag = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
         tags = every_tag[:MAX_POST_HASHTAGS]  # the ones read; none of the post's tags is suggested back
@@ -610,11 +610,19 @@ class DefaultSuggester(BaseSuggester):
         habits = self.history_.evidence(post.user) if self.history_ is not None else {}
         if habits:
             ev["user"] = habits
-        return ev, self.gains(text, tags), set(every_tag).union(blocked_tags())
+        return ev, self.gains(text, tags), set(every_tag)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         ev, gains, exclude = self.evidence(post)
-        return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags out already
+        return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags and blocked tags out already
+
+    def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
+        """As ``suggest_batch`` gives it: ``k`` ranked, with no slack (the size of the diversified pool depends
+        on ``k``, and fuse leaves blocked tags out before it cuts)."""
+        from .base import finalize
+
+        self._check_fitted()
+        return finalize(self._rank(post, k), post, k)
 
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
         """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
