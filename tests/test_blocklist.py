@@ -98,3 +98,16 @@ def test_unreadable_list_fails_the_run_not_each_post(monkeypatch, tmp_path, caps
                  ["evaluate", str(data), "--inputs", "text"]):
         assert main(argv) == ExitCode.INPUT, argv
         assert "missing.txt" in capsys.readouterr().err
+
+
+def test_evaluation_says_how_many_tags_were_blocked(monkeypatch):
+    from taglens.data.posts import Record
+    from taglens.eval.protocol import evaluate
+
+    records = [Record(id=str(i), user=None, images=(), text="", hashtags=("fuck", "dog")) for i in range(4)]
+    model = PopularitySuggester().fit([Post(hashtags=("fuck", "cat"))] * 4 + [Post(hashtags=("fuck", "dog"))])
+    blocked = evaluate(records, model, inputs={"tags"}, reveal=0)
+    assert blocked["blocked_tags"] == len(read_tag_list(DEFAULT_LIST)) and blocked["P@1"] == 0.0
+    monkeypatch.setenv("TAGLENS_BLOCKED_TAGS", "none")
+    plain = evaluate(records, model, inputs={"tags"}, reveal=0)
+    assert plain["blocked_tags"] == 0 and plain["P@1"] == 1.0

@@ -80,7 +80,8 @@ def require_trained(suggester: Any) -> None:
 def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = ("images", "text", "tags"),
              reveal: int = 0, seed: int | str = 0, k: int = 10, batch_size: int = 32,
              progress: Callable[[int], None] | None = None, per_post: list | None = None) -> dict[str, Any]:
-    """Run the protocol; returns {"n", "P@1", ..., "errors", "seconds"} with means over scored posts.
+    """Run the protocol; returns {"n", "P@1", ..., "errors", "blocked_tags", "seconds"} with means over scored
+    posts.
 
     A post whose input cannot be read (a corrupt image) is counted in ``errors`` and scored as an empty
     ranking, so an unreadable input is never silently left out of n. ``per_post`` (a list) receives
@@ -96,7 +97,7 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     totals: dict[str, float] = dict.fromkeys(post_metrics([], {"x"}), 0.0)  # every key, even when n = 0
     if not queries:
         log.warning("no post has a target tag (posts without hashtags, or all of them revealed): n = 0")
-    blocked_tags()  # an unreadable list is the run's error, not every post's
+    n_blocked = len(blocked_tags())  # read now: an unreadable list is the run's error, not every post's
     errors = 0
     start = time.perf_counter()
     if progress and len(records) > len(queries):
@@ -128,6 +129,7 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     result: dict[str, Any] = {"n": n}
     result.update({key: (v / n if n else 0.0) for key, v in sorted(totals.items(), key=lambda kv: _metric_order(kv[0]))})
     result["errors"] = errors
+    result["blocked_tags"] = n_blocked  # tags no model suggests here (taglens.blocklist); 0: blocking off
     result["seconds"] = round(time.perf_counter() - start, 3)
     return result
 
