@@ -5,12 +5,20 @@ import time
 
 import pytest
 
-from taglens.blocklist import DEFAULT_LIST, blocked_tags, is_blocked, read_tag_list
+from taglens.blocklist import DEFAULT_LIST, ENV, blocked_tags, is_blocked, read_tag_list
 from taglens.cli import main
 from taglens.exceptions import ExitCode, InputError
 from taglens.registry import load_suggester
 from taglens.suggesters.baselines import CooccurrenceSuggester, PopularitySuggester
 from taglens.types import Post, normalize_tag
+
+
+
+@pytest.fixture(autouse=True)
+def packaged_list(monkeypatch):
+    """Every test starts from the packaged list, whatever the caller's environment says."""
+    monkeypatch.delenv(ENV, raising=False)
+
 
 # "dog" comes with a blocked tag more often than with anything else
 POSTS = [Post(hashtags=("dog", "fuck", "puppy"))] * 3 + [Post(hashtags=("dog", "fuck", "park"))] * 2 + \
@@ -35,11 +43,12 @@ def test_list_file_format(tmp_path):
             read_tag_list(f)
 
 
-def test_long_entries_block_tags_that_contain_them_as_words():
+def test_long_entries_block_tags_that_hold_their_words_in_a_row():
     assert is_blocked("fuckoff") and is_blocked("whattheactualfuck") and is_blocked("ohshit")
+    assert is_blocked("stopwhitegenocide") and not is_blocked("whiteparty") and not is_blocked("genocideawareness")
     # a short entry blocks itself only; an entry inside another word is not a word of it
     assert is_blocked("ass") and not is_blocked("glass") and not is_blocked("badass")
-    assert not is_blocked("starfucks") and not is_blocked("scunthorpe") and not is_blocked("sussex")
+    assert not is_blocked("shitzu") and not is_blocked("scunthorpe") and not is_blocked("pussycat")
 
 
 def test_blocked_tag_is_never_suggested(monkeypatch):
@@ -62,11 +71,17 @@ def test_a_post_may_carry_a_blocked_tag_as_input():
     assert model.suggest(Post(hashtags=("fuck",)), k=1)[0].tag == "dog"
 
 
-def test_taglens_base_blocks_open_vocabulary_terms_of_the_caption():
+def test_taglens_base_blocks_open_vocabulary_terms_of_the_caption(monkeypatch):
     model = load_suggester("taglens-base")
-    for text in ("Motherfucker", "SLUTS everywhere", "oh shit"):
-        got = [s.tag for s in model.suggest(Post(text=text), k=10)]
-        assert len(got) == 10 and not [t for t in got if is_blocked(t)], (text, got)
+    posts = [Post(text="Motherfucker"), Post(text="SLUTS everywhere"), Post(text="oh shit"),
+             Post(hashtags=("whitepride",))]
+    terms = {"motherfucker", "sluts", "ohshit", "stopwhitegenocide"}
+    monkeypatch.setenv(ENV, "none")
+    assert terms <= {s.tag for p in posts for s in model.suggest(p, k=10)}  # they come up when nothing is blocked
+    monkeypatch.delenv(ENV)
+    for p in posts:
+        got = [s.tag for s in model.suggest(p, k=10)]
+        assert len(got) == 10 and not terms & set(got), (p, got)
 
 
 def test_taglens_base_leaves_out_tags_of_a_replacement_list(monkeypatch, tmp_path):
@@ -100,7 +115,7 @@ def test_unreadable_list_fails_the_run_not_each_post(monkeypatch, tmp_path, caps
         assert "missing.txt" in capsys.readouterr().err
 
 
-def test_evaluation_says_how_many_tags_were_blocked(monkeypatch):
+def test_evaluation_says_which_list_blocked_tags(monkeypatch, tmp_path):
     from taglens.data.posts import Record
     from taglens.eval.protocol import evaluate
 
@@ -108,6 +123,10 @@ def test_evaluation_says_how_many_tags_were_blocked(monkeypatch):
     model = PopularitySuggester().fit([Post(hashtags=("fuck", "cat"))] * 4 + [Post(hashtags=("fuck", "dog"))])
     blocked = evaluate(records, model, inputs={"tags"}, reveal=0)
     assert blocked["blocked_tags"] == len(read_tag_list(DEFAULT_LIST)) and blocked["P@1"] == 0.0
-    monkeypatch.setenv("TAGLENS_BLOCKED_TAGS", "none")
+    monkeypatch.setenv(ENV, "none")
     plain = evaluate(records, model, inputs={"tags"}, reveal=0)
-    assert plain["blocked_tags"] == 0 and plain["P@1"] == 1.0
+    assert plain["blocked_tags"] == 0 and plain["blocked_list"] == "" and plain["P@1"] == 1.0
+    (tmp_path / "other.txt").write_text("\n".join(sorted(read_tag_list(DEFAULT_LIST) - {"xxx"} | {"zzz"})))
+    monkeypatch.setenv(ENV, str(tmp_path / "other.txt"))  # as long as the packaged list, and another one
+    other = evaluate(records, model, inputs={"tags"}, reveal=0)
+    assert other["blocked_tags"] == blocked["blocked_tags"] and other["blocked_list"] != blocked["blocked_list"]

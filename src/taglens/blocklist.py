@@ -1,11 +1,12 @@
 """Tags taglens never suggests unasked: profanity, sexual content, insults, and slogans against a group of people.
 
-The list and its criteria are in ``resources/blocked_tags.txt``: one tag per line (with or without '#'); a line
-starting with '# ' is a comment. An entry of four letters or more also blocks every tag that the segmenter splits
-into words including it (``fuck`` blocks #fuckoff and #ohfuck, not #starfucks); a shorter one blocks only itself,
-since short words hide in others (``ass`` is not #glass, and #badass stays). A post may still carry a blocked tag:
-it is read as input like any other. ``TAGLENS_BLOCKED_TAGS=FILE`` replaces the list; ``TAGLENS_BLOCKED_TAGS=none``
-turns blocking off, for research on such tags.
+The list and its criteria are in ``resources/blocked_tags.txt``: one tag per line (with or without '#', so
+``#profanity`` is the tag "profanity"); a line starting with '# ' is a comment. An entry of four letters or more
+also blocks every tag that the segmenter splits into words holding the entry's own words in a row: ``fuck``
+blocks #fuckoff and #ohfuck, ``whitegenocide`` blocks #stopwhitegenocide, and ``shit`` leaves #shitzu (one
+word). A shorter entry blocks only itself, since short words hide in others (``ass`` is not #glass, and #badass
+stays). A post may still carry a blocked tag: it is read as input like any other. ``TAGLENS_BLOCKED_TAGS=FILE``
+replaces the list; ``TAGLENS_BLOCKED_TAGS=none`` turns blocking off, for research on such tags.
 
     >>> is_blocked("womensuck"), is_blocked("fuckoff"), is_blocked("glass")
     (True, True, False)
@@ -72,16 +73,38 @@ def blocked_tags() -> frozenset[str]:
 
 
 def is_blocked(tag: str) -> bool:
-    """Whether ``tag`` (normalised) is blocked: listed, or split by the segmenter into words one of which is a
-    listed entry of at least ``MIN_WORD_LEN`` letters."""
+    """Whether ``tag`` (normalised) is blocked: listed, or split by the segmenter into words that hold a listed
+    entry of at least ``MIN_WORD_LEN`` letters as a run of its own words (``whitegenocide`` blocks
+    #stopwhitegenocide)."""
     blocked = blocked_tags()
-    return tag in blocked or _has_blocked_word(tag, blocked)
+    return tag in blocked or _has_blocked_words(tag, blocked)
+
+
+def fingerprint(tags: frozenset[str]) -> str:
+    """A short digest of a list and of the word rule, to tell whether two runs blocked the same tags."""
+    import hashlib
+
+    text = f"{MIN_WORD_LEN}\n" + "\n".join(sorted(tags))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] if tags else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_words(blocked: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    from .segmentation import segment
+
+    return {w: tuple(segment(w)) for w in blocked if len(w) >= MIN_WORD_LEN}
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _has_blocked_word(tag: str, blocked: frozenset[str]) -> bool:
-    if not any(len(w) >= MIN_WORD_LEN and w in tag for w in blocked):
+def _has_blocked_words(tag: str, blocked: frozenset[str]) -> bool:
+    inside = [w for w in blocked if len(w) >= MIN_WORD_LEN and w in tag]
+    if not inside:
         return False  # the common case: no entry inside the tag at all, and no segmenter needed
     from .segmentation import segment
 
-    return any(len(w) >= MIN_WORD_LEN and w in blocked for w in segment(tag))
+    words, entries = tuple(segment(tag)), _entry_words(blocked)
+    for w in inside:
+        run = entries[w]
+        if any(words[i: i + len(run)] == run for i in range(len(words) - len(run) + 1)):
+            return True
+    return False

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         from ..exceptions import UsageError
 
         raise UsageError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
+    from ..blocklist import blocked_tags
     from ..data.posts import read_records
     from ..eval.report import parse_settings, run_report
     from ..exceptions import DataError, UsageError
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     records = read_records(args.data)
     if not records:
         raise DataError(f"no posts in {', '.join(args.data)}")
+    blocked_tags()  # an unreadable blocked-tags list fails now, not after the first model has trained
     payload = run_report(records, models, args.out, settings=settings, by_user=not args.by_post, seed=args.seed,
                          k=args.k, progress=lambda msg: print(msg, file=sys.stderr))
     failed = [r["model"] for r in payload["results"] if r.get("error")]

@@ -14,7 +14,7 @@ import logging
 import time
 from typing import Any, Callable, Iterable, Sequence
 
-from ..blocklist import blocked_tags
+from ..blocklist import blocked_tags, fingerprint
 from ..data.posts import Record
 from ..exceptions import ModelError, TaglensError, UsageError
 from ..types import Post, normalize_tag, strip_hashtags
@@ -80,8 +80,8 @@ def require_trained(suggester: Any) -> None:
 def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = ("images", "text", "tags"),
              reveal: int = 0, seed: int | str = 0, k: int = 10, batch_size: int = 32,
              progress: Callable[[int], None] | None = None, per_post: list | None = None) -> dict[str, Any]:
-    """Run the protocol; returns {"n", "P@1", ..., "errors", "blocked_tags", "seconds"} with means over scored
-    posts.
+    """Run the protocol; returns {"n", "P@1", ..., "errors", "blocked_tags", "blocked_list", "seconds"} with means
+    over scored posts.
 
     A post whose input cannot be read (a corrupt image) is counted in ``errors`` and scored as an empty
     ranking, so an unreadable input is never silently left out of n. ``per_post`` (a list) receives
@@ -97,7 +97,7 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     totals: dict[str, float] = dict.fromkeys(post_metrics([], {"x"}), 0.0)  # every key, even when n = 0
     if not queries:
         log.warning("no post has a target tag (posts without hashtags, or all of them revealed): n = 0")
-    n_blocked = len(blocked_tags())  # read now: an unreadable list is the run's error, not every post's
+    blocked = blocked_tags()  # read now: an unreadable list is the run's error, not every post's
     errors = 0
     start = time.perf_counter()
     if progress and len(records) > len(queries):
@@ -129,7 +129,10 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
     result: dict[str, Any] = {"n": n}
     result.update({key: (v / n if n else 0.0) for key, v in sorted(totals.items(), key=lambda kv: _metric_order(kv[0]))})
     result["errors"] = errors
-    result["blocked_tags"] = n_blocked  # tags no model suggests here (taglens.blocklist); 0: blocking off
+    # the blocked-tags list of the run (taglens.blocklist): its size (0: blocking off) and a digest of it and of
+    # the word rule, so that two evaluations tell whether they blocked the same tags
+    result["blocked_tags"] = len(blocked)
+    result["blocked_list"] = fingerprint(blocked)
     result["seconds"] = round(time.perf_counter() - start, 3)
     return result
 

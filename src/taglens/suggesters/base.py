@@ -36,7 +36,8 @@ class BaseSuggester:
     """Shared plumbing: ``suggest_batch`` (a loop), ``get_params``, ``__repr__``, ``save``/``load``.
 
     Subclasses implement ``fit`` and ``_rank(post, k) -> list[Suggestion]`` (best first, may include the post's
-    own tags, blocked tags and duplicates: ``suggest`` asks for more than k and removes them), and ``_save_state``/``_load_state`` for learned state.
+    own tags, blocked tags and duplicates: ``suggest`` removes them, and asks again for more when that leaves
+    fewer than k), and ``_save_state``/``_load_state`` for learned state.
     ``__init__`` takes keyword hyperparameters only and stores them unchanged.
     """
 
@@ -70,11 +71,15 @@ class BaseSuggester:
         raise NotImplementedError
 
     def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
-        from ..blocklist import blocked_tags
-
         self._check_fitted()
-        # more than k, so that blocked tags, which finalize drops, do not shorten the list
-        return finalize(self._rank(post, k + len(blocked_tags())), post, k)
+        want = k
+        for _ in range(8):  # the model's own top k first (its order may depend on k); more only when
+            ranked = self._rank(post, want)  # finalize dropped some (own or blocked tags) and the model has more
+            out = finalize(ranked, post, k)
+            if len(out) >= k or len(ranked) < want:
+                break
+            want *= 2
+        return out
 
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
         return [self.suggest(p, k) for p in posts]

@@ -616,14 +616,6 @@ class DefaultSuggester(BaseSuggester):
         ev, gains, exclude = self.evidence(post)
         return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags and blocked tags out already
 
-    def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
-        """As ``suggest_batch`` gives it: ``k`` ranked, with no slack (the size of the diversified pool depends
-        on ``k``, and fuse leaves blocked tags out before it cuts)."""
-        from .base import finalize
-
-        self._check_fitted()
-        return finalize(self._rank(post, k), post, k)
-
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
         """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
         from .base import finalize
