@@ -72,11 +72,12 @@ def blocked_tags() -> frozenset[str]:
     return tags
 
 
-def is_blocked(tag: str) -> bool:
+def is_blocked(tag: str, blocked: frozenset[str] | None = None) -> bool:
     """Whether ``tag`` (normalised) is blocked: listed, or split by the segmenter into words that hold a listed
     entry of at least ``MIN_WORD_LEN`` letters as a run of its own words (``whitegenocide`` blocks
-    #stopwhitegenocide)."""
-    blocked = blocked_tags()
+    #stopwhitegenocide). ``blocked``: the list, when the caller asks about many tags (default: ``blocked_tags()``)."""
+    if blocked is None:
+        blocked = blocked_tags()
     return tag in blocked or _has_blocked_words(tag, blocked)
 
 

@@ -72,9 +72,11 @@ class BaseSuggester:
 
     def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
         self._check_fitted()
+        # the model's own top k first (its order may depend on k); twice as many, up to 8 times, only when
+        # finalize dropped some (the post's own or blocked tags) and the model has more
         want = k
-        for _ in range(8):  # the model's own top k first (its order may depend on k); more only when
-            ranked = self._rank(post, want)  # finalize dropped some (own or blocked tags) and the model has more
+        for _ in range(8):
+            ranked = self._rank(post, want)
             out = finalize(ranked, post, k)
             if len(out) >= k or len(ranked) < want:
                 break
@@ -320,15 +322,16 @@ def _corrupt_state_file(directory: Path) -> tuple[Path, str] | None:
 def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:
     """Best-first, without the post's own tags, blocked tags (``taglens.blocklist``), empty tags or duplicates, at
     most ``k``."""
-    from ..blocklist import is_blocked
+    from ..blocklist import blocked_tags, is_blocked
     from ..types import normalize_tag
 
     have = set(post.hashtags)
+    blocked = blocked_tags()
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order
         tag = normalize_tag(s.tag)
-        if not tag or tag in have or tag in seen or is_blocked(tag):
+        if not tag or tag in have or tag in seen or is_blocked(tag, blocked):
             continue
         seen.add(tag)
         out.append(s if tag == s.tag else Suggestion(tag, s.score, s.source, s.reason))

@@ -48,7 +48,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..blocklist import is_blocked
+from ..blocklist import blocked_tags, is_blocked
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import MAX_POST_HASHTAGS, Post, Suggestion, parse_hashtags, strip_hashtags
@@ -531,13 +531,15 @@ class DefaultSuggester(BaseSuggester):
             if ws <= 0:
                 continue
             for tag, (score, reason) in ev.items():
-                if tag in exclude or is_blocked(tag):
+                if tag in exclude:
                     continue
                 c = ws * score
                 total[tag] = total.get(tag, 0.0) + c
                 if c > best.get(tag, (-1.0, "", ""))[0]:
                     best[tag] = (c, source, reason)
-        ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[: max(k, DIVERSE_POOL)]
+        blocked = blocked_tags()  # once per post, and each distinct tag is looked up once
+        ranked = sorted(((t, v) for t, v in total.items() if not is_blocked(t, blocked)),
+                        key=lambda kv: (-kv[1], kv[0]))[: max(k, DIVERSE_POOL)]
         # an author's habitual tags are sure bets of their own, not alternatives: they are never discounted
         ranked = self.diversify(ranked, k, firm={t for t, _ in ranked if best[t][1] == "user"})
         return [Suggestion(tag, s, best[tag][1], best[tag][2]) for tag, s in ranked]
