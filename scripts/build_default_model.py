@@ -237,6 +237,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "src" / "taglens" / "models" / "taglens-base")
     ap.add_argument("--no-tune", action="store_true", help="keep the default fusion weights")
+    ap.add_argument("--weights-from", type=Path, metavar="MODEL_DIR",
+                    help="no tuning: refit with the fusion weights of this earlier build (its config.json)")
     ap.add_argument("--eval", action="store_true", help="measure the built model on the val sides afterwards")
     ap.add_argument("--eval-only", action="store_true", help="only measure the model in --out")
     ap.add_argument("--tasks", default="", help="with --eval-only: comma-separated subset of the tasks")
@@ -266,6 +268,15 @@ def main(argv=None) -> int:
             params[key] = value
     if args.cache and args.cache.resolve().is_relative_to(REPO):
         ap.error(f"--cache {args.cache}: per-post records must stay outside the repository ({REPO})")
+    weights = None
+    if args.weights_from:
+        try:
+            weights = json.loads((args.weights_from / "config.json").read_text(encoding="utf-8"))["params"]["weights"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            ap.error(f"--weights-from {args.weights_from}: no fusion weights in its config.json ({e})")
+        if not isinstance(weights, dict):
+            ap.error(f"--weights-from {args.weights_from}: its config.json holds no fusion weights")
+        args.no_tune = True
     if args.cache and (args.no_tune or args.eval_only):
         log.warning("--cache: nothing to keep without the cross-fitting (--no-tune or --eval-only)")
     t0 = time.time()
@@ -277,7 +288,6 @@ def main(argv=None) -> int:
     log.info("train side: %d posts (%s)", len(train_records),
              ", ".join(f"{n} {len(sets[n][0])}" for n in SETS))
     table = embedding_table(sets)
-    weights = None
     if not args.no_tune:
         # cross-fitting: each fold's queries get their evidence from a model fitted on the other folds, so the
         # weights are tuned on every post of the small sets (one cut of 190 vape posts gave noisy weights)

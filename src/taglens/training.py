@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -165,6 +166,21 @@ def set_threads(n: int | None = None) -> None:
             busy = hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5
             n = 1 if busy else min(2, cores)
     torch.set_num_threads(max(1, n))
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run a block on exactly ``n`` torch threads, then restore the previous count. Training that must give the
+    same weights on every run needs this: ``set_threads`` and the encoders choose fewer threads on a busy
+    machine, and a sum split over another number of threads rounds differently."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def make_head(in_dim: int, n_out: int, hidden: int = 0, dropout: float = 0.2):

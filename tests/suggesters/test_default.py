@@ -215,6 +215,34 @@ def test_head_target_weights_and_centering():
     assert p_boost[0] > 0.6 and p_boost[1] < 0.4
 
 
+
+def test_heads_train_on_a_fixed_number_of_threads(monkeypatch):
+    """However many threads the caller (or the encoders, on a busy machine) left torch with, a head trains on
+    HEAD_THREADS, so a build gives the same weights on an idle and on a busy machine; the caller's count is
+    restored."""
+    import torch
+
+    from taglens.suggesters import default
+
+    seen = []
+    real_step = torch.optim.AdamW.step
+
+    def step(self, *a, **kw):
+        seen.append(torch.get_num_threads())
+        return real_step(self, *a, **kw)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", step)
+    before = torch.get_num_threads()
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
+    try:
+        for n in (1, 3):
+            torch.set_num_threads(n)
+            default.train_head(x, [np.array([0])] * 32, 2, hidden=4, epochs=1)
+            assert torch.get_num_threads() == n
+    finally:
+        torch.set_num_threads(before)
+    assert seen and set(seen) == {default.HEAD_THREADS}
+
 def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
     posts = [Post(hashtags=("food", "closeup", "delicious"), meta={"source": "pexels_food"})] * 4
     posts += [Post(hashtags=("food", "dinner"), meta={"source": "a"})] * 3
@@ -223,3 +251,14 @@ def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
     assert set(model.cooc_.evidence(Post(hashtags=("food",)))) == {"dinner"}
     everything = create_suggester("taglens-base", min_count=2, text_epochs=1, text_hidden=8, keyword_sources=())
     assert "closeup" in everything.fit(posts).cooc_.evidence(Post(hashtags=("food",)))
+
+
+def test_emoji_are_caption_words():
+    from taglens.suggesters.default import CaptionWordStats, caption_words
+
+    assert caption_words("Cloudy 💨 day @shop_💨 💨") == ["cloudy", "day", "💨"]
+    stats = CaptionWordStats(smoothing=0.0).fit(["new coil 💨", "dinner 🍕", "more 💨 today", "pizza 🍕 night"],
+                                                [np.array([0]), np.array([1]), np.array([0]), np.array([1])],
+                                                n_tags=2)
+    got = stats.scores("🍕")
+    assert set(got) == {1} and got[1][1] == "🍕" and got[1][2] == pytest.approx(1.0)

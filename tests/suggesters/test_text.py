@@ -59,3 +59,11 @@ def test_posts_without_captions_or_hashtags_are_clear_errors(caplog):
         create_suggester("tfidf-linear", min_df=1, min_count=1, epochs=1).fit(
             [Post(text="cats", hashtags=("cat",)), Post(text="untagged")])
     assert "skipping 1 of 2 training posts without hashtags" in caplog.text
+
+
+
+def test_emoji_symbols_are_the_distinct_pictographs():
+    from taglens.suggesters.text import emoji_symbols
+
+    assert emoji_symbols("💨 cloud 💨 ☕, é ñ 1") == ["💨", "☕"]
+    assert emoji_symbols("Café à Paris") == []

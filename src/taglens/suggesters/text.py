@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
@@ -43,6 +44,11 @@ HANDLE_RE = re.compile(r"@[\w.]+")
 def plain_wording(text: str, sep: str = " ") -> str:
     """``text`` without web and e-mail addresses and @handles, each replaced by ``sep``."""
     return HANDLE_RE.sub(sep, ADDRESS_RE.sub(sep, text))
+
+
+def emoji_symbols(text: str) -> list[str]:
+    """The distinct pictographs of a text (Unicode category So: emoji, dingbats, other symbols), in order."""
+    return [c for c in dict.fromkeys(text) if unicodedata.category(c) == "So"]
 
 
 def smooth_idf(counts) -> np.ndarray:
