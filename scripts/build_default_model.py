@@ -11,7 +11,7 @@ the model on the val sides with the official protocol (``taglens.eval``). Image 
 cache (~/.cache/taglens).
 
     nice python scripts/build_default_model.py [--data ../shared/data] [--out src/taglens/models/taglens-base]
-        [--no-tune] [--eval]
+        [--no-tune | --weights-from EARLIER_MODEL_DIR] [--eval]
 """
 from __future__ import annotations
 
@@ -232,6 +232,26 @@ def embedding_table(sets) -> EmbeddingTable:
     return EmbeddingTable(captions + tags)  # "" included: captionless posts
 
 
+def earlier_weights(model_dir: Path, params: dict, fail) -> dict[str, float]:
+    """The fusion weights of an earlier build, to refit with them: only if that build's other parameters are the
+    ones this build uses (weights tuned for other heads or another vocabulary say little about these)."""
+    from taglens.registry import create_suggester
+
+    try:
+        earlier = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["params"]
+        weights = earlier["weights"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        fail(f"--weights-from {model_dir}: no fusion weights in its config.json ({e})")
+    if not isinstance(weights, dict) or not weights:
+        fail(f"--weights-from {model_dir}: its config.json holds no fusion weights")
+    now = json.loads(json.dumps(create_suggester("taglens-base", **params).get_params()))
+    differ = sorted(k for k in set(earlier) | set(now) if k != "weights" and earlier.get(k) != now.get(k))
+    if differ:
+        fail(f"--weights-from {model_dir}: that build had other parameters ({', '.join(differ)}); "
+             "pass them with --set, or tune anew")
+    return weights
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -270,15 +290,11 @@ def main(argv=None) -> int:
         ap.error(f"--cache {args.cache}: per-post records must stay outside the repository ({REPO})")
     weights = None
     if args.weights_from:
-        try:
-            weights = json.loads((args.weights_from / "config.json").read_text(encoding="utf-8"))["params"]["weights"]
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            ap.error(f"--weights-from {args.weights_from}: no fusion weights in its config.json ({e})")
-        if not isinstance(weights, dict):
-            ap.error(f"--weights-from {args.weights_from}: its config.json holds no fusion weights")
-        args.no_tune = True
-    if args.cache and (args.no_tune or args.eval_only):
-        log.warning("--cache: nothing to keep without the cross-fitting (--no-tune or --eval-only)")
+        if args.eval_only or args.no_tune:
+            ap.error("--weights-from refits with an earlier build's weights: not with --eval-only or --no-tune")
+        weights = earlier_weights(args.weights_from, params, ap.error)
+    if args.cache and (args.no_tune or args.eval_only or args.weights_from):
+        log.warning("--cache: nothing to keep without the cross-fitting (--no-tune, --weights-from, --eval-only)")
     t0 = time.time()
     sets = load_sets(args.data)
     if args.eval_only:
@@ -288,7 +304,7 @@ def main(argv=None) -> int:
     log.info("train side: %d posts (%s)", len(train_records),
              ", ".join(f"{n} {len(sets[n][0])}" for n in SETS))
     table = embedding_table(sets)
-    if not args.no_tune:
+    if not args.no_tune and weights is None:
         # cross-fitting: each fold's queries get their evidence from a model fitted on the other folds, so the
         # weights are tuned on every post of the small sets (one cut of 190 vape posts gave noisy weights)
         cached: dict[str, list] = {task: [] for task in TASKS}

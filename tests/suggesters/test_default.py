@@ -215,7 +215,6 @@ def test_head_target_weights_and_centering():
     assert p_boost[0] > 0.6 and p_boost[1] < 0.4
 
 
-
 def test_heads_train_on_a_fixed_number_of_threads(monkeypatch):
     """However many threads the caller (or the encoders, on a busy machine) left torch with, a head trains on
     HEAD_THREADS, so a build gives the same weights on an idle and on a busy machine; the caller's count is
@@ -243,6 +242,7 @@ def test_heads_train_on_a_fixed_number_of_threads(monkeypatch):
         torch.set_num_threads(before)
     assert seen and set(seen) == {default.HEAD_THREADS}
 
+
 def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
     posts = [Post(hashtags=("food", "closeup", "delicious"), meta={"source": "pexels_food"})] * 4
     posts += [Post(hashtags=("food", "dinner"), meta={"source": "a"})] * 3
@@ -256,9 +256,12 @@ def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
 def test_emoji_are_caption_words():
     from taglens.suggesters.default import CaptionWordStats, caption_words
 
-    assert caption_words("Cloudy 💨 day @shop_💨 💨") == ["cloudy", "day", "💨"]
+    assert caption_words("Cloudy 💨 day @shop_name 🇸🇪 💨") == ["cloudy", "day", "💨", "🇸🇪"]
     stats = CaptionWordStats(smoothing=0.0).fit(["new coil 💨", "dinner 🍕", "more 💨 today", "pizza 🍕 night"],
                                                 [np.array([0]), np.array([1]), np.array([0]), np.array([1])],
                                                 n_tags=2)
     got = stats.scores("🍕")
     assert set(got) == {1} and got[1][1] == "🍕" and got[1][2] == pytest.approx(1.0)
+    # a caption of emoji alone is evidence for the sources that read emoji, not for the sentence encoder's
+    gains = DefaultSuggester().gains("💨💨🔥", [])
+    assert gains["words"] > 0 and gains["ngrams"] == gains["words"] and gains["caption"] == 0.0

@@ -61,9 +61,14 @@ def test_posts_without_captions_or_hashtags_are_clear_errors(caplog):
     assert "skipping 1 of 2 training posts without hashtags" in caplog.text
 
 
-
-def test_emoji_symbols_are_the_distinct_pictographs():
+@pytest.mark.parametrize("text, emoji", [
+    ("💨 cloud 💨 ☕, é ñ 1", ["💨", "☕"]),
+    ("Greetings from Stockholm 🇸🇪 and 🇺🇸", ["🇸🇪", "🇺🇸"]),  # a flag is one emoji, not its two letters
+    ("👍🏽 ok ❤️", ["👍", "❤"]),  # skin tones and variation selectors dress the emoji before them
+    ("👩\u200d👧 ‼", ["👩", "👧", "‼"]),
+    ("©2020 25° ™ \u2800 \ufffc → Café 1️⃣", []),  # symbols that are not emoji, caption padding, keycaps
+])
+def test_emoji_symbols_are_the_distinct_emoji(text, emoji):
     from taglens.suggesters.text import emoji_symbols
 
-    assert emoji_symbols("💨 cloud 💨 ☕, é ñ 1") == ["💨", "☕"]
-    assert emoji_symbols("Café à Paris") == []
+    assert emoji_symbols(text) == emoji

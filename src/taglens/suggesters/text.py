@@ -46,9 +46,19 @@ def plain_wording(text: str, sep: str = " ") -> str:
     return HANDLE_RE.sub(sep, ADDRESS_RE.sub(sep, text))
 
 
+# emoji: a flag (two regional indicator letters), or one pictograph of the emoji blocks (symbols and dingbats,
+# arrows and stars, the supplementary pictographs) and the few emoji outside them; not (c) (r) (tm) or the degree
+# sign, nor the blank braille pattern and object replacement character that pad and break captions
+_EMOJI_RE = re.compile("[\U0001F1E6-\U0001F1FF]{2}|[\u2190-\u27BF\u2900-\u2BFF\U0001F000-\U0001FAFF]"
+                       "|[\u203C\u2049\u3030\u303D\u3297\u3299]")
+_EMOJI_PUNCT = frozenset("\u203C\u2049\u3030\u303D")
+
+
 def emoji_symbols(text: str) -> list[str]:
-    """The distinct pictographs of a text (Unicode category So: emoji, dingbats, other symbols), in order."""
-    return [c for c in dict.fromkeys(text) if unicodedata.category(c) == "So"]
+    """The distinct emoji of a text, in order, each flag whole ("🇸🇪", not its letters); skin tones, variation
+    selectors and joiners are left out, so "👍🏽" is "👍" and "👩‍👧" is "👩", "👧"."""
+    return list(dict.fromkeys(m for m in _EMOJI_RE.findall(text) if len(m) == 2 or m in _EMOJI_PUNCT
+                              or (unicodedata.category(m) == "So" and not "\U0001F1E6" <= m <= "\U0001F1FF")))
 
 
 def smooth_idf(counts) -> np.ndarray:
