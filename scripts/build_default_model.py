@@ -244,7 +244,9 @@ def earlier_weights(model_dir: Path, params: dict, fail) -> dict[str, float]:
         fail(f"--weights-from {model_dir}: no fusion weights in its config.json ({e})")
     if not isinstance(weights, dict) or not weights:
         fail(f"--weights-from {model_dir}: its config.json holds no fusion weights")
-    now = json.loads(json.dumps(create_suggester("taglens-base", **params).get_params()))
+    as_json = lambda model: json.loads(json.dumps(model.get_params()))  # noqa: E731 (tuples become lists)
+    now = as_json(create_suggester("taglens-base", **params))
+    earlier = {**as_json(create_suggester("taglens-base")), **earlier}  # a parameter added since: its default
     differ = sorted(k for k in set(earlier) | set(now) if k != "weights" and earlier.get(k) != now.get(k))
     if differ:
         fail(f"--weights-from {model_dir}: that build had other parameters ({', '.join(differ)}); "
@@ -288,6 +290,8 @@ def main(argv=None) -> int:
             params[key] = value
     if args.cache and args.cache.resolve().is_relative_to(REPO):
         ap.error(f"--cache {args.cache}: per-post records must stay outside the repository ({REPO})")
+    if "weights" in params:
+        ap.error("--set weights=...: the fusion weights come from tuning or from --weights-from")
     weights = None
     if args.weights_from:
         if args.eval_only or args.no_tune:

@@ -65,8 +65,13 @@ def test_posts_without_captions_or_hashtags_are_clear_errors(caplog):
     ("💨 cloud 💨 ☕, é ñ 1", ["💨", "☕"]),
     ("Greetings from Stockholm 🇸🇪 and 🇺🇸", ["🇸🇪", "🇺🇸"]),  # a flag is one emoji, not its two letters
     ("👍🏽 ok ❤️", ["👍", "❤"]),  # skin tones and variation selectors dress the emoji before them
-    ("👩\u200d👧 ‼", ["👩", "👧", "‼"]),
-    ("©2020 25° ™ \u2800 \ufffc → Café 1️⃣", []),  # symbols that are not emoji, caption padding, keycaps
+    ("👩\u200d👧 ‼ 🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",
+     ["👩", "👧", "‼", "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"]),  # England's flag whole
+    ("🇸🇪🇺 🇺", ["🇸🇪"]),  # a regional indicator alone is a letter, not a flag
+    ("©2020 ©️ 25° ™ \u2800 \ufffc → Café", []),  # signs that are not emoji, caption padding
+    ("Ⓢⓐⓛⓔ 🅐🅢 🆂🅴 ─━ █▓ ■●◆► ♪ ✓", []),  # letters dressed as symbols, box drawing, shapes
+    ("1️⃣ #️⃣", []),  # keycaps are emoji, but of digits: left out by design
+    ("\U0001FA77 🫶", ["\U0001FA77", "🫶"]),  # emoji newer than some Pythons' Unicode tables
 ])
 def test_emoji_symbols_are_the_distinct_emoji(text, emoji):
     from taglens.suggesters.text import emoji_symbols

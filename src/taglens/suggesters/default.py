@@ -521,8 +521,9 @@ class DefaultSuggester(BaseSuggester):
         """How much evidence of each kind the post carries (1 = full), which scales that source's weight."""
         n_words = len([w for w in _WORD_RE.findall(post_text) if w.lower() not in STOPWORDS])
         g_text = min(1.0, n_words / max(self.text_words_full, 1)) ** 0.5 if n_words else 0.0
-        # the word statistics and the spelling model read emoji too, so "💨💨🔥" is evidence for them
-        n_read = n_words + len(emoji_symbols(post_text))
+        # the word statistics and the spelling model read emoji too, so "💨💨🔥" is evidence for them (counted as
+        # the word statistics read them, without @handles and addresses)
+        n_read = n_words + len(emoji_symbols(plain_wording(post_text)))
         g_read = min(1.0, n_read / max(self.text_words_full, 1)) ** 0.5 if n_read else 0.0
         n_known = len(self.cooc_.known_tags(Post(hashtags=tuple(tags)))) if tags else 0
         g_tags = min(1.0, 0.5 + 0.5 * n_known) if n_known else 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -46,19 +46,24 @@ def plain_wording(text: str, sep: str = " ") -> str:
     return HANDLE_RE.sub(sep, ADDRESS_RE.sub(sep, text))
 
 
-# emoji: a flag (two regional indicator letters), or one pictograph of the emoji blocks (symbols and dingbats,
-# arrows and stars, the supplementary pictographs) and the few emoji outside them; not (c) (r) (tm) or the degree
-# sign, nor the blank braille pattern and object replacement character that pad and break captions
-_EMOJI_RE = re.compile("[\U0001F1E6-\U0001F1FF]{2}|[\u2190-\u27BF\u2900-\u2BFF\U0001F000-\U0001FAFF]"
-                       "|[\u203C\u2049\u3030\u303D\u3297\u3299]")
-_EMOJI_PUNCT = frozenset("\u203C\u2049\u3030\u303D")
+@lru_cache(maxsize=1)
+def _emoji_re():
+    """A flag (two regional indicators, or a black flag with its subdivision tags: England, Scotland), or one
+    extended pictograph (Unicode's emoji property, from the ``regex`` module's own tables, so the same on every
+    Python). Skin tones, variation selectors and joiners are not pictographs: "👍🏽" is "👍", "🏳️‍🌈" is "🏳", "🌈"."""
+    import regex
+
+    return regex.compile(r"\p{RI}\p{RI}|\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F|\p{Extended_Pictographic}")
+
+
+# pictographs by the property, but not emoji in a caption: the copyright, registered and trade mark signs
+_NOT_EMOJI = frozenset("\u00a9\u00ae\u2122")
 
 
 def emoji_symbols(text: str) -> list[str]:
-    """The distinct emoji of a text, in order, each flag whole ("🇸🇪", not its letters); skin tones, variation
-    selectors and joiners are left out, so "👍🏽" is "👍" and "👩‍👧" is "👩", "👧"."""
-    return list(dict.fromkeys(m for m in _EMOJI_RE.findall(text) if len(m) == 2 or m in _EMOJI_PUNCT
-                              or (unicodedata.category(m) == "So" and not "\U0001F1E6" <= m <= "\U0001F1FF")))
+    """The distinct emoji of a text, in order, each flag whole ("🇸🇪", not its letters). Letters dressed as symbols
+    (Ⓢ, 🅐, 🆂), box drawing, shapes, keycaps (1️⃣) and (c) (r) (tm) are not counted."""
+    return list(dict.fromkeys(m for m in _emoji_re().findall(text) if m not in _NOT_EMOJI))
 
 
 def smooth_idf(counts) -> np.ndarray:
