@@ -235,13 +235,18 @@ def embedding_table(sets) -> EmbeddingTable:
 def earlier_weights(model_dir: Path, params: dict, fail) -> dict[str, float]:
     """The fusion weights of an earlier build, to refit with them: only if that build's other parameters are the
     ones this build uses (weights tuned for other heads or another vocabulary say little about these)."""
+    from taglens.exceptions import ModelError
     from taglens.registry import create_suggester
+    from taglens.suggesters.base import read_config
 
     try:
-        earlier = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["params"]
-        weights = earlier["weights"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        fail(f"--weights-from {model_dir}: no fusion weights in its config.json ({e})")
+        config = read_config(model_dir)
+    except ModelError as e:
+        fail(f"--weights-from {model_dir}: no fusion weights ({e})")
+    if config["taglens"]["type"] != "taglens-base":
+        fail(f"--weights-from {model_dir}: a {config['taglens']['type']} model, not taglens-base: no fusion weights")
+    earlier = config.get("params", {})
+    weights = earlier.get("weights")
     if not isinstance(weights, dict) or not weights:
         fail(f"--weights-from {model_dir}: its config.json holds no fusion weights")
     as_json = lambda model: json.loads(json.dumps(model.get_params()))  # noqa: E731 (tuples become lists)

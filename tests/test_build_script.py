@@ -53,6 +53,14 @@ def test_no_weights_is_a_clear_error(build, tmp_path):
         build.earlier_weights(write_config(tmp_path / "m", weights={}), {}, fail)
 
 
+
+def test_another_model_type_is_refused(build, tmp_path):
+    config = json.loads((ARTIFACT / "config.json").read_text(encoding="utf-8"))
+    config["taglens"]["type"] = "coattention"
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(SystemExit, match="a coattention model, not taglens-base"):
+        build.earlier_weights(tmp_path, {}, fail)
+
 @pytest.mark.parametrize("args, message", [
     (["--weights-from", str(ARTIFACT), "--eval-only"], "not with --eval-only or --no-tune"),
     (["--set", "weights={}"], "come from tuning or from --weights-from"),
