@@ -33,7 +33,7 @@ def read_tag_list(path: str | Path) -> frozenset[str]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the blocked-tags list ({ENV}): {e}") from e
+        raise _unreadable(path, e) from e
     tags = set()
     for n, line in enumerate(lines, 1):
         item = line.strip()
@@ -45,6 +45,10 @@ def read_tag_list(path: str | Path) -> frozenset[str]:
                              f"starts with '# ')")
         tags.add(parsed[0])
     return frozenset(tags)
+
+
+def _unreadable(path: str | Path, e: Exception) -> InputError:
+    return InputError(f"{path}: cannot read the blocked-tags list ({ENV}): {e}")
 
 
 @functools.lru_cache(maxsize=4)
@@ -66,7 +70,7 @@ def blocked_tags() -> frozenset[str]:
         try:
             st = path.stat()
         except OSError as e:
-            raise InputError(f"{path}: cannot read the blocked-tags list ({ENV}): {e}") from e
+            raise _unreadable(path, e) from e
         tags = _read_cached(str(path.resolve()), st.st_mtime_ns, st.st_size)
     _last[:] = [spec, now, tags]
     return tags
