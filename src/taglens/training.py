@@ -168,6 +168,18 @@ def set_threads(n: int | None = None) -> None:
     torch.set_num_threads(max(1, n))
 
 
+def training_threads() -> int:
+    """Torch threads for a training loop: ``TAGLENS_THREADS``, else 2 (1 on a one-core machine). Not chosen by
+    the load as ``set_threads`` and the encoders choose: the weights would then depend on how busy the machine
+    was when training began (see ``torch_threads``)."""
+    import os
+
+    env = os.environ.get("TAGLENS_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return min(2, os.cpu_count() or 1)
+
+
 @contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """Run a block on exactly ``n`` torch threads, then restore the previous count. Training that must give the
@@ -234,27 +246,29 @@ def adamw(params, lr: float, weight_decay: float):
 def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs: int, lr: float,
                  weight_decay: float, batch_size: int, seed: int, loss_fn: Callable, desc: str = "training"):
     """Train ``module`` with AdamW and a cosine schedule; ``batches(indices) -> (inputs, targets)`` builds one
-    mini-batch from row indices, ``loss_fn(module, inputs, targets)`` returns the loss. Deterministic given seed."""
+    mini-batch from row indices, ``loss_fn(module, inputs, targets)`` returns the loss. Deterministic given seed:
+    the loop runs on ``training_threads()`` whatever count the caller left."""
     import torch
 
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    opt = adamw(module.parameters(), lr=lr, weight_decay=weight_decay)
-    steps = max(1, epochs * ((n + batch_size - 1) // batch_size))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    module.train()
-    for epoch in range(epochs):
-        order = rng.permutation(n)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            inputs, targets = batches(order[start: start + batch_size])
-            loss = loss_fn(module, inputs, targets)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss.detach()) * len(order[start: start + batch_size])
-        log.info("%s: epoch %d/%d, loss %.4f", desc, epoch + 1, epochs, total / max(n, 1))
+    with torch_threads(training_threads()):
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        opt = adamw(module.parameters(), lr=lr, weight_decay=weight_decay)
+        steps = max(1, epochs * ((n + batch_size - 1) // batch_size))
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+        module.train()
+        for epoch in range(epochs):
+            order = rng.permutation(n)
+            total = 0.0
+            for start in range(0, n, batch_size):
+                inputs, targets = batches(order[start: start + batch_size])
+                loss = loss_fn(module, inputs, targets)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                total += float(loss.detach()) * len(order[start: start + batch_size])
+            log.info("%s: epoch %d/%d, loss %.4f", desc, epoch + 1, epochs, total / max(n, 1))
     module.eval()
     return module
 

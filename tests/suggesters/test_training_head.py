@@ -1,11 +1,12 @@
-"""The shared head-training helpers: the sparse (TF-IDF) path gives the dense path's results."""
+"""The shared head-training helpers: the sparse (TF-IDF) path gives the dense path's results, and training runs
+on a fixed number of threads."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from taglens.training import _sparse_batch, adamw, apply_head, fit_head, make_head, predict_head
+from taglens.training import _sparse_batch, adamw, apply_head, fit_head, make_head, predict_head, training_threads
 
 
 @pytest.mark.parametrize("hidden", [0, 7])
@@ -66,3 +67,38 @@ def test_weighted_multilabel_loss_is_a_weighted_mean_over_posts():
         only_first = multilabel_loss(logits, targets, loss, torch.tensor([1.0, 0.0, 0.0]))
         assert torch.allclose(only_first, multilabel_loss(logits[:1], targets[:1], loss))
         assert not torch.allclose(only_first, plain)
+
+
+def test_training_runs_on_fixed_threads_whatever_the_caller_set(monkeypatch):
+    """Every optimizer step runs on training_threads(), not on the count the caller (or the encoders, on a busy
+    machine) left, so a model trains to the same weights on an idle and on a busy machine; the caller's count is
+    restored; TAGLENS_THREADS chooses the count."""
+    import torch
+
+    seen = []
+    real_step = torch.optim.AdamW.step
+
+    def step(self, *a, **kw):
+        seen.append(torch.get_num_threads())
+        return real_step(self, *a, **kw)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", step)
+    monkeypatch.delenv("TAGLENS_THREADS", raising=False)
+    X = np.random.default_rng(0).normal(size=(32, 6)).astype(np.float32)
+    rows = [[i % 3] for i in range(32)]
+    before = torch.get_num_threads()
+    weights = []
+    try:
+        for n in (1, 3):
+            torch.set_num_threads(n)
+            head = fit_head(X, rows, 3, hidden=4, epochs=2, batch_size=8, seed=0)
+            assert torch.get_num_threads() == n
+            weights.append([p.detach().clone() for p in head.parameters()])
+        assert seen and set(seen) == {training_threads()}
+        assert all(torch.equal(a, b) for a, b in zip(*weights))
+        monkeypatch.setenv("TAGLENS_THREADS", "1")
+        seen.clear()
+        fit_head(X, rows, 3, epochs=1, batch_size=8)
+        assert set(seen) == {1}
+    finally:
+        torch.set_num_threads(before)
