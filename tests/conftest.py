@@ -25,6 +25,22 @@ def food_images() -> list[Path]:
     return sorted(folder.glob("*.jpg"))
 
 
+@pytest.fixture
+def optimizer_threads(monkeypatch) -> list[int]:
+    """The torch thread count at every AdamW step taken while the test runs, in order."""
+    import torch
+
+    seen: list[int] = []
+    real_step = torch.optim.AdamW.step
+
+    def step(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", step)
+    return seen
+
+
 def _make_clip(path, n=24, size=(64, 48), codec="mpeg4"):
     """Write a short real video (frames fading from dark to light) with PyAV."""
     import av

@@ -150,41 +150,22 @@ def pooled_image_vector(feats: dict[str, np.ndarray]) -> np.ndarray:
 
 
 # -- a small multi-label training loop --------------------------------------------------------------------------
-def set_threads(n: int | None = None) -> None:
-    """Torch intra-op threads for training: ``TAGLENS_THREADS``, else 2, or 1 when the machine is already busy
-    (on a shared 2-core machine two threads that wait on each other run about 3x slower than one)."""
-    import os
-
-    import torch
-
-    if n is None:
-        env = os.environ.get("TAGLENS_THREADS", "")
-        if env.isdigit():
-            n = int(env)
-        else:
-            cores = os.cpu_count() or 1
-            busy = hasattr(os, "getloadavg") and os.getloadavg()[0] > cores - 0.5
-            n = 1 if busy else min(2, cores)
-    torch.set_num_threads(max(1, n))
-
-
 def training_threads() -> int:
     """Torch threads for a training loop: ``TAGLENS_THREADS``, else 2 (1 on a one-core machine). Not chosen by
-    the load as ``set_threads`` and the encoders choose: the weights would then depend on how busy the machine
-    was when training began (see ``torch_threads``)."""
+    the load, as the encoders choose theirs, nor by ``OMP_NUM_THREADS``: the weights would then depend on how busy
+    the machine was when training began (see ``torch_threads``)."""
     import os
 
-    env = os.environ.get("TAGLENS_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return min(2, os.cpu_count() or 1)
+    from .encoders import user_threads
+
+    return user_threads() or min(2, os.cpu_count() or 1)
 
 
 @contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """Run a block on exactly ``n`` torch threads, then restore the previous count. Training that must give the
-    same weights on every run needs this: ``set_threads`` and the encoders choose fewer threads on a busy
-    machine, and a sum split over another number of threads rounds differently."""
+    same weights on every run needs this: the encoders choose fewer threads on a busy machine, and a sum split
+    over another number of threads rounds differently."""
     import torch
 
     before = torch.get_num_threads()

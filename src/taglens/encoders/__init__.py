@@ -3,15 +3,21 @@
 import os
 
 
+def user_threads() -> int | None:
+    """The torch thread count the user chose with ``TAGLENS_THREADS`` (a positive whole number), else None."""
+    env = os.environ.get("TAGLENS_THREADS", "").strip()
+    return int(env) if env.isdecimal() and int(env) > 0 else None
+
+
 def fit_threads_to_load() -> None:
     """Use fewer torch threads when the machine is already busy: on a loaded 2-core laptop, two threads that
     spin-wait on each other make one image take ~1.5 s instead of ~40 ms. ``TAGLENS_THREADS`` (or the standard
     ``OMP_NUM_THREADS``) set by the user wins."""
     import torch
 
-    env = os.environ.get("TAGLENS_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        torch.set_num_threads(int(env))
+    asked = user_threads()
+    if asked is not None:
+        torch.set_num_threads(asked)
         return
     if os.environ.get("OMP_NUM_THREADS") or not hasattr(os, "getloadavg"):
         return

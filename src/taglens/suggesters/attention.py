@@ -53,7 +53,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
-                        multilabel_loss, posts_with_tags, save_tensors, set_threads, top_k, train_module)
+                        multilabel_loss, posts_with_tags, save_tensors, top_k, train_module)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
 
@@ -189,7 +189,6 @@ class CoAttentionSuggester(BaseSuggester):
     def fit(self, posts: Sequence[Post]) -> "CoAttentionSuggester":
         import torch
 
-        set_threads()
         posts = posts_with_tags(posts)
         keep, feats = image_posts_features(posts, grid=True, progress=log.isEnabledFor(logging.INFO))
         grids: dict[int, np.ndarray] = {i: f["grid"][: self.max_images].reshape(-1, IMG_DIM)

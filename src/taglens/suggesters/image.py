@@ -21,7 +21,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, fit_head, image_posts_features, load_module_state, load_tensors, make_head,
-                        pooled_image_vector, posts_with_tags, predict_head, save_tensors, set_threads, top_k)
+                        pooled_image_vector, posts_with_tags, predict_head, save_tensors, top_k)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
 
@@ -93,7 +93,6 @@ class EffnetHeadSuggester(BaseSuggester):
         self.name = model_name
 
     def fit(self, posts: Sequence[Post]) -> "EffnetHeadSuggester":
-        set_threads()
         X, kept = _training_vectors(posts, self.name)
         self.n_train_ = len(kept)
         self.vocab_ = TagVocab.build([p.hashtags for p in kept], self.max_tags, self.min_count)

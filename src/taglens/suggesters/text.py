@@ -22,7 +22,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, clean_text, fit_head, load_module_state, load_tensors, make_head,
-                        posts_with_tags, predict_head, save_tensors, set_threads, top_k)
+                        posts_with_tags, predict_head, save_tensors, top_k)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
 
@@ -180,7 +180,6 @@ class TfidfLinearSuggester(_TextHeadSuggester):
                                vocabulary=vocabulary, dtype=np.float32)
 
     def fit(self, posts: Sequence[Post]) -> "TfidfLinearSuggester":
-        set_threads()
         posts, texts = _text_training_posts(posts, self.name)
         counter = self._counter()
         try:
@@ -233,7 +232,6 @@ class MiniLMMlpSuggester(_TextHeadSuggester):
         self.seed = seed
 
     def fit(self, posts: Sequence[Post]) -> "MiniLMMlpSuggester":
-        set_threads()
         posts, texts = _text_training_posts(posts, self.name)
         self._fit_head(self._features(texts), posts)
         return self
