@@ -202,7 +202,7 @@ def test_force_never_overwrites_a_users_folder(data, tmp_path, capsys, files):
         (out / name).write_text(text)
     for extra in ([], ["--force"]):
         assert main(["train", "--model", "popularity", "--data", str(data), "--out", str(out), *extra]) \
-            == ExitCode.MODEL
+            == ExitCode.OUTPUT
         err = capsys.readouterr().err
         assert str(out) in err and "not overwrite" in err
     assert {p.name: p.read_text() for p in out.iterdir()} == files

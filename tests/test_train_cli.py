@@ -39,7 +39,7 @@ def test_several_data_files_and_overwrite_needs_force(data, tmp_path):
     args = ["train", "--model", "popularity", "--data", str(data), "--data", str(other), "--out", str(out)]
     assert main(args) == 0
     assert "sunset" in [s.tag for s in load_suggester(out).suggest(Post(), k=50)]
-    assert main(args) == ExitCode.MODEL
+    assert main(args) == ExitCode.OUTPUT
     assert main(args + ["--force"]) == 0
 
 
@@ -83,3 +83,21 @@ def test_corrupt_image_is_skipped_with_a_warning(data, tmp_path, caplog, capsys)
     usable = sum(1 for r in rows if r["images"] and r["id"] != "bad")  # posts without an image, and the broken one
     assert f"trained effnet-knn on {usable} of {len(rows)} posts ({len(rows) - usable} without a usable input)" \
         in capsys.readouterr().err
+    # co-attention reads captions too: only the post with the broken photo is left out
+    assert main(["train", "--model", "test_coattention", "--data", str(data), "--out", str(tmp_path / "c")]) == 0
+    assert f"trained test_coattention on {len(rows) - 1} of {len(rows)} posts (1 without a usable input)" \
+        in capsys.readouterr().err
+
+
+def test_a_model_without_its_input_in_the_data_is_a_data_error(data, tmp_path, capsys):
+    photos_only = [dict(json.loads(line), text="") for line in data.read_text().splitlines() if line.strip()]
+    only = data.parent / "photos_only.jsonl"
+    only.write_text("".join(json.dumps(r) + "\n" for r in photos_only), encoding="utf-8")
+    assert main(["train", "--model", "tfidf-linear", "--data", str(only), "--out", str(tmp_path / "m")]) \
+        == ExitCode.DATA
+    assert "has caption text" in capsys.readouterr().err
+
+
+def test_an_untrained_model_says_how_to_train_it(capsys):
+    assert main(["suggest", "--model", "popularity", "--text", "sunset at the beach"]) == ExitCode.MODEL
+    assert "taglens train --model popularity" in capsys.readouterr().err

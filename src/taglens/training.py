@@ -224,6 +224,13 @@ def adamw(params, lr: float, weight_decay: float):
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
 
 
+def warmup_share(steps: int) -> float:
+    """OneCycleLR's ``pct_start`` for ``steps`` steps: a tenth, or, for fewer than 20 steps, two steps' worth. Its
+    warm-up phase lasts ``pct_start * steps - 1`` steps and it divides by that length, so a tenth of 10 steps
+    (epochs=10 on data that fits one batch) raised ZeroDivisionError."""
+    return 0.1 if steps >= 20 else min(0.9, 2.0 / steps)
+
+
 def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs: int, lr: float,
                  weight_decay: float, batch_size: int, seed: int, loss_fn: Callable, desc: str = "training"):
     """Train ``module`` with AdamW and a cosine schedule; ``batches(indices) -> (inputs, targets)`` builds one
@@ -236,7 +243,7 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
         rng = np.random.default_rng(seed)
         opt = adamw(module.parameters(), lr=lr, weight_decay=weight_decay)
         steps = max(1, epochs * ((n + batch_size - 1) // batch_size))
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup_share(steps))
         module.train()
         for epoch in range(epochs):
             order = rng.permutation(n)

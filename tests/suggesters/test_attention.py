@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from synthetic_posts import make_image, synthetic_posts
 
-from taglens.exceptions import ModelError
+from taglens.exceptions import DataError, ModelError
 from taglens.registry import create_suggester, load_suggester
 from taglens.suggesters.attention import build_network, token_vectors
 from taglens.types import Post
@@ -70,7 +70,7 @@ def test_round_trip_and_mismatched_weights(model, posts, tmp_path):
 
 
 def test_needs_some_input():
-    with pytest.raises(ModelError, match="readable image or caption"):
+    with pytest.raises(DataError, match="readable image or caption"):
         create_suggester("test_coattention").fit([Post(hashtags=("a",)), Post(hashtags=("b",))])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from synthetic_posts import synthetic_posts
 
-from taglens.exceptions import ModelError
+from taglens.exceptions import DataError, ModelError
 from taglens.registry import create_suggester, load_suggester
 from taglens.suggesters.ensemble import _normalised
 from taglens.types import Post, Suggestion
@@ -43,7 +43,7 @@ def test_a_member_that_cannot_learn_from_the_data_is_left_out(posts, tmp_path, c
     loaded = load_suggester(model.save(tmp_path / "ens"))
     q = Post(images=posts[0].images)
     assert [s.tag for s in loaded.suggest(q, k=3)] == [s.tag for s in model.suggest(q, k=3)]
-    with pytest.raises(ModelError, match="no member could be trained .*tfidf-linear"):
+    with pytest.raises(DataError, match="no member could be trained .*tfidf-linear"):
         create_suggester("ensemble", members=["tfidf-linear"]).fit(no_text)
 
 

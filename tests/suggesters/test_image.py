@@ -6,7 +6,7 @@ import logging
 import pytest
 from synthetic_posts import make_image, synthetic_posts
 
-from taglens.exceptions import ImageError, ModelError
+from taglens.exceptions import DataError, ImageError, ModelError
 from taglens.registry import create_suggester, load_suggester
 from taglens.types import Post
 
@@ -64,11 +64,11 @@ def test_corrupt_query_image_is_an_image_error(posts, tmp_path):
 
 
 def test_no_readable_image_is_a_clear_error(tmp_path):
-    with pytest.raises(ModelError, match="none of the 1 training posts has an image .an image-only model"):
+    with pytest.raises(DataError, match="none of the 1 training posts has an image .an image-only model"):
         create_suggester("effnet-linear").fit([Post(text="a", hashtags=("a",))])
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff not a jpeg")
-    with pytest.raises(ModelError, match="none of the 1 training posts with an image has a readable one"):
+    with pytest.raises(DataError, match="none of the 1 training posts with an image has a readable one"):
         create_suggester("effnet-linear").fit([Post(images=(broken,), hashtags=("a",)), Post(hashtags=("b",))])
 
 

@@ -51,7 +51,7 @@ def test_save_load_keeps_the_vocabulary_and_idf(posts, tmp_path):
 
 
 def test_posts_without_captions_or_hashtags_are_clear_errors(caplog):
-    with pytest.raises(ModelError, match="caption text"):
+    with pytest.raises(DataError, match="caption text"):
         create_suggester("tfidf-linear").fit([Post(hashtags=("a",)), Post(text="#b", hashtags=("b",))])
     with pytest.raises(DataError, match="has a hashtag"):
         create_suggester("tfidf-linear").fit([Post(text="no tags here")])

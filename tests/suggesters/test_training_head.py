@@ -112,3 +112,11 @@ def test_taglens_threads_is_read_one_way(monkeypatch, value, expected):
 
     monkeypatch.setenv("TAGLENS_THREADS", value)
     assert user_threads() == expected
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 3, 10, 19, 20])
+def test_data_in_one_batch_trains_for_any_number_of_epochs(epochs):
+    """One batch per epoch makes epochs the number of steps; OneCycleLR divided by zero at 10 (warmup_share)."""
+    X = np.random.default_rng(0).normal(size=(8, 5)).astype(np.float32)
+    head = fit_head(X, [[i % 2] for i in range(8)], 2, epochs=epochs, batch_size=64, seed=0)
+    assert np.isfinite(predict_head(head, X)).all()

@@ -42,7 +42,7 @@ def parse_overrides(items: list[str]) -> dict:
 
 def check_out(out: Path, force: bool) -> None:
     """Refuse, before training, an --out the model cannot be saved to or must not replace."""
-    from ..exceptions import InputError, ModelError
+    from ..exceptions import InputError, OutputError
     from ..outputs import check_writable_folder
     from ..suggesters.base import is_model_dir
 
@@ -57,10 +57,10 @@ def check_out(out: Path, force: bool) -> None:
         return
     if not is_model_dir(out):
         what = "a config.json that is not a taglens model's" if "config.json" in entries else "no taglens model"
-        raise ModelError(f"--out {out}: folder is not empty and holds {what}; taglens will not overwrite it "
+        raise OutputError(f"--out {out}: folder is not empty and holds {what}; taglens will not overwrite it "
                          f"(not even with --force): choose another folder")
     if not force:
-        raise ModelError(f"--out {out}: already holds a trained model; add --force to overwrite it")
+        raise OutputError(f"--out {out}: already holds a trained model; add --force to overwrite it")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 from ..blocklist import blocked_tags, fingerprint
 from ..data.posts import Record
 from ..exceptions import ModelError, TaglensError, UsageError
+from ..suggesters.base import not_trained
 from ..types import Post, normalize_tag, strip_hashtags
 from .metrics import post_metrics
 
@@ -72,9 +73,7 @@ def score_ranking(ranked: Sequence[str], revealed: Sequence[str], targets: Seque
 def require_trained(suggester: Any) -> None:
     """Refuse a model that must be trained and is not (it would score every post 0 as an 'unreadable input')."""
     if getattr(suggester, "needs_training", False) and not getattr(suggester, "is_fitted", True):
-        name = getattr(suggester, "name", suggester)
-        raise ModelError(f"model {name!r} is not trained: train it first (taglens train --model {name} --data "
-                         f"TRAIN.jsonl --out DIR, or fit() it) and evaluate the trained model directory")
+        raise ModelError(not_trained(getattr(suggester, "name", suggester)))
 
 
 def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = ("images", "text", "tags"),

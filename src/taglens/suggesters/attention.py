@@ -50,7 +50,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..exceptions import ModelError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
                         multilabel_loss, posts_with_tags, save_tensors, top_k, train_module)
@@ -197,17 +197,18 @@ class CoAttentionSuggester(BaseSuggester):
         grids = {i: self._project(g) for i, g in grids.items()}
         bad = {i for i, p in enumerate(posts) if p.images} - set(grids)  # unreadable image: skip the post
         usable = [i for i in range(len(posts)) if i not in bad]
+        self.n_train_ = len(usable)  # what `taglens train` reports
         texts = [clean_text(posts[i]) for i in usable]
         tokens = token_vectors(texts, self.max_tokens)
         img = [grids.get(i, np.zeros((0, self.region_dim), np.float32)) for i in usable]
         if not any(len(a) for a in img) and not any(len(t) for t in tokens):
-            raise ModelError(f"{self.name}: none of the training posts has a readable image or caption text")
+            raise DataError(f"{self.name}: none of the training posts has a readable image or caption text")
         tagsets = [posts[i].hashtags for i in usable]
         self.vocab_ = TagVocab.build(tagsets, self.max_tags, self.min_count)
         rows = [self.vocab_.encode(t) for t in tagsets]
         usable_rows = [j for j, r in enumerate(rows) if r]
         if not usable_rows:
-            raise ModelError(f"{self.name}: no training post has a tag frequent enough to learn")
+            raise DataError(f"{self.name}: no training post has a tag frequent enough to learn")
         if self.nets < 1:
             raise ModelError(f"{self.name}: nets must be at least 1, got {self.nets}")
         n_tags = len(self.vocab_)

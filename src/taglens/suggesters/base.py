@@ -32,6 +32,12 @@ class Suggester(Protocol):
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]: ...
 
 
+def not_trained(name: Any) -> str:
+    """What to tell a user who asks an untrained model for suggestions."""
+    return (f"model {name!r} is not trained: train it first (taglens train --model {name} --data TRAIN.jsonl "
+            f"--out DIR, or fit() it) and use the trained model directory")
+
+
 class BaseSuggester:
     """Shared plumbing: ``suggest_batch`` (a loop), ``get_params``, ``__repr__``, ``save``/``load``.
 
@@ -64,7 +70,7 @@ class BaseSuggester:
 
     def _check_fitted(self) -> None:
         if self.needs_training and not self.is_fitted:
-            raise ModelError(f"model {self.name!r} is not trained: call fit() or load a trained model directory")
+            raise ModelError(not_trained(self.name))
 
     # -- suggesting -------------------------------------------------------------------------------------------
     def _rank(self, post: Post, k: int) -> list[Suggestion]:

@@ -49,7 +49,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..blocklist import blocked_tags, is_blocked
-from ..exceptions import ModelError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..types import MAX_POST_HASHTAGS, Post, Suggestion, parse_hashtags, strip_hashtags
 from .base import BaseSuggester
@@ -305,7 +305,7 @@ class DefaultSuggester(BaseSuggester):
         embed = text_embedder or text_embeddings
         posts = [p for p in posts if p.hashtags]
         if not posts:
-            raise ModelError("taglens-base: no training post has hashtags")
+            raise DataError("taglens-base: no training post has hashtags")
         groups = [str((p.meta or {}).get("source") or "") for p in posts]
         counts = Counter(t for p in posts for t in p.hashtags)
         vocab = sorted((t for t, c in counts.items() if c >= self.min_count), key=lambda t: (-counts[t], t))

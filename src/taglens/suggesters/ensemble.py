@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from ..exceptions import ModelError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion
 from .base import BaseSuggester
@@ -70,13 +70,14 @@ class EnsembleSuggester(BaseSuggester):
             log.info("%s: training member %s", self.name, member)
             try:
                 self.models_.append(model.fit(posts))
-            except ModelError as exc:  # e.g. a text model on posts without captions: the others can still fuse
+            except (DataError, ModelError) as exc:  # e.g. a text model on posts without captions: the others fuse
                 log.warning("%s: member %s left out: %s", self.name, member, exc)
-                reasons.append(f"{member}: {exc}")
+                reasons.append((member, exc))
                 continue
             kept.append(i)
         if not kept:
-            raise ModelError(f"{self.name}: no member could be trained ({'; '.join(reasons)})")
+            error = DataError if all(isinstance(e, DataError) for _, e in reasons) else ModelError
+            raise error(f"{self.name}: no member could be trained ({'; '.join(f'{m}: {e}' for m, e in reasons)})")
         self.members = [self.members[i] for i in kept]
         if self.weights is not None:
             self.weights = [self.weights[i] for i in kept]

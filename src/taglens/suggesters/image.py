@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..exceptions import ModelError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, fit_head, image_posts_features, load_module_state, load_tensors, make_head,
                         pooled_image_vector, posts_with_tags, predict_head, save_tensors, top_k)
@@ -55,8 +55,8 @@ def _training_vectors(posts: Sequence[Post], desc: str, logit_weight: float = 0.
     if not keep:
         with_image = sum(1 for p in posts if p.images)
         if not with_image:
-            raise ModelError(f"{desc}: none of the {len(posts)} training posts has an image (an image-only model)")
-        raise ModelError(f"{desc}: none of the {with_image} training posts with an image has a readable one")
+            raise DataError(f"{desc}: none of the {len(posts)} training posts has an image (an image-only model)")
+        raise DataError(f"{desc}: none of the {with_image} training posts with an image has a readable one")
     skipped = len(posts) - len(keep)
     if skipped:
         log.warning("%s: %d training posts without a usable image are left out", desc, skipped)

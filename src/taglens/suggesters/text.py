@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..exceptions import ModelError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import (TagVocab, clean_text, fit_head, load_module_state, load_tensors, make_head,
                         posts_with_tags, predict_head, save_tensors, top_k)
@@ -88,7 +88,7 @@ def _text_training_posts(posts: Sequence[Post], desc: str) -> tuple[list[Post], 
     texts = [clean_text(p) for p in posts]
     keep = [i for i, t in enumerate(texts) if t]
     if not keep:
-        raise ModelError(f"{desc}: none of the {len(posts)} training posts has caption text besides hashtags")
+        raise DataError(f"{desc}: none of the {len(posts)} training posts has caption text besides hashtags")
     if len(keep) < len(posts):
         log.info("%s: %d training posts without caption text are left out", desc, len(posts) - len(keep))
     return [posts[i] for i in keep], [texts[i] for i in keep]
