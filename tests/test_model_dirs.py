@@ -121,6 +121,16 @@ def test_truncated_npy_names_the_file(trained, tmp_path, capsys):
     assert str(state) in capsys.readouterr().err
 
 
+def test_a_folder_relabelled_as_another_type_is_named_as_such(data, tmp_path, capsys):
+    folder = tmp_path / "tfidf"
+    assert main(["train", "--model", "tfidf-linear", "--data", str(data), "--out", str(folder),
+                 "--set", "epochs=1"]) == 0
+    _edit_config(folder, lambda c: c["taglens"].update(type="coattention"))
+    assert main(_suggest(folder)) == ExitCode.MODEL
+    err = capsys.readouterr().err
+    assert "says 'coattention'" in err and "those of a 'tfidf-linear' model" in err
+
+
 def test_report_on_a_broken_folder_fails_before_training(data, trained, tmp_path, capsys):
     newer = _edit_config(_copy(trained, "popularity", tmp_path / "newer"), lambda c: c["params"].update(foo=1))
     out = tmp_path / "report"
