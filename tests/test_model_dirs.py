@@ -128,7 +128,7 @@ def test_a_folder_relabelled_as_another_type_is_named_as_such(data, tmp_path, ca
     _edit_config(folder, lambda c: c["taglens"].update(type="coattention"))
     assert main(_suggest(folder)) == ExitCode.MODEL
     err = capsys.readouterr().err
-    assert "says 'coattention'" in err and "those of a 'tfidf-linear' model" in err
+    assert "says 'coattention'" in err and "fit 'tfidf-linear':" in err
 
 
 def test_report_on_a_broken_folder_fails_before_training(data, trained, tmp_path, capsys):

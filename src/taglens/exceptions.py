@@ -11,11 +11,11 @@ class ExitCode(IntEnum):
     INPUT = 3  # a missing, unreadable or malformed input file
     IMAGE = 4  # a corrupt, truncated, oversized or non-image file
     VIDEO = 5  # a video that cannot be decoded
-    MODEL = 6  # unknown model name, or a model directory that cannot be loaded
+    MODEL = 6  # unknown or untrained model, a bad hyperparameter, or a model directory that cannot be loaded
     DATA = 7  # a posts.jsonl / dataset problem (bad line, escaping path, no usable posts)
     SOURCE = 8  # a collection source that keeps failing
     PARTIAL = 9  # batch mode: some posts were answered with an error
-    OUTPUT = 10  # the output cannot be written (disk full, not a folder, no permission)
+    OUTPUT = 10  # the output cannot be written (disk full, not a folder, no permission, a folder not to overwrite)
     INTERRUPTED = 130
 
 

@@ -225,10 +225,11 @@ def adamw(params, lr: float, weight_decay: float):
 
 
 def warmup_share(steps: int) -> float:
-    """OneCycleLR's ``pct_start`` for ``steps`` steps: a tenth, or, for fewer than 20 steps, two steps' worth. Its
+    """OneCycleLR's ``pct_start`` for ``steps`` steps: a tenth, or, for 3 to 19 steps, two steps' worth. Its
     warm-up phase lasts ``pct_start * steps - 1`` steps and it divides by that length, so a tenth of 10 steps
-    (epochs=10 on data that fits one batch) raised ZeroDivisionError."""
-    return 0.1 if steps >= 20 else min(0.9, 2.0 / steps)
+    (epochs=10 on data that fits one batch) raised ZeroDivisionError; a tenth of 1 or 2 steps divides by no zero
+    and, unlike a larger share, keeps the peak learning rate within reach."""
+    return 0.1 if steps >= 20 or steps <= 2 else 2.0 / steps
 
 
 def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs: int, lr: float,

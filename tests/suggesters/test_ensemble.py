@@ -45,6 +45,9 @@ def test_a_member_that_cannot_learn_from_the_data_is_left_out(posts, tmp_path, c
     assert [s.tag for s in loaded.suggest(q, k=3)] == [s.tag for s in model.suggest(q, k=3)]
     with pytest.raises(DataError, match="no member could be trained .*tfidf-linear"):
         create_suggester("ensemble", members=["tfidf-linear"]).fit(no_text)
+    once = [Post(hashtags=(f"tag{i}",)) for i in range(4)]  # no caption, no photo, no tag used twice
+    with pytest.raises(DataError, match=r"\(tfidf-linear: none of .*; conse: the tag vocabulary is empty"):
+        create_suggester("ensemble", members=["tfidf-linear", "conse"]).fit(once)
 
 
 def test_priors_do_not_dilute_members_with_evidence(posts):

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from taglens.training import (_sparse_batch, adamw, apply_head, fit_head, make_head, predict_head, train_module,
-                              training_threads)
+                              training_threads, warmup_share)
 
 
 @pytest.mark.parametrize("hidden", [0, 7])
@@ -120,3 +120,20 @@ def test_data_in_one_batch_trains_for_any_number_of_epochs(epochs):
     X = np.random.default_rng(0).normal(size=(8, 5)).astype(np.float32)
     head = fit_head(X, [[i % 2] for i in range(8)], 2, epochs=epochs, batch_size=64, seed=0)
     assert np.isfinite(predict_head(head, X)).all()
+
+
+def test_the_schedule_reaches_its_peak_for_any_number_of_steps():
+    """For every number of steps, OneCycleLR with warmup_share runs without dividing by zero; from 2 steps on a
+    step comes within half of the peak learning rate; from 20 steps on the share is the usual tenth."""
+    import torch
+
+    for steps in range(1, 41):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=steps, pct_start=warmup_share(steps))
+        lrs = []
+        for _ in range(steps):
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        assert steps < 2 or max(lrs) >= 0.5, (steps, lrs)
+    assert warmup_share(20) == warmup_share(500) == 0.1

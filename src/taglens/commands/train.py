@@ -58,7 +58,7 @@ def check_out(out: Path, force: bool) -> None:
     if not is_model_dir(out):
         what = "a config.json that is not a taglens model's" if "config.json" in entries else "no taglens model"
         raise OutputError(f"--out {out}: folder is not empty and holds {what}; taglens will not overwrite it "
-                         f"(not even with --force): choose another folder")
+                          f"(not even with --force): choose another folder")
     if not force:
         raise OutputError(f"--out {out}: already holds a trained model; add --force to overwrite it")
 

@@ -270,12 +270,12 @@ def _create_from_config(directory: Path, config: dict[str, Any]) -> BaseSuggeste
     except (TypeError, ValueError) as exc:
         known = suggester_parameters(kind)
         unknown = sorted(set(params) - known) if known is not None else []
-        fitting = [other for other in list_suggesters() if other != kind
-                   and set(params) <= (suggester_parameters(other) or set())]
-        if unknown and fitting and config["taglens"].get("version") == __version__:
-            raise ModelError(f"model folder {directory}: its config.json says {kind!r}, but its parameters "
-                             f"({', '.join(unknown)}) are those of a {' or '.join(map(repr, fitting))} model: the "
-                             f"type was changed by hand, or the config belongs to another folder") from None
+        if unknown and config["taglens"].get("version") == __version__:  # saved params are the whole set
+            fitting = [other for other in list_suggesters() if set(params) == suggester_parameters(other)]
+            if fitting:
+                raise ModelError(f"model folder {directory}: its config.json says {kind!r}, but its parameters "
+                                 f"({', '.join(unknown)}) fit {' or '.join(map(repr, fitting))}: the type was "
+                                 f"changed by hand, or the config belongs to another folder") from None
         if unknown:
             raise ModelError(
                 f"model folder {directory} was written with parameters a {kind!r} model of this version does "

@@ -77,7 +77,8 @@ class EnsembleSuggester(BaseSuggester):
             kept.append(i)
         if not kept:
             error = DataError if all(isinstance(e, DataError) for _, e in reasons) else ModelError
-            raise error(f"{self.name}: no member could be trained ({'; '.join(f'{m}: {e}' for m, e in reasons)})")
+            why = "; ".join(str(e) if str(e).startswith(f"{m}:") else f"{m}: {e}" for m, e in reasons)
+            raise error(f"{self.name}: no member could be trained ({why})")
         self.members = [self.members[i] for i in kept]
         if self.weights is not None:
             self.weights = [self.weights[i] for i in kept]

@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..exceptions import ModelError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion
 from .base import BaseSuggester
@@ -156,7 +156,7 @@ class ZeroShotSuggester(BaseSuggester):
     def fit_vocab(self, vocab: Sequence[str], tag_emb: np.ndarray | None = None) -> "ZeroShotSuggester":
         """Build the class x tag matrix for a tag vocabulary (and its embeddings, when already computed)."""
         if not vocab:
-            raise ModelError("conse: the tag vocabulary is empty (no tag was used min_count times)")
+            raise DataError("conse: the tag vocabulary is empty (no tag was used min_count times)")
         vocab = list(vocab)
         emb = embed_tags(vocab) if tag_emb is None else np.asarray(tag_emb, np.float32)
         m = build_class_tag_matrix(emb, self.per_class, self.floor, exact=vocab)
