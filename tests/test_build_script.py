@@ -21,8 +21,11 @@ def fail(message):
     raise SystemExit(message)
 
 
-def write_config(folder: Path, drop=(), **changes) -> Path:
+def write_config(folder: Path, drop=(), kind=None, **changes) -> Path:
+    """The bundled build's config.json in ``folder``, with parameters dropped or changed, or another type."""
     config = json.loads((ARTIFACT / "config.json").read_text(encoding="utf-8"))
+    if kind:
+        config["taglens"]["type"] = kind
     for key in drop:
         del config["params"][key]
     config["params"].update(changes)
@@ -53,13 +56,10 @@ def test_no_weights_is_a_clear_error(build, tmp_path):
         build.earlier_weights(write_config(tmp_path / "m", weights={}), {}, fail)
 
 
-
 def test_another_model_type_is_refused(build, tmp_path):
-    config = json.loads((ARTIFACT / "config.json").read_text(encoding="utf-8"))
-    config["taglens"]["type"] = "coattention"
-    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(SystemExit, match="a coattention model, not taglens-base"):
-        build.earlier_weights(tmp_path, {}, fail)
+        build.earlier_weights(write_config(tmp_path / "m", kind="coattention"), {}, fail)
+
 
 @pytest.mark.parametrize("args, message", [
     (["--weights-from", str(ARTIFACT), "--eval-only"], "not with --eval-only or --no-tune"),
