@@ -79,17 +79,77 @@ def queries(posts: Path, inputs: str) -> Path:
     return out
 
 
+class KnowledgeReference:
+    """The issue-20 sources by themselves, for reference (not a model): the image map's tags for the photo's class
+    probabilities and the caption's candidates, their scores added, junk dropped, one form per meaning in the top.
+    Measured with the same protocol (taglens.eval.protocol.evaluate) as a model."""
+
+    name = "knowledge-reference"
+    trained = True
+
+    def suggest(self, post, k: int = 10):
+        from taglens.encoders.cache import post_image_features
+        from taglens.encoders.image import softmax
+        from taglens.knowledge.forms import group_forms
+        from taglens.knowledge.image_tags import image_tags
+        from taglens.knowledge.junk import is_junk
+        from taglens.knowledge.vocabulary import caption_candidates
+        from taglens.types import Suggestion
+
+        scores: dict[str, float] = {}
+        if post.images:
+            logits = post_image_features(post.images)["logits"]
+            if len(logits):
+                for tag, score, _ in image_tags(softmax(logits).mean(0), k=30):
+                    scores[tag] = scores.get(tag, 0.0) + score
+        if post.text:
+            for tag, weight, _ in caption_candidates(post.text, k=30):
+                scores[tag] = scores.get(tag, 0.0) + weight
+        ranked = [t for t in sorted(scores, key=lambda t: -scores[t]) if not is_junk(t, allow_generic=False)]
+        groups, seen, top, rest = group_forms(ranked), set(), [], []
+        for tag in ranked:
+            key = groups[tag][0]
+            (rest if key in seen else top).append(tag)
+            seen.add(key)
+        return [Suggestion(t, scores[t], "knowledge") for t in (top + rest)[:k]]
+
+    def suggest_batch(self, posts, k: int = 10):
+        return [self.suggest(p, k) for p in posts]
+
+
+def knowledge_reference(posts: Path, inputs: str, vape: frozenset[str]) -> dict:
+    from taglens.data.posts import read_records
+    from taglens.eval.protocol import evaluate, prepare_query
+
+    records = read_records(posts)
+    model = KnowledgeReference()
+    metrics = evaluate(records, model, inputs=inputs.split(","), k=10)
+    leaked = 0
+    for rec in records:
+        post = prepare_query(rec, inputs.split(","), 0, 0)[0]
+        leaked += any(leak_kind(s.tag, vape) for s in model.suggest(post, k=5))
+    return {"metrics": {k: metrics[k] for k in ("n", "P@1", "P@5", "R@5", "A@5", "NDCG@10")},
+            "leakage": round(leaked / max(len(records), 1), 4)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", type=Path, default=Path("/work/everyday_bench"))
     parser.add_argument("--model", default="taglens-base")
     parser.add_argument("--sets", default="photos,lifestyle,multilingual")
+    parser.add_argument("--knowledge", action="store_true",
+                        help="measure the issue-20 sources by themselves (KnowledgeReference) instead of --model")
     args = parser.parse_args()
     vape = topic_tags()
     results = {}
     for name in args.sets.split(","):
         posts = args.bench / name / "posts.jsonl"
         t0 = time.perf_counter()
+        if args.knowledge:
+            results[name] = {**knowledge_reference(posts, INPUTS[name], vape),
+                             "seconds": round(time.perf_counter() - t0, 1)}
+            print(json.dumps({"set": name, **results[name]}), flush=True)
+            continue
         metrics = json.loads(run_cli(["evaluate", str(posts), "--model", args.model, "--inputs", INPUTS[name],
                                       "--json"]))
         lines = run_cli(["suggest", "--batch", str(queries(posts, INPUTS[name])), "--model", args.model, "-k", "5",
@@ -110,7 +170,7 @@ def main() -> int:
                          "most_common_first_tags": sorted(firsts.items(), key=lambda kv: -kv[1])[:8],
                          "seconds": round(time.perf_counter() - t0, 1)}
         print(json.dumps({"set": name, **results[name]}), flush=True)
-    safe = args.model.replace("/", "_")
+    safe = "knowledge-reference" if args.knowledge else args.model.replace("/", "_")
     (args.bench / f"results-{safe}.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
 

@@ -105,7 +105,8 @@ def reads_as_hashtag(tag: str) -> bool:
     words = [w for w in segment(tag) if w]
     if words and all(_known_word(w) for w in words) and not all(w.isdigit() for w in words):
         return True
-    return not tag.isdigit() and _splits_into_words(tag)
+    # a tag with digits is read through the segmenter only: a handle is often a word or two and a number
+    return not any(c.isdigit() for c in tag) and _splits_into_words(tag)
 
 
 @lru_cache(maxsize=1)
