@@ -127,7 +127,9 @@ class Vocabulary:
             return True
         import wordfreq
 
-        return wordfreq.zipf_frequency(tag, lang if lang and lang != "und" else "en") >= 2.0
+        if not lang or lang not in wordfreq.available_languages():  # "und", or one wordfreq has no list for
+            lang = "en"
+        return wordfreq.zipf_frequency(tag, lang) >= 2.0
 
     def caption_candidates(self, text: str, lang: str | None = None, k: int = 20) -> list[Candidate]:
         """Tags a caption names, best first: see the module docstring. ``lang`` is the caption's language
