@@ -154,6 +154,8 @@ class Vocabulary:
             is_ngram = form not in words
             if is_ngram and lemma is None and self.tag_count(form) < 2:
                 continue  # a pair or triple counts only where it is a tag or a WordNet name
+            if is_ngram and _is_common_word(form):
+                continue  # "se a" is not #sea: a word written apart is not that word
             mentions, tagged = self.word_stats(form, lang) if lang and lang != "und" else (0, 0)
             shrink = SHRINK
             if mentions < 3:
@@ -175,6 +177,13 @@ class Vocabulary:
             out.append(Candidate(form, round(weight, 4), evidence, mentions, tagged))
         out.sort(key=lambda c: (-c.weight, c.tag))
         return out[:k]
+
+
+@lru_cache(maxsize=65536)
+def _is_common_word(form: str) -> bool:
+    import wordfreq
+
+    return wordfreq.zipf_frequency(form, "en") >= 3.0
 
 
 @lru_cache(maxsize=1)
