@@ -19,7 +19,7 @@ For each of the 1,000 ImageNet classes (``resources/imagenet_synsets.txt``, in t
 Output: ``wnid<TAB>class name<TAB>tag:weight tag:weight ...`` (weights 1.0 for names, 0.9 for the basic category's
 first form, lower for further forms and broader categories).
 
-Usage: python scripts/build_image_tags.py [--report FILE]
+Usage: python scripts/build_image_tags.py [--report FILE] [--out FILE]
 """
 from __future__ import annotations
 
@@ -245,6 +245,7 @@ def category_tags(synset) -> list[tuple[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--report", type=Path, help="write a per-class report (tags with corpus counts) here")
+    parser.add_argument("--out", type=Path, default=RESOURCE, help=f"the map to write (default {RESOURCE})")
     args = parser.parse_args(argv)
     wn, lookup, vocab = get_wordnet(), get_lookup(), get_vocabulary()
     overrides = read_overrides(OVERRIDES)
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         name = synset.lemma_names()[0].replace("_", " ")
         lines.append(f"{wnid}\t{name}\t" + " ".join(f"{t}:{w:g}" for t, w in tags.items()))
         report.append(f"{wnid}\t{name}\t" + " ".join(f"{t}({vocab.tag_count(t)})" for t in tags))
-    RESOURCE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if args.report:
         args.report.write_text("\n".join(report) + "\n", encoding="utf-8")
     unknown = sum(1 for r in report for item in r.split("\t")[2].split() if item.endswith("(0)"))

@@ -70,3 +70,16 @@ def test_real_photos_get_their_kind(food_images):
     for f in feats:
         top = [t for t, _, _ in image_tags(softmax(f["logits"]).mean(0), k=8)]
         assert {"food", "foodie", "foodporn", "dessert", "bread", "fruit", "vegetables", "coffee"} & set(top), top
+
+
+def test_the_shipped_map_is_what_the_build_script_makes(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from taglens.knowledge.image_tags import RESOURCE
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_image_tags.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "map.tsv")], check=True,
+                   capture_output=True)
+    assert (tmp_path / "map.tsv").read_bytes() == RESOURCE.read_bytes()
