@@ -54,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.port > 65535:
         raise UsageError(f"--port must be at most 65535, got {args.port}")
+    import importlib.util
+
+    missing = [m for m in ("fastapi", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise TaglensError(f"taglens serve needs {', '.join(missing)}: pip install 'taglens[serve]'")
     _check_model(args.model)
     settings = Settings(model=args.model, max_file_bytes=int(args.max_file_mb * 2**20),
                         max_request_bytes=int(args.max_request_mb * 2**20), timeout_s=args.timeout,
