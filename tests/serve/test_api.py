@@ -88,12 +88,42 @@ def test_batch_answers_every_post_in_order_with_errors_in_place(client, photo, t
     assert r.json()["errors"] == 4
 
 
-def test_batch_answers_like_single_requests(client, photo):
-    single = client.post("/v1/suggest", files=[("files", ("coffee.jpg", photo.read_bytes(), "image/jpeg"))],
-                         data={"text": CAPTION, "k": "5"}).json()["suggestions"]
-    batch = client.post("/v1/suggest/batch", json={"k": 5, "posts": [
-        {"text": CAPTION, "media": [{"name": "coffee.jpg", "data": b64(photo)}]}]}).json()["results"][0]
-    assert [s["tag"] for s in batch["suggestions"]] == [s["tag"] for s in single]
+def test_batch_answers_like_single_requests(client, photo, food_images):
+    posts = [{"text": CAPTION, "tags": "#coffee", "media": [{"name": "coffee.jpg", "data": b64(photo)}]},
+             {"text": "pizza for the whole team", "media": [{"name": "p.jpg", "data": b64(food_images[-1])}]},
+             {"text": "a walk by the sea at sunset"}]
+    batch = client.post("/v1/suggest/batch", json={"k": 5, "posts": posts}).json()["results"]
+    for post, answer in zip(posts, batch):  # three posts through suggest_batch, each alone through suggest
+        files = [("files", (m["name"], base64.b64decode(m["data"]), "image/jpeg")) for m in post.get("media", [])]
+        single = client.post("/v1/suggest", files=files or None,
+                             data={"text": post["text"], "tags": post.get("tags", ""), "k": "5"}).json()
+        assert [s["tag"] for s in answer["suggestions"]] == [s["tag"] for s in single["suggestions"]]
+        assert [s["score"] for s in answer["suggestions"]] == pytest.approx(
+            [s["score"] for s in single["suggestions"]], abs=1e-4)
+
+
+def test_concurrent_requests_are_batched_and_each_gets_its_own_answer(server, client, food_images):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(i):
+        p = food_images[i % len(food_images)]
+        with httpx.Client(base_url=server.url, timeout=300) as c:
+            r = c.post("/v1/suggest", files=[("files", (p.name, p.read_bytes(), "image/jpeg"))],
+                       data={"text": ["pasta night", "market day", "brunch"][i % 3], "k": "5"})
+        assert r.status_code == 200
+        return [s["tag"] for s in r.json()["suggestions"]]
+
+    def several():  # model calls so far that answered more than one post
+        metrics = client.get("/metrics").text
+        ones = int(re.search(r'taglens_model_batch_posts_bucket\{[^}]*le="1.0"\} (\d+)', metrics).group(1))
+        return int(re.search(r"taglens_model_batch_posts_count\{[^}]*\} (\d+)", metrics).group(1)) - ones
+
+    alone = [ask(i) for i in range(12)]
+    before = several()
+    with ThreadPoolExecutor(12) as pool:
+        together = list(pool.map(ask, range(12)))
+    assert together == alone
+    assert several() > before  # at least one model call answered several requests
 
 
 @pytest.mark.parametrize("post", [

@@ -41,8 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_positive_float, default=d.timeout_s,
                    help=f"seconds a request may take before the server answers 503 (default {d.timeout_s:g})")
     p.add_argument("--batch", type=int_at_least(1), default=d.batch_max, metavar="N",
-                   help=f"run up to N waiting posts through the model together (default {d.batch_max}: one at a "
-                        f"time, measured faster on 2 cores by bench/bench_serve.py)")
+                   help=f"run up to N posts waiting for the model through it together (default {d.batch_max}; "
+                        f"1: one at a time)")
 
 
 def run(args: argparse.Namespace) -> int:
