@@ -120,3 +120,12 @@ def test_a_bad_file_gets_a_clear_message(page, tmp_path):
     page.wait_for_function("document.getElementById('message').textContent.includes('broken.jpg')")
     assert page.text_content("#message") == "broken.jpg: not an image (unrecognised format)"
     assert page.locator("#chips .chip").count() == 0
+
+
+def test_api_docs_render_offline(page, server):
+    page.goto("/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=60_000)
+    paths = page.locator(".opblock-summary-path").all_text_contents()
+    assert {"/v1/suggest", "/v1/suggest/batch", "/healthz"} <= {p.strip().replace("\u200b", "") for p in paths}
+    elsewhere = [u for u in page.requests_out if not u.startswith((server.url, "blob:", "data:"))]
+    assert elsewhere == []

@@ -30,15 +30,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d = Settings()
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
                                                        "only; 0.0.0.0: every interface)")
-    p.add_argument("--port", type=int_at_least(1), default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=int_at_least(1), default=8000, metavar="N", help="port (default 8000)")
     add_model_argument(p)
-    p.add_argument("--workers", type=int_at_least(1), default=1,
+    p.add_argument("--workers", type=int_at_least(1), default=1, metavar="N",
                    help="worker processes, each with its own copy of the model (default 1)")
-    p.add_argument("--max-file-mb", type=_positive_float, default=d.max_file_bytes / 2**20,
+    p.add_argument("--max-file-mb", type=_positive_float, default=d.max_file_bytes / 2**20, metavar="MB",
                    help=f"largest photo or video accepted, in MB (default {d.max_file_bytes // 2**20})")
-    p.add_argument("--max-request-mb", type=_positive_float, default=d.max_request_bytes / 2**20,
+    p.add_argument("--max-request-mb", type=_positive_float, default=d.max_request_bytes / 2**20, metavar="MB",
                    help=f"largest request body, in MB (default {d.max_request_bytes // 2**20})")
-    p.add_argument("--timeout", type=_positive_float, default=d.timeout_s,
+    p.add_argument("--timeout", type=_positive_float, default=d.timeout_s, metavar="S",
                    help=f"seconds a request may take before the server answers 503 (default {d.timeout_s:g})")
     p.add_argument("--batch", type=int_at_least(1), default=d.batch_max, metavar="N",
                    help=f"run up to N posts waiting for the model through it together (default {d.batch_max}; "
