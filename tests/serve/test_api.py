@@ -251,6 +251,10 @@ def test_metrics_count_requests_in_prometheus_text(client):
 def test_openapi_describes_the_api_and_docs_are_served_offline(client):
     spec = client.get("/openapi.json").json()
     assert {"/v1/suggest", "/v1/suggest/batch", "/v1/models", "/healthz", "/metrics"} <= set(spec["paths"])
+    old = client.get("/docs/openapi-3.0.json").json()  # what the bundled Swagger UI (4.x) reads
+    assert old["openapi"] == "3.0.3" and '{"type": "null"}' not in json.dumps(old)
+    upload = old["components"]["schemas"]["Body_suggest_v1_suggest_post"]["properties"]["files"]["items"]
+    assert upload == {"type": "string", "format": "binary"}
     docs = client.get("/docs")
     assert docs.status_code == 200
     assets = re.findall(r'(?:src|href)=["\']([^"\']+)', docs.text) + re.findall(r"url: ?'([^']+)'", docs.text)

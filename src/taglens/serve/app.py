@@ -33,9 +33,9 @@ from .uploads import SUPPORTED, Upload, UploadProblem, decode_uploads, display_n
 log = logging.getLogger("taglens.serve")
 STATIC = Path(__file__).parent / "static"
 MAX_CAPTION_CHARS = 20_000
-OPEN_PATHS = ("/", "/healthz", "/favicon.ico", "/docs", "/openapi.json")  # and /static/: the page asks for the key
+OPEN_PATHS = ("/", "/healthz", "/favicon.ico", "/docs", "/openapi.json", "/docs/openapi-3.0.json")  # and /static/: the page asks for the key
 ROUTES = ("/", "/healthz", "/metrics", "/v1/models", "/v1/suggest", "/v1/suggest/batch", "/docs",
-          "/openapi.json", "/favicon.ico")
+          "/openapi.json", "/docs/openapi-3.0.json", "/favicon.ico")
 
 
 class Media(BaseModel):
@@ -124,10 +124,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return HTMLResponse("<!doctype html><title>taglens API</title><p>The API is described by "
                                 "<a href=\"/openapi.json\">/openapi.json</a> (install swagger-ui-bundle for a "
                                 "browsable page here).</p>")
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="taglens API",
+        return get_swagger_ui_html(openapi_url="/docs/openapi-3.0.json", title="taglens API",
                                    swagger_js_url="/static/swagger/swagger-ui-bundle.js",
                                    swagger_css_url="/static/swagger/swagger-ui.css",
                                    swagger_favicon_url="/favicon.ico")
+
+    @app.get("/docs/openapi-3.0.json", include_in_schema=False)
+    async def openapi_30() -> JSONResponse:
+        """/openapi.json (OpenAPI 3.1) told as OpenAPI 3.0, which the bundled Swagger UI (4.x) renders."""
+        return JSONResponse(openapi_3_0(app.openapi()))
 
     # -- health and metrics -----------------------------------------------------------------------------------
     @app.get("/healthz", summary="ready (200) once the model is loaded; 503 while loading or if it failed")
@@ -223,6 +228,31 @@ def app_from_env() -> Any:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
+def openapi_3_0(spec: Any) -> Any:
+    """An OpenAPI 3.1 document (FastAPI's) in 3.0 terms: ``anyOf [X, null]`` is X with ``nullable``, an upload's
+    ``contentMediaType`` is ``format: binary``, ``const`` is a one-value ``enum``, ``examples`` lists go."""
+    if isinstance(spec, list):
+        return [openapi_3_0(x) for x in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {k: openapi_3_0(v) for k, v in spec.items() if not (k == "examples" and isinstance(v, list))}
+    if out.get("openapi", "").startswith("3.1"):
+        out["openapi"] = "3.0.3"
+    if isinstance(out.get("anyOf"), list) and {"type": "null"} in out["anyOf"]:
+        rest = [x for x in out.pop("anyOf") if x != {"type": "null"}]
+        if len(rest) == 1:
+            out = {**rest[0], **out}
+        else:
+            out["anyOf"] = rest
+        out["nullable"] = True
+    if "contentMediaType" in out and out.get("type") == "string":
+        out.pop("contentMediaType")
+        out["format"] = "binary"
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    return out
+
+
 def _swagger_ui() -> str | None:
     try:
         from swagger_ui_bundle import swagger_ui_path
