@@ -82,7 +82,7 @@ async def wait_ready(url: str, proc: subprocess.Popen | None, workers: int) -> N
     raise SystemExit("the server did not get ready within 600 s")
 
 
-async def load(url: str, photos: list[Path], clients: int, seconds: float, k: int) -> dict:
+async def load(url: str, photos: list[Path], clients: int, seconds: float, k: int, pid: int | None = None) -> dict:
     import httpx
 
     blobs = [(p.name, p.read_bytes()) for p in photos]
@@ -111,8 +111,15 @@ async def load(url: str, photos: list[Path], clients: int, seconds: float, k: in
                     errors[key] = errors.get(key, 0) + 1
                 i += clients
 
+    rss: list[float] = []  # the server's memory every 10 s: a plateau or a climb
+
+    async def sample() -> None:
+        while pid and time.monotonic() < stop:
+            rss.append(round(rss_tree(pid) / 2**20, 1))
+            await asyncio.sleep(10)
+
     t0 = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
+    await asyncio.gather(sample(), *(client(n) for n in range(clients)))
     wall = time.perf_counter() - t0
     latencies.sort()
 
@@ -121,7 +128,7 @@ async def load(url: str, photos: list[Path], clients: int, seconds: float, k: in
 
     return {"ok": len(latencies), "errors": sum(errors.values()), "error_kinds": errors,
             "wall_s": round(wall, 1), "posts_per_s": round(len(latencies) / wall, 2),
-            "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+            "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": pct(1.0), "rss_every_10s_mb": rss,
             **{f"server_{name}_p50": round(sorted(v)[len(v) // 2], 1) if v else None for name, v in server.items()}}
 
 
@@ -149,7 +156,7 @@ def main() -> None:
         if args.warmup > 0:
             asyncio.run(load(url, photos, args.clients, args.warmup, args.k))
         rss_start = rss_tree(pid) if pid else None
-        result = asyncio.run(load(url, photos, args.clients, args.duration, args.k))
+        result = asyncio.run(load(url, photos, args.clients, args.duration, args.k, pid))
         rss_end = rss_tree(pid) if pid else None
     finally:
         if proc is not None:

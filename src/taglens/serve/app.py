@@ -59,8 +59,9 @@ class BatchRequest(BaseModel):
     k: int = Field(10, ge=1, description="suggestions per post")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The application; the model starts loading (on its own thread) when the server starts."""
+def create_app(settings: Settings | None = None) -> Any:
+    """The ASGI application (the FastAPI app inside ``_Guard``); the model starts loading, on its own thread, when
+    the server starts."""
     settings = settings or Settings()
     host = ModelHost(settings.model, batch_max=settings.batch_max, warmup=settings.warmup)
     metrics = Metrics()
