@@ -243,7 +243,8 @@ def test_metrics_count_requests_in_prometheus_text(client):
     inf = re.search(r'taglens_request_duration_seconds_bucket\{worker="\d+",route="/v1/suggest",le="\+Inf"\} (\d+)',
                     text)
     assert count and inf and count.group(1) == inf.group(1)
-    assert re.search(r"taglens_model_ready\{.*\} 1", text) and re.search(r"process_resident_memory_bytes\{.*\} [1-9]", text)
+    assert re.search(r"taglens_model_ready\{.*\} 1", text)
+    assert re.search(r"process_resident_memory_bytes\{.*\} [1-9]", text)
     for line in text.splitlines():  # every sample line is NAME{LABELS} VALUE
         assert line.startswith("#") or re.fullmatch(r'[a-z_]+\{[^}]*\} [0-9.e+-]+', line), line
 

@@ -33,7 +33,8 @@ from .uploads import SUPPORTED, Upload, UploadProblem, decode_uploads, display_n
 log = logging.getLogger("taglens.serve")
 STATIC = Path(__file__).parent / "static"
 MAX_CAPTION_CHARS = 20_000
-OPEN_PATHS = ("/", "/healthz", "/favicon.ico", "/docs", "/openapi.json", "/docs/openapi-3.0.json")  # and /static/: the page asks for the key
+# open to every client (and /static/...): the page asks for the API key itself; the API's description is public
+OPEN_PATHS = ("/", "/healthz", "/favicon.ico", "/docs", "/openapi.json", "/docs/openapi-3.0.json")
 ROUTES = ("/", "/healthz", "/metrics", "/v1/models", "/v1/suggest", "/v1/suggest/batch", "/docs",
           "/openapi.json", "/docs/openapi-3.0.json", "/favicon.ico")
 
@@ -48,7 +49,8 @@ class BatchPost(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Union[str, int, None] = Field(None, description="echoed in the answer")
     text: str = Field("", description="the caption (hashtags in it count as existing tags)")
-    tags: Union[list[str], str] = Field(default_factory=list, description='existing tags: ["dog", "#park"] or "#dog #park"')
+    tags: Union[list[str], str] = Field(default_factory=list,
+                                        description='existing tags: ["dog", "#park"] or "#dog #park"')
     user: Union[str, None] = Field(None, description="the author, for their habitual tags")
     media: list[Media] = Field(default_factory=list, description="photos and videos, inline as base64")
 
@@ -160,8 +162,9 @@ def create_app(settings: Settings | None = None) -> Any:
 
         names = await anyio.to_thread.run_sync(list_suggesters)
         return {"model": settings.model, "state": host.state,
-                "models": [{"name": n, "description": describe_suggester(n), "bundled": bundled_model_dir(n) is not None,
-                            "serving": n == settings.model} for n in names]}
+                "models": [{"name": n, "description": describe_suggester(n),
+                            "bundled": bundled_model_dir(n) is not None, "serving": n == settings.model}
+                           for n in names]}
 
     # -- suggestions ------------------------------------------------------------------------------------------
     @app.post("/v1/suggest", summary="hashtags for one post (multipart form)")
@@ -353,7 +356,8 @@ class _Guard:
             if not hmac.compare_digest(given.encode(), key.encode()):
                 what = "a wrong API key" if given else "no API key"
                 return 401, (f"{what}: this server needs its key from clients on other machines "
-                             f"(header 'Authorization: Bearer KEY' or 'X-API-Key: KEY')"), {"WWW-Authenticate": "Bearer"}
+                             f"(header 'Authorization: Bearer KEY' or 'X-API-Key: KEY')"), \
+                    {"WWW-Authenticate": "Bearer"}
         if method != "POST":
             return None
         length = headers.get("content-length")
