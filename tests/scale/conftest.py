@@ -11,7 +11,7 @@ import pytest
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/scale/" in str(item.fspath).replace("\\", "/"):
+        if "tests/scale/test_ray" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.ray)
 
 

@@ -14,7 +14,7 @@ ROWS_PER_SHARD = 10_000
 
 
 def export_parquet(store: Any, out: str | Path, split: str | None = None, *, force: bool = False,
-                   link: bool = False, rows_per_shard: int = ROWS_PER_SHARD) -> dict[str, Any]:
+                   link: bool = False, rows_per_shard: int | None = None) -> dict[str, Any]:
     import pyarrow as pa
 
     from ..collect.export import export_store, read_manifest
@@ -22,6 +22,7 @@ def export_parquet(store: Any, out: str | Path, split: str | None = None, *, for
     from .shards import shard_name, write_shard
 
     out = Path(out)
+    rows_per_shard = rows_per_shard or ROWS_PER_SHARD
     earlier = sorted(out.glob("part-*.parquet")) if out.is_dir() and read_manifest(out) is not None else []
     result = export_store(store, out, split, force=force, link=link)
     for path in earlier:  # an earlier Parquet export's shards (only in a folder holding a taglens export)

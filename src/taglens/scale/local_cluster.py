@@ -4,8 +4,9 @@
     with LocalCluster(nodes=2, cpus_per_node=1) as cluster:
         suggest_job(..., address=cluster.address)
 
-The nodes share a fresh authentication token (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``), set in this process's environment too while
-the cluster runs, so that ``ray.init(address=...)`` connects; nothing is read from or written to ``~/.ray``.
+The nodes share a fresh authentication token (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``), set in this process's
+environment too while the cluster runs, so that ``ray.init(address=...)`` connects; nothing is read from or
+written to ``~/.ray``.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import os
 import time
 from typing import Any, Callable, Iterator, Sequence
 
-from .shards import SHARD_BYTES, Shard, plan_shards, prepare_output, read_shard, write_shard
+from .shards import Shard, plan_shards, prepare_output, read_shard, write_shard
 
 log = logging.getLogger(__name__)
 CHUNK = 32  # posts per suggest_batch call, as `taglens suggest --batch`
@@ -202,15 +202,15 @@ def run_shard_job(worker: type, todo: list[Shard], kwargs: dict[str, Any], ray: 
 
 
 def suggest_job(data: str, out: str, model: str, k: int, address: str | None = None,
-                shard_bytes: int = SHARD_BYTES, workers: int | None = None,
+                shard_bytes: int | None = None, workers: int | None = None,
                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Suggest for every post of ``data`` into the Parquet folder ``out``; resumes a job killed half-way."""
     from ..registry import load_suggester
 
     load_suggester(model)  # an unknown model or bad folder fails here, once, not in every worker
     shards = plan_shards(data, shard_bytes)
-    job = {"job": "suggest", "input": _job_input(data), "model": str(model), "k": k, "shard_bytes": shard_bytes,
-           "shards": len(shards)}
+    job = {"job": "suggest", "input": _job_input(data), "model": str(model), "k": k,
+           "shard_bytes": shard_bytes or "auto", "shards": len(shards)}
     done = prepare_output(out, job)
     todo = [s for s in shards if s.index not in done]
     start = time.perf_counter()
@@ -255,14 +255,14 @@ class FeatureWorker(ShardWorker):
         return len(rows), sum(r.get("error") is not None for r in rows)
 
 
-def features_job(data: str, out: str, address: str | None = None, shard_bytes: int = SHARD_BYTES,
+def features_job(data: str, out: str, address: str | None = None, shard_bytes: int | None = None,
                  workers: int | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """The image and caption features of every post of ``data`` into the Parquet folder ``out`` (resumable)."""
     from .features import FEATURES_ID
 
     shards = plan_shards(data, shard_bytes)
-    job = {"job": "features", "input": _job_input(data), "encoders": FEATURES_ID, "shard_bytes": shard_bytes,
-           "shards": len(shards)}
+    job = {"job": "features", "input": _job_input(data), "encoders": FEATURES_ID,
+           "shard_bytes": shard_bytes or "auto", "shards": len(shards)}
     done = prepare_output(out, job)
     todo = [s for s in shards if s.index not in done]
     start = time.perf_counter()
@@ -308,7 +308,7 @@ class EvaluateWorker:
 
 
 def evaluate_job(data: str, model: str, inputs: Any, reveal: int, seed: int | str, k: int,
-                 address: str | None = None, shard_bytes: int = SHARD_BYTES, workers: int | None = None
+                 address: str | None = None, shard_bytes: int | None = None, workers: int | None = None
                  ) -> dict[str, Any]:
     """``taglens.eval.protocol.evaluate`` over ``data`` on Ray: the same protocol, and the same figures, as the
     local evaluation (the per-post metrics are summed on the driver in input order)."""

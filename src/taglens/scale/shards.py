@@ -3,11 +3,11 @@
 A job's input is cut into shards that depend on the input alone, so that a job killed and run again with the same
 output knows which shards it already wrote:
 
-- a posts.jsonl is cut into byte ranges of ``shard_bytes``; a line belongs to the shard its first byte lies in
-  (so no scan of the file is needed to plan, and each worker reads only its range);
+- a posts.jsonl is cut into byte ranges (``auto_shard_bytes``: 64 KiB to 4 MiB); a line belongs to the shard its
+  first byte lies in (so no scan of the file is needed to plan, and each worker reads only its range);
 - a folder of Parquet files is cut into (file, row group) pairs, files in name order (its subfolders too; names
-  starting with '.' or '_' are left out). Its columns are those of posts.jsonl (id, text, hashtags, images, user; id required); image paths
-  are relative to the folder given (``taglens export --format parquet`` writes such a folder).
+  starting with '.' or '_' are left out). Its columns are those of posts.jsonl (id, text, hashtags, images, user;
+  id required); image paths are relative to the folder given (``taglens export --format parquet`` writes such a folder).
 
 Image and video files are read by the workers from their paths, so on a cluster they must lie on a filesystem every
 node mounts at the same path.
@@ -27,7 +27,13 @@ from typing import Any, Iterator
 from ..data.posts import Record, parse_record
 from ..exceptions import DataError, InputError, OutputError
 
-SHARD_BYTES = 4 << 20  # about 10,000 posts of a typical posts.jsonl
+MIN_SHARD_BYTES, MAX_SHARD_BYTES = 64 << 10, 4 << 20  # about 250 to 16,000 posts of a typical posts.jsonl
+
+
+def auto_shard_bytes(size: int) -> int:
+    """Shard size of a posts.jsonl of ``size`` bytes: a 64th of it (work for every CPU of a cluster), within
+    64 KiB..4 MiB. It depends on the file alone, so a rerun plans the same shards."""
+    return min(MAX_SHARD_BYTES, max(MIN_SHARD_BYTES, -(-size // 64)))
 JOB_FILE = "_job.json"
 _TMP = ".tmp-"
 _BOM = b"\xef\xbb\xbf"
@@ -71,8 +77,9 @@ def _fs_for(uri: str):
     return pafs.LocalFileSystem()
 
 
-def plan_shards(location: str, shard_bytes: int = SHARD_BYTES) -> list[Shard]:
-    """The shards of a posts.jsonl or a folder of Parquet files, in input order."""
+def plan_shards(location: str, shard_bytes: int | None = None) -> list[Shard]:
+    """The shards of a posts.jsonl (of ``shard_bytes`` each, by default ``auto_shard_bytes``) or a folder of
+    Parquet files, in input order."""
     import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 
@@ -85,7 +92,9 @@ def plan_shards(location: str, shard_bytes: int = SHARD_BYTES) -> list[Shard]:
             files, root = [path], str(PurePosixPath(path).parent)
         else:
             size = info.size or 0
-            return [Shard(i, "jsonl", uri, path, start, min(start + shard_bytes, size), str(PurePosixPath(path).parent))
+            shard_bytes = shard_bytes or auto_shard_bytes(size)
+            base = str(PurePosixPath(path).parent)
+            return [Shard(i, "jsonl", uri, path, start, min(start + shard_bytes, size), base)
                     for i, start in enumerate(range(0, size, shard_bytes))]
     elif info.type == pafs.FileType.Directory:
         root = path
