@@ -153,6 +153,30 @@ def test_features_job_and_reader(embedded_ray, posts_dir, tmp_path, capsys):
     assert main(["features", "--data", str(posts_dir / "posts.jsonl"), "--out", str(out)]) == ExitCode.USAGE
 
 
+def test_train_reads_the_features_instead_of_encoding(embedded_ray, posts_dir, tmp_path, monkeypatch, capsys):
+    import numpy as np
+
+    from taglens.encoders import image as image_mod
+    from taglens.encoders.cache import image_features
+    from taglens.scale.ray_jobs import features_job
+
+    features_job(str(posts_dir / "posts.jsonl"), str(tmp_path / "feats"))
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    direct = image_features([posts_dir / "img" / p.name for p in sorted((posts_dir / "img").glob("0*.jpg"))])
+
+    def no_encoder():
+        raise AssertionError("an image was encoded again")
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache2"))
+    monkeypatch.setattr(image_mod, "get_image_encoder", no_encoder)
+    code = main(["train", "--model", "effnet-linear", "--data", str(posts_dir / "good.jsonl"), "--out",
+                 str(tmp_path / "model"), "--features", str(tmp_path / "feats"), "--set", "epochs=2"])
+    assert code == 0 and "read 5 image features" in capsys.readouterr().err
+    primed = image_features([posts_dir / "img" / p.name for p in sorted((posts_dir / "img").glob("0*.jpg"))])
+    for a, b in zip(direct, primed):
+        np.testing.assert_allclose(a["pooled"], b["pooled"], atol=1e-4)
+
+
 def test_the_default_path_imports_no_ray(posts_dir):
     code = ("import sys; from taglens.cli import main; "
             f"rc = main(['suggest', '--batch', {str(posts_dir / 'good.jsonl')!r}, '--json', '-k', '2']); "

@@ -76,3 +76,32 @@ def read_features(location: str) -> dict[str, dict[str, np.ndarray]]:
             "image_keys": row["image_keys"], "image_frames": row["image_frames"],
         }
     return out
+
+
+def prime_image_cache(location: str) -> int:
+    """Put the image features of a ``taglens features`` output into the feature cache training reads
+    (``encoders.cache``, keyed by each file's content), so that ``taglens train --features DIR`` encodes no image
+    the job already encoded. Entries already cached are kept. Returns the number of entries written."""
+    import os
+
+    from ..encoders.cache import feature_file
+    from .shards import read_table
+
+    table = read_table(location)
+    written = 0
+    for row in table.to_pylist() if table is not None else ():
+        if row["error"] is not None or not row["image_keys"]:
+            continue
+        pooled = np.asarray(row["pooled"], np.float32).reshape(sum(row["image_frames"]), -1)
+        logits = np.asarray(row["logits"], np.float32).reshape(len(pooled), -1)
+        at = 0
+        for key, frames in zip(row["image_keys"], row["image_frames"]):
+            path = feature_file(key)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+                np.savez(tmp, pooled=pooled[at:at + frames], logits=logits[at:at + frames])
+                tmp.replace(path)
+                written += 1
+            at += frames
+    return written

@@ -136,6 +136,31 @@ class ShardWorker:
         return rows
 
     def process(self, shard: Shard) -> tuple[int, int]:
+        """Read the shard, answer its posts ``CHUNK`` at a time, write its Parquet file; (rows, error rows)."""
+        import pyarrow as pa
+
+        from ..data.posts import Record
+        from ..types import clean_text
+
+        items = read_shard(shard)
+        rows: list[dict[str, Any]] = []
+        for b in range(0, len(items), CHUNK):
+            chunk = items[b:b + CHUNK]
+            answers = iter(self.answer([r for r in chunk if isinstance(r, Record)]))
+            for item in chunk:
+                pid = item.id if isinstance(item, Record) else getattr(item, "post_id", None)
+                row = next(answers) if isinstance(item, Record) else {"error": str(item)}
+                if row.get("error") is not None:
+                    row = {"error": clean_text(row["error"])}
+                rows.append({"id": None if pid is None else clean_text(str(pid)), **row})
+        write_shard(self.out, shard.index, pa.Table.from_pylist(rows, schema=self.schema()))
+        return len(rows), sum(r.get("error") is not None for r in rows)
+
+    def answer(self, records: list[Any]) -> list[dict[str, Any]]:
+        """One row (without its id) per record: the answer, or {'error': message}."""
+        raise NotImplementedError
+
+    def schema(self):
         raise NotImplementedError
 
 
@@ -153,32 +178,15 @@ class SuggestWorker(ShardWorker):
         blocked_tags()  # an unreadable list fails the worker at once, not every post
         self.k = k
 
-    def process(self, shard: Shard) -> tuple[int, int]:
-        import pyarrow as pa
+    def answer(self, records: list[Any]) -> list[dict[str, Any]]:
+        # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs)
+        answers = answer_posts(self.model, [dataclasses.replace(r.to_post(), meta={}) for r in records], self.k)
+        return [{"error": str(ans)} if isinstance(ans, Exception) else {"error": None, "suggestions": [
+            {"tag": s.tag, "score": round(float(s.score), 6), "evidence": s.reason or s.source, "source": s.source}
+            for s in ans]} for ans in answers]
 
-        from ..data.posts import Record
-        from ..types import clean_text
-
-        items = read_shard(shard)
-        rows: list[dict[str, Any]] = []
-        for b in range(0, len(items), CHUNK):
-            chunk = items[b:b + CHUNK]
-            recs = [r for r in chunk if isinstance(r, Record)]
-            # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs)
-            answers = iter(answer_posts(self.model, [dataclasses.replace(r.to_post(), meta={}) for r in recs],
-                                        self.k))
-            for item in chunk:
-                ans = next(answers) if isinstance(item, Record) else item
-                pid = item.id if isinstance(item, Record) else getattr(item, "post_id", None)
-                pid = None if pid is None else clean_text(str(pid))
-                if isinstance(ans, Exception):
-                    rows.append({"id": pid, "suggestions": None, "error": clean_text(str(ans))})
-                else:
-                    rows.append({"id": pid, "error": None, "suggestions": [
-                        {"tag": s.tag, "score": round(float(s.score), 6), "evidence": s.reason or s.source,
-                         "source": s.source} for s in ans]})
-        write_shard(self.out, shard.index, pa.Table.from_pylist(rows, schema=suggest_schema()))
-        return len(rows), sum(r["error"] is not None for r in rows)
+    def schema(self):
+        return suggest_schema()
 
 
 # -- the driver ------------------------------------------------------------------------------------------------
@@ -208,18 +216,23 @@ def suggest_job(data: str, out: str, model: str, k: int, address: str | None = N
     from ..registry import load_suggester
 
     load_suggester(model)  # an unknown model or bad folder fails here, once, not in every worker
+    return _sharded_job(SuggestWorker, {"job": "suggest", "model": str(model), "k": k}, {"model": str(model), "k": k},
+                        data, out, address, shard_bytes, workers, progress)
+
+
+def _sharded_job(worker: type, job: dict[str, Any], kwargs: dict[str, Any], data: str, out: str,
+                 address: str | None, shard_bytes: int | None, workers: int | None,
+                 progress: Callable[[int], None] | None) -> dict[str, Any]:
+    """Plan the shards of ``data``, skip those ``out`` holds (``job`` names the job in ``OUT/_job.json``), and
+    write the others with ``worker`` actors; the job's summary."""
     shards = plan_shards(data, shard_bytes)
-    job = {"job": "suggest", "input": _job_input(data), "model": str(model), "k": k,
-           "shard_bytes": shard_bytes or "auto", "shards": len(shards)}
+    job = {**job, "input": _job_input(data), "shard_bytes": shard_bytes or "auto", "shards": len(shards)}
     done = prepare_output(out, job)
     todo = [s for s in shards if s.index not in done]
     start = time.perf_counter()
     with ray_session(address) as ray:
-        stats = run_shard_job(SuggestWorker, todo, {"out": out, "model": str(model), "k": k}, ray, progress, workers)
-    return _summary(shards, done, stats, time.perf_counter() - start)
-
-
-def _summary(shards: list[Shard], done: set[int], stats: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+        stats = run_shard_job(worker, todo, {"out": out, **kwargs}, ray, progress, workers)
+    seconds = time.perf_counter() - start
     return {"shards": len(shards), "skipped": len(done & {s.index for s in shards}), "written": len(stats),
             "rows": sum(s["rows"] for s in stats), "errors": sum(s["errors"] for s in stats),
             "nodes": sorted({s["node"] for s in stats}), "seconds": round(seconds, 3), "stats": stats}
@@ -234,25 +247,15 @@ def _job_input(data: str) -> str:
 
 # -- features ---------------------------------------------------------------------------------------------------
 class FeatureWorker(ShardWorker):
-    def process(self, shard: Shard) -> tuple[int, int]:
-        import pyarrow as pa
+    def answer(self, records: list[Any]) -> list[dict[str, Any]]:
+        from .features import encode_posts
 
-        from ..data.posts import Record
-        from .features import encode_posts, feature_schema
+        return encode_posts([r.to_post() for r in records])
 
-        items = read_shard(shard)
-        rows: list[dict[str, Any]] = []
-        for b in range(0, len(items), CHUNK):
-            chunk = items[b:b + CHUNK]
-            recs = [r for r in chunk if isinstance(r, Record)]
-            feats = iter(encode_posts([r.to_post() for r in recs]))
-            for item in chunk:
-                if isinstance(item, Record):
-                    rows.append({"id": item.id, **next(feats)})
-                else:
-                    rows.append({"id": getattr(item, "post_id", None), "error": str(item)})
-        write_shard(self.out, shard.index, pa.Table.from_pylist(rows, schema=feature_schema()))
-        return len(rows), sum(r.get("error") is not None for r in rows)
+    def schema(self):
+        from .features import feature_schema
+
+        return feature_schema()
 
 
 def features_job(data: str, out: str, address: str | None = None, shard_bytes: int | None = None,
@@ -260,15 +263,8 @@ def features_job(data: str, out: str, address: str | None = None, shard_bytes: i
     """The image and caption features of every post of ``data`` into the Parquet folder ``out`` (resumable)."""
     from .features import FEATURES_ID
 
-    shards = plan_shards(data, shard_bytes)
-    job = {"job": "features", "input": _job_input(data), "encoders": FEATURES_ID,
-           "shard_bytes": shard_bytes or "auto", "shards": len(shards)}
-    done = prepare_output(out, job)
-    todo = [s for s in shards if s.index not in done]
-    start = time.perf_counter()
-    with ray_session(address) as ray:
-        stats = run_shard_job(FeatureWorker, todo, {"out": out}, ray, progress, workers)
-    return _summary(shards, done, stats, time.perf_counter() - start)
+    return _sharded_job(FeatureWorker, {"job": "features", "encoders": FEATURES_ID}, {}, data, out, address,
+                        shard_bytes, workers, progress)
 
 
 # -- evaluate ---------------------------------------------------------------------------------------------------
