@@ -114,8 +114,7 @@ def main() -> None:
 
             env = {"PYTHONPATH": str(REPO / "src"), "TAGLENS_CACHE": str(tmp / "cache-ray-cluster")}
             with LocalCluster(nodes=2, cpus_per_node=1, env=env) as cluster:
-                results.append(ray_batch(posts, tmp, "ray-cluster", cluster.address,
-                                         {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": cluster.token}))
+                results.append(ray_batch(posts, tmp, "ray-cluster", cluster.address, cluster.env))
     local = results[0]["rate_after_load"]
     for r in results[1:]:
         r["overhead_vs_local"] = round(local / r["rate_after_load"] - 1, 3)

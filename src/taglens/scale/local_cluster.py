@@ -2,11 +2,13 @@
 ``ray start --block`` process of our own (its own temp dir, ports and CPU count), stopped by process group.
 
     with LocalCluster(nodes=2, cpus_per_node=1) as cluster:
-        suggest_job(..., address=cluster.address)
+        subprocess.run(["taglens", "suggest", "--batch", ..., "--engine", "ray", "--address", cluster.address],
+                       env=cluster.env)
 
-The nodes share a fresh authentication token (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``), set in this process's
-environment too while the cluster runs, so that ``ray.init(address=...)`` connects; nothing is read from or
-written to ``~/.ray``.
+The nodes share a fresh authentication token (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``); nothing is read from
+or written to ``~/.ray``. Drivers run in a subprocess with ``cluster.env`` (which holds the token): Ray keeps the
+token it first loaded for the life of a process, so a driver in this process would no longer reach an embedded
+Ray started later.
 """
 from __future__ import annotations
 
@@ -41,7 +43,6 @@ class LocalCluster:
         self.env.pop("RAY_AUTH_TOKEN_PATH", None)
         self.procs: list[subprocess.Popen] = []
         self.address = ""
-        self._saved: dict[str, str | None] = {}
 
     def _start(self, name: str, extra: list[str]) -> None:
         ray_cli = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray") or "ray"
@@ -62,12 +63,6 @@ class LocalCluster:
         self._wait_for_port(port)
         for i in range(1, self.nodes):
             self._start(f"node{i}", ["--address", self.address])
-        for key in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
-            self._saved[key] = os.environ.get(key)
-        os.environ["RAY_AUTH_MODE"] = "token"
-        os.environ["RAY_AUTH_TOKEN"] = self.token
-        os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
-        _reload_ray_config()
         self._wait_for_nodes()
         return self
 
@@ -121,13 +116,6 @@ class LocalCluster:
             except subprocess.TimeoutExpired:
                 pass
         self.procs.clear()
-        for key, value in self._saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        if self._saved:
-            _reload_ray_config()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> "LocalCluster":
@@ -147,11 +135,3 @@ def _signal_group(p: subprocess.Popen, sig: int) -> None:
     except (ProcessLookupError, PermissionError):
         pass
 
-
-def _reload_ray_config() -> None:
-    """Ray reads RAY_AUTH_MODE into its config when imported: a Ray imported before the cluster started (or
-    while it ran) reads the environment again, as Ray's own token set-up does."""
-    if "ray._raylet" in sys.modules:
-        from ray._raylet import Config
-
-        Config.initialize("")
