@@ -12,7 +12,8 @@ from typing import Sequence
 from .exceptions import ExitCode, TaglensError
 from .version import __version__
 
-COMMANDS = ("suggest", "segment", "evaluate", "train", "report", "collect", "export", "stats", "models", "serve")
+COMMANDS = ("suggest", "segment", "evaluate", "train", "report", "collect", "export", "stats", "models", "serve",
+            "features")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,3 +51,12 @@ def progress_bar(total: int | None, desc: str, unit: str = "post"):
 
     disable = not (sys.stderr.isatty() or os.environ.get("TAGLENS_PROGRESS") == "1")
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=disable, dynamic_ncols=True)
+
+
+def add_engine_arguments(p: argparse.ArgumentParser, out_help: str | None = None) -> None:
+    """--engine, --address (and --out where the command has none) of the commands that run on Ray."""
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this process (default); ray: a Ray Data job, embedded here or on --address")
+    p.add_argument("--address", metavar="ADDR", help="with --engine ray: a Ray cluster's address (ray start --head)")
+    if out_help:
+        p.add_argument("--out", metavar="DIR", help=out_help)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import add_model_argument, progress_bar
+from ._common import add_engine_arguments, add_model_argument, progress_bar
 
 HELP = "measure a model on a posts.jsonl with the one evaluation protocol"
 
@@ -18,11 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", default="0", help="seed of the tag order (default 0)")
     p.add_argument("-k", type=int, default=10, help="suggestions scored per post, at least 10 (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_engine_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..data.posts import read_records
-    from ..eval.metrics import HEADLINE
     from ..eval.protocol import evaluate, parse_inputs, require_trained
     from ..exceptions import UsageError
     from ..registry import load_suggester
@@ -32,14 +32,23 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 10:
         raise UsageError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
     inputs = parse_inputs(args.inputs)
+    # the seed is hashed as written (f"{seed}:{id}:{tag}"): "007" stays "007"; a plain integer prints as one
+    seed = args.seed if not _canonical_int(args.seed) else int(args.seed)
+    if args.engine == "ray":
+        from ..scale.commands import evaluate_ray
+        return _print(args, seed, inputs, evaluate_ray(args, inputs, seed))
     records = read_records(args.data)
     model = load_suggester(args.model)
     require_trained(model)
-    # the seed is hashed as written (f"{seed}:{id}:{tag}"): "007" stays "007"; a plain integer prints as one
-    seed = args.seed if not _canonical_int(args.seed) else int(args.seed)
     with progress_bar(len(records), "evaluate") as bar:
         result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
                           progress=bar.update)
+    return _print(args, seed, inputs, result)
+
+
+def _print(args: argparse.Namespace, seed, inputs, result: dict) -> int:
+    from ..eval.metrics import HEADLINE
+
     result = {"data": str(args.data), "model": str(args.model), "inputs": ",".join(sorted(inputs)),
               "reveal": args.reveal, "seed": seed, **result}
     if args.json:

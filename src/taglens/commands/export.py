@@ -21,6 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--link", action="store_true",
                    help="hard-link the images from the store instead of copying them (faster, no extra space; "
                         "but the exported images are then the store's own files: editing one changes the store)")
+    p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl",
+                   help="parquet: also write the posts as Parquet shards (part-*.parquet), for --engine ray jobs")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
 
 
@@ -30,7 +32,11 @@ def run(args: argparse.Namespace) -> int:
 
     # read-only: the store is never changed by an export, and read-only media or a store being collected into work
     with Store(args.store, read_only=True) as store, store.guard():
-        result = export_store(store, args.out, args.split, force=args.force, link=args.link)
+        if args.format == "parquet":
+            from ..scale.export import export_parquet
+            result = export_parquet(store, args.out, args.split, force=args.force, link=args.link)
+        else:
+            result = export_store(store, args.out, args.split, force=args.force, link=args.link)
     if result["missing_images"]:
         print(f"taglens export: warning: {result['missing_images']} image file(s) missing from the store "
               f"{args.store} were left out ({result['posts_with_missing_images']} post(s) lost an image; they keep "

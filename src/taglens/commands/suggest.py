@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sys
 
-from ._common import add_model_argument, int_at_least, progress_bar, read_tag_option
+from ._common import add_engine_arguments, add_model_argument, int_at_least, progress_bar, read_tag_option
 
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
 BATCH_CHUNK = 32
@@ -23,15 +23,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--batch", metavar="QUERIES.jsonl",
                    help="suggest for every post of a posts.jsonl, one JSON line per post, in input order")
+    add_engine_arguments(p, "--batch: write the answers as Parquet shards to this folder (with --engine ray)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..exceptions import UsageError
 
+    if not args.batch and (args.engine == "ray" or args.out):
+        raise UsageError("--engine ray and --out go with --batch")
     if args.batch:
         if args.files or args.text or args.text_file or args.tags or args.user:
             raise UsageError("--batch takes its posts from the file: do not also give FILES, --text, --text-file, "
                              "--tags or --user")
+        if args.engine == "ray" or args.out:
+            from ..scale.commands import suggest_ray
+            return suggest_ray(args)
         return _run_batch(args)
     if args.text_file:
         if args.text:

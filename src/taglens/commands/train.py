@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--out", required=True, metavar="DIR", help="directory to save the trained model to")
     g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a hyperparameter (VALUE is read as JSON when it parses, e.g. --set epochs=10)")
+    g.add_argument("--features", action="append", default=[], metavar="DIR",
+                   help="image features written by `taglens features` (read instead of encoding those images again)")
     g.add_argument("--force", action="store_true",
                    help="replace DIR when it holds another trained taglens model (never a folder with anything else)")
 
@@ -75,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError(f"model {args.model!r}: bad hyperparameter ({exc})") from None
     out = Path(args.out)
     check_out(out, args.force)  # before any data is read or any training
+    for folder in args.features:
+        from ..scale.features import prime_image_cache
+        print(f"read {prime_image_cache(folder)} image features from {folder}", file=sys.stderr)
     posts = load_training_posts(args.data)
     n_tagged = sum(1 for p in posts if p.hashtags)
     if not n_tagged:

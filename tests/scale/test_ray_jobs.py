@@ -1,0 +1,187 @@
+"""suggest, evaluate and features as Ray Data jobs on an embedded Ray (2 CPUs): the same answers and figures as
+the local commands, an error row per failing post, resumable output, and no Ray import on the default path."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from taglens.cli import main
+from taglens.exceptions import ExitCode, OutputError
+
+
+def _local_batch(capsys, data: Path, k: int) -> list[dict]:
+    capsys.readouterr()
+    code = main(["suggest", "--batch", str(data), "--json", "-k", str(k)])
+    assert code in (0, ExitCode.PARTIAL)
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def _as_json_rows(out: Path) -> list[dict]:
+    """The Parquet rows written in the shape of `suggest --batch --json`'s lines."""
+    from taglens.scale.shards import read_table
+
+    rows = []
+    for r in read_table(str(out)).to_pylist():
+        if r["error"] is not None:
+            rows.append({"id": r["id"], "error": r["error"]})
+        else:
+            rows.append({"id": r["id"], "suggestions": [{"tag": s["tag"], "score": s["score"], "source": s["source"],
+                                                         "reason": s["evidence"]} for s in r["suggestions"]]})
+    return rows
+
+
+def _same(a: list[dict], b: list[dict]) -> None:
+    assert [r["id"] for r in a] == [r["id"] for r in b]
+    for x, y in zip(a, b):
+        assert ("error" in x) == ("error" in y), (x, y)
+        if "error" in x:
+            assert x["error"].split(": ")[-1] == y["error"].split(": ")[-1]  # where: a line number or a byte
+            continue
+        assert [s["tag"] for s in x["suggestions"]] == [s["tag"] for s in y["suggestions"]]
+        assert [s["reason"] for s in x["suggestions"]] == [s["reason"] for s in y["suggestions"]]
+        assert [s["score"] for s in x["suggestions"]] == pytest.approx([s["score"] for s in y["suggestions"]],
+                                                                        abs=2e-6)
+
+
+def test_suggest_on_ray_equals_the_local_batch(embedded_ray, posts_dir, tmp_path, capsys):
+    from taglens.scale.ray_jobs import suggest_job
+
+    local = _local_batch(capsys, posts_dir / "posts.jsonl", 5)
+    out = tmp_path / "out"
+    # small shards: the 16 lines fall in several, answered by two worker actors
+    result = suggest_job(str(posts_dir / "posts.jsonl"), str(out), "taglens-base", 5, shard_bytes=500)
+    assert result["shards"] == len(list(out.glob("part-*.parquet"))) >= 4
+    assert result["rows"] == 16 and result["errors"] == 4
+    assert len({s["pid"] for s in result["stats"]}) == 2  # two actors shared the shards
+    rows = _as_json_rows(out)
+    _same(rows, local)
+    errors = {r["id"]: r["error"] for r in rows if "error" in r}
+    assert "broken.jpg" in errors["corrupt"] and "nope.jpg" in errors["missing"] and "escapes" in errors["escape"]
+    assert "invalid JSON" in errors[None]
+    assert all(len(r["suggestions"]) == 5 for r in rows if "error" not in r)
+
+
+def test_cli_writes_parquet_and_exits_9_when_a_post_failed(embedded_ray, posts_dir, tmp_path, capsys):
+    out = tmp_path / "cli"
+    code = main(["suggest", "--batch", str(posts_dir / "posts.jsonl"), "--out", str(out), "--engine", "ray", "-k", "3"])
+    err = capsys.readouterr().err
+    assert code == ExitCode.PARTIAL and "4 post(s) could not be answered" in err
+    assert "wrote 1 of 1 shard(s)" in err
+    assert main(["suggest", "--batch", str(posts_dir / "good.jsonl"), "--out", str(tmp_path / "good"),
+                 "--engine", "ray", "-k", "3"]) == 0
+    assert main(["suggest", "--batch", str(posts_dir / "good.jsonl"), "--engine", "ray"]) == ExitCode.USAGE
+    assert main(["suggest", "photo.jpg", "--engine", "ray"]) == ExitCode.USAGE
+
+
+def test_a_resumed_job_writes_each_shard_once(embedded_ray, posts_dir, tmp_path):
+    from taglens.scale.ray_jobs import suggest_job
+
+    data, out = str(posts_dir / "posts.jsonl"), tmp_path / "out"
+    first = suggest_job(data, str(out), "taglens-base", 3, shard_bytes=700)
+    parts = sorted(out.glob("part-*.parquet"))
+    assert first["written"] == first["shards"] == len(parts)
+    # a job killed after some shards: two shards missing, and a half-written temporary file of a killed worker
+    kept = {p.name: p.stat().st_mtime_ns for p in parts[1:-1]}
+    parts[0].unlink()
+    parts[-1].unlink()
+    (out / ".tmp-0123.parquet").write_bytes(b"half a shard")
+    again = suggest_job(data, str(out), "taglens-base", 3, shard_bytes=700)
+    assert again["skipped"] == len(kept) and again["written"] == 2
+    assert sorted(s["shard"] for s in again["stats"]) == [0, first["shards"] - 1]
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("part-*.parquet") if p.name in kept} == kept
+    assert not list(out.glob(".tmp-*"))
+    assert suggest_job(data, str(out), "taglens-base", 3, shard_bytes=700)["written"] == 0
+    assert _as_json_rows(out) == _as_json_rows(out)  # readable, whole
+    assert len(_as_json_rows(out)) == 16
+    with pytest.raises(OutputError, match="differs in k"):  # another job's options: refused, nothing removed
+        suggest_job(data, str(out), "taglens-base", 4, shard_bytes=700)
+    assert len(list(out.glob("part-*.parquet"))) == first["shards"]
+
+
+def test_parquet_input_folder(embedded_ray, posts_dir, tmp_path, capsys):
+    """A folder of Parquet files (columns of posts.jsonl, image paths relative to the folder) as --batch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from taglens.scale.ray_jobs import suggest_job
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    (folder / "img").symlink_to(posts_dir / "img")
+    lines = [json.loads(x) for x in (posts_dir / "good.jsonl").read_text().splitlines()]
+    pq.write_table(pa.Table.from_pylist(lines[:5]), folder / "a.parquet", row_group_size=2)
+    pq.write_table(pa.Table.from_pylist(lines[5:]), folder / "b.parquet")
+    result = suggest_job(str(folder), str(tmp_path / "out"), "taglens-base", 3)
+    assert result["shards"] == 4 and result["errors"] == 0
+    _same(_as_json_rows(tmp_path / "out"), _local_batch(capsys, posts_dir / "good.jsonl", 3))
+
+
+def test_evaluate_on_ray_gives_the_local_figures(embedded_ray, posts_dir, capsys):
+    args = ["evaluate", str(posts_dir / "good.jsonl"), "--inputs", "images,text,tags", "--reveal", "1", "--json"]
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main([*args, "--engine", "ray"]) == 0
+    ray = json.loads(capsys.readouterr().out)
+    local.pop("seconds"), ray.pop("seconds")
+    assert ray == local and local["n"] == 12
+
+
+def test_features_job_and_reader(embedded_ray, posts_dir, tmp_path, capsys):
+    import numpy as np
+
+    from taglens.encoders.cache import post_image_features
+    from taglens.encoders.text import encode_texts
+    from taglens.scale.features import read_features
+
+    out = tmp_path / "feats"
+    code = main(["features", "--data", str(posts_dir / "posts.jsonl"), "--out", str(out), "--engine", "ray"])
+    assert code == ExitCode.PARTIAL and "4 post(s) could not be encoded" in capsys.readouterr().err
+    feats = read_features(str(out))
+    assert sorted(feats) == sorted(f"p{i}" for i in range(12))
+    p1 = feats["p1"]  # one photo, one frame
+    assert p1["pooled"].shape == (1, 1280) and p1["logits"].shape == (1, 1000) and p1["text"].shape == (384,)
+    line = next(json.loads(x) for x in (posts_dir / "good.jsonl").read_text().splitlines() if '"p1"' in x)
+    direct = post_image_features([posts_dir / line["images"][0]], use_cache=False)
+    np.testing.assert_allclose(p1["pooled"], direct["pooled"], atol=1e-4)
+    np.testing.assert_allclose(p1["text"], encode_texts(["homemade pasta night"])[0], atol=1e-4)
+    assert feats["p0"]["pooled"].shape == (0, 1280)  # no image
+    assert main(["features", "--data", str(posts_dir / "posts.jsonl"), "--out", str(out)]) == ExitCode.USAGE
+
+
+def test_train_reads_the_features_instead_of_encoding(embedded_ray, posts_dir, tmp_path, monkeypatch, capsys):
+    import numpy as np
+
+    from taglens.encoders import image as image_mod
+    from taglens.encoders.cache import image_features
+    from taglens.scale.ray_jobs import features_job
+
+    features_job(str(posts_dir / "posts.jsonl"), str(tmp_path / "feats"))
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    direct = image_features([posts_dir / "img" / p.name for p in sorted((posts_dir / "img").glob("0*.jpg"))])
+
+    def no_encoder():
+        raise AssertionError("an image was encoded again")
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache2"))
+    monkeypatch.setattr(image_mod, "get_image_encoder", no_encoder)
+    code = main(["train", "--model", "effnet-linear", "--data", str(posts_dir / "good.jsonl"), "--out",
+                 str(tmp_path / "model"), "--features", str(tmp_path / "feats"), "--set", "epochs=2"])
+    assert code == 0 and "read 5 image features" in capsys.readouterr().err
+    primed = image_features([posts_dir / "img" / p.name for p in sorted((posts_dir / "img").glob("0*.jpg"))])
+    for a, b in zip(direct, primed):
+        np.testing.assert_allclose(a["pooled"], b["pooled"], atol=1e-4)
+
+
+def test_the_default_path_imports_no_ray(posts_dir):
+    code = ("import sys; from taglens.cli import main; "
+            f"rc = main(['suggest', '--batch', {str(posts_dir / 'good.jsonl')!r}, '--json', '-k', '2']); "
+            "print('RAY' if any(m == 'ray' or m.startswith('ray.') for m in sys.modules) else 'NO-RAY', rc)")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "NO-RAY 0"
