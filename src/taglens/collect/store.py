@@ -481,7 +481,31 @@ class Store:
             "users": q("SELECT count(*) FROM users").fetchone()[0],
             "hashtags": q("SELECT count(*) FROM hashtags").fetchone()[0],
             "queued": q("SELECT count(*) FROM hashtags WHERE status = ?", (QUEUED,)).fetchone()[0],
+            # images of stored posts without a file: gone (404), kept failing (both retried by the next collect),
+            # or not an image
+            "images_missing": q("SELECT count(*) FROM post_media WHERE status != 'ok'").fetchone()[0],
         }
+
+    def media_to_retry(self, source: str, limit: int = 10_000) -> list[sqlite3.Row]:
+        """Images of posts collected from ``source`` that were missing (404) or kept failing: post_id, position,
+        ref, is_video, status."""
+        return self.db.execute(
+            "SELECT pm.post_id, pm.position, pm.ref, pm.is_video, pm.status FROM post_media pm "
+            "JOIN posts p ON p.id = pm.post_id WHERE p.source = ? AND pm.status IN ('missing', 'failed') "
+            "ORDER BY pm.post_id, pm.position LIMIT ?", (source, limit)).fetchall()
+
+    def update_media(self, rows: Sequence[tuple[int, int, str | None, str]],
+                     images: dict[str, tuple[str, int]]) -> int:
+        """Record what a retry found: (post_id, position, sha256, status) per image, with the new image files
+        (already written by :meth:`put_image`) as in :meth:`save_page`; returns the images now stored."""
+        now = time.time()
+        with self.transaction() as db:
+            for sha, (ext, size) in images.items():
+                db.execute("INSERT OR IGNORE INTO images (sha256, ext, size, stored_at) VALUES (?, ?, ?, ?)",
+                           (sha, ext, size, now))
+            db.executemany("UPDATE post_media SET sha256 = ?, status = ? WHERE post_id = ? AND position = ?",
+                           [(sha, status, post_id, pos) for post_id, pos, sha, status in rows])
+        return sum(status == "ok" for *_, status in rows)
 
     def tag_document_frequency(self) -> dict[str, int]:
         """For every hashtag used in stored posts: the number of posts that carry it."""
