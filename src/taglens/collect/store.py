@@ -129,6 +129,15 @@ def image_ext(data: bytes) -> str | None:
     return ext
 
 
+def shorten(text: str, limit: int = 500) -> str:
+    """``text`` cut to about ``limit`` characters at a word boundary, with "..." where it was cut (an error kept in
+    the store was cut mid-word at 500 characters: "malformed JSON from https://...: Expecting val")."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 4)
+    return text[:cut if cut > limit // 2 else limit - 4].rstrip() + " ..."
+
+
 def store_error(path: Path, exc: sqlite3.DatabaseError) -> TaglensError:
     """A clear taglens error for an sqlite error on the store at ``path``: :class:`OutputError` when the store
     cannot be written (disk full, read-only), :class:`InputError` when it is damaged or unreadable."""
@@ -185,8 +194,12 @@ class Store:
             if read_only:
                 self.db = self._connect_read_only(db)
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.image_dir.mkdir(exist_ok=True)
+                try:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    self.image_dir.mkdir(exist_ok=True)
+                except OSError as exc:
+                    raise OutputError(f"{self.path}: cannot create the collection store here ({exc.strerror or exc}"
+                                      f"); choose a --store folder you can write in") from None
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per page.
                 self.db = sqlite3.connect(str(db), isolation_level=None, timeout=30.0)
             try:
@@ -280,7 +293,11 @@ class Store:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no lock
             return
-        fh = open(self.path / ".collect.lock", "a+")
+        try:
+            fh = open(self.path / ".collect.lock", "a+")
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write in the collection store ({exc.strerror or exc}); collect "
+                              f"into a folder you can write in (stats and export only read it)") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -422,7 +439,7 @@ class Store:
             db.execute(
                 "INSERT INTO cursors (source, tag, failures, last_error, updated_at) VALUES (?, ?, 1, ?, ?) "
                 "ON CONFLICT (source, tag) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error, "
-                "updated_at = excluded.updated_at", (source, tag, error[:500], time.time()))
+                "updated_at = excluded.updated_at", (source, tag, shorten(error), time.time()))
         row = self.get_cursor(source, tag)
         return int(row["failures"]) if row else 1
 
@@ -432,7 +449,8 @@ class Store:
                        "ON CONFLICT (name) DO UPDATE SET status = excluded.status, "
                        "failures = failures + excluded.failures, last_error = coalesce(excluded.last_error, "
                        "last_error), updated_at = excluded.updated_at",
-                       (name, status, int(status == "failed"), error, time.time()))
+                       (name, status, int(status == "failed"), None if error is None else shorten(error),
+                        time.time()))
 
     # -- hashtags, frontier and decisions -------------------------------------------------------------------
     def hashtag(self, tag: str) -> sqlite3.Row | None:

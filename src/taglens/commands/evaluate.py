@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.posts import read_records
     from ..eval.metrics import HEADLINE
     from ..eval.protocol import evaluate, parse_inputs, require_trained
-    from ..exceptions import UsageError
+    from ..exceptions import DataError, UsageError
     from ..registry import load_suggester
 
     if args.reveal < 0:
@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
     inputs = parse_inputs(args.inputs)
     records = read_records(args.data)
+    if not records:
+        raise DataError(f"{args.data}: no posts to evaluate on (the file is empty or blank)")
     model = load_suggester(args.model)
     require_trained(model)
     # the seed is hashed as written (f"{seed}:{id}:{tag}"): "007" stays "007"; a plain integer prints as one
@@ -40,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar(len(records), "evaluate") as bar:
         result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
                           progress=bar.update)
+    if not result["n"]:
+        raise DataError(f"{args.data}: no post could be scored ({len(records)} read): a post is scored on the "
+                        f"hashtags left after the {args.reveal} revealed; none has any")
     result = {"data": str(args.data), "model": str(args.model), "inputs": ",".join(sorted(inputs)),
               "reveal": args.reveal, "seed": seed, **result}
     if args.json:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..exceptions import DataError, InputError, PathEscapeError
-from ..types import Post, clean_text, unique_tags
+from ..types import Post, clean_text, unique_tags, valid_tag
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,10 @@ def parse_record(obj: Any, base: Path, where: str, *, confined: bool = True) -> 
     if not isinstance(text, str):
         raise DataError(f"{where}: 'text' must be a string")
     text = cap_caption(text, where)
+    bad = [t for t in tags if not isinstance(t, str) or not valid_tag(t)]
+    if bad:  # "two words", "🍕": not hashtags; left out the same way by every reader (types.valid_tag)
+        log.warning("%s: left out %d hashtag(s) that are not one hashtag each (a letter or digit, then letters, "
+                    "digits or '_'): %s", where, len(bad), ", ".join(repr(t) for t in bad[:3]))
     user = obj.get("user")
     topic = obj.get("topic")
     known = {"id", "user", "images", "text", "hashtags", "topic", "source"}
