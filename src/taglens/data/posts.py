@@ -63,7 +63,15 @@ def resolve_media_path(base: Path, rel: str, *, confined: bool = True) -> Path:
     return base / (norm if ".." in posix.split("/") else rel)
 
 
-def parse_record(obj: Any, base: Path, where: str, *, confined: bool = True) -> Record:
+def _not_hashtags(n: int, shown: list[str]) -> str:
+    return (f"{n} hashtag(s) that are not one hashtag each (a letter or digit, then letters, digits or '_'): "
+            f"{', '.join(shown[:3])}{' ...' if n > 3 else ''}")
+
+
+def parse_record(obj: Any, base: Path, where: str, *, confined: bool = True,
+                 left_out: list[str] | None = None) -> Record:
+    """The Record of one parsed line; tags that are not hashtags are left out (and appended to ``left_out``, when
+    given, else logged)."""
     if not isinstance(obj, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     pid = obj.get("id")
@@ -81,8 +89,10 @@ def parse_record(obj: Any, base: Path, where: str, *, confined: bool = True) -> 
     text = cap_caption(text, where)
     bad = [t for t in tags if not isinstance(t, str) or not valid_tag(t)]
     if bad:  # "two words", "🍕": not hashtags; left out the same way by every reader (types.valid_tag)
-        log.warning("%s: left out %d hashtag(s) that are not one hashtag each (a letter or digit, then letters, "
-                    "digits or '_'): %s", where, len(bad), ", ".join(repr(t) for t in bad[:3]))
+        if left_out is not None:
+            left_out.extend(repr(t) for t in bad)
+        else:
+            log.warning("%s: left out %s", where, _not_hashtags(len(bad), [repr(t) for t in bad]))
     user = obj.get("user")
     topic = obj.get("topic")
     known = {"id", "user", "images", "text", "hashtags", "topic", "source"}
@@ -188,6 +198,10 @@ def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
                     yield lineno, json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})")
+                except RecursionError:  # [[[[... a hundred thousand deep
+                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON (nested too deeply)")
+                except ValueError as exc:  # an integer of more than 4,300 digits
+                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc})")
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
@@ -220,12 +234,15 @@ def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: b
              confined: bool) -> Iterator[Record | DataError]:
     first_line: dict[str, int] = {}
     repeats: list[tuple[int, str]] = []
+    left_out: list[str] = []
     try:
         for lineno, obj in lines:
             try:
                 if isinstance(obj, Exception):
                     raise obj
-                rec = parse_record(obj, base, f"{path}:{lineno}", confined=confined)
+                before = len(left_out)
+                rec = parse_record(obj, base, f"{path}:{lineno}", confined=confined, left_out=left_out)
+                left_out[before:] = [f"{t} on line {lineno}" for t in left_out[before:]]
             except DataError as exc:
                 if strict:
                     raise
@@ -239,6 +256,8 @@ def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: b
                 first_line[rec.id] = lineno
             yield rec
     finally:
+        if left_out:  # once per file, not once per line
+            log.warning("%s: left out %s", path, _not_hashtags(len(left_out), left_out))
         if repeats:
             lineno, post_id = repeats[0]
             log.warning("%s: %s an earlier line's post id (the first: %r on line %d, already on line %d); ids "
