@@ -37,15 +37,15 @@ def check_media_file(path: Path) -> None:
     (a link to a device or a pipe, which would be read forever), or empty."""
     import stat
 
-    if not path.exists():
-        if path.is_symlink():
-            raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)")
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected an image or video file")
     try:
+        if not path.exists():
+            if path.is_symlink():
+                raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)")
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, expected an image or video file")
         st = path.stat()
-    except OSError as exc:
+    except OSError as exc:  # a name too long for the file system, a folder that cannot be entered
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{path}: not a regular file (a device, pipe or socket), expected an image or video file")
@@ -148,6 +148,8 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
             if not streams:
                 raise VideoError(f"{path}: has no video stream")
             stream = streams[0]
+            if stream.codec_context is None:  # a stream of a codec FFmpeg does not know
+                raise VideoError(f"{path}: the video's codec is unknown or not supported")
             _check_frame_size(path, stream.codec_context.width or 0, stream.codec_context.height or 0)
             total = _frame_count(container, stream)
             width, height = stream.codec_context.width or 0, stream.codec_context.height or 0

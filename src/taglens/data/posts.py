@@ -213,7 +213,7 @@ def _not_utf8(path: Path, lineno: int, raw: bytes, exc: UnicodeDecodeError) -> D
                     f"save the file as UTF-8)")
     try:
         obj = json.loads(raw.decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         obj = None
     if isinstance(obj, dict) and obj.get("id") is not None:
         err.post_id = clean_text(str(obj["id"]))  # type: ignore[attr-defined]
