@@ -181,8 +181,8 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
                 frames.extend(seen[::step][: n - len(frames)])
     except VideoError:
         raise
-    except av.error.FFmpegError as exc:
-        raise VideoError(f"{path}: cannot decode video ({exc})") from None
+    except av.error.FFmpegError as exc:  # FFmpeg's words, without its "[Errno 1094995529] ...: 'avcodec_...()'"
+        raise VideoError(f"{path}: cannot decode video ({exc.strerror or exc})") from None
     except (OSError, ValueError, MemoryError) as exc:
         raise VideoError(f"{path}: cannot decode video ({type(exc).__name__}: {exc})") from None
     if not frames:
