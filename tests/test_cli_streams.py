@@ -115,16 +115,17 @@ def test_absolute_paths_are_fine_in_a_query_file(tmp_path, food_images, capsys):
     assert [len(json.loads(line)["suggestions"]) for line in out.splitlines()] == [10, 10]
 
 
-def test_text_file_that_never_ends_or_never_comes(tmp_path):
+def test_text_file_that_never_ends_or_never_comes(tmp_path, capsys, caplog):
     fifo = tmp_path / "caption.fifo"
     os.mkfifo(fifo)  # nobody writes to it: reading would wait forever
     for path in ("/dev/zero", str(fifo)):
         code, out, err = taglens("suggest", "--text-file", path, "--json", *MODEL, timeout=60)
         assert code == ExitCode.INPUT and "not a regular file" in err and "Traceback" not in err, (path, err)
     big = tmp_path / "big.txt"
-    big.write_bytes(b"word " * 300_000)  # 1.5 MB
-    code, out, err = taglens("suggest", "--text-file", str(big), "--json", *MODEL)
-    assert code == ExitCode.INPUT and "over 1,048,576 bytes" in err
+    big.write_bytes(b"sunset beach " * 400_000)  # 5.2 MB: read up to 1 MiB, of which the first 10,000 characters
+    code, out, err = run(capsys, "suggest", "--text-file", str(big), "--json", *MODEL)
+    assert code == 0 and json.loads(out)["suggestions"]
+    assert "big.txt: the caption has 1048576 characters; only the first 10000 are read" in caplog.text
     # standard input is read within the same cap, however much comes
     code, out, err = taglens("suggest", "--text-file", "-", "--json", *MODEL, stdin=b"\0" * 5_000_000)
     assert code == ExitCode.INPUT and "standard input" in err

@@ -54,7 +54,7 @@ def test_a_store_that_cannot_be_created_is_an_output_error_in_words(tmp_path, ca
 
 
 def test_errors_kept_in_the_store_are_cut_at_a_word():
-    from taglens.collect.store import shorten
+    from taglens.collect.sources.base import shorten
 
     msg = "malformed JSON from https://example.org/api/v1/timelines/tag/x: " + "Expecting value " * 60
     short = shorten(msg)

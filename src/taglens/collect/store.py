@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..exceptions import InputError, OutputError, TaglensError
-from .sources.base import ALL, MediaRef, RawPost
+from .sources.base import ALL, MediaRef, RawPost, shorten
 
 SCHEMA_VERSION = 1
 DB_NAME = "taglens.sqlite"
@@ -127,15 +127,6 @@ def image_ext(data: bytes) -> str | None:
     except Exception:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError, DecompressionBombError ...
         return None
     return ext
-
-
-def shorten(text: str, limit: int = 500) -> str:
-    """``text`` cut to about ``limit`` characters at a word boundary, with "..." where it was cut (an error kept in
-    the store was cut mid-word at 500 characters: "malformed JSON from https://...: Expecting val")."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit - 4)
-    return text[:cut if cut > limit // 2 else limit - 4].rstrip() + " ..."
 
 
 def store_error(path: Path, exc: sqlite3.DatabaseError) -> TaglensError:

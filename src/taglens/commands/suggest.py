@@ -66,8 +66,9 @@ def run(args: argparse.Namespace) -> int:
 def _read_caption(path: str) -> str:
     """The caption in a UTF-8 file, or on standard input for '-' (a caption too long for the command line).
 
-    At most MAX_CAPTION_FILE_BYTES are read, whatever the file (``/dev/zero`` is endless); a file that is not a
-    regular file (a FIFO, a device) is refused like a media file, since its writer may never come. A pipe on
+    At most MAX_CAPTION_FILE_BYTES are read, whatever the file (``/dev/zero`` is endless), and of them the first
+    MAX_CAPTION_CHARS characters are the caption (with a warning, as anywhere a caption is read); a file that is
+    not a regular file (a FIFO, a device) is refused like a media file, since its writer may never come. A pipe on
     standard input is read, within the same cap."""
     import os
     import stat
@@ -91,12 +92,9 @@ def _read_caption(path: str) -> str:
         raise InputError(f"{path}: cannot read the caption (no such file)") from None
     except OSError as exc:
         raise InputError(f"{where}: cannot read the caption ({exc.strerror or exc})") from None
-    if len(data) > MAX_CAPTION_FILE_BYTES:
-        raise InputError(f"{where}: a caption file over {MAX_CAPTION_FILE_BYTES:,} bytes (a caption is a few "
-                         f"kilobytes); is this the right file?")
     if b"\x00" in data:
         raise InputError(f"{where}: a binary file, expected a UTF-8 caption")
-    return cap_caption(data.decode("utf-8", errors="replace"), where)
+    return cap_caption(data[:MAX_CAPTION_FILE_BYTES].decode("utf-8", errors="replace"), where)
 
 
 def _run_single(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 from ...exceptions import SourceError
 from .base import (BaseSource, MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost,
-                   TransientSourceError)
+                   TransientSourceError, shorten)
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class MastodonSource(BaseSource):
         """A status as a post; ``None`` (with a warning) for one without a usable id. A field of the wrong type
         raises TypeError/ValueError, which :meth:`fetch_page` turns into a skipped status."""
         if not isinstance(status, dict):
-            log.warning("%s: skipping a status that is not a JSON object: %.80r", self.name, status)
+            log.warning("%s: skipping a status that is not a JSON object: %s", self.name, shorten(repr(status), 80))
             return None
         if status.get("reblog") is not None:
             if not isinstance(status["reblog"], dict):
@@ -241,7 +241,7 @@ class MastodonSource(BaseSource):
             status = status["reblog"]
         sid = status.get("id")
         if isinstance(sid, bool) or not isinstance(sid, (str, int)) or not str(sid).strip():
-            log.warning("%s: skipping a status without a usable id (id %.80r)", self.name, sid)
+            log.warning("%s: skipping a status without a usable id (id %s)", self.name, shorten(repr(sid), 80))
             return None
         account = status.get("account") or {}
         if not isinstance(account, dict):
