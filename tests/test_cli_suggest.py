@@ -71,7 +71,6 @@ def test_odd_but_valid_posts_get_answers(capsys, tmp_path, food_images, make_cli
     cases = [
         ["--text", "word " * 200_000],  # a 1 MB caption
         ["--text", "🍕🍕 東京で食べた #ラーメン #café", "--tags", "#東京 #😀"],
-        [],  # an empty post
         [str(food_images[1]), str(food_images[2]), str(clip)],  # several images and a video
     ]
     for argv in cases:
@@ -102,7 +101,9 @@ def test_batch_contract(capsys, tmp_path, food_images):
     assert code == ExitCode.PARTIAL
     assert [r["id"] for r in rows] == ["img", "txt", "corrupt", "escape", None, "empty"]
     assert [("error" in r) for r in rows] == [False, False, True, True, True, False]
-    assert "broken.jpg" in rows[2]["error"] and "escapes" in rows[3]["error"] and "invalid JSON" in rows[4]["error"]
+    # a query file is the user's own: "../a.jpg" is read (it does not exist there), not refused as escaping
+    assert "broken.jpg" in rows[2]["error"] and "no such file" in rows[3]["error"]
+    assert "invalid JSON" in rows[4]["error"]
     assert all(len(r["suggestions"]) == 3 for r in rows if "error" not in r)
     assert "food" not in [s["tag"] for s in rows[0]["suggestions"]]
     good = tmp_path / "good.jsonl"

@@ -1,7 +1,9 @@
 """Every kind of bad or unusual image/video input gets a sensible answer or a clear error naming the file."""
 import io
+import os
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,7 +176,7 @@ def test_an_animated_gif_bomb_is_refused_before_decoding(tmp_path):
     big = tmp_path / "bomb.gif"
     frames = [Image.new("P", (8200, 8200), i) for i in (0, 1)]
     frames[0].save(big, save_all=True, append_images=frames[1:], duration=100)
-    with pytest.raises(VideoError, match="bomb.gif: 8200x8200 frames exceed .* decompression bomb") as e:
+    with pytest.raises(VideoError, match="bomb.gif: a GIF of 8200x8200 pixels is too large .* decompression bomb") as e:
         load_visuals([big])
     assert e.value.exit_code == ExitCode.VIDEO
 
@@ -207,3 +209,55 @@ def test_a_very_long_image_is_cut_to_its_centre_before_resizing(tmp_path):
     assert np.array_equal(preprocess(wide), preprocess(centre))
     tall = wide.transpose(Image.Transpose.TRANSPOSE)
     assert preprocess(tall).shape == (3, 224, 224)
+
+
+def gif_bytes(width: int, height: int, frames: int) -> bytes:
+    """A GIF with a ``width`` x ``height`` canvas and ``frames`` frames of one pixel each, written by hand (no
+    encoder writes a canvas larger than its frames): 23 bytes a frame."""
+    out = bytearray(b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little") + bytes([0x80, 0, 0]))
+    out += bytes([0, 0, 0, 255, 255, 255])  # a global colour table of two colours
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+    for i in range(frames):
+        out += b"\x21\xf9\x04\x04\x01\x00\x00\x00"  # 10 ms, keep the canvas
+        x, y = i % width, (i // width) % height
+        out += b"\x2c" + x.to_bytes(2, "little") + y.to_bytes(2, "little") + b"\x01\x00\x01\x00\x00"
+        out += b"\x02\x02\x44\x01\x00"  # LZW: clear, pixel 0, end
+    return bytes(out + b"\x3b")
+
+
+_GIF_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from taglens.exceptions import TaglensError
+from taglens.media import load_visuals
+try:
+    visuals = load_visuals([sys.argv[1]])
+    print(len(visuals), max(im.size[0] * im.size[1] for _, im in visuals))
+except TaglensError as exc:
+    print("error", exc)
+"""
+
+
+def test_a_small_gif_with_a_huge_canvas_decodes_within_a_pixel_budget(tmp_path):
+    """Issue 18.4: a 9 KB GIF (8000x8000 canvas, 400 one-pixel frames) took 4.9 GB and 22 s. Under a 2 GiB address
+    space limit it now gives a frame or two, scaled down, from the first frames within the budget."""
+    import subprocess
+    import sys
+
+    bomb = tmp_path / "bomb.gif"
+    bomb.write_bytes(gif_bytes(8000, 8000, 400))
+    assert bomb.stat().st_size < 10_000
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", _GIF_CHILD, str(bomb)], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    n, largest = map(int, proc.stdout.split())
+    assert 1 <= n <= 4 and largest <= 9_000_000
+
+
+def test_a_gif_canvas_too_large_is_refused_in_words(tmp_path):
+    huge = tmp_path / "huge.gif"
+    huge.write_bytes(gif_bytes(65535, 65535, 3))
+    with pytest.raises(VideoError, match=r"huge.gif: a GIF of 65535x65535 pixels is too large to read") as e:
+        load_visuals([huge])
+    assert "avcodec" not in str(e.value)

@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name == f"taglens.commands.{name}":
                 continue  # not built yet
             raise
-        p = sub.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
+        p = sub.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP),
+                           formatter_class=getattr(module, "FORMATTER_CLASS", argparse.HelpFormatter))
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

@@ -19,6 +19,13 @@ MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression b
 ANIMATED_FORMATS = frozenset({"PNG", "WEBP"})
 ANIMATION_PIXEL_BUDGET = 128_000_000  # pixels decoded at most to sample an animation (8 frames of 4000x4000)
 FRAMES_PER_VIDEO = 4
+# what decoding one video or animated GIF may cost, whatever its header says (a 9 KB GIF with an 8000x8000 canvas
+# and 400 one-pixel frames decoded 400 full 64-megapixel frames: 22 s and 4.9 GB): the frames decoded at most,
+# in pixels, and in seconds; past either, the frames sampled so far are used
+VIDEO_PIXEL_BUDGET = 4_000_000_000  # 2,000 frames of 1080p
+GIF_PIXEL_BUDGET = 1_000_000_000  # a GIF frame is its whole canvas, however small the change: 4,000 of 500x500
+VIDEO_TIME_BUDGET = 30.0
+KEPT_FRAME_PIXELS = 9_000_000  # larger frames are scaled down to this when kept (4K video is not)
 
 
 def is_video(path: Path) -> bool:
@@ -30,15 +37,15 @@ def check_media_file(path: Path) -> None:
     (a link to a device or a pipe, which would be read forever), or empty."""
     import stat
 
-    if not path.exists():
-        if path.is_symlink():
-            raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)")
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected an image or video file")
     try:
+        if not path.exists():
+            if path.is_symlink():
+                raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)")
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, expected an image or video file")
         st = path.stat()
-    except OSError as exc:
+    except OSError as exc:  # a name too long for the file system, a folder that cannot be entered
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{path}: not a regular file (a device, pipe or socket), expected an image or video file")
@@ -127,41 +134,55 @@ def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
     The frame count comes from the stream header, else from its duration, else (WebM and Matroska headers carry
     neither) from counting the packets, which needs no decoding. Frames larger than ``MAX_PIXELS`` are refused
     like a decompression bomb, before any is decoded."""
+    import time
+
     import av
 
     path = Path(path)
     check_media_file(path)
+    if path.suffix.lower() == ".gif":
+        _check_gif_canvas(path)
     try:
         with av.open(str(path)) as container:
             streams = container.streams.video
             if not streams:
                 raise VideoError(f"{path}: has no video stream")
             stream = streams[0]
+            if stream.codec_context is None:  # a stream of a codec FFmpeg does not know
+                raise VideoError(f"{path}: the video's codec is unknown or not supported")
             _check_frame_size(path, stream.codec_context.width or 0, stream.codec_context.height or 0)
             total = _frame_count(container, stream)
-            stream.thread_type = "AUTO"
+            width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
+            if width * height <= 8_000_000:  # frame threads keep a frame each in flight: only for small frames
+                stream.thread_type = "AUTO"
             wanted = _spread(total, n)
             frames: list[Any] = []
-            seen: list[Any] = []  # a thinned record of the frames decoded, in case the count was wrong
+            seen: list[Any] = []  # a thinned record of the frames decoded (scaled down), in case the count was wrong
+            pixels, start = 0, time.monotonic()
+            budget = GIF_PIXEL_BUDGET if path.suffix.lower() == ".gif" else VIDEO_PIXEL_BUDGET
             for index, frame in enumerate(container.decode(stream)):
                 _check_frame_size(path, frame.width, frame.height)  # the header may not tell
                 if index in wanted:
-                    frames.append(frame.to_image().convert("RGB"))
+                    frames.append(_small_image(frame))
                     if len(frames) == len(wanted):
                         break
                 elif index % max(1, total // (4 * n)) == 0:
-                    seen.append(frame)
+                    seen.append(_small_image(frame))
                     if len(seen) > 8 * n:
                         seen = seen[::2]
-                if index > MAX_VIDEO_FRAMES:
+                pixels += frame.width * frame.height
+                if index > MAX_VIDEO_FRAMES or pixels > budget or \
+                        time.monotonic() - start > VIDEO_TIME_BUDGET:
+                    if not frames and not seen:
+                        seen.append(_small_image(frame))
                     break
-            if len(frames) < min(n, len(wanted)) and seen:  # fewer frames than counted: thin what we saw
+            if len(frames) < min(n, len(wanted)) and seen:  # fewer frames than counted (or decoded): thin what we saw
                 step = max(1, len(seen) // max(1, n - len(frames)))
-                frames.extend(f.to_image().convert("RGB") for f in seen[::step][: n - len(frames)])
+                frames.extend(seen[::step][: n - len(frames)])
     except VideoError:
         raise
-    except av.error.FFmpegError as exc:
-        raise VideoError(f"{path}: cannot decode video ({exc})") from None
+    except av.error.FFmpegError as exc:  # FFmpeg's words, without its "[Errno 1094995529] ...: 'avcodec_...()'"
+        raise VideoError(f"{path}: cannot decode video ({exc.strerror or exc})") from None
     except (OSError, ValueError, MemoryError) as exc:
         raise VideoError(f"{path}: cannot decode video ({type(exc).__name__}: {exc})") from None
     if not frames:
@@ -175,6 +196,31 @@ MAX_VIDEO_FRAMES = 20_000  # frames decoded at most (over 11 minutes at 30 fps; 
 def _spread(total: int, n: int) -> list[int]:
     """The indices of ``n`` frames spread evenly over ``total`` (the centres of n equal parts), fewer if total < n."""
     return sorted({int((i + 0.5) * total / n) for i in range(n)})
+
+
+def _small_image(frame: Any) -> Any:
+    """An RGB PIL image of a decoded frame, scaled down to at most KEPT_FRAME_PIXELS pixels."""
+    w, h = frame.width, frame.height
+    if w * h <= KEPT_FRAME_PIXELS:
+        return frame.to_image().convert("RGB")
+    scale = (KEPT_FRAME_PIXELS / (w * h)) ** 0.5
+    return frame.reformat(width=max(1, int(w * scale)), height=max(1, int(h * scale)), format="rgb24").to_image()
+
+
+def _check_gif_canvas(path: Path) -> None:
+    """Refuse a GIF whose canvas (the logical screen every frame is drawn on) exceeds MAX_PIXELS, from its
+    header, before the decoder sees it (FFmpeg only says "avcodec_send_packet() returned 22" for 65535x65535)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(10)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(head) < 10 or not head.startswith((b"GIF87a", b"GIF89a")):
+        return  # not a GIF inside: the decoder says what it is
+    width, height = int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    if width * height > MAX_PIXELS:
+        raise VideoError(f"{path}: a GIF of {width}x{height} pixels is too large to read (more than "
+                         f"{MAX_PIXELS:,} pixels per frame: a possible decompression bomb)")
 
 
 def _check_frame_size(path: Path, width: int, height: int) -> None:

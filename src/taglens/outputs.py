@@ -17,6 +17,22 @@ def os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def file_mode() -> int:
+    """The mode ``open()`` gives a new file under the current umask (0644 under umask 022), for files made with
+    ``tempfile.mkstemp`` (always 0600) that are then renamed into place as the user's output."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def is_out_of_space(exc: OSError) -> bool:
+    """Whether ``exc`` says the output cannot grow: a full disk, an exhausted quota, a file-size limit, or a
+    read-only file system."""
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
+
 def check_writable_folder(out: Path, what: str) -> None:
     """Raise OutputError unless ``out`` is a folder this process can write in, or can be created as one.
 

@@ -119,11 +119,20 @@ def strip_hashtags(text: str) -> str:
     return _WS_RE.sub(" ", _grammar()[1].sub(" ", text or "")).strip()
 
 
+def valid_tag(tag: str) -> str:
+    """The normalised tag if it is one whole hashtag by the grammar every input is read with (a letter or digit,
+    then letters, digits, marks or '_'; not all digits), else ''. "two words", "🍕" and "new-york" are not
+    hashtags: no caption could carry them, and a model that learnt one would suggest "#two words"."""
+    norm = normalize_tag(tag)
+    return norm if norm and not norm.isdigit() and _grammar()[2].fullmatch(norm) else ""
+
+
 def unique_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Normalise tags, dropping empties and duplicates, keeping the first occurrence's order."""
+    """Normalise tags, dropping what is not a hashtag (``valid_tag``) and duplicates, keeping the first
+    occurrence's order."""
     seen: dict[str, None] = {}
     for tag in tags:
-        norm = normalize_tag(tag)
+        norm = valid_tag(tag)
         if norm:
             seen.setdefault(norm, None)
     return tuple(seen)

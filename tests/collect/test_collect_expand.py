@@ -122,10 +122,13 @@ def test_resumed_expansion_is_not_repeated(server, tmp_path, sleeps, fast_expand
               sleep=sleeps).run(["dog"])
     n_decisions = len(store.decisions())
     n_requests = sum(server.requests.values())
-    Collector(store, [src], CollectConfig(target=10_000, rounds=2, backoff=0.01), expander=fast_expander,
-              sleep=sleeps).run(["dog"])
+    n_missing = store.counts()["images_missing"]
+    report = Collector(store, [src], CollectConfig(target=10_000, rounds=2, backoff=0.01), expander=fast_expander,
+                       sleep=sleeps).run(["dog"])
     assert len(store.decisions()) == n_decisions
-    assert sum(server.requests.values()) == n_requests  # every hashtag's cursor is exhausted: nothing refetched
+    # every hashtag's cursor is exhausted: nothing refetched but the images that were 404, once each
+    assert n_missing and report.retried_images == n_missing and report.recovered_images == 0
+    assert sum(server.requests.values()) == n_requests + n_missing
     assert not [r for r in store.hashtags(QUEUED)]
 
 

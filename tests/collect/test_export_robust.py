@@ -265,17 +265,81 @@ def test_export_opens_the_store_read_only_and_names_a_damaged_one(tmp_path, caps
     assert str(db) in capsys.readouterr().err
 
 
-def test_an_export_made_before_the_record_is_replaced_without_force(tmp_path, capsys):
-    """Folders exported by the previous version (posts.jsonl, split files, images/<sha256>.<ext>, no record) are
-    recognised as exports: exporting there again replaces them, as before."""
+def test_a_folder_of_the_users_own_jsonl_files_is_never_taken_for_an_export(tmp_path, capsys):
+    """Issue 18.1: a folder holding only a posts.jsonl and a train.jsonl the user wrote was taken for an export
+    made before exports were recorded: train.jsonl deleted, posts.jsonl replaced, exit 0. Only the record marks
+    an export now."""
+    b = _jsonl_store(tmp_path, "b", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "posts.jsonl").write_text('{"id": "mine"}\n')
+    (out / "train.jsonl").write_text('{"id": "mine too"}\n')
+    capsys.readouterr()
+    assert _export(b, out) == ExitCode.OUTPUT
+    assert "holds no taglens export" in capsys.readouterr().err
+    assert (out / "posts.jsonl").read_text() == '{"id": "mine"}\n'
+    assert (out / "train.jsonl").read_text() == '{"id": "mine too"}\n'
+    assert _files(out) == {"posts.jsonl", "train.jsonl"}
+    assert _export(b, out, "--force") == 0  # --force replaces posts.jsonl, as it says, and deletes nothing
+    assert (out / "train.jsonl").read_text() == '{"id": "mine too"}\n'
+    assert "train.jsonl" in capsys.readouterr().err
+
+
+def test_a_file_changed_since_the_export_is_not_removed(tmp_path, capsys):
     a, b = _jsonl_store(tmp_path, "a", 11), _jsonl_store(tmp_path, "b", 3)
     out = tmp_path / "out"
     assert _export(a, out, "--split", "user") == 0
-    (out / MANIFEST).unlink()  # what the previous version left
-    assert _export(b, out) == 0
-    recs = read_records(out / "posts.jsonl")
-    assert sorted(r.id for r in recs) == ["b0", "b1", "b2"]
-    assert _files(out) == {f"images/{p.name}" for r in recs for p in r.images} | {"posts.jsonl", MANIFEST}
-    (out / MANIFEST).unlink()
-    (out / "notes.txt").write_text("mine")  # not only an export: needs --force, as any other folder
-    assert _export(a, out) == ExitCode.OUTPUT
+    (out / "train.jsonl").write_text('{"id": "edited by hand"}\n')
+    capsys.readouterr()
+    assert _export(b, out) == ExitCode.OUTPUT
+    err = capsys.readouterr().err
+    assert "train.jsonl" in err and "changed since" in err
+    assert (out / "train.jsonl").read_text() == '{"id": "edited by hand"}\n'
+    assert _export(b, out, "--force") == 0
+    assert (out / "train.jsonl").read_text() == '{"id": "edited by hand"}\n'  # not written by this export
+    assert not (out / "dev.jsonl").exists()  # unchanged files of the previous export still go
+    assert sorted(r.id for r in read_records(out / "posts.jsonl")) == ["b0", "b1", "b2"]
+
+
+def test_exported_files_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    b = _jsonl_store(tmp_path, "b", 2)
+    old = os.umask(0o022)
+    try:
+        assert _export(b, tmp_path / "out", "--split", "user") == 0
+    finally:
+        os.umask(old)
+    for p in (tmp_path / "out").rglob("*"):
+        if p.is_file():
+            assert stat.S_IMODE(p.stat().st_mode) == 0o644, p
+
+
+def test_a_full_disk_is_the_outputs_fault_not_the_stores(tmp_path):
+    """Issue 18.6: a copy that fills the disk named the store's image (shutil reports the source), so the export
+    blamed its input (exit 3). A file-size limit in a child process stands in for the full disk."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    data = tmp_path / "data"
+    (data / "img").mkdir(parents=True)
+    big = jpeg_bytes("big")
+    big += b"\0" * (200_000 - len(big))  # a JPEG with trailing bytes: stored whole, larger than the limit
+    (data / "img" / "a.jpg").write_bytes(big)
+    (data / "posts.jsonl").write_text(json.dumps({"id": "a", "images": ["img/a.jpg"], "hashtags": ["cat"]}) + "\n")
+    assert main(["collect", "--source", f"jsonl:{data / 'posts.jsonl'}", "--store", str(store), "--no-progress"]) == 0
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "taglens", "export", "--store", str(store), "--out", str(out)],
+                          capture_output=True, text=True, preexec_fn=limit, env=env, timeout=120)
+    assert proc.returncode == ExitCode.OUTPUT, proc.stderr
+    assert f"--out {out}" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (out / "posts.jsonl").exists()

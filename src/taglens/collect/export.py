@@ -6,9 +6,11 @@ resizing one in place changes the store and its file no longer matches its hash)
 are also written to ``train.jsonl``, ``dev.jsonl`` and ``test.jsonl`` (80/10/10 by a hash of the author, so no
 author is on two sides; a post without an author is keyed by its own id).
 
-Every export records the files it wrote in ``OUT/.taglens-export.json``. Exporting again into that folder first
-removes those files (and only those: the user's other files stay), so no split file or image of an earlier export
-is left next to the new posts.jsonl. A non-empty folder without that record is refused unless ``force=True``.
+Every export records the files it wrote in ``OUT/.taglens-export.json``, each with its size and modification time.
+Exporting again into that folder first removes those files (and only those, and only while they are as the export
+left them: the user's other files, and any file changed since, stay), so no split file or image of an earlier export
+is left next to the new posts.jsonl. A non-empty folder without that record is refused unless ``force=True``, and
+even then no file in it is removed; a recorded file changed since the export is likewise refused without ``force``.
 The export is written into a hidden folder inside ``OUT`` and moved into place only once complete, so a failed
 export leaves the previous one (or nothing) and never a half-written posts.jsonl.
 
@@ -21,7 +23,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -29,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from ..exceptions import InputError, OutputError
-from ..outputs import staging_folder
+from ..outputs import file_mode, is_out_of_space, staging_folder
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,10 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_manifest(out: Path) -> list[str] | None:
-    """The files a previous export wrote into ``out`` (relative POSIX paths, each checked to stay inside ``out``),
-    or ``None`` when ``out`` holds no readable export record."""
+def read_manifest(out: Path) -> dict[str, list[int] | None] | None:
+    """The files a previous export wrote into ``out`` (relative POSIX paths, each checked to stay inside ``out``)
+    with their recorded [size, mtime_ns] (``None`` in records written before sizes were kept), or ``None`` when
+    ``out`` holds no readable export record."""
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -65,19 +67,40 @@ def read_manifest(out: Path) -> list[str] | None:
     envelope = data.get("taglens") if isinstance(data, dict) else None
     if not isinstance(envelope, dict) or envelope.get("type") != "export" or not isinstance(data.get("files"), list):
         return None
-    files = []
+    stats = data.get("stat") if isinstance(data.get("stat"), dict) else {}
+    files: dict[str, list[int] | None] = {}
     for name in data["files"]:
         if not isinstance(name, str) or not name:
             continue
         rel = PurePosixPath(name)
         if rel.is_absolute() or ".." in rel.parts or "\\" in name or rel.name in (MANIFEST, ""):
             continue  # a hand-edited record must never make taglens delete anything outside the export
-        files.append(str(rel))
+        st = stats.get(name)
+        ok = isinstance(st, list) and len(st) == 2 and all(type(x) is int for x in st)
+        files[str(rel)] = st if ok else None
     return files
 
 
-def _write_manifest(out: Path, files: list[str], extra: dict[str, Any]) -> None:
-    data = {"taglens": {"type": "export", "format": _MANIFEST_FORMAT}, **extra, "files": sorted(set(files))}
+def _signature(path: Path) -> list[int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _unchanged(out: Path, name: str, recorded: list[int] | None) -> bool:
+    """Whether ``out/name`` is still the file the export recorded (same size and modification time)."""
+    path = out / name
+    if path.is_symlink() or not path.is_file():
+        return False
+    return recorded is None or _signature(path) == recorded
+
+
+def _write_manifest(out: Path, files: dict[str, list[int] | None], extra: dict[str, Any]) -> None:
+    stat = {name: sig for name, sig in files.items() if sig is not None}
+    data = {"taglens": {"type": "export", "format": _MANIFEST_FORMAT}, **extra, "files": sorted(files),
+            "stat": dict(sorted(stat.items()))}
     _write_atomic(out / MANIFEST, [json.dumps(data, ensure_ascii=False, indent=1) + "\n"])
 
 
@@ -86,6 +109,7 @@ def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
     file or the whole new one, never half of it (the temporary file is removed on failure)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())  # mkstemp's 0600 would make the export unreadable to others under umask 022
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(chunk)
@@ -114,45 +138,33 @@ def _place(src: Path, dst: Path, link: bool) -> None:
     shutil.copyfile(src, dst)
 
 
-def prepare_out(out: Path, force: bool) -> list[str]:
-    """Check ``out`` before anything is written; returns the files of the previous export there (may be [])."""
+def prepare_out(out: Path, force: bool) -> dict[str, list[int] | None]:
+    """Check ``out`` before anything is written; returns the files of the previous export there that may be
+    removed (those still as it left them; may be empty)."""
     from ..outputs import check_writable_folder
 
     check_writable_folder(out, "--out")  # the same check as a model's or a report's --out
     if not out.exists():
-        return []
+        return {}
     try:
         entries = [p.name for p in out.iterdir() if p.name != MANIFEST and not p.name.startswith(_STAGING)]
     except OSError as exc:
         raise OutputError(f"--out {out}: unreadable folder ({_reason(exc)})") from None
     previous = read_manifest(out)
-    if previous is None and entries:
-        previous = _legacy_export(out, entries)
     if previous is None and entries and not force:
-        shown = ", ".join(sorted(entries)[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
-        raise OutputError(f"--out {out}: folder is not empty ({shown}) and holds no taglens export; choose an "
-                          f"empty or new folder, or add --force to export into it anyway (files of the same "
-                          f"names are replaced, other files are left as they are)")
-    return previous or []
+        raise OutputError(f"--out {out}: folder is not empty ({_names(sorted(entries))}) and holds no taglens "
+                          f"export; choose an empty or new folder, or add --force to export into it anyway (files "
+                          f"of the same names are replaced, other files are left as they are)")
+    previous = previous or {}
+    changed = sorted(n for n, sig in previous.items() if (out / n).exists() and not _unchanged(out, n, sig))
+    if changed and not force:
+        raise OutputError(f"--out {out}: {_names(changed)} changed since taglens exported them; move them away, or "
+                          f"add --force (files of the same names are replaced, no changed file is removed)")
+    return {name: sig for name, sig in previous.items() if name not in changed}
 
 
-_LEGACY_IMAGE = re.compile(r"[0-9a-f]{64}\.[a-z0-9]+")
-
-
-def _legacy_export(out: Path, entries: list[str]) -> list[str] | None:
-    """The files of an export written before exports kept a record (posts.jsonl, the split files and
-    images/<sha256>.<ext>), when ``out`` holds such an export and nothing else; otherwise None."""
-    jsonl = {"posts.jsonl", "train.jsonl", "dev.jsonl", "test.jsonl"}
-    if "posts.jsonl" not in entries or not set(entries) <= jsonl | {"images"}:
-        return None
-    files = [name for name in entries if name in jsonl]
-    images = out / "images"
-    if images.is_dir():
-        names = [p.name for p in images.iterdir()]
-        if not all(p.is_file() and _LEGACY_IMAGE.fullmatch(p.name) for p in images.iterdir()):
-            return None
-        files += [f"images/{name}" for name in names]
-    return files
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def export_store(store: Store, out: str | Path, split: str | None = None, *, force: bool = False,
@@ -174,9 +186,12 @@ def export_store(store: Store, out: str | Path, split: str | None = None, *, for
         result = _write_export(store, stage, split, link)
         written = sorted(str(p.relative_to(stage).as_posix()) for p in stage.rglob("*") if p.is_file())
         removed, left_over = _swap_in(out, stage, previous, written, force)
-        _write_manifest(out, written, {"store": str(store.path.resolve()), "split": split, "link": link})
+        _write_manifest(out, {name: _signature(out / name) for name in written},
+                        {"store": str(store.path.resolve()), "split": split, "link": link})
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
+        if is_out_of_space(exc):  # shutil names the source file of a copy that filled the disk: the output's fault
+            raise OutputError(f"--out {out}: cannot write the export ({_reason(exc)})") from None
         if exc.filename and Path(exc.filename).is_relative_to(store.path):
             raise InputError(f"store {store.path}: cannot read a file of the store ({_reason(exc)}{where})") from None
         raise OutputError(f"--out {out}: cannot write the export ({_reason(exc)}{where})") from None
@@ -231,15 +246,16 @@ def _write_export(store: Store, stage: Path, split: str | None, link: bool) -> d
             "posts_with_missing_images": posts_missing}
 
 
-def _swap_in(out: Path, stage: Path, previous: list[str], written: list[str], force: bool) -> tuple[int, list[str]]:
-    """Remove the previous export's files, then move the staged ones into ``out``. The record lists both until
-    the move is over, so an export killed half-way is still cleaned up by the next one."""
-    _write_manifest(out, [*previous, *written], {"incomplete": True})
+def _swap_in(out: Path, stage: Path, previous: dict[str, list[int] | None], written: list[str],
+             force: bool) -> tuple[int, list[str]]:
+    """Remove the previous export's files (those still as it left them), then move the staged ones into ``out``.
+    The record lists both until the move is over, so an export killed half-way is still cleaned up by the next
+    one (the staged files are recorded without a signature: whatever of them reached ``out`` is this export's)."""
+    _write_manifest(out, {**{name: None for name in written}, **previous}, {"incomplete": True})
     removed = 0
     for name in previous:
-        path = out / name
-        if path.is_symlink() or path.is_file():
-            path.unlink()
+        if _unchanged(out, name, previous[name]):
+            (out / name).unlink()
             removed += 1
     left_over: list[str] = []
     if force and not previous:  # a folder of unknown origin: say what looks stale and is left alone

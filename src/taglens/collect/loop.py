@@ -56,7 +56,9 @@ class CollectReport:
     new_posts: int = 0
     new_images: int = 0
     pages: int = 0
-    missing_images: int = 0
+    missing_images: int = 0  # images of this run's posts not stored (404, kept failing, too large, not an image)
+    retried_images: int = 0  # images missing or failed in an earlier run, tried again
+    recovered_images: int = 0  # of those, stored now
     failed_tags: list[str] = field(default_factory=list)
     failed_sources: dict[str, str] = field(default_factory=dict)
     stop_reason: str = ""
@@ -134,6 +136,7 @@ class Collector:
                         log.info("cursors of %s are now kept under %s", old, src.name)
                 self.store.set_source_status(src.name, "active")
             try:
+                self._retry_media()
                 if seeds:
                     self._run_seeds([t for t in dict.fromkeys(normalize_tag(s) for s in seeds) if t])
                 else:
@@ -411,6 +414,31 @@ class Collector:
             log.info("image invalid (not a decodable image or video): %s", m.ref)
             return StoredMedia(m, None, "invalid"), data
         return StoredMedia(m, None, "ok"), data
+
+    def _retry_media(self) -> None:
+        """Fetch again the images that earlier runs found missing (404) or that kept failing: a server may have
+        been down, a file may have come back. Each is tried once more per run; what is still missing stays so."""
+        for src in self.sources:
+            rows = self.store.media_to_retry(src.name)
+            if not rows:
+                continue
+            log.info("%s: trying %d image(s) again that earlier runs could not fetch", src.name, len(rows))
+            refs = [MediaRef(r["ref"], local=not r["ref"].startswith(("http://", "https://")),
+                             is_video=bool(r["is_video"])) for r in rows]
+            workers = max(1, min(self.config.image_workers, len(refs)))
+            with ThreadPoolExecutor(workers) as pool:
+                done = list(pool.map(lambda m: self._fetch_one(src, m), refs))
+            images: dict[str, tuple[str, int]] = {}
+            updates = []
+            for row, (sm, data) in zip(rows, done):
+                sha, status = None, sm.status
+                if data is not None and status == "ok":
+                    sha, ext = self.store.put_image(data)
+                    images[sha] = (ext, len(data))
+                updates.append((row["post_id"], row["position"], sha, status))
+            recovered = self.store.update_media(updates, images)
+            self.report.retried_images += len(rows)
+            self.report.recovered_images += recovered
 
     def _store_page(self, src: Source, tag: str, page: Page, round_no: int) -> None:
         # dedupe within the page and against the store before downloading any image

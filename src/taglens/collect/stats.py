@@ -38,6 +38,9 @@ def format_summary(s: dict[str, Any]) -> str:
     t = s["totals"]
     lines = [f"{t['posts']} posts, {t['images']} images, {t['users']} users; round {s['round']}; "
              f"seeds: {', '.join('#' + x for x in s['seeds']) or '-'}"]
+    if t.get("images_missing"):
+        lines.append(f"images not fetched: {t['images_missing']} (gone, failing or not an image; the next collect "
+                     f"tries the gone and failing ones again)")
     for src in s["sources"]:
         err = f" (last error: {src['last_error']})" if src["last_error"] else ""
         lines.append(f"source {src['name']}: {src['status']}{err}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..exceptions import InputError, OutputError, TaglensError
-from .sources.base import ALL, MediaRef, RawPost
+from .sources.base import ALL, MediaRef, RawPost, shorten
 
 SCHEMA_VERSION = 1
 DB_NAME = "taglens.sqlite"
@@ -185,8 +185,12 @@ class Store:
             if read_only:
                 self.db = self._connect_read_only(db)
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.image_dir.mkdir(exist_ok=True)
+                try:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    self.image_dir.mkdir(exist_ok=True)
+                except OSError as exc:
+                    raise OutputError(f"{self.path}: cannot create the collection store here ({exc.strerror or exc}"
+                                      f"); choose a --store folder you can write in") from None
                 # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per page.
                 self.db = sqlite3.connect(str(db), isolation_level=None, timeout=30.0)
             try:
@@ -280,7 +284,11 @@ class Store:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no lock
             return
-        fh = open(self.path / ".collect.lock", "a+")
+        try:
+            fh = open(self.path / ".collect.lock", "a+")
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write in the collection store ({exc.strerror or exc}); collect "
+                              f"into a folder you can write in (stats and export only read it)") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -422,7 +430,7 @@ class Store:
             db.execute(
                 "INSERT INTO cursors (source, tag, failures, last_error, updated_at) VALUES (?, ?, 1, ?, ?) "
                 "ON CONFLICT (source, tag) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error, "
-                "updated_at = excluded.updated_at", (source, tag, error[:500], time.time()))
+                "updated_at = excluded.updated_at", (source, tag, shorten(error), time.time()))
         row = self.get_cursor(source, tag)
         return int(row["failures"]) if row else 1
 
@@ -432,7 +440,8 @@ class Store:
                        "ON CONFLICT (name) DO UPDATE SET status = excluded.status, "
                        "failures = failures + excluded.failures, last_error = coalesce(excluded.last_error, "
                        "last_error), updated_at = excluded.updated_at",
-                       (name, status, int(status == "failed"), error, time.time()))
+                       (name, status, int(status == "failed"), None if error is None else shorten(error),
+                        time.time()))
 
     # -- hashtags, frontier and decisions -------------------------------------------------------------------
     def hashtag(self, tag: str) -> sqlite3.Row | None:
@@ -481,7 +490,31 @@ class Store:
             "users": q("SELECT count(*) FROM users").fetchone()[0],
             "hashtags": q("SELECT count(*) FROM hashtags").fetchone()[0],
             "queued": q("SELECT count(*) FROM hashtags WHERE status = ?", (QUEUED,)).fetchone()[0],
+            # images of stored posts without a file: gone (404), kept failing (both retried by the next collect),
+            # or not an image
+            "images_missing": q("SELECT count(*) FROM post_media WHERE status != 'ok'").fetchone()[0],
         }
+
+    def media_to_retry(self, source: str, limit: int = 10_000) -> list[sqlite3.Row]:
+        """Images of posts collected from ``source`` that were missing (404) or kept failing: post_id, position,
+        ref, is_video, status."""
+        return self.db.execute(
+            "SELECT pm.post_id, pm.position, pm.ref, pm.is_video, pm.status FROM post_media pm "
+            "JOIN posts p ON p.id = pm.post_id WHERE p.source = ? AND pm.status IN ('missing', 'failed') "
+            "ORDER BY pm.post_id, pm.position LIMIT ?", (source, limit)).fetchall()
+
+    def update_media(self, rows: Sequence[tuple[int, int, str | None, str]],
+                     images: dict[str, tuple[str, int]]) -> int:
+        """Record what a retry found: (post_id, position, sha256, status) per image, with the new image files
+        (already written by :meth:`put_image`) as in :meth:`save_page`; returns the images now stored."""
+        now = time.time()
+        with self.transaction() as db:
+            for sha, (ext, size) in images.items():
+                db.execute("INSERT OR IGNORE INTO images (sha256, ext, size, stored_at) VALUES (?, ?, ?, ?)",
+                           (sha, ext, size, now))
+            db.executemany("UPDATE post_media SET sha256 = ?, status = ? WHERE post_id = ? AND position = ?",
+                           [(sha, status, post_id, pos) for post_id, pos, sha, status in rows])
+        return sum(status == "ok" for *_, status in rows)
 
     def tag_document_frequency(self) -> dict[str, int]:
         """For every hashtag used in stored posts: the number of posts that carry it."""

@@ -36,6 +36,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="retries per request before a hashtag fails; 0 tries once (default 4)")
     s.add_argument("--max-wait", type=_seconds, default=900.0,
                    help="longest rate-limit wait honoured, in seconds (default 900)")
+    s.add_argument("--request-deadline", type=_seconds, default=60.0, metavar="SECONDS",
+                   help="mastodon: the longest one request (a page or an image) may take, however slowly the "
+                        "server sends; then it counts as failed and the crawl goes on (default 60)")
+    s.add_argument("--max-image-mb", type=_megabytes, default=32.0, metavar="MB",
+                   help="mastodon: the largest image or video preview downloaded, in MB; a larger one is a failed "
+                        "image, read no further (default 32)")
     s.add_argument("--no-synonyms", action="store_true", help="do not propose WordNet synonyms of the seeds")
     s.add_argument("--embedder", choices=("minilm", "lexical"), default=None,
                    help="similarity used to stay on topic (default: minilm when installed)")
@@ -51,6 +57,16 @@ def _seconds(value: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
     if not x >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {value}")
+    return x
+
+
+def _megabytes(value: str) -> float:
+    try:
+        x = float(value.strip().lower().removesuffix("mb"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes, got {value!r}") from None
+    if not 0 < x <= 1e6:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 1000000 MB, got {value}")
     return x
 
 
@@ -89,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     config = CollectConfig(target=target, rounds=args.rounds, per_tag=args.per_tag, max_retries=args.max_retries,
                            max_wait=args.max_wait)
     embedder = {"minilm": MiniLMEmbedder, "lexical": LexicalEmbedder}[args.embedder]() if args.embedder else None
-    sources = [open_source(spec, session_file=args.session_file, only_media=not args.all_posts)
+    sources = [open_source(spec, session_file=args.session_file, only_media=not args.all_posts,
+                           deadline=max(args.request_deadline, 0.001), max_bytes=int(args.max_image_mb * 2**20))
                for spec in args.source]
     store = Store(args.store)
     try:
@@ -111,6 +128,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{counts['posts']} posts, {counts['images']} images in {args.store} "
               f"(+{report.new_posts} posts, +{report.new_images} images this run); {report.stop_reason}")
+        if report.retried_images:
+            print(f"images tried again: {report.retried_images}, of which {report.recovered_images} stored now",
+                  file=sys.stderr)
+    if counts["images_missing"]:
+        print(f"taglens collect: note: {counts['images_missing']} image(s) of stored posts could not be fetched "
+              f"({report.missing_images} this run: gone, failing, too large or not an image); their posts are kept "
+              f"without them, and the next collect into {args.store} tries the missing and failed ones again",
+              file=sys.stderr)
         for name, why in report.failed_sources.items():
             print(f"source skipped: {name}: {why}", file=sys.stderr)
         if report.failed_tags:

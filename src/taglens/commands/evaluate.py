@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data.posts import read_records
     from ..eval.protocol import evaluate, parse_inputs, require_trained
-    from ..exceptions import UsageError
+    from ..exceptions import DataError, UsageError
     from ..registry import load_suggester
 
     if args.reveal < 0:
@@ -38,11 +38,16 @@ def run(args: argparse.Namespace) -> int:
         from ..scale.commands import evaluate_ray
         return _print(args, seed, inputs, evaluate_ray(args, inputs, seed))
     records = read_records(args.data)
+    if not records:
+        raise DataError(f"{args.data}: no posts to evaluate on (the file is empty or blank)")
     model = load_suggester(args.model)
     require_trained(model)
     with progress_bar(len(records), "evaluate") as bar:
         result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
                           progress=bar.update)
+    if not result["n"]:
+        raise DataError(f"{args.data}: no post could be scored ({len(records)} read): a post is scored on the "
+                        f"hashtags left after the {args.reveal} revealed; none has any")
     return _print(args, seed, inputs, result)
 
 

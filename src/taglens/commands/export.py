@@ -12,12 +12,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", required=True, help="store folder written by `taglens collect`")
     p.add_argument("--out", required=True,
                    help="output folder (posts.jsonl, images/, and the split files): new, empty, or a previous "
-                        "export, whose files are replaced (other files in it are left alone)")
+                        "taglens export (marked by its .taglens-export.json), whose files are replaced if unchanged "
+                        "since (other files in it are left alone)")
     p.add_argument("--split", choices=("user",), default=None,
                    help="also write train/dev/test.jsonl (80/10/10), no user on two sides")
     p.add_argument("--force", action="store_true",
-                   help="export into a non-empty folder that holds no previous export (files of the same names "
-                        "are replaced; nothing else is removed)")
+                   help="export into a non-empty folder that holds no previous export, or whose exported files were "
+                        "changed since (files of the same names are replaced; nothing else is removed)")
     p.add_argument("--link", action="store_true",
                    help="hard-link the images from the store instead of copying them (faster, no extra space; "
                         "but the exported images are then the store's own files: editing one changes the store)")

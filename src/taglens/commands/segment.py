@@ -22,9 +22,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--no-rerank", action="store_true", help="plain Viterbi, without the reranker")
 
 
+MAX_LINE_BYTES = 1 << 20  # a longer stdin line is read up to here (only 10,000 characters are segmented anyway)
+
+
 def _lines(stream) -> "iter[str]":
-    for line in stream:
-        yield line.rstrip("\r\n")
+    """The lines of standard input, read as bytes and decoded as UTF-8 (a bad byte is U+FFFD, not a traceback),
+    each up to MAX_LINE_BYTES: the rest of a longer line is skipped without being kept (500 MB of NULs on one line
+    took minutes and gigabytes). A text stream without a byte buffer (a test's StringIO) is read as text."""
+    binary = hasattr(stream, "buffer")
+    src = stream.buffer if binary else stream
+    newline = b"\n" if binary else "\n"
+    while True:
+        raw = src.readline(MAX_LINE_BYTES)
+        if not raw:
+            return
+        rest = raw
+        while rest and not rest.endswith(newline):
+            rest = src.readline(1 << 16)
+        yield (raw.decode("utf-8", "replace") if binary else raw).rstrip("\r\n")
 
 
 def run(args: argparse.Namespace) -> int:

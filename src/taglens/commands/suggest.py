@@ -9,20 +9,40 @@ import sys
 from ._common import add_engine_arguments, add_model_argument, int_at_least, progress_bar, read_tag_option
 
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
+DESCRIPTION = """\
+Suggest hashtags for one post (FILES, --text or --text-file, --tags: at least one of them) or, with --batch, for
+every post of a JSON-lines file.
+
+--batch FILE ('-': standard input; a pipe or FIFO works) holds one JSON object per line:
+  {"id": "p1", "images": ["photo.jpg", "/abs/clip.mp4"], "text": "caption", "hashtags": ["dog"], "user": "ann"}
+  id        required (echoed in the answer)
+  images    optional, image or video paths; relative ones resolve against the file's folder (standard
+            input, /dev/fd/N: the current folder), absolute ones are used as they are
+  text      optional, the caption (cut at 10,000 characters, with a warning)
+  hashtags  optional, the tags the post already has (lowercase, no '#')
+  user      optional, the author
+Other fields are ignored. Each post is answered with one line, in input order:
+  {"id": "p1", "suggestions": [{"tag": ..., "score": ..., ...}, ...]}   or   {"id": "p1", "error": "..."}
+A line that is not such an object (or longer than 1 MiB) is answered with an "error"; the exit code is then 9.
+"""
+FORMATTER_CLASS = argparse.RawDescriptionHelpFormatter  # the line format above keeps its layout
 BATCH_CHUNK = 32
+MAX_CAPTION_FILE_BYTES = 1 << 20  # --text-file reads at most this much (a caption is a few kilobytes at most)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="images or short videos of the post")
     p.add_argument("--text", default="", help="the caption (hashtags in it count as existing tags)")
-    p.add_argument("--text-file", metavar="PATH", help="read the caption from a UTF-8 file ('-': standard input)")
+    p.add_argument("--text-file", metavar="PATH",
+                   help="read the caption from a UTF-8 file ('-': standard input; at most 1 MiB is read)")
     p.add_argument("--tags", default="", help='hashtags the post already has, e.g. "#dog #park"')
     p.add_argument("--user", default=None, help="the author, so that the model can add their habitual tags")
     p.add_argument("-k", type=int_at_least(1), default=10, help="number of suggestions (default 10)")
     add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--batch", metavar="QUERIES.jsonl",
-                   help="suggest for every post of a posts.jsonl, one JSON line per post, in input order")
+                   help="suggest for every post of a JSON-lines file ('-': standard input), one JSON line per post, "
+                        "in input order; the line format is described above")
     add_engine_arguments(p, "--batch: write the answers as Parquet shards to this folder (with --engine ray)")
 
 
@@ -43,39 +63,61 @@ def run(args: argparse.Namespace) -> int:
         if args.text:
             raise UsageError("give the caption with --text or --text-file, not both")
         args.text = _read_caption(args.text_file)
+    if not (args.files or args.text.strip() or args.tags.strip() or args.user):
+        raise UsageError("nothing to suggest for: give photos or videos (FILE ...), a caption (--text or "
+                         "--text-file), existing tags (--tags), the author (--user), or --batch QUERIES.jsonl")
     return _run_single(args)
 
 
 def _read_caption(path: str) -> str:
-    """The caption in a UTF-8 file, or on standard input for '-' (a caption too long for the command line)."""
-    from pathlib import Path
+    """The caption in a UTF-8 file, or on standard input for '-' (a caption too long for the command line).
 
+    At most MAX_CAPTION_FILE_BYTES are read, whatever the file (``/dev/zero`` is endless), and of them the first
+    MAX_CAPTION_CHARS characters are the caption (with a warning, as anywhere a caption is read); a file that is
+    not a regular file (a FIFO, a device) is refused like a media file, since its writer may never come. A pipe on
+    standard input is read, within the same cap."""
+    import os
+    import stat
+
+    from ..data.posts import cap_caption
     from ..exceptions import InputError
 
-    if path == "-":
-        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    where = "standard input" if path == "-" else path
     try:
-        return Path(path).read_bytes().decode("utf-8", errors="replace")
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_CAPTION_FILE_BYTES + 1)
+        else:
+            if os.path.isdir(path):
+                raise InputError(f"{path}: cannot read the caption (a directory, not a file)")
+            if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+                raise InputError(f"{path}: not a regular file (a device, pipe or socket); give the caption "
+                                 f"with --text-file - on standard input instead")
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_CAPTION_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: cannot read the caption (no such file)") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the caption ({exc.strerror or exc})") from None
+        raise InputError(f"{where}: cannot read the caption ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise InputError(f"{where}: a binary file, expected a UTF-8 caption")
+    return cap_caption(data[:MAX_CAPTION_FILE_BYTES].decode("utf-8", errors="replace"), where)
 
 
 def _run_single(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..data.posts import cap_caption
     from ..media import check_media_file
     from ..registry import load_suggester
     from ..types import Post, clean_text, parse_hashtags
 
     for f in args.files:
         check_media_file(Path(f))  # fail fast, before loading the model
-    text = clean_text(args.text)  # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
+    # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
+    text = clean_text(cap_caption(args.text, "the caption"))
     # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
     tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)
     post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
-    if post.is_empty:
-        print("taglens suggest: note: the post is empty (no files, text or tags); suggesting popular tags",
-              file=sys.stderr)
     model = load_suggester(args.model)
     suggestions = model.suggest(post, k=args.k)
     if args.json:
@@ -92,23 +134,24 @@ def _run_single(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count_lines(path: str) -> int | None:
-    try:
-        with open(path, "rb") as fh:
-            return sum(1 for line in fh if line.strip())
-    except OSError:
-        return None
-
-
 def _run_batch(args: argparse.Namespace) -> int:
+    import os
+
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
     from ..exceptions import ExitCode, TaglensError
     from ..registry import load_suggester
     from ..types import clean_text
 
-    total = _count_lines(args.batch)
-    records = iter_records(args.batch, strict=False)  # raises InputError now if the file is unreadable
+    from pathlib import Path
+
+    # one pass over the input, as it comes (a pipe, a FIFO, standard input): no count of its lines first
+    if args.batch == "-":
+        records = iter_records("<stdin>", strict=False, stream=sys.stdin.buffer, base=Path.cwd(), confined=False)
+    else:  # a query file is the user's own: absolute image paths are fine (EVALUATION.md)
+        # /dev/stdin, or bash's <(...) as /dev/fd/63: relative paths are the current folder's, not /dev's
+        base = Path.cwd() if os.path.abspath(args.batch).startswith(("/dev/", "/proc/")) else None
+        records = iter_records(args.batch, strict=False, confined=False, base=base)  # an InputError if unreadable
     model = load_suggester(args.model)
     blocked_tags()  # an unreadable blocked-tags list is the run's error, not every post's
     failed = 0
@@ -149,7 +192,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         out.flush()
         bar.update(len(chunk))
 
-    with progress_bar(total, "suggest") as bar:
+    with progress_bar(None, "suggest") as bar:
         chunk: list = []
         for item in records:
             chunk.append(item)

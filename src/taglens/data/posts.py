@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..exceptions import DataError, InputError, PathEscapeError
-from ..types import Post, clean_text, unique_tags
+from ..types import Post, clean_text, unique_tags, valid_tag
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +40,38 @@ class Record:
         )
 
 
-def resolve_media_path(base: Path, rel: str) -> Path:
-    """``base / rel``, refusing what EVALUATION.md calls escaping the folder: absolute paths and ``..``.
+def resolve_media_path(base: Path, rel: str, *, confined: bool = True) -> Path:
+    """``base / rel``. With ``confined`` (a dataset), refuse what EVALUATION.md calls escaping the folder: absolute
+    paths and ``..`` that leads out of it (``images/../images/x.jpg`` stays inside and is ``images/x.jpg``).
+    Without (a query file of ``suggest --batch``, the user's own), absolute paths are taken as they are.
 
     The check is on the path as written: a symlink inside the folder (an ``images`` link to a shared photo store,
     as data sets are often laid out) is followed, since whoever wrote the folder chose it."""
     if not isinstance(rel, str) or not rel:
         raise PathEscapeError(f"image path {rel!r} is not a non-empty string")
-    p = Path(rel)
-    if p.is_absolute() or rel.startswith(("/", "\\")) or ".." in p.parts or ".." in rel.replace("\\", "/").split("/"):
-        raise PathEscapeError(f"image path {rel!r} escapes the folder of the posts file ({base})")
     try:
         os.fsencode(rel)
     except UnicodeEncodeError:
         raise DataError(f"image path {rel!r} is not a valid file name (it holds a lone surrogate, e.g. from a "
                         f"broken \\u escape)") from None
-    return base / p
+    if not confined:
+        return base / rel  # an absolute rel replaces base
+    posix = rel.replace("\\", "/")
+    norm = posixpath.normpath(posix)
+    if Path(rel).is_absolute() or posix.startswith("/") or norm == ".." or norm.startswith("../"):
+        raise PathEscapeError(f"image path {rel!r} escapes the folder of the posts file ({base})")
+    return base / (norm if ".." in posix.split("/") else rel)
 
 
-def parse_record(obj: Any, base: Path, where: str) -> Record:
+def _not_hashtags(n: int, shown: list[str]) -> str:
+    return (f"{n} hashtag(s) that are not one hashtag each (a letter or digit, then letters, digits or '_'): "
+            f"{', '.join(shown[:3])}{' ...' if n > 3 else ''}")
+
+
+def parse_record(obj: Any, base: Path, where: str, *, confined: bool = True,
+                 left_out: list[str] | None = None) -> Record:
+    """The Record of one parsed line; tags that are not hashtags are left out (and appended to ``left_out``, when
+    given, else logged)."""
     if not isinstance(obj, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     pid = obj.get("id")
@@ -72,11 +86,18 @@ def parse_record(obj: Any, base: Path, where: str) -> Record:
     text = obj.get("text") or ""
     if not isinstance(text, str):
         raise DataError(f"{where}: 'text' must be a string")
+    text = cap_caption(text, where)
+    bad = [t for t in tags if not isinstance(t, str) or not valid_tag(t)]
+    if bad:  # "two words", "🍕": not hashtags; left out the same way by every reader (types.valid_tag)
+        if left_out is not None:
+            left_out.extend(repr(t) for t in bad)
+        else:
+            log.warning("%s: left out %s", where, _not_hashtags(len(bad), [repr(t) for t in bad]))
     user = obj.get("user")
     topic = obj.get("topic")
     known = {"id", "user", "images", "text", "hashtags", "topic", "source"}
     try:
-        paths = tuple(resolve_media_path(base, i) for i in images)
+        paths = tuple(resolve_media_path(base, i, confined=confined) for i in images)
     except DataError as exc:  # say where: with several --data files the bare path cannot be found
         raise type(exc)(f"{where}: {exc}") from None
     # Lone surrogates (JSON escapes such as "\ud83d" without their pair) become U+FFFD: ids and text are echoed
@@ -94,18 +115,33 @@ def parse_record(obj: Any, base: Path, where: str) -> Record:
 
 
 _BOM = b"\xef\xbb\xbf"
+MAX_LINE_BYTES = 1 << 20  # a longer line is an error for that line (read in pieces and skipped, never held whole)
+MAX_CAPTION_CHARS = 10_000  # captions are cut here, with a warning (Instagram allows 2,200 characters, X 280)
+_READ_CHUNK = 1 << 16
 
 
-def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any | Exception]]:
+def cap_caption(text: str, where: str) -> str:
+    """``text`` cut to MAX_CAPTION_CHARS characters, with a warning naming ``where`` when it was longer (a 5 MB
+    caption took 16 s and 2 GB to suggest for; no real caption comes near the limit)."""
+    if len(text) <= MAX_CAPTION_CHARS:
+        return text
+    log.warning("%s: the caption has %d characters; only the first %d are read", where, len(text),
+                MAX_CAPTION_CHARS)
+    return text[:MAX_CAPTION_CHARS]
+
+
+def iter_jsonl(path: str | Path, stream: Any = None) -> Iterator[tuple[int, Any | Exception]]:
     """(line number, parsed object or the DataError for that line) for every non-blank line.
 
-    The file is opened here (a missing or unreadable file raises an InputError at once) and read as bytes, each
-    line decoded on its own, so one line that is not UTF-8 is a DataError naming its line, not the end of the
-    file. A UTF-8 byte order mark at the start (Windows Notepad) is skipped.
+    The file is opened here (a missing or unreadable file raises an InputError at once) and read once, as bytes,
+    so a pipe or a FIFO works; ``stream`` (a binary file, e.g. standard input) is read instead of opening
+    ``path``, which then only names it in messages. Each line is decoded on its own, so one line that is not UTF-8
+    is a DataError naming its line, not the end of the file; a line longer than MAX_LINE_BYTES is a DataError for
+    that line. A UTF-8 byte order mark at the start (Windows Notepad) is skipped.
     """
     path = Path(path)
     try:
-        fh = open(path, "rb")
+        fh = stream if stream is not None else open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -126,10 +162,29 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any | Exception]]:
     return _jsonl_lines(path, fh)
 
 
+def _lines(fh) -> Iterator[bytes | None]:
+    """The lines of ``fh``, each at most MAX_LINE_BYTES long; ``None`` for a longer line, whose rest is skipped
+    without keeping it."""
+    while True:
+        raw = fh.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = fh.readline(_READ_CHUNK)
+            yield None
+            continue
+        yield raw
+
+
 def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
     with fh:
         try:
-            for lineno, raw in enumerate(fh, 1):
+            for lineno, raw in enumerate(_lines(fh), 1):
+                if raw is None:
+                    yield lineno, DataError(f"{path}:{lineno}: line longer than {MAX_LINE_BYTES:,} bytes (a post "
+                                            f"is a few hundred bytes; is this a posts.jsonl?)")
+                    continue
                 if lineno == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
                 if not raw.strip():
@@ -143,6 +198,10 @@ def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
                     yield lineno, json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})")
+                except RecursionError:  # [[[[... a hundred thousand deep
+                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON (nested too deeply)")
+                except ValueError as exc:  # an integer of more than 4,300 digits
+                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc})")
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
@@ -154,30 +213,36 @@ def _not_utf8(path: Path, lineno: int, raw: bytes, exc: UnicodeDecodeError) -> D
                     f"save the file as UTF-8)")
     try:
         obj = json.loads(raw.decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         obj = None
     if isinstance(obj, dict) and obj.get("id") is not None:
         err.post_id = clean_text(str(obj["id"]))  # type: ignore[attr-defined]
     return err
 
 
-def iter_records(path: str | Path, *, strict: bool = True) -> Iterator[Record | DataError]:
+def iter_records(path: str | Path, *, strict: bool = True, stream: Any = None, base: Path | None = None,
+                 confined: bool = True) -> Iterator[Record | DataError]:
     """Records of a posts.jsonl. With ``strict`` a bad line raises; otherwise it is yielded as a DataError.
-    The file is opened at once (an InputError if it cannot be), its lines are read as they are consumed."""
+    The file is opened at once (an InputError if it cannot be), its lines are read once, as they are consumed.
+    ``stream`` is read instead of opening ``path`` (standard input); image paths resolve against ``base``
+    (default: the file's folder) and, unless ``confined`` (a dataset), may be absolute or lead out of it."""
     path = Path(path)
-    return _records(path, iter_jsonl(path), strict)
+    return _records(path, iter_jsonl(path, stream), strict, path.parent if base is None else base, confined)
 
 
-def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: bool) -> Iterator[Record | DataError]:
-    base = path.parent
+def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: bool, base: Path,
+             confined: bool) -> Iterator[Record | DataError]:
     first_line: dict[str, int] = {}
     repeats: list[tuple[int, str]] = []
+    left_out: list[str] = []
     try:
         for lineno, obj in lines:
             try:
                 if isinstance(obj, Exception):
                     raise obj
-                rec = parse_record(obj, base, f"{path}:{lineno}")
+                before = len(left_out)
+                rec = parse_record(obj, base, f"{path}:{lineno}", confined=confined, left_out=left_out)
+                left_out[before:] = [f"{t} on line {lineno}" for t in left_out[before:]]
             except DataError as exc:
                 if strict:
                     raise
@@ -191,6 +256,8 @@ def _records(path: Path, lines: Iterator[tuple[int, Any | Exception]], strict: b
                 first_line[rec.id] = lineno
             yield rec
     finally:
+        if left_out:  # once per file, not once per line
+            log.warning("%s: left out %s", path, _not_hashtags(len(left_out), left_out))
         if repeats:
             lineno, post_id = repeats[0]
             log.warning("%s: %s an earlier line's post id (the first: %r on line %d, already on line %d); ids "

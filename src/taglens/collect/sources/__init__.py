@@ -20,7 +20,8 @@ SPECS = "mastodon:URL | instagram[:USER] | instaloader-dir:PATH | jsonl:PATH"
 
 
 def open_source(spec: str, **options: Any) -> Source:
-    """A source from its spec (``SPECS``). ``options``: ``session_file`` for instagram, ``sleep`` for all."""
+    """A source from its spec (``SPECS``). ``options``: ``session_file`` for instagram, ``sleep`` for all,
+    ``deadline`` (seconds per request) and ``max_bytes`` (per image) for mastodon."""
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
     sleep = options.get("sleep")
@@ -30,6 +31,9 @@ def open_source(spec: str, **options: Any) -> Source:
             raise InputError("mastodon source needs a server URL: --source mastodon:https://mastodon.social")
         from .mastodon import MastodonSource
 
+        for name in ("deadline", "max_bytes"):
+            if options.get(name) is not None:
+                extra[name] = options[name]
         return MastodonSource(arg, only_media=options.get("only_media", True), **extra)
     if kind == "instagram":
         from .instagram import InstagramSource

@@ -15,6 +15,17 @@ from ...types import clean_text, parse_hashtags, unique_tags
 # The hashtag that asks a local source for every post it holds (``taglens collect`` without ``--seeds``).
 ALL = "*"
 
+
+def shorten(text: str, limit: int = 500) -> str:
+    """``text`` cut to about ``limit`` characters at a word boundary, with "..." where it was cut (an error kept in
+    the store was cut mid-word at 500 characters: "malformed JSON from https://...: Expecting val"; a status
+    that is not a JSON object was shown cut at 80)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 4)
+    return text[:cut if cut > limit // 2 else limit - 4].rstrip() + " ..."
+
+
 @dataclass(frozen=True)
 class MediaRef:
     """One image of a post: a URL to download or a local file to read (``local`` set), in post order."""

@@ -16,8 +16,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
+from ...exceptions import SourceError
 from .base import (BaseSource, MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost,
-                   TransientSourceError)
+                   TransientSourceError, shorten)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,13 @@ def parse_reset(value: str | None, now: float | None = None) -> float | None:
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
+PAGE_MAX_BYTES = 16 << 20  # a page of 40 statuses is some 100 KB
+
+
+class _TooLarge(SourceError):
+    """A body over the size limit: not retried (the same bytes would come again); the image is a failed one."""
+
+
 class MastodonSource(BaseSource):
     """Posts with media under a hashtag on one Mastodon server.
 
@@ -69,13 +77,16 @@ class MastodonSource(BaseSource):
         base_url: the server, e.g. ``https://mastodon.social``.
         only_media: ask only for statuses with media (``only_media=true``).
         page_size: statuses per request (Mastodon allows up to 40).
-        timeout: seconds per request; a slower answer is a transient error.
+        timeout: seconds a read may wait for the next bytes; a slower answer is a transient error.
+        deadline: seconds a whole request may take, however the bytes trickle in (a transient error after).
+        max_bytes: the largest image (or video preview) downloaded; a larger one is a failed image, read no
+            further. A page of statuses may be up to ``PAGE_MAX_BYTES``.
         min_remaining: wait for the window reset once ``X-RateLimit-Remaining`` drops to this.
         client: an ``httpx.Client`` to use (tests); one is created otherwise.
     """
 
     def __init__(self, base_url: str, *, only_media: bool = True, page_size: int = 40, timeout: float = 20.0,
-                 min_remaining: int = 1, max_wait: float = 900.0, client: Any = None,
+                 deadline: float = 60.0, max_bytes: int = 32 << 20, min_remaining: int = 1, max_wait: float = 900.0, client: Any = None,
                  sleep: Callable[[float], None] = time.sleep, user_agent: str = "taglens-collect") -> None:
         import httpx
 
@@ -89,9 +100,11 @@ class MastodonSource(BaseSource):
         self.page_size = page_size
         self.min_remaining = min_remaining
         self.max_wait = max_wait
+        self.deadline = deadline
+        self.max_bytes = max_bytes
         self.sleep = sleep
         self._own_client = client is None
-        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True,
+        self.client = client or httpx.Client(timeout=httpx.Timeout(min(timeout, deadline)), follow_redirects=True,
                                              headers={"User-Agent": user_agent})
         self._lock = threading.Lock()
         self._wait_until = 0.0
@@ -135,17 +148,40 @@ class MastodonSource(BaseSource):
                 with self._lock:
                     self._wait_until = max(self._wait_until, time.time() + reset)
 
-    def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+    def _get(self, url: str, params: dict[str, Any] | None = None, max_bytes: int = PAGE_MAX_BYTES) -> Any:
+        """The answer to ``GET url``, its body read within ``self.deadline`` seconds and ``max_bytes`` bytes
+        (beyond either, a TransientSourceError: the read timeout alone is per read, and a server that sends one
+        byte a second never trips it)."""
         import httpx
 
         self._honour_window()
+        start = time.monotonic()
         try:
-            resp = self.client.get(url, params=params)
+            with self.client.stream("GET", url, params=params) as resp:
+                self._note_limits(resp.headers)
+                if resp.status_code != 200:  # the body of an error is not needed
+                    body = b""
+                else:
+                    declared = resp.headers.get("Content-Length", "")
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise _TooLarge(f"{url}: {int(declared):,} bytes, more than the limit of {max_bytes:,}")
+                    chunks, size = [], 0
+                    for chunk in resp.iter_bytes():  # decoded (gzip): the limit is on what is kept
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise _TooLarge(f"{url}: more than the limit of {max_bytes:,} bytes")
+                        if time.monotonic() - start > self.deadline:
+                            raise TransientSourceError(f"{url}: not complete after {self.deadline:g}s (the server "
+                                                       f"sends too slowly); given up")
+                        chunks.append(chunk)
+                    body = b"".join(chunks)
+                headers = [(k, v) for k, v in resp.headers.multi_items()
+                           if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+                resp = httpx.Response(resp.status_code, headers=headers, content=body, request=resp.request)
         except httpx.TimeoutException as exc:
             raise TransientSourceError(f"timeout fetching {url}: {exc}") from exc
         except httpx.TransportError as exc:
             raise TransientSourceError(f"network error fetching {url}: {exc}") from exc
-        self._note_limits(resp.headers)
         if resp.status_code == 429:
             retry = parse_retry_after(resp.headers.get("Retry-After"))
             if retry is None:
@@ -197,7 +233,7 @@ class MastodonSource(BaseSource):
         """A status as a post; ``None`` (with a warning) for one without a usable id. A field of the wrong type
         raises TypeError/ValueError, which :meth:`fetch_page` turns into a skipped status."""
         if not isinstance(status, dict):
-            log.warning("%s: skipping a status that is not a JSON object: %.80r", self.name, status)
+            log.warning("%s: skipping a status that is not a JSON object: %s", self.name, shorten(repr(status), 80))
             return None
         if status.get("reblog") is not None:
             if not isinstance(status["reblog"], dict):
@@ -205,7 +241,7 @@ class MastodonSource(BaseSource):
             status = status["reblog"]
         sid = status.get("id")
         if isinstance(sid, bool) or not isinstance(sid, (str, int)) or not str(sid).strip():
-            log.warning("%s: skipping a status without a usable id (id %.80r)", self.name, sid)
+            log.warning("%s: skipping a status without a usable id (id %s)", self.name, shorten(repr(sid), 80))
             return None
         account = status.get("account") or {}
         if not isinstance(account, dict):
@@ -247,7 +283,7 @@ class MastodonSource(BaseSource):
             extra={"language": lang} if isinstance(lang, str) and lang else {})
 
     def fetch_image(self, media: MediaRef) -> bytes:
-        resp = self._get(media.ref)
+        resp = self._get(media.ref, max_bytes=self.max_bytes)
         if resp.status_code in (403, 404, 410):
             raise MediaMissing(f"HTTP {resp.status_code} for {media.ref}")
         if resp.status_code != 200:

@@ -1,0 +1,164 @@
+"""Issue 18, items 2, 5 and 6, and issue 22: batch input from pipes, FIFOs and endless files; caption files that
+never end or never come; over-long lines and captions; absolute paths in a query file; an empty post.
+
+Each run is a real ``python -m taglens`` child with a time limit, so a hang fails the test instead of the suite."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from taglens.exceptions import ExitCode
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+MODEL: list[str] = []  # the default model (the only one ready without training)
+
+
+def taglens(*argv: str, stdin: bytes | None = None, timeout: float = 120, cwd: Path | None = None):
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run([sys.executable, "-m", "taglens", *argv], input=stdin, capture_output=True, env=env,
+                          timeout=timeout, cwd=cwd, stdin=None if stdin is not None else subprocess.DEVNULL)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def run(capsys, *argv: str):
+    """In this process (the model is loaded once for the tests that need answers)."""
+    from taglens.cli import main
+
+    code = main(list(argv))
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
+def _queries(tmp_path: Path, food_images) -> tuple[Path, bytes]:
+    shutil.copy(food_images[0], tmp_path / "a.jpg")
+    lines = [{"id": "img", "images": ["a.jpg"], "hashtags": ["food"]},
+             {"id": "txt", "text": "Morning run along the river #fitness"}]
+    data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+    (tmp_path / "q.jsonl").write_bytes(data)
+    return tmp_path / "q.jsonl", data
+
+
+def _ids(out: str) -> list:
+    return [json.loads(line)["id"] for line in out.splitlines()]
+
+
+def test_batch_reads_a_pipe_standard_input_and_a_fifo_in_one_pass(tmp_path, food_images):
+    q, data = _queries(tmp_path, food_images)
+    # a pipe on standard input, named three ways (relative image paths then resolve against the current folder)
+    for name in ("-", "/dev/stdin"):
+        code, out, err = taglens("suggest", "--batch", name, "--json", *MODEL, stdin=data, cwd=tmp_path)
+        assert code == 0, err
+        assert _ids(out) == ["img", "txt"] and "no posts" not in err
+    # a named FIFO, written by another thread: it used to be read twice (hang) or seen empty
+    fifo = tmp_path / "q.fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(q.read_bytes().replace(b'"a.jpg"', json.dumps(str(tmp_path / "a.jpg")).encode()))
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    code, out, err = taglens("suggest", "--batch", str(fifo), "--json", *MODEL, timeout=120)
+    writer.join(5)
+    assert code == 0, err
+    assert _ids(out) == ["img", "txt"]
+
+
+def test_batch_from_an_endless_or_binary_file_is_an_input_error(tmp_path):
+    code, out, err = taglens("suggest", "--batch", "/dev/zero", "--json", *MODEL, timeout=60)
+    assert code == ExitCode.INPUT and "binary file" in err and "Traceback" not in err and out == ""
+
+
+def test_a_line_longer_than_the_limit_is_that_lines_error(tmp_path, capsys):
+    from taglens.data.posts import MAX_LINE_BYTES
+
+    q = tmp_path / "q.jsonl"
+    with open(q, "w") as fh:
+        fh.write(json.dumps({"id": "long", "text": "x" * (MAX_LINE_BYTES * 10)}) + "\n")  # 10 MiB
+        fh.write(json.dumps({"id": "after", "text": "sunset at the beach"}) + "\n")
+    code, out, err = run(capsys, "suggest", "--batch", str(q), "--json", *MODEL)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == ExitCode.PARTIAL, err
+    assert rows[0]["id"] is None and f"{q}:1: line longer than 1,048,576 bytes" in rows[0]["error"]
+    assert rows[1]["id"] == "after" and rows[1]["suggestions"]
+
+
+def test_a_long_caption_is_cut_with_a_warning(tmp_path, caplog, capsys):
+    from taglens.data.posts import MAX_CAPTION_CHARS
+
+    q = tmp_path / "q.jsonl"
+    q.write_text(json.dumps({"id": "long", "text": "beach sunset " * MAX_CAPTION_CHARS}) + "\n")
+    code, out, err = run(capsys, "suggest", "--batch", str(q), "--json", *MODEL)
+    assert code == 0, err
+    assert f"only the first {MAX_CAPTION_CHARS} are read" in caplog.text and json.loads(out)["suggestions"]
+    caplog.clear()
+    code, out, err = run(capsys, "suggest", "--text", "beach sunset " * MAX_CAPTION_CHARS, "--json", *MODEL)
+    assert code == 0 and f"only the first {MAX_CAPTION_CHARS} are read" in caplog.text
+
+
+def test_absolute_paths_are_fine_in_a_query_file(tmp_path, food_images, capsys):
+    """Issue 22: every post with an absolute path was refused as escaping the folder, even inside it."""
+    shutil.copy(food_images[0], tmp_path / "a.jpg")
+    q = tmp_path / "q.jsonl"
+    q.write_text(json.dumps({"id": "abs", "images": [str(tmp_path / "a.jpg")]}) + "\n"
+                 + json.dumps({"id": "outside", "images": [str(food_images[1])]}) + "\n")
+    code, out, err = run(capsys, "suggest", "--batch", str(q), "--json", *MODEL)
+    assert code == 0, err
+    assert [len(json.loads(line)["suggestions"]) for line in out.splitlines()] == [10, 10]
+
+
+def test_text_file_that_never_ends_or_never_comes(tmp_path, capsys, caplog):
+    fifo = tmp_path / "caption.fifo"
+    os.mkfifo(fifo)  # nobody writes to it: reading would wait forever
+    for path in ("/dev/zero", str(fifo)):
+        code, out, err = taglens("suggest", "--text-file", path, "--json", *MODEL, timeout=60)
+        assert code == ExitCode.INPUT and "not a regular file" in err and "Traceback" not in err, (path, err)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"sunset beach " * 400_000)  # 5.2 MB: read up to 1 MiB, of which the first 10,000 characters
+    code, out, err = run(capsys, "suggest", "--text-file", str(big), "--json", *MODEL)
+    assert code == 0 and json.loads(out)["suggestions"]
+    assert "big.txt: the caption has 1048576 characters; only the first 10000 are read" in caplog.text
+    # standard input is read within the same cap, however much comes
+    code, out, err = taglens("suggest", "--text-file", "-", "--json", *MODEL, stdin=b"\0" * 5_000_000)
+    assert code == ExitCode.INPUT and "standard input" in err
+    code, out, err = taglens("suggest", "--text-file", "-", "--json", *MODEL, stdin=b"sunset at the beach")
+    assert code == 0 and json.loads(out)["suggestions"]
+
+
+def test_a_post_with_nothing_in_it_is_a_usage_error():
+    """Issue 22: it printed popular tags at score 0.000 and exit 0."""
+    code, out, err = taglens("suggest", *MODEL)
+    assert code == ExitCode.USAGE and out == ""
+    assert "nothing to suggest for" in err and "--text" in err and "--batch" in err
+    code, _, err = taglens("suggest", "--text", "   ", "--tags", "", *MODEL)
+    assert code == ExitCode.USAGE
+
+
+def test_the_batch_line_format_is_documented():
+    code, out, _ = taglens("suggest", "--help")
+    assert code == 0
+    for field in ('"id"', "id        required", "images", "absolute", "hashtags", "standard input"):
+        assert field in out
+    readme = (SRC.parent / "README.md").read_text()
+    assert "id" in readme and "### Batch queries" in readme
+
+
+@pytest.mark.parametrize("path, ok", [("images/../images/x.jpg", True), ("./images/x.jpg", True),
+                                      ("images/../../x.jpg", False), ("/etc/x.jpg", False), ("..", False)])
+def test_a_dataset_path_escapes_only_if_it_leaves_the_folder(tmp_path, path, ok):
+    from taglens.data.posts import resolve_media_path
+    from taglens.exceptions import PathEscapeError
+
+    if ok:
+        assert resolve_media_path(tmp_path, path) == tmp_path / "images" / "x.jpg"
+    else:
+        with pytest.raises(PathEscapeError, match="escapes"):
+            resolve_media_path(tmp_path, path)
