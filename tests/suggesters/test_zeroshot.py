@@ -4,7 +4,8 @@ import pytest
 
 from taglens.encoders.image import imagenet_synsets
 from taglens.registry import create_suggester, load_suggester
-from taglens.suggesters.zeroshot import ZeroShotSuggester, class_concepts, tag_text
+from taglens.suggesters.tags import tag_text
+from taglens.suggesters.zeroshot import ZeroShotSuggester, class_concepts
 from taglens.types import Post
 
 

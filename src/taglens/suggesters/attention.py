@@ -52,7 +52,7 @@ import numpy as np
 
 from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
-from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
+from ..training import (TagVocab, clean_text, load_module_state, load_tensors,
                         multilabel_loss, posts_with_tags, save_tensors, top_k, train_module)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
@@ -190,9 +190,11 @@ class CoAttentionSuggester(BaseSuggester):
         import torch
 
         posts = posts_with_tags(posts)
-        keep, feats = image_posts_features(posts, grid=True, progress=log.isEnabledFor(logging.INFO))
+        from ..features import post_image_features
+
+        feats = post_image_features(posts, grid=True, skip_unreadable=True)
         grids: dict[int, np.ndarray] = {i: f["grid"][: self.max_images].reshape(-1, IMG_DIM)
-                                        for i, f in zip(keep, feats)}
+                                        for i, f in enumerate(feats) if f is not None}
         self._fit_pca(list(grids.values()))
         grids = {i: self._project(g) for i, g in grids.items()}
         bad = {i for i, p in enumerate(posts) if p.images} - set(grids)  # unreadable image: skip the post
@@ -270,11 +272,11 @@ class CoAttentionSuggester(BaseSuggester):
         """Probabilities over ``vocab_.tags`` (softmax, or per-tag sigmoids with ``loss="bce"``)."""
         import torch
 
-        from ..encoders.cache import post_image_features
+        from ..features import post_image_features
 
         grid = np.zeros((0, self.region_dim), np.float32)
         if post.images:
-            g = post_image_features(post.images[: self.max_images], grid=True)["grid"]
+            g = post_image_features([post], grid=True, max_images=self.max_images)[0]["grid"]
             grid = self._project(g[: self.max_images].reshape(-1, IMG_DIM))
         text = clean_text(post)
         tok = token_vectors([text], self.max_tokens)[0].astype(np.float32)
