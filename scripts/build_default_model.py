@@ -186,7 +186,7 @@ def measure(data: Path, sets, model_dir: Path, val_dir: Path, tasks=None) -> Non
     """The official protocol (taglens.eval) on the val side of each measured set; prints one JSON line each."""
     from taglens.data.posts import read_records
     from taglens.eval.protocol import evaluate
-    from taglens.registry import load_suggester
+    from taglens.model_folder import load_suggester
 
     model = load_suggester(str(model_dir))
     for task, path in write_val_sets(data, sets, val_dir).items():
@@ -241,7 +241,7 @@ def earlier_weights(model_dir: Path, params: dict, fail) -> dict[str, float]:
     ones this build uses (weights tuned for other heads or another vocabulary say little about these)."""
     from taglens.exceptions import ModelError
     from taglens.registry import create_suggester
-    from taglens.suggesters.base import read_config
+    from taglens.model_folder import read_config
 
     try:
         config = read_config(model_dir)

@@ -206,7 +206,7 @@ def test_very_long_hashtag_is_one_word():
 def test_only_the_first_hashtags_of_a_post_are_read_when_suggesting(monkeypatch):
     """Posts keep every tag (stored and training posts lose none); suggesting reads the first MAX_POST_HASHTAGS,
     and still suggests none of the others back."""
-    from taglens.registry import load_suggester
+    from taglens.model_folder import load_suggester
 
     many = [f"tag{i}x" for i in range(1000)]
     assert Post(hashtags=tuple(many)).hashtags == tuple(many)

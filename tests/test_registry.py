@@ -4,8 +4,9 @@ import json
 import pytest
 
 from taglens.exceptions import ExitCode, ModelError, UnknownModelError
-from taglens.registry import create_suggester, list_suggesters, load_suggester
-from taglens.suggesters.base import FORMAT_VERSION, load_model_dir
+from taglens.registry import create_suggester, list_suggesters
+from taglens.model_folder import load_suggester
+from taglens.model_folder import FORMAT_VERSION, load_model_dir
 from taglens.version import __version__
 
 

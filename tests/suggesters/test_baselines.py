@@ -1,7 +1,8 @@
 """The non-learned baselines: popularity, co-occurrence (with readable reasons) and WordNet synonyms."""
 import pytest
 
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.baselines import CooccurrenceSuggester, PopularitySuggester, SynonymSuggester
 from taglens.types import Post
 

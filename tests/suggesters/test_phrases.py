@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from taglens.exceptions import ModelError
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.taglens_base.wording import STOPWORDS, caption_terms
 from taglens.suggesters.phrases import FEATURES, KeyPhrases, term_features, term_spans
 from taglens.types import Post

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.features import post_features
 from taglens.suggesters.taglens_base import TaglensBase
 from taglens.suggesters.taglens_base.fusion import diversify

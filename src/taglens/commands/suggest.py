@@ -58,7 +58,7 @@ def _run_single(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..media import check_media_file
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
     from ..types import Post, clean_text, parse_hashtags
 
     for f in args.files:
@@ -98,7 +98,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
     from ..exceptions import ExitCode, TaglensError
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
     from ..types import clean_text
 
     total = _count_lines(args.batch)

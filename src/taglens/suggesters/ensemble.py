@@ -54,7 +54,8 @@ class EnsembleSuggester(BaseSuggester):
             raise ModelError(f"{self.name}: {len(self.weights)} weights for {len(self.members)} members")
 
     def fit(self, posts: Sequence[Post]) -> "EnsembleSuggester":
-        from ..registry import create_suggester, load_suggester
+        from ..registry import create_suggester
+        from ..model_folder import load_suggester
 
         self._check()
         self.models_ = []
@@ -123,7 +124,7 @@ class EnsembleSuggester(BaseSuggester):
     def _load_state(self, directory: Path) -> None:
         import json
 
-        from .base import load_model_dir
+        from ..model_folder import load_model_dir
 
         self._check()
         try:  # the type of every member, as saved (ensembles saved before it was kept: none)
