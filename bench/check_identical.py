@@ -62,8 +62,8 @@ def compare(now: dict, before: dict) -> int:
             print(f"{task}: not in the earlier run")
             continue
         same_fig = cur["figures"] == old["figures"]
-        diff_b = sum(a != b for a, b in zip(cur["batch"], old["batch"])) + abs(len(cur["batch"]) - len(old["batch"]))
-        diff_s = sum(a != b for a, b in zip(cur["single"], old["single"])) + abs(len(cur["single"]) - len(old["single"]))
+        diff_b, diff_s = (sum(a != b for a, b in zip(cur[kind], old[kind])) + abs(len(cur[kind]) - len(old[kind]))
+                          for kind in ("batch", "single"))
         verdict = "identical" if same_fig else f"DIFFER {old['figures']} -> {cur['figures']}"
         print(f"{task}: figures {verdict}; "
               f"{len(cur['batch'])} batch rankings, {diff_b} differ; {len(cur['single'])} single, {diff_s} differ")

@@ -55,11 +55,7 @@ def _load_builtins() -> None:
         return
     _loaded = True
     for module in _BUILTIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # a module not written yet
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def list_suggesters(pattern: str = "*", hidden: bool = False) -> list[str]:

@@ -51,7 +51,7 @@ def posts_with_tags(posts: Sequence[Post], what: str = "training") -> list[Post]
     return kept
 
 
-def clean_text(post: Post) -> str:
+def model_caption(post: Post) -> str:
     """The caption as the model sees it: without '#hashtag' tokens, white space collapsed."""
     return strip_hashtags(post.text)
 

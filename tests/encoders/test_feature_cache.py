@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -14,7 +13,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def suggest(cache: Path, images, limit_bytes: int | None = None) -> subprocess.CompletedProcess:
     """``taglens suggest`` in a child process with ``TAGLENS_CACHE=cache`` (and a file-size limit, as on a full
     disk: a write past it fails with EFBIG)."""
-    env = {**os.environ, "TAGLENS_CACHE": str(cache), "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {**os.environ, "TAGLENS_CACHE": str(cache),
+           "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
     def limit():
         if limit_bytes is not None:

@@ -134,7 +134,7 @@ def test_caption_spelling_reads_words_no_training_caption_had(model):
     for tag, (p, _) in top[:3]:  # the unseen word makes vaping tags likelier than the same caption without it
         assert tag.startswith("vap") and p > 1.5 * without["ngrams"].get(tag, (0.0, ""))[0], (tag, p)
     assert all(reason == f"the caption's wording suggests #{tag}" for tag, (_, reason) in top)
-    news, _, _ = model.evidence(post_features([Post(text="The senate votes on the budget bill today")])[0])  # unlike a photo caption
+    news, _, _ = model.evidence(Post(text="The senate votes on the budget bill today"))  # unlike a photo caption
     assert max((p for p, _ in news.get("ngrams", {}).values()), default=0.0) < top[0][1][0] / 2
 
 

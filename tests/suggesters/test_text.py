@@ -6,7 +6,7 @@ import logging
 import pytest
 from synthetic_posts import synthetic_posts
 
-from taglens.exceptions import DataError, ModelError
+from taglens.exceptions import DataError
 from taglens.registry import create_suggester
 from taglens.model_folder import load_suggester
 from taglens.types import Post

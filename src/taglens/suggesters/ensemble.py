@@ -22,11 +22,9 @@ from ..types import Post, Suggestion
 from .base import BaseSuggester
 
 log = logging.getLogger(__name__)
-# Fast members by default: with coattention (four networks) in place of effnet-knn, training on the three image
-# sets took 525 s, near the 10 minutes a model may take, and on vape (split by post) P@1 was no better in any
-# input setting (images / text / images+text / all r1: 0.385 / 0.413 / 0.503 / 0.545 against 0.441 / 0.508 /
-# 0.508 / 0.573). Add it with --set 'members=[...]'. effnet-knn keeps the training posts' image features, so a
-# trained ensemble stays with its training data.
+# Fast members by default (coattention trains slowly and did no better: docs/EXPERIMENTS.md); add it with
+# --set 'members=[...]'. effnet-knn keeps the training posts' image features, so a trained ensemble stays with its
+# training data.
 DEFAULT_MEMBERS = ("cooccurrence", "tfidf-linear", "effnet-mlp", "effnet-knn")
 
 

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..exceptions import DataError, ModelError
+from ..exceptions import DataError
 from ..registry import register_suggester
 from ..training import (TagVocab, fit_head, load_module_state, load_tensors, make_head,
                         pooled_image_vector, posts_with_tags, predict_head, save_tensors, top_k)
@@ -216,7 +216,7 @@ def effnet_linear(**kw) -> EffnetHeadSuggester:
 
 @register_suggester("effnet-mlp", description="image only: MLP head on EfficientNet-Lite0 features")
 def effnet_mlp(**kw) -> EffnetHeadSuggester:
-    return EffnetHeadSuggester(**{"hidden": 512, 
+    return EffnetHeadSuggester(**{"hidden": 512,
                                   "model_name": "effnet-mlp", **kw})
 
 

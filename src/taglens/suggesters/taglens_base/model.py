@@ -16,8 +16,8 @@ from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
 from . import fusion
-from .source import EvidenceSource, State, TrainingSet
 from . import sources as _sources
+from .source import EvidenceSource, State, TrainingSet
 
 log = logging.getLogger(__name__)
 
