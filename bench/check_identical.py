@@ -32,7 +32,10 @@ def run(data: Path, n_posts: int, n_single: int, tasks: list[str]) -> dict:
     from taglens.data.posts import read_records
     from taglens.data.splits import split_records
     from taglens.eval.protocol import evaluate, prepare_query
-    from taglens.model_folder import load_suggester
+    try:
+        from taglens.model_folder import load_suggester
+    except ImportError:  # a tree from before taglens.model_folder
+        from taglens.registry import load_suggester
 
     model = load_suggester("taglens-base")
     out: dict = {"code": str(Path(taglens.__file__).parent), "tasks": {}}

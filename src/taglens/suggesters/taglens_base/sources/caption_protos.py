@@ -2,33 +2,20 @@
 least five captions each; :mod:`taglens.suggesters.prototypes`)."""
 from __future__ import annotations
 
-from ...prototypes import TagPrototypes
-from ..source import Source, State, TrainingSet
+from ..heads import PrototypeSource
 from ..wording import caption_gain
 
 
-class CaptionPrototypes(Source):
+class CaptionPrototypes(PrototypeSource):
     name = "caption_protos"
     weight = 0.5
+    reason = "similar captions are tagged #{tag}"
 
-    def fit(self, data: TrainingSet) -> None:
-        self.protos_ = None
-        if data.captions is not None:
-            _, ys, emb = data.captions
-            self.protos_ = TagPrototypes(seed=self.model.seed).fit(emb, ys, len(self.model.vocab_))
+    def training_rows(self, data):
+        return None if data.captions is None else (data.captions[2], data.captions[1])
 
-    def evidence(self, post, features):
-        if self.protos_ is None or features.text_emb is None or not features.text:
-            return {}
-        return self.top(self.protos_.scores(features.text_emb, len(self.model.vocab_)),
-                        "similar captions are tagged #{tag}")
+    def vector(self, features):
+        return features.text_emb if features.text else None
 
     def gain(self, post, features):
         return caption_gain(features.text, self.model.text_words_full)
-
-    def save(self, state: State) -> None:
-        if self.protos_ is not None:
-            state.arrays.update(self.protos_.arrays(self.name))
-
-    def load(self, state: State) -> None:
-        self.protos_ = TagPrototypes.from_arrays(state.arrays, self.name)
