@@ -58,6 +58,7 @@ def run(data: Path, n_posts: int, n_single: int, tasks: list[str]) -> dict:
 
 
 def compare(now: dict, before: dict) -> int:
+    now = json.loads(json.dumps(now))  # rankings as read back from a file (lists, not tuples)
     bad = 0
     for task, cur in now["tasks"].items():
         old = before["tasks"].get(task)

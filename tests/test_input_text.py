@@ -215,7 +215,7 @@ def test_only_the_first_hashtags_of_a_post_are_read_when_suggesting(monkeypatch)
     assert parse_tag_list(caption)[0] == many
     model = load_suggester("taglens-base")
     read = []
-    monkeypatch.setattr(type(model), "tag_parts", lambda self, tags: read.extend(tags) or {})
+    monkeypatch.setattr(type(model.source("tag_parts")), "parts", lambda self, tags: read.extend(tags) or {})
     ev, gains, exclude = model.evidence(Post(text=caption, hashtags=("dog",)))
     assert read == (["dog"] + many)[:MAX_POST_HASHTAGS] and exclude == {"dog", *many}
 
