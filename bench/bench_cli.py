@@ -27,7 +27,8 @@ def main() -> None:
     cli = [sys.executable, "-m", "taglens"]
     for label, argv in (("taglens --help", cli + ["--help"]), ("taglens models", cli + ["models"])):
         t = time_command(argv, args.runs)
-        print(f"{label:<16} median {statistics.median(t) * 1000:7.1f} ms   max {max(t) * 1000:7.1f} ms  ({args.runs} runs)")
+        print(f"{label:<16} median {statistics.median(t) * 1000:7.1f} ms   max {max(t) * 1000:7.1f} ms  "
+              f"({args.runs} runs)")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ def segmenters(names: list[str]):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), help="gold files (names in ../shared/data/segmentation)")
+    ap.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS),
+                    help="gold files (names in ../shared/data/segmentation)")
     ap.add_argument("--segmenters", nargs="+", default=["taglens", "wordsegment", "wordninja"],
                     help="taglens, taglens-viterbi, wordsegment, wordninja")
     ap.add_argument("--repeat", type=int, default=1, help="time each set this many times, report the best")

@@ -117,7 +117,7 @@ def main(argv=None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-        from taglens.registry import load_suggester
+        from taglens.model_folder import load_suggester
 
         t = time.perf_counter()
         model = load_suggester("taglens-base")

@@ -82,7 +82,7 @@ def precompute(model, records_by_task, table, max_posts: int = 1500):
     """Per task: [(evidence, gains, exclude, revealed, targets)] for the protocol's queries (evidence is fixed
     for a trained model, so weights can be tuned by re-fusing only)."""
     from taglens.eval.protocol import prepare_query
-    from taglens.suggesters.default import batch_image_features
+    from taglens.features import post_features
 
     out = {}
     for task, records in records_by_task.items():
@@ -94,11 +94,9 @@ def precompute(model, records_by_task, table, max_posts: int = 1500):
                 queries.append((post, revealed, targets))
         if inputs != {"tags"}:  # tag-only queries cost next to nothing: tune on all of them (less noise)
             queries = queries[:max_posts]
-        feats = batch_image_features([q[0] for q in queries]) if "images" in inputs else [None] * len(queries)
-        texts = [q[0].text for q in queries]
-        embs = table(texts) if "text" in inputs and texts else [None] * len(queries)
-        out[task] = [(*model.evidence(q[0], f, e if q[0].text else None), q[1], q[2])
-                     for q, f, e in zip(queries, feats, embs)]
+        feats = post_features([q[0] for q in queries], images="images" in inputs, text="text" in inputs,
+                              text_embedder=table)
+        out[task] = [(*model.evidence(f), q[1], q[2]) for q, f in zip(queries, feats)]
     return out
 
 
@@ -126,12 +124,18 @@ def objective(results) -> float:
     return total / len(results)
 
 
-def tune(model, cached) -> dict[str, float]:
-    """Coordinate ascent over the fusion weights (log grid), starting from the defaults raised to their floors
-    (``KEEP``); a trial equal to the current weight (a floor) is not scored again."""
-    from taglens.suggesters.default import DEFAULT_WEIGHTS
+# the order in which coordinate ascent visits the weights (the builds so far); a source added since comes after them
+TUNE_ORDER = ("image", "image_protos", "conse", "caption", "caption_protos", "words", "about", "mentions", "ngrams",
+              "cooccurrence", "tag_parts", "synonyms", "user", "prior", "image+caption", "image_protos+caption",
+              "conse+caption")
 
-    weights = {source: max(w, KEEP.get(source, 0.0)) for source, w in DEFAULT_WEIGHTS.items()}
+
+def tune(model, cached) -> dict[str, float]:
+    """Coordinate ascent over the fusion weights (log grid), starting from the defaults (each source's ``weight``)
+    raised to their floors (``KEEP``); a trial equal to the current weight (a floor) is not scored again."""
+    defaults = model.default_weights()
+    order = sorted(defaults, key=lambda s: TUNE_ORDER.index(s) if s in TUNE_ORDER else len(TUNE_ORDER))
+    weights = {source: max(defaults[source], KEEP.get(source, 0.0)) for source in order}
     # the scale is free: keep the image weight at 1; and no task shows tags together with a photo or a caption,
     # so the weight of the tags' companions against those sources cannot be tuned: it stays at 1 too (the tuner
     # would otherwise raise it without bound, drowning the photo and caption of every tagged post)
@@ -182,7 +186,7 @@ def measure(data: Path, sets, model_dir: Path, val_dir: Path, tasks=None) -> Non
     """The official protocol (taglens.eval) on the val side of each measured set; prints one JSON line each."""
     from taglens.data.posts import read_records
     from taglens.eval.protocol import evaluate
-    from taglens.registry import load_suggester
+    from taglens.model_folder import load_suggester
 
     model = load_suggester(str(model_dir))
     for task, path in write_val_sets(data, sets, val_dir).items():
@@ -223,7 +227,7 @@ def embedding_table(sets) -> EmbeddingTable:
     """Every caption (without hashtags) of every set, and the words of every tag used at least twice."""
     from collections import Counter
 
-    from taglens.suggesters.zeroshot import tag_text
+    from taglens.suggesters.tags import tag_text
     from taglens.types import strip_hashtags
 
     captions = [strip_hashtags(r.text) for name in SETS for side in sets[name] for r in side]
@@ -237,7 +241,7 @@ def earlier_weights(model_dir: Path, params: dict, fail) -> dict[str, float]:
     ones this build uses (weights tuned for other heads or another vocabulary say little about these)."""
     from taglens.exceptions import ModelError
     from taglens.registry import create_suggester
-    from taglens.suggesters.base import read_config
+    from taglens.model_folder import read_config
 
     try:
         config = read_config(model_dir)

@@ -170,7 +170,8 @@ def census_names(n_last: int = 20000) -> dict[str, int]:
         return {}
     folder = Path(names_pkg.__file__).parent
     out: dict[str, int] = {}
-    for fname, flag, limit in (("dist.male.first", 1, None), ("dist.female.first", 1, None), ("dist.all.last", 2, n_last)):
+    for fname, flag, limit in (("dist.male.first", 1, None), ("dist.female.first", 1, None),
+                               ("dist.all.last", 2, n_last)):
         lines = (folder / fname).read_text().splitlines()[:limit]
         for line in lines:
             if line.strip():

@@ -239,7 +239,8 @@ def post_line(rng: random.Random, media: list[str], index: int) -> bytes:
     elif shape == 6:
         depth = rng.choice([10, 1000, 100_000])
         return ("[" * depth + "]" * depth).encode() if rng.random() < 0.5 else \
-            (json.dumps({"id": f"p{index}", "images": None})[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}").encode()
+            (json.dumps({"id": f"p{index}", "images": None})[:-1] + ', "x": ' + "[" * depth + "]" * depth
+             + "}").encode()
     elif shape == 7:
         return rng.choice([b"", b"   ", b"null", b"[]", b'"id"', b"{", b"{}", b'{"id": ""}', b"\xef\xbb\xbf{}",
                            b'{"id": "a", "text": "\\ud800"}', b"1e999", b'{"id": 1e999}', b"NaN", b"\xff\xfe{}"])

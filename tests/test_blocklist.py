@@ -8,7 +8,7 @@ import pytest
 from taglens.blocklist import DEFAULT_LIST, ENV, blocked_tags, is_blocked, read_tag_list
 from taglens.cli import main
 from taglens.exceptions import ExitCode, InputError
-from taglens.registry import load_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.baselines import CooccurrenceSuggester, PopularitySuggester
 from taglens.types import Post, normalize_tag
 

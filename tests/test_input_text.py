@@ -10,7 +10,8 @@ from taglens.cli import main
 from taglens.data.posts import iter_records, read_records
 from taglens.exceptions import DataError, ExitCode, InputError
 from taglens.segmentation import MAX_SEGMENT_LEN, segment
-from taglens.suggesters.baselines import MAX_SEGMENTED_TAG_LEN, CooccurrenceSuggester, tag_words
+from taglens.suggesters.baselines import CooccurrenceSuggester
+from taglens.suggesters.tags import MAX_SEGMENTED_TAG_LEN, tag_words
 from taglens.types import MAX_POST_HASHTAGS, Post, clean_text, parse_hashtags, parse_tag_list
 
 
@@ -208,7 +209,7 @@ def test_very_long_hashtag_is_one_word():
 def test_only_the_first_hashtags_of_a_post_are_read_when_suggesting(monkeypatch):
     """Posts keep every tag (stored and training posts lose none); suggesting reads the first MAX_POST_HASHTAGS,
     and still suggests none of the others back."""
-    from taglens.registry import load_suggester
+    from taglens.model_folder import load_suggester
 
     many = [f"tag{i}x" for i in range(1000)]
     assert Post(hashtags=tuple(many)).hashtags == tuple(many)
@@ -217,7 +218,7 @@ def test_only_the_first_hashtags_of_a_post_are_read_when_suggesting(monkeypatch)
     assert parse_tag_list(caption)[0] == many
     model = load_suggester("taglens-base")
     read = []
-    monkeypatch.setattr(type(model), "tag_parts", lambda self, tags: read.extend(tags) or {})
+    monkeypatch.setattr(type(model.source("tag_parts")), "parts", lambda self, tags: read.extend(tags) or {})
     ev, gains, exclude = model.evidence(Post(text=caption, hashtags=("dog",)))
     assert read == (["dog"] + many)[:MAX_POST_HASHTAGS] and exclude == {"dog", *many}
 

@@ -125,10 +125,10 @@ def test_a_link_to_a_device_or_a_pipe_is_refused_before_reading(tmp_path, kind):
         os.mkfifo(path)
     with pytest.raises(InputError, match="not a regular file"):
         load_visuals([path])
-    from taglens.encoders.cache import image_features
+    from taglens.features import image_features
 
     with pytest.raises(InputError, match="not a regular file"):  # the feature cache hashes files first
-        image_features([path], _raise=True)
+        image_features([path])
 
 
 def test_exif_rotation_is_applied(tmp_path, rgb):

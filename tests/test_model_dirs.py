@@ -14,7 +14,7 @@ from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
 
 from taglens.cli import main  # noqa: E402
 from taglens.exceptions import ExitCode  # noqa: E402
-from taglens.registry import load_suggester  # noqa: E402
+from taglens.model_folder import load_suggester  # noqa: E402
 from taglens.suggesters.baselines import PopularitySuggester  # noqa: E402
 from taglens.types import Post  # noqa: E402
 

@@ -4,8 +4,9 @@ import json
 import pytest
 
 from taglens.exceptions import ExitCode, ModelError, UnknownModelError
-from taglens.registry import create_suggester, list_suggesters, load_suggester
-from taglens.suggesters.base import FORMAT_VERSION, load_model_dir
+from taglens.registry import create_suggester, list_suggesters
+from taglens.model_folder import load_suggester
+from taglens.model_folder import FORMAT_VERSION, load_model_dir
 from taglens.version import __version__
 
 
@@ -37,7 +38,8 @@ def _write(tmp_path, config):
 @pytest.mark.parametrize("config, message", [
     ({"params": {}}, "no 'taglens' envelope"),
     ({"taglens": {"type": "popularity", "format": FORMAT_VERSION + 1, "version": "9.0"}}, "model format"),
-    ({"taglens": {"type": "teleporter", "format": FORMAT_VERSION, "version": __version__}}, "'teleporter' is not known"),
+    ({"taglens": {"type": "teleporter", "format": FORMAT_VERSION, "version": __version__}},
+     "'teleporter' is not known"),
 ])
 def test_bad_model_directories(tmp_path, config, message):
     with pytest.raises(ModelError, match=message):

@@ -9,7 +9,7 @@
 from .exceptions import TaglensError as TaglensError
 from .registry import create_suggester as create_suggester
 from .registry import list_suggesters as list_suggesters
-from .registry import load_suggester as load_suggester
+from .model_folder import load_suggester as load_suggester
 from .registry import register_suggester as register_suggester
 from .types import Post as Post
 from .types import Suggestion as Suggestion

@@ -1,4 +1,5 @@
-"""A registry of named suggesters (timm-style decorator) and loading of saved model directories."""
+"""A registry of named suggesters (timm-style decorator). It imports no suggester: the built-in modules register
+themselves when first asked for (``_BUILTIN_MODULES``); saved model folders are :mod:`taglens.model_folder`'s."""
 from __future__ import annotations
 
 import difflib
@@ -19,7 +20,7 @@ _BUILTIN_MODULES = (
     "taglens.suggesters.image",
     "taglens.suggesters.attention",
     "taglens.suggesters.ensemble",
-    "taglens.suggesters.default",
+    "taglens.suggesters.taglens_base",
 )
 
 
@@ -54,11 +55,7 @@ def _load_builtins() -> None:
         return
     _loaded = True
     for module in _BUILTIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # a module not written yet
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def list_suggesters(pattern: str = "*", hidden: bool = False) -> list[str]:
@@ -109,23 +106,3 @@ def bundled_model_dir(name: str) -> Path | None:
         return None
     bundled = Path(__file__).parent / "models" / name
     return bundled if (bundled / "config.json").is_file() else None
-
-
-def load_suggester(name_or_dir: str | Path) -> Any:
-    """A ready-to-use suggester: a saved model directory (has config.json), a registered name, or a bundled model.
-
-    A registered name loads its bundled artifact when it has one (e.g. ``taglens-base``); otherwise it must be a
-    model that needs no training (zero-shot) or a directory written by ``taglens train``.
-    """
-    from .suggesters.base import load_model_dir
-
-    path = Path(name_or_dir)
-    if path.is_dir():
-        return load_model_dir(path)
-    name = str(name_or_dir)
-    bundled = bundled_model_dir(name)
-    if bundled is not None:
-        return load_model_dir(bundled)
-    if ("/" in name or name.startswith(".")) and not is_suggester(name):
-        raise UnknownModelError(f"model directory not found: {name}")
-    return create_suggester(name)

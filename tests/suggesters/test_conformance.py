@@ -8,7 +8,8 @@ import math
 import pytest
 from synthetic_posts import synthetic_posts
 
-from taglens.registry import create_suggester, list_suggesters, load_suggester
+from taglens.registry import create_suggester, list_suggesters
+from taglens.model_folder import load_suggester
 from taglens.types import Post, Suggestion
 
 # Smaller settings for the full-size models, so the whole check runs in seconds (the contract does not depend on them).

@@ -5,7 +5,8 @@ import pytest
 from synthetic_posts import synthetic_posts
 
 from taglens.exceptions import DataError, ModelError
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.ensemble import _normalised
 from taglens.types import Post, Suggestion
 

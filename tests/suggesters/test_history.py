@@ -36,7 +36,8 @@ def test_saved_history_names_no_author_and_round_trips(tmp_path):
 
 
 def test_default_model_suggests_an_authors_habits(tmp_path, capsys):
-    from taglens.registry import create_suggester, load_suggester
+    from taglens.registry import create_suggester
+    from taglens.model_folder import load_suggester
 
     posts = [Post(text=f"new flavour number {i} in store", hashtags=("vapeshop", "jakarta", "vape"), user="shop1",
                   meta={"source": "a"}) for i in range(4)]

@@ -7,7 +7,8 @@ import pytest
 from synthetic_posts import make_image, synthetic_posts
 
 from taglens.exceptions import DataError, ImageError, ModelError
-from taglens.registry import create_suggester, load_suggester
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.types import Post
 
 FAST = {"effnet-linear": {"epochs": 40, "min_count": 1, "lr": 5e-3, "weight_decay": 1e-4, "dropout": 0.0},

@@ -119,7 +119,7 @@ def test_handles_and_addresses_are_never_words():
 
 
 def test_caption_words_leave_out_handles_and_addresses():
-    from taglens.suggesters.default import caption_words
+    from taglens.suggesters.taglens_base.wording import caption_words
 
     text = ("Morning at the shop with @adriana_artuso and @john.smith! vape4life, details at "
             "instagram.com/almeida0106, t.co/hw0zqdhbvb, www.zzq.example or x.al0106@gmail.com. Größe café")

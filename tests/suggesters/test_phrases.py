@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from taglens.exceptions import ModelError
-from taglens.registry import create_suggester, load_suggester
-from taglens.suggesters.default import STOPWORDS, caption_terms
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
+from taglens.suggesters.taglens_base.wording import STOPWORDS, caption_terms
 from taglens.suggesters.phrases import FEATURES, KeyPhrases, term_features, term_spans
 from taglens.types import Post
 
@@ -70,7 +71,10 @@ def test_default_model_suggests_a_new_place_from_the_caption(tmp_path):
     texts, tags = captions()
     posts = [Post(text=t, hashtags=tuple(sorted(g))) for t, g in zip(texts, tags)]
     model = create_suggester("taglens-base", min_count=2, text_epochs=2, text_hidden=8).fit(posts)
-    ev = model.text_evidence("sunny afternoon walk in Harroway", None)["mentions"]
+    from taglens.features import post_features
+
+    post = Post(text="sunny afternoon walk in Harroway")
+    ev = model.source("mentions").evidence(post, post_features([post], images=False, text=False)[0])
     assert ev["harroway"][1] == "key phrase of the caption: harroway"
     model.save(tmp_path / "m")
     assert (tmp_path / "m" / "phrases.json").is_file()
@@ -85,14 +89,12 @@ def test_default_model_suggests_a_new_place_from_the_caption(tmp_path):
         load_suggester(tmp_path / "m")
 
 
-def test_model_saved_without_key_phrases_keeps_the_old_rule(tmp_path):
+def test_model_folder_without_key_phrases_is_a_clear_error(tmp_path):
+    """No released model lacks phrases.json: a folder without it is damaged, and loading it says which file."""
     texts, tags = captions()
     posts = [Post(text=t, hashtags=tuple(sorted(g))) for t, g in zip(texts, tags)]
     model = create_suggester("taglens-base", min_count=2, text_epochs=2, text_hidden=8).fit(posts)
     model.save(tmp_path / "m")
-    (tmp_path / "m" / "phrases.json").unlink()  # as written before key phrases were learned
-    old = load_suggester(tmp_path / "m")
-    assert old.phrases_ is None
-    mentions = old.text_evidence("a walk in Harroway, then travel home", None)["mentions"]
-    assert "harroway" not in mentions  # a new word: nothing, as before
-    assert mentions.get("travel", (0.0,))[0] > 0  # a vocabulary word keeps its rate or the flat 0.02
+    (tmp_path / "m" / "phrases.json").unlink()
+    with pytest.raises(ModelError, match="phrases.json"):
+        load_suggester(tmp_path / "m")

@@ -6,8 +6,9 @@ import logging
 import pytest
 from synthetic_posts import synthetic_posts
 
-from taglens.exceptions import DataError, ModelError
-from taglens.registry import create_suggester, load_suggester
+from taglens.exceptions import DataError
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
 from taglens.types import Post
 
 FAST = {"tfidf-linear": {"epochs": 50, "lr": 5e-2, "min_df": 1, "min_count": 1, "dropout": 0.0},

@@ -3,8 +3,10 @@ import numpy as np
 import pytest
 
 from taglens.encoders.image import imagenet_synsets
-from taglens.registry import create_suggester, load_suggester
-from taglens.suggesters.zeroshot import ZeroShotSuggester, class_concepts, tag_text
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
+from taglens.suggesters.tags import tag_text
+from taglens.suggesters.zeroshot import ZeroShotSuggester, class_concepts
 from taglens.types import Post
 
 

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.posts import read_records
     from ..eval.protocol import evaluate, parse_inputs, require_trained
     from ..exceptions import DataError, UsageError
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
 
     if args.reveal < 0:
         raise UsageError("--reveal must be 0 or more")

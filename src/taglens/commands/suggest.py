@@ -108,7 +108,7 @@ def _run_single(args: argparse.Namespace) -> int:
 
     from ..data.posts import cap_caption
     from ..media import check_media_file
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
     from ..types import Post, clean_text, parse_hashtags
 
     for f in args.files:
@@ -140,7 +140,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
     from ..exceptions import ExitCode, TaglensError
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
     from ..types import clean_text
 
     from pathlib import Path

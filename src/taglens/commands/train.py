@@ -46,7 +46,7 @@ def check_out(out: Path, force: bool) -> None:
     """Refuse, before training, an --out the model cannot be saved to or must not replace."""
     from ..exceptions import InputError, OutputError
     from ..outputs import check_writable_folder
-    from ..suggesters.base import is_model_dir
+    from ..model_folder import is_model_dir
 
     check_writable_folder(out, "--out")
     if not out.is_dir():

@@ -58,64 +58,41 @@ def feature_file(key: str, grid: bool = False) -> Path:
     return base.with_suffix(".grid.npz" if grid else ".npz")
 
 
-def _save(path: Path, **arrays: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+_warned: set[str] = set()
+
+
+def store(path: Path, **arrays: np.ndarray) -> bool:
+    """Write ``arrays`` to the cache file ``path`` atomically (a temporary file, then a rename); False when the
+    cache cannot take it (read-only, full, a file where a folder should be): the cache only saves time, so the
+    caller goes on, and the first such failure of a cache folder is logged once, naming the folder. No temporary
+    file is left behind."""
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays)
-    tmp.replace(path)
-
-
-def image_features(paths: Sequence[str | Path], grid: bool = False, frames_per_video: int = 4,
-                   progress: bool = False, _raise: bool = False) -> list[dict[str, np.ndarray] | None]:
-    """Per path: {'pooled': (m,1280), 'logits': (m,1000)[, 'grid': (m,49,1280) float16]} for the m images of the
-    file (m > 1 for videos: sampled frames), or None (with a warning) when the file cannot be read."""
-    from ..media import load_visuals
-    from .image import get_image_encoder
-
-    out: list[dict[str, np.ndarray] | None] = []
-    iterator = paths
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(paths, desc="image features", unit="img", leave=False)
-    for p in iterator:
-        p = Path(p)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        tmp.replace(path)
+        return True
+    except OSError as exc:
         try:
-            key = feature_key(p)
-        except InputError as exc:
-            if _raise:
-                raise
-            log.warning("skipping %s", exc)
-            out.append(None)
-            continue
-        main_f, grid_f = feature_file(key), feature_file(key, grid=True)
-        feats: dict[str, np.ndarray] | None = None
-        if main_f.exists() and (not grid or grid_f.exists()):
-            try:
-                with np.load(main_f) as z:
-                    feats = {"pooled": z["pooled"], "logits": z["logits"]}
-                if grid:
-                    with np.load(grid_f) as z:
-                        feats["grid"] = z["grid"]
-            except (OSError, ValueError, KeyError):
-                feats = None
-        if feats is None:
-            try:
-                images = [im for _, im in load_visuals([p], frames_per_video)]
-            except InputError as exc:
-                if _raise:
-                    raise
-                log.warning("skipping %s", exc)
-                out.append(None)
-                continue
-            enc = get_image_encoder().encode(images, grid=grid)
-            feats = {"pooled": enc["pooled"].astype(np.float32), "logits": enc["logits"].astype(np.float32)}
-            _save(main_f, **feats)
-            if grid:
-                feats["grid"] = enc["grid"].astype(np.float16)
-                _save(grid_f, grid=feats["grid"])
-        out.append(feats)
-    return out
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        root = str(cache_dir())
+        if root not in _warned:
+            _warned.add(root)
+            log.warning("feature cache %s cannot be written (%s): going on without caching; set TAGLENS_CACHE to "
+                        "another folder to keep features", root, exc.strerror or exc)
+        return False
+
+
+def load(path: Path, keys: Sequence[str]) -> dict[str, np.ndarray] | None:
+    """The arrays ``keys`` of a cache file, None when it is absent or unreadable (then it is computed again)."""
+    try:
+        with np.load(path) as z:
+            return {k: z[k] for k in keys}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
 
 
 def text_embeddings(texts: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -128,39 +105,12 @@ def text_embeddings(texts: Sequence[str], progress: bool = False) -> np.ndarray:
         h.update(t.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     path = cache_dir() / "text" / TEXT_ID / f"{h.hexdigest()}.npz"
-    if path.exists():
-        try:
-            with np.load(path) as z:
-                return z["emb"]
-        except (OSError, ValueError, KeyError):
-            pass
+    cached = load(path, ("emb",))
+    if cached is not None:
+        return cached["emb"]
     uniq = sorted(set(texts))
     emb_u = encode_texts(uniq)
     index = {t: i for i, t in enumerate(uniq)}
     emb = emb_u[[index[t] for t in texts]] if texts else emb_u
-    _save(path, emb=emb)
+    store(path, emb=emb)
     return emb
-
-
-def post_image_features(images: Sequence, grid: bool = False, use_cache: bool = True,
-                        frames_per_video: int = 4) -> dict[str, np.ndarray]:
-    """Features of every image and video frame of one post, stacked: {'pooled': (m,1280), 'logits': (m,1000)
-    [, 'grid': (m,49,1280)]}; m = 0 when the post has no image. Unlike ``image_features`` this raises the
-    InputError (ImageError, VideoError) of the first unreadable file, naming it."""
-    from ..media import load_visuals
-    from .image import FEATURE_DIM, NUM_CLASSES, get_image_encoder
-
-    parts: list[dict[str, np.ndarray]] = []
-    for item in images:
-        if isinstance(item, (str, Path)) and use_cache:
-            feats = image_features([item], grid=grid, frames_per_video=frames_per_video, _raise=True)[0]
-        else:
-            visuals = [im for _, im in load_visuals([item], frames_per_video)]
-            feats = get_image_encoder().encode(visuals, grid=grid)
-        parts.append(feats)
-    if not parts:
-        out = {"pooled": np.zeros((0, FEATURE_DIM), np.float32), "logits": np.zeros((0, NUM_CLASSES), np.float32)}
-        if grid:
-            out["grid"] = np.zeros((0, 49, FEATURE_DIM), np.float32)
-        return out
-    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

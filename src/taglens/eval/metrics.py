@@ -52,7 +52,8 @@ def mrr(predicted: Sequence[str], gold: Collection[str]) -> float:
     return 0.0
 
 
-def post_metrics(predicted: Sequence[str], gold: Collection[str], ks: Sequence[int] = (1, 3, 5, 10)) -> dict[str, float]:
+def post_metrics(predicted: Sequence[str], gold: Collection[str],
+                 ks: Sequence[int] = (1, 3, 5, 10)) -> dict[str, float]:
     """Every metric of one post: P@k, R@k, A@k, F1@k for each k, and NDCG@10."""
     out: dict[str, float] = {}
     for k in ks:

@@ -126,7 +126,8 @@ def evaluate(records: Sequence[Record], suggester: Any, inputs: Iterable[str] = 
             progress(len(chunk))
     n = len(queries)
     result: dict[str, Any] = {"n": n}
-    result.update({key: (v / n if n else 0.0) for key, v in sorted(totals.items(), key=lambda kv: _metric_order(kv[0]))})
+    result.update({key: (v / n if n else 0.0)
+                   for key, v in sorted(totals.items(), key=lambda kv: _metric_order(kv[0]))})
     result["errors"] = errors
     # the blocked-tags list of the run (taglens.blocklist): its size (0: blocking off) and a digest of it and of
     # the word rule, so that two evaluations tell whether they blocked the same tags

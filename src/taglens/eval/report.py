@@ -106,7 +106,8 @@ def check_report_folder(out: Path) -> None:
 
 def obtain_model(spec: str, train: Sequence[Record]) -> tuple[Any, float | None]:
     """(a ready model, seconds spent training it or None when it was loaded as saved)."""
-    from ..registry import create_suggester, is_suggester, load_suggester
+    from ..registry import create_suggester, is_suggester
+    from ..model_folder import load_suggester
 
     path = Path(spec)
     if path.is_dir() or not is_suggester(spec):
@@ -123,7 +124,7 @@ def run_report(records: Sequence[Record], models: Sequence[str], out: str | Path
                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Train/evaluate every model in every setting and write the report files into ``out``; returns the results."""
     from ..data.splits import split_records
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
     from . import evaluate
 
     settings = list(settings or SETTINGS)

@@ -92,7 +92,8 @@ def get_image_tag_map() -> ImageTagMap:
     return ImageTagMap()
 
 
-def image_tags(probs: Sequence[float] | np.ndarray, k: int = 20, min_score: float = 0.02) -> list[tuple[str, float, str]]:
+def image_tags(probs: Sequence[float] | np.ndarray, k: int = 20,
+               min_score: float = 0.02) -> list[tuple[str, float, str]]:
     """(tag, score, evidence like "seen in the image: golden retriever (62%)") from ImageNet class probabilities
     (1000,), in the encoder's class order; see the module docstring."""
     return get_image_tag_map().suggest(probs, k=k, min_score=min_score)

@@ -26,18 +26,20 @@ def feature_schema():
 
 def encode_posts(posts: Sequence[Any]) -> list[dict[str, Any]]:
     """The features of each post as a row (see the module), or ``{"error": message}`` for a post whose image
-    cannot be read. The adapter over ``taglens.encoders``: images through ``post_image_features`` (not cached on
-    the worker's disk: each file is encoded once per job), captions through one batched ``encode_texts``."""
-    from ..encoders.cache import feature_key, post_image_features
+    cannot be read. The adapter over ``taglens.encoders``: images through ``taglens.features.image_features``
+    (the worker's feature cache where it has one), captions through one batched ``encode_texts``."""
+    from ..encoders.cache import feature_key
     from ..encoders.text import encode_texts
     from ..exceptions import InputError
-    from ..training import clean_text
+    from ..features import image_features
+    from ..training import model_caption
 
-    texts = encode_texts([clean_text(p) for p in posts]) if posts else np.zeros((0, 384), np.float32)
+    texts = encode_texts([model_caption(p) for p in posts]) if posts else np.zeros((0, 384), np.float32)
     rows: list[dict[str, Any]] = []
     for post, text in zip(posts, texts):
         try:
-            parts = [(feature_key(Path(f)), post_image_features([f], use_cache=False)) for f in post.images]
+            images = list(post.images)
+            parts = list(zip([feature_key(Path(f)) for f in images], image_features(images)))
         except InputError as exc:
             rows.append({"error": str(exc)})
             continue
@@ -82,9 +84,7 @@ def prime_image_cache(location: str) -> int:
     """Put the image features of a ``taglens features`` output into the feature cache training reads
     (``encoders.cache``, keyed by each file's content), so that ``taglens train --features DIR`` encodes no image
     the job already encoded. Entries already cached are kept. Returns the number of entries written."""
-    import os
-
-    from ..encoders.cache import feature_file
+    from ..encoders.cache import feature_file, store
     from .shards import read_table
 
     table = read_table(location)
@@ -98,10 +98,6 @@ def prime_image_cache(location: str) -> int:
         for key, frames in zip(row["image_keys"], row["image_frames"]):
             path = feature_file(key)
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-                np.savez(tmp, pooled=pooled[at:at + frames], logits=logits[at:at + frames])
-                tmp.replace(path)
-                written += 1
+                written += store(path, pooled=pooled[at:at + frames], logits=logits[at:at + frames])
             at += frames
     return written

@@ -172,7 +172,7 @@ class SuggestWorker(ShardWorker):
     def __init__(self, out: str, model: str, k: int) -> None:
         super().__init__(out)
         from ..blocklist import blocked_tags
-        from ..registry import load_suggester
+        from ..model_folder import load_suggester
 
         self.model = load_suggester(model)
         blocked_tags()  # an unreadable list fails the worker at once, not every post
@@ -213,7 +213,7 @@ def suggest_job(data: str, out: str, model: str, k: int, address: str | None = N
                 shard_bytes: int | None = None, workers: int | None = None,
                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Suggest for every post of ``data`` into the Parquet folder ``out``; resumes a job killed half-way."""
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
 
     load_suggester(model)  # an unknown model or bad folder fails here, once, not in every worker
     return _sharded_job(SuggestWorker, {"job": "suggest", "model": str(model), "k": k}, {"model": str(model), "k": k},
@@ -275,7 +275,7 @@ class EvaluateWorker:
     def __init__(self, model: str, options: dict[str, Any]) -> None:
         import ray
 
-        from ..registry import load_suggester
+        from ..model_folder import load_suggester
 
         _limit_threads(ray)
         self.model = load_suggester(model)
@@ -312,7 +312,7 @@ def evaluate_job(data: str, model: str, inputs: Any, reveal: int, seed: int | st
 
     from ..eval.protocol import evaluate
     from ..exceptions import DataError
-    from ..registry import load_suggester
+    from ..model_folder import load_suggester
 
     local_model = load_suggester(model)
     result = evaluate([], local_model, inputs=inputs, reveal=reveal, seed=seed, k=k)  # checks; every key, n = 0

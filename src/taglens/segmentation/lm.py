@@ -201,9 +201,11 @@ class NgramLM:
             gamma = z["gamma"].astype(np.float32)
             bi_keys = z["bi_keys"]
             bi_lp = z["bi_lp"].astype(np.float32)
-            domain = dict(zip(bytes(z["domain_words"]).decode("utf-8").split("\n"), z["domain"].astype(np.float64).tolist()))
+            domain = dict(zip(bytes(z["domain_words"]).decode("utf-8").split("\n"),
+                              z["domain"].astype(np.float64).tolist()))
             names = dict(zip(bytes(z["names"]).decode("utf-8").split("\n"), z["name_flags"].tolist()))
-            chars = dict(zip(bytes(z["char_keys"]).decode("utf-8").split("\n"), z["char_lp"].astype(np.float64).tolist()))
+            chars = dict(zip(bytes(z["char_keys"]).decode("utf-8").split("\n"),
+                             z["char_lp"].astype(np.float64).tolist()))
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
         domain.pop("", None)
         names.pop("", None)

@@ -69,7 +69,7 @@ class ModelHost:
         return self._queue.qsize()
 
     def _main(self) -> None:
-        from ..registry import load_suggester
+        from ..model_folder import load_suggester
 
         t = time.perf_counter()
         try:
@@ -124,7 +124,6 @@ class ModelHost:
     def _answer(self, posts: list[Any], k: int) -> list[Any]:
         """Suggestions (or the exception) for each post: ``suggest`` for one, ``suggest_batch`` for several (and
         each alone when the batch fails, to find the post that fails)."""
-        from ..exceptions import TaglensError
 
         self.batch_sizes.append(len(posts))
         del self.batch_sizes[:-4096]

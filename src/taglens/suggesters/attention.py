@@ -13,12 +13,8 @@ Alternating co-attention:
 4. ``[v2, t1, g]`` goes through an MLP to one logit per tag (softmax over the ``max_tags`` most frequent tags, or
    one-vs-rest sigmoids with ``loss="bce"``).
 
-``pooled=True`` adds the plain means of the regions and of the tokens to step 4 (off by default: on an inner cut
-of vape's train side it did not make images+text beat text alone).
-
-``user_balance=b`` weighs each training post by ``n_author ** -b`` (off by default). On vape's user-disjoint
-split, b = 0.5 took images+text from 0.244 to 0.256 P@1 (text alone stayed 0.244); on the split by post, which is
-how vape's held-out part is split, it cost 0.380 -> 0.352.
+``pooled=True`` adds the plain means of the regions and of the tokens to step 4; ``user_balance=b`` weighs each
+training post by ``n_author ** -b``. Both are off by default (docs/EXPERIMENTS.md says why).
 
 Each attention set gets a learned "null" element, so a post without image or caption is still defined. Training
 samples the evaluation settings: images or caption dropped at random, and 0-3 of a post's tags revealed as input
@@ -52,7 +48,7 @@ import numpy as np
 
 from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
-from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
+from ..training import (TagVocab, model_caption, load_module_state, load_tensors,
                         multilabel_loss, posts_with_tags, save_tensors, top_k, train_module)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
@@ -190,15 +186,17 @@ class CoAttentionSuggester(BaseSuggester):
         import torch
 
         posts = posts_with_tags(posts)
-        keep, feats = image_posts_features(posts, grid=True, progress=log.isEnabledFor(logging.INFO))
+        from ..features import post_image_features
+
+        feats = post_image_features(posts, grid=True, skip_unreadable=True)
         grids: dict[int, np.ndarray] = {i: f["grid"][: self.max_images].reshape(-1, IMG_DIM)
-                                        for i, f in zip(keep, feats)}
+                                        for i, f in enumerate(feats) if f is not None}
         self._fit_pca(list(grids.values()))
         grids = {i: self._project(g) for i, g in grids.items()}
         bad = {i for i, p in enumerate(posts) if p.images} - set(grids)  # unreadable image: skip the post
         usable = [i for i in range(len(posts)) if i not in bad]
         self.n_train_ = len(usable)  # what `taglens train` reports
-        texts = [clean_text(posts[i]) for i in usable]
+        texts = [model_caption(posts[i]) for i in usable]
         tokens = token_vectors(texts, self.max_tokens)
         img = [grids.get(i, np.zeros((0, self.region_dim), np.float32)) for i in usable]
         if not any(len(a) for a in img) and not any(len(t) for t in tokens):
@@ -264,19 +262,19 @@ class CoAttentionSuggester(BaseSuggester):
 
     # -- suggesting -------------------------------------------------------------------------------------------
     def uses_input(self, post: Post) -> bool:
-        return bool(post.images or clean_text(post) or any(t in self.vocab_.index for t in post.hashtags))
+        return bool(post.images or model_caption(post) or any(t in self.vocab_.index for t in post.hashtags))
 
     def scores(self, post: Post) -> np.ndarray:
         """Probabilities over ``vocab_.tags`` (softmax, or per-tag sigmoids with ``loss="bce"``)."""
         import torch
 
-        from ..encoders.cache import post_image_features
+        from ..features import post_image_features
 
         grid = np.zeros((0, self.region_dim), np.float32)
         if post.images:
-            g = post_image_features(post.images[: self.max_images], grid=True)["grid"]
+            g = post_image_features([post], grid=True, max_images=self.max_images)[0]["grid"]
             grid = self._project(g[: self.max_images].reshape(-1, IMG_DIM))
-        text = clean_text(post)
+        text = model_caption(post)
         tok = token_vectors([text], self.max_tokens)[0].astype(np.float32)
         tags_in = torch.zeros((1, len(self.vocab_)))
         idx = self.vocab_.encode(post.hashtags)
@@ -290,7 +288,7 @@ class CoAttentionSuggester(BaseSuggester):
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         s = self.scores(post)
-        used = [n for n, on in (("image", bool(post.images)), ("text", bool(clean_text(post))),
+        used = [n for n, on in (("image", bool(post.images)), ("text", bool(model_caption(post))),
                                 ("tags", bool(post.hashtags))) if on]
         source = "+".join(used) or "prior"
         return [Suggestion(self.vocab_.tags[i], float(s[i]), source, "co-attention over " + (source or "nothing"))

@@ -24,25 +24,10 @@ from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import MAX_POST_HASHTAGS, Post, Suggestion, normalize_tag
 from .base import BaseSuggester
-
-Evidence = dict[str, tuple[float, str]]
-
+from .tags import Evidence, read_vocab, tag_words, to_evidence_suggestions, write_vocab
 
 def _tag_lists(posts: Iterable[Post]) -> list[tuple[str, ...]]:
     return [p.hashtags for p in posts if p.hashtags]
-
-
-def write_vocab(path: Path, vocab: Sequence[str]) -> None:
-    path.write_text("".join(f"{t}\n" for t in vocab), encoding="utf-8")
-
-
-def read_vocab(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").split("\n") if line]
-
-
-def to_evidence_suggestions(evidence: Evidence, source: str, k: int) -> list[Suggestion]:
-    best = sorted(evidence.items(), key=lambda kv: -kv[1][0])[:k]
-    return [Suggestion(tag, float(score), source, reason) for tag, (score, reason) in best]
 
 
 class PopularitySuggester(BaseSuggester):
@@ -220,51 +205,6 @@ class CooccurrenceSuggester(BaseSuggester):
         self.__dict__.pop("index_", None)
 
 
-# Hashtags longer than this are not segmented but taken as one word. The longest hashtag of the developer data
-# has 55 characters and real ones are far shorter; a longer "hashtag" is a pasted text or a key smash, its words
-# would not be known tags anyway, and segmenting it costs time in proportion (a 1 MB hashtag took 69 s).
-MAX_SEGMENTED_TAG_LEN = 100
-
-
-def tag_words(tag: str) -> list[str]:
-    """The words of a hashtag (``taglens.segment`` when available, else ``wordsegment``); a hashtag longer than
-    ``MAX_SEGMENTED_TAG_LEN`` characters is one word."""
-    tag = normalize_tag(tag)
-    if len(tag) > MAX_SEGMENTED_TAG_LEN:
-        return [tag]
-    return _segment(tag)
-
-
-@functools.lru_cache(maxsize=65536)
-def _segment(tag: str) -> list[str]:
-    words = None
-    segment = _segmenter()
-    if segment is not None:
-        try:
-            words = segment(tag)
-        except Exception:  # noqa: BLE001 - a broken segmenter must not break suggestions
-            words = None
-    if words is None:
-        import wordsegment
-
-        if not wordsegment.UNIGRAMS:
-            wordsegment.load()
-        words = wordsegment.segment(tag)
-    return [w for w in words if w] or [tag]
-
-
-@functools.lru_cache(maxsize=1)
-def _segmenter():
-    """taglens.segmentation.segment, or None (then wordsegment is used) where it cannot be loaded."""
-    try:
-        from ..segmentation import segment
-
-        segment("test")
-        return segment
-    except Exception:  # noqa: BLE001
-        return None
-
-
 class SynonymSuggester(BaseSuggester):
     """A synonym finder, with no learning: WordNet synonyms of the post's own tags and their nearest neighbours
     among text embeddings of tags.
@@ -291,7 +231,7 @@ class SynonymSuggester(BaseSuggester):
         counts = Counter(t for tags in _tag_lists(posts) for t in tags)
         self.vocab_counts_ = {t: c for t, c in counts.items() if c >= self.min_count}
         if self.neighbours > 0:
-            from .zeroshot import embed_tags
+            from .tags import embed_tags
 
             self.tags_ = sorted(self.vocab_counts_)
             self.tag_emb_ = embed_tags(self.tags_).astype(np.float16).astype(np.float32)  # as saved
@@ -361,7 +301,7 @@ class SynonymSuggester(BaseSuggester):
 
     def _embed_unseen(self, tags: Sequence[str]) -> None:
         """Embed, in one call of the text encoder, the tags whose neighbours are not in the table yet."""
-        from .zeroshot import embed_tags
+        from .tags import embed_tags
 
         cache = self.__dict__.setdefault("_unseen_emb", {})
         table, counts = getattr(self, "table_", None), getattr(self, "vocab_counts_", None) or {}

@@ -22,11 +22,9 @@ from ..types import Post, Suggestion
 from .base import BaseSuggester
 
 log = logging.getLogger(__name__)
-# Fast members by default: with coattention (four networks) in place of effnet-knn, training on the three image
-# sets took 525 s, near the 10 minutes a model may take, and on vape (split by post) P@1 was no better in any
-# input setting (images / text / images+text / all r1: 0.385 / 0.413 / 0.503 / 0.545 against 0.441 / 0.508 /
-# 0.508 / 0.573). Add it with --set 'members=[...]'. effnet-knn keeps the training posts' image features, so a
-# trained ensemble stays with its training data.
+# Fast members by default (coattention trains slowly and did no better: docs/EXPERIMENTS.md); add it with
+# --set 'members=[...]'. effnet-knn keeps the training posts' image features, so a trained ensemble stays with its
+# training data.
 DEFAULT_MEMBERS = ("cooccurrence", "tfidf-linear", "effnet-mlp", "effnet-knn")
 
 
@@ -54,7 +52,8 @@ class EnsembleSuggester(BaseSuggester):
             raise ModelError(f"{self.name}: {len(self.weights)} weights for {len(self.members)} members")
 
     def fit(self, posts: Sequence[Post]) -> "EnsembleSuggester":
-        from ..registry import create_suggester, load_suggester
+        from ..registry import create_suggester
+        from ..model_folder import load_suggester
 
         self._check()
         self.models_ = []
@@ -123,7 +122,7 @@ class EnsembleSuggester(BaseSuggester):
     def _load_state(self, directory: Path) -> None:
         import json
 
-        from .base import load_model_dir
+        from ..model_folder import load_model_dir
 
         self._check()
         try:  # the type of every member, as saved (ensembles saved before it was kept: none)

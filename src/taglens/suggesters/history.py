@@ -16,7 +16,7 @@ from typing import Sequence
 
 from ..exceptions import ModelError
 from ..types import Post
-from .baselines import Evidence
+from .tags import Evidence
 
 
 def user_key(user: str) -> str:

@@ -18,9 +18,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..exceptions import DataError, ModelError
+from ..exceptions import DataError
 from ..registry import register_suggester
-from ..training import (TagVocab, fit_head, image_posts_features, load_module_state, load_tensors, make_head,
+from ..training import (TagVocab, fit_head, load_module_state, load_tensors, make_head,
                         pooled_image_vector, posts_with_tags, predict_head, save_tensors, top_k)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
@@ -32,12 +32,10 @@ FEATURE_DIM = 1280
 def _post_vector(post: Post, logit_weight: float = 0.0) -> np.ndarray | None:
     """The mean pooled feature of a post's images (followed by ``logit_weight`` times the mean ImageNet logits
     when that is not 0), or None when it has no image; raises on an unreadable file."""
-    from ..encoders.cache import post_image_features
+    from ..features import post_image_features
 
-    if not post.images:
-        return None
-    feats = post_image_features(post.images)
-    if feats["pooled"].shape[0] == 0:
+    feats = post_image_features([post])[0]
+    if feats is None or feats["pooled"].shape[0] == 0:
         return None
     return _vector(feats, logit_weight)
 
@@ -51,7 +49,11 @@ def _vector(feats: dict[str, np.ndarray], logit_weight: float) -> np.ndarray:
 
 def _training_vectors(posts: Sequence[Post], desc: str, logit_weight: float = 0.0) -> tuple[np.ndarray, list[Post]]:
     posts = posts_with_tags(posts)
-    keep, feats = image_posts_features(posts, progress=log.isEnabledFor(logging.INFO))
+    from ..features import post_image_features
+
+    feats = post_image_features(posts, skip_unreadable=True)
+    keep = [i for i, f in enumerate(feats) if f is not None]
+    feats = [feats[i] for i in keep]
     if not keep:
         with_image = sum(1 for p in posts if p.images)
         if not with_image:
@@ -214,7 +216,7 @@ def effnet_linear(**kw) -> EffnetHeadSuggester:
 
 @register_suggester("effnet-mlp", description="image only: MLP head on EfficientNet-Lite0 features")
 def effnet_mlp(**kw) -> EffnetHeadSuggester:
-    return EffnetHeadSuggester(**{"hidden": 512, 
+    return EffnetHeadSuggester(**{"hidden": 512,
                                   "model_name": "effnet-mlp", **kw})
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
-from ..training import (TagVocab, clean_text, fit_head, load_module_state, load_tensors, make_head,
+from ..training import (TagVocab, model_caption, fit_head, load_module_state, load_tensors, make_head,
                         posts_with_tags, predict_head, save_tensors, top_k)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
@@ -85,7 +85,7 @@ def sublinear_tfidf(counts, idf: np.ndarray):
 
 def _text_training_posts(posts: Sequence[Post], desc: str) -> tuple[list[Post], list[str]]:
     posts = posts_with_tags(posts)
-    texts = [clean_text(p) for p in posts]
+    texts = [model_caption(p) for p in posts]
     keep = [i for i, t in enumerate(texts) if t]
     if not keep:
         raise DataError(f"{desc}: none of the {len(posts)} training posts has caption text besides hashtags")
@@ -106,14 +106,14 @@ class _TextHeadSuggester(BaseSuggester):
     source = "text"
 
     def uses_input(self, post: Post) -> bool:
-        return bool(clean_text(post))
+        return bool(model_caption(post))
 
     def _features(self, texts: Sequence[str]):
         raise NotImplementedError
 
     def scores(self, post: Post) -> np.ndarray | None:
         """Scores over ``vocab_.tags``, or None when the post has no caption text."""
-        text = clean_text(post)
+        text = model_caption(post)
         if not text:
             return None
         return predict_head(self.head_, self._features([text]), softmax=self.loss != "bce")[0]

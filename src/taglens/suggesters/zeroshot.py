@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -28,45 +28,11 @@ from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion
 from .base import BaseSuggester
-from .baselines import Evidence, read_vocab, tag_words, to_evidence_suggestions, write_vocab
+from .tags import Evidence, embed_tags, read_vocab, to_evidence_suggestions, write_vocab
 
 BUNDLED = Path(__file__).resolve().parents[1] / "models" / "taglens-base" / "conse"
 # hypernyms closer than this to the WordNet root (entity, object, whole, artifact, ...) say nothing about a photo
 MIN_HYPERNYM_DEPTH = 5
-
-
-def image_labels(images: Sequence[Any]) -> list[str]:
-    """How a reason names each of a post's images: "image 2 (dog.jpg)", or "image 2" for one given in memory."""
-    return [f"image {i} ({Path(im).name})" if isinstance(im, (str, Path)) else f"image {i}"
-            for i, im in enumerate(images, 1)]
-
-
-def post_features(images: Sequence[Any]) -> dict[str, Any]:
-    """The stacked features of a post's images and video frames, with ``labels``: for each row, the image it
-    came from ("image 2 (dog.jpg)"), so that a reason can say which of several images it saw."""
-    from ..encoders.cache import post_image_features
-
-    return stack_features([post_image_features([im]) for im in images], images)
-
-
-def stack_features(parts: Sequence[dict[str, np.ndarray]], images: Sequence[Any]) -> dict[str, Any]:
-    """The features of each of a post's images (``parts``, in the order of ``images``) stacked, with ``labels``."""
-    labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
-    return {**{k: np.concatenate([x[k] for x in parts]) for k in ("pooled", "logits")}, "labels": labels}
-
-
-def tag_text(tag: str) -> str:
-    """The words of a tag as a phrase, for text embeddings (``goldenretriever`` -> ``golden retriever``)."""
-    return " ".join(tag_words(tag))
-
-
-def embed_tags(tags: Sequence[str], embedder: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
-    """L2-normalised MiniLM embeddings of the tags' segmented words, (n, 384) float32.
-
-    ``embedder`` (texts -> embeddings) replaces the cached MiniLM encoder, e.g. to share a precomputed table."""
-    from ..encoders.cache import text_embeddings
-
-    return np.asarray((embedder or text_embeddings)([tag_text(t) for t in tags]), dtype=np.float32)
 
 
 def class_concepts(max_up: int = 8, decay: float = 0.85) -> list[list[tuple[str, float]]]:
@@ -211,7 +177,9 @@ class ZeroShotSuggester(BaseSuggester):
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         if not post.images:
             return []
-        feats = post_features(post.images)
+        from ..features import post_image_features
+
+        feats = post_image_features([post])[0]
         return to_evidence_suggestions(self.evidence_from_logits(feats["logits"], k + len(post.hashtags),
                                                                  feats["labels"]), "conse", k)
 

@@ -86,7 +86,8 @@ class MastodonSource(BaseSource):
     """
 
     def __init__(self, base_url: str, *, only_media: bool = True, page_size: int = 40, timeout: float = 20.0,
-                 deadline: float = 60.0, max_bytes: int = 32 << 20, min_remaining: int = 1, max_wait: float = 900.0, client: Any = None,
+                 deadline: float = 60.0, max_bytes: int = 32 << 20, min_remaining: int = 1, max_wait: float = 900.0,
+                 client: Any = None,
                  sleep: Callable[[float], None] = time.sleep, user_agent: str = "taglens-collect") -> None:
         import httpx
 

@@ -1,12 +1,17 @@
 """taglens-base: the bundled default model, its fusion rules, its artifact, and training from posts."""
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from taglens.registry import create_suggester, load_suggester
-from taglens.suggesters.default import DefaultSuggester, caption_terms
+from taglens.registry import create_suggester
+from taglens.model_folder import load_suggester
+from taglens.features import post_features
+from taglens.suggesters.taglens_base import TaglensBase
+from taglens.suggesters.taglens_base.fusion import diversify
+from taglens.suggesters.taglens_base.wording import caption_terms
 from taglens.types import Post
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "src" / "taglens" / "models" / "taglens-base"
@@ -18,7 +23,7 @@ def model():
 
 
 def test_bundled_artifact_is_small_and_loads_by_name(model):
-    assert isinstance(model, DefaultSuggester)
+    assert isinstance(model, TaglensBase)
     size = sum(f.stat().st_size for f in ARTIFACT.rglob("*") if f.is_file())
     assert size <= 30 * 1024 * 1024
     config = json.loads((ARTIFACT / "config.json").read_text())
@@ -68,14 +73,16 @@ def test_existing_tags_drive_cooccurrence_and_are_never_returned(model):
 
 
 def test_a_new_tag_speaks_through_its_segmented_parts(model):
-    assert "sunsetchasers" not in model.cooc_.index_ and "sunset" in model.cooc_.index_
+    cooc = model.source("cooccurrence").cooc_
+    assert "sunsetchasers" not in cooc.index_ and "sunset" in cooc.index_
     got = model.suggest(Post(hashtags=("sunsetchasers",)), k=5)
     assert (got[0].tag, got[0].source, got[0].reason) == ("sunset", "tag_parts", "part of #sunsetchasers: sunset")
     assert {"beach", "sky", "sun", "sea"} & {s.tag for s in got[1:]}
     assert any(s.reason.startswith("used with #sunset in ") for s in got)
     # a known tag is left to its co-occurrence statistics; gibberish has no parts
-    assert model.tag_parts(["dogsofinstagram", "qwertyzz"]) == {}
-    assert set(model.tag_parts(["veganfoodlover"])) >= {"veganfood", "vegan", "food"}
+    parts = model.source("tag_parts").parts
+    assert parts(["dogsofinstagram", "qwertyzz"]) == {}
+    assert set(parts(["veganfoodlover"])) >= {"veganfood", "vegan", "food"}
 
 
 def test_diversified_ranking_discounts_tags_implied_by_those_above(model):
@@ -90,14 +97,15 @@ def test_diversified_ranking_discounts_tags_implied_by_those_above(model):
     assert [s.tag for s in before] != [s.tag for s in after]
     # every discount is the product of 1 - 0.5 * P(placed | tag) over the tags placed above it
     scores = {s.tag: s.score for s in plain.suggest(post, k=30)}
+    cooc = model.source("cooccurrence").cooc_
     for i, s in enumerate(after):
-        given = dict(zip(*(lambda nb, p: ([model.cooc_.vocab_[j] for j in nb], p))(*model.cooc_.neighbors(s.tag))))
+        given = dict(zip(*(lambda nb, p: ([cooc.vocab_[j] for j in nb], p))(*cooc.neighbors(s.tag))))
         want = scores[s.tag]
         for above in after[:i]:
             want *= 1 - 0.5 * min(1.0, float(given.get(above.tag, 0.0)))
         assert s.score == pytest.approx(want, rel=1e-5), s.tag
     ranked = [("a", 1.0), ("b", 0.9), ("c", 0.5)]
-    assert model.diversify(ranked, 2) == ranked[:2]  # tags outside the statistics are not discounted
+    assert diversify(ranked, 2, cooc, model.diversity) == ranked[:2]  # tags outside the statistics are not discounted
 
 
 def test_caption_hashtags_count_as_existing_tags(model):
@@ -112,15 +120,16 @@ def test_caption_alone_gives_caption_tags_with_reasons(model):
     got = model.suggest(Post(text="lovely sunset over the sea"), k=10)
     assert "sunset" in [s.tag for s in got][:5]
     assert {s.source for s in got} & {"caption", "words", "mentions", "about"}
-    mentions = model.text_evidence("lovely sunset", None)["mentions"]
+    post = Post(text="lovely sunset")
+    mentions = model.source("mentions").evidence(post, post_features([post], images=False, text=False)[0])
     assert mentions["sunset"][1] == "caption mentions: sunset"
 
 
 def test_caption_spelling_reads_words_no_training_caption_had(model):
     # "vapeadoras" is in no training caption (nor in the n-gram model's words): its letters carry it
-    assert "vapeadoras" not in model.ngrams_.words
-    ev, _, _ = model.evidence(Post(text="look at my new vapeadoras today"))
-    without, _, _ = model.evidence(Post(text="look at my new today"))
+    assert "vapeadoras" not in model.source("ngrams").ngrams_.words
+    ev, _, _ = model.evidence(post_features([Post(text="look at my new vapeadoras today")])[0])
+    without, _, _ = model.evidence(post_features([Post(text="look at my new today")])[0])
     top = sorted(ev["ngrams"].items(), key=lambda kv: -kv[1][0])[:5]
     for tag, (p, _) in top[:3]:  # the unseen word makes vaping tags likelier than the same caption without it
         assert tag.startswith("vap") and p > 1.5 * without["ngrams"].get(tag, (0.0, ""))[0], (tag, p)
@@ -186,7 +195,7 @@ def test_val_side_of_harrison_beats_popularity(shared_data):
 
 def test_image_weights_follow_the_caption_gain():
     """A photo alone leans on the image prototypes; with a full caption the '+caption' weights apply."""
-    fuser = DefaultSuggester(weights={"image": 1.0, "image_protos": 3.0, "image+caption": 1.0,
+    fuser = TaglensBase(weights={"image": 1.0, "image_protos": 3.0, "image+caption": 1.0,
                                       "image_protos+caption": 0.1, "caption": 0.0})
     evidence = {"image": {"beach": (0.5, "photos like this one are tagged #beach")},
                 "image_protos": {"sunset": (0.4, "similar photos are tagged #sunset")}}
@@ -200,7 +209,8 @@ def test_image_weights_follow_the_caption_gain():
 
 def test_head_target_weights_and_centering():
     """Target mass shared unevenly (the collection topic first) moves the softmax head's first choice."""
-    from taglens.suggesters.default import _mlp_forward, train_head
+    from taglens.suggesters.taglens_base.heads import mlp_forward
+    from taglens.training import train_head
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 8)).astype(np.float32) + 3.0
@@ -209,8 +219,8 @@ def test_head_target_weights_and_centering():
     boosted = train_head(x, targets, 3, hidden=16, epochs=150, loss="softmax", lr=1e-2, center=True,
                          target_weights=[np.array([3.0, 1.0])] * 64)
     assert "center" in even and even["center"].shape == (8,)
-    p_even = _mlp_forward(x, {k: v.astype(np.float32) for k, v in even.items()}, "softmax").mean(0)
-    p_boost = _mlp_forward(x, {k: v.astype(np.float32) for k, v in boosted.items()}, "softmax").mean(0)
+    p_even = mlp_forward(x, {k: v.astype(np.float32) for k, v in even.items()}, "softmax").mean(0)
+    p_boost = mlp_forward(x, {k: v.astype(np.float32) for k, v in boosted.items()}, "softmax").mean(0)
     assert abs(p_even[0] - p_even[1]) < 0.1 and p_even[2] < 0.05
     assert p_boost[0] > 0.6 and p_boost[1] < 0.4
 
@@ -221,7 +231,7 @@ def test_heads_train_on_a_fixed_number_of_threads(monkeypatch, optimizer_threads
     machine; the caller's count is restored."""
     import torch
 
-    from taglens.suggesters import default
+    from taglens import training
 
     monkeypatch.setenv("TAGLENS_THREADS", "3")
     before = torch.get_num_threads()
@@ -229,11 +239,11 @@ def test_heads_train_on_a_fixed_number_of_threads(monkeypatch, optimizer_threads
     try:
         for n in (1, 3):
             torch.set_num_threads(n)
-            default.train_head(x, [np.array([0])] * 32, 2, hidden=4, epochs=1)
+            training.train_head(x, [np.array([0])] * 32, 2, hidden=4, epochs=1)
             assert torch.get_num_threads() == n
     finally:
         torch.set_num_threads(before)
-    assert optimizer_threads and set(optimizer_threads) == {default.HEAD_THREADS}
+    assert optimizer_threads and set(optimizer_threads) == {training.HEAD_THREADS}
 
 
 def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
@@ -241,13 +251,14 @@ def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():
     posts += [Post(hashtags=("food", "dinner"), meta={"source": "a"})] * 3
     model = create_suggester("taglens-base", min_count=2, text_epochs=1, text_hidden=8).fit(posts)
     assert set(model.vocab_) == {"food", "closeup", "delicious", "dinner"}  # the heads still learn the keywords
-    assert set(model.cooc_.evidence(Post(hashtags=("food",)))) == {"dinner"}
+    assert set(model.source("cooccurrence").cooc_.evidence(Post(hashtags=("food",)))) == {"dinner"}
     everything = create_suggester("taglens-base", min_count=2, text_epochs=1, text_hidden=8, keyword_sources=())
-    assert "closeup" in everything.fit(posts).cooc_.evidence(Post(hashtags=("food",)))
+    assert "closeup" in everything.fit(posts).source("cooccurrence").cooc_.evidence(Post(hashtags=("food",)))
 
 
 def test_emoji_are_caption_words():
-    from taglens.suggesters.default import CaptionWordStats, caption_words
+    from taglens.suggesters.taglens_base.sources.caption_words import CaptionWordStats
+    from taglens.suggesters.taglens_base.wording import caption_words
 
     assert caption_words("Cloudy 💨 day @shop_name 🇸🇪 💨") == ["cloudy", "day", "💨", "🇸🇪"]
     stats = CaptionWordStats(smoothing=0.0).fit(["new coil 💨", "dinner 🍕", "more 💨 today", "pizza 🍕 night"],
@@ -256,5 +267,55 @@ def test_emoji_are_caption_words():
     got = stats.scores("🍕")
     assert set(got) == {1} and got[1][1] == "🍕" and got[1][2] == pytest.approx(1.0)
     # a caption of emoji alone is evidence for the sources that read emoji, not for the sentence encoder's
-    gains = DefaultSuggester().gains("💨💨🔥", [])
+    gains = TaglensBase().gains(post_features([Post(text="💨💨🔥")], images=False, text=False)[0])
     assert gains["words"] > 0 and gains["ngrams"] == gains["words"] and gains["caption"] == 0.0
+
+
+def test_a_new_evidence_source_is_one_class_listed_once(monkeypatch, tmp_path):
+    """An evidence source written and listed here, in the test, and nowhere else: it learns, gives evidence with its
+    own reason, takes part in fusion with its default weight (and a tuned weight overrides it), and its state is
+    saved and loaded with the model."""
+    from taglens.suggesters.taglens_base import Source, sources
+
+    class Questions(Source):
+        """A caption that asks something: the tag most used on training posts whose caption asks something."""
+
+        name = "questions"
+        weight = 5.0
+
+        def fit(self, data):
+            asked = Counter(t for p in data.posts if "?" in p.text for t in p.hashtags)
+            self.tag_ = asked.most_common(1)[0][0] if asked else None
+
+        def evidence(self, post, features):
+            return {self.tag_: (1.0, "the caption asks a question")} if self.tag_ and "?" in features.text else {}
+
+        def gain(self, post, features):
+            return 1.0 if "?" in features.text else 0.0
+
+        def save(self, state):
+            (state.directory / "questions.json").write_text(json.dumps({"tag": self.tag_}), encoding="utf-8")
+
+        def load(self, state):
+            self.tag_ = json.loads((state.directory / "questions.json").read_text(encoding="utf-8"))["tag"]
+
+    monkeypatch.setattr(sources, "SOURCES", [*sources.SOURCES, Questions])  # the one line
+    posts = [Post(text="is it ready yet?", hashtags=("curious", "food"))] * 3
+    posts += [Post(text="dinner at home", hashtags=("food", "dinner"))] * 3
+    model = create_suggester("taglens-base", min_count=2, text_epochs=1, text_hidden=8).fit(posts)
+    assert model.default_weights()["questions"] == 5.0
+    post = Post(text="what is this thing?")
+    got = model.suggest(post, k=3)
+    assert (got[0].tag, got[0].source, got[0].reason) == ("curious", "questions", "the caption asks a question")
+    ev, gains, _ = model.evidence(post)
+    assert ev["questions"] == {"curious": (1.0, "the caption asks a question")} and gains["questions"] == 1.0
+    assert "questions" not in model.evidence(Post(text="dinner at home"))[0]
+    muted = create_suggester("taglens-base", weights={"questions": 0.0})
+    assert all(s.source != "questions" for s in muted.fuse(ev, gains, set(), k=3))
+    model.save(tmp_path / "m")
+    assert "questions.json" in json.loads((tmp_path / "m" / "config.json").read_text())["files"]
+    loaded = load_suggester(tmp_path / "m")
+    assert loaded.source("questions").tag_ == "curious"
+    assert [(s.tag, s.source) for s in loaded.suggest(post, k=3)] == [(s.tag, s.source) for s in got]
+    monkeypatch.undo()  # listed no more: a model created now has no such source
+    assert "questions" not in {s.name for s in create_suggester("taglens-base").sources}

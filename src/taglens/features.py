@@ -1,0 +1,180 @@
+"""Encoder features of posts, batch first: the one way suggest, suggest_batch, training and evaluation get them.
+
+A single post is a batch of one. Image features (EfficientNet-Lite0 ``pooled`` (m, 1280) and ``logits``
+(m, 1000), optionally the ``grid`` (m, 49, 1280) for attention) come from the feature cache
+(:mod:`taglens.encoders.cache`, keyed by file content) where they are there; the images missing from it are
+encoded in batches and stored. The cache only saves time: one that cannot be written (read-only, full) is
+warned about once and the features are still returned.
+
+Example:
+    >>> from taglens.features import post_features
+    >>> [f.text for f in post_features([Post(text="sunset #beach")], images=False, text=False)]
+    ['sunset']
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .exceptions import InputError
+from .media import FRAMES_PER_VIDEO
+from .types import MAX_POST_HASHTAGS, Post, parse_hashtags, strip_hashtags
+
+log = logging.getLogger(__name__)
+ENCODE_CHUNK = 32  # files encoded in one call: bounds the decoded images held in memory at once
+Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"]}
+
+
+def image_labels(images: Sequence[Any]) -> list[str]:
+    """How a reason names each of a post's images: "image 2 (dog.jpg)", or "image 2" for one given in memory."""
+    return [f"image {i} ({Path(im).name})" if isinstance(im, (str, Path)) else f"image {i}"
+            for i, im in enumerate(images, 1)]
+
+
+def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable: bool = False,
+                   frames_per_video: int = FRAMES_PER_VIDEO) -> list[Features | None]:
+    """Per image item (a path, or an image in memory): its features, one row per image or sampled video frame.
+
+    An unreadable file raises its InputError (ImageError, VideoError, naming it), or with ``skip_unreadable``
+    gets None, with a warning naming it. Paths are looked up in the feature cache first; the rest are
+    encoded ``ENCODE_CHUNK`` at a time and paths stored in the cache."""
+    from .encoders import cache
+
+    keys = ("pooled", "logits", "grid") if grid else ("pooled", "logits")
+    out: list[Features | None] = [None] * len(items)
+    missing: list[tuple[int, Any, str | None]] = []
+    for i, item in enumerate(items):
+        key = None
+        if isinstance(item, (str, Path)):
+            try:
+                key = cache.feature_key(Path(item))  # raises the InputError that names the problem
+            except InputError as exc:
+                if not skip_unreadable:
+                    raise
+                log.warning("skipping %s", exc)
+                continue
+            feats = cache.load(cache.feature_file(key), ("pooled", "logits"))
+            if feats is not None and grid:
+                grids = cache.load(cache.feature_file(key, grid=True), ("grid",))
+                feats = {**feats, **grids} if grids is not None else None
+            if feats is not None:
+                out[i] = feats
+                continue
+        missing.append((i, item, key))
+    for start in range(0, len(missing), ENCODE_CHUNK):
+        _encode(missing[start: start + ENCODE_CHUNK], out, keys, skip_unreadable, frames_per_video)
+    return out
+
+
+def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames_per_video: int) -> None:
+    from .encoders import cache
+    from .encoders.image import get_image_encoder
+    from .media import load_visuals
+
+    visuals, owner, todo = [], [], []
+    for i, item, key in chunk:
+        try:
+            frames = [v for _, v in load_visuals([item], frames_per_video)]
+        except InputError as exc:
+            if not skip_unreadable:
+                raise
+            log.warning("skipping %s", exc)
+            continue
+        visuals.extend(frames)
+        owner.extend([i] * len(frames))
+        todo.append((i, key))
+    if not todo:
+        return
+    enc = get_image_encoder().encode(visuals, grid="grid" in keys)
+    owner_arr = np.array(owner)
+    for i, key in todo:
+        rows = owner_arr == i
+        feats = {"pooled": enc["pooled"][rows].astype(np.float32), "logits": enc["logits"][rows].astype(np.float32)}
+        if key is not None:
+            cache.store(cache.feature_file(key), **feats)
+        if "grid" in keys:
+            feats["grid"] = enc["grid"][rows].astype(np.float16)
+            if key is not None:
+                cache.store(cache.feature_file(key, grid=True), grid=feats["grid"])
+        out[i] = feats
+
+
+def stack(parts: Sequence[Features], images: Sequence[Any]) -> Features:
+    """The features of each of a post's images (``parts``, in the order of ``images``) stacked, with
+    ``labels``: for each row, the image it came from ("image 2 (dog.jpg)"), so a reason can say which it saw."""
+    labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
+    keys = [k for k in ("pooled", "logits", "grid") if all(k in p for p in parts)]
+    return {**{k: np.concatenate([x[k] for x in parts]) for k in keys}, "labels": labels}
+
+
+def post_image_features(posts: Sequence[Post], *, grid: bool = False, skip_unreadable: bool = False,
+                        max_images: int | None = None) -> list[Features | None]:
+    """Per post: the stacked features of its images (the first ``max_images``) and video frames, with
+    ``labels``; None for a post without images, and with ``skip_unreadable`` for a post with an unreadable
+    image (logged once, with the count). Every image is looked up or encoded once, however many posts share it."""
+    chosen = [tuple(p.images[:max_images]) if max_images else tuple(p.images) for p in posts]
+    distinct: dict[Any, int] = {}
+    items: list[Any] = []
+    for images in chosen:
+        for im in images:
+            ident = im if isinstance(im, (str, Path)) else id(im)
+            if ident not in distinct:
+                distinct[ident] = len(items)
+                items.append(im)
+    feats = image_features(items, grid=grid, skip_unreadable=skip_unreadable)
+    out: list[Features | None] = []
+    bad = 0
+    for images in chosen:
+        parts = [feats[distinct[im if isinstance(im, (str, Path)) else id(im)]] for im in images]
+        if not images or any(p is None for p in parts):
+            bad += bool(images)
+            out.append(None)
+            continue
+        out.append(stack(parts, images))
+    if bad:
+        log.warning("skipping %d posts with an unreadable image", bad)
+    return out
+
+
+@dataclass(frozen=True)
+class PostFeatures:
+    """What a model reads of one post: the caption without hashtags, the post's tags, and encoder features.
+
+    ``tags`` are the ones read (the post's own, then the caption's, at most ``MAX_POST_HASHTAGS``); ``exclude``
+    is every tag the post has (none is suggested back). ``images`` is None for a post without images or when
+    images were not asked for; ``text_emb`` (MiniLM, (384,)) is None without a caption or when not asked for."""
+
+    post: Post
+    text: str
+    tags: tuple[str, ...]
+    exclude: frozenset[str]
+    images: Features | None = None
+    text_emb: np.ndarray | None = None
+
+
+def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = True,
+                  text_embedder: Callable[[list[str]], np.ndarray] | None = None) -> list[PostFeatures]:
+    """:class:`PostFeatures` of every post, the images and captions of all of them encoded in batches.
+    ``text_embedder`` (texts -> MiniLM embeddings) replaces the encoder, e.g. a table of precomputed ones.
+    Raises the InputError of the first unreadable image."""
+    captions = [strip_hashtags(p.text) for p in posts]
+    feats = post_image_features(posts) if images else [None] * len(posts)
+    embs: dict[str, np.ndarray] = {}
+    todo = sorted({t for t in captions if t}) if text else []
+    if todo:
+        if text_embedder is None:
+            from .encoders.text import encode_texts as text_embedder
+        embs = dict(zip(todo, np.asarray(text_embedder(todo))))
+    out = []
+    for post, caption, f in zip(posts, captions, feats):
+        every_tag = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
+        out.append(PostFeatures(post, caption, tuple(every_tag[:MAX_POST_HASHTAGS]), frozenset(every_tag),
+                                f if f is not None and len(f["pooled"]) else None, embs.get(caption)))
+    return out
+
+
+__all__ = ["PostFeatures", "image_features", "image_labels", "post_features", "post_image_features", "stack"]

@@ -1,0 +1,115 @@
+"""Fusion of the sources' evidence into one ranking: a weighted sum, then a diversified re-ranking.
+
+``score(t) = sum_s w_s * g_s(post) * score_s(t)``, where ``w_s`` are weights keyed by ``source.name`` (tuned by
+cross-fitting on the training side, see scripts/build_default_model.py) and ``g_s`` (``source.gain``) grows with
+how much evidence of that kind the post has (caption length, number of known tags). A source with a
+``weight_with_caption`` (the image sources) has two weights, for a photo alone and for a photo with a full
+caption, mixed by the caption's gain: a photo alone leans on the prototypes of similar photos; with a caption,
+the caption carries the topic and the image heads add what is seen. The reason shown is the one of the largest
+contribution.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ...blocklist import blocked_tags, is_blocked
+from ...types import Suggestion
+from ..tags import Evidence
+from .source import EvidenceSource
+
+DIVERSE_POOL = 30  # candidates the diversified ranking chooses from
+CAPTION = "caption"  # the source whose gain mixes the two weights of a source with a weight_with_caption
+
+
+def default_weights(sources: Iterable[EvidenceSource]) -> dict[str, float]:
+    """Each source's default weight by name, then ``name+caption`` for those weighed anew with a caption."""
+    sources = list(sources)
+    weights = {s.name: s.weight for s in sources}
+    weights.update({f"{s.name}+caption": s.weight_with_caption for s in sources if s.weight_with_caption is not None})
+    return weights
+
+
+def effective_weights(weights: dict[str, float], gains: dict[str, float], mixed: Iterable[str]) -> dict[str, float]:
+    """``weights`` with the weight of each ``mixed`` source blended with its ``+caption`` weight by the caption's
+    gain."""
+    w = dict(weights)
+    g_text = gains.get(CAPTION, 0.0)
+    for source in mixed:
+        with_caption = w.get(f"{source}+caption", w.get(source, 0.0))
+        w[source] = (1.0 - g_text) * w.get(source, 0.0) + g_text * with_caption
+    return w
+
+
+def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str], k: int,
+         weights: dict[str, float], mixed: Iterable[str] = (), firm_sources: Iterable[str] = (),
+         cooccurrence=None, diversity: float = 0.0) -> list[Suggestion]:
+    """Weighted sum of the sources' scores, without the tags of ``exclude`` and blocked tags
+    (``taglens.blocklist``); each tag keeps the reason of its largest contribution; then ``diversify`` (with the
+    tags whose best contribution came from a ``firm_sources`` source never discounted). Returns the first ``k``."""
+    w = effective_weights(weights, gains, mixed)
+    total: dict[str, float] = {}
+    best: dict[str, tuple[float, str, str]] = {}
+    for source, ev in evidence.items():
+        ws = w.get(source, 0.0) * gains.get(source, 1.0)
+        if ws <= 0:
+            continue
+        for tag, (score, reason) in ev.items():
+            if tag in exclude:
+                continue
+            c = ws * score
+            total[tag] = total.get(tag, 0.0) + c
+            if c > best.get(tag, (-1.0, "", ""))[0]:
+                best[tag] = (c, source, reason)
+    blocked = blocked_tags()  # once per post, and each distinct tag is looked up once
+    ranked = sorted(((t, v) for t, v in total.items() if not is_blocked(t, blocked)),
+                    key=lambda kv: (-kv[1], kv[0]))[: max(k, DIVERSE_POOL)]
+    firm_sources = set(firm_sources)
+    firm = {t for t, _ in ranked if best[t][1] in firm_sources}
+    ranked = diversify(ranked, k, cooccurrence, diversity, firm)
+    return [Suggestion(tag, s, best[tag][1], best[tag][2]) for tag, s in ranked]
+
+
+def diversify(ranked: list[tuple[str, float]], k: int, cooccurrence, diversity: float,
+              firm: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, float]]:
+    """Re-rank so that each tag adds something the ones above it do not already imply: greedily, a tag's score
+    is multiplied by ``1 - diversity * P(u | tag)`` for every tag u already placed (P from the co-occurrence
+    statistics ``cooccurrence``, a fitted CooccurrenceSuggester). The first tag never changes; scores stay in
+    decreasing order; ``firm`` tags are not discounted. Returns the first ``k``.
+
+    A list of five near-synonyms (#sea #ocean #beach #waves #seaside) all hit or all miss together; five tags
+    that cover different readings of the post are more likely to hold one the author wanted (docs/EXPERIMENTS.md
+    has the figures)."""
+    if diversity <= 0 or len(ranked) < 3 or cooccurrence is None:
+        return ranked[:k]
+    cooc = cooccurrence
+    n = len(ranked)
+    cand = np.array([cooc.index_.get(t, -1) for t, _ in ranked], dtype=np.int64)
+    known = np.flatnonzero(cand >= 0)
+    order = known[np.argsort(cand[known])]  # candidate positions by vocabulary index, for searchsorted
+    sorted_idx = cand[order]
+    given = np.zeros((n, n), np.float32)  # given[i, j] = P(tag j | tag i)
+    for i in known.tolist():
+        s0, e0 = cooc.indptr_[cand[i]], cooc.indptr_[cand[i] + 1]
+        neighbours = cooc.indices_[s0:e0]
+        at = np.minimum(np.searchsorted(sorted_idx, neighbours), len(sorted_idx) - 1)
+        hit = sorted_idx[at] == neighbours
+        given[i, order[at[hit]]] = cooc.values_[s0:e0][hit]
+    damp = 1.0 - diversity * np.clip(given, 0.0, 1.0)
+    if firm:
+        damp[[i for i, (t, _) in enumerate(ranked) if t in firm]] = 1.0
+    scores = np.array([s for _, s in ranked], dtype=np.float64)
+    out: list[tuple[str, float]] = []
+    free = np.ones(n, bool)
+    for _ in range(min(k, n)):
+        pick = int(np.argmax(np.where(free, scores, -np.inf)))
+        out.append((ranked[pick][0], float(scores[pick])))
+        free[pick] = False
+        scores *= damp[:, pick]
+    return out
+
+
+__all__ = ["DIVERSE_POOL", "default_weights", "diversify", "effective_weights", "fuse"]
+
+

@@ -1,0 +1,162 @@
+"""``taglens-base`` itself: the tag vocabulary shared by its evidence sources, fitting and saving them, and
+suggesting by fusing their evidence (``fusion``)."""
+from __future__ import annotations
+
+import functools
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ...exceptions import DataError, ModelError
+from ...features import PostFeatures, post_features
+from ...types import Post, Suggestion
+from ..base import BaseSuggester, finalize
+from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
+from . import fusion
+from . import sources as _sources
+from .source import EvidenceSource, State, TrainingSet
+
+log = logging.getLogger(__name__)
+
+
+class TaglensBase(BaseSuggester):
+    """The default model: trained image and caption heads, zero-shot image tags, caption words, tag statistics,
+    authors' habits: evidence sources (``sources.SOURCES``, as listed when the model is created) fused by tuned
+    weights."""
+
+    name = "taglens-base"
+
+    def __init__(self, min_count: int = 3, max_vocab: int = 8000, image_hidden: int = 512, text_hidden: int = 384,
+                 image_epochs: int = 30, text_epochs: int = 8, weights: dict[str, float] | None = None,
+                 text_words_full: int = 6, head_loss: str = "softmax", topic_boost: float = 1.0,
+                 keyword_sources: Sequence[str] = ("pexels_food",), diversity: float = 0.5, seed: int = 0):
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.image_hidden = image_hidden
+        self.text_hidden = text_hidden
+        self.image_epochs = image_epochs
+        self.text_epochs = text_epochs
+        self.weights = weights
+        self.text_words_full = text_words_full
+        self.head_loss = head_loss
+        self.topic_boost = topic_boost
+        self.keyword_sources = keyword_sources
+        if not 0.0 <= float(diversity) <= 1.0:
+            raise ModelError(f"taglens-base: diversity must be between 0 and 1, got {diversity!r}")
+        self.diversity = float(diversity)
+        self.seed = seed
+        self.sources: list[EvidenceSource] = [cls(self) for cls in _sources.SOURCES]
+
+    def source(self, name: str) -> EvidenceSource:
+        """The evidence source called ``name``; KeyError when the model has none."""
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @functools.cached_property
+    def index_(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.vocab_)}
+
+    # -- training ---------------------------------------------------------------------------------------------
+    def fit(self, posts: Sequence[Post], progress: bool = False,
+            text_embedder: Callable[[list[str]], np.ndarray] | None = None) -> "TaglensBase":
+        """Learn the tag vocabulary, then every source, from posts (their hashtags are the labels; captions are used
+        without them).
+
+        ``text_embedder`` (texts -> MiniLM embeddings) may replace the cached encoder, to share a table of
+        precomputed caption and tag embeddings between several fits."""
+        from ...encoders.cache import text_embeddings
+
+        embed = text_embedder or text_embeddings
+        posts = [p for p in posts if p.hashtags]
+        if not posts:
+            raise DataError("taglens-base: no training post has hashtags")
+        counts = Counter(t for p in posts for t in p.hashtags)
+        vocab = sorted((t for t, c in counts.items() if c >= self.min_count), key=lambda t: (-counts[t], t))
+        self.vocab_ = vocab[: self.max_vocab] or sorted(counts, key=lambda t: (-counts[t], t))[: self.max_vocab]
+        self.__dict__.pop("index_", None)
+        log.info("taglens-base: %d posts, %d tags in the vocabulary", len(posts), len(self.vocab_))
+        self.tag_emb_ = embed_tags(self.vocab_, embed).astype(np.float16).astype(np.float32)  # as saved
+        self.tag_words_ = [" ".join(tag_words(t)) for t in self.vocab_]  # for reasons, without a segmenter at run time
+        data = TrainingSet(posts, self, embed, progress)
+        for source in self.sources:
+            source.fit(data)
+        log.info("taglens-base: fitted")
+        self.fitted_ = True
+        return self
+
+    # -- suggesting -------------------------------------------------------------------------------------------
+    def default_weights(self) -> dict[str, float]:
+        return fusion.default_weights(self.sources)
+
+    def evidence(self, post: Post | PostFeatures) -> tuple[dict[str, Evidence], dict[str, float], frozenset[str]]:
+        """(evidence per source, gains per source, tags to exclude: every tag of the post) for one post, given as
+        its features (``taglens.features.post_features``) or as a post (then its features are computed)."""
+        features = post if isinstance(post, PostFeatures) else post_features([post])[0]
+        post = features.post
+        evidence: dict[str, Evidence] = {}
+        for source in self.sources:
+            ev = source.evidence(post, features)
+            if ev:
+                evidence[source.name] = ev
+        return evidence, self.gains(features), features.exclude
+
+    def gains(self, features: PostFeatures) -> dict[str, float]:
+        """How much evidence of each kind the post carries (1 = full), which scales that source's weight."""
+        return {source.name: source.gain(features.post, features) for source in self.sources}
+
+    def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str],
+             k: int, weights: dict[str, float] | None = None) -> list[Suggestion]:
+        """``fusion.fuse`` with this model's weights (``weights`` override them, as the tuner's trials do)."""
+        w = {**self.default_weights(), **(self.weights or {}), **(weights or {})}
+        try:
+            cooc = self.source("cooccurrence").cooc_
+        except (KeyError, AttributeError):  # no co-occurrence statistics (a model not fitted): no diversifying
+            cooc = None
+        return fusion.fuse(evidence, gains, exclude, k, w,
+                           mixed=[s.name for s in self.sources if s.weight_with_caption is not None],
+                           firm_sources=[s.name for s in self.sources if s.firm],
+                           cooccurrence=cooc, diversity=self.diversity)
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        ev, gains, exclude = self.evidence(post)
+        return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags and blocked tags out already
+
+    def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
+        """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
+        self._check_fitted()
+        out = []
+        for p, f in zip(posts, post_features(posts)):
+            ev, gains, exclude = self.evidence(f)
+            out.append(finalize(self.fuse(ev, gains, exclude, k), p, k))
+        return out
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        from safetensors.numpy import save_file
+
+        write_vocab(directory / "vocab.txt", self.vocab_)
+        write_vocab(directory / "vocab_words.txt", self.tag_words_)
+        state = State(directory, {"tag_emb": self.tag_emb_.astype(np.float16)})
+        for source in self.sources:
+            source.save(state)
+        save_file(state.arrays, str(directory / "weights.safetensors"))
+
+    def _load_state(self, directory: Path) -> None:
+        from safetensors.numpy import load_file
+
+        self.vocab_ = read_vocab(directory / "vocab.txt")
+        self.__dict__.pop("index_", None)
+        self.tag_words_ = read_vocab(directory / "vocab_words.txt")
+        if len(self.tag_words_) != len(self.vocab_):
+            raise ModelError(f"{directory}: vocab.txt and vocab_words.txt disagree")
+        state = State(directory, load_file(str(directory / "weights.safetensors")))
+        self.tag_emb_ = state.arrays["tag_emb"].astype(np.float32)  # stored float16
+        if self.tag_emb_.shape[0] != len(self.vocab_):
+            raise ModelError(f"{directory}: vocab.txt and weights.safetensors disagree")
+        for source in self.sources:
+            source.load(state)

@@ -1,0 +1,39 @@
+"""The evidence sources of taglens-base, in the order their evidence is summed (``fusion.fuse``).
+
+Adding a source: write a module here with a class following ``source.EvidenceSource`` (usually a subclass of
+``source.Source``) and list the class once in ``SOURCES``. Its ``name`` keys its fusion weight; its ``weight``
+is the default until the build script tunes it.
+"""
+from .about import About
+from .caption_head import CaptionHead
+from .caption_protos import CaptionPrototypes
+from .caption_words import CaptionWords
+from .conse import Conse
+from .cooccurrence import Cooccurrence
+from .history import AuthorHistory
+from .image_head import ImageHead
+from .image_protos import ImagePrototypes
+from .mentions import Mentions
+from .ngrams import Ngrams
+from .prior import Prior
+from .synonyms import Synonyms
+from .tag_parts import TagParts
+
+SOURCES: list[type] = [
+    Prior,
+    Conse,
+    ImageHead,
+    ImagePrototypes,
+    Mentions,
+    CaptionWords,
+    Ngrams,
+    CaptionHead,
+    CaptionPrototypes,
+    About,
+    Cooccurrence,
+    Synonyms,
+    TagParts,
+    AuthorHistory,
+]
+
+__all__ = ["SOURCES"]

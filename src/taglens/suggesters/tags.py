@@ -1,0 +1,85 @@
+"""Tag utilities shared by the suggesters: evidence dictionaries, vocabulary files, a tag's words and their
+MiniLM embeddings."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..types import Suggestion, normalize_tag
+
+Evidence = dict[str, tuple[float, str]]  # {tag: (score, reason)}: what a source says about a post
+
+
+def to_evidence_suggestions(evidence: Evidence, source: str, k: int) -> list[Suggestion]:
+    best = sorted(evidence.items(), key=lambda kv: -kv[1][0])[:k]
+    return [Suggestion(tag, float(score), source, reason) for tag, (score, reason) in best]
+
+
+def write_vocab(path: Path, vocab: Sequence[str]) -> None:
+    path.write_text("".join(f"{t}\n" for t in vocab), encoding="utf-8")
+
+
+def read_vocab(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line]
+
+
+# Hashtags longer than this are not segmented but taken as one word. The longest hashtag of the developer data
+# has 55 characters and real ones are far shorter; a longer "hashtag" is a pasted text or a key smash, its words
+# would not be known tags anyway, and segmenting it costs time in proportion (a 1 MB hashtag took 69 s).
+MAX_SEGMENTED_TAG_LEN = 100
+
+
+def tag_words(tag: str) -> list[str]:
+    """The words of a hashtag (``taglens.segment`` when available, else ``wordsegment``); a hashtag longer than
+    ``MAX_SEGMENTED_TAG_LEN`` characters is one word."""
+    tag = normalize_tag(tag)
+    if len(tag) > MAX_SEGMENTED_TAG_LEN:
+        return [tag]
+    return _segment(tag)
+
+
+@functools.lru_cache(maxsize=65536)
+def _segment(tag: str) -> list[str]:
+    words = None
+    segment = _segmenter()
+    if segment is not None:
+        try:
+            words = segment(tag)
+        except Exception:  # noqa: BLE001 - a broken segmenter must not break suggestions
+            words = None
+    if words is None:
+        import wordsegment
+
+        if not wordsegment.UNIGRAMS:
+            wordsegment.load()
+        words = wordsegment.segment(tag)
+    return [w for w in words if w] or [tag]
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter():
+    """taglens.segmentation.segment, or None (then wordsegment is used) where it cannot be loaded."""
+    try:
+        from ..segmentation import segment
+
+        segment("test")
+        return segment
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def tag_text(tag: str) -> str:
+    """The words of a tag as a phrase, for text embeddings (``goldenretriever`` -> ``golden retriever``)."""
+    return " ".join(tag_words(tag))
+
+
+def embed_tags(tags: Sequence[str], embedder: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+    """L2-normalised MiniLM embeddings of the tags' segmented words, (n, 384) float32.
+
+    ``embedder`` (texts -> embeddings) replaces the cached MiniLM encoder, e.g. to share a precomputed table."""
+    from ..encoders.cache import text_embeddings
+
+    return np.asarray((embedder or text_embeddings)([tag_text(t) for t in tags]), dtype=np.float32)

@@ -1,0 +1,59 @@
+"""The feature cache only saves time: a cache folder that cannot be written (not a folder, full) never stops
+suggest; it warns once, naming the folder, and leaves no temporary file behind."""
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def suggest(cache: Path, images, limit_bytes: int | None = None) -> subprocess.CompletedProcess:
+    """``taglens suggest`` in a child process with ``TAGLENS_CACHE=cache`` (and a file-size limit, as on a full
+    disk: a write past it fails with EFBIG)."""
+    env = {**os.environ, "TAGLENS_CACHE": str(cache),
+           "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+
+    def limit():
+        if limit_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.run([sys.executable, "-m", "taglens", "suggest", *map(str, images), "-k", "3", "--json"],
+                          capture_output=True, text=True, env=env, preexec_fn=limit, timeout=600)
+
+
+def test_a_cache_folder_that_is_a_file_only_costs_speed(tmp_path, food_images):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    cache = blocker / "cache"
+    res = suggest(cache, food_images[:2])
+    assert res.returncode == 0, res.stderr
+    assert '"tag"' in res.stdout
+    warnings = [line for line in res.stderr.splitlines() if "cannot be written" in line]
+    assert len(warnings) == 1 and str(cache) in warnings[0], res.stderr  # once, for two images
+    assert blocker.read_text() == "a file where the cache folder should be"
+
+
+def test_a_full_cache_leaves_no_temporary_file(tmp_path, food_images):
+    cache = tmp_path / "cache"
+    res = suggest(cache, food_images[:2], limit_bytes=2048)  # a feature file is about 9 kB
+    assert res.returncode == 0, res.stderr
+    assert '"tag"' in res.stdout
+    warnings = [line for line in res.stderr.splitlines() if "cannot be written" in line]
+    assert len(warnings) == 1 and str(cache) in warnings[0], res.stderr
+    assert not list(cache.rglob("*.tmp.npz"))
+    assert not list(cache.rglob("*.npz"))  # nothing half-written was kept as an entry either
+
+
+def test_a_cache_that_can_be_written_keeps_the_features(tmp_path, food_images, monkeypatch):
+    from taglens.encoders import cache as feature_cache
+    from taglens.features import image_features
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    first = image_features(food_images[:1])[0]
+    files = list((tmp_path / "cache").rglob("*.npz"))
+    assert len(files) == 1 and not list((tmp_path / "cache").rglob("*.tmp.npz"))
+    again = feature_cache.load(files[0], ("pooled", "logits"))
+    assert (again["pooled"] == first["pooled"]).all()
