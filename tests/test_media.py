@@ -261,3 +261,25 @@ def test_a_gif_canvas_too_large_is_refused_in_words(tmp_path):
     with pytest.raises(VideoError, match=r"huge.gif: a GIF of 65535x65535 pixels is too large to read") as e:
         load_visuals([huge])
     assert "avcodec" not in str(e.value)
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_size(tmp_path, food_images):
+    """libjpeg's DCT scaling decodes a big photo at 1/2, 1/4 or 1/8 of its size while its short side keeps
+    DECODE_SHORT_SIDE pixels; what the encoder sees hardly changes (it resizes to 256 anyway)."""
+    from taglens.encoders.image import get_image_encoder
+    from taglens.media import DECODE_SHORT_SIDE
+
+    with Image.open(food_images[0]) as img:
+        big = img.convert("RGB").resize((2400, 1800), Image.BICUBIC)
+    save(big, tmp_path / "big.jpg", quality=92)
+    save(big, tmp_path / "big.png")
+    save(big.resize((1000, 800)), tmp_path / "small.jpg")
+    reduced = load_image(tmp_path / "big.jpg")
+    assert reduced.size == (1200, 900) and min(reduced.size) >= DECODE_SHORT_SIDE
+    assert load_image(tmp_path / "big.png").size == (2400, 1800)  # not a JPEG: decoded whole
+    assert load_image(tmp_path / "small.jpg").size == (1000, 800)  # short side below 2 x 512: whole
+    with Image.open(tmp_path / "big.jpg") as full:
+        out = get_image_encoder().encode([reduced, full.convert("RGB")])
+    a, b = out["pooled"]
+    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.99
+    assert np.argsort(-out["logits"][0])[:3].tolist() == np.argsort(-out["logits"][1])[:3].tolist()

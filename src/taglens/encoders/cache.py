@@ -17,8 +17,10 @@ import numpy as np
 from ..exceptions import InputError
 
 log = logging.getLogger(__name__)
-ENCODER_ID = "effnet-lite0-v1"
-TEXT_ID = "minilm-l6-v1"
+# the encoders' outputs differ in the last bits between runtimes (torch before issue 21, ONNX Runtime since) and
+# MiniLM's int8 weights more: each id names one, so features of another are never served
+ENCODER_ID = "effnet-lite0-onnx-v1"
+TEXT_ID = "minilm-l6-int8-onnx-v1"
 
 
 def cache_dir() -> Path:

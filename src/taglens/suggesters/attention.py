@@ -128,22 +128,19 @@ def _pad(arrays: Sequence[np.ndarray], width: int, dim: int):
 
 def token_vectors(texts: Sequence[str], max_tokens: int, batch_size: int = 64) -> list[np.ndarray]:
     """Contextual MiniLM token vectors (without [CLS]/[SEP]) of each text, float16, (n_tokens, 384) each."""
-    import torch
-
     from ..encoders.text import get_text_encoder
 
     enc = get_text_encoder()
     out: list[np.ndarray] = [np.zeros((0, TXT_DIM), np.float16)] * len(texts)
     order = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start: start + batch_size]
-            ids, mask = enc.tokenize([texts[i] for i in idx])
-            ids, mask = ids[:, : max_tokens + 2], mask[:, : max_tokens + 2]
-            x = enc.model(ids, mask, pool=False).numpy()
-            for row, i in enumerate(idx):
-                n = int(mask[row].sum())
-                out[i] = x[row, 1: max(1, n - 1)].astype(np.float16)
+    for start in range(0, len(order), batch_size):
+        idx = order[start: start + batch_size]
+        ids, mask = enc.tokenize([texts[i] for i in idx])
+        ids, mask = ids[:, : max_tokens + 2], mask[:, : max_tokens + 2]
+        x = enc.hidden(ids, mask)
+        for row, i in enumerate(idx):
+            n = int(mask[row].sum())
+            out[i] = x[row, 1: max(1, n - 1)].astype(np.float16)
     return out
 
 
