@@ -117,6 +117,8 @@ def suggest_schema():
 class ShardWorker:
     """A Ray Data callable class: one shard per batch in, one statistics row per shard out."""
 
+    confined = True  # media paths stay inside the input's folder (a dataset); a query file's are the user's
+
     def __init__(self, out: str) -> None:
         import ray
 
@@ -142,7 +144,7 @@ class ShardWorker:
         from ..data.posts import Record
         from ..types import clean_text
 
-        items = read_shard(shard)
+        items = read_shard(shard, confined=self.confined)
         rows: list[dict[str, Any]] = []
         for b in range(0, len(items), CHUNK):
             chunk = items[b:b + CHUNK]
@@ -169,6 +171,8 @@ def _plain(value: Any) -> Any:
 
 
 class SuggestWorker(ShardWorker):
+    confined = False  # a query file of suggest --batch: absolute and '..' paths are the user's to give
+
     def __init__(self, out: str, model: str, k: int) -> None:
         super().__init__(out)
         from ..blocklist import blocked_tags

@@ -117,8 +117,10 @@ def plan_shards(location: str, shard_bytes: int | None = None) -> list[Shard]:
     return shards
 
 
-def read_shard(shard: Shard) -> list[Record | DataError]:
-    """The posts of one shard, in input order; a bad line or row is its DataError (with ``post_id`` when known)."""
+def read_shard(shard: Shard, *, confined: bool = True) -> list[Record | DataError]:
+    """The posts of one shard, in input order; a bad line or row is its DataError (with ``post_id`` when known).
+    ``confined``: media paths must stay inside the input's folder (a dataset); a query file of ``suggest --batch``
+    is the user's own, and its paths are not confined (``data.posts.resolve_media_path``)."""
     fs = _fs_for(shard.uri)
     base = Path(shard.base)
     items = _jsonl_items(fs, shard) if shard.kind == "jsonl" else _parquet_items(fs, shard)
@@ -127,7 +129,7 @@ def read_shard(shard: Shard) -> list[Record | DataError]:
         try:
             if isinstance(obj, DataError):
                 raise obj
-            out.append(parse_record(obj, base, where))
+            out.append(parse_record(obj, base, where, confined=confined))
         except DataError as exc:
             if isinstance(obj, dict) and obj.get("id") is not None:
                 exc.post_id = str(obj["id"])  # type: ignore[attr-defined]
