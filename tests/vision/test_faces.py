@@ -6,7 +6,17 @@ from pathlib import Path
 import pytest
 
 from taglens.vision import faces
-from taglens.vision.faces import CLOSE, NO_FACE, PATTERNS, SEVERAL, SMALL_PERSON, TWO, Face, pattern_of, pattern_tags
+from taglens.vision.faces import (
+    CLOSE,
+    NO_FACE,
+    PATTERNS,
+    SEVERAL,
+    SMALL_PERSON,
+    TWO,
+    Face,
+    pattern_of,
+    pattern_tags,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PERSON = REPO / "tests" / "fixtures" / "people" / "0000826.jpg"  # a man holding an ice cream (Pexels)
@@ -76,7 +86,7 @@ def test_an_unknown_pattern_is_refused():
 def test_a_missing_opencv_is_reported_once_and_gives_no_evidence(monkeypatch, capsys):
     import importlib
 
-    import taglens.vision as vision
+    from taglens import vision
 
     real = importlib.import_module
 

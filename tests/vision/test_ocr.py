@@ -50,13 +50,13 @@ def test_larger_text_scores_higher_and_evidence_quotes_the_line():
     ranked, _ = tags_from_lines([TextLine("PIZZA", 0.95, (0, 0, 1, 0.3)), TextLine("napkins", 0.95, (0, 0.5, 1, 0.55))])
     assert ranked[0][0] == "pizza"
     assert ranked[0][2] == 'text in the photo: "PIZZA"'
-    assert dict((t, s) for t, s, _ in ranked)["napkins"] < ranked[0][1]
+    assert {t: s for t, s, _ in ranked}["napkins"] < ranked[0][1]
 
 
 def test_blocked_words_never_become_tags():
     from taglens.blocklist import blocked_tags
 
-    word = sorted(t for t in blocked_tags() if t.isalpha() and len(t) > 3)[0]
+    word = min(t for t in blocked_tags() if t.isalpha() and len(t) > 3)
     assert word not in tags(f"{word} sale")
 
 

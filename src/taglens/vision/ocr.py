@@ -19,6 +19,7 @@ are restored where the reader lost them ("Cumpleanos" -> #cumpleaños).
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import time
@@ -280,7 +281,7 @@ def tags_from_lines(lines: list[TextLine], k: int = 10) -> tuple[list[tuple[str,
             for w in content:
                 if len(w) > 3 or ln.confidence >= 0.9:
                     add(w, weight * spec[w], evidence)
-            for a, b in zip(words, words[1:]):
+            for a, b in itertools.pairwise(words):
                 if a in spec and b in spec:
                     add(a + b, weight * 0.9 * max(spec[a], spec[b]), evidence)
             while words and words[-1] in STOPWORDS:
