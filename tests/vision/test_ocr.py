@@ -1,0 +1,99 @@
+"""taglens.vision.ocr: words read in a photo become hashtags; the real gate and reader on rendered text."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from taglens.vision.ocr import TextLine, line_language, tags_from_lines
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tags(text: str, confidence: float = 0.95) -> list[str]:
+    return [t for t, _, _ in tags_from_lines([TextLine(text, confidence, (0.1, 0.1, 0.9, 0.2))])[0]]
+
+
+def test_a_sale_poster_gives_its_words_and_phrase_but_no_number_or_sign():
+    got = tags("SUMMER SALE 50% OFF")
+    assert {"summer", "sale", "summersale"} <= set(got)
+    assert not {"off", "50", "summersaleoff"} & set(got)
+
+
+def test_words_run_together_by_the_reader_are_split():
+    got = tags("FARMERSMARKET")
+    assert {"farmers", "market", "farmersmarket"} <= set(got)
+
+
+def test_misreadings_single_letters_and_function_words_are_dropped():
+    assert tags("x7 qzv libes") == []
+    assert tags("of the and") == []
+
+
+def test_low_confidence_lines_are_ignored():
+    assert tags("Fresh Coffee", confidence=0.3) == []
+
+
+def test_the_text_language_restores_lost_accents():
+    got = tags("Feliz Cumpleanos")
+    assert "cumpleaños" in got and "felizcumpleaños" in got
+    assert line_language(["feliz", "cumpleanos"]) == "es"
+    assert line_language(["vegan", "burger"]) == "en"  # borrowed words do not make a line foreign
+
+
+def test_hashtags_written_in_the_photo_are_taken_as_they_are():
+    assert "tbt" in tags("Coffee & Donuts #tbt")
+
+
+def test_larger_text_scores_higher_and_evidence_quotes_the_line():
+    ranked, _ = tags_from_lines([TextLine("PIZZA", 0.95, (0, 0, 1, 0.3)), TextLine("napkins", 0.95, (0, 0.5, 1, 0.55))])
+    assert ranked[0][0] == "pizza"
+    assert ranked[0][2] == 'text in the photo: "PIZZA"'
+    assert {t: s for t, s, _ in ranked}["napkins"] < ranked[0][1]
+
+
+def test_blocked_words_never_become_tags():
+    from taglens.blocklist import blocked_tags
+
+    word = min(t for t in blocked_tags() if t.isalpha() and len(t) > 3)
+    assert word not in tags(f"{word} sale")
+
+
+# ---------------------------------------------------------------- the real reader
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, food_images):
+    pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")
+    sys.path.insert(0, str(REPO / "bench"))
+    from render_text import find_fonts, render_set
+
+    if not find_fonts():
+        pytest.skip("no TrueType font on this machine to render text with")
+    return render_set(tmp_path_factory.mktemp("text"), n=5, seed=3, backgrounds=food_images)
+
+
+def test_rendered_text_is_read_and_becomes_tags(rendered):
+    from taglens.vision.ocr import text_evidence
+
+    hits, seen = 0, []
+    for photo in rendered:  # through the gate, as a user's photo goes
+        ev = text_evidence(photo.path, k=5)
+        seen.append((photo.text, ev.gated, [ln.text for ln in ev.lines], [t for t, _, _ in ev.tags]))
+        if ev.gated:
+            assert set(ev.seconds) == {"gate", "read", "tags"}
+            assert all(e.startswith("text in the photo: ") for _, _, e in ev.tags)
+        hits += bool({t for t, _, _ in ev.tags} & set(photo.expected))
+    assert hits >= 4, seen  # of 5; the bench measures the rate on 40
+
+
+def test_the_gate_lets_a_photo_without_text_through_unread(food_images):
+    pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")
+    from PIL import Image
+
+    from taglens.vision.ocr import text_evidence, text_gate
+
+    plain = Image.new("RGB", (640, 480), (200, 170, 120))
+    assert text_gate(plain)[:2] == (False, 0)
+    ev = text_evidence(plain)
+    assert not ev.gated and ev.tags == [] and "read" not in ev.seconds
