@@ -32,14 +32,20 @@ def test_beam_search_never_repeats_nor_suggests_existing_tags():
     tags_in = np.zeros(12, np.float32)
     tags_in[[3, 7]] = 1.0
     content = np.random.default_rng(0).normal(size=CONTENT_DIM).astype(np.float32)
-    seqs, probs, steps = beam_search(net, content, tags_in, depth=6, width=4)
+    seqs, probs, steps = beam_search(net, content[None], tags_in[None], depth=6, width=4)[0]
     assert len(seqs) == 4 and np.isclose(probs.sum(), 1.0) and list(probs) == sorted(probs, reverse=True)
     for seq, step in zip(seqs, steps):
         assert len(seq) == 6 == len(set(seq)) == len(step)
         assert not {3, 7} & set(seq) and all(0 < p <= 1 for p in step)
     # asked for more tags than there are: every tag not given, once
-    seqs, _, _ = beam_search(net, content, tags_in, depth=50, width=3)
+    seqs, _, _ = beam_search(net, content[None], tags_in[None], depth=50, width=3)[0]
     assert sorted(seqs[0]) == [t for t in range(12) if t not in (3, 7)]
+    # posts decoded together get what each gets alone
+    other = np.zeros(12, np.float32)
+    together = beam_search(net, np.stack([content, -content]), np.stack([tags_in, other]), depth=5, width=3)
+    for row, (c, t) in enumerate(((content, tags_in), (-content, other))):
+        alone = beam_search(net, c[None], t[None], depth=5, width=3)[0]
+        assert together[row][0] == alone[0] and np.allclose(together[row][1], alone[1], atol=1e-5)
 
 
 def test_rank_beams_orders_by_marginal_then_best_beam():
@@ -80,3 +86,13 @@ def test_round_trip_and_mismatched_config(model, posts, tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="do not match"):
         load_suggester(folder)
+
+
+def test_learns_from_tag_lists_alone():
+    """A set without images or captions (HARRISON) still trains the decoder, conditioned on the existing tags."""
+    lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 4
+    model = create_suggester("test_cnn_lstm", epochs=40, dim=16, hidden=16, dropout=0.0, lr=1e-2,
+                             batch_size=8).fit([Post(hashtags=t) for t in lists])
+    assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
+    assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
+    assert model.suggest(Post(hashtags=("blue",)), k=1)[0].source == "tags"

@@ -42,7 +42,7 @@ from ..registry import register_suggester
 from ..training import (TagVocab, clean_text, image_posts_features, load_module_state, load_tensors,
                         pooled_image_vector, posts_with_tags, save_tensors, train_module)
 from ..types import Post, Suggestion
-from .base import BaseSuggester
+from .base import BaseSuggester, finalize
 
 log = logging.getLogger(__name__)
 IMG_DIM, TXT_DIM = 1280, 384
@@ -50,10 +50,11 @@ TEXT_SCALE = 10.0  # caption embeddings are unit vectors: scaled up for the firs
 
 
 # -- content features (shared with user-conditional) -------------------------------------------------------------
-def training_content(posts: Sequence[Post], desc: str) -> tuple[list[Post], np.ndarray, np.ndarray]:
+def training_content(posts: Sequence[Post], desc: str, require: bool = True
+                     ) -> tuple[list[Post], np.ndarray, np.ndarray]:
     """(usable posts, pooled image vectors (n, 1280), caption embeddings (n, 384)) of the tagged posts; a row of
     zeros where a post has no image or no caption. Posts with an unreadable image are left out with a warning;
-    a DataError when no post has a readable image or a caption."""
+    with ``require``, a DataError when no post has a readable image or a caption."""
     posts = posts_with_tags(posts)
     keep, feats = image_posts_features(posts, progress=log.isEnabledFor(logging.INFO))
     vectors = {i: pooled_image_vector(f) for i, f in zip(keep, feats) if f["pooled"].shape[0]}
@@ -64,7 +65,7 @@ def training_content(posts: Sequence[Post], desc: str) -> tuple[list[Post], np.n
         if i in vectors:
             img[row] = vectors[i]
     txt = caption_vectors([clean_text(p) for p in posts])
-    if not np.any(img) and not np.any(txt):
+    if require and not np.any(img) and not np.any(txt):
         raise DataError(f"{desc}: none of the training posts has a readable image or caption text")
     return posts, img, txt
 
@@ -125,6 +126,19 @@ class ContentScaler:
 
 
 CONTENT_DIM = IMG_DIM + TXT_DIM + 2
+
+
+def network_tensors(net, scaler: ContentScaler) -> dict:
+    """The tensors to save of a network (under ``net.``) and its content scaler."""
+    return {**{f"net.{k}": v for k, v in net.state_dict().items()}, **scaler.state()}
+
+
+def restore_network(net, state: dict, directory: Path) -> ContentScaler:
+    """Load the ``net.`` tensors of ``state`` into ``net`` (a ModelError when they do not fit it), switch it to
+    evaluation, and return the saved content scaler."""
+    load_module_state(net, {k[4:]: v for k, v in state.items() if k.startswith("net.")}, directory)
+    net.eval()
+    return ContentScaler.from_state(state)
 
 
 def drop_modalities(x: np.ndarray, rng: np.random.Generator, drop_image: float, drop_text: float) -> np.ndarray:
@@ -188,40 +202,49 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
 
 
 def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int
-                ) -> tuple[list[list[int]], np.ndarray, list[list[float]]]:
-    """(sequences, their probabilities normalised over the final beams, each tag's step probability) of the
-    ``width`` best tag sequences of length ``depth`` for one post; no tag repeats within a sequence or repeats
-    one of ``tags_in``."""
+                ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]]]]:
+    """For each post (rows of ``content`` and of the 0/1 matrix ``tags_in``), all decoded together: (sequences,
+    their probabilities normalised over the final beams, each tag's step probability) of the ``width`` best tag
+    sequences of length ``depth``. No tag repeats within a sequence or repeats one of the post's ``tags_in``."""
     import torch
 
-    n_tags = net.out.out_features
-    depth = min(depth, n_tags - int(tags_in.sum()))
-    if depth <= 0:
-        return [], np.zeros(0), []
+    n_posts, n_tags = tags_in.shape
+    depth = min(depth, n_tags - int(tags_in.sum(1).max(initial=0)))
+    if depth <= 0 or not n_posts:
+        return [([], np.zeros(0), []) for _ in range(n_posts)]
+    width = min(width, n_tags)
+    rows = n_posts * width
     with torch.inference_mode():
-        h, c = net.start(torch.from_numpy(content[None]), torch.from_numpy(tags_in[None]))
-        banned = torch.from_numpy(tags_in[None] > 0)  # (beams, n_tags)
-        logp = torch.zeros(1)
-        seqs: list[list[int]] = [[]]
-        steps: list[list[float]] = [[]]
-        prev = torch.full((1,), n_tags, dtype=torch.long)
+        h, c = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
+        h, c = h.repeat_interleave(width, 1), c.repeat_interleave(width, 1)  # (1, rows, hidden)
+        banned = torch.from_numpy(tags_in > 0).repeat_interleave(width, 0)  # (rows, n_tags)
+        logp = torch.full((n_posts, width), float("-inf"))
+        logp[:, 0] = 0.0  # one live beam a post at first
+        seqs = torch.zeros((rows, 0), dtype=torch.long)
+        steps = torch.zeros((rows, 0))
+        prev = torch.full((rows,), n_tags, dtype=torch.long)
+        base = (torch.arange(n_posts) * width)[:, None]
         for _ in range(depth):
             logits, (h, c) = net.step(prev, (h, c))
             step_lp = torch.log_softmax(logits.masked_fill(banned, float("-inf")), dim=1)
-            total = (logp[:, None] + step_lp).reshape(-1)
-            keep = min(width, int(torch.isfinite(total).sum()))
-            best = torch.topk(total, keep)  # sorted, ties by index
-            parent = torch.div(best.indices, n_tags, rounding_mode="floor")
-            token = best.indices % n_tags
-            seqs = [seqs[p] + [t] for p, t in zip(parent.tolist(), token.tolist())]
-            steps = [steps[p] + [float(step_lp[p, t].exp())] for p, t in zip(parent.tolist(), token.tolist())]
+            total = (logp.reshape(rows, 1) + step_lp).reshape(n_posts, width * n_tags)
+            best = torch.topk(total, width, dim=1)  # sorted
+            parent = (base + torch.div(best.indices, n_tags, rounding_mode="floor")).reshape(-1)
+            token = (best.indices % n_tags).reshape(-1)
+            steps = torch.cat([steps[parent], step_lp[parent, token].exp()[:, None]], 1)
+            seqs = torch.cat([seqs[parent], token[:, None]], 1)
             logp = best.values
             h, c = h[:, parent], c[:, parent]
-            banned = banned[parent].clone()
-            banned[torch.arange(keep), token] = True
+            banned = banned[parent]
+            banned[torch.arange(rows), token] = True
             prev = token
-        probs = torch.softmax(logp, 0).numpy().astype(np.float64)
-    return seqs, probs, steps
+        probs = torch.softmax(logp, 1).numpy().astype(np.float64)
+        seqs_l, steps_l = seqs.reshape(n_posts, width, depth).tolist(), steps.reshape(n_posts, width, depth).tolist()
+    out = []
+    for p in range(n_posts):
+        live = [b for b in range(width) if probs[p, b] > 0]  # fewer tags than beams: the dead ones are left out
+        out.append(([seqs_l[p][b] for b in live], probs[p, live], [steps_l[p][b] for b in live]))
+    return out
 
 
 def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]]
@@ -240,12 +263,15 @@ def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]
 
 class CnnLstmSuggester(BaseSuggester):
     """Pooled CNN features, caption and existing tags initialise an LSTM that emits tags one at a time, decoded by
-    beam search (see the module doc)."""
+    beam search (see the module doc). Teacher forcing feeds at most ``max_len`` of a post's tags; training runs
+    ``epochs`` epochs, fewer where that would pass more than ``max_samples`` posts through the network (so the
+    largest developer set trains in minutes on a 2-core CPU)."""
 
     name = "cnn-lstm"
 
-    def __init__(self, dim: int = 256, hidden: int = 512, max_tags: int = 2000, min_count: int = 2,
-                 max_len: int = 10, epochs: int = 20, lr: float = 2e-3, weight_decay: float = 1e-4,
+    def __init__(self, dim: int = 256, hidden: int = 256, max_tags: int = 1000, min_count: int = 2,
+                 max_len: int = 8, epochs: int = 20, max_samples: int = 150_000, lr: float = 2e-3,
+                 weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
                  reveal_prob: float = 0.5, max_reveal: int = 3, beam: int = 4, seed: int = 0,
                  model_name: str = "cnn-lstm"):
@@ -255,6 +281,7 @@ class CnnLstmSuggester(BaseSuggester):
         self.min_count = min_count
         self.max_len = max_len
         self.epochs = epochs
+        self.max_samples = max_samples
         self.lr = lr
         self.weight_decay = weight_decay
         self.dropout = dropout
@@ -272,7 +299,8 @@ class CnnLstmSuggester(BaseSuggester):
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
         import torch
 
-        posts, img, txt = training_content(posts, self.name)
+        # a set of tag lists alone (HARRISON) teaches the decoder tag after tag, and the existing tags condition it
+        posts, img, txt = training_content(posts, self.name, require=False)
         self.vocab_ = TagVocab.build([p.hashtags for p in posts], self.max_tags, self.min_count)
         # vocabulary indices are frequency ranks: sorting a post's indices gives its tags most frequent first
         rows = [sorted(self.vocab_.encode(p.hashtags)) for p in posts]
@@ -321,7 +349,9 @@ class CnnLstmSuggester(BaseSuggester):
 
         torch.manual_seed(self.seed)
         self.net_ = build_network(n_tags, self.dim, self.hidden, self.dropout)
-        train_module(self.net_, batches, len(usable), epochs=self.epochs, lr=self.lr,
+        # a large set (HARRISON's 41,000 training posts) trains for fewer epochs: at most max_samples posts in all
+        epochs = max(1, min(self.epochs, self.max_samples // len(usable)))
+        train_module(self.net_, batches, len(usable), epochs=epochs, lr=self.lr,
                      weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
                      desc=self.name)
         self.fitted_ = True
@@ -332,31 +362,52 @@ class CnnLstmSuggester(BaseSuggester):
         return bool(post.images or clean_text(post) or any(t in self.vocab_.index for t in post.hashtags))
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
-        img, txt = query_content(post)
-        tags_in = np.zeros(len(self.vocab_), np.float32)
-        tags_in[self.vocab_.encode(post.hashtags)] = 1.0
-        seqs, probs, steps = beam_search(self.net_, self.scaler_(img[None], txt[None])[0], tags_in, k, self.beam)
-        source = input_source(post)
+        return self._rank_batch([post], k)[0]
+
+    def _rank_batch(self, posts: Sequence[Post], k: int) -> list[list[Suggestion]]:
+        """Ranked suggestions of each post, its beams decoded together with the other posts'."""
+        contents = [query_content(p) for p in posts]
+        X = self.scaler_(np.stack([c[0] for c in contents]), np.stack([c[1] for c in contents]))
+        tags_in = np.zeros((len(posts), len(self.vocab_)), np.float32)
+        for row, post in enumerate(posts):
+            tags_in[row, self.vocab_.encode(post.hashtags)] = 1.0
+        # posts that leave fewer than k tags to suggest (a tiny vocabulary) are decoded alone, to their own depth
+        full = [i for i in range(len(posts)) if len(self.vocab_) - tags_in[i].sum() >= k]
+        decoded = dict(zip(full, beam_search(self.net_, X[full], tags_in[full], k, self.beam)))
+        for i in sorted(set(range(len(posts))) - set(full)):
+            decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], k, self.beam)[0]
         out = []
-        for t, marginal, step, p in rank_beams(seqs, probs, steps):
-            reason = (f"decoded from the {source.replace('+', ', ')}: tag {step + 1} of the best sequence "
-                      f"(step probability {p:.2f}), in {100 * marginal:.0f}% of the beam")
-            out.append(Suggestion(self.vocab_.tags[t], marginal, source, reason))
+        for i, post in enumerate(posts):
+            seqs, probs, steps = decoded[i]
+            source = input_source(post)
+            ranked = []
+            for t, marginal, step, p in rank_beams(seqs, probs, steps):
+                reason = (f"decoded from the {source.replace('+', ', ')}: tag {step + 1} of the best sequence "
+                          f"(step probability {p:.2f}), in {100 * marginal:.0f}% of the beam")
+                ranked.append(Suggestion(self.vocab_.tags[t], marginal, source, reason))
+            out.append(ranked)
+        return out
+
+    def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
+        """``suggest`` for each post, with the beams of all posts decoded together (one pass of the network a
+        step for the whole batch); a post that loses tags to the blocked-tags list is decoded again alone."""
+        self._check_fitted()
+        out = []
+        for post, ranked in zip(posts, self._rank_batch(posts, k) if posts else []):
+            got = finalize(ranked, post, k)
+            out.append(got if len(got) >= k or len(ranked) < k else self.suggest(post, k))
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory)
-        save_tensors(directory, {**{f"net.{k}": v for k, v in self.net_.state_dict().items()},
-                                 **self.scaler_.state()})
+        save_tensors(directory, network_tensors(self.net_, self.scaler_))
 
     def _load_state(self, directory: Path) -> None:
         self.vocab_ = TagVocab.load(directory)
         state = load_tensors(directory)
         self.net_ = build_network(len(self.vocab_), self.dim, self.hidden, self.dropout)
-        load_module_state(self.net_, {k[4:]: v for k, v in state.items() if k.startswith("net.")}, directory)
-        self.net_.eval()
-        self.scaler_ = ContentScaler.from_state(state)
+        self.scaler_ = restore_network(self.net_, state, directory)
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "

@@ -46,11 +46,11 @@ import numpy as np
 
 from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
-from ..training import (TagVocab, clean_text, load_module_state, load_tensors, multilabel_loss, save_tensors, top_k,
-                        train_module)
+from ..training import TagVocab, clean_text, load_tensors, multilabel_loss, save_tensors, top_k, train_module
 from ..types import Post, Suggestion
 from .base import BaseSuggester
-from .cnn_lstm import CONTENT_DIM, ContentScaler, drop_modalities, input_source, query_content, training_content
+from .cnn_lstm import (CONTENT_DIM, ContentScaler, drop_modalities, input_source, network_tensors, query_content,
+                       restore_network, training_content)
 from .history import user_key
 
 log = logging.getLogger(__name__)
@@ -287,8 +287,8 @@ class UserConditionalSuggester(BaseSuggester):
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory)
         h = self.history_.tocsr()
-        save_tensors(directory, {**{f"net.{k}": v for k, v in self.net_.state_dict().items()},
-                                 **self.scaler_.state(), "history.indptr": h.indptr.astype(np.int64),
+        save_tensors(directory, {**network_tensors(self.net_, self.scaler_),
+                                 "history.indptr": h.indptr.astype(np.int64),
                                  "history.indices": h.indices.astype(np.int64),
                                  "history.values": h.data.astype(np.float32)})
         meta = {"users": self.user_keys_, "languages": self.languages_, "sources": self.sources_}
@@ -309,9 +309,7 @@ class UserConditionalSuggester(BaseSuggester):
             raise ModelError(f"{directory}/users.json: unreadable ({type(exc).__name__}: {exc})") from None
         state = load_tensors(directory)
         self.net_ = self._network()
-        load_module_state(self.net_, {k[4:]: v for k, v in state.items() if k.startswith("net.")}, directory)
-        self.net_.eval()
-        self.scaler_ = ContentScaler.from_state(state)
+        self.scaler_ = restore_network(self.net_, state, directory)
         indptr = state["history.indptr"].numpy()
         if len(indptr) != len(self.user_keys_) + 2:
             raise ModelError(f"{directory}: weights do not match users.json (author histories)")
