@@ -70,8 +70,9 @@ def training_content(posts: Sequence[Post], desc: str, require: bool = True
     return posts, img, txt
 
 
-def caption_vectors(texts: Sequence[str]) -> np.ndarray:
-    """MiniLM embeddings (n, 384) of the captions, zeros for an empty one; a training set's are cached on disk."""
+def caption_vectors(texts: Sequence[str], cache: bool | None = None) -> np.ndarray:
+    """MiniLM embeddings (n, 384) of the captions, zeros for an empty one; cached on disk (``taglens.encoders``'
+    cache, per list of captions) with ``cache``, by default for more than 32 captions (a training set)."""
     from ..encoders.cache import text_embeddings
     from ..encoders.text import encode_texts
 
@@ -79,21 +80,24 @@ def caption_vectors(texts: Sequence[str]) -> np.ndarray:
     rows = [i for i, t in enumerate(texts) if t]
     if rows:
         chosen = [texts[i] for i in rows]
-        out[rows] = (text_embeddings(chosen) if len(chosen) > 32 else encode_texts(chosen)).astype(np.float32)
+        cache = len(chosen) > 32 if cache is None else cache
+        out[rows] = (text_embeddings(chosen) if cache else encode_texts(chosen)).astype(np.float32)
     return out
 
 
-def query_content(post: Post) -> tuple[np.ndarray, np.ndarray]:
-    """(pooled image vector, caption embedding) of one post, zeros for what it lacks; raises the InputError of an
-    unreadable image."""
+def query_content(posts: Sequence[Post]) -> tuple[np.ndarray, np.ndarray]:
+    """(pooled image vectors (n, 1280), caption embeddings (n, 384)) of query posts, zeros for what a post lacks;
+    raises the InputError of an unreadable image. The captions of a batch (an evaluation's) are encoded together
+    and cached, so that models and settings evaluated on the same posts encode them once."""
     from ..encoders.cache import post_image_features
 
-    img = np.zeros(IMG_DIM, np.float32)
-    if post.images:
-        feats = post_image_features(post.images)
-        if feats["pooled"].shape[0]:
-            img = pooled_image_vector(feats)
-    return img, caption_vectors([clean_text(post)])[0]
+    img = np.zeros((len(posts), IMG_DIM), np.float32)
+    for row, post in enumerate(posts):
+        if post.images:
+            feats = post_image_features(post.images)
+            if feats["pooled"].shape[0]:
+                img[row] = pooled_image_vector(feats)
+    return img, caption_vectors([clean_text(p) for p in posts], cache=len(posts) > 1)
 
 
 class ContentScaler:
@@ -366,8 +370,7 @@ class CnnLstmSuggester(BaseSuggester):
 
     def _rank_batch(self, posts: Sequence[Post], k: int) -> list[list[Suggestion]]:
         """Ranked suggestions of each post, its beams decoded together with the other posts'."""
-        contents = [query_content(p) for p in posts]
-        X = self.scaler_(np.stack([c[0] for c in contents]), np.stack([c[1] for c in contents]))
+        X = self.scaler_(*query_content(posts))
         tags_in = np.zeros((len(posts), len(self.vocab_)), np.float32)
         for row, post in enumerate(posts):
             tags_in[row, self.vocab_.encode(post.hashtags)] = 1.0

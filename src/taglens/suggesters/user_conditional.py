@@ -48,7 +48,7 @@ from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import TagVocab, clean_text, load_tensors, multilabel_loss, save_tensors, top_k, train_module
 from ..types import Post, Suggestion
-from .base import BaseSuggester
+from .base import BaseSuggester, finalize
 from .cnn_lstm import (CONTENT_DIM, ContentScaler, drop_modalities, input_source, network_tensors, query_content,
                        restore_network, training_content)
 from .history import user_key
@@ -248,23 +248,38 @@ class UserConditionalSuggester(BaseSuggester):
 
     def scores(self, post: Post) -> np.ndarray:
         """Softmax probabilities over ``vocab_.tags``."""
+        return self.scores_batch([post])[0]
+
+    def scores_batch(self, posts: Sequence[Post]) -> np.ndarray:
+        """Softmax probabilities over ``vocab_.tags``, a row a post."""
         import torch
 
-        img, txt = query_content(post)
-        x = self.scaler_(img[None], txt[None])
-        u = self._user_row(post)
-        hist = self.history_[u].toarray().astype(np.float32)
-        lang = caption_language(clean_text(post)) if self.conditioned else None
-        lang_i = self.languages_.index(lang) + 1 if lang in self.languages_ else 0
-        source = str(post.meta.get("source") or "")
-        source_i = self.sources_.index(source) + 1 if source in self.sources_ else 0
-        inputs = (torch.from_numpy(x), torch.tensor([u]), torch.from_numpy(hist), torch.tensor([lang_i]),
-                  torch.tensor([source_i]))
+        X = self.scaler_(*query_content(posts))
+        users = [self._user_row(p) for p in posts]
+        hist = self.history_[users].toarray().astype(np.float32)
+        langs = [caption_language(clean_text(p)) if self.conditioned else None for p in posts]
+        lang_i = [self.languages_.index(lang) + 1 if lang in self.languages_ else 0 for lang in langs]
+        sources = [str(p.meta.get("source") or "") for p in posts]
+        source_i = [self.sources_.index(s) + 1 if s in self.sources_ else 0 for s in sources]
+        inputs = (torch.from_numpy(X), torch.tensor(users, dtype=torch.long), torch.from_numpy(hist),
+                  torch.tensor(lang_i, dtype=torch.long), torch.tensor(source_i, dtype=torch.long))
         with torch.inference_mode():
-            return torch.softmax(self.net_(*inputs), 1)[0].numpy()
+            return torch.softmax(self.net_(*inputs), 1).numpy()
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
-        s = self.scores(post)
+        return self._ranked(post, self.scores(post), k)
+
+    def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
+        """``suggest`` for each post, scored together (the captions of the batch encoded in one pass)."""
+        self._check_fitted()
+        out = []
+        for post, s in zip(posts, self.scores_batch(posts) if posts else []):
+            ranked = self._ranked(post, s, k)
+            got = finalize(ranked, post, k)
+            out.append(got if len(got) >= k or len(ranked) < k + len(post.hashtags) else self.suggest(post, k))
+        return out
+
+    def _ranked(self, post: Post, s: np.ndarray, k: int) -> list[Suggestion]:
         source = input_source(post)
         u = self._user_row(post)
         habit = self.history_[u].toarray()[0] if u else None
