@@ -19,6 +19,8 @@ _BUILTIN_MODULES = (
     "taglens.suggesters.text",
     "taglens.suggesters.image",
     "taglens.suggesters.attention",
+    "taglens.suggesters.cnn_lstm",
+    "taglens.suggesters.user_conditional",
     "taglens.suggesters.ensemble",
     "taglens.suggesters.taglens_base",
 )

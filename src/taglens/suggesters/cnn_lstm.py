@@ -1,0 +1,425 @@
+"""A captioning-style hashtag generator (``cnn-lstm``): the pooled EfficientNet-Lite0 features of the post's images,
+its caption's MiniLM embedding and its existing tags initialise an LSTM decoder that emits hashtags one at a time,
+as an image captioner emits words (Vinyals et al. 2015, "Show and Tell"; for tags, Wang et al. 2016, "CNN-RNN: A
+Unified Framework for Multi-label Image Classification"). Beam search decodes a ranked list without repeats.
+
+Tag order. A post's tags are a set (instagram6 stored them through ``set()``, HARRISON in no stated order), so there
+is no order to learn from. Training is order-free in its targets and canonical in its inputs: the decoder is fed
+the post's tags most frequent first (the order of the training vocabulary; ties by name), and the target at each
+step is the whole set of the post's tags not emitted yet (a softmax against the uniform distribution over them, as
+the multi-label softmax of Mahajan et al. 2018), not just the next tag of the canonical order. Frequent-first
+inputs put the tags the content predicts best at the front, where beam search starts, and the set targets never
+punish a right tag for coming "too early" (Chen et al. 2018, "Order-free RNN with visual attention"). Tags already
+emitted and the post's own tags are masked out of every step, in training and in decoding, so a list never
+repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
+
+Training samples the evaluation settings, as ``coattention`` does: the image or the caption dropped at random, and
+1 to ``max_reveal`` of a post's tags given as its existing tags (their mean tag embedding joins the initial state)
+while the others are the targets.
+
+Scores. Each beam's probability is the product of its step probabilities; a tag's score is the share of the final
+beams' probability mass whose sequence holds it (its marginal over the beam), ties kept in the order of the best
+beam. The reason names the step at which the best beam chose it and that step's probability.
+
+This module also holds the per-post content features (pooled image vector, caption embedding) that
+``user-conditional`` reads, so the encoders are reached from one place.
+
+Example:
+    >>> model = create_suggester("cnn-lstm").fit(train_posts)          # doctest: +SKIP
+    >>> [s.tag for s in model.suggest(Post(images=("beach.jpg",)), k=3)]  # doctest: +SKIP
+    ['beach', 'sea', 'summer']
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..exceptions import DataError
+from ..registry import register_suggester
+from ..training import (TagVocab, load_module_state, load_tensors, model_caption, pooled_image_vector,
+                        posts_with_tags, save_tensors, train_module)
+from ..types import Post, Suggestion
+from .base import BaseSuggester, finalize
+
+log = logging.getLogger(__name__)
+IMG_DIM, TXT_DIM = 1280, 384
+TEXT_SCALE = 10.0  # caption embeddings are unit vectors: scaled up for the first layer (as minilm-mlp)
+
+
+# -- content features (shared with user-conditional) -------------------------------------------------------------
+def training_content(posts: Sequence[Post], desc: str, require: bool = True
+                     ) -> tuple[list[Post], np.ndarray, np.ndarray]:
+    """(usable posts, pooled image vectors (n, 1280), caption embeddings (n, 384)) of the tagged posts; a row of
+    zeros where a post has no image or no caption. Posts with an unreadable image are left out with a warning;
+    with ``require``, a DataError when no post has a readable image or a caption."""
+    from ..features import post_image_features
+
+    posts = posts_with_tags(posts)
+    feats = post_image_features(posts, skip_unreadable=True)
+    vectors = {i: pooled_image_vector(f) for i, f in enumerate(feats) if f is not None and f["pooled"].shape[0]}
+    usable = [i for i, p in enumerate(posts) if not p.images or i in vectors]
+    posts = [posts[i] for i in usable]
+    img = np.zeros((len(posts), IMG_DIM), np.float32)
+    for row, i in enumerate(usable):
+        if i in vectors:
+            img[row] = vectors[i]
+    txt = caption_vectors([model_caption(p) for p in posts])
+    if require and not np.any(img) and not np.any(txt):
+        raise DataError(f"{desc}: none of the training posts has a readable image or caption text")
+    return posts, img, txt
+
+
+def caption_vectors(texts: Sequence[str], cache: bool | None = None) -> np.ndarray:
+    """MiniLM embeddings (n, 384) of the captions, zeros for an empty one; cached on disk (``taglens.encoders``'
+    cache, per list of captions) with ``cache``, by default for more than 32 captions (a training set)."""
+    from ..encoders.cache import text_embeddings
+    from ..encoders.text import encode_texts
+
+    out = np.zeros((len(texts), TXT_DIM), np.float32)
+    rows = [i for i, t in enumerate(texts) if t]
+    if rows:
+        chosen = [texts[i] for i in rows]
+        cache = len(chosen) > 32 if cache is None else cache
+        out[rows] = (text_embeddings(chosen) if cache else encode_texts(chosen)).astype(np.float32)
+    return out
+
+
+def query_content(posts: Sequence[Post]) -> tuple[np.ndarray, np.ndarray]:
+    """(pooled image vectors (n, 1280), caption embeddings (n, 384)) of query posts, zeros for what a post lacks;
+    raises the InputError of an unreadable image. The captions of a batch (an evaluation's) are encoded together
+    and cached, so that models and settings evaluated on the same posts encode them once."""
+    from ..features import post_image_features
+
+    img = np.zeros((len(posts), IMG_DIM), np.float32)
+    for row, feats in enumerate(post_image_features(posts)):
+        if feats is not None and feats["pooled"].shape[0]:
+            img[row] = pooled_image_vector(feats)
+    return img, caption_vectors([model_caption(p) for p in posts], cache=len(posts) > 1)
+
+
+class ContentScaler:
+    """Standardises image vectors by the training mean and spread (over posts with an image); caption embeddings
+    are scaled by ``TEXT_SCALE``. Missing parts stay zero."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray):
+        self.mean, self.std = mean.astype(np.float32), std.astype(np.float32)
+
+    @classmethod
+    def fit(cls, img: np.ndarray) -> "ContentScaler":
+        present = img[np.any(img, axis=1)]
+        if not len(present):
+            return cls(np.zeros(IMG_DIM, np.float32), np.ones(IMG_DIM, np.float32))
+        return cls(present.mean(0), present.std(0) + 1e-3)
+
+    def __call__(self, img: np.ndarray, txt: np.ndarray) -> np.ndarray:
+        """(n, 1280 + 384 + 2): standardised image, scaled caption, and whether each is present."""
+        has_img = np.any(img, axis=-1, keepdims=True)
+        has_txt = np.any(txt, axis=-1, keepdims=True)
+        img = np.where(has_img, (img - self.mean) / self.std, 0.0)
+        return np.concatenate([img, txt * TEXT_SCALE, has_img, has_txt], axis=-1).astype(np.float32)
+
+    def state(self, prefix: str = "content.") -> dict[str, np.ndarray]:
+        return {f"{prefix}mean": self.mean, f"{prefix}std": self.std}
+
+    @classmethod
+    def from_state(cls, state: dict, prefix: str = "content.") -> "ContentScaler":
+        return cls(state[f"{prefix}mean"].numpy(), state[f"{prefix}std"].numpy())
+
+
+CONTENT_DIM = IMG_DIM + TXT_DIM + 2
+
+
+def network_tensors(net, scaler: ContentScaler) -> dict:
+    """The tensors to save of a network (under ``net.``) and its content scaler."""
+    return {**{f"net.{k}": v for k, v in net.state_dict().items()}, **scaler.state()}
+
+
+def restore_network(net, state: dict, directory: Path) -> ContentScaler:
+    """Load the ``net.`` tensors of ``state`` into ``net`` (a ModelError when they do not fit it), switch it to
+    evaluation, and return the saved content scaler."""
+    load_module_state(net, {k[4:]: v for k, v in state.items() if k.startswith("net.")}, directory)
+    net.eval()
+    return ContentScaler.from_state(state)
+
+
+def drop_modalities(x: np.ndarray, rng: np.random.Generator, drop_image: float, drop_text: float) -> np.ndarray:
+    """Rows of ``ContentScaler`` output with the image or the caption dropped at random (only where a post has both),
+    so one model serves image-only, text-only and full queries."""
+    x = x.copy()
+    both = (x[:, -2] > 0) & (x[:, -1] > 0)
+    u = rng.random(len(x))
+    no_img = both & (u < drop_image)
+    no_txt = both & (u >= drop_image) & (u < drop_image + drop_text)
+    x[no_img, :IMG_DIM] = 0.0
+    x[no_img, -2] = 0.0
+    x[no_txt, IMG_DIM: IMG_DIM + TXT_DIM] = 0.0
+    x[no_txt, -1] = 0.0
+    return x
+
+
+def input_source(post: Post) -> str:
+    """'image', 'text', 'tags' or their '+' join: what a post gives a model ('prior' when nothing)."""
+    used = [n for n, on in (("image", bool(post.images)), ("text", bool(model_caption(post))),
+                            ("tags", bool(post.hashtags))) if on]
+    return "+".join(used) or "prior"
+
+
+# -- the network ---------------------------------------------------------------------------------------------------
+def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
+    """Content and existing tags -> the LSTM's initial state; tag embeddings in, one logit per tag out. Token
+    ``n_tags`` is the start token."""
+    import torch
+    from torch import nn
+
+    class CnnLstm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.content = nn.Linear(CONTENT_DIM, dim)
+            self.tag_emb = nn.Embedding(n_tags + 1, dim)
+            self.init = nn.Linear(2 * dim, 2 * hidden)
+            self.lstm = nn.LSTM(dim, hidden, batch_first=True)
+            self.drop = nn.Dropout(dropout)
+            self.out = nn.Linear(hidden, n_tags)
+            self.hidden = hidden
+
+        def start(self, content, tags_in):
+            """Initial (h, c), each (1, B, hidden), from the content rows and the 0/1 matrix of existing tags."""
+            g = tags_in @ self.tag_emb.weight[:n_tags] / tags_in.sum(1, keepdim=True).clamp(min=1.0)
+            z = torch.cat([torch.tanh(self.content(self.drop(content))), g], 1)
+            h, c = torch.tanh(self.init(self.drop(z))).chunk(2, dim=1)
+            return h[None].contiguous(), c[None].contiguous()
+
+        def forward(self, content, tags_in, seq):
+            """Logits (B, T, n_tags) for the input sequences ``seq`` (B, T) (start token, then the prefix)."""
+            out, _ = self.lstm(self.drop(self.tag_emb(seq)), self.start(content, tags_in))
+            return self.out(self.drop(out))
+
+        def step(self, prev, state):
+            """One decoding step: logits (B, n_tags) after the tokens ``prev`` (B,), and the new state."""
+            out, state = self.lstm(self.tag_emb(prev)[:, None, :], state)
+            return self.out(out[:, 0]), state
+
+    return CnnLstm()
+
+
+def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int
+                ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]]]]:
+    """For each post (rows of ``content`` and of the 0/1 matrix ``tags_in``), all decoded together: (sequences,
+    their probabilities normalised over the final beams, each tag's step probability) of the ``width`` best tag
+    sequences of length ``depth``. No tag repeats within a sequence or repeats one of the post's ``tags_in``."""
+    import torch
+
+    n_posts, n_tags = tags_in.shape
+    depth = min(depth, n_tags - int(tags_in.sum(1).max(initial=0)))
+    if depth <= 0 or not n_posts:
+        return [([], np.zeros(0), []) for _ in range(n_posts)]
+    width = min(width, n_tags)
+    rows = n_posts * width
+    with torch.inference_mode():
+        h, c = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
+        h, c = h.repeat_interleave(width, 1), c.repeat_interleave(width, 1)  # (1, rows, hidden)
+        banned = torch.from_numpy(tags_in > 0).repeat_interleave(width, 0)  # (rows, n_tags)
+        logp = torch.full((n_posts, width), float("-inf"))
+        logp[:, 0] = 0.0  # one live beam a post at first
+        seqs = torch.zeros((rows, 0), dtype=torch.long)
+        steps = torch.zeros((rows, 0))
+        prev = torch.full((rows,), n_tags, dtype=torch.long)
+        base = (torch.arange(n_posts) * width)[:, None]
+        for _ in range(depth):
+            logits, (h, c) = net.step(prev, (h, c))
+            step_lp = torch.log_softmax(logits.masked_fill(banned, float("-inf")), dim=1)
+            total = (logp.reshape(rows, 1) + step_lp).reshape(n_posts, width * n_tags)
+            best = torch.topk(total, width, dim=1)  # sorted
+            parent = (base + torch.div(best.indices, n_tags, rounding_mode="floor")).reshape(-1)
+            token = (best.indices % n_tags).reshape(-1)
+            steps = torch.cat([steps[parent], step_lp[parent, token].exp()[:, None]], 1)
+            seqs = torch.cat([seqs[parent], token[:, None]], 1)
+            logp = best.values
+            h, c = h[:, parent], c[:, parent]
+            banned = banned[parent]
+            banned[torch.arange(rows), token] = True
+            prev = token
+        probs = torch.softmax(logp, 1).numpy().astype(np.float64)
+        seqs_l, steps_l = seqs.reshape(n_posts, width, depth).tolist(), steps.reshape(n_posts, width, depth).tolist()
+    out = []
+    for p in range(n_posts):
+        live = [b for b in range(width) if probs[p, b] > 0]  # fewer tags than beams: the dead ones are left out
+        out.append(([seqs_l[p][b] for b in live], probs[p, live], [steps_l[p][b] for b in live]))
+    return out
+
+
+def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]]
+               ) -> list[tuple[int, float, int, float]]:
+    """(tag, marginal over the beams, step of the best beam that chose it, that step's probability), best first:
+    by marginal, ties in the best beam's order, then the other beams' order."""
+    marginal: dict[int, float] = {}
+    first: dict[int, tuple[int, int, float]] = {}  # tag -> (beam, step, step probability) where first seen
+    for b, (seq, p) in enumerate(zip(seqs, probs)):
+        for s, t in enumerate(seq):
+            marginal[t] = marginal.get(t, 0.0) + float(p)
+            first.setdefault(t, (b, s, steps[b][s]))
+    order = sorted(marginal, key=lambda t: (-round(marginal[t], 9), first[t][0], first[t][1]))
+    return [(t, marginal[t], first[t][1], first[t][2]) for t in order]
+
+
+class CnnLstmSuggester(BaseSuggester):
+    """Pooled CNN features, caption and existing tags initialise an LSTM that emits tags one at a time, decoded by
+    beam search (see the module doc). Teacher forcing feeds at most ``max_len`` of a post's tags; training runs
+    ``epochs`` epochs, fewer where that would pass more than ``max_samples`` posts through the network (so the
+    largest developer set trains in minutes on a 2-core CPU)."""
+
+    name = "cnn-lstm"
+
+    def __init__(self, dim: int = 256, hidden: int = 256, max_tags: int = 1000, min_count: int = 2,
+                 max_len: int = 8, epochs: int = 20, max_samples: int = 150_000, lr: float = 2e-3,
+                 weight_decay: float = 1e-4,
+                 dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
+                 reveal_prob: float = 0.5, max_reveal: int = 3, beam: int = 4, seed: int = 0,
+                 model_name: str = "cnn-lstm"):
+        self.dim = dim
+        self.hidden = hidden
+        self.max_tags = max_tags
+        self.min_count = min_count
+        self.max_len = max_len
+        self.epochs = epochs
+        self.max_samples = max_samples
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.drop_image = drop_image
+        self.drop_text = drop_text
+        self.reveal_prob = reveal_prob
+        self.max_reveal = max_reveal
+        self.beam = beam
+        self.seed = seed
+        self.model_name = model_name
+        self.name = model_name
+
+    # -- training ---------------------------------------------------------------------------------------------
+    def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
+        import torch
+
+        # a set of tag lists alone (HARRISON) teaches the decoder tag after tag, and the existing tags condition it
+        posts, img, txt = training_content(posts, self.name, require=False)
+        self.vocab_ = TagVocab.build([p.hashtags for p in posts], self.max_tags, self.min_count)
+        # vocabulary indices are frequency ranks: sorting a post's indices gives its tags most frequent first
+        rows = [sorted(self.vocab_.encode(p.hashtags)) for p in posts]
+        usable = [i for i, r in enumerate(rows) if r]
+        if not usable:
+            raise DataError(f"{self.name}: no training post has a tag frequent enough to learn")
+        self.n_train_ = len(posts)
+        self.scaler_ = ContentScaler.fit(img)
+        X = self.scaler_(img, txt)
+        n_tags, start = len(self.vocab_), len(self.vocab_)
+        rng = np.random.default_rng(self.seed + 1)
+
+        def batches(idx):
+            idx = [usable[i] for i in idx]
+            content = torch.from_numpy(drop_modalities(X[idx], rng, self.drop_image, self.drop_text))
+            steps = min(self.max_len, max(len(rows[j]) for j in idx))
+            tags_in = torch.zeros((len(idx), n_tags))
+            seq = torch.full((len(idx), steps), start, dtype=torch.long)
+            targets = torch.zeros((len(idx), steps, n_tags))
+            banned = torch.zeros((len(idx), steps, n_tags), dtype=torch.bool)
+            for r, j in enumerate(idx):
+                tags = rows[j]
+                n_rev = 0
+                if len(tags) > 1 and rng.random() < self.reveal_prob:
+                    n_rev = int(rng.integers(1, min(self.max_reveal, len(tags) - 1) + 1))
+                revealed = set(rng.choice(tags, n_rev, replace=False).tolist()) if n_rev else set()
+                rest = [t for t in tags if t not in revealed]  # still most frequent first
+                if revealed:
+                    tags_in[r, list(revealed)] = 1.0
+                    banned[r, :, list(revealed)] = True
+                for s in range(min(steps, len(rest))):
+                    if s:
+                        seq[r, s] = rest[s - 1]
+                        banned[r, s:, rest[s - 1]] = True
+                    targets[r, s, rest[s:]] = 1.0
+            return (content, tags_in, seq), (targets, banned)
+
+        def loss_fn(net, inputs, target):
+            targets, banned = target
+            logits = net(*inputs).masked_fill(banned, -1e4)
+            count = targets.sum(2)
+            valid = count > 0
+            dist = targets / count.clamp(min=1.0)[..., None]
+            per_step = -(dist * torch.log_softmax(logits, dim=2)).sum(2)
+            return per_step[valid].mean()
+
+        torch.manual_seed(self.seed)
+        self.net_ = build_network(n_tags, self.dim, self.hidden, self.dropout)
+        # a large set (HARRISON's 41,000 training posts) trains for fewer epochs: at most max_samples posts in all
+        epochs = max(1, min(self.epochs, self.max_samples // len(usable)))
+        train_module(self.net_, batches, len(usable), epochs=epochs, lr=self.lr,
+                     weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
+                     desc=self.name)
+        self.fitted_ = True
+        return self
+
+    # -- suggesting -------------------------------------------------------------------------------------------
+    def uses_input(self, post: Post) -> bool:
+        return bool(post.images or model_caption(post) or any(t in self.vocab_.index for t in post.hashtags))
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        return self._rank_batch([post], k)[0]
+
+    def _rank_batch(self, posts: Sequence[Post], k: int) -> list[list[Suggestion]]:
+        """Ranked suggestions of each post, its beams decoded together with the other posts'."""
+        X = self.scaler_(*query_content(posts))
+        tags_in = np.zeros((len(posts), len(self.vocab_)), np.float32)
+        for row, post in enumerate(posts):
+            tags_in[row, self.vocab_.encode(post.hashtags)] = 1.0
+        # posts that leave fewer than k tags to suggest (a tiny vocabulary) are decoded alone, to their own depth
+        full = [i for i in range(len(posts)) if len(self.vocab_) - tags_in[i].sum() >= k]
+        decoded = dict(zip(full, beam_search(self.net_, X[full], tags_in[full], k, self.beam)))
+        for i in sorted(set(range(len(posts))) - set(full)):
+            decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], k, self.beam)[0]
+        out = []
+        for i, post in enumerate(posts):
+            seqs, probs, steps = decoded[i]
+            source = input_source(post)
+            ranked = []
+            for t, marginal, step, p in rank_beams(seqs, probs, steps):
+                reason = (f"decoded from the {source.replace('+', ', ')}: tag {step + 1} of the best sequence "
+                          f"(step probability {p:.2f}), in {100 * marginal:.0f}% of the beam")
+                ranked.append(Suggestion(self.vocab_.tags[t], marginal, source, reason))
+            out.append(ranked)
+        return out
+
+    def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
+        """``suggest`` for each post, with the beams of all posts decoded together (one pass of the network a
+        step for the whole batch); a post that loses tags to the blocked-tags list is decoded again alone."""
+        self._check_fitted()
+        out = []
+        for post, ranked in zip(posts, self._rank_batch(posts, k) if posts else []):
+            got = finalize(ranked, post, k)
+            out.append(got if len(got) >= k or len(ranked) < k else self.suggest(post, k))
+        return out
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        self.vocab_.save(directory)
+        save_tensors(directory, network_tensors(self.net_, self.scaler_))
+
+    def _load_state(self, directory: Path) -> None:
+        self.vocab_ = TagVocab.load(directory)
+        state = load_tensors(directory)
+        self.net_ = build_network(len(self.vocab_), self.dim, self.hidden, self.dropout)
+        self.scaler_ = restore_network(self.net_, state, directory)
+
+
+@register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
+                                            "beam search (captioning-style)")
+def cnn_lstm(**kw) -> CnnLstmSuggester:
+    return CnnLstmSuggester(**{"model_name": "cnn-lstm", **kw})
+
+
+@register_suggester("test_cnn_lstm", description="tiny cnn-lstm for tests")
+def test_cnn_lstm(**kw) -> CnnLstmSuggester:
+    return CnnLstmSuggester(**{"dim": 16, "hidden": 16, "epochs": 2, "min_count": 1, "max_tags": 200,
+                               "model_name": "test_cnn_lstm", **kw})

@@ -1,0 +1,99 @@
+"""The captioning-style CNN -> LSTM tag decoder: beam search, order-free training, save/load."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from synthetic_posts import make_image, synthetic_posts
+
+from taglens.exceptions import ModelError
+from taglens.model_folder import load_suggester
+from taglens.registry import create_suggester
+from taglens.suggesters.cnn_lstm import CONTENT_DIM, beam_search, build_network, rank_beams
+from taglens.types import Post
+
+
+@pytest.fixture(scope="module")
+def posts(tmp_path_factory):
+    return synthetic_posts(tmp_path_factory.mktemp("cnn_lstm"), n_per_theme=8)
+
+
+@pytest.fixture(scope="module")
+def model(posts):
+    return create_suggester("test_cnn_lstm", epochs=40, dim=32, hidden=32, dropout=0.0, lr=1e-2,
+                            batch_size=8).fit(posts)
+
+
+def test_beam_search_never_repeats_nor_suggests_existing_tags():
+    import torch
+
+    torch.manual_seed(0)
+    net = build_network(n_tags=12, dim=8, hidden=8, dropout=0.0).eval()
+    tags_in = np.zeros(12, np.float32)
+    tags_in[[3, 7]] = 1.0
+    content = np.random.default_rng(0).normal(size=CONTENT_DIM).astype(np.float32)
+    seqs, probs, steps = beam_search(net, content[None], tags_in[None], depth=6, width=4)[0]
+    assert len(seqs) == 4 and np.isclose(probs.sum(), 1.0) and list(probs) == sorted(probs, reverse=True)
+    for seq, step in zip(seqs, steps):
+        assert len(seq) == 6 == len(set(seq)) == len(step)
+        assert not {3, 7} & set(seq) and all(0 < p <= 1 for p in step)
+    # asked for more tags than there are: every tag not given, once
+    seqs, _, _ = beam_search(net, content[None], tags_in[None], depth=50, width=3)[0]
+    assert sorted(seqs[0]) == [t for t in range(12) if t not in (3, 7)]
+    # posts decoded together get what each gets alone
+    other = np.zeros(12, np.float32)
+    together = beam_search(net, np.stack([content, -content]), np.stack([tags_in, other]), depth=5, width=3)
+    for row, (c, t) in enumerate(((content, tags_in), (-content, other))):
+        alone = beam_search(net, c[None], t[None], depth=5, width=3)[0]
+        assert together[row][0] == alone[0] and np.allclose(together[row][1], alone[1], atol=1e-5)
+
+
+def test_rank_beams_orders_by_marginal_then_best_beam():
+    seqs = [[5, 1, 2], [5, 2, 9], [1, 5, 4]]
+    probs = np.array([0.5, 0.3, 0.2])
+    steps = [[0.6, 0.5, 0.4], [0.6, 0.3, 0.2], [0.2, 0.9, 0.1]]
+    ranked = rank_beams(seqs, probs, steps)
+    assert [t for t, *_ in ranked] == [5, 2, 1, 9, 4]
+    assert np.allclose([m for _, m, _, _ in ranked], [1.0, 0.8, 0.7, 0.3, 0.2])
+    # a tie keeps the best beam's order: both in every beam, 7 comes before 8 as in the best beam
+    assert [t for t, *_ in rank_beams([[7, 8], [8, 7]], np.array([0.6, 0.4]), [[0.5, 0.5], [0.4, 0.5]])] == [7, 8]
+    assert ranked[0][2:] == (0, 0.6)  # chosen at the first step of the best beam, with that step's probability
+
+
+def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path):
+    red = make_image(tmp_path / "r.jpg", (205, 35, 30), seed=7)
+    blue = make_image(tmp_path / "b.jpg", (30, 65, 205), seed=8)
+    assert "red" in [s.tag for s in model.suggest(Post(images=(red,)), k=3)]
+    assert "blue" in [s.tag for s in model.suggest(Post(images=(blue,)), k=3)]
+    assert "pasta" in [s.tag for s in model.suggest(Post(text="tomato pasta"), k=3)]
+    assert "sea" in [s.tag for s in model.suggest(Post(text="the blue sea"), k=3)]
+    assert "pasta" in [s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
+    assert "sea" in [s.tag for s in model.suggest(Post(hashtags=("blue",)), k=3)]
+    got = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
+    assert got[0].source == "image+text" and "tag 1 of the best sequence" in got[0].reason
+    assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
+    assert len({s.tag for s in model.suggest(Post(images=(red,)), k=20)}) == len(model.vocab_)  # all, once
+
+
+def test_round_trip_and_mismatched_config(model, posts, tmp_path):
+    folder = model.save(tmp_path / "m")
+    loaded = load_suggester(folder)
+    q = Post(text="tomato", images=posts[0].images, hashtags=("food",))
+    assert [(s.tag, round(s.score, 5)) for s in loaded.suggest(q, k=5)] == [
+        (s.tag, round(s.score, 5)) for s in model.suggest(q, k=5)]
+    config = json.loads((folder / "config.json").read_text())
+    config["params"]["hidden"] = 24
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="do not match"):
+        load_suggester(folder)
+
+
+def test_learns_from_tag_lists_alone():
+    """A set without images or captions (HARRISON) still trains the decoder, conditioned on the existing tags."""
+    lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 4
+    model = create_suggester("test_cnn_lstm", epochs=40, dim=16, hidden=16, dropout=0.0, lr=1e-2,
+                             batch_size=8).fit([Post(hashtags=t) for t in lists])
+    assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
+    assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
+    assert model.suggest(Post(hashtags=("blue",)), k=1)[0].source == "tags"
