@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_posts import make_image, synthetic_posts
 
 from taglens.exceptions import DataError, ModelError
 from taglens.registry import create_suggester
@@ -13,7 +12,7 @@ from taglens.types import Post
 
 
 @pytest.fixture(scope="module")
-def posts(tmp_path_factory):
+def posts(tmp_path_factory, synthetic_posts):
     return synthetic_posts(tmp_path_factory.mktemp("attention"), n_per_theme=8)
 
 
@@ -38,7 +37,7 @@ def test_token_vectors_drop_special_tokens():
     assert vecs[0].shape == (2, 384) and vecs[1].shape == (0, 384)
 
 
-def test_learns_from_each_modality(model, tmp_path):
+def test_learns_from_each_modality(model, tmp_path, make_image):
     red = make_image(tmp_path / "r.jpg", (205, 35, 30), seed=7)
     blue = make_image(tmp_path / "b.jpg", (30, 65, 205), seed=8)
     assert "red" in [s.tag for s in model.suggest(Post(images=(red,)), k=3)]

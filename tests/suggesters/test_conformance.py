@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from synthetic_posts import synthetic_posts
 
 from taglens.registry import create_suggester, list_suggesters
 from taglens.model_folder import load_suggester
@@ -24,7 +23,7 @@ FAST = {
 
 
 @pytest.fixture(scope="module")
-def posts(tmp_path_factory):
+def posts(tmp_path_factory, synthetic_posts):
     return synthetic_posts(tmp_path_factory.mktemp("conformance"))
 
 

@@ -20,7 +20,8 @@ from typing import Callable, Sequence
 from ..exceptions import SourceError
 from ..types import normalize_tag
 from .expand import Expander, segment_tag
-from .sources.base import MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
+from .sources.base import (MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source,
+                           TransientSourceError)
 from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, image_ext
 
 # A hashtag whose pages stop bringing new posts (empty pages, or pages of posts already read, with a moving
