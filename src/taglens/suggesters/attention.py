@@ -319,15 +319,12 @@ class CoAttentionSuggester(BaseSuggester):
     def _load_state(self, directory: Path) -> None:
         self.vocab_ = TagVocab.load(directory)
         state = load_tensors(directory)
-        # "net0.", "net1.", ... (one network a seed); models saved before that hold one network, as "net."
+        # "net0.", "net1.", ...: one network a seed
         found = len({m.group(1) for m in map(re.compile(r"(net\d+)\.").match, state) if m})
-        prefixes = [f"net{i}." for i in range(found)] if found else ["net."]
-        if found and found != self.nets:
+        if found != self.nets:
             raise ModelError(f"{directory}: holds {found} networks, its config says {self.nets}")
-        if not found:
-            self.nets = 1  # saved again, it is what it holds: one network
         self.nets_ = []
-        for prefix in prefixes:
+        for prefix in (f"net{i}." for i in range(found)):
             net = build_network(len(self.vocab_), self.dim, self.dropout, self.region_dim, self.pooled)
             load_module_state(net, {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}, directory)
             self.nets_.append(net.eval())

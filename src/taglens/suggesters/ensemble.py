@@ -122,10 +122,11 @@ class EnsembleSuggester(BaseSuggester):
         from ..model_folder import load_model_dir
 
         self._check()
-        try:  # the type of every member, as saved (ensembles saved before it was kept: none)
-            types = json.loads((directory / "members" / "types.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            types = {}
+        path = directory / "members" / "types.json"
+        try:  # the type of every member, as saved
+            types = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{path}: unreadable list of the ensemble's members ({exc})") from None
         self.models_ = []
         for i, member in enumerate(self.members):
             name = _member_dir(i, member)
@@ -134,7 +135,7 @@ class EnsembleSuggester(BaseSuggester):
                 raise ModelError(f"{directory}: ensemble member {member!r} is missing ({sub})")
             model = load_model_dir(sub)
             expected = types.get(name) if isinstance(types, dict) else None
-            if expected and model.name != expected:
+            if model.name != expected:
                 raise ModelError(f"{sub}: holds a {model.name!r} model, but the ensemble was saved with a "
                                  f"{expected!r} model there")
             self.models_.append(model)
