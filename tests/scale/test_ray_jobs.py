@@ -12,6 +12,7 @@ import pytest
 
 from taglens.cli import main
 from taglens.exceptions import ExitCode, OutputError
+from taglens.types import Post
 
 
 def _local_batch(capsys, data: Path, k: int) -> list[dict]:
@@ -134,8 +135,8 @@ def test_evaluate_on_ray_gives_the_local_figures(embedded_ray, posts_dir, capsys
 def test_features_job_and_reader(embedded_ray, posts_dir, tmp_path, capsys):
     import numpy as np
 
-    from taglens.encoders.cache import post_image_features
     from taglens.encoders.text import encode_texts
+    from taglens.features import post_image_features
     from taglens.scale.features import read_features
 
     out = tmp_path / "feats"
@@ -146,7 +147,7 @@ def test_features_job_and_reader(embedded_ray, posts_dir, tmp_path, capsys):
     p1 = feats["p1"]  # one photo, one frame
     assert p1["pooled"].shape == (1, 1280) and p1["logits"].shape == (1, 1000) and p1["text"].shape == (384,)
     line = next(json.loads(x) for x in (posts_dir / "good.jsonl").read_text().splitlines() if '"p1"' in x)
-    direct = post_image_features([posts_dir / line["images"][0]], use_cache=False)
+    direct = post_image_features([Post(images=(posts_dir / line["images"][0],))])[0]
     np.testing.assert_allclose(p1["pooled"], direct["pooled"], atol=1e-4)
     np.testing.assert_allclose(p1["text"], encode_texts(["homemade pasta night"])[0], atol=1e-4)
     assert feats["p0"]["pooled"].shape == (0, 1280)  # no image
@@ -157,7 +158,7 @@ def test_train_reads_the_features_instead_of_encoding(embedded_ray, posts_dir, t
     import numpy as np
 
     from taglens.encoders import image as image_mod
-    from taglens.encoders.cache import image_features
+    from taglens.features import image_features
     from taglens.scale.ray_jobs import features_job
 
     features_job(str(posts_dir / "posts.jsonl"), str(tmp_path / "feats"))
