@@ -87,7 +87,7 @@ class KnowledgeReference:
     trained = True
 
     def suggest(self, post, k: int = 10):
-        from taglens.encoders.cache import post_image_features
+        from taglens.features import post_image_features
         from taglens.encoders.image import softmax
         from taglens.knowledge.forms import group_forms
         from taglens.knowledge.image_tags import image_tags
@@ -97,7 +97,7 @@ class KnowledgeReference:
 
         scores: dict[str, float] = {}
         if post.images:
-            logits = post_image_features(post.images)["logits"]
+            logits = post_image_features([post])[0]["logits"]
             if len(logits):
                 for tag, score, _ in image_tags(softmax(logits).mean(0), k=30):
                     scores[tag] = scores.get(tag, 0.0) + score

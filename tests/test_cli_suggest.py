@@ -35,7 +35,8 @@ def test_models_lists_the_default_model(capsys):
 
 def test_single_post_table_and_json(capsys, food_images):
     pizza = next(p for p in food_images if p.name == "0000127.jpg")
-    code, out, _ = run(capsys, "suggest", str(pizza), "--text", "Friday night treat #dinner", "--tags", "#food", "-k", "5")
+    code, out, _ = run(capsys, "suggest", str(pizza), "--text", "Friday night treat #dinner", "--tags", "#food",
+                       "-k", "5")
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0].split()[:3] == ["#", "tag", "score"] and len(lines) == 6

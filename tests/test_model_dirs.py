@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "suggesters"))
-from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
-
-from taglens.cli import main  # noqa: E402
-from taglens.exceptions import ExitCode  # noqa: E402
-from taglens.model_folder import load_suggester  # noqa: E402
-from taglens.suggesters.baselines import PopularitySuggester  # noqa: E402
-from taglens.types import Post  # noqa: E402
+from taglens.cli import main
+from taglens.exceptions import ExitCode
+from taglens.model_folder import load_suggester
+from taglens.suggesters.baselines import PopularitySuggester
+from taglens.types import Post
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, synthetic_posts, write_jsonl):
     folder = tmp_path_factory.mktemp("posts")
     return write_jsonl(folder / "posts.jsonl", synthetic_posts(folder / "images", n_per_theme=12))
 
@@ -272,7 +268,7 @@ def test_report_with_no_model_named(data, tmp_path):
 
 
 # -- 5. report: too little data ---------------------------------------------------------------------------------
-def test_report_with_too_little_data_is_a_data_error(tmp_path, capsys):
+def test_report_with_too_little_data_is_a_data_error(tmp_path, capsys, write_jsonl):
     small = write_jsonl(tmp_path / "small.jsonl", [Post(text="pasta", hashtags=("pasta",), post_id="1"),
                                                    Post(text="sea", hashtags=("sea",), post_id="2")])
     assert main(["report", "--data", str(small), "--models", "popularity", "--settings", "tags:1",

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "suggesters"))
-from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
-
-from taglens.cli import main  # noqa: E402
-from taglens.eval.report import SETTINGS, parse_settings  # noqa: E402
-from taglens.exceptions import ExitCode, TaglensError  # noqa: E402
+from taglens.cli import main
+from taglens.eval.report import SETTINGS, parse_settings
+from taglens.exceptions import ExitCode, TaglensError
 
 
 def test_parse_settings():
@@ -23,7 +18,7 @@ def test_parse_settings():
         parse_settings("pixels:0")
 
 
-def test_report_writes_table_plots_and_json(tmp_path, capsys):
+def test_report_writes_table_plots_and_json(tmp_path, capsys, synthetic_posts, write_jsonl):
     data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
     out = tmp_path / "report"
     assert main(["report", "--data", str(data), "--models", "popularity,tfidf-linear",
@@ -48,13 +43,13 @@ def test_report_writes_table_plots_and_json(tmp_path, capsys):
     assert "report written" in capsys.readouterr().err
 
 
-def test_report_of_unknown_models_only_fails(tmp_path):
+def test_report_of_unknown_models_only_fails(tmp_path, synthetic_posts, write_jsonl):
     data = write_jsonl(tmp_path / "posts.jsonl", synthetic_posts(tmp_path / "images", n_per_theme=12))
     assert main(["report", "--data", str(data), "--models", "nope", "--settings", "text:0",
                  "--out", str(tmp_path / "r")]) == ExitCode.MODEL
 
 
-def test_a_split_without_users_is_called_by_post(tmp_path):
+def test_a_split_without_users_is_called_by_post(tmp_path, synthetic_posts, write_jsonl):
     import dataclasses
 
     posts = [dataclasses.replace(p, user=None) for p in synthetic_posts(tmp_path / "images", n_per_theme=12)]

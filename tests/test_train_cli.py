@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "suggesters"))
-from synthetic_posts import synthetic_posts, write_jsonl  # noqa: E402
-
-from taglens.cli import main  # noqa: E402
-from taglens.exceptions import ExitCode  # noqa: E402
-from taglens.model_folder import load_suggester  # noqa: E402
-from taglens.types import Post  # noqa: E402
+from taglens.cli import main
+from taglens.exceptions import ExitCode
+from taglens.model_folder import load_suggester
+from taglens.types import Post
 
 
 @pytest.fixture()
-def data(tmp_path):
+def data(tmp_path, synthetic_posts, write_jsonl):
     return write_jsonl(tmp_path / "train.jsonl", synthetic_posts(tmp_path / "images"))
 
 
@@ -33,7 +30,7 @@ def test_train_saves_a_model_that_loads_everywhere(data, tmp_path, capsys):
     assert model.suggest(Post(text="tomato pasta"), k=3)
 
 
-def test_several_data_files_and_overwrite_needs_force(data, tmp_path):
+def test_several_data_files_and_overwrite_needs_force(data, tmp_path, write_jsonl):
     other = write_jsonl(tmp_path / "more.jsonl", [Post(text="sunset", hashtags=("sunset",), post_id="s1")])
     out = tmp_path / "model"
     args = ["train", "--model", "popularity", "--data", str(data), "--data", str(other), "--out", str(out)]
@@ -55,7 +52,7 @@ def test_bad_hyperparameter_is_a_clear_error(data, tmp_path, capsys):
     assert "bad hyperparameter" in capsys.readouterr().err
 
 
-def test_empty_file_and_no_hashtags(tmp_path, capsys):
+def test_empty_file_and_no_hashtags(tmp_path, capsys, write_jsonl):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert main(["train", "--model", "popularity", "--data", str(empty), "--out", str(tmp_path / "m")]) == ExitCode.DATA

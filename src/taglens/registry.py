@@ -79,14 +79,17 @@ def is_suggester(name: str) -> bool:
 
 
 def create_suggester(name: str, **overrides: Any) -> Any:
-    """Create an untrained suggester by registered name; raises UnknownModelError listing close matches."""
+    """Create an untrained suggester by registered name, its ``name`` that name; raises UnknownModelError listing
+    close matches."""
     _load_builtins()
     if name not in _REGISTRY:
         names = list_suggesters()
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known models: {', '.join(names)}"
         raise UnknownModelError(f"unknown model {name!r}{hint}")
-    return _REGISTRY[name].factory(**overrides)
+    model = _REGISTRY[name].factory(**overrides)
+    model.name = name  # one factory may serve several names (effnet-linear, effnet-mlp)
+    return model
 
 
 def suggester_parameters(name: str) -> set[str] | None:

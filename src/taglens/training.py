@@ -7,7 +7,6 @@ protocol gives it (../shared/EVALUATION.md, step 2), and from the post's hashtag
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -198,10 +197,14 @@ def warmup_share(steps: int) -> float:
 
 
 def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs: int, lr: float,
-                 weight_decay: float, batch_size: int, seed: int, loss_fn: Callable, desc: str = "training"):
-    """Train ``module`` with AdamW and a cosine schedule; ``batches(indices) -> (inputs, targets)`` builds one
-    mini-batch from row indices, ``loss_fn(module, inputs, targets)`` returns the loss. Deterministic given seed:
-    the loop runs on ``training_threads()`` whatever count the caller left."""
+                 weight_decay: float, batch_size: int, seed: int, loss_fn: Callable, desc: str = "training",
+                 warmup: float | None = None):
+    """The one training loop of every trained model (taglens-base's heads included). Trains ``module`` with AdamW
+    (``adamw``) and a one-cycle schedule; ``batches(indices) -> (inputs, targets)`` builds one mini-batch from row
+    indices, ``loss_fn(module, inputs, targets)`` returns the loss; ``warmup`` is the schedule's warm-up share of
+    the steps (``warmup_share`` when None). Deterministic given the seed: torch's and the shuffling's random state
+    are seeded here (a caller that builds ``module`` seeds its initialisation itself, before building it), and the
+    loop runs on ``training_threads()`` whatever count the caller or the machine's load left."""
     import torch
 
     with torch_threads(training_threads()):
@@ -209,7 +212,8 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
         rng = np.random.default_rng(seed)
         opt = adamw(module.parameters(), lr=lr, weight_decay=weight_decay)
         steps = max(1, epochs * ((n + batch_size - 1) // batch_size))
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup_share(steps))
+        share = warmup_share(steps) if warmup is None else warmup
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=share)
         module.train()
         for epoch in range(epochs):
             order = rng.permutation(n)
@@ -227,13 +231,6 @@ def train_module(module, batches: Callable[[np.ndarray], Any], n: int, *, epochs
     return module
 
 
-# taglens-base's heads always train on this many torch threads, whatever the machine's load made the encoders
-# choose: a float sum split over another number of threads rounds differently, and over 20 epochs the trained
-# head drifts, so a build would not reproduce the artifact (docs/EXPERIMENTS.md). On a busy 2-core machine two
-# threads train several times slower than one: reproducible weights are worth it
-HEAD_THREADS = 2
-
-
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.clip(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9, None)
 
@@ -242,27 +239,26 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
                sample_weight: np.ndarray | None = None, seed: int = 0, lr: float = 2e-3,
                weight_decay: float = 1e-4, dropout: float = 0.3, loss: str = "bce",
                target_weights: list[np.ndarray] | None = None, center: bool = False) -> dict[str, np.ndarray]:
-    """Train ``x -> tags``, an MLP with per-tag sigmoids (``bce``) or a softmax over tags against the post's
-    tag set (``softmax``; ``target_weights``, parallel to ``targets``, shares each post's target mass unevenly,
-    else evenly; ``center``: inputs are centred and scaled to unit length first, as for a cosine); returns
-    float16 weights."""
+    """taglens-base's heads: ``x -> tags``, an MLP with per-tag sigmoids (``bce``) or a softmax over tags against
+    the post's tag set (``softmax``; ``target_weights``, parallel to ``targets``, shares each post's target mass
+    unevenly, else evenly; ``center``: inputs are centred and scaled to unit length first, as for a cosine),
+    trained by ``train_module`` with a warm-up of 0.3 of the steps; returns float16 weights for numpy."""
     import torch
 
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
     offset = x.mean(0) if center else None
     if center:
         x = _unit(x - offset)
     mu, sigma = x.mean(0), x.std(0) + 1e-4
     xt = torch.from_numpy(((x - mu) / sigma).astype(np.float32))
+    torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Dropout(dropout * 0.5), torch.nn.Linear(x.shape[1], hidden),
                                 torch.nn.ReLU(), torch.nn.Dropout(dropout), torch.nn.Linear(hidden, n_tags))
     if loss == "bce":  # start from the tag frequencies, so the first steps do not spend themselves on them
         freq = np.bincount(np.concatenate(targets), minlength=n_tags) / len(targets)
         with torch.no_grad():
             model[4].bias.copy_(torch.from_numpy(np.log(np.clip(freq, 1e-5, 0.5) / (1 - np.clip(freq, 1e-5, 0.5)))))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sw = np.ones(len(x), np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
+    sw = torch.from_numpy(np.ones(len(x), np.float32) if sample_weight is None
+                          else np.asarray(sample_weight, np.float32))
     lengths = np.array([len(t) for t in targets])
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = np.concatenate(targets).astype(np.int64)
@@ -271,31 +267,27 @@ def train_head(x: np.ndarray, targets: list[np.ndarray], n_tags: int, hidden: in
     else:
         mass = np.concatenate([np.asarray(w, np.float64) / max(float(np.sum(w)), 1e-9) for w in target_weights])
     mass = mass.astype(np.float32)
-    batch = 64 if len(x) < 5000 else 256
-    steps = epochs * math.ceil(len(x) / batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1))
-    with torch_threads(HEAD_THREADS):  # the same sums in the same order, whatever the load
-        model.train()
-        for _ in range(epochs):
-            order = rng.permutation(len(x))
-            for start in range(0, len(order), batch):
-                idx = order[start: start + batch]
-                y = torch.zeros((len(idx), n_tags))
-                rows = np.repeat(np.arange(len(idx)), lengths[idx])
-                spans = [np.arange(offsets[i], offsets[i + 1]) for i in idx]
-                cols = np.concatenate([flat[sp] for sp in spans])
-                y[rows, cols] = torch.from_numpy(np.concatenate([mass[sp] for sp in spans]))
-                z = model(xt[idx])
-                if loss == "bce":
-                    per_post = torch.nn.functional.binary_cross_entropy_with_logits(
-                        z, (y > 0).float(), reduction="none").sum(-1)
-                else:
-                    per_post = -(y * torch.log_softmax(z, dim=-1)).sum(-1)
-                objective = (per_post * torch.from_numpy(sw[idx])).sum() / float(sw[idx].sum())
-                opt.zero_grad()
-                objective.backward()
-                opt.step()
-                sched.step()
+
+    def batches(idx):
+        y = torch.zeros((len(idx), n_tags))
+        rows = np.repeat(np.arange(len(idx)), lengths[idx])
+        spans = [np.arange(offsets[i], offsets[i + 1]) for i in idx]
+        cols = np.concatenate([flat[sp] for sp in spans])
+        y[rows, cols] = torch.from_numpy(np.concatenate([mass[sp] for sp in spans]))
+        return xt[idx], (y, sw[idx])
+
+    def loss_fn(net, inputs, target):
+        y, weights = target
+        z = net(inputs)
+        if loss == "bce":
+            per_post = torch.nn.functional.binary_cross_entropy_with_logits(z, (y > 0).float(), reduction="none")
+            per_post = per_post.sum(-1)
+        else:
+            per_post = -(y * torch.log_softmax(z, dim=-1)).sum(-1)
+        return (per_post * weights).sum() / float(weights.sum())
+
+    train_module(model, batches, len(x), epochs=epochs, lr=lr, weight_decay=weight_decay,
+                 batch_size=64 if len(x) < 5000 else 256, seed=seed, loss_fn=loss_fn, desc="head", warmup=0.3)
     lin1, lin2 = model[1], model[4]
     f16 = lambda t: t.detach().numpy().astype(np.float16)  # noqa: E731
     out = {"mu": mu.astype(np.float16), "sigma": sigma.astype(np.float16), "w1": f16(lin1.weight.T),

@@ -1,16 +1,10 @@
 """Fixtures of the collection tests: the local Mastodon server, a fast expander, a no-op sleep."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from mastodon_server import MastodonTestServer, World  # tests/collect is on sys.path: pytest puts it there
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from mastodon_server import MastodonTestServer, World  # noqa: E402
-
-from taglens.collect.expand import Expander, LexicalEmbedder, default_segmenter  # noqa: E402
+from taglens.collect.expand import Expander, LexicalEmbedder, default_segmenter
 
 
 class Sleeps(list):

@@ -74,7 +74,7 @@ def _snapshot(path: Path) -> dict:
         "SELECT p.source_id, t.position, t.tag FROM post_tags t JOIN posts p ON p.id = t.post_id"))
     topics = sorted(tuple(r) for r in db.execute(
         "SELECT p.source_id, t.tag FROM post_topics t JOIN posts p ON p.id = t.post_id"))
-    hashtags = sorted((r["tag"], r["status"], r["round"]) for r in store.hashtags())
+    hashtags = sorted((r.tag, r.status.value, r.round) for r in store.hashtags())
     for sha, ext in db.execute("SELECT sha256, ext FROM images"):
         assert hashlib.sha256(store.image_path(sha, ext).read_bytes()).hexdigest() == sha
     n_decisions = db.execute("SELECT count(*) FROM decisions").fetchone()[0]

@@ -10,7 +10,7 @@ from taglens.cli import main
 from taglens.collect.expand import Expander, LexicalEmbedder, MiniLMEmbedder, default_segmenter, wordnet_synonyms
 from taglens.collect.generic import aggregate_generic, compute, generic_reason
 from taglens.collect.loop import CollectConfig, Collector
-from taglens.collect.sources.base import Page, RawPost
+from taglens.collect.sources.base import BaseSource, Page, RawPost
 from taglens.collect.sources.mastodon import MastodonSource
 from taglens.collect.store import QUEUED, REJECTED, Store
 
@@ -95,14 +95,14 @@ def test_rounds_expand_from_the_seeds_and_log_reasons(server, tmp_path, sleeps, 
     report = Collector(store, [src], CollectConfig(target=10_000, rounds=2, backoff=0.01), expander=fast_expander,
                        sleep=sleeps).run(["dog"])
     assert report.rounds == 2
-    added = [r["tag"] for r in store.hashtags() if r["origin"] != "seed" and r["status"] != REJECTED]
+    added = [r.tag for r in store.hashtags() if r.origin != "seed" and r.status != REJECTED]
     assert 0 < len(added) <= 5
     assert all("dog" in t or "puppy" in t for t in added), added  # on topic
-    rejected = {r["tag"]: r["reason"] for r in store.hashtags(REJECTED)}
+    rejected = {r.tag: r.reason for r in store.hashtags(REJECTED)}
     assert "instagood" in rejected and "love" in rejected
     # posts of round 1 were collected under the added tags
     assert store.db.execute("SELECT count(*) FROM posts WHERE round = 1").fetchone()[0] > 0
-    assert all(d["reason"] for d in store.decisions())
+    assert all(d.reason for d in store.decisions())
     store.close()
 
     assert main(["stats", "--store", str(tmp_path / "store"), "--json"]) == 0
@@ -132,7 +132,7 @@ def test_resumed_expansion_is_not_repeated(server, tmp_path, sleeps, fast_expand
     assert not [r for r in store.hashtags(QUEUED)]
 
 
-class _StubSource:
+class _StubSource(BaseSource):
     """A source that serves a fixed number of pages per hashtag (no network)."""
 
     name = "stub"
@@ -151,19 +151,13 @@ class _StubSource:
     def fetch_image(self, media):
         raise AssertionError("no media")
 
-    def list_hashtags(self):
-        return None
-
-    def close(self):
-        pass
-
 
 def test_target_stops_mid_hashtag_and_resume_continues(tmp_path, fast_expander):
     store = Store(tmp_path / "s")
     src = _StubSource()
     report = Collector(store, [src], CollectConfig(target=15, rounds=1), expander=fast_expander).run(["dog"])
     assert store.counts()["posts"] == 20 and "target reached" in report.stop_reason
-    assert store.hashtag("dog")["status"] == QUEUED  # more to read: stays on the frontier with its cursor
+    assert store.hashtag("dog").status == QUEUED  # more to read: stays on the frontier with its cursor
     Collector(store, [src], CollectConfig(target=100, rounds=1), expander=fast_expander).run(["dog"])
     assert store.counts()["posts"] == 30 and src.calls == 3
 
@@ -173,7 +167,7 @@ def test_per_tag_cap(tmp_path, fast_expander):
     Collector(store, [_StubSource()], CollectConfig(target=100, rounds=1, per_tag=10),
               expander=fast_expander).run(["dog", "puppy"])
     assert store.counts()["posts"] == 20
-    assert {r["tag"]: r["status"] for r in store.hashtags()} == {"dog": "capped", "puppy": "capped"}
+    assert {r.tag: r.status for r in store.hashtags()} == {"dog": "capped", "puppy": "capped"}
 
 
 def test_strong_cooccurrence_keeps_jargon_a_little_below_the_threshold(tmp_path):

@@ -203,7 +203,7 @@ def test_collect_loop_over_instagram_resumes_without_duplicates(fake_ig, session
     assert missing == 1  # DOG007's picture is gone; the post is kept
     n_media = store.db.execute("SELECT count(*) FROM post_media WHERE status = 'ok'").fetchone()[0]
     assert n_media == 30 - 1 + 3  # three carousels of two
-    assert store.hashtag("dog")["status"] == "done"
+    assert store.hashtag("dog").status == "done"
 
 
 def test_open_source_builds_the_instagram_source(fake_ig, session_file):

@@ -36,7 +36,7 @@ def test_pagination_collects_every_post_with_media_once(server, tmp_path, sleeps
     assert server.requests["/api/v1/timelines/tag/dog"] == 2
     assert report.stop_reason.startswith("1 round")
     cur = store.get_cursor(f"mastodon:{server.url}", "dog")
-    assert cur["done"] == 1 and cur["pages"] == 2
+    assert cur.done and cur.pages == 2
 
 
 def test_small_pages_follow_link_headers(world, tmp_path, sleeps):
@@ -76,7 +76,7 @@ def test_429_retry_after_is_honoured(world, tmp_path, sleeps, fast_expander):
 def test_retry_after_longer_than_max_wait_fails_the_tag(world, tmp_path, sleeps, fast_expander):
     with MastodonTestServer(world, faults={"dog:": ["429"]}, retry_after="7200") as srv:
         store, report = _collect(srv, tmp_path, sleeps, fast_expander, max_wait=60)
-        assert report.failed_tags == ["dog"] and store.hashtag("dog")["status"] == FAILED
+        assert report.failed_tags == ["dog"] and store.hashtag("dog").status == FAILED
         assert not sleeps
 
 

@@ -136,10 +136,10 @@ def test_instaloader_folders_sharing_a_hashtag_folder_are_both_imported(tmp_path
 def test_a_second_mastodon_server_crawls_hashtags_already_done(world, tmp_path, sleeps):
     with MastodonTestServer(world) as one, MastodonTestServer(world) as two, Store(tmp_path / "s") as store:
         _run(store, [MastodonSource(one.url, sleep=sleeps)], sleeps=sleeps)
-        assert store.hashtag("dog")["status"] == DONE
+        assert store.hashtag("dog").status == DONE
         _run(store, [MastodonSource(two.url, sleep=sleeps)], sleeps=sleeps)
         assert two.requests["/api/v1/timelines/tag/dog"] > 0
-        assert store.get_cursor(f"mastodon:{two.url}", "dog")["done"] == 1
+        assert store.get_cursor(f"mastodon:{two.url}", "dog").done
         # and neither is crawled again after that
         _run(store, [MastodonSource(one.url, sleep=sleeps), MastodonSource(two.url, sleep=sleeps)], sleeps=sleeps)
         assert one.requests["/api/v1/timelines/tag/dog"] == 2 and two.requests["/api/v1/timelines/tag/dog"] == 2
@@ -161,7 +161,7 @@ def test_local_source_names_are_resolved_and_old_names_still_resume(tmp_path, mo
         report = _run(store, [src], seeds=None)
         # an old store keeps no fingerprint of the file: read once more (nothing new), then never again
         assert report.pages == 1 and report.new_posts == 0
-        assert store.get_cursor(src.name, "*")["done"] == 1
+        assert store.get_cursor(src.name, "*").done
         again = _run(store, [JsonlSource(Path("a.jsonl"))], seeds=None)
         assert again.pages == 0 and again.new_posts == 0
 
@@ -175,7 +175,7 @@ def test_malformed_statuses_are_skipped_with_a_warning(tmp_path, sleeps, caplog)
             Store(tmp_path / "s") as store, caplog.at_level(logging.WARNING):
         report = _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=("dog", "cat"), sleeps=sleeps)
         assert _ids(store) == {"6", "20"}
-        assert store.hashtag("dog")["status"] == DONE and store.hashtag("cat")["status"] == DONE
+        assert store.hashtag("dog").status == DONE and store.hashtag("cat").status == DONE
         assert not report.failed_tags
     skipped = [r.getMessage() for r in caplog.records if "malformed status" in r.getMessage()]
     assert len(skipped) == 7 and any("account is a str" in m for m in skipped)
@@ -208,11 +208,11 @@ def test_failed_hashtag_is_retried_on_the_next_run(world, tmp_path, sleeps):
     with MastodonTestServer(world, always_fail={"dog"}) as srv, Store(tmp_path / "s") as store:
         report = _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=("dog", "puppy"), sleeps=sleeps,
                       max_retries=0)
-        assert report.failed_tags == ["dog"] and store.hashtag("dog")["status"] == FAILED
+        assert report.failed_tags == ["dog"] and store.hashtag("dog").status == FAILED
         srv.always_fail.clear()  # the server is healthy again: the same command resumes
         report = _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=("dog", "puppy"), sleeps=sleeps,
                       max_retries=0)
-        assert not report.failed_tags and store.hashtag("dog")["status"] == DONE
+        assert not report.failed_tags and store.hashtag("dog").status == DONE
         assert _ids(store) == world.all_ids(["dog", "puppy"])
 
 
@@ -220,13 +220,13 @@ def test_capped_hashtag_continues_under_a_higher_per_tag(world, tmp_path, sleeps
     with MastodonTestServer(world) as srv, Store(tmp_path / "s") as store:
         src = lambda: MastodonSource(srv.url, page_size=5, sleep=sleeps)  # noqa: E731
         _run(store, [src()], sleeps=sleeps, per_tag=0)
-        assert store.hashtag("dog")["status"] == CAPPED and not _ids(store)
+        assert store.hashtag("dog").status == CAPPED and not _ids(store)
         _run(store, [src()], sleeps=sleeps, per_tag=10)
-        assert store.hashtag("dog")["status"] == CAPPED and len(_ids(store)) == 10
+        assert store.hashtag("dog").status == CAPPED and len(_ids(store)) == 10
         _run(store, [src()], sleeps=sleeps, per_tag=10)  # the same cap: nothing more
         assert len(_ids(store)) == 10
         _run(store, [src()], sleeps=sleeps, per_tag=1000)
-        assert store.hashtag("dog")["status"] == DONE and _ids(store) == world.all_ids(["dog"])
+        assert store.hashtag("dog").status == DONE and _ids(store) == world.all_ids(["dog"])
 
 
 # -- 4. rate-limit windows honour --max-wait -------------------------------------------------------------------
@@ -334,8 +334,8 @@ def test_repeating_cursors_and_pages_stop_the_hashtag(tmp_path, sleeps, caplog):
     with ScriptedServer(pages) as srv, Store(tmp_path / "s") as store, caplog.at_level(logging.WARNING):
         _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=tuple(pages), sleeps=sleeps, per_tag=10**6)
         for tag in pages:
-            assert store.hashtag(tag)["status"] == DONE, tag
-            assert store.get_cursor(f"mastodon:{srv.url}", tag)["done"] == 1
+            assert store.hashtag(tag).status == DONE, tag
+            assert store.get_cursor(f"mastodon:{srv.url}", tag).done
         # the same posts behind a moving cursor: given up after EMPTY_PAGE_LIMIT pages that bring nothing new
         assert srv.tag_requests("loopsame") == 2 and srv.tag_requests("loopmove") == 1 + EMPTY_PAGE_LIMIT
         assert srv.tag_requests("loopcycle") == 3
@@ -390,10 +390,10 @@ def test_hashtags_that_keep_failing_do_not_block_new_ones(world, tmp_path, sleep
     bad = {"bad1", "bad2", "bad3"}
     with MastodonTestServer(world, always_fail=set(bad)) as srv, Store(tmp_path / "s") as store:
         _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=sorted(bad), sleeps=sleeps, max_retries=0)
-        assert all(store.hashtag(t)["status"] == FAILED for t in bad)
+        assert all(store.hashtag(t).status == FAILED for t in bad)
         report = _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=sorted(bad) + ["dog"], sleeps=sleeps,
                       max_retries=0)
-        assert not report.failed_sources and store.hashtag("dog")["status"] == DONE
+        assert not report.failed_sources and store.hashtag("dog").status == DONE
         assert _ids(store) == world.all_ids(["dog"])
 
 
@@ -412,6 +412,6 @@ def test_imported_and_catch_all_tags_are_not_sent_to_online_sources(world, tmp_p
     with MastodonTestServer(world) as srv, Store(tmp_path / "s") as store:
         _run(store, [JsonlSource(local)], seeds=None)
         _run(store, [MastodonSource(srv.url, sleep=sleeps)], seeds=("dog",), sleeps=sleeps)
-        assert store.hashtag("dog")["status"] == DONE
+        assert store.hashtag("dog").status == DONE
         asked = [p for p in srv.log if "/timelines/tag/" in p]
         assert asked and all("/tag/dog" in p for p in asked)  # neither the catch-all '*' nor the imported #cat

@@ -43,7 +43,7 @@ def test_posts_are_unique_by_source_id_and_gain_topics(tmp_path):
     topics = {r[0]: r[1] for r in store.db.execute(
         "SELECT p.source_id, group_concat(t.tag) FROM posts p JOIN post_topics t ON t.post_id = p.id GROUP BY p.id")}
     assert sorted(topics["p2"].split(",")) == ["dog", "puppy"]
-    assert store.get_cursor("src", "dog")["cursor"] == "c1" and store.get_cursor("src", "dog")["pages"] == 1
+    assert store.get_cursor("src", "dog").cursor == "c1" and store.get_cursor("src", "dog").pages == 1
     # the same id in another family is another post
     _save(store, [_post(1, family="other")])
     assert store.counts()["posts"] == 4

@@ -12,6 +12,17 @@ from taglens.data.splits import dev_split
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module")
+def bench_everyday():
+    """bench/bench_everyday.py as a module (bench/ is no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_everyday", REPO / "bench" / "bench_everyday.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):
     out = tmp_path / "bench"
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "build_everyday_bench.py"), "--data",
@@ -35,10 +46,5 @@ def test_refuses_an_output_folder_inside_the_repository(shared_data):
 
 @pytest.mark.parametrize("tag,kind", [("vape", "vape"), ("maga", "politics"), ("likeforlikes", "bait"),
                                       ("dog", None)])
-def test_leakage_kinds(tag, kind):
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import bench_everyday
-    finally:
-        sys.path.remove(str(REPO / "bench"))
+def test_leakage_kinds(tag, kind, bench_everyday):
     assert bench_everyday.leak_kind(tag, bench_everyday.topic_tags()) == kind

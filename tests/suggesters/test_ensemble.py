@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from synthetic_posts import synthetic_posts
 
 from taglens.exceptions import DataError, ModelError
 from taglens.registry import create_suggester
@@ -12,7 +11,7 @@ from taglens.types import Post, Suggestion
 
 
 @pytest.fixture(scope="module")
-def posts(tmp_path_factory):
+def posts(tmp_path_factory, synthetic_posts):
     return synthetic_posts(tmp_path_factory.mktemp("ensemble"))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from synthetic_posts import make_image, synthetic_posts
 
 from taglens.exceptions import DataError, ImageError, ModelError
 from taglens.registry import create_suggester
@@ -17,12 +16,12 @@ FAST = {"effnet-linear": {"epochs": 40, "min_count": 1, "lr": 5e-3, "weight_deca
 
 
 @pytest.fixture(scope="module")
-def posts(tmp_path_factory):
+def posts(tmp_path_factory, synthetic_posts):
     return synthetic_posts(tmp_path_factory.mktemp("image"))
 
 
 @pytest.fixture(scope="module")
-def queries(tmp_path_factory):
+def queries(tmp_path_factory, make_image):
     folder = tmp_path_factory.mktemp("image_queries")
     return {"red": make_image(folder / "red.jpg", (210, 40, 35), seed=999),
             "blue": make_image(folder / "blue.jpg", (35, 70, 210), seed=998)}

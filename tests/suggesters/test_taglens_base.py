@@ -225,25 +225,27 @@ def test_head_target_weights_and_centering():
     assert p_boost[0] > 0.6 and p_boost[1] < 0.4
 
 
-def test_heads_train_on_a_fixed_number_of_threads(monkeypatch, optimizer_threads):
-    """However many threads the caller (or the encoders, on a busy machine) left torch with, and whatever
-    TAGLENS_THREADS says, a head trains on HEAD_THREADS, so a build gives the same weights on an idle and on a busy
+def test_heads_train_on_the_training_threads(monkeypatch, optimizer_threads):
+    """A head trains by the one training loop, on training_threads() however many threads the caller (or the
+    encoders, on a busy machine) left torch with, so a build gives the same weights on an idle and on a busy
     machine; the caller's count is restored."""
     import torch
 
     from taglens import training
 
-    monkeypatch.setenv("TAGLENS_THREADS", "3")
+    monkeypatch.delenv("TAGLENS_THREADS", raising=False)
     before = torch.get_num_threads()
     x = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
+    heads = []
     try:
         for n in (1, 3):
             torch.set_num_threads(n)
-            training.train_head(x, [np.array([0])] * 32, 2, hidden=4, epochs=1)
+            heads.append(training.train_head(x, [np.array([0])] * 32, 2, hidden=4, epochs=1))
             assert torch.get_num_threads() == n
     finally:
         torch.set_num_threads(before)
-    assert optimizer_threads and set(optimizer_threads) == {training.HEAD_THREADS}
+    assert optimizer_threads and set(optimizer_threads) == {training.training_threads()}
+    assert all(np.array_equal(heads[0][k], heads[1][k]) for k in heads[0])
 
 
 def test_cooccurrence_learns_from_hashtag_lists_not_stock_keywords():

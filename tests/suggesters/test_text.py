@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from synthetic_posts import synthetic_posts
 
 from taglens.exceptions import DataError
 from taglens.registry import create_suggester
@@ -16,7 +15,7 @@ FAST = {"tfidf-linear": {"epochs": 50, "lr": 5e-2, "min_df": 1, "min_count": 1, 
 
 
 @pytest.fixture(scope="module")
-def posts(tmp_path_factory):
+def posts(tmp_path_factory, synthetic_posts):
     return synthetic_posts(tmp_path_factory.mktemp("text"))
 
 

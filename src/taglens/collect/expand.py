@@ -245,7 +245,7 @@ class Expander:
     def expand(self, store: Store, seeds: Sequence[str], round_no: int) -> list[Decision]:
         """The decisions of one expansion round (nothing is written; the loop stores them)."""
         embedder, segmenter, synonyms = self._parts()
-        known = {r["tag"]: r["status"] for r in store.hashtags()}
+        known = {r.tag: r.status for r in store.hashtags()}
         followed = [t for t, s in known.items() if s in (QUEUED, DONE, CAPPED)]
         seed_set = set(seeds)
 

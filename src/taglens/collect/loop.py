@@ -20,8 +20,9 @@ from typing import Callable, Sequence
 from ..exceptions import SourceError
 from ..types import normalize_tag
 from .expand import Expander, segment_tag
-from .sources.base import MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source, TransientSourceError
-from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, Store, StoredMedia, image_ext
+from .sources.base import (MediaMissing, MediaRef, Page, PermanentSourceError, RateLimited, RawPost, Source,
+                           TransientSourceError)
+from .store import CAPPED, DONE, FAILED, QUEUED, REJECTED, HashtagRow, Store, StoredMedia, TagStatus, image_ext
 
 # A hashtag whose pages stop bringing new posts (empty pages, or pages of posts already read, with a moving
 # cursor) is given up after this many in a row.
@@ -66,6 +67,68 @@ class CollectReport:
 
 class TagFailed(Exception):
     """A hashtag could not be fetched from a source after the allowed retries."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a call to a source is retried: a transient error after an exponential backoff (``backoff`` seconds,
+    doubling up to ``max_backoff``), a rate limit after the wait it asks for (``Retry-After``) or the backoff, at
+    most ``retries`` times; a wait over ``max_wait`` is not waited out. ``run`` raises TagFailed when that is
+    spent; other errors pass through."""
+
+    retries: int
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    max_wait: float = 900.0
+
+    def run(self, what: str, call: Callable[[], object], sleep: Callable[[float], None]) -> object:
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except RateLimited as exc:
+                wait = exc.retry_after if exc.retry_after is not None else delay
+                if wait > self.max_wait:
+                    raise TagFailed(f"{what}: asked to wait {wait:.0f}s > max_wait {self.max_wait:.0f}s")
+                if attempt == self.retries:
+                    raise TagFailed(f"{what}: still rate limited after {self.retries} retries ({exc})") from exc
+                log.log(logging.WARNING if wait >= 10 else logging.INFO, "%s: rate limited, waiting %.1fs",
+                        what, wait)
+                sleep(max(wait, 0.0))
+                if exc.retry_after is None:
+                    delay = min(delay * 2, self.max_backoff)
+            except TransientSourceError as exc:
+                if attempt == self.retries:
+                    raise TagFailed(f"{what}: {exc} (after {self.retries} retries)") from exc
+                log.info("%s: %s; retrying in %.1fs", what, exc, delay)
+                sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+        raise AssertionError("unreachable")
+
+
+class SeedPlan:
+    """A crawl from seed hashtags: every live source reads every hashtag on the frontier; hashtags a local import
+    put in the store (and its catch-all ``*``) were not chosen for this topic and are never queued again."""
+
+    def reads(self, source: str, tag: str) -> bool:
+        return True
+
+    def requeues(self, row: HashtagRow) -> bool:
+        return not (row.tag == "*" or row.origin == "import")
+
+
+class ImportPlan:
+    """An import of whole local sources: each source reads only the hashtags it holds (``tag_sources``: hashtag ->
+    the names of the sources holding it)."""
+
+    def __init__(self, tag_sources: dict[str, set[str]]) -> None:
+        self.tag_sources = tag_sources
+
+    def reads(self, source: str, tag: str) -> bool:
+        return source in self.tag_sources.get(tag, ())
+
+    def requeues(self, row: HashtagRow) -> bool:
+        return True
 
 
 class _Progress:
@@ -117,11 +180,12 @@ class Collector:
         self._posts = 0
         self._failing: dict[str, int] = {}
         self._dead: dict[str, str] = {}
-        self._tag_sources: dict[str, set[str]] | None = None
+        self._plan: SeedPlan | ImportPlan = SeedPlan()
         self._retried: set[str] = set()  # hashtags that failed in an earlier run, queued again by _requeue
+        self.page_retry = RetryPolicy(config.max_retries, config.backoff, config.max_backoff, config.max_wait)
+        self.image_retry = RetryPolicy(config.image_retries, config.backoff, config.max_backoff, config.max_wait)
         for src in self.sources:
-            if hasattr(src, "max_wait"):
-                src.max_wait = config.max_wait  # the source's own rate-limit waits honour the run's --max-wait
+            src.max_wait = config.max_wait  # the source's own rate-limit waits honour the run's --max-wait
 
     # -- public ---------------------------------------------------------------------------------------------
     def run(self, seeds: Sequence[str] | None) -> CollectReport:
@@ -131,7 +195,7 @@ class Collector:
             self._posts = counts["posts"]
             self._bar = _Progress(self.progress, self.config.target, counts["posts"], counts["images"])
             for src in self.sources:
-                for old in getattr(src, "aliases", ()):
+                for old in src.aliases:
                     if old != src.name and self.store.rename_source(old, src.name):
                         log.info("cursors of %s are now kept under %s", old, src.name)
                 self.store.set_source_status(src.name, "active")
@@ -149,20 +213,21 @@ class Collector:
     # -- modes ----------------------------------------------------------------------------------------------
     def _run_import(self) -> None:
         tags: list[str] = []
-        self._tag_sources = {}
+        tag_sources: dict[str, set[str]] = {}
         for src in self.sources:
             listed = src.list_hashtags()
             if listed is None:
                 raise SourceError(f"{src.name}: an online source needs --seeds (only local sources import whole)")
             tags += [t for t in listed if t not in tags]
             for t in listed:
-                self._tag_sources.setdefault(t, set()).add(src.name)
+                tag_sources.setdefault(t, set()).add(src.name)
+        self._plan = plan = ImportPlan(tag_sources)
         with self.store.transaction() as db:
             for t in tags:
                 if self.store.add_hashtag(db, t, status=QUEUED, round_no=0, score=None, origin="import",
                                           reason="hashtag held by the local source"):
                     self.store.log_decision(db, 0, t, "import", None, "hashtag held by the local source")
-        fingerprints = {src.name: getattr(src, "fingerprint", lambda: None)() for src in self.sources}
+        fingerprints = {src.name: src.fingerprint() for src in self.sources}
         known = self.store.get_meta("fingerprints", {})
         for name, fp in fingerprints.items():
             if fp is None or known.get(name) == fp:
@@ -181,14 +246,14 @@ class Collector:
         self._crawl_round(0, per_tag=None)
         finished = {name: fp for name, fp in fingerprints.items()
                     if fp is not None and name not in self._dead and all(
-                        self._source_done(name, t) for t in tags if name in self._tag_sources.get(t, ()))}
+                        self._source_done(name, t) for t in tags if plan.reads(name, t))}
         if finished:
             self.store.set_meta("fingerprints", {**known, **finished})
         self.report.stop_reason = "imported every hashtag of the source"
 
     def _source_done(self, source: str, tag: str) -> bool:
         row = self.store.get_cursor(source, tag)
-        return row is not None and bool(row["done"])
+        return row is not None and row.done
 
     def _run_seeds(self, seeds: list[str]) -> None:
         store = self.store
@@ -242,24 +307,22 @@ class Collector:
         row = self.store.get_cursor(src.name, tag)
         if row is None:
             return True
-        if row["done"]:
+        if row.done:
             return False
-        return per_tag is None or int(row["posts"]) < per_tag
+        return per_tag is None or row.posts < per_tag
 
     def _requeue(self, per_tag: int | None) -> None:
         """Put back on the frontier every finished hashtag a live source still has work for, so the same command
         run again resumes: failed hashtags are retried, capped ones continue under a higher ``--per-tag``, and a
         source new to the store crawls the hashtags the others already finished."""
-        again: dict[str, list[str]] = {}
+        again: dict[TagStatus, list[str]] = {}
         for status in (FAILED, CAPPED, DONE):
             for row in self.store.hashtags(status):
-                tag = row["tag"]
-                if self._tag_sources is None and (tag == "*" or row["origin"] == "import"):
-                    # a local import's tags (and its catch-all "*") were not chosen for this topic: not for the
-                    # online sources of a seeds run
+                tag = row.tag
+                if not self._plan.requeues(row):
                     continue
                 for src in self._live_sources():
-                    if self._tag_sources is not None and src.name not in self._tag_sources.get(tag, ()):
+                    if not self._plan.reads(src.name, tag):
                         continue
                     if self._needs_work(src, tag, per_tag):
                         again.setdefault(status, []).append(tag)
@@ -286,11 +349,11 @@ class Collector:
         for row in self.store.frontier():
             if self._posts >= self.config.target:
                 return
-            tag = row["tag"]
-            outcomes = []
+            tag = row.tag
+            outcomes: list[TagStatus] = []
             for src in self._live_sources():
-                if self._tag_sources is not None and src.name not in self._tag_sources.get(tag, ()):
-                    continue  # import: each source reads only the hashtags it holds
+                if not self._plan.reads(src.name, tag):
+                    continue
                 self._bar.describe(f"round {round_no} #{tag} ({src.name})")
                 try:
                     outcomes.append(self._crawl_tag(src, tag, round_no, per_tag))
@@ -307,7 +370,7 @@ class Collector:
                         self._dead[src.name] = msg
                         self.store.set_source_status(src.name, "failed", msg)
                         log.error("source %s skipped for this run: %s", src.name, msg)
-            if self._posts >= self.config.target and "more" in outcomes:
+            if self._posts >= self.config.target and QUEUED in outcomes:
                 continue  # stopped by the target: the hashtag stays queued with its cursor
             if not outcomes:
                 if not self._live_sources():
@@ -322,13 +385,14 @@ class Collector:
                 status = DONE
             self.store.set_hashtag_status(tag, status)
 
-    def _crawl_tag(self, src: Source, tag: str, round_no: int, per_tag: int | None) -> str:
-        """Fetch pages of ``#tag`` from ``src`` until exhausted, capped or the target is reached."""
+    def _crawl_tag(self, src: Source, tag: str, round_no: int, per_tag: int | None) -> TagStatus:
+        """Fetch pages of ``#tag`` from ``src`` until exhausted (DONE), capped (CAPPED) or the target is reached
+        (QUEUED: more to read, from the stored cursor)."""
         row = self.store.get_cursor(src.name, tag)
-        if row is not None and row["done"]:
+        if row is not None and row.done:
             return DONE
-        cursor = row["cursor"] if row is not None else None
-        seen = int(row["posts"]) if row is not None else 0
+        cursor = row.cursor if row is not None else None
+        seen = row.posts if row is not None else 0
         cursors = {cursor} if cursor is not None else set()
         ids: set[tuple[str, str]] = set()
         empty = 0
@@ -336,7 +400,7 @@ class Collector:
             if per_tag is not None and seen >= per_tag:
                 return CAPPED
             if self._posts >= self.config.target:
-                return "more"
+                return QUEUED
             page = self._fetch_page(src, tag, cursor)
             # a source that stops moving (a repeated cursor, or page after page with no post) is treated as
             # exhausted rather than looped over until --per-tag
@@ -363,34 +427,10 @@ class Collector:
             cursors.add(page.cursor)
             cursor = page.cursor
 
-    def _retrying(self, what: str, call: Callable[[], object], retries: int) -> object:
-        delay = self.config.backoff
-        for attempt in range(retries + 1):
-            try:
-                return call()
-            except RateLimited as exc:
-                wait = exc.retry_after if exc.retry_after is not None else delay
-                if wait > self.config.max_wait:
-                    raise TagFailed(f"{what}: asked to wait {wait:.0f}s > max_wait {self.config.max_wait:.0f}s")
-                if attempt == retries:
-                    raise TagFailed(f"{what}: still rate limited after {retries} retries ({exc})") from exc
-                log.log(logging.WARNING if wait >= 10 else logging.INFO, "%s: rate limited, waiting %.1fs",
-                        what, wait)
-                self.sleep(max(wait, 0.0))
-                if exc.retry_after is None:
-                    delay = min(delay * 2, self.config.max_backoff)
-            except TransientSourceError as exc:
-                if attempt == retries:
-                    raise TagFailed(f"{what}: {exc} (after {retries} retries)") from exc
-                log.info("%s: %s; retrying in %.1fs", what, exc, delay)
-                self.sleep(delay)
-                delay = min(delay * 2, self.config.max_backoff)
-        raise AssertionError("unreachable")
-
     def _fetch_page(self, src: Source, tag: str, cursor: str | None) -> Page:
         try:
-            return self._retrying(f"{src.name} #{tag}", lambda: src.fetch_page(tag, cursor),
-                                  self.config.max_retries)  # type: ignore[return-value]
+            return self.page_retry.run(f"{src.name} #{tag}", lambda: src.fetch_page(tag, cursor),
+                                       self.sleep)  # type: ignore[return-value]
         except TagFailed as exc:
             self.store.record_failure(src.name, tag, str(exc))
             raise
@@ -400,7 +440,7 @@ class Collector:
 
     def _fetch_one(self, src: Source, m: MediaRef) -> tuple[StoredMedia, bytes | None]:
         try:
-            data = self._retrying(f"image {m.ref}", lambda: src.fetch_image(m), self.config.image_retries)
+            data = self.image_retry.run(f"image {m.ref}", lambda: src.fetch_image(m), self.sleep)
         except MediaMissing as exc:
             log.info("image missing: %s", exc)
             return StoredMedia(m, None, "missing"), None
@@ -423,8 +463,8 @@ class Collector:
             if not rows:
                 continue
             log.info("%s: trying %d image(s) again that earlier runs could not fetch", src.name, len(rows))
-            refs = [MediaRef(r["ref"], local=not r["ref"].startswith(("http://", "https://")),
-                             is_video=bool(r["is_video"])) for r in rows]
+            refs = [MediaRef(r.ref, local=not r.ref.startswith(("http://", "https://")), is_video=r.is_video)
+                    for r in rows]
             workers = max(1, min(self.config.image_workers, len(refs)))
             with ThreadPoolExecutor(workers) as pool:
                 done = list(pool.map(lambda m: self._fetch_one(src, m), refs))
@@ -435,7 +475,7 @@ class Collector:
                 if data is not None and status == "ok":
                     sha, ext = self.store.put_image(data)
                     images[sha] = (ext, len(data))
-                updates.append((row["post_id"], row["position"], sha, status))
+                updates.append((row.post_id, row.position, sha, status))
             recovered = self.store.update_media(updates, images)
             self.report.retried_images += len(rows)
             self.report.recovered_images += recovered

@@ -11,13 +11,13 @@ def summarize(store: Store, rejected_limit: int = 20) -> dict[str, Any]:
     per_tag = store.per_tag_collection()
     tags = []
     for row in store.hashtags():
-        if row["status"] == REJECTED:
+        if row.status == REJECTED:
             continue
-        got = per_tag.get(row["tag"], {})
-        tags.append({"tag": row["tag"], "status": row["status"], "round": row["round"], "origin": row["origin"],
-                     "score": row["score"], "words": (row["words"] or "").split(), "posts": got.get("posts", 0),
-                     "pages": got.get("pages", 0), "failures": got.get("failures", 0), "why": row["reason"]})
-    rejected = [{"tag": r["tag"], "round": r["round"], "score": r["score"], "why": r["reason"]}
+        got = per_tag.get(row.tag, {})
+        tags.append({"tag": row.tag, "status": row.status.value, "round": row.round, "origin": row.origin,
+                     "score": row.score, "words": (row.words or "").split(), "posts": got.get("posts", 0),
+                     "pages": got.get("pages", 0), "failures": got.get("failures", 0), "why": row.reason})
+    rejected = [{"tag": r.tag, "round": r.round, "score": r.score, "why": r.reason}
                 for r in store.hashtags(REJECTED)]
     rejected.sort(key=lambda r: -(r["score"] or 0.0))
     sources = [dict(r) for r in store.db.execute("SELECT name, status, failures, last_error FROM sources")]
@@ -26,7 +26,7 @@ def summarize(store: Store, rejected_limit: int = 20) -> dict[str, Any]:
         "seeds": store.get_meta("seeds", []),
         "round": store.get_meta("round", 0),
         "sources": sources,
-        "frontier": [t["tag"] for t in tags if t["status"] == QUEUED],
+        "frontier": [t["tag"] for t in tags if t["status"] == QUEUED.value],
         "hashtags": tags,
         "rejected": rejected[:rejected_limit],
         "rejected_total": len(rejected),

@@ -20,6 +20,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -71,8 +72,91 @@ CREATE TABLE IF NOT EXISTS sources (
     updated_at REAL NOT NULL);
 """
 
-# Hashtag states. The frontier is every 'queued' tag.
-QUEUED, DONE, CAPPED, FAILED, REJECTED = "queued", "done", "capped", "failed", "rejected"
+class TagStatus(str, Enum):
+    """A hashtag's state in the store (stored as its value). The frontier is every queued hashtag; a crawl that
+    stops for the target leaves its hashtag queued, with its cursor."""
+
+    QUEUED = "queued"
+    DONE = "done"
+    CAPPED = "capped"  # stopped at --per-tag: a higher --per-tag continues it
+    FAILED = "failed"
+    REJECTED = "rejected"  # proposed by expansion, judged off-topic
+
+    def __str__(self) -> str:
+        return self.value
+
+
+QUEUED, DONE, CAPPED, FAILED, REJECTED = TagStatus
+
+
+@dataclass(frozen=True)
+class HashtagRow:
+    """One row of ``hashtags``: a hashtag the collection knows, why and how far it got."""
+
+    tag: str
+    words: str | None
+    status: TagStatus
+    round: int
+    score: float | None
+    origin: str  # seed, import, or the expansion signal that proposed it
+    reason: str
+    updated_at: float
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> "HashtagRow":
+        return cls(row["tag"], row["words"], TagStatus(row["status"]), row["round"], row["score"], row["origin"],
+                   row["reason"], row["updated_at"])
+
+
+@dataclass(frozen=True)
+class CursorRow:
+    """One row of ``cursors``: how far ``source`` has read ``tag``."""
+
+    source: str
+    tag: str
+    cursor: str | None
+    done: bool
+    pages: int
+    posts: int
+    new_posts: int
+    failures: int
+    last_error: str | None
+    updated_at: float
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> "CursorRow":
+        return cls(row["source"], row["tag"], row["cursor"], bool(row["done"]), row["pages"], row["posts"],
+                   row["new_posts"], row["failures"], row["last_error"], row["updated_at"])
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One row of ``decisions``: what expansion (or a seed, or an import) decided about a hashtag, and why."""
+
+    id: int
+    round: int
+    tag: str
+    action: str
+    score: float | None
+    reason: str
+    details: str | None  # JSON
+    created_at: float
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> "DecisionRow":
+        return cls(row["id"], row["round"], row["tag"], row["action"], row["score"], row["reason"], row["details"],
+                   row["created_at"])
+
+
+@dataclass(frozen=True)
+class MediaToRetry:
+    """An image of a stored post that was missing or kept failing: where it is and what it was."""
+
+    post_id: int
+    position: int
+    ref: str
+    is_video: bool
+    status: str
 
 _MAGIC = (
     (b"\xff\xd8\xff", "jpg"),
@@ -273,7 +357,7 @@ class Store:
             self.db.close()
         except sqlite3.Error:
             pass
-        if getattr(self, "_lock_fh", None) is not None:
+        if self._lock_fh is not None:
             self._lock_fh.close()
             self._lock_fh = None
 
@@ -402,8 +486,9 @@ class Store:
                 (source, tag, cursor, int(done), len(items), new_posts, now))
         return PageResult(new_posts, known, new_images)
 
-    def get_cursor(self, source: str, tag: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM cursors WHERE source = ? AND tag = ?", (source, tag)).fetchone()
+    def get_cursor(self, source: str, tag: str) -> CursorRow | None:
+        row = self.db.execute("SELECT * FROM cursors WHERE source = ? AND tag = ?", (source, tag)).fetchone()
+        return None if row is None else CursorRow.of(row)
 
     def cursor_counts(self, source: str) -> tuple[int, int]:
         """(hashtags with a cursor, of which finished) for ``source``."""
@@ -432,7 +517,7 @@ class Store:
                 "ON CONFLICT (source, tag) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error, "
                 "updated_at = excluded.updated_at", (source, tag, shorten(error), time.time()))
         row = self.get_cursor(source, tag)
-        return int(row["failures"]) if row else 1
+        return row.failures if row else 1
 
     def set_source_status(self, name: str, status: str, error: str | None = None) -> None:
         with self.transaction() as db:
@@ -444,30 +529,35 @@ class Store:
                         time.time()))
 
     # -- hashtags, frontier and decisions -------------------------------------------------------------------
-    def hashtag(self, tag: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM hashtags WHERE tag = ?", (tag,)).fetchone()
+    def hashtag(self, tag: str) -> HashtagRow | None:
+        row = self.db.execute("SELECT * FROM hashtags WHERE tag = ?", (tag,)).fetchone()
+        return None if row is None else HashtagRow.of(row)
 
-    def hashtags(self, status: str | None = None) -> list[sqlite3.Row]:
+    def hashtags(self, status: TagStatus | None = None) -> list[HashtagRow]:
         if status is None:
-            return self.db.execute("SELECT * FROM hashtags ORDER BY round, score DESC, rowid").fetchall()
-        return self.db.execute("SELECT * FROM hashtags WHERE status = ? ORDER BY round, score DESC, rowid",
-                               (status,)).fetchall()
+            rows = self.db.execute("SELECT * FROM hashtags ORDER BY round, score DESC, rowid").fetchall()
+        else:
+            rows = self.db.execute("SELECT * FROM hashtags WHERE status = ? ORDER BY round, score DESC, rowid",
+                                   (TagStatus(status).value,)).fetchall()
+        return [HashtagRow.of(r) for r in rows]
 
-    def frontier(self) -> list[sqlite3.Row]:
+    def frontier(self) -> list[HashtagRow]:
         """The queued hashtags, oldest round first, best score first."""
         return self.hashtags(QUEUED)
 
-    def add_hashtag(self, db: sqlite3.Connection, tag: str, *, status: str, round_no: int, score: float | None,
+    def add_hashtag(self, db: sqlite3.Connection, tag: str, *, status: TagStatus, round_no: int, score: float | None,
                     origin: str, reason: str, words: Sequence[str] = ()) -> bool:
         """Insert a hashtag (inside a transaction); returns False when it is already known."""
         cur = db.execute("INSERT OR IGNORE INTO hashtags (tag, words, status, round, score, origin, reason, "
                          "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (tag, " ".join(words) or None, status, round_no, score, origin, reason, time.time()))
+                         (tag, " ".join(words) or None, TagStatus(status).value, round_no, score, origin, reason,
+                          time.time()))
         return cur.rowcount > 0
 
-    def set_hashtag_status(self, tag: str, status: str) -> None:
+    def set_hashtag_status(self, tag: str, status: TagStatus) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE hashtags SET status = ?, updated_at = ? WHERE tag = ?", (status, time.time(), tag))
+            db.execute("UPDATE hashtags SET status = ?, updated_at = ? WHERE tag = ?",
+                       (TagStatus(status).value, time.time(), tag))
 
     def log_decision(self, db: sqlite3.Connection, round_no: int, tag: str, action: str, score: float | None,
                      reason: str, details: dict[str, Any] | None = None) -> None:
@@ -476,10 +566,12 @@ class Store:
                    (round_no, tag, action, score, reason,
                     json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None, time.time()))
 
-    def decisions(self, tag: str | None = None) -> list[sqlite3.Row]:
+    def decisions(self, tag: str | None = None) -> list[DecisionRow]:
         if tag is None:
-            return self.db.execute("SELECT * FROM decisions ORDER BY id").fetchall()
-        return self.db.execute("SELECT * FROM decisions WHERE tag = ? ORDER BY id", (tag,)).fetchall()
+            rows = self.db.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+        else:
+            rows = self.db.execute("SELECT * FROM decisions WHERE tag = ? ORDER BY id", (tag,)).fetchall()
+        return [DecisionRow.of(r) for r in rows]
 
     # -- statistics used by expansion, stats and export -----------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -489,19 +581,18 @@ class Store:
             "images": q("SELECT count(*) FROM images").fetchone()[0],
             "users": q("SELECT count(*) FROM users").fetchone()[0],
             "hashtags": q("SELECT count(*) FROM hashtags").fetchone()[0],
-            "queued": q("SELECT count(*) FROM hashtags WHERE status = ?", (QUEUED,)).fetchone()[0],
+            "queued": q("SELECT count(*) FROM hashtags WHERE status = ?", (QUEUED.value,)).fetchone()[0],
             # images of stored posts without a file: gone (404), kept failing (both retried by the next collect),
             # or not an image
             "images_missing": q("SELECT count(*) FROM post_media WHERE status != 'ok'").fetchone()[0],
         }
 
-    def media_to_retry(self, source: str, limit: int = 10_000) -> list[sqlite3.Row]:
-        """Images of posts collected from ``source`` that were missing (404) or kept failing: post_id, position,
-        ref, is_video, status."""
-        return self.db.execute(
+    def media_to_retry(self, source: str, limit: int = 10_000) -> list[MediaToRetry]:
+        """Images of posts collected from ``source`` that were missing (404) or kept failing."""
+        return [MediaToRetry(r[0], r[1], r[2], bool(r[3]), r[4]) for r in self.db.execute(
             "SELECT pm.post_id, pm.position, pm.ref, pm.is_video, pm.status FROM post_media pm "
             "JOIN posts p ON p.id = pm.post_id WHERE p.source = ? AND pm.status IN ('missing', 'failed') "
-            "ORDER BY pm.post_id, pm.position LIMIT ?", (source, limit)).fetchall()
+            "ORDER BY pm.post_id, pm.position LIMIT ?", (source, limit)).fetchall()]
 
     def update_media(self, rows: Sequence[tuple[int, int, str | None, str]],
                      images: dict[str, tuple[str, int]]) -> int:

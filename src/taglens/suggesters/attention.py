@@ -154,7 +154,7 @@ class CoAttentionSuggester(BaseSuggester):
                  weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
                  reveal_prob: float = 0.5, max_reveal: int = 3, loss: str = "softmax", pooled: bool = False,
-                 user_balance: float = 0.0, nets: int = 4, seed: int = 0, model_name: str = "coattention"):
+                 user_balance: float = 0.0, nets: int = 4, seed: int = 0):
         self.dim = dim
         self.region_dim = region_dim
         self.max_tags = max_tags
@@ -175,8 +175,6 @@ class CoAttentionSuggester(BaseSuggester):
         self.user_balance = user_balance
         self.nets = nets
         self.seed = seed
-        self.model_name = model_name
-        self.name = model_name
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CoAttentionSuggester":
@@ -321,15 +319,12 @@ class CoAttentionSuggester(BaseSuggester):
     def _load_state(self, directory: Path) -> None:
         self.vocab_ = TagVocab.load(directory)
         state = load_tensors(directory)
-        # "net0.", "net1.", ... (one network a seed); models saved before that hold one network, as "net."
+        # "net0.", "net1.", ...: one network a seed
         found = len({m.group(1) for m in map(re.compile(r"(net\d+)\.").match, state) if m})
-        prefixes = [f"net{i}." for i in range(found)] if found else ["net."]
-        if found and found != self.nets:
+        if found != self.nets:
             raise ModelError(f"{directory}: holds {found} networks, its config says {self.nets}")
-        if not found:
-            self.nets = 1  # saved again, it is what it holds: one network
         self.nets_ = []
-        for prefix in prefixes:
+        for prefix in (f"net{i}." for i in range(found)):
             net = build_network(len(self.vocab_), self.dim, self.dropout, self.region_dim, self.pooled)
             load_module_state(net, {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}, directory)
             self.nets_.append(net.eval())
@@ -341,11 +336,11 @@ class CoAttentionSuggester(BaseSuggester):
 
 @register_suggester("coattention", description="images+text+tags: co-attention network (Zhang et al. 2017)")
 def coattention(**kw) -> CoAttentionSuggester:
-    return CoAttentionSuggester(**{"model_name": "coattention", **kw})
+    return CoAttentionSuggester(**{**kw})
 
 
 @register_suggester("test_coattention", description="tiny co-attention network for tests")
 def test_coattention(**kw) -> CoAttentionSuggester:
     return CoAttentionSuggester(**{"dim": 16, "region_dim": 16, "epochs": 2, "min_count": 1, "max_tags": 200,
                                    "max_tokens": 8,
-                                   "max_images": 1, "nets": 2, "model_name": "test_coattention", **kw})
+                                   "max_images": 1, "nets": 2, **kw})

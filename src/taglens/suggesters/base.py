@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import ModelError
 from ..types import Post, Suggestion
+if TYPE_CHECKING:
+    from .tags import Evidence
+
 
 @runtime_checkable
 class Suggester(Protocol):
-    name: ClassVar[str]
+    """What every registered model offers. ``name`` is the name it was registered (or saved) under: the registry
+    stamps it on every model it creates."""
+
+    name: str
 
     def fit(self, posts: Sequence[Post]) -> "Suggester": ...
 
     def suggest(self, post: Post, k: int = 10) -> list[Suggestion]: ...
 
     def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]: ...
+
+    def uses_input(self, post: Post) -> bool:
+        """Whether the post holds anything this model reads (an ensemble asks only the members that do)."""
+        ...
+
+    def evidence(self, post: Post, k: int = 50) -> Evidence:
+        """Up to ``k`` tags with (score, reason), before the post's own and blocked tags are removed."""
+        ...
 
 
 def not_trained(name: Any) -> str:
@@ -34,7 +48,7 @@ class BaseSuggester:
     ``__init__`` takes keyword hyperparameters only and stores them unchanged.
     """
 
-    name: ClassVar[str] = "base"
+    name: str = "base"  # the registered name: the registry stamps it on each model it creates
     needs_training: ClassVar[bool] = True
 
     def get_params(self) -> dict[str, Any]:
@@ -62,6 +76,20 @@ class BaseSuggester:
     # -- suggesting -------------------------------------------------------------------------------------------
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         raise NotImplementedError
+
+    def uses_input(self, post: Post) -> bool:
+        """Every post, unless the model says otherwise."""
+        return True
+
+    def evidence(self, post: Post, k: int = 50) -> Evidence:
+        """The model's own ranking of ``k`` tags as evidence (a model that scores tags more directly overrides it)."""
+        self._check_fitted()
+        out: Evidence = {}
+        for s in sorted(self._rank(post, k), key=lambda s: -s.score):  # stable: ties keep the model's order
+            if len(out) >= k:
+                break
+            out.setdefault(s.tag, (float(s.score), s.reason))
+        return out
 
     def suggest(self, post: Post, k: int = 10) -> list[Suggestion]:
         self._check_fitted()

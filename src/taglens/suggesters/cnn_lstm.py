@@ -277,8 +277,7 @@ class CnnLstmSuggester(BaseSuggester):
                  max_len: int = 8, epochs: int = 20, max_samples: int = 150_000, lr: float = 2e-3,
                  weight_decay: float = 1e-4,
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
-                 reveal_prob: float = 0.5, max_reveal: int = 3, beam: int = 4, seed: int = 0,
-                 model_name: str = "cnn-lstm"):
+                 reveal_prob: float = 0.5, max_reveal: int = 3, beam: int = 4, seed: int = 0):
         self.dim = dim
         self.hidden = hidden
         self.max_tags = max_tags
@@ -296,8 +295,6 @@ class CnnLstmSuggester(BaseSuggester):
         self.max_reveal = max_reveal
         self.beam = beam
         self.seed = seed
-        self.model_name = model_name
-        self.name = model_name
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
@@ -416,10 +413,9 @@ class CnnLstmSuggester(BaseSuggester):
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
                                             "beam search (captioning-style)")
 def cnn_lstm(**kw) -> CnnLstmSuggester:
-    return CnnLstmSuggester(**{"model_name": "cnn-lstm", **kw})
+    return CnnLstmSuggester(**kw)
 
 
 @register_suggester("test_cnn_lstm", description="tiny cnn-lstm for tests")
 def test_cnn_lstm(**kw) -> CnnLstmSuggester:
-    return CnnLstmSuggester(**{"dim": 16, "hidden": 16, "epochs": 2, "min_count": 1, "max_tags": 200,
-                               "model_name": "test_cnn_lstm", **kw})
+    return CnnLstmSuggester(**{"dim": 16, "hidden": 16, "epochs": 2, "min_count": 1, "max_tags": 200, **kw})

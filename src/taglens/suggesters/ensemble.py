@@ -38,12 +38,10 @@ class EnsembleSuggester(BaseSuggester):
     name = "ensemble"
 
     def __init__(self, members: Sequence[str] = DEFAULT_MEMBERS, weights: Sequence[float] | None = None,
-                 top_n: int = 50, model_name: str = "ensemble"):
+                 top_n: int = 50):
         self.members = list(members)
         self.weights = None if weights is None else [float(w) for w in weights]
         self.top_n = top_n
-        self.model_name = model_name
-        self.name = model_name
 
     def _check(self) -> None:
         if not self.members:
@@ -90,8 +88,7 @@ class EnsembleSuggester(BaseSuggester):
         sources: dict[str, list[str]] = defaultdict(list)
         answered = 0
         for model, weight, member in zip(self.models_, weights, self.members):
-            uses = getattr(model, "uses_input", None)
-            if uses is not None and not uses(post):
+            if not model.uses_input(post):
                 continue
             ranked = model.suggest(post, k=max(k, self.top_n))
             if not ranked:
@@ -99,7 +96,7 @@ class EnsembleSuggester(BaseSuggester):
             answered += 1
             for tag, score in _normalised(ranked):
                 fused[tag] += weight * score
-                sources[tag].append(getattr(model, "name", str(member)))
+                sources[tag].append(model.name)
         if not answered:  # no member has input for this post: fall back on each one's own answer (its prior)
             for model, weight in zip(self.models_, weights):
                 for tag, score in _normalised(model.suggest(post, k=max(k, self.top_n))):
@@ -125,10 +122,11 @@ class EnsembleSuggester(BaseSuggester):
         from ..model_folder import load_model_dir
 
         self._check()
-        try:  # the type of every member, as saved (ensembles saved before it was kept: none)
-            types = json.loads((directory / "members" / "types.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            types = {}
+        path = directory / "members" / "types.json"
+        try:  # the type of every member, as saved
+            types = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{path}: unreadable list of the ensemble's members ({exc})") from None
         self.models_ = []
         for i, member in enumerate(self.members):
             name = _member_dir(i, member)
@@ -137,7 +135,7 @@ class EnsembleSuggester(BaseSuggester):
                 raise ModelError(f"{directory}: ensemble member {member!r} is missing ({sub})")
             model = load_model_dir(sub)
             expected = types.get(name) if isinstance(types, dict) else None
-            if expected and model.name != expected:
+            if model.name != expected:
                 raise ModelError(f"{sub}: holds a {model.name!r} model, but the ensemble was saved with a "
                                  f"{expected!r} model there")
             self.models_.append(model)
@@ -161,5 +159,4 @@ def ensemble(**kw) -> EnsembleSuggester:
 
 @register_suggester("test_ensemble", description="tiny late-fusion ensemble for tests")
 def test_ensemble(**kw) -> EnsembleSuggester:
-    return EnsembleSuggester(**{"members": ["test_effnet_linear", "test_coattention"], "model_name": "test_ensemble",
-                                **kw})
+    return EnsembleSuggester(**{"members": ["test_effnet_linear", "test_coattention"], **kw})

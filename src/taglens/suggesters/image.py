@@ -81,7 +81,7 @@ class EffnetHeadSuggester(BaseSuggester):
 
     def __init__(self, hidden: int = 0, max_tags: int = 1000, min_count: int = 2, epochs: int = 30,
                  lr: float = 1e-3, weight_decay: float = 1e-2, dropout: float = 0.5, loss: str = "bce",
-                 seed: int = 0, model_name: str = "effnet-linear"):
+                 seed: int = 0):
         self.hidden = hidden
         self.max_tags = max_tags
         self.min_count = min_count
@@ -91,8 +91,6 @@ class EffnetHeadSuggester(BaseSuggester):
         self.dropout = dropout
         self.loss = loss
         self.seed = seed
-        self.model_name = model_name
-        self.name = model_name
 
     def fit(self, posts: Sequence[Post]) -> "EffnetHeadSuggester":
         X, kept = _training_vectors(posts, self.name)
@@ -211,13 +209,13 @@ class EffnetKnnSuggester(BaseSuggester):
 
 @register_suggester("effnet-linear", description="image only: linear head on EfficientNet-Lite0 features")
 def effnet_linear(**kw) -> EffnetHeadSuggester:
-    return EffnetHeadSuggester(**{"hidden": 0, "model_name": "effnet-linear", **kw})
+    return EffnetHeadSuggester(**{"hidden": 0, **kw})
 
 
 @register_suggester("effnet-mlp", description="image only: MLP head on EfficientNet-Lite0 features")
 def effnet_mlp(**kw) -> EffnetHeadSuggester:
     return EffnetHeadSuggester(**{"hidden": 512,
-                                  "model_name": "effnet-mlp", **kw})
+                                  **kw})
 
 
 @register_suggester("effnet-knn", description="image only: nearest neighbours on EfficientNet-Lite0 features")
@@ -227,5 +225,4 @@ def effnet_knn(**kw) -> EffnetKnnSuggester:
 
 @register_suggester("test_effnet_linear", description="tiny effnet-linear for tests")
 def test_effnet_linear(**kw) -> EffnetHeadSuggester:
-    return EffnetHeadSuggester(**{"hidden": 0, "epochs": 3, "min_count": 1, "model_name": "test_effnet_linear",
-                                  **kw})
+    return EffnetHeadSuggester(**{"hidden": 0, "epochs": 3, "min_count": 1, **kw})

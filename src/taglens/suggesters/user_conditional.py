@@ -114,7 +114,7 @@ class UserConditionalSuggester(BaseSuggester):
                  min_count: int = 2, min_user_posts: int = 2, min_uses: int = 2, min_language: int = 5,
                  epochs: int = 30, lr: float = 2e-3, weight_decay: float = 1e-4, dropout: float = 0.3,
                  batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25, drop_user: float = 0.25,
-                 seed: int = 0, model_name: str = "user-conditional"):
+                 seed: int = 0):
         self.condition = condition
         self.dim = dim
         self.user_dim = user_dim
@@ -132,8 +132,6 @@ class UserConditionalSuggester(BaseSuggester):
         self.drop_text = drop_text
         self.drop_user = drop_user
         self.seed = seed
-        self.model_name = model_name
-        self.name = model_name
 
     @property
     def conditioned(self) -> bool:
@@ -335,10 +333,10 @@ class UserConditionalSuggester(BaseSuggester):
 @register_suggester("user-conditional", description="images+text+author: content gated by the author's metadata "
                                                     "(Denton et al. 2015)")
 def user_conditional(**kw) -> UserConditionalSuggester:
-    return UserConditionalSuggester(**{"model_name": "user-conditional", **kw})
+    return UserConditionalSuggester(**kw)
 
 
 @register_suggester("test_user_conditional", description="tiny user-conditional model for tests")
 def test_user_conditional(**kw) -> UserConditionalSuggester:
     return UserConditionalSuggester(**{"dim": 16, "user_dim": 8, "epochs": 2, "min_count": 1, "max_tags": 200,
-                                       "min_language": 1, "model_name": "test_user_conditional", **kw})
+                                       "min_language": 1, **kw})

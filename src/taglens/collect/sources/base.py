@@ -78,9 +78,14 @@ class Page:
 
 @runtime_checkable
 class Source(Protocol):
-    """A place posts come from. ``name`` identifies it in the store (cursors are kept per source and hashtag)."""
+    """A place posts come from. ``name`` identifies it in the store (cursors are kept per source and hashtag);
+    ``aliases`` are older names of the same source, whose cursors the collection loop moves to ``name``;
+    ``max_wait`` is the longest the source itself may wait for a rate limit to reset (the loop sets it from the
+    run's ``--max-wait``; a source that never waits ignores it). :class:`BaseSource` gives the defaults."""
 
     name: str
+    aliases: tuple[str, ...]
+    max_wait: float
 
     def fetch_page(self, hashtag: str, cursor: str | None) -> Page:
         """The posts under ``#hashtag`` that follow ``cursor`` (``None``: the first page)."""
@@ -130,6 +135,7 @@ class BaseSource:
     # older names of the same source, whose cursors the collection loop moves to ``name`` (stores written before
     # local sources were named by their resolved path)
     aliases: tuple[str, ...] = ()
+    max_wait: float = 900.0
 
     def list_hashtags(self) -> list[str] | None:
         return None
