@@ -129,3 +129,20 @@ def synthetic_posts():
 def write_jsonl():
     """``write_jsonl(path, posts)``: a posts.jsonl of ``posts``, image paths relative to its folder."""
     return _write_jsonl
+
+
+@pytest.fixture(scope="session")
+def bench_module():
+    """``bench_module(name)``: bench/NAME.py as a module (bench/ is no package; scripts there are run by hand)."""
+    import importlib.util
+    import sys
+
+    def load(name: str):
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        return sys.modules[name]
+
+    return load

@@ -13,14 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def bench_everyday():
-    """bench/bench_everyday.py as a module (bench/ is no package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_everyday", REPO / "bench" / "bench_everyday.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench_everyday(bench_module):
+    return bench_module("bench_everyday")
 
 
 def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):

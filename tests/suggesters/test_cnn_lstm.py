@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-from synthetic_posts import make_image, synthetic_posts
 
 from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
@@ -15,7 +14,7 @@ from taglens.types import Post
 
 
 @pytest.fixture(scope="module")
-def posts(tmp_path_factory):
+def posts(tmp_path_factory, synthetic_posts):
     return synthetic_posts(tmp_path_factory.mktemp("cnn_lstm"), n_per_theme=8)
 
 
@@ -61,7 +60,7 @@ def test_rank_beams_orders_by_marginal_then_best_beam():
     assert ranked[0][2:] == (0, 0.6)  # chosen at the first step of the best beam, with that step's probability
 
 
-def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path):
+def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path, make_image):
     red = make_image(tmp_path / "r.jpg", (205, 35, 30), seed=7)
     blue = make_image(tmp_path / "b.jpg", (30, 65, 205), seed=8)
     assert "red" in [s.tag for s in model.suggest(Post(images=(red,)), k=3)]

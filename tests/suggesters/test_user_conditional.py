@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from synthetic_posts import make_image
 
 from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
@@ -19,7 +18,7 @@ KW = dict(epochs=60, dim=16, user_dim=8, dropout=0.0, lr=1e-2, batch_size=8)
 
 
 @pytest.fixture(scope="module")
-def shop_posts(tmp_path_factory):
+def shop_posts(tmp_path_factory, make_image):
     """Two shops post the same red pasta photos with the same caption; each adds its own tag."""
     folder = tmp_path_factory.mktemp("user_conditional")
     posts = []
@@ -123,7 +122,7 @@ def test_caption_language():
     assert caption_language("🔥🔥 :)") is None
 
 
-def test_image_only_query_of_a_known_author(model, tmp_path):
+def test_image_only_query_of_a_known_author(model, tmp_path, make_image):
     blue = make_image(tmp_path / "blue.jpg", (30, 60, 200), seed=3)
     got = model.suggest(Post(images=(blue,), user="owner-shopa"), k=2)
     assert got[0].source == "image+user"

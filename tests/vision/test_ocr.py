@@ -1,7 +1,6 @@
 """taglens.vision.ocr: words read in a photo become hashtags; the real gate and reader on rendered text."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -63,10 +62,9 @@ def test_blocked_words_never_become_tags():
 # ---------------------------------------------------------------- the real reader
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, food_images):
+def rendered(tmp_path_factory, food_images, bench_module):
     pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")
-    sys.path.insert(0, str(REPO / "bench"))
-    from render_text import find_fonts, render_set
+    find_fonts, render_set = bench_module("render_text").find_fonts, bench_module("render_text").render_set
 
     if not find_fonts():
         pytest.skip("no TrueType font on this machine to render text with")
