@@ -216,11 +216,16 @@ class CaptionNgrams:
             per_feature = np.bincount(self.indices, minlength=len(self.chars) + len(self.words))
             self._matrix = (np.concatenate([[0], np.cumsum(per_feature)]), rows, self.values[order])
         ptr, rows, weights = self._matrix
+        order = np.argsort(cols, kind="stable")
+        cols, vals = cols[order], vals[order]
         starts, ends = ptr[cols], ptr[cols + 1]
         lengths = ends - starts
         at = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
-        logits = np.bincount(rows[at], np.repeat(vals, lengths) * weights[at], minlength=len(self.tags))
-        logits = logits.astype(np.float32) + self.bias
+        # summed in float32 in the order of scipy's sparse product (features ascending, then tags), so the
+        # scores are the bits they were when this was a scipy product
+        logits = np.zeros(len(self.tags), np.float32)
+        np.add.at(logits, rows[at], np.repeat(vals, lengths) * weights[at])
+        logits += self.bias
         probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         return dict(zip(self.tags.tolist(), probs.tolist()))
 
