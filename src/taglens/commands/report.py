@@ -30,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
         from ..exceptions import UsageError
 
         raise UsageError("-k must be at least 10 (NDCG@10 needs ten suggestions)")
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:  # the plots come last: say so before any model trains
+        raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
     from ..blocklist import blocked_tags
     from ..data.posts import read_records
     from ..eval.report import parse_settings, run_report

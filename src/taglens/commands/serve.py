@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     import importlib.util
 
     missing = [m for m in ("fastapi", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise TaglensError(f"taglens serve needs {', '.join(missing)}: pip install 'taglens[serve]'")
+    if missing:  # taglens.cli names the extra that installs it (exit code 6)
+        raise ModuleNotFoundError(f"No module named {missing[0]!r}", name=missing[0])
     _check_model(args.model)
     settings = Settings(model=args.model, max_file_bytes=int(args.max_file_mb * 2**20),
                         max_request_bytes=int(args.max_request_mb * 2**20), timeout_s=args.timeout,

@@ -18,7 +18,7 @@ from typing import Any
 _REPORTED: set[str] = set()
 
 # what to install for each module the vision code imports
-PACKAGES = {"cv2": "opencv-python-headless<5", "rapidocr_onnxruntime": "rapidocr-onnxruntime"}
+PACKAGES = {"cv2": "opencv-python<5", "rapidocr_onnxruntime": "rapidocr-onnxruntime"}
 
 
 class VisionUnavailable(ImportError):

@@ -1,6 +1,6 @@
 """Faces and people in a photo: how many faces, how large, where, and the tags each pattern supports.
 
-OpenCV's frontal-face Haar cascade (shipped in the opencv-python-headless wheel) runs on the photo shrunk to
+OpenCV's frontal-face Haar cascade (shipped in the opencv-python wheel) runs on the photo shrunk to
 ``DETECT_SIDE`` pixels in grey, a few milliseconds a photo. Its parameters are tuned for precision: a face must
 be found by at least ``MIN_NEIGHBORS`` overlapping windows and be at least ``MIN_FACE`` of the photo's shorter
 side, so food, pets and landscapes rarely get a face (see docs/VISION.md for the measured rates).
