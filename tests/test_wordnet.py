@@ -1,6 +1,8 @@
 """The fast WordNet reader answers as nltk's reader does, without loading the index."""
 import random
+import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +80,103 @@ def test_common_synsets_are_the_attested_senses_of_the_first_part_of_speech():
         all_noun = [s for s in lookup.synsets(lemma) if s.pos == "n"]
         assert got == all_noun[: max(1, attested)], lemma
         assert len(all_noun) >= n_synsets
+
+
+# --- the WordNet shipped in the package -------------------------------------------------------------------------
+
+SYSTEM = Path("/usr/share/wordnet")
+needs_system = pytest.mark.skipif(not (SYSTEM / "data.noun").is_file(),
+                                  reason="no system WordNet (/usr/share/wordnet) to compare the shipped copy with")
+
+
+def test_shipped_wordnet_is_used_by_default_and_unpacked_with_lexnames(monkeypatch, tmp_path):
+    import taglens.wordnet as wn
+
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        folder = wn.wordnet_source()
+        assert folder.parent == tmp_path and (folder / "complete").is_file() and (folder / "lexnames").is_file()
+        assert [s.name for s in WordNetLookup(folder).synsets("puppies")][:1] == ["puppy.n.01"]
+        assert "Princeton University" in (wn.SHIPPED / "LICENSE").read_text("utf-8")
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
+def test_a_damaged_shipped_file_is_named(monkeypatch, tmp_path):
+    import lzma
+
+    import taglens.wordnet as wn
+
+    fake = tmp_path / "res"
+    shutil.copytree(wn.SHIPPED, fake)
+    (fake / "adv.exc.xz").write_bytes(lzma.compress(b"not the adverb exceptions\n"))
+    monkeypatch.setattr(wn, "SHIPPED", fake)
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    wn.unpack_shipped.cache_clear()
+    try:
+        with pytest.raises(WordNetUnavailable, match="adv.exc.xz is damaged"):
+            wn.wordnet_source()
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
+def test_override_and_missing_resource(monkeypatch, tmp_path, capsys):
+    import taglens.wordnet as wn
+
+    monkeypatch.setenv("TAGLENS_WORDNET", str(tmp_path))
+    with pytest.raises(WordNetUnavailable, match="TAGLENS_WORDNET=.* is not a WordNet 3.0 folder"):
+        wn.wordnet_source()
+    monkeypatch.delenv("TAGLENS_WORDNET")
+    monkeypatch.setattr(wn, "SHIPPED", tmp_path / "gone")
+    monkeypatch.setattr(wn, "SEARCH", (str(tmp_path / "nowhere"),))
+    with pytest.raises(WordNetUnavailable, match="missing .*gone"):
+        wn.wordnet_source()
+    if (SYSTEM / "data.noun").is_file():  # a system copy is used, and that is said once
+        monkeypatch.setattr(wn, "SEARCH", (str(SYSTEM),))
+        monkeypatch.setattr(wn, "_reported", set())
+        assert wn.wordnet_source() == SYSTEM and wn.wordnet_source() == SYSTEM
+        assert capsys.readouterr().err.count("WordNet files shipped with taglens are missing") == 1
+
+
+@needs_system
+def test_shipped_files_equal_the_system_files_but_for_glosses():
+    import taglens.wordnet as wn
+
+    shipped = wn.unpack_shipped()
+    for name in wn.SHIPPED_FILES:
+        ours, theirs = (shipped / name).read_bytes(), (SYSTEM / name).read_bytes()
+        if not name.startswith("data."):
+            assert ours == theirs, name
+            continue
+        assert len(ours) == len(theirs), name
+        for a, b in zip(ours.split(b"\n"), theirs.split(b"\n")):
+            cut = b.find(b" | ") if not b.startswith(b"  ") else -1
+            assert (a == b) if cut < 0 else (a[: cut + 3] == b[: cut + 3] and not a[cut + 3:].strip()), name
+
+
+@needs_system
+def test_shipped_reader_answers_as_the_system_reader_on_every_synset_taglens_asks_for(monkeypatch):
+    """Every ImageNet class with its hypernym closure (the zero-shot tables) and a sample of lemmas (the lookups),
+    through both readers, from the shipped files and from /usr/share/wordnet."""
+    import taglens.wordnet as wn
+    from taglens.encoders.image import imagenet_synsets
+    shipped, system = wn.nltk_reader(wn.unpack_shipped()), wn.nltk_reader(SYSTEM)
+
+    def closure(reader, wnid):
+        s = reader.synset_from_pos_and_offset(wnid[0], int(wnid[1:]))
+        out, frontier = [], [s]
+        while frontier:
+            s = frontier.pop(0)
+            out.append((s.name(), tuple(s.lemma_names()), s.min_depth()))
+            frontier += s.hypernyms() + s.instance_hypernyms()
+        return out
+
+    for wnid in imagenet_synsets():
+        assert closure(shipped, wnid) == closure(system, wnid), wnid
+    words = random.Random(11).sample(_index_lemmas(), 3000) + ["dog", "cats", "espresso", "eiffel_tower", "paris"]
+    ours, theirs = WordNetLookup(wn.unpack_shipped()), WordNetLookup(SYSTEM)
+    for w in words:
+        assert ours.synsets(w) == theirs.synsets(w) and ours.common_synsets(w) == theirs.common_synsets(w), w

@@ -1,8 +1,11 @@
-"""WordNet 3.0 through nltk, read from Debian's ``wordnet-base`` files (offline, no nltk data download).
+"""WordNet 3.0, shipped in the package (offline, no nltk data download, no separate install step).
 
-nltk's reader needs a ``lexnames`` file, which Debian does not ship; we write the standard 45 lexicographer
-file names into a private copy (symlinks to the data files) and tell nltk not to require ``index.sense``.
-Set ``TAGLENS_WORDNET`` to use another WordNet 3.0 folder.
+The package carries WordNet 3.0's index, data and exception files with the glosses blanked out (same byte offsets;
+``resources/wordnet/``, built by ``scripts/build_wordnet.py``, with WordNet's licence notice). The first use unpacks
+them (about 1 s, 28 MB) into ``$TAGLENS_CACHE/wordnet-3.0-<digest>/``, checked against their sha256, with the
+``lexnames`` file nltk's reader needs. Set ``TAGLENS_WORDNET`` to use another WordNet 3.0 folder (Debian's
+``/usr/share/wordnet`` for instance); where the shipped files are missing, a system copy is used and that is said
+once on stderr.
 
 Suggesting and collecting only look words up (``get_lookup().synsets(word)``): :class:`WordNetLookup` answers that
 straight from the files in well under a millisecond, without nltk's 3 s of import and index parsing. nltk's full
@@ -11,9 +14,11 @@ reader (``get_wordnet()``) is for building the zero-shot tables, which need hype
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,21 +31,95 @@ noun.object noun.person noun.phenomenon noun.plant noun.possession noun.process 
 noun.shape noun.state noun.substance noun.time verb.body verb.change verb.cognition verb.communication
 verb.competition verb.consumption verb.contact verb.creation verb.emotion verb.motion verb.perception
 verb.possession verb.social verb.stative verb.weather adj.ppl""".split()
-_FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb", "index.adj", "index.adv",
-          "noun.exc", "verb.exc", "adj.exc", "adv.exc")
+SHIPPED_FILES = ("data.noun", "data.verb", "data.adj", "data.adv", "index.noun", "index.verb", "index.adj",
+                 "index.adv", "noun.exc", "verb.exc", "adj.exc", "adv.exc")
+_FILES = SHIPPED_FILES
 SEARCH = ("/usr/share/wordnet", "/usr/local/share/wordnet", "/usr/share/wordnet-3.0")
+SHIPPED = Path(__file__).resolve().parent / "resources" / "wordnet"
 
 
 class WordNetUnavailable(TaglensError):
     pass
 
 
+_reported: set[str] = set()
+
+
+def report_missing_once(key: str, message: str) -> None:
+    """Say on stderr, once per process and key, that an optional resource is missing and what is used instead."""
+    if key not in _reported:
+        _reported.add(key)
+        print(f"taglens: {message}", file=sys.stderr)
+
+
 def wordnet_source() -> Path:
-    for folder in ([os.environ["TAGLENS_WORDNET"]] if os.environ.get("TAGLENS_WORDNET") else []) + list(SEARCH):
+    """The WordNet 3.0 folder to read: ``TAGLENS_WORDNET`` if set, else the package's own copy (unpacked into the
+    cache on first use), else a system copy (said once on stderr). Raises WordNetUnavailable naming what is wrong."""
+    override = os.environ.get("TAGLENS_WORDNET")
+    if override:
+        if not (Path(override) / "data.noun").is_file():
+            raise WordNetUnavailable(f"TAGLENS_WORDNET={override} is not a WordNet 3.0 folder (no data.noun there); "
+                                     "unset it to use the WordNet shipped with taglens")
+        return Path(override)
+    if (SHIPPED / "MANIFEST").is_file():
+        return unpack_shipped()
+    for folder in SEARCH:
         if (Path(folder) / "data.noun").is_file():
+            report_missing_once("wordnet", f"the WordNet files shipped with taglens are missing ({SHIPPED}); "
+                                           f"using {folder}")
             return Path(folder)
-    raise WordNetUnavailable("WordNet 3.0 not found: install Debian's wordnet-base (apt-get install wordnet-base) "
-                             "or set TAGLENS_WORDNET to a folder with data.noun")
+    raise WordNetUnavailable(f"WordNet 3.0 not found: the files shipped with taglens are missing ({SHIPPED}; "
+                             "reinstall taglens) and there is no system copy; set TAGLENS_WORDNET to a folder with "
+                             "data.noun")
+
+
+def _manifest() -> list[tuple[str, int, str]]:
+    rows = []
+    for line in (SHIPPED / "MANIFEST").read_text("utf-8").splitlines():
+        name, size, digest = line.split("\t")
+        rows.append((name, int(size), digest))
+    return rows
+
+
+@functools.lru_cache(maxsize=1)
+def unpack_shipped() -> Path:
+    """The shipped WordNet files unpacked into the cache (once; each file checked against its sha256, written
+    atomically, a ``complete`` stamp last), with ``lexnames`` for nltk. Returns the folder."""
+    import lzma
+
+    from .encoders.cache import cache_dir
+
+    manifest_bytes = (SHIPPED / "MANIFEST").read_bytes()
+    dst = cache_dir() / f"wordnet-3.0-{hashlib.sha256(manifest_bytes).hexdigest()[:12]}"
+    if (dst / "complete").is_file():
+        return dst
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+        for name, size, digest in _manifest():
+            try:
+                raw = lzma.decompress((SHIPPED / f"{name}.xz").read_bytes())
+            except (OSError, lzma.LZMAError) as exc:
+                raise WordNetUnavailable(f"cannot read the shipped WordNet file {SHIPPED / name}.xz: {exc}") from exc
+            if len(raw) != size or hashlib.sha256(raw).hexdigest() != digest:
+                raise WordNetUnavailable(f"the shipped WordNet file {SHIPPED / name}.xz is damaged (its content "
+                                         "does not match MANIFEST): reinstall taglens")
+            tmp = dst / f"{name}.{os.getpid()}.tmp"
+            tmp.write_bytes(raw)
+            tmp.replace(dst / name)
+        _write_lexnames(dst)
+        (dst / "complete").write_text("WordNet 3.0, unpacked from taglens' resources/wordnet\n")
+    except OSError as exc:
+        raise WordNetUnavailable(f"cannot unpack WordNet into {dst}: {exc.strerror or exc} (set TAGLENS_CACHE to "
+                                 "a writable folder)") from None
+    return dst
+
+
+def _write_lexnames(folder: Path) -> None:
+    lex = folder / "lexnames"
+    if not lex.exists():
+        tmp = folder / f"lexnames.{os.getpid()}"
+        tmp.write_text("".join(f"{i:02d}\t{n}\t{_pos(n)}\n" for i, n in enumerate(LEXNAMES)))
+        tmp.replace(lex)
 
 
 def _prepared_folder(src: Path) -> Path:
@@ -57,11 +136,7 @@ def _prepared_folder(src: Path) -> Path:
             tmp = dst / f"{name}.{os.getpid()}.tmp"
             shutil.copyfile(src / name, tmp)
             tmp.replace(link)
-    lex = dst / "lexnames"
-    if not lex.exists():
-        tmp = dst / f"lexnames.{os.getpid()}"
-        tmp.write_text("".join(f"{i:02d}\t{n}\t{_pos(n)}\n" for i, n in enumerate(LEXNAMES)))
-        tmp.replace(lex)
+    _write_lexnames(dst)
     return dst
 
 
@@ -72,24 +147,28 @@ def _pos(lexname: str) -> int:
 @functools.lru_cache(maxsize=1)
 def get_wordnet():
     """nltk's WordNetCorpusReader over WordNet 3.0 (``wn.synset_from_pos_and_offset('n', 2084071)`` etc.)."""
+    return nltk_reader(wordnet_source())
+
+
+def nltk_reader(source: Path):
+    """nltk's reader over the WordNet 3.0 folder ``source`` (a copy with ``lexnames`` is made where it has none)."""
     import warnings
 
     import nltk
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-    source = wordnet_source()
     folder = _prepared_folder(source)
     for allowed in (str(folder), str(source.resolve())):  # nltk only reads below its data path
         if allowed not in nltk.data.path:
             nltk.data.path.append(allowed)
+
     class WordNet30Reader(WordNetCorpusReader):
         def map_wn(self, version="wordnet"):
             return None  # the files are WordNet 3.0 already: no mapping, so no index.sense needed
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        reader = WordNet30Reader(str(folder), None)
-    return reader
+        return WordNet30Reader(str(folder), None)
 
 
 def synset_of_wnid(wnid: str):

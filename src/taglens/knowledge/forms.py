@@ -1,0 +1,121 @@
+"""One form per meaning: which tags say the same thing (singular/plural, synonyms), and which form people use most.
+
+- :func:`form_key`: a tag's group key without context: its hand-listed group (``resources/tag_forms.txt``:
+  cat/cats/kitty), else its singular (WordNet's morphology: ``animals`` -> ``animal``, ``puppies`` -> ``puppy``);
+- :func:`same_meaning`: whether two tags are forms of one meaning: same key, or WordNet synonyms in their usual
+  senses (``drink``/``beverage``: the usual sense of one is a usual sense of the other and has the other as a
+  lemma; ``sea``/``ocean`` are not joined, nor ``picture``/``painting``);
+- :func:`group_forms`: for a list of tags (a ranked candidate list), each tag's group key and the group's most used
+  form by the vocabulary counts. An evidence combiner keeps the preferred form in the top k and moves the others
+  down the list.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+FORMS = Path(__file__).resolve().parents[1] / "resources" / "tag_forms.txt"
+
+
+@lru_cache(maxsize=1)
+def _hand_groups() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in FORMS.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words = line.split()
+            for w in words:
+                out.setdefault(w, words[0])
+    return out
+
+
+def _lookup():
+    try:
+        from ..wordnet import WordNetUnavailable, get_lookup
+
+        return get_lookup()
+    except WordNetUnavailable:
+        from ..wordnet import report_missing_once
+
+        report_missing_once("wordnet-forms", "WordNet unavailable: tag forms are grouped by the hand list only")
+        return None
+
+
+@lru_cache(maxsize=65536)
+def singular(tag: str) -> str:
+    """The noun base form WordNet gives a tag (``animals`` -> ``animal``), or the tag itself."""
+    lookup = _lookup()
+    if lookup is None or not tag.isalpha() or len(tag) < 3:
+        return tag
+    forms = lookup.morphy(tag, "n")  # the tag itself first where WordNet has it (#glasses, #news stay)
+    return forms[0] if forms else tag
+
+
+@lru_cache(maxsize=65536)
+def form_key(tag: str) -> str:
+    hand = _hand_groups()
+    if tag in hand:
+        return hand[tag]
+    base = singular(tag)
+    return hand.get(base, base)
+
+
+@lru_cache(maxsize=65536)
+def _usual_senses(word: str) -> tuple:
+    lookup = _lookup()
+    if lookup is None:
+        return ()
+    return tuple(s for s in lookup.common_synsets(word) if s.pos == "n")
+
+
+def same_meaning(a: str, b: str) -> bool:
+    if a == b or form_key(a) == form_key(b):
+        return True
+    ka, kb = form_key(a), form_key(b)
+    sa, sb = _usual_senses(ka), _usual_senses(kb)
+    if not sa or not sb:
+        return False
+    return (sb[0] in sa and ka in sb[0].lemma_names) or (sa[0] in sb and kb in sa[0].lemma_names)
+
+
+def group_forms(tags: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """{tag: (group key, the group's most used form)} for the given tags; the key is the group's most used form's
+    :func:`form_key`, the most used form is chosen among the given tags by the vocabulary counts (ties: the earlier
+    tag)."""
+    from .vocabulary import get_vocabulary
+
+    vocab = get_vocabulary()
+    tags = list(dict.fromkeys(tags))
+    parent = list(range(len(tags)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(tags)):
+        for j in range(i):
+            if find(i) != find(j) and same_meaning(tags[i], tags[j]):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(tags)):
+        groups.setdefault(find(i), []).append(i)
+    out: dict[str, tuple[str, str]] = {}
+    for members in groups.values():
+        best = max(members, key=lambda i: (vocab.tag_count(tags[i]), -i))
+        key = form_key(tags[best])
+        for i in members:
+            out[tags[i]] = (key, tags[best])
+    return out
+
+
+def preferred_form(tag: str) -> str:
+    """The most used of a tag's known forms (its group in the hand list, its singular and plural)."""
+    from .vocabulary import get_vocabulary
+
+    vocab = get_vocabulary()
+    key = form_key(tag)
+    candidates = {tag, key, key + "s"} | {w for w, k in _hand_groups().items() if k == key}
+    candidates = {c for c in candidates if form_key(c) == key}
+    return max(sorted(candidates), key=lambda c: (vocab.tag_count(c), c == tag))

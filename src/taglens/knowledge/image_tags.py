@@ -1,0 +1,98 @@
+"""What people tag a photo of each ImageNet class with: ``image_tags(probs) -> [(tag, score, evidence)]``.
+
+``resources/image_tags.tsv`` (built by ``scripts/build_image_tags.py`` from WordNet and checked against the tag
+corpora, corrected by the hand-curated ``resources/image_tags_overrides.tsv``) gives, for each of the 1,000
+classes in the encoder's logit order, its hashtags with a strength in (0, 1]: 1 for the class's own names
+(#goldenretriever), 0.9 for its basic-level category (#dog), less for further forms (#dogs #puppy
+#dogsofinstagram) and broader categories (#animals).
+
+A tag's score is the noisy-or over the classes of ``probability x strength``: it follows the classifier's
+confidence, and classes agreeing on a category add up (ten dog breeds at 10% each give #dog 0.61 while no breed
+name gets over 0.1).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+RESOURCE = Path(__file__).resolve().parents[1] / "resources" / "image_tags.tsv"
+OVERRIDES = Path(__file__).resolve().parents[1] / "resources" / "image_tags_overrides.tsv"
+MIN_CLASS_PROB = 0.01  # classes below this probability are not read
+MAX_CLASSES = 20
+
+
+def read_overrides(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """wnid -> [(op, tag)] from the overrides file: ``wnid<TAB>-tag +tag =tag ...  # comment``; ``=`` with a tag
+    starts the list anew with it."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        wnid, _, ops = line.partition("\t")
+        items = ops.split()
+        if not wnid.startswith("n") or not items or any(i[:1] not in "+-=" or len(i) < 2 for i in items):
+            raise ValueError(f"{path}:{lineno}: expected 'wnid<TAB>+tag -tag =tag ...', got {line!r}")
+        out.setdefault(wnid, []).extend((i[0], i[1:]) for i in items)
+    return out
+
+
+class ImageTagMap:
+    def __init__(self, path: Path = RESOURCE):
+        from ..exceptions import ModelError
+
+        self.wnids: list[str] = []
+        self.names: list[str] = []
+        self.tags: list[list[tuple[str, float]]] = []
+        try:
+            rows = path.read_text("utf-8").splitlines()
+        except OSError as exc:
+            raise ModelError(f"cannot read the image tag map {path}: {exc.strerror or exc}") from None
+        for row in rows:
+            wnid, name, items = row.split("\t")
+            self.wnids.append(wnid)
+            self.names.append(name)
+            self.tags.append([(t, float(w)) for t, w in (i.rsplit(":", 1) for i in items.split())])
+        if len(self.wnids) != 1000:
+            raise ModelError(f"the image tag map {path} has {len(self.wnids)} classes, not 1,000")
+
+    def class_tags(self, index: int) -> list[tuple[str, float]]:
+        return list(self.tags[index])
+
+    def suggest(self, probs: Sequence[float] | np.ndarray, k: int = 20,
+                min_score: float = 0.02) -> list[tuple[str, float, str]]:
+        """(tag, score in [0, 1], evidence) for class probabilities (1000,), best first."""
+        probs = np.asarray(probs, dtype=np.float64).reshape(-1)
+        if probs.shape[0] != len(self.wnids):
+            raise ValueError(f"expected {len(self.wnids)} class probabilities, got {probs.shape[0]}")
+        order = [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_CLASSES] if probs[i] >= MIN_CLASS_PROB]
+        miss: dict[str, float] = {}
+        support: dict[str, list[tuple[float, int]]] = {}
+        for c in order:
+            p = float(probs[c])
+            for tag, strength in self.tags[c]:
+                miss[tag] = miss.get(tag, 1.0) * (1.0 - p * strength)
+                support.setdefault(tag, []).append((p, c))
+        out = []
+        for tag, m in miss.items():
+            score = 1.0 - m
+            if score < min_score:
+                continue
+            seen = ", ".join(f"{self.names[c]} ({p:.0%})" for p, c in sorted(support[tag], reverse=True)[:3])
+            out.append((tag, round(score, 4), f"seen in the image: {seen}"))
+        out.sort(key=lambda x: (-x[1], x[0]))
+        return out[:k]
+
+
+@lru_cache(maxsize=1)
+def get_image_tag_map() -> ImageTagMap:
+    return ImageTagMap()
+
+
+def image_tags(probs: Sequence[float] | np.ndarray, k: int = 20, min_score: float = 0.02) -> list[tuple[str, float, str]]:
+    """(tag, score, evidence like "seen in the image: golden retriever (62%)") from ImageNet class probabilities
+    (1000,), in the encoder's class order; see the module docstring."""
+    return get_image_tag_map().suggest(probs, k=k, min_score=min_score)

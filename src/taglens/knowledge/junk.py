@@ -1,0 +1,134 @@
+"""Tags taglens does not suggest by default: engagement bait and tags that do not read as hashtags.
+
+- :func:`is_bait`: the packaged list ``resources/engagement_bait.txt`` (#like #likeforlikes #follow #f4f #instalike
+  #tagsforlikes ..., and reach tags that describe nothing: #instagood #photooftheday #picoftheday);
+- :func:`reads_as_hashtag`: whether a tag reads as words people write: the tag itself is a tag used across the
+  corpora or a word of a language (wordfreq), or the project's segmenter splits it into such words (#sunsetlover,
+  #dogsofinstagram, #foodporn, #summer2017), while handles and near-random strings do not (#abvpkagundaraj,
+  #yashicat4). Tags in scripts without spaces between words (Chinese, Japanese, Thai ...) and other non-Latin
+  scripts are judged by wordfreq where it knows the language and otherwise accepted (the segmenter reads Latin
+  script only);
+- :func:`junk_reason`: why a tag is junk (None when it is not); ``allow_generic=True`` or the environment variable
+  ``TAGLENS_ALLOW_GENERIC=1`` turns the whole filter off.
+
+Measured on 300 tags drawn from ../shared/data and labelled by reading (docs/EVERYDAY.md): see bench/bench_junk.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+BAIT_LIST = Path(__file__).resolve().parents[1] / "resources" / "engagement_bait.txt"
+# languages whose word lists count as "a word people write" (the developer data's languages and big neighbours)
+WORD_LANGUAGES = ("en", "es", "pt", "fr", "it", "de", "nl", "id", "tr", "pl", "sv", "ca")
+# the Zipf frequency (in the most favourable of WORD_LANGUAGES) a piece of a tag needs to count as a word, by its
+# length: short strings are words somewhere by chance, so they need more
+MIN_ZIPF_BY_LENGTH = {1: 9.0, 2: 4.5, 3: 3.3}
+MIN_ZIPF_LONG = 2.3
+ONE_LETTER_WORDS = frozenset("aiyoe")
+MIN_MEAN_PIECE = 4.0
+COMMON_ZIPF = 5.0
+MIN_TAG_POSTS = 3  # a tag used this often, in at least two corpora, reads as a tag whatever its spelling
+_LATIN = re.compile(r"^[a-z0-9_\u00c0-\u024f]+$")
+
+
+def allow_generic_from_env() -> bool:
+    return os.environ.get("TAGLENS_ALLOW_GENERIC", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@lru_cache(maxsize=1)
+def bait_tags() -> frozenset[str]:
+    from ..blocklist import read_tag_list
+
+    return read_tag_list(BAIT_LIST)
+
+
+def is_bait(tag: str) -> bool:
+    return tag in bait_tags()
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word, lang) for lang in WORD_LANGUAGES)
+
+
+def _known_tag(tag: str) -> bool:
+    from .vocabulary import get_vocabulary
+
+    vocab = get_vocabulary()
+    counts = vocab.tag_counts(tag)
+    return (vocab.tag_count(tag) >= MIN_TAG_POSTS and sum(1 for n in counts.values() if n) >= 2) or \
+        vocab.lemma(tag) is not None
+
+
+def _known_word(word: str) -> bool:
+    if word.isdigit():
+        return len(word) <= 4  # a year or a number (#summer2017, #top10), not a phone number
+    if len(word) == 1:
+        return word in ONE_LETTER_WORDS
+    return _zipf(word) >= MIN_ZIPF_BY_LENGTH.get(len(word), MIN_ZIPF_LONG) or (len(word) > 3 and _known_tag(word))
+
+
+def _splits_into_words(tag: str) -> bool:
+    """Whether ``tag`` is a sequence of known words (dynamic programming over the cut points for the fewest pieces
+    of at most 20 characters), the pieces averaging MIN_MEAN_PIECE characters or more, or every short piece a very
+    common word (#laniñademisojos): the segmenter missed a split of real words (#gobig), while a string cut into
+    short words of some language (#dagdigdug) is not read as words."""
+    n = len(tag)
+    best: list[tuple[float, tuple[str, ...]]] = [(0.0, ())] + [(float("inf"), ())] * n
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 20), end):
+            if best[start][0] + 1 < best[end][0] and _known_word(tag[start:end]):
+                best[end] = (best[start][0] + 1, best[start][1] + (tag[start:end],))
+    count, pieces = best[n]
+    if count == float("inf"):
+        return False
+    return n / count >= MIN_MEAN_PIECE or all(len(p) > 3 or p.isdigit() or _zipf(p) >= COMMON_ZIPF for p in pieces)
+
+
+@lru_cache(maxsize=65536)
+def reads_as_hashtag(tag: str) -> bool:
+    """Whether a tag (normalised: lowercase, no '#') reads as words people write; see the module docstring."""
+    if not tag:
+        return False
+    if not _LATIN.match(tag):  # another script: judged only for private-use characters and letters at all
+        return any(c.isalpha() for c in tag) and not any(unicodedata.category(c) == "Co" for c in tag)
+    if _known_tag(tag) or (not any(c.isdigit() for c in tag) and _known_word(tag)):
+        return True
+    from ..segmentation import segment
+
+    words = [w for w in segment(tag) if w]
+    if words and all(_known_word(w) for w in words) and not all(w.isdigit() for w in words):
+        return True
+    # a tag with digits is read through the segmenter only: a handle is often a word or two and a number
+    return not any(c.isdigit() for c in tag) and _splits_into_words(tag)
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
+
+
+def junk_reason(tag: str, allow_generic: bool | None = None) -> str | None:
+    """"engagement bait", "does not read as a hashtag", or None; always None where ``allow_generic`` (default:
+    ``TAGLENS_ALLOW_GENERIC``)."""
+    if allow_generic is None:
+        allow_generic = allow_generic_from_env()
+    if allow_generic:
+        return None
+    if is_bait(tag):
+        return "engagement bait"
+    if not reads_as_hashtag(tag):
+        return "does not read as a hashtag"
+    return None
+
+
+def is_junk(tag: str, allow_generic: bool | None = None) -> bool:
+    return junk_reason(tag, allow_generic) is not None

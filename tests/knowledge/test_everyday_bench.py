@@ -1,0 +1,44 @@
+"""The everyday benchmark's builder: val side only, outside the repository, evaluable by the protocol."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from taglens.data.posts import read_records
+from taglens.data.splits import dev_split
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):
+    out = tmp_path / "bench"
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "build_everyday_bench.py"), "--data",
+                          str(shared_data), "--out", str(out), "--per-set", "4", "--tweets", "5"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout)["posts"] == {"photos": 12, "lifestyle": 5, "multilingual": 5}
+    for name in ("photos", "lifestyle", "multilingual"):
+        records = read_records(out / name / "posts.jsonl")
+        assert records and all(dev_split(r.id) == "val" and r.hashtags for r in records)
+    photos = read_records(out / "photos" / "posts.jsonl")
+    assert all(Path(p).is_file() for r in photos for p in r.images)
+    assert {r.id.split("-")[0] for r in photos} == {"scene", "flower", "pet"}
+
+
+def test_refuses_an_output_folder_inside_the_repository(shared_data):
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "build_everyday_bench.py"), "--data",
+                          str(shared_data), "--out", str(REPO / "bench" / "everyday")], capture_output=True, text=True)
+    assert run.returncode != 0 and "inside the repository" in run.stderr
+    assert not (REPO / "bench" / "everyday").exists()
+
+
+@pytest.mark.parametrize("tag,kind", [("vape", "vape"), ("maga", "politics"), ("likeforlikes", "bait"),
+                                      ("dog", None)])
+def test_leakage_kinds(tag, kind):
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import bench_everyday
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    assert bench_everyday.leak_kind(tag, bench_everyday.topic_tags()) == kind

@@ -1,0 +1,58 @@
+"""The broad vocabulary and the caption source (knowledge.vocabulary) on the shipped resource."""
+import gzip
+
+from taglens.knowledge.vocabulary import (CORPORA, RESOURCE, caption_candidates, caption_tokens, get_vocabulary,
+                                          joined_ngrams)
+
+
+def test_caption_tokens_and_joined_ngrams():
+    assert caption_tokens("Finally at the #EiffelTower with @anna https://t.co/x!") == ["finally", "at", "the", "with"]
+    assert caption_tokens("#Paris in May", keep_hashtags=True) == ["paris", "in", "may"]
+    assert joined_ngrams(["eiffel", "tower", "view"]) == ["eiffeltower", "towerview", "eiffeltowerview"]
+
+
+def test_places_things_and_joined_names_become_candidates_with_their_counts():
+    got = {t: (w, e) for t, w, e in caption_candidates("Paris never gets old", "en")}
+    assert "paris" in got and got["paris"][0] > 0.3
+    assert got["paris"][1].startswith("caption mentions: Paris (a hashtag in ")
+    tags = [t for t, _, _ in caption_candidates("Finally made it to the Eiffel Tower!", "en")]
+    assert "eiffeltower" in tags
+    tags = [t for t, _, _ in caption_candidates("Morning commute through Madrid", "en")]
+    assert tags[0] == "madrid"
+    assert [t for t, _, _ in caption_candidates("Listening to new music all night", "en")][:2] == ["music",
+                                                                                                   "newmusic"]
+
+
+def test_function_words_and_empty_captions_give_nothing():
+    assert caption_candidates("", "en") == []
+    assert caption_candidates("and the of to in it is", "en") == []
+
+
+def test_rates_are_shrunk_by_their_counts():
+    vocab = get_vocabulary()
+    rare = [c for c in vocab.caption_candidates("Saw a raccoon in the garden", "en") if c.tag == "raccoon"][0]
+    assert rare.tagged == rare.mentions == 3 and rare.weight < 0.5  # 3 of 3 is not 100%
+
+
+def test_per_language_counts_and_word_languages():
+    vocab = get_vocabulary()
+    langs = vocab.word_languages("the")
+    assert max(langs, key=langs.get) == "en"
+    mentions, tagged = vocab.word_stats("music", "en")
+    assert 0 < tagged <= mentions <= vocab.word_stats("music")[0]
+    assert vocab.word_stats("music", "xx") == (0, 0)
+
+
+def test_resource_is_aggregate_only():
+    """Tags used in one post only (where a handle or a private tag would sit) and words of fewer than 3 captions are
+    not in the resource; every row is counts."""
+    with gzip.open(RESOURCE / "tags.tsv.gz", "rt", encoding="utf-8") as fh:
+        header = next(fh).rstrip("\n").split("\t")
+        assert header[2:] == list(CORPORA)
+        for line in fh:
+            tag, total, *per = line.rstrip("\n").split("\t")
+            assert int(total) >= 2 or int(per[0]) >= 1, tag  # (HARRISON's curated vocabulary is kept whole)
+    with gzip.open(RESOURCE / "words.tsv.gz", "rt", encoding="utf-8") as fh:
+        next(fh)
+        assert all(int(line.split("\t")[1]) >= 3 for line in fh)
+    assert sum(p.stat().st_size for p in RESOURCE.iterdir()) < 2_000_000
