@@ -7,6 +7,7 @@ import numpy as np
 
 from ....training import train_head
 from ..heads import head_arrays, mlp_forward, read_head
+from ..language_gate import LEARNED_LANGUAGES
 from ..source import Source, State, TrainingSet
 from ..wording import caption_gain
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 class CaptionHead(Source):
     name = "caption"
     weight = 1.0
+    learned_languages = LEARNED_LANGUAGES
     prefix = "text"
 
     def fit(self, data: TrainingSet) -> None:

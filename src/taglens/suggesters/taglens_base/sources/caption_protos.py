@@ -3,6 +3,7 @@ least five captions each; :mod:`taglens.suggesters.prototypes`)."""
 from __future__ import annotations
 
 from ...prototypes import TagPrototypes
+from ..language_gate import LEARNED_LANGUAGES
 from ..source import Source, State, TrainingSet
 from ..wording import caption_gain
 
@@ -10,6 +11,7 @@ from ..wording import caption_gain
 class CaptionPrototypes(Source):
     name = "caption_protos"
     weight = 0.5
+    learned_languages = LEARNED_LANGUAGES
 
     def fit(self, data: TrainingSet) -> None:
         self.protos_ = None
