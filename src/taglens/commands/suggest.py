@@ -8,7 +8,7 @@ import sys
 
 from ._common import add_model_argument, int_at_least, progress_bar, read_tag_option
 
-DEFAULT_MIN_SCORE = 0.1  # a suggestion under this confidence is weak evidence: left out, and said so
+DEFAULT_MIN_SCORE = 0.05  # a suggestion under this confidence is weak evidence: left out, and said so
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
 BATCH_CHUNK = 32
 
