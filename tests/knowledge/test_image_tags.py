@@ -63,7 +63,7 @@ def test_overrides_file_is_well_formed(tmp_path):
 
 
 def test_real_photos_get_their_kind(food_images):
-    from taglens.encoders.cache import image_features
+    from taglens.features import image_features
     from taglens.encoders.image import softmax
 
     feats = image_features(food_images[:4])
