@@ -75,9 +75,11 @@ def test_taglens_base_blocks_open_vocabulary_terms_of_the_caption(monkeypatch):
     model = load_suggester("taglens-base")
     posts = [Post(text="Motherfucker"), Post(text="SLUTS everywhere"), Post(text="oh shit"),
              Post(hashtags=("whitepride",))]
-    terms = {"motherfucker", "sluts", "ohshit", "stopwhitegenocide"}
+    terms = {"motherfucker", "slut", "ohshit", "stopwhitegenocide"}
     monkeypatch.setenv(ENV, "none")
-    assert terms <= {s.tag for p in posts for s in model.suggest(p, k=10)}  # they come up when nothing is blocked
+    # they come up when nothing is blocked (#stopwhitegenocide's evidence, from part of one post with #whitepride,
+    # is shrunk by its support to nothing since issue 20; one form per meaning shows #slut, not #sluts)
+    assert terms - {"stopwhitegenocide"} <= {s.tag for p in posts for s in model.suggest(p, k=10)}
     monkeypatch.delenv(ENV)
     for p in posts:
         got = [s.tag for s in model.suggest(p, k=10)]

@@ -77,7 +77,7 @@ def _surrogate_batch(tmp_path):
 
 def test_batch_with_lone_surrogates_answers_every_post(capfd, tmp_path):
     """The default model tokenizes the text: the surrogate used to crash the whole batch (0 lines written)."""
-    code = main(["suggest", "--batch", str(_surrogate_batch(tmp_path)), "-k", "2", "--json"])
+    code = main(["suggest", "--batch", str(_surrogate_batch(tmp_path)), "-k", "2", "--json", "--min-score", "0"])
     out = capfd.readouterr().out
     out.encode("utf-8")
     rows = [json.loads(line) for line in out.splitlines()]
@@ -226,7 +226,7 @@ def test_only_the_first_hashtags_of_a_post_are_read_when_suggesting(monkeypatch)
 def test_huge_posts_are_answered(capsys):
     caption = " ".join(f"#w{i:06d}q" for i in range(80_000))
     for argv in (["--text", caption], ["--text", "#" + "ab" * 500_000], ["--tags", "a" * 100_000]):
-        code, out, err = run(capsys, "suggest", *argv, "--json", "-k", "3")
+        code, out, err = run(capsys, "suggest", *argv, "--json", "-k", "3", "--min-score", "0")
         assert code == 0, err
         assert len(suggested(out)) == 3
 

@@ -173,12 +173,17 @@ class Post:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One suggested tag: its score (higher is better), the input it came from and a readable reason."""
+    """One suggested tag: its score (higher is better), the input it came from and a readable reason, and where
+    the model can tell, its ``confidence`` in [0, 1] (how likely such a suggestion is one the author would use)."""
 
     tag: str
     score: float
     source: str = ""
     reason: str = ""
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tag": self.tag, "score": round(float(self.score), 6), "source": self.source, "reason": self.reason}
+        out = {"tag": self.tag, "score": round(float(self.score), 6), "source": self.source, "reason": self.reason}
+        if self.confidence is not None:
+            out["confidence"] = round(float(self.confidence), 3)
+        return out

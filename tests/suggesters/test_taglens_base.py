@@ -141,7 +141,7 @@ def test_caption_spelling_reads_words_no_training_caption_had(model):
 def test_photo_gets_image_tags_with_readable_reasons(model, food_images):
     got = model.suggest(Post(images=tuple(food_images[:1])), k=10)
     assert "food" in [s.tag for s in got]
-    assert {s.source for s in got} <= {"image", "image_protos", "conse", "prior"}
+    assert {s.source for s in got} <= {"image", "image_protos", "image_tags", "conse", "prior"}
     assert all(s.reason for s in got)
 
 

@@ -8,6 +8,7 @@ import sys
 
 from ._common import add_engine_arguments, add_model_argument, int_at_least, progress_bar, read_tag_option
 
+DEFAULT_MIN_SCORE = 0.05  # a suggestion under this confidence is weak evidence: left out, and said so
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
 DESCRIPTION = """\
 Suggest hashtags for one post (FILES, --text or --text-file, --tags: at least one of them) or, with --batch, for
@@ -40,17 +41,59 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int_at_least(1), default=10, help="number of suggestions (default 10)")
     add_model_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--min-score", type=fraction, default=None, metavar="C",
+                   help=f"leave out suggestions whose confidence is under C, 0 to 1 (default {DEFAULT_MIN_SCORE} for "
+                        f"models that give a confidence, as taglens-base does; 0 shows all k)")
+    p.add_argument("--allow-generic", action="store_true",
+                   help="also suggest engagement bait (#like #follow #instagood) and tags that do not read as words, "
+                        "which are left out by default (same as TAGLENS_ALLOW_GENERIC=1)")
     p.add_argument("--batch", metavar="QUERIES.jsonl",
                    help="suggest for every post of a JSON-lines file ('-': standard input), one JSON line per post, "
                         "in input order; the line format is described above")
     add_engine_arguments(p, "--batch: write the answers as Parquet shards to this folder (with --engine ray)")
 
 
+def fraction(value: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value!r}") from None
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {value}")
+    return x
+
+
+def keep_confident(suggestions: list, min_score: float | None, empty: bool = False) -> tuple[list, int]:
+    """(the suggestions with enough evidence, how many were left out): those whose confidence (a model without
+    one: its score) is at least ``min_score``; with no ``min_score``, DEFAULT_MIN_SCORE on the confidence of a
+    model that gives one, except for an ``empty`` post (it asked for popular tags)."""
+    if min_score is None and empty:
+        return list(suggestions), 0
+    if min_score is None:
+        min_score = DEFAULT_MIN_SCORE
+        kept = [s for s in suggestions if s.confidence is None or s.confidence >= min_score]
+    else:
+        kept = [s for s in suggestions if (s.score if s.confidence is None else s.confidence) >= min_score]
+    return kept, len(suggestions) - len(kept)
+
+
+def weak_note(kept: int, left_out: int, min_score: float | None) -> str:
+    c = DEFAULT_MIN_SCORE if min_score is None else min_score
+    return (f"taglens suggest: note: the evidence is weak: {left_out} of {kept + left_out} suggestions had a "
+            f"confidence under {c:g} and were left out (--min-score 0 shows them)")
+
+
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from ..exceptions import UsageError
 
     if not args.batch and (args.engine == "ray" or args.out):
         raise UsageError("--engine ray and --out go with --batch")
+    if args.allow_generic:  # read by every model's filter (taglens.knowledge.junk), in this process
+        os.environ["TAGLENS_ALLOW_GENERIC"] = "1"
+
     if args.batch:
         if args.files or args.text or args.text_file or args.tags or args.user:
             raise UsageError("--batch takes its posts from the file: do not also give FILES, --text, --text-file, "
@@ -119,9 +162,14 @@ def _run_single(args: argparse.Namespace) -> int:
     tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)
     post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
     model = load_suggester(args.model)
-    suggestions = model.suggest(post, k=args.k)
+    suggestions, left_out = keep_confident(model.suggest(post, k=args.k), args.min_score, post.is_empty)
+    if left_out:
+        print(weak_note(len(suggestions), left_out, args.min_score), file=sys.stderr)
     if args.json:
-        print(json.dumps({"suggestions": [s.to_dict() for s in suggestions]}, ensure_ascii=False))
+        answer = {"suggestions": [s.to_dict() for s in suggestions]}
+        if left_out:
+            answer["left_out_weak"] = left_out
+        print(json.dumps(answer, ensure_ascii=False))
         return 0
     if not suggestions:
         print("(no suggestions)")
@@ -169,6 +217,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         recs = [r for r in chunk if isinstance(r, Record)]
         # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
         posts = [dataclasses.replace(r.to_post(), meta={}) for r in recs]
+        posts_by_id = {id(r): p for r, p in zip(recs, posts)}
         try:
             answers = dict(zip((id(r) for r in recs), model.suggest_batch(posts, k=args.k)))
         except TaglensError:
@@ -188,7 +237,9 @@ def _run_batch(args: argparse.Namespace) -> int:
                 failed += 1
                 emit({"id": item.id, "error": str(ans)})
             else:
-                emit({"id": item.id, "suggestions": [s.to_dict() for s in ans]})
+                kept, left_out = keep_confident(ans, args.min_score, posts_by_id[id(item)].is_empty)
+                emit({"id": item.id, "suggestions": [s.to_dict() for s in kept],
+                      **({"left_out_weak": left_out} if left_out else {})})
         out.flush()
         bar.update(len(chunk))
 

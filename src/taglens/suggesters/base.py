@@ -132,21 +132,26 @@ class BaseSuggester:
 
 
 def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:
-    """Best-first, without the post's own tags, blocked tags (``taglens.blocklist``), empty tags or duplicates, at
-    most ``k``."""
+    """Best-first, without the post's own tags, blocked tags (``taglens.blocklist``), junk (engagement bait and
+    tags that do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set), empty tags
+    or duplicates, at most ``k``."""
     from ..blocklist import blocked_tags, is_blocked
+    from ..knowledge.junk import allow_generic_from_env, junk_reason
     from ..types import normalize_tag
 
     have = set(post.hashtags)
     blocked = blocked_tags()
+    allow_generic = allow_generic_from_env()
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order
         tag = normalize_tag(s.tag)
         if not tag or tag in have or tag in seen or is_blocked(tag, blocked):
             continue
+        if not allow_generic and junk_reason(tag, allow_generic=False) is not None:
+            continue
         seen.add(tag)
-        out.append(s if tag == s.tag else Suggestion(tag, s.score, s.source, s.reason))
+        out.append(s if tag == s.tag else Suggestion(tag, s.score, s.source, s.reason, s.confidence))
         if len(out) >= k:
             break
     return out

@@ -15,6 +15,7 @@ from typing import Iterable
 import numpy as np
 
 from ...blocklist import blocked_tags, is_blocked
+from ...knowledge.junk import allow_generic_from_env, junk_reason
 from ...types import Suggestion
 from ..tags import Evidence
 from .source import EvidenceSource
@@ -45,9 +46,11 @@ def effective_weights(weights: dict[str, float], gains: dict[str, float], mixed:
 def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str], k: int,
          weights: dict[str, float], mixed: Iterable[str] = (), firm_sources: Iterable[str] = (),
          cooccurrence=None, diversity: float = 0.0) -> list[Suggestion]:
-    """Weighted sum of the sources' scores, without the tags of ``exclude`` and blocked tags
-    (``taglens.blocklist``); each tag keeps the reason of its largest contribution; then ``diversify`` (with the
-    tags whose best contribution came from a ``firm_sources`` source never discounted). Returns the first ``k``."""
+    """Weighted sum of the sources' scores, without the tags of ``exclude``, blocked tags (``taglens.blocklist``)
+    and junk (``taglens.knowledge.junk``: engagement bait and tags that do not read as hashtags, unless
+    ``TAGLENS_ALLOW_GENERIC`` is set); each tag keeps the reason of its largest contribution; then ``diversify``
+    (with the tags whose best contribution came from a ``firm_sources`` source never discounted). Returns the
+    first ``k``."""
     w = effective_weights(weights, gains, mixed)
     total: dict[str, float] = {}
     best: dict[str, tuple[float, str, str]] = {}
@@ -63,8 +66,14 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
             if c > best.get(tag, (-1.0, "", ""))[0]:
                 best[tag] = (c, source, reason)
     blocked = blocked_tags()  # once per post, and each distinct tag is looked up once
-    ranked = sorted(((t, v) for t, v in total.items() if not is_blocked(t, blocked)),
-                    key=lambda kv: (-kv[1], kv[0]))[: max(k, DIVERSE_POOL)]
+    allow_generic = allow_generic_from_env()
+    ranked = []
+    for t, v in sorted(((t, v) for t, v in total.items() if not is_blocked(t, blocked)),
+                       key=lambda kv: (-kv[1], kv[0])):
+        if allow_generic or junk_reason(t, allow_generic=False) is None:  # engagement bait, handles: never ranked
+            ranked.append((t, v))
+            if len(ranked) >= max(k, DIVERSE_POOL):
+                break
     firm_sources = set(firm_sources)
     firm = {t for t, _ in ranked if best[t][1] in firm_sources}
     ranked = diversify(ranked, k, cooccurrence, diversity, firm)

@@ -15,11 +15,17 @@ from ...features import PostFeatures, post_features
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
-from . import fusion
+from . import fusion, topics
+from .language_gate import LANGUAGE_TOPICS, language_gate
+from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
 from .source import EvidenceSource, State, TrainingSet
 
 log = logging.getLogger(__name__)
+# the fused score at which a first suggestion is about as likely right as wrong (presenting.py): fitted by log loss
+# on the first suggestions of the dev sets' val side (instagram6, vape, 1,200 harrison and tweets, the everyday
+# bench: 4,510 posts; hit rate 0.01 under score 0.08, 0.16 at 0.2-0.5, 0.46 over 0.93)
+CONFIDENCE_HALF = 1.65
 
 
 class TaglensBase(BaseSuggester):
@@ -32,7 +38,8 @@ class TaglensBase(BaseSuggester):
     def __init__(self, min_count: int = 3, max_vocab: int = 8000, image_hidden: int = 512, text_hidden: int = 384,
                  image_epochs: int = 30, text_epochs: int = 8, weights: dict[str, float] | None = None,
                  text_words_full: int = 6, head_loss: str = "softmax", topic_boost: float = 1.0,
-                 keyword_sources: Sequence[str] = ("pexels_food",), diversity: float = 0.5, seed: int = 0):
+                 keyword_sources: Sequence[str] = ("pexels_food",), diversity: float = 0.5, seed: int = 0,
+                 confidence_half: float = CONFIDENCE_HALF):
         self.min_count = min_count
         self.max_vocab = max_vocab
         self.image_hidden = image_hidden
@@ -48,6 +55,9 @@ class TaglensBase(BaseSuggester):
             raise ModelError(f"taglens-base: diversity must be between 0 and 1, got {diversity!r}")
         self.diversity = float(diversity)
         self.seed = seed
+        if not float(confidence_half) > 0:
+            raise ModelError(f"taglens-base: confidence_half must be positive, got {confidence_half!r}")
+        self.confidence_half = float(confidence_half)
         self.sources: list[EvidenceSource] = [cls(self) for cls in _sources.SOURCES]
 
     def source(self, name: str) -> EvidenceSource:
@@ -103,24 +113,35 @@ class TaglensBase(BaseSuggester):
             ev = source.evidence(post, features)
             if ev:
                 evidence[source.name] = ev
-        return evidence, self.gains(features), features.exclude
+        strength = topics.topic_strength(self, features, evidence)
+        return topics.gate(evidence, strength), self.gains(features, strength), features.exclude
 
-    def gains(self, features: PostFeatures) -> dict[str, float]:
-        """How much evidence of each kind the post carries (1 = full), which scales that source's weight."""
-        return {source.name: source.gain(features.post, features) for source in self.sources}
+    def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
+        """How much evidence of each kind the post carries (1 = full), which scales that source's weight; a source
+        bound to the languages it learned reads a caption in another language only as far as it knows its words
+        (``language_gate``), or as far as the post shows a topic whose posts taught it that language
+        (``LANGUAGE_TOPICS``: a Spanish caption under a photo of a vape mod)."""
+        shown = max((topic_strength or {}).get(t, 0.0) for t in LANGUAGE_TOPICS)
+        out = {}
+        for source in self.sources:
+            gate = language_gate(features.text, getattr(source, "learned_languages", None))
+            out[source.name] = source.gain(features.post, features) * max(gate, shown)
+        return out
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str],
              k: int, weights: dict[str, float] | None = None) -> list[Suggestion]:
-        """``fusion.fuse`` with this model's weights (``weights`` override them, as the tuner's trials do)."""
+        """``fusion.fuse`` with this model's weights (``weights`` override them, as the tuner's trials do), then one
+        form per meaning in the top ``k`` and a confidence per suggestion (``presenting``)."""
         w = {**self.default_weights(), **(self.weights or {}), **(weights or {})}
         try:
             cooc = self.source("cooccurrence").cooc_
         except (KeyError, AttributeError):  # no co-occurrence statistics (a model not fitted): no diversifying
             cooc = None
-        return fusion.fuse(evidence, gains, exclude, k, w,
-                           mixed=[s.name for s in self.sources if s.weight_with_caption is not None],
-                           firm_sources=[s.name for s in self.sources if s.firm],
-                           cooccurrence=cooc, diversity=self.diversity)
+        ranked = fusion.fuse(evidence, gains, exclude, max(k, fusion.DIVERSE_POOL), w,
+                             mixed=[s.name for s in self.sources if s.weight_with_caption is not None],
+                             firm_sources=[s.name for s in self.sources if s.firm],
+                             cooccurrence=cooc, diversity=self.diversity)
+        return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         ev, gains, exclude = self.evidence(post)

@@ -39,12 +39,14 @@ class EvidenceSource(Protocol):
     """One kind of evidence of taglens-base. ``name`` keys its fusion weight and names it in suggestions;
     ``weight`` is its default weight, and ``weight_with_caption`` (None: the same) its weight when the post also
     has a full caption (mixed by the caption's gain); ``firm``: its tags are never discounted by the diversified
-    ranking."""
+    ranking; ``learned_languages``: the caption languages its statistics were learned from (None: not bound to a
+    language), its gain scaled on other languages' captions by ``language_gate.language_gate``."""
 
     name: ClassVar[str]
     weight: ClassVar[float]
     weight_with_caption: ClassVar[float | None]
     firm: ClassVar[bool]
+    learned_languages: ClassVar[tuple[str, ...] | None]
 
     def fit(self, data: "TrainingSet") -> None: ...
 
@@ -66,6 +68,7 @@ class Source:
     weight: ClassVar[float] = 1.0
     weight_with_caption: ClassVar[float | None] = None
     firm: ClassVar[bool] = False
+    learned_languages: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, model: "TaglensBase"):
         self.model = model

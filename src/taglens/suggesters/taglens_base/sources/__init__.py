@@ -6,12 +6,14 @@ is the default until the build script tunes it.
 """
 from .about import About
 from .caption_head import CaptionHead
+from .caption_knowledge import CaptionKnowledge
 from .caption_protos import CaptionPrototypes
 from .caption_words import CaptionWords
 from .conse import Conse
 from .cooccurrence import Cooccurrence
 from .history import AuthorHistory
 from .image_head import ImageHead
+from .image_knowledge import ImageKnowledge
 from .image_protos import ImagePrototypes
 from .mentions import Mentions
 from .ngrams import Ngrams
@@ -22,6 +24,7 @@ from .tag_parts import TagParts
 SOURCES: list[type] = [
     Prior,
     Conse,
+    ImageKnowledge,
     ImageHead,
     ImagePrototypes,
     Mentions,
@@ -30,6 +33,7 @@ SOURCES: list[type] = [
     CaptionHead,
     CaptionPrototypes,
     About,
+    CaptionKnowledge,
     Cooccurrence,
     Synonyms,
     TagParts,

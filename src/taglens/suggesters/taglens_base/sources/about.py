@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..language_gate import LEARNED_LANGUAGES
 from ..source import Source
 from ..wording import caption_gain
 
@@ -11,6 +12,7 @@ from ..wording import caption_gain
 class About(Source):
     name = "about"
     weight = 0.8
+    learned_languages = LEARNED_LANGUAGES
 
     def evidence(self, post, features):
         if features.text_emb is None or not features.text:

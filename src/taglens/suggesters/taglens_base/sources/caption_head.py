@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..heads import HeadSource
+from ..language_gate import LEARNED_LANGUAGES
 from ..wording import caption_gain
 
 
 class CaptionHead(HeadSource):
     name = "caption"
     weight = 1.0
+    learned_languages = LEARNED_LANGUAGES
     prefix = "text"
     reason = "captions like this one are tagged #{tag}"
 

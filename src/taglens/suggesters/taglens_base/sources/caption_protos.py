@@ -3,6 +3,7 @@ least five captions each; :mod:`taglens.suggesters.prototypes`)."""
 from __future__ import annotations
 
 from ..heads import PrototypeSource
+from ..language_gate import LEARNED_LANGUAGES
 from ..wording import caption_gain
 
 
@@ -10,6 +11,7 @@ class CaptionPrototypes(PrototypeSource):
     name = "caption_protos"
     weight = 0.5
     reason = "similar captions are tagged #{tag}"
+    learned_languages = LEARNED_LANGUAGES
 
     def training_rows(self, data):
         return None if data.captions is None else (data.captions[2], data.captions[1])

@@ -10,6 +10,7 @@ import numpy as np
 
 from ....exceptions import ModelError
 from ...tags import read_vocab, write_vocab
+from ..language_gate import LEARNED_LANGUAGES
 from ..source import PER_SOURCE, Source, State, TrainingSet
 from ..wording import caption_words, reading_gain
 
@@ -103,6 +104,7 @@ class CaptionWordStats:
 class CaptionWords(Source):
     name = "words"
     weight = 0.5
+    learned_languages = LEARNED_LANGUAGES
 
     def fit(self, data: TrainingSet) -> None:
         self.stats_ = None

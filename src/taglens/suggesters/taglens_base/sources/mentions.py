@@ -10,6 +10,7 @@ from typing import Sequence
 from ....exceptions import ModelError
 from ....types import Post, strip_hashtags
 from ...phrases import KeyPhrases
+from ..language_gate import LEARNED_LANGUAGES
 from ..source import Source, State, TrainingSet
 from ..wording import STOPWORDS, caption_gain, caption_terms
 
@@ -33,6 +34,7 @@ def mention_rates(posts: Sequence[Post], smoothing: float = 2.0) -> dict[str, fl
 class Mentions(Source):
     name = "mentions"
     weight = 0.6
+    learned_languages = LEARNED_LANGUAGES
 
     def fit(self, data: TrainingSet) -> None:
         self.rates_ = mention_rates(data.posts)

@@ -7,6 +7,7 @@ import logging
 
 from ....types import strip_hashtags
 from ...ngrams import CaptionNgrams
+from ..language_gate import LEARNED_LANGUAGES
 from ..source import PER_SOURCE, Source, State, TrainingSet
 from ..wording import reading_gain
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 class Ngrams(Source):
     name = "ngrams"
     weight = 0.5
+    learned_languages = LEARNED_LANGUAGES
 
     def fit(self, data: TrainingSet) -> None:
         self.ngrams_ = None

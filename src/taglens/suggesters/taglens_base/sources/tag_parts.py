@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ....types import Post
 from ...tags import Evidence, tag_words
 from ..source import PER_SOURCE, Source
+from .cooccurrence import supported_evidence
 from ..wording import STOPWORDS
 
 
@@ -44,7 +44,7 @@ class TagParts(Source):
         words = {tag: set(tag_words(tag)) for tag in set(parts.values())}
         out: Evidence = {p: (0.4 if p in words[tag] else 0.5, f"part of #{tag}: {p}")
                          for p, tag in parts.items() if p not in exclude}
-        companions = self.model.source("cooccurrence").cooc_.evidence(Post(hashtags=tuple(parts)), PER_SOURCE)
+        companions = supported_evidence(self.model.source("cooccurrence").cooc_, tuple(parts), PER_SOURCE)
         for cand, (score, reason) in companions.items():
             if cand not in out and cand not in exclude:
                 out[cand] = (0.5 * score, reason)
