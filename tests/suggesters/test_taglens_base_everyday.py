@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from taglens.features import post_features
-from taglens.registry import load_suggester
+from taglens.model_folder import load_suggester
 from taglens.suggesters.base import finalize
 from taglens.suggesters.taglens_base import SOURCES
 from taglens.suggesters.taglens_base.language_gate import caption_language, language_gate, LEARNED_LANGUAGES

@@ -24,7 +24,7 @@ def shop_posts(tmp_path_factory, make_image):
     posts = []
     for i in range(12):
         image = make_image(folder / f"p{i}.jpg", (200, 30, 30), seed=i)
-        shop = "shopa" if i % 2 else "shopb"
+        shop = "bakery" if i % 2 else "pizzeria"
         posts.append(Post(text="fresh tomato pasta today", hashtags=("pasta", shop), images=(image,),
                           post_id=f"p{i}", user=f"owner-{shop}", meta={"source": "synthetic"}))
     return posts
@@ -41,8 +41,8 @@ def _rank_of(model, post, tag):
 
 def test_the_author_decides_between_look_alike_posts(model, shop_posts):
     image = shop_posts[0].images
-    for shop in ("shopa", "shopb"):
-        other = "shopb" if shop == "shopa" else "shopa"
+    for shop in ("bakery", "pizzeria"):
+        other = "pizzeria" if shop == "bakery" else "bakery"
         got = model.suggest(Post(text="fresh tomato pasta today", images=image, user=f"owner-{shop}"), k=3)
         tags = [s.tag for s in got]
         assert tags.index(shop) < tags.index(other)
@@ -55,8 +55,8 @@ def test_the_author_decides_between_look_alike_posts(model, shop_posts):
 def test_unconditioned_variant_cannot_tell_the_authors_apart(shop_posts):
     plain = create_suggester("test_user_conditional", condition="none", **KW).fit(shop_posts)
     image = shop_posts[0].images
-    a = plain.scores(Post(images=image, user="owner-shopa"))
-    b = plain.scores(Post(images=image, user="owner-shopb"))
+    a = plain.scores(Post(images=image, user="owner-bakery"))
+    b = plain.scores(Post(images=image, user="owner-pizzeria"))
     assert np.array_equal(a, b) and not plain.user_keys_
 
 
@@ -79,29 +79,29 @@ def test_unknown_user_is_exactly_the_unconditioned_path(condition):
 def test_training_histories_leave_the_post_out(shop_posts):
     from taglens.training import TagVocab
 
-    extra = Post(text="x", hashtags=("pasta", "oneoff"), user="owner-shopa")  # a tag the author used once
+    extra = Post(text="x", hashtags=("pasta", "oneoff"), user="owner-bakery")  # a tag the author used once
     posts = shop_posts + [extra]
     fresh = create_suggester("test_user_conditional")
     fresh.vocab_ = TagVocab.build([p.hashtags for p in posts], 200, 1)
     index = fresh.vocab_.index
     users, history, _, sources = fresh._training_metadata(posts, [fresh.vocab_.encode(p.hashtags) for p in posts])
     row = history[len(posts) - 1].toarray()[0]
-    assert row[index["shopa"]] == 1.0 and row[index["pasta"]] == 1.0  # 6 other posts, each with both
+    assert row[index["bakery"]] == 1.0 and row[index["pasta"]] == 1.0  # 6 other posts, each with both
     assert row[index["oneoff"]] == 0.0  # its own tag is not part of its history
-    first_a = history[1].toarray()[0]  # a shopa post: 6 other posts (5 with shopa, 1 without)
-    assert np.isclose(first_a[index["shopa"]], 5 / 6) and first_a[index["oneoff"]] == 0.0
+    first_a = history[1].toarray()[0]  # a bakery post: 6 other posts (5 with bakery, 1 without)
+    assert np.isclose(first_a[index["bakery"]], 5 / 6) and first_a[index["oneoff"]] == 0.0
     assert len(set(users.tolist())) == 2 and not sources.any()  # one source: not an input
     # the stored history (for held-out posts) counts every post, and only tags used at least twice
     author = fresh.history_[users[len(posts) - 1]].toarray()[0]
-    assert np.isclose(author[index["shopa"]], 6 / 7) and author[index["oneoff"]] == 0.0
+    assert np.isclose(author[index["bakery"]], 6 / 7) and author[index["oneoff"]] == 0.0
 
 
 def test_round_trip_stores_hashed_authors_only(model, shop_posts, tmp_path):
     folder = model.save(tmp_path / "m")
     text = (folder / "users.json").read_text()
-    assert "owner-shopa" not in text and len(json.loads(text)["users"]) == 2
+    assert "owner-bakery" not in text and len(json.loads(text)["users"]) == 2
     loaded = load_suggester(folder)
-    for user in ("owner-shopa", "owner-shopb", None):
+    for user in ("owner-bakery", "owner-pizzeria", None):
         q = Post(text="tomato pasta", images=shop_posts[0].images, user=user)
         assert np.allclose(loaded.scores(q), model.scores(q), atol=1e-6)
     meta = json.loads(text)
@@ -124,5 +124,5 @@ def test_caption_language():
 
 def test_image_only_query_of_a_known_author(model, tmp_path, make_image):
     blue = make_image(tmp_path / "blue.jpg", (30, 60, 200), seed=3)
-    got = model.suggest(Post(images=(blue,), user="owner-shopa"), k=2)
+    got = model.suggest(Post(images=(blue,), user="owner-bakery"), k=2)
     assert got[0].source == "image+user"
