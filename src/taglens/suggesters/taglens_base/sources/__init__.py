@@ -10,11 +10,13 @@ from .caption_protos import CaptionPrototypes
 from .caption_words import CaptionWords
 from .conse import Conse
 from .cooccurrence import Cooccurrence
+from .faces import Faces
 from .history import AuthorHistory
 from .image_head import ImageHead
 from .image_protos import ImagePrototypes
 from .mentions import Mentions
 from .ngrams import Ngrams
+from .photo_text import PhotoText
 from .prior import Prior
 from .synonyms import Synonyms
 from .tag_parts import TagParts
@@ -24,6 +26,8 @@ SOURCES: list[type] = [
     Conse,
     ImageHead,
     ImagePrototypes,
+    Faces,
+    PhotoText,
     Mentions,
     CaptionWords,
     Ngrams,
