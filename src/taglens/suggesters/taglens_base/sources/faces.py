@@ -19,7 +19,7 @@ FRAMES = 2  # photos or frames of a post the detector may run on
 
 class Faces(Source):
     name = "faces"
-    weight = 0.3
+    weight = 0.2  # swept on instagram6 val: 0.1 / 0.2 / 0.3 / 0.5 / 1.0 (docs/VISION.md)
     agreement = 1.0  # how steeply the score follows the person probe's margin (0: not at all)
 
     def evidence(self, post, features):

@@ -14,7 +14,7 @@ FRAMES = 1  # photos or frames of a post that are read (reading costs ~0.6 s CPU
 
 class PhotoText(Source):
     name = "photo_text"
-    weight = 1.0
+    weight = 0.5  # swept: 0.25 / 0.5 / 1.0 / 2.0 (docs/VISION.md); 1.0 costs instagram6 fitness P@1 0.12
 
     def evidence(self, post, features):
         from ....vision.ocr import text_evidence
