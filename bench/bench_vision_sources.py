@@ -70,6 +70,7 @@ def instagram6(model, weight_grid):
         selfie = by_topic.get("selfie", [])
         rows[label] = {
             "P@1": round(sum(bool(r) and r[0] in t for rs in by_topic.values() for r, t in rs) / len(ranks), 4),
+            "A@5": round(sum(bool(set(r[:5]) & t) for rs in by_topic.values() for r, t in rs) / len(ranks), 4),
             **{f"P@1 {tp}": round(sum(bool(r) and r[0] in t for r, t in by_topic[tp]) / max(1, len(by_topic[tp])), 3)
                for tp in TOPICS},
             "selfie first": f"{sum(bool(r) and r[0] == 'selfie' for r, _ in selfie)} of {len(selfie)}",
