@@ -6,6 +6,8 @@ post and gives ``{tag: (score, reason)}``:
 * ``image`` (image_head.py): an MLP head on pooled EfficientNet-Lite0 features;
 * ``image_protos``: the tags of clusters of similar training photos;
 * ``conse``: the zero-shot path (ImageNet classes -> WordNet -> tags), for photos of things no training post shows;
+* ``faces`` and ``photo_text``: people tags of the photo's face pattern and tags read from text in the photo,
+  each run only where a probe on the image features says there is a face or text (``taglens.vision``);
 * ``caption`` (caption_head.py): an MLP head on the caption's MiniLM embedding;
 * ``caption_protos``: the tags of clusters of similar training captions;
 * ``about``: MiniLM similarity between the caption and the segmented tags (open vocabulary);

@@ -11,12 +11,14 @@ from .caption_protos import CaptionPrototypes
 from .caption_words import CaptionWords
 from .conse import Conse
 from .cooccurrence import Cooccurrence
+from .faces import Faces
 from .history import AuthorHistory
 from .image_head import ImageHead
 from .image_knowledge import ImageKnowledge
 from .image_protos import ImagePrototypes
 from .mentions import Mentions
 from .ngrams import Ngrams
+from .photo_text import PhotoText
 from .prior import Prior
 from .synonyms import Synonyms
 from .tag_parts import TagParts
@@ -27,6 +29,8 @@ SOURCES: list[type] = [
     ImageKnowledge,
     ImageHead,
     ImagePrototypes,
+    Faces,
+    PhotoText,
     Mentions,
     CaptionWords,
     Ngrams,

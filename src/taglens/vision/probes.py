@@ -1,0 +1,80 @@
+"""Cheap gates for the vision evidence: does a photo likely show a face, or text? Read from the image features
+taglens already has.
+
+Each probe is a logistic regression on the pooled EfficientNet-Lite0 features (1280-d) of a photo or video
+frame, trained by ``scripts/build_vision_probes.py`` to predict where the real detector (the Haar face
+detector, RapidOCR's text detector) finds something, and stored in ``resources/vision/probes.json`` (weights
+only). A dot product per photo: a photo the probe rejects pays nothing for faces or text; one it passes is
+decoded again and handed to the detector.
+
+    >>> from taglens.vision.probes import gated_frames
+    >>> [(label, round(margin, 2)) for label, frame, margin in gated_frames(features, "text")]
+    [('image 1 (sign.jpg)', 1.73)]
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import InputError
+
+log = logging.getLogger(__name__)
+RESOURCE = "probes.json"
+PROBES = ("person", "text")
+
+
+@functools.lru_cache(maxsize=1)
+def _probes() -> dict[str, tuple[np.ndarray, float, float]]:
+    text = resources.files("taglens").joinpath("resources", "vision", RESOURCE).read_text(encoding="utf-8")
+    data = json.loads(text)["probes"]
+    return {name: (np.asarray(p["w"], np.float32), float(p["b"]), float(p["threshold"])) for name, p in data.items()}
+
+
+def margins(name: str, pooled: np.ndarray) -> np.ndarray:
+    """Per row of ``pooled`` (n, 1280): the probe's logit minus its threshold; >= 0 means "run the detector"."""
+    if name not in PROBES:
+        raise ValueError(f"unknown probe {name!r}; expected one of {', '.join(PROBES)}")
+    w, b, threshold = _probes()[name]
+    return np.asarray(pooled, np.float32) @ w + (b - threshold)
+
+
+def gated_frames(features: Any, name: str, limit: int = 2) -> list[tuple[str, Any, float]]:
+    """The photos and video frames of a post (its ``taglens.features.PostFeatures``) that probe ``name`` passes:
+    (label naming the image, RGB PIL image, margin), surest first, at most ``limit``. Only those are decoded
+    (again: the features came from the encoder or the feature cache); a file that cannot be decoded now is
+    logged and left out."""
+    from ..features import image_labels
+    from ..media import load_visuals
+
+    feats = getattr(features, "images", None)
+    if feats is None or not len(feats["pooled"]):
+        return []
+    m = margins(name, feats["pooled"])
+    fired = [int(r) for r in np.argsort(-m) if m[r] >= 0][:limit]
+    if not fired:
+        return []
+    images = list(features.post.images)
+    labels = feats.get("labels") or []
+    names = image_labels(images)
+    out = []
+    for r in fired:
+        if r >= len(labels) or labels[r] not in names:
+            continue
+        item = names.index(labels[r])
+        rows = [i for i, lab in enumerate(labels) if lab == labels[r]]
+        try:
+            frames = [f for _, f in load_visuals([images[item]])]
+        except InputError as exc:
+            log.warning("vision: %s", exc)
+            continue
+        if len(frames) == len(rows):
+            out.append((labels[r], frames[rows.index(r)], float(m[r])))
+    return out
+
+
+__all__ = ["PROBES", "gated_frames", "margins"]

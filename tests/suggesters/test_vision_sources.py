@@ -1,0 +1,127 @@
+"""taglens-base's ``faces`` and ``photo_text`` sources and their gates (``taglens.vision.probes``), with the real
+encoder, probes, Haar detector and RapidOCR on public-domain Pexels photos and text rendered over them."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from taglens.features import post_features
+from taglens.model_folder import load_suggester
+from taglens.types import Post
+from taglens.vision.probes import gated_frames, margins
+
+REPO = Path(__file__).resolve().parents[2]
+PERSON = REPO / "tests" / "fixtures" / "people" / "0000826.jpg"  # a man holding an ice cream (Pexels)
+PEOPLE = {"selfie", "smile", "happy", "style", "girl", "portrait", "model", "friends", "photo", "beauty"}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_suggester("taglens-base")
+
+
+@pytest.fixture(scope="module")
+def sign(tmp_path_factory, food_images):
+    """A food photo with "FRESH COFFEE" written over it, as a café's sign would be."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import random
+
+    from render_text import find_fonts, render_one
+
+    fonts = [f for f in find_fonts() if "Bold" in f.stem] or find_fonts()
+    if not fonts:
+        pytest.skip("no TrueType font on this machine to render text with")
+    img, _ = render_one(food_images[2], "FRESH COFFEE", fonts[0], random.Random(1), 0, "box")
+    path = tmp_path_factory.mktemp("sign") / "sign.jpg"
+    img.save(path, quality=90)
+    return path
+
+
+def pooled(path) -> np.ndarray:
+    return post_features([Post(images=(path,))], text=False)[0].images["pooled"]
+
+
+def test_probes_pass_a_face_and_text_and_reject_plain_food(food_images, sign):
+    assert margins("person", pooled(PERSON))[0] >= 0
+    assert margins("text", pooled(sign))[0] >= 0
+    for path in food_images:
+        assert margins("person", pooled(path))[0] < 0, path.name
+        assert margins("text", pooled(path))[0] < 0, path.name
+    with pytest.raises(ValueError, match="unknown probe"):
+        margins("cat", pooled(PERSON))
+
+
+def test_a_person_gets_people_tags_with_the_face_pattern_as_reason(model):
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    ev, gains, _ = model.evidence(Post(images=(PERSON,)))
+    assert ev["faces"]["selfie"][1] == "one face, close up" and gains["faces"] == 1.0
+    assert 0 < ev["faces"]["selfie"][0] <= 1.0
+    got = model.suggest(Post(images=(PERSON,)), k=5)
+    assert {s.tag for s in got} & PEOPLE, got
+    assert any(s.source == "faces" and s.reason == "one face, close up" for s in got), got
+
+
+def test_a_photo_given_in_memory_reaches_the_detector(model):
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    from PIL import Image
+
+    with Image.open(PERSON) as img:
+        img.load()
+        features = post_features([Post(images=(img,))], text=False)[0]
+        [(label, frame, margin)] = gated_frames(features, "person")
+        assert label == "image 1" and frame.size == img.size and margin >= 0
+        assert "selfie" in model.evidence(features)[0]["faces"]
+
+
+def test_text_in_the_photo_becomes_tags_with_the_text_as_reason(model, sign):
+    pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")
+    got = model.suggest(Post(images=(sign,)), k=5)
+    read = [s for s in got if s.source == "photo_text"]
+    assert {s.tag for s in read} & {"coffee", "freshcoffee"}, got
+    assert all(s.reason.startswith("text in the photo: ") and "COFFEE" in s.reason for s in read)
+
+
+def test_photos_the_probes_reject_never_reach_a_detector(model, food_images, monkeypatch):
+    from taglens.vision import faces, ocr
+
+    def never(*a, **k):
+        raise AssertionError("a detector ran on a photo its probe rejected")
+
+    monkeypatch.setattr(faces, "face_pattern", never)
+    monkeypatch.setattr(ocr, "text_evidence", never)
+    for path in food_images:
+        ev, _, _ = model.evidence(Post(images=(path,), text="dinner"))
+        assert "faces" not in ev and "photo_text" not in ev
+        assert model.suggest(Post(images=(path,)), k=3)
+
+
+@pytest.mark.parametrize("module", ["cv2", "rapidocr_onnxruntime"])
+def test_a_missing_reader_is_reported_once_and_suggest_goes_on(model, sign, monkeypatch, capsys, module):
+    import importlib
+
+    from taglens import vision
+    from taglens.vision import faces, ocr
+
+    real = importlib.import_module
+
+    def missing(name, *a, **k):
+        if name == module:
+            raise ImportError(f"No module named '{name}'")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(vision.importlib, "import_module", missing)
+    monkeypatch.setattr(vision, "_REPORTED", set())
+    monkeypatch.setattr(faces, "_cascade", faces._cascade.__wrapped__)
+    monkeypatch.setattr(ocr, "_gate_detector", ocr._gate_detector.__wrapped__)
+    monkeypatch.setattr(ocr, "_reader", ocr._reader.__wrapped__)
+    for _ in range(2):
+        for path in (PERSON, sign):
+            ev, _, _ = model.evidence(Post(images=(path,)))
+            assert "photo_text" not in ev  # OpenCV shrinks the photo for the text detector too
+            assert ("faces" in ev) == (module != "cv2" and path == PERSON)
+            assert model.suggest(Post(images=(path,)), k=3)
+    err = capsys.readouterr().err
+    assert err.count(f"{module} is not installed") == 1 and err.count("is not installed") == 1
