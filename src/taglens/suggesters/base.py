@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import ModelError
 from ..types import Post, Suggestion
@@ -131,24 +131,34 @@ class BaseSuggester:
         return model
 
 
-def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:
-    """Best-first, without the post's own tags, blocked tags (``taglens.blocklist``), junk (engagement bait and
-    tags that do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set), empty tags
-    or duplicates, at most ``k``."""
+def unwanted_tags() -> Callable[[str], bool]:
+    """The test of a tag no model suggests: blocked (``taglens.blocklist``) or junk (engagement bait and tags that
+    do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set). The list and the
+    setting are read once, when it is made (once per post or batch, not once per tag)."""
     from ..blocklist import blocked_tags, is_blocked
     from ..knowledge.junk import allow_generic_from_env, junk_reason
+
+    blocked = blocked_tags()
+    allow_generic = allow_generic_from_env()
+
+    def unwanted(tag: str) -> bool:
+        return is_blocked(tag, blocked) or (not allow_generic and junk_reason(tag, allow_generic=False) is not None)
+
+    return unwanted
+
+
+def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestion]:
+    """Best-first, without the post's own tags, tags no model suggests (``unwanted_tags``: blocked tags and junk),
+    empty tags or duplicates, at most ``k``."""
     from ..types import normalize_tag
 
     have = set(post.hashtags)
-    blocked = blocked_tags()
-    allow_generic = allow_generic_from_env()
+    unwanted = unwanted_tags()
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order
         tag = normalize_tag(s.tag)
-        if not tag or tag in have or tag in seen or is_blocked(tag, blocked):
-            continue
-        if not allow_generic and junk_reason(tag, allow_generic=False) is not None:
+        if not tag or tag in have or tag in seen or unwanted(tag):
             continue
         seen.add(tag)
         out.append(s if tag == s.tag else Suggestion(tag, s.score, s.source, s.reason, s.confidence))

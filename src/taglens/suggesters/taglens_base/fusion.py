@@ -14,9 +14,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ...blocklist import blocked_tags, is_blocked
-from ...knowledge.junk import allow_generic_from_env, junk_reason
 from ...types import Suggestion
+from ..base import unwanted_tags
 from ..tags import Evidence
 from .source import EvidenceSource
 
@@ -65,12 +64,10 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
             total[tag] = total.get(tag, 0.0) + c
             if c > best.get(tag, (-1.0, "", ""))[0]:
                 best[tag] = (c, source, reason)
-    blocked = blocked_tags()  # once per post, and each distinct tag is looked up once
-    allow_generic = allow_generic_from_env()
+    unwanted = unwanted_tags()  # the list read once per post; each distinct tag is looked up once
     ranked = []
-    for t, v in sorted(((t, v) for t, v in total.items() if not is_blocked(t, blocked)),
-                       key=lambda kv: (-kv[1], kv[0])):
-        if allow_generic or junk_reason(t, allow_generic=False) is None:  # engagement bait, handles: never ranked
+    for t, v in sorted(total.items(), key=lambda kv: (-kv[1], kv[0])):
+        if not unwanted(t):  # blocked tags, engagement bait, handles: never ranked
             ranked.append((t, v))
             if len(ranked) >= max(k, DIVERSE_POOL):
                 break
