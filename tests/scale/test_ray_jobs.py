@@ -40,7 +40,7 @@ def _same(a: list[dict], b: list[dict]) -> None:
     for x, y in zip(a, b):
         assert ("error" in x) == ("error" in y), (x, y)
         if "error" in x:
-            assert x["error"].split(": ")[-1] == y["error"].split(": ")[-1]  # where: a line number or a byte
+            assert x["error"] == y["error"]  # the same words, naming the same line ("path:N: ...")
             continue
         assert [s["tag"] for s in x["suggestions"]] == [s["tag"] for s in y["suggestions"]]
         assert [s["reason"] for s in x["suggestions"]] == [s["reason"] for s in y["suggestions"]]
@@ -63,7 +63,8 @@ def test_suggest_on_ray_equals_the_local_batch(embedded_ray, posts_dir, tmp_path
     errors = {r["id"]: r["error"] for r in rows if "error" in r}
     assert "broken.jpg" in errors["corrupt"] and "nope.jpg" in errors["missing"]
     assert "x.jpg: no such file" in errors["escape"]  # a query file is the user's: '..' may leave its folder
-    assert "invalid JSON" in errors[None]
+    assert errors[None] == f"{posts_dir / 'posts.jsonl'}:8: invalid JSON (Expecting property name enclosed in " \
+                           f"double quotes)"  # its line number, as the local batch says it
     assert all(len(r["suggestions"]) == 5 for r in rows if "error" not in r)
 
 
@@ -120,6 +121,14 @@ def test_parquet_input_folder(embedded_ray, posts_dir, tmp_path, capsys):
     result = suggest_job(str(folder), str(tmp_path / "out"), "taglens-base", 3)
     assert result["shards"] == 4 and result["errors"] == 0
     _same(_as_json_rows(tmp_path / "out"), _local_batch(capsys, posts_dir / "good.jsonl", 3))
+    # a bad row (no id, a caption that is not text) names its file and its row index in the file, from 0
+    bad = [dict(lines[0], id=f"b{i}", text="") for i in range(5)]
+    bad[3]["id"] = None
+    (folder / "c.parquet").unlink(missing_ok=True)
+    pq.write_table(pa.Table.from_pylist(bad), folder / "c.parquet", row_group_size=2)
+    assert suggest_job(str(folder), str(tmp_path / "out2"), "taglens-base", 3)["errors"] == 1
+    errors = [r["error"] for r in _as_json_rows(tmp_path / "out2") if "error" in r]
+    assert errors == [f"{folder / 'c.parquet'} (row index 3): missing 'id'"]
 
 
 def test_evaluate_on_ray_gives_the_local_figures(embedded_ray, posts_dir, capsys):
@@ -154,28 +163,48 @@ def test_features_job_and_reader(embedded_ray, posts_dir, tmp_path, capsys):
     assert main(["features", "--data", str(posts_dir / "posts.jsonl"), "--out", str(out)]) == ExitCode.USAGE
 
 
-def test_train_reads_the_features_instead_of_encoding(embedded_ray, posts_dir, tmp_path, monkeypatch, capsys):
-    import numpy as np
-
+def test_train_reads_the_image_and_caption_features_instead_of_encoding(embedded_ray, posts_dir, tmp_path,
+                                                                          monkeypatch, capsys):
+    """`train --features DIR` encodes no image and no caption the features job encoded, and learns the model that
+    training without it learns."""
     from taglens.encoders import image as image_mod
-    from taglens.features import image_features
+    from taglens.encoders import text as text_mod
+    from taglens.model_folder import load_suggester
     from taglens.scale.ray_jobs import features_job
+    from taglens.training import load_training_posts, model_caption
 
-    features_job(str(posts_dir / "posts.jsonl"), str(tmp_path / "feats"))
-    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
-    direct = image_features([posts_dir / "img" / p.name for p in sorted((posts_dir / "img").glob("0*.jpg"))])
+    data = str(posts_dir / "good.jsonl")
+    features_job(data, str(tmp_path / "feats"), shard_bytes=600)  # several shards
+    captions = {model_caption(p) for p in load_training_posts([data])}  # five captions and an empty one
+    train = ["train", "--model", "user-conditional", "--data", data, "--set", "epochs=3", "--set", "min_count=1",
+             "--set", "min_user_posts=1"]
+    encoded: list[str] = []
+    real_text_encoder = text_mod.get_text_encoder()
 
-    def no_encoder():
+    class CountingEncoder:  # the texts the MiniLM encoder is asked for
+        def encode(self, texts):
+            encoded.extend(texts)
+            return real_text_encoder.encode(texts)
+
+    def no_image_encoder():
         raise AssertionError("an image was encoded again")
 
-    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache2"))
-    monkeypatch.setattr(image_mod, "get_image_encoder", no_encoder)
-    code = main(["train", "--model", "effnet-linear", "--data", str(posts_dir / "good.jsonl"), "--out",
-                 str(tmp_path / "model"), "--features", str(tmp_path / "feats"), "--set", "epochs=2"])
-    assert code == 0 and "read 5 image features" in capsys.readouterr().err
-    primed = image_features([posts_dir / "img" / p.name for p in sorted((posts_dir / "img").glob("0*.jpg"))])
-    for a, b in zip(direct, primed):
-        np.testing.assert_allclose(a["pooled"], b["pooled"], atol=1e-4)
+    with monkeypatch.context() as m:
+        m.setenv("TAGLENS_CACHE", str(tmp_path / "empty-cache"))
+        m.setattr(text_mod, "get_text_encoder", CountingEncoder)
+        m.setattr(image_mod, "get_image_encoder", no_image_encoder)
+        assert main([*train, "--out", str(tmp_path / "with"), "--features", str(tmp_path / "feats")]) == 0
+        assert f"read 5 image features and {len(captions)} caption embeddings" in capsys.readouterr().err
+        assert not (captions - {""}) & set(encoded), "a caption was encoded again"
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "another-empty-cache"))
+    assert main([*train, "--out", str(tmp_path / "without")]) == 0
+    posts = load_training_posts([data])
+    with_features, without = (load_suggester(str(tmp_path / d)) for d in ("with", "without"))
+    for a, b in zip(with_features.suggest_batch(posts, k=5), without.suggest_batch(posts, k=5)):
+        assert [s.tag for s in a] == [s.tag for s in b]
+        assert [s.score for s in a] == pytest.approx([s.score for s in b], abs=1e-4)
+    # a folder that is not a features job's output is refused, naming it
+    assert main([*train, "--out", str(tmp_path / "x"), "--features", str(posts_dir)]) == ExitCode.INPUT
 
 
 def test_the_default_path_imports_no_ray(posts_dir):

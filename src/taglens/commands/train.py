@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 HELP = "train a model on posts.jsonl files and save it to a directory"
 DESCRIPTION = """Train a registered model (see `taglens models`) on one or more posts.jsonl files and save it to
@@ -22,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a hyperparameter (VALUE is read as JSON when it parses, e.g. --set epochs=10)")
     g.add_argument("--features", action="append", default=[], metavar="DIR",
-                   help="image features written by `taglens features` (read instead of encoding those images again)")
+                   help="the image and caption features written by `taglens features` (read instead of encoding "
+                        "those images and captions again)")
     g.add_argument("--force", action="store_true",
                    help="replace DIR when it holds another trained taglens model (never a folder with anything else)")
 
@@ -65,6 +68,20 @@ def check_out(out: Path, force: bool) -> None:
         raise OutputError(f"--out {out}: already holds a trained model; add --force to overwrite it")
 
 
+@contextlib.contextmanager
+def _features(folders: list[str], posts: list) -> Iterator[None]:
+    """Training reads the image and caption features of ``taglens features`` outputs instead of encoding."""
+    if not folders:
+        yield
+        return
+    from ..scale.features import training_features
+
+    with training_features(folders, posts) as read:
+        print(f"read {read['images']} image features and {read['captions']} caption embeddings from "
+              f"{', '.join(folders)}", file=sys.stderr)
+        yield
+
+
 def run(args: argparse.Namespace) -> int:
     from ..exceptions import DataError, ModelError
     from ..registry import create_suggester
@@ -77,16 +94,14 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError(f"model {args.model!r}: bad hyperparameter ({exc})") from None
     out = Path(args.out)
     check_out(out, args.force)  # before any data is read or any training
-    for folder in args.features:
-        from ..scale.features import prime_image_cache
-        print(f"read {prime_image_cache(folder)} image features from {folder}", file=sys.stderr)
     posts = load_training_posts(args.data)
     n_tagged = sum(1 for p in posts if p.hashtags)
     if not n_tagged:
         raise DataError(f"none of the {len(posts)} posts in {', '.join(args.data)} has a hashtag: nothing to learn")
-    start = time.perf_counter()
-    model.fit(posts)
-    seconds = time.perf_counter() - start
+    with _features(args.features, posts):
+        start = time.perf_counter()
+        model.fit(posts)
+        seconds = time.perf_counter() - start
     model.save(out)
     used = getattr(model, "n_train_", n_tagged)  # models that need an image report the posts they could read
     left = [f"{len(posts) - n_tagged} without hashtags"] if n_tagged < len(posts) else []

@@ -187,26 +187,30 @@ def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
                     continue
                 if lineno == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
-                if not raw.strip():
-                    continue
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    yield lineno, _not_utf8(path, lineno, raw, exc)
-                    continue
-                try:
-                    yield lineno, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})")
-                except RecursionError:  # [[[[... a hundred thousand deep
-                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON (nested too deeply)")
-                except ValueError as exc:  # an integer of more than 4,300 digits
-                    yield lineno, DataError(f"{path}:{lineno}: invalid JSON ({exc})")
+                if raw.strip():
+                    yield lineno, parse_line(path, lineno, raw)
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _not_utf8(path: Path, lineno: int, raw: bytes, exc: UnicodeDecodeError) -> DataError:
+def parse_line(path: str | Path, lineno: int, raw: bytes) -> Any:
+    """The JSON value of line ``lineno`` of ``path`` (bytes, not blank), or the DataError naming ``path:lineno``
+    and what is wrong with it (also used by the Ray jobs' readers, so their errors read the same)."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _not_utf8(path, lineno, raw, exc)
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return DataError(f"{path}:{lineno}: invalid JSON ({exc.msg})")
+    except RecursionError:  # [[[[... a hundred thousand deep
+        return DataError(f"{path}:{lineno}: invalid JSON (nested too deeply)")
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        return DataError(f"{path}:{lineno}: invalid JSON ({exc})")
+
+
+def _not_utf8(path: str | Path, lineno: int, raw: bytes, exc: UnicodeDecodeError) -> DataError:
     """The DataError of a line that is not UTF-8, with the post's id when the rest of the line still reads."""
     bad = raw[exc.start:exc.end]
     err = DataError(f"{path}:{lineno}: not UTF-8 text (byte 0x{bad[0]:02x} at byte {exc.start + 1} of the line; "

@@ -11,9 +11,11 @@ on the torch path, tweets 0.1165 (torch: 0.1169).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -87,6 +89,40 @@ def get_text_encoder() -> TextEncoder:
     return TextEncoder()
 
 
+def text_key(text: str) -> str:
+    """The key of a text's embedding in a table of precomputed ones (the sha1 of its UTF-8 bytes)."""
+    return hashlib.sha1((text or "").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_precomputed: list[dict[str, np.ndarray]] = []  # the tables given to ``precomputed``, innermost last
+
+
+@contextlib.contextmanager
+def precomputed(table: dict[str, np.ndarray]) -> Iterator[None]:
+    """Within the block, ``encode_texts`` takes the embedding of a text whose ``text_key`` is in ``table`` from it
+    and encodes only the others: ``taglens train --features DIR`` gives it the captions ``taglens features``
+    encoded, so a large collection is not encoded again."""
+    _precomputed.append(table)
+    try:
+        yield
+    finally:
+        _precomputed.remove(table)
+
+
 def encode_texts(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised MiniLM embeddings, one row per text (empty texts give the embedding of '')."""
-    return get_text_encoder().encode(texts)
+    texts = list(texts)
+    if not _precomputed or not texts:
+        return get_text_encoder().encode(texts)
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    todo = []
+    for i, text in enumerate(texts):
+        key = text_key(text)
+        emb = next((t[key] for t in reversed(_precomputed) if key in t), None)
+        if emb is None:
+            todo.append(i)
+        else:
+            out[i] = emb
+    if todo:
+        out[todo] = get_text_encoder().encode([texts[i] for i in todo])
+    return out

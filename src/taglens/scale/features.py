@@ -2,24 +2,31 @@
 
 ``encode_posts`` is the one place this package calls the encoders: point it at another feature module and the
 rest follows. A row holds the post's caption embedding (MiniLM of the caption without its hashtags, as training
-reads it) and, per image or video file, its frame count, its content key (``encoders.cache.feature_key``) and
-the stacked pooled features and ImageNet logits of its frames, flattened.
+reads it) with the key of that caption (``encoders.text.text_key``), and, per image or video file, its frame
+count, its content key (``encoders.cache.feature_key``) and the stacked pooled features and ImageNet logits of its
+frames, flattened. ``training_features`` gives both to ``taglens train --features``, looked up by those keys: a
+feature is used only for the very file and caption it was computed from.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-FEATURES_ID = "effnet-lite0-v1+minilm-l6-v1"
+from ..encoders.cache import ENCODER_ID, TEXT_ID
+
+FEATURES_ID = f"{ENCODER_ID}+{TEXT_ID}"  # features of other encoders are never read as these
+FORMAT = 2  # the columns of feature_schema (2: caption_key)
 
 
 def feature_schema():
     import pyarrow as pa
 
     f32 = pa.list_(pa.float32())
-    return pa.schema([("id", pa.string()), ("text", f32), ("image_keys", pa.list_(pa.string())),
+    return pa.schema([("id", pa.string()), ("caption_key", pa.string()), ("text", f32),
+                      ("image_keys", pa.list_(pa.string())),
                       ("image_frames", pa.list_(pa.int32())), ("pooled", f32), ("logits", f32),
                       ("error", pa.string())])
 
@@ -29,14 +36,15 @@ def encode_posts(posts: Sequence[Any]) -> list[dict[str, Any]]:
     cannot be read. The adapter over ``taglens.encoders``: images through ``taglens.features.image_features``
     (the worker's feature cache where it has one), captions through one batched ``encode_texts``."""
     from ..encoders.cache import feature_key
-    from ..encoders.text import encode_texts
+    from ..encoders.text import encode_texts, text_key
     from ..exceptions import InputError
     from ..features import image_features
     from ..training import model_caption
 
-    texts = encode_texts([model_caption(p) for p in posts]) if posts else np.zeros((0, 384), np.float32)
+    captions = [model_caption(p) for p in posts]
+    texts = encode_texts(captions) if posts else np.zeros((0, 384), np.float32)
     rows: list[dict[str, Any]] = []
-    for post, text in zip(posts, texts):
+    for post, caption, text in zip(posts, captions, texts):
         try:
             images = list(post.images)
             parts = list(zip([feature_key(Path(f)) for f in images], image_features(images)))
@@ -44,6 +52,7 @@ def encode_posts(posts: Sequence[Any]) -> list[dict[str, Any]]:
             rows.append({"error": str(exc)})
             continue
         rows.append({
+            "caption_key": text_key(caption),
             "text": np.asarray(text, np.float32).tolist(),
             "image_keys": [key for key, _ in parts],
             "image_frames": [len(f["pooled"]) for _, f in parts],
@@ -56,28 +65,50 @@ def encode_posts(posts: Sequence[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def read_features(location: str) -> dict[str, dict[str, np.ndarray]]:
-    """post id -> {'text': (384,), 'pooled': (m, 1280), 'logits': (m, 1000), 'image_keys': [...],
+def read_features(location: str) -> dict[str, dict[str, Any]]:
+    """post id -> {'text': (384,), 'caption_key': str, 'pooled': (m, 1280), 'logits': (m, 1000), 'image_keys': [...],
     'image_frames': [...]} for every row of a ``taglens features`` output without an error."""
-    from .shards import read_table
-
-    table = read_table(location)
     out: dict[str, dict[str, Any]] = {}
-    if table is None:
-        return out
-    for row in table.to_pylist():
-        if row["error"] is not None:
-            continue
-        frames = sum(row["image_frames"])
-        out[row["id"]] = {
-            "text": np.asarray(row["text"], np.float32),
-            "pooled": np.asarray(row["pooled"], np.float32).reshape(frames, -1) if frames else
-            np.zeros((0, 1280), np.float32),
-            "logits": np.asarray(row["logits"], np.float32).reshape(frames, -1) if frames else
-            np.zeros((0, 1000), np.float32),
-            "image_keys": row["image_keys"], "image_frames": row["image_frames"],
-        }
+    for table in _feature_tables(location, COLUMNS):
+        rows = table.drop_columns(["text", "pooled", "logits"]).to_pylist()
+        texts, pooled, logits = (_list_rows(table[c]) for c in ("text", "pooled", "logits"))
+        for row, text, p, lg in zip(rows, texts, pooled, logits):
+            out[row["id"]] = {"text": text, "caption_key": row["caption_key"],
+                              "pooled": p.reshape(-1, 1280), "logits": lg.reshape(-1, 1000),
+                              "image_keys": row["image_keys"], "image_frames": row["image_frames"]}
     return out
+
+
+COLUMNS = ["id", "caption_key", "text", "image_keys", "image_frames", "pooled", "logits", "error"]
+
+
+def _feature_tables(location: str, columns: list[str]) -> Iterator[Any]:
+    """The rows without an error of each shard of a ``taglens features`` output (``columns`` of them), one shard
+    at a time; an InputError for a folder that is not such an output (or one written before caption keys)."""
+    import pyarrow.compute as pc
+
+    from ..exceptions import InputError
+    from .shards import iter_tables, read_job
+
+    job = read_job(location) or {}
+    if (job.get("job"), job.get("encoders"), job.get("format")) != ("features", FEATURES_ID, FORMAT):
+        what = "no taglens job" if not job else f"a {job.get('job')} job of encoders {job.get('encoders')}, " \
+            f"format {job.get('format')}"
+        raise InputError(f"--features {location}: holds {what}, not the features of this taglens ({FEATURES_ID}, "
+                         f"format {FORMAT}); run `taglens features --data ... --out NEW_FOLDER --engine ray`")
+    try:
+        for table in iter_tables(location, columns):
+            yield table.filter(pc.is_null(table["error"]))
+    except (KeyError, ValueError) as exc:  # pyarrow: a column that is not there
+        raise InputError(f"--features {location}: a shard lacks a column of `taglens features` ({exc})") from None
+
+
+def _list_rows(column) -> list[np.ndarray]:
+    """The float32 values of each row of a list<float> column, without a Python float per value."""
+    arr = column.combine_chunks()
+    values = arr.values.to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    offsets = arr.offsets.to_numpy()
+    return [values[offsets[i]:offsets[i + 1]] for i in range(len(arr))]
 
 
 def prime_image_cache(location: str) -> int:
@@ -85,19 +116,46 @@ def prime_image_cache(location: str) -> int:
     (``encoders.cache``, keyed by each file's content), so that ``taglens train --features DIR`` encodes no image
     the job already encoded. Entries already cached are kept. Returns the number of entries written."""
     from ..encoders.cache import feature_file, store
-    from .shards import read_table
 
-    table = read_table(location)
     written = 0
-    for row in table.to_pylist() if table is not None else ():
-        if row["error"] is not None or not row["image_keys"]:
-            continue
-        pooled = np.asarray(row["pooled"], np.float32).reshape(sum(row["image_frames"]), -1)
-        logits = np.asarray(row["logits"], np.float32).reshape(len(pooled), -1)
-        at = 0
-        for key, frames in zip(row["image_keys"], row["image_frames"]):
-            path = feature_file(key)
-            if not path.exists():
-                written += store(path, pooled=pooled[at:at + frames], logits=logits[at:at + frames])
-            at += frames
+    for table in _feature_tables(location, ["image_keys", "image_frames", "pooled", "logits", "error"]):
+        keys, frames = table["image_keys"].to_pylist(), table["image_frames"].to_pylist()
+        for row_keys, row_frames, p, lg in zip(keys, frames, _list_rows(table["pooled"]), _list_rows(table["logits"])):
+            pooled, logits = p.reshape(-1, 1280), lg.reshape(-1, 1000)
+            at = 0
+            for key, n in zip(row_keys, row_frames):
+                path = feature_file(key)
+                if not path.exists():
+                    written += store(path, pooled=pooled[at:at + n], logits=logits[at:at + n])
+                at += n
     return written
+
+
+def caption_table(location: str, wanted: set[str] | None = None) -> dict[str, np.ndarray]:
+    """``encoders.text.text_key`` of a caption -> its MiniLM embedding (384,), for the captions of a
+    ``taglens features`` output (those whose key is in ``wanted``, when given)."""
+    table_out: dict[str, np.ndarray] = {}
+    for table in _feature_tables(location, ["caption_key", "text", "error"]):
+        for key, emb in zip(table["caption_key"].to_pylist(), _list_rows(table["text"])):
+            if (wanted is None or key in wanted) and len(emb) == 384:
+                table_out.setdefault(key, emb.copy())
+    return table_out
+
+
+@contextlib.contextmanager
+def training_features(folders: Sequence[str], posts: Sequence[Any]) -> Iterator[dict[str, int]]:
+    """Within the block, training reads the features of ``taglens features`` outputs ``folders`` instead of
+    encoding: their image features go into the feature cache (``prime_image_cache``) and the caption embeddings
+    of ``posts`` become ``encode_texts``' precomputed table (``encoders.text.precomputed``); what is not in them
+    (another post, a caption that changed, the tag vocabulary) is encoded as usual. Yields the counts read."""
+    from ..encoders.text import precomputed, text_key
+    from ..training import model_caption
+
+    wanted = {text_key(model_caption(p)) for p in posts}
+    images, captions = 0, {}
+    for folder in folders:
+        images += prime_image_cache(folder)
+        for key, emb in caption_table(folder, wanted - captions.keys()).items():
+            captions[key] = emb
+    with precomputed(captions):
+        yield {"images": images, "captions": len(captions)}

@@ -265,10 +265,10 @@ class FeatureWorker(ShardWorker):
 def features_job(data: str, out: str, address: str | None = None, shard_bytes: int | None = None,
                  workers: int | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """The image and caption features of every post of ``data`` into the Parquet folder ``out`` (resumable)."""
-    from .features import FEATURES_ID
+    from .features import FEATURES_ID, FORMAT
 
-    return _sharded_job(FeatureWorker, {"job": "features", "encoders": FEATURES_ID}, {}, data, out, address,
-                        shard_bytes, workers, progress)
+    job = {"job": "features", "encoders": FEATURES_ID, "format": FORMAT}
+    return _sharded_job(FeatureWorker, job, {}, data, out, address, shard_bytes, workers, progress)
 
 
 # -- evaluate ---------------------------------------------------------------------------------------------------

@@ -4,10 +4,13 @@ A job's input is cut into shards that depend on the input alone, so that a job k
 output knows which shards it already wrote:
 
 - a posts.jsonl is cut into byte ranges (``auto_shard_bytes``: 64 KiB to 4 MiB); a line belongs to the shard its
-  first byte lies in (so no scan of the file is needed to plan, and each worker reads only its range);
+  first byte lies in, and each worker reads only its range. The plan reads the file once, counting the lines
+  before each shard, so that a bad line's error names its line number (``path:N``, 1-based) as the local
+  ``suggest --batch`` does;
 - a folder of Parquet files is cut into (file, row group) pairs, files in name order (its subfolders too; names
-  starting with '.' or '_' are left out). Its columns are those of posts.jsonl (id, text, hashtags, images, user;
-  id required); image paths are relative to the folder given (``taglens export --format parquet`` writes such a folder).
+  starting with '.' or '_' are left out); a bad row's error names its file and row index in the file (from 0).
+  Its columns are those of posts.jsonl (id, text, hashtags, images, user; id required); image paths are relative
+  to the folder given (``taglens export --format parquet`` writes such a folder).
 
 Image and video files are read by the workers from their paths, so on a cluster they must lie on a filesystem every
 node mounts at the same path.
@@ -24,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-from ..data.posts import Record, parse_record
+from ..data.posts import Record, parse_line, parse_record
 from ..exceptions import DataError, InputError, OutputError
 
 MIN_SHARD_BYTES, MAX_SHARD_BYTES = 64 << 10, 4 << 20  # about 250 to 16,000 posts of a typical posts.jsonl
@@ -42,7 +45,9 @@ _BOM = b"\xef\xbb\xbf"
 @dataclass(frozen=True)
 class Shard:
     """One unit of work: ``kind`` 'jsonl' (bytes ``start``..``stop`` of ``path``) or 'parquet' (row group
-    ``start`` of ``path``). ``path`` is a filesystem path for ``uri`` (a pyarrow filesystem URI or '')."""
+    ``start`` of ``path``). ``path`` is a filesystem path for ``uri`` (a pyarrow filesystem URI or ''). ``line``:
+    for 'jsonl', the line number (from 1) of the line holding byte ``start - 1`` (of byte 0 for the first shard);
+    for 'parquet', the index in the file of the row group's first row."""
 
     index: int
     kind: str
@@ -51,6 +56,7 @@ class Shard:
     start: int
     stop: int
     base: str = ""  # the folder image paths are relative to: the posts.jsonl's, or the Parquet input folder
+    line: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,8 +100,9 @@ def plan_shards(location: str, shard_bytes: int | None = None) -> list[Shard]:
             size = info.size or 0
             shard_bytes = shard_bytes or auto_shard_bytes(size)
             base = str(PurePosixPath(path).parent)
-            return [Shard(i, "jsonl", uri, path, start, min(start + shard_bytes, size), base)
-                    for i, start in enumerate(range(0, size, shard_bytes))]
+            starts = list(range(0, size, shard_bytes))
+            return [Shard(i, "jsonl", uri, path, start, min(start + shard_bytes, size), base, line)
+                    for i, (start, line) in enumerate(zip(starts, _line_numbers(fs, path, starts)))]
     elif info.type == pafs.FileType.Directory:
         root = path
         selector = pafs.FileSelector(path, recursive=True)
@@ -110,11 +117,35 @@ def plan_shards(location: str, shard_bytes: int | None = None) -> list[Shard]:
     for f in files:
         try:
             with fs.open_input_file(f) as fh:
-                groups = pq.ParquetFile(fh).metadata.num_row_groups
+                meta = pq.ParquetFile(fh).metadata
         except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) for a non-Parquet file
             raise InputError(f"{f}: cannot read as Parquet ({exc})") from None
-        shards.extend(Shard(len(shards), "parquet", uri, f, g, g + 1, root) for g in range(groups))
+        first = 0
+        for g in range(meta.num_row_groups):
+            shards.append(Shard(len(shards), "parquet", uri, f, g, g + 1, root, first))
+            first += meta.row_group(g).num_rows
     return shards
+
+
+def _line_numbers(fs, path: str, starts: list[int]) -> list[int]:
+    """For each shard start (ascending), the line number (from 1) of the line holding byte ``start - 1``: one
+    sequential read of the file, counting newlines."""
+    out: list[int] = []
+    lines, at = 1, 0
+    try:
+        with fs.open_input_stream(path) as fh:
+            for start in starts:
+                stop = max(start - 1, 0)
+                while at < stop:
+                    chunk = fh.read(min(stop - at, 1 << 22))
+                    if not chunk:
+                        break
+                    lines += chunk.count(b"\n")
+                    at += len(chunk)
+                out.append(lines)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    return out
 
 
 def read_shard(shard: Shard, *, confined: bool = True) -> list[Record | DataError]:
@@ -154,25 +185,19 @@ def _jsonl_items(fs, shard: Shard) -> Iterator[tuple[str, Any]]:
                     break
     except OSError as exc:
         raise InputError(f"{shard.path}: cannot read ({exc})") from None
-    offset = pos
+    offset, lineno = pos, shard.line
     if shard.start > 0:  # the line that began before start belongs to the previous shard
         nl = buf.find(b"\n")
         if nl < 0:
             return
-        buf, offset = buf[nl + 1:], pos + nl + 1
+        buf, offset, lineno = buf[nl + 1:], pos + nl + 1, lineno + 1  # the line after the one holding start - 1
     elif buf.startswith(_BOM):
         buf, offset = buf[len(_BOM):], len(_BOM)
-    for raw in buf.split(b"\n"):
+    for number, raw in enumerate(buf.split(b"\n"), lineno):
         start, offset = offset, offset + len(raw) + 1
         if start >= shard.stop or not raw.strip():
             continue
-        where = f"{shard.path} (byte {start})"
-        try:
-            yield where, json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            yield where, DataError(f"{where}: not UTF-8 text (save the file as UTF-8)")
-        except json.JSONDecodeError as exc:
-            yield where, DataError(f"{where}: invalid JSON ({exc.msg})")
+        yield f"{shard.path}:{number}", parse_line(shard.path, number, raw)  # as the local reader says it
 
 
 def _parquet_items(fs, shard: Shard) -> Iterator[tuple[str, Any]]:
@@ -185,8 +210,8 @@ def _parquet_items(fs, shard: Shard) -> Iterator[tuple[str, Any]]:
         raise InputError(f"{shard.path}: cannot read row group {shard.start} ({exc})") from None
     if "id" not in table.column_names:
         raise DataError(f"{shard.path}: no 'id' column (expected id, text, hashtags, images, user)")
-    for i, row in enumerate(table.to_pylist()):
-        yield f"{shard.path} (row group {shard.start}, row {i})", {k: v for k, v in row.items() if v is not None}
+    for i, row in enumerate(table.to_pylist(), shard.line):
+        yield f"{shard.path} (row index {i})", {k: v for k, v in row.items() if v is not None}
 
 
 # -- the output folder ------------------------------------------------------------------------------------------
@@ -255,6 +280,25 @@ def write_shard(location: str, index: int, table) -> int:
 def read_table(location: str):
     """Every shard of an output folder as one table, rows in shard order."""
     import pyarrow as pa
+
+    tables = list(iter_tables(location))
+    return pa.concat_tables(tables) if tables else None
+
+
+def read_job(location: str) -> dict[str, Any] | None:
+    """The ``_job.json`` of an output folder (what wrote it), None when it has none or it is unreadable."""
+    fs, path, _ = filesystem(location)
+    try:
+        with fs.open_input_stream(f"{path}/{JOB_FILE}") as fh:
+            job = json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    return job if isinstance(job, dict) else None
+
+
+def iter_tables(location: str, columns: list[str] | None = None) -> Iterator[Any]:
+    """The table of each shard of an output folder (only ``columns``, when given), in shard order: one shard in
+    memory at a time."""
     import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 
@@ -263,5 +307,5 @@ def read_table(location: str):
         raise InputError(f"{location}: no such folder")
     names = sorted(PurePosixPath(f.path).name for f in fs.get_file_info(pafs.FileSelector(path))
                    if PurePosixPath(f.path).name.startswith("part-"))
-    tables = [pq.read_table(f"{path}/{n}", filesystem=fs) for n in names]
-    return pa.concat_tables(tables) if tables else None
+    for name in names:
+        yield pq.read_table(f"{path}/{name}", filesystem=fs, columns=columns)
