@@ -30,8 +30,10 @@ def _as_json_rows(out: Path) -> list[dict]:
         if r["error"] is not None:
             rows.append({"id": r["id"], "error": r["error"]})
         else:
-            rows.append({"id": r["id"], "suggestions": [{"tag": s["tag"], "score": s["score"], "source": s["source"],
-                                                         "reason": s["evidence"]} for s in r["suggestions"]]})
+            rows.append({"id": r["id"], "suggestions": [
+                {"tag": s["tag"], "score": s["score"], "source": s["source"], "reason": s["evidence"],
+                 **({"confidence": s["confidence"]} if s["confidence"] is not None else {})}
+                for s in r["suggestions"]], **({"left_out_weak": r["left_out_weak"]} if r["left_out_weak"] else {})})
     return rows
 
 
@@ -44,6 +46,9 @@ def _same(a: list[dict], b: list[dict]) -> None:
             continue
         assert [s["tag"] for s in x["suggestions"]] == [s["tag"] for s in y["suggestions"]]
         assert [s["reason"] for s in x["suggestions"]] == [s["reason"] for s in y["suggestions"]]
+        assert [s.get("confidence") for s in x["suggestions"]] == \
+               pytest.approx([s.get("confidence") for s in y["suggestions"]], abs=1e-3)
+        assert x.get("left_out_weak") == y.get("left_out_weak")  # the weak ones left out, as --min-score says
         assert [s["score"] for s in x["suggestions"]] == pytest.approx([s["score"] for s in y["suggestions"]],
                                                                         abs=2e-6)
 
@@ -51,10 +56,11 @@ def _same(a: list[dict], b: list[dict]) -> None:
 def test_suggest_on_ray_equals_the_local_batch(embedded_ray, posts_dir, tmp_path, capsys):
     from taglens.scale.ray_jobs import suggest_job
 
-    local = _local_batch(capsys, posts_dir / "posts.jsonl", 5)
+    local = _local_batch(capsys, posts_dir / "posts.jsonl", 10)
+    assert any(r.get("left_out_weak") for r in local)  # some weak suggestions are left out (DEFAULT_MIN_SCORE)
     out = tmp_path / "out"
     # small shards: the 16 lines fall in several, answered by two worker actors
-    result = suggest_job(str(posts_dir / "posts.jsonl"), str(out), "taglens-base", 5, shard_bytes=500)
+    result = suggest_job(str(posts_dir / "posts.jsonl"), str(out), "taglens-base", 10, shard_bytes=500)
     assert result["shards"] == len(list(out.glob("part-*.parquet"))) >= 4
     assert result["rows"] == 16 and result["errors"] == 4
     assert len({s["pid"] for s in result["stats"]}) == 2  # two actors shared the shards
@@ -65,7 +71,7 @@ def test_suggest_on_ray_equals_the_local_batch(embedded_ray, posts_dir, tmp_path
     assert "x.jpg: no such file" in errors["escape"]  # a query file is the user's: '..' may leave its folder
     assert errors[None] == f"{posts_dir / 'posts.jsonl'}:8: invalid JSON (Expecting property name enclosed in " \
                            f"double quotes)"  # its line number, as the local batch says it
-    assert all(len(r["suggestions"]) == 5 for r in rows if "error" not in r)
+    assert all(len(r["suggestions"]) + r.get("left_out_weak", 0) == 10 for r in rows if "error" not in r)
 
 
 def test_cli_writes_parquet_and_exits_9_when_a_post_failed(embedded_ray, posts_dir, tmp_path, capsys):
@@ -78,6 +84,12 @@ def test_cli_writes_parquet_and_exits_9_when_a_post_failed(embedded_ray, posts_d
                  "--engine", "ray", "-k", "3"]) == 0
     assert main(["suggest", "--batch", str(posts_dir / "good.jsonl"), "--engine", "ray"]) == ExitCode.USAGE
     assert main(["suggest", "photo.jpg", "--engine", "ray"]) == ExitCode.USAGE
+    assert main(["suggest", "--batch", "-", "--out", str(tmp_path / "stdin"), "--engine", "ray"]) == ExitCode.USAGE
+    # --min-score 0 keeps every suggestion, as in the local batch
+    assert main(["suggest", "--batch", str(posts_dir / "good.jsonl"), "--out", str(tmp_path / "all"),
+                 "--engine", "ray", "-k", "10", "--min-score", "0"]) == 0
+    assert all(len(r["suggestions"]) == 10 and "left_out_weak" not in r for r in _as_json_rows(tmp_path / "all"))
+    assert json.loads((tmp_path / "all" / "_job.json").read_text())["min_score"] == 0
 
 
 def test_a_resumed_job_writes_each_shard_once(embedded_ray, posts_dir, tmp_path):
@@ -131,7 +143,10 @@ def test_parquet_input_folder(embedded_ray, posts_dir, tmp_path, capsys):
     assert errors == [f"{folder / 'c.parquet'} (row index 3): missing 'id'"]
 
 
-def test_evaluate_on_ray_gives_the_local_figures(embedded_ray, posts_dir, capsys):
+def test_evaluate_on_ray_gives_the_local_figures(embedded_ray, posts_dir, tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     args = ["evaluate", str(posts_dir / "good.jsonl"), "--inputs", "images,text,tags", "--reveal", "1", "--json"]
     assert main(args) == 0
     local = json.loads(capsys.readouterr().out)
@@ -139,6 +154,23 @@ def test_evaluate_on_ray_gives_the_local_figures(embedded_ray, posts_dir, capsys
     ray = json.loads(capsys.readouterr().out)
     local.pop("seconds"), ray.pop("seconds")
     assert ray == local and local["n"] == 12
+    # the same posts as a folder of Parquet files: the same figures
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    (folder / "img").symlink_to(posts_dir / "img")
+    lines = [json.loads(x) for x in (posts_dir / "good.jsonl").read_text().splitlines()]
+    pq.write_table(pa.Table.from_pylist(lines), folder / "posts.parquet", row_group_size=5)
+    assert main(["evaluate", str(folder), *args[2:], "--engine", "ray"]) == 0
+    from_parquet = json.loads(capsys.readouterr().out)
+    from_parquet.pop("seconds")
+    assert {**from_parquet, "data": local["data"]} == local
+    # what the local evaluation refuses, Ray refuses in the same words: a bad line, no posts, no post to score
+    (tmp_path / "empty.jsonl").write_text("\n")
+    (tmp_path / "untagged.jsonl").write_text(json.dumps({"id": "a", "text": "no tags"}) + "\n")
+    for data in (posts_dir / "posts.jsonl", tmp_path / "empty.jsonl", tmp_path / "untagged.jsonl"):
+        codes = [main(["evaluate", str(data), *args[2:], *engine]) for engine in ([], ["--engine", "ray"])]
+        errors = [line for line in capsys.readouterr().err.splitlines() if ": error: " in line]
+        assert codes == [ExitCode.DATA] * 2 and len(errors) == 2 and errors[0] == errors[1], (codes, errors)
 
 
 def test_features_job_and_reader(embedded_ray, posts_dir, tmp_path, capsys):
@@ -208,8 +240,10 @@ def test_train_reads_the_image_and_caption_features_instead_of_encoding(embedded
 
 
 def test_the_default_path_imports_no_ray(posts_dir):
+    """suggest --batch and evaluate without --engine: no module of Ray is imported."""
+    good = str(posts_dir / "good.jsonl")
     code = ("import sys; from taglens.cli import main; "
-            f"rc = main(['suggest', '--batch', {str(posts_dir / 'good.jsonl')!r}, '--json', '-k', '2']); "
+            f"rc = main(['suggest', '--batch', {good!r}, '--json', '-k', '2']) + main(['evaluate', {good!r}]); "
             "print('RAY' if any(m == 'ray' or m.startswith('ray.') for m in sys.modules) else 'NO-RAY', rc)")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)

@@ -36,17 +36,21 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if not _canonical_int(args.seed) else int(args.seed)
     if args.engine == "ray":
         from ..scale.commands import evaluate_ray
-        return _print(args, seed, inputs, evaluate_ray(args, inputs, seed))
-    records = read_records(args.data)
-    if not records:
+        result = evaluate_ray(args, inputs, seed)
+        read = result.pop("posts")
+    else:
+        records = read_records(args.data)
+        read = len(records)
+        if records:
+            model = load_suggester(args.model)
+            require_trained(model)
+            with progress_bar(len(records), "evaluate") as bar:
+                result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
+                                  progress=bar.update)
+    if not read:
         raise DataError(f"{args.data}: no posts to evaluate on (the file is empty or blank)")
-    model = load_suggester(args.model)
-    require_trained(model)
-    with progress_bar(len(records), "evaluate") as bar:
-        result = evaluate(records, model, inputs=inputs, reveal=args.reveal, seed=seed, k=args.k,
-                          progress=bar.update)
     if not result["n"]:
-        raise DataError(f"{args.data}: no post could be scored ({len(records)} read): a post is scored on the "
+        raise DataError(f"{args.data}: no post could be scored ({read} read): a post is scored on the "
                         f"hashtags left after the {args.reveal} revealed; none has any")
     return _print(args, seed, inputs, result)
 

@@ -182,8 +182,7 @@ def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
         try:
             for lineno, raw in enumerate(_lines(fh), 1):
                 if raw is None:
-                    yield lineno, DataError(f"{path}:{lineno}: line longer than {MAX_LINE_BYTES:,} bytes (a post "
-                                            f"is a few hundred bytes; is this a posts.jsonl?)")
+                    yield lineno, _too_long(path, lineno)
                     continue
                 if lineno == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
@@ -196,6 +195,8 @@ def _jsonl_lines(path: Path, fh) -> Iterator[tuple[int, Any | Exception]]:
 def parse_line(path: str | Path, lineno: int, raw: bytes) -> Any:
     """The JSON value of line ``lineno`` of ``path`` (bytes, not blank), or the DataError naming ``path:lineno``
     and what is wrong with it (also used by the Ray jobs' readers, so their errors read the same)."""
+    if len(raw) - raw.endswith(b"\n") > MAX_LINE_BYTES:
+        return _too_long(path, lineno)
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -208,6 +209,11 @@ def parse_line(path: str | Path, lineno: int, raw: bytes) -> Any:
         return DataError(f"{path}:{lineno}: invalid JSON (nested too deeply)")
     except ValueError as exc:  # an integer of more than 4,300 digits
         return DataError(f"{path}:{lineno}: invalid JSON ({exc})")
+
+
+def _too_long(path: str | Path, lineno: int) -> DataError:
+    return DataError(f"{path}:{lineno}: line longer than {MAX_LINE_BYTES:,} bytes (a post is a few hundred bytes; "
+                     f"is this a posts.jsonl?)")
 
 
 def _not_utf8(path: str | Path, lineno: int, raw: bytes, exc: UnicodeDecodeError) -> DataError:

@@ -14,7 +14,10 @@ def suggest_ray(args: argparse.Namespace) -> int:
         raise UsageError("--batch --out DIR needs --engine ray, and --engine ray needs --out DIR (Parquet shards)")
     if args.json:
         raise UsageError("--engine ray writes Parquet to --out; --json is the local batch's output")
-    result = suggest_job(args.batch, args.out, args.model, args.k, address=args.address)
+    if args.batch == "-":
+        raise UsageError("--engine ray reads a posts.jsonl or a folder of Parquet files, not standard input ('-')")
+    result = suggest_job(args.batch, args.out, args.model, args.k, address=args.address, min_score=args.min_score,
+                         allow_generic=args.allow_generic or None)
     _report("suggest", result, args.out)
     if result["errors"]:
         print(f"taglens suggest: {result['errors']} post(s) could not be answered (see their \"error\" in {args.out})",

@@ -109,8 +109,9 @@ def suggest_schema():
     global SUGGEST_SCHEMA
     if SUGGEST_SCHEMA is None:
         item = pa.struct([("tag", pa.string()), ("score", pa.float64()), ("evidence", pa.string()),
-                          ("source", pa.string())])
-        SUGGEST_SCHEMA = pa.schema([("id", pa.string()), ("suggestions", pa.list_(item)), ("error", pa.string())])
+                          ("source", pa.string()), ("confidence", pa.float64())])
+        SUGGEST_SCHEMA = pa.schema([("id", pa.string()), ("suggestions", pa.list_(item)), ("error", pa.string()),
+                                    ("left_out_weak", pa.int32())])
     return SUGGEST_SCHEMA
 
 
@@ -173,21 +174,34 @@ def _plain(value: Any) -> Any:
 class SuggestWorker(ShardWorker):
     confined = False  # a query file of suggest --batch: absolute and '..' paths are the user's to give
 
-    def __init__(self, out: str, model: str, k: int) -> None:
+    def __init__(self, out: str, model: str, k: int, min_score: float | None = None,
+                 allow_generic: bool = False) -> None:
         super().__init__(out)
         from ..blocklist import blocked_tags
         from ..model_folder import load_suggester
 
+        # as the driver's --allow-generic or TAGLENS_ALLOW_GENERIC says (a cluster's workers have their own env)
+        os.environ["TAGLENS_ALLOW_GENERIC"] = "1" if allow_generic else "0"
         self.model = load_suggester(model)
         blocked_tags()  # an unreadable list fails the worker at once, not every post
-        self.k = k
+        self.k, self.min_score = k, min_score
 
     def answer(self, records: list[Any]) -> list[dict[str, Any]]:
+        from ..commands.suggest import keep_confident
+
         # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs)
-        answers = answer_posts(self.model, [dataclasses.replace(r.to_post(), meta={}) for r in records], self.k)
-        return [{"error": str(ans)} if isinstance(ans, Exception) else {"error": None, "suggestions": [
-            {"tag": s.tag, "score": round(float(s.score), 6), "evidence": s.reason or s.source, "source": s.source}
-            for s in ans]} for ans in answers]
+        posts = [dataclasses.replace(r.to_post(), meta={}) for r in records]
+        rows: list[dict[str, Any]] = []
+        for post, ans in zip(posts, answer_posts(self.model, posts, self.k)):
+            if isinstance(ans, Exception):
+                rows.append({"error": str(ans)})
+                continue
+            kept, left_out = keep_confident(ans, self.min_score, post.is_empty)  # as `suggest --batch` keeps them
+            rows.append({"error": None, "left_out_weak": left_out, "suggestions": [
+                {"tag": s.tag, "score": round(float(s.score), 6), "evidence": s.reason or s.source,
+                 "source": s.source, "confidence": None if s.confidence is None else round(float(s.confidence), 3)}
+                for s in kept]})
+        return rows
 
     def schema(self):
         return suggest_schema()
@@ -215,13 +229,19 @@ def run_shard_job(worker: type, todo: list[Shard], kwargs: dict[str, Any], ray: 
 
 def suggest_job(data: str, out: str, model: str, k: int, address: str | None = None,
                 shard_bytes: int | None = None, workers: int | None = None,
-                progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Suggest for every post of ``data`` into the Parquet folder ``out``; resumes a job killed half-way."""
+                progress: Callable[[int], None] | None = None, min_score: float | None = None,
+                allow_generic: bool | None = None) -> dict[str, Any]:
+    """Suggest for every post of ``data`` into the Parquet folder ``out``; resumes a job killed half-way. The
+    suggestions kept are those `taglens suggest --batch` keeps (``min_score``, ``allow_generic``: its
+    ``--min-score`` and ``--allow-generic``; None: TAGLENS_ALLOW_GENERIC of this process)."""
+    from ..knowledge.junk import allow_generic_from_env
     from ..model_folder import load_suggester
 
     load_suggester(model)  # an unknown model or bad folder fails here, once, not in every worker
-    return _sharded_job(SuggestWorker, {"job": "suggest", "model": str(model), "k": k}, {"model": str(model), "k": k},
-                        data, out, address, shard_bytes, workers, progress)
+    options = {"model": str(model), "k": k, "min_score": min_score,
+               "allow_generic": allow_generic_from_env() if allow_generic is None else bool(allow_generic)}
+    return _sharded_job(SuggestWorker, {"job": "suggest", **options}, options, data, out, address, shard_bytes,
+                        workers, progress)
 
 
 def _sharded_job(worker: type, job: dict[str, Any], kwargs: dict[str, Any], data: str, out: str,
@@ -292,7 +312,8 @@ class EvaluateWorker:
         from ..eval.protocol import evaluate
         from ..exceptions import DataError
 
-        rows: dict[str, list] = {"shard": [], "metrics": [], "errors": [], "bad": [], "node": [], "pid": []}
+        rows: dict[str, list] = {"shard": [], "posts": [], "metrics": [], "errors": [], "bad": [], "node": [],
+                                 "pid": []}
         for i in range(len(batch["index"])):
             shard = Shard(**{f.name: _plain(batch[f.name][i]) for f in dataclasses.fields(Shard)})
             items = read_shard(shard)
@@ -301,7 +322,8 @@ class EvaluateWorker:
             errors = 0
             if not bad:
                 errors = evaluate(items, self.model, per_post=per_post, **self.options)["errors"]
-            for key, value in (("shard", shard.index), ("metrics", json.dumps([m for _, m in per_post])),
+            for key, value in (("shard", shard.index), ("posts", len(items)),
+                               ("metrics", json.dumps([m for _, m in per_post])),
                                ("errors", errors), ("bad", bad), *self.where.items()):
                 rows[key].append(value)
         return rows
@@ -311,7 +333,8 @@ def evaluate_job(data: str, model: str, inputs: Any, reveal: int, seed: int | st
                  address: str | None = None, shard_bytes: int | None = None, workers: int | None = None
                  ) -> dict[str, Any]:
     """``taglens.eval.protocol.evaluate`` over ``data`` on Ray: the same protocol, and the same figures, as the
-    local evaluation (the per-post metrics are summed on the driver in input order)."""
+    local evaluation (the per-post metrics are summed on the driver in input order), with ``posts``: how many
+    were read."""
     import json
 
     from ..eval.protocol import evaluate
@@ -346,6 +369,7 @@ def evaluate_job(data: str, model: str, inputs: Any, reveal: int, seed: int | st
             totals[key] = totals.get(key, 0.0) + v
     n = len(metrics)
     result.update({"n": n, **{key: (v / n if n else 0.0) for key, v in totals.items()},
-                   "errors": sum(s["errors"] for s in stats), "seconds": round(time.perf_counter() - start, 3)})
+                   "errors": sum(s["errors"] for s in stats), "seconds": round(time.perf_counter() - start, 3),
+                   "posts": sum(s["posts"] for s in stats)})
     result["nodes"] = sorted({s["node"] for s in stats})
     return result

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-from ..data.posts import Record, parse_line, parse_record
+from ..data.posts import MAX_LINE_BYTES, Record, parse_line, parse_record
 from ..exceptions import DataError, InputError, OutputError
 
 MIN_SHARD_BYTES, MAX_SHARD_BYTES = 64 << 10, 4 << 20  # about 250 to 16,000 posts of a typical posts.jsonl
@@ -171,11 +171,22 @@ def read_shard(shard: Shard, *, confined: bool = True) -> list[Record | DataErro
 def _jsonl_items(fs, shard: Shard) -> Iterator[tuple[str, Any]]:
     """(where, parsed object or DataError) for the lines whose first byte lies in [start, stop)."""
     pos = max(shard.start - 1, 0)
+    offset, lineno = pos, shard.line
     try:
         with fs.open_input_file(shard.path) as fh:
             fh.seek(pos)
             buf = fh.read(shard.stop - pos)
-            while buf and not buf.endswith(b"\n"):  # the last line runs past stop: read it whole
+            if shard.start > 0:  # the line that holds byte start - 1 belongs to an earlier shard
+                nl = buf.find(b"\n")
+                if nl < 0:
+                    return  # no line starts in this shard
+                buf, offset, lineno = buf[nl + 1:], pos + nl + 1, lineno + 1
+            elif buf.startswith(_BOM):
+                buf, offset = buf[len(_BOM):], len(_BOM)
+            tail = len(buf) - buf.rfind(b"\n") - 1
+            # the last line runs past stop: read it whole, or up to MAX_LINE_BYTES (past that it is an error for
+            # that line, as in the local reader, and the rest of it is not read)
+            while buf and not buf.endswith(b"\n") and tail <= MAX_LINE_BYTES:
                 more = fh.read(1 << 16)
                 if not more:
                     break
@@ -183,16 +194,9 @@ def _jsonl_items(fs, shard: Shard) -> Iterator[tuple[str, Any]]:
                 buf += more if nl < 0 else more[:nl + 1]
                 if nl >= 0:
                     break
+                tail += len(more)
     except OSError as exc:
         raise InputError(f"{shard.path}: cannot read ({exc})") from None
-    offset, lineno = pos, shard.line
-    if shard.start > 0:  # the line that began before start belongs to the previous shard
-        nl = buf.find(b"\n")
-        if nl < 0:
-            return
-        buf, offset, lineno = buf[nl + 1:], pos + nl + 1, lineno + 1  # the line after the one holding start - 1
-    elif buf.startswith(_BOM):
-        buf, offset = buf[len(_BOM):], len(_BOM)
     for number, raw in enumerate(buf.split(b"\n"), lineno):
         start, offset = offset, offset + len(raw) + 1
         if start >= shard.stop or not raw.strip():
