@@ -71,6 +71,15 @@ class TaglensBase(BaseSuggester):
     def index_(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.vocab_)}
 
+    def reasons(self, template: str) -> list[str]:
+        """``template`` (naming ``{tag}`` and/or ``{words}``, the tag's segmented words) filled in for every
+        vocabulary tag, once per template and vocabulary."""
+        cache = self.__dict__.setdefault("_reasons", {})
+        if cache.get(template, (None,))[0] is not self.vocab_:
+            words = self.tag_words_ if "{words}" in template else self.vocab_
+            cache[template] = (self.vocab_, [template.format(tag=t, words=w) for t, w in zip(self.vocab_, words)])
+        return cache[template][1]
+
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post], progress: bool = False,
             text_embedder: Callable[[list[str]], np.ndarray] | None = None) -> "TaglensBase":
