@@ -19,9 +19,11 @@ def fresh_index(tmp_path, monkeypatch):
     monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
     monkeypatch.setattr(word_frequency._local, "cons", {}, raising=False)
     word_frequency._folder.cache_clear()
+    word_frequency.zipf.cache_clear()
     yield tmp_path
     word_frequency._local.cons = {}
     word_frequency._folder.cache_clear()
+    word_frequency.zipf.cache_clear()
 
 
 def test_zipf_is_wordfreqs_own(fresh_index):
@@ -39,9 +41,11 @@ def test_unwritable_cache_falls_back_to_wordfreq(tmp_path, monkeypatch):
     monkeypatch.setenv("TAGLENS_CACHE", str(blocker / "cache"))
     monkeypatch.setattr(word_frequency._local, "cons", {}, raising=False)
     word_frequency._folder.cache_clear()
+    word_frequency.zipf.cache_clear()
     try:
         assert word_frequency.zipf("sunset", "en") == wordfreq.zipf_frequency("sunset", "en") > 3
         assert word_frequency._local.cons["en"] is None
     finally:
         word_frequency._local.cons = {}
         word_frequency._folder.cache_clear()
+        word_frequency.zipf.cache_clear()

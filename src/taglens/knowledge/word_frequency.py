@@ -109,8 +109,10 @@ def word_frequency(word: str, lang: str, minimum: float = 0.0) -> float:
     return round(unrounded, math.floor(-math.log(unrounded, 10)) + 3)
 
 
+@functools.lru_cache(maxsize=65536)
 def zipf(word: str, lang: str) -> float:
-    """``wordfreq.zipf_frequency(word, lang)``, read from the index (see the module docstring)."""
+    """``wordfreq.zipf_frequency(word, lang)``, read from the index (see the module docstring); each answer kept
+    (as wordfreq keeps its own)."""
     import wordfreq
 
     return round(wordfreq.freq_to_zipf(word_frequency(word, lang, wordfreq.zipf_to_freq(0.0))), 2)
