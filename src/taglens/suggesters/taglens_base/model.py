@@ -115,7 +115,7 @@ class TaglensBase(BaseSuggester):
     def evidence(self, post: Post | PostFeatures) -> tuple[dict[str, Evidence], dict[str, float], frozenset[str]]:
         """(evidence per source, gains per source, tags to exclude: every tag of the post) for one post, given as
         its features (``taglens.features.post_features``) or as a post (then its features are computed)."""
-        features = post if isinstance(post, PostFeatures) else post_features([post])[0]
+        features = post if isinstance(post, PostFeatures) else post_features([post], frames=True)[0]
         post = features.post
         evidence: dict[str, Evidence] = {}
         for source in self.sources:
@@ -160,7 +160,7 @@ class TaglensBase(BaseSuggester):
         """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
         self._check_fitted()
         out = []
-        for p, f in zip(posts, post_features(posts)):
+        for p, f in zip(posts, post_features(posts, frames=True)):
             ev, gains, exclude = self.evidence(f)
             out.append(finalize(self.fuse(ev, gains, exclude, k), p, k))
         return out
