@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-_local = threading.local()  # one sqlite connection per thread and language
+_local = threading.local()  # one sqlite connection per thread (and process) and language
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,8 +59,9 @@ def _build(lang: str, path: Path) -> None:
 def _connection(lang: str):
     """A read-only connection to the index of ``lang`` (built first if missing), or None where it cannot be."""
     cons = getattr(_local, "cons", None)
-    if cons is None:
+    if cons is None or getattr(_local, "pid", None) != os.getpid():  # a forked child opens its own
         cons = _local.cons = {}
+        _local.pid = os.getpid()
     if lang not in cons:
         import sqlite3
 
