@@ -26,7 +26,10 @@ from .types import MAX_POST_HASHTAGS, Post, parse_hashtags, strip_hashtags
 
 log = logging.getLogger(__name__)
 ENCODE_CHUNK = 32  # files encoded in one call: bounds the decoded images held in memory at once
-Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"]}
+# decoded photos or frames kept with their features (``frames=True``) for the vision sources, at most, per call:
+# only those a vision probe passes (a few percent of photos), so a long batch cannot hold thousands of images
+MAX_KEPT_FRAMES = 64
+Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"][, "frames"]}
 
 
 def image_labels(images: Sequence[Any]) -> list[str]:
@@ -36,12 +39,15 @@ def image_labels(images: Sequence[Any]) -> list[str]:
 
 
 def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable: bool = False,
-                   frames_per_video: int = FRAMES_PER_VIDEO) -> list[Features | None]:
+                   frames_per_video: int = FRAMES_PER_VIDEO, frames: bool = False) -> list[Features | None]:
     """Per image item (a path, or an image in memory): its features, one row per image or sampled video frame.
 
     An unreadable file raises its InputError (ImageError, VideoError, naming it), or with ``skip_unreadable``
     gets None, with a warning naming it. Paths are looked up in the feature cache first; the rest are
-    encoded ``ENCODE_CHUNK`` at a time and paths stored in the cache."""
+    encoded ``ENCODE_CHUNK`` at a time and paths stored in the cache. With ``frames``, the features of an item
+    decoded here also hold ``frames``: per row, the decoded RGB image where a vision probe passes it
+    (``taglens.vision.probes``: the faces and photo-text sources read it then, without decoding it again), else
+    None; at most ``MAX_KEPT_FRAMES`` images in all."""
     from .encoders import cache
 
     keys = ("pooled", "logits", "grid") if grid else ("pooled", "logits")
@@ -65,12 +71,14 @@ def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable:
                 out[i] = feats
                 continue
         missing.append((i, item, key))
+    kept = [0 if frames else MAX_KEPT_FRAMES]  # decoded images kept so far, for all chunks
     for start in range(0, len(missing), ENCODE_CHUNK):
-        _encode(missing[start: start + ENCODE_CHUNK], out, keys, skip_unreadable, frames_per_video)
+        _encode(missing[start: start + ENCODE_CHUNK], out, keys, skip_unreadable, frames_per_video, kept)
     return out
 
 
-def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames_per_video: int) -> None:
+def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames_per_video: int,
+            kept: list[int]) -> None:
     from .encoders import cache
     from .encoders.image import get_image_encoder
     from .media import load_visuals
@@ -91,6 +99,13 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
         return
     enc = get_image_encoder().encode(visuals, grid="grid" in keys)
     owner_arr = np.array(owner)
+    probed = None
+    if kept[0] < MAX_KEPT_FRAMES:
+        from .vision.probes import PROBES, margins
+
+        probed = np.zeros(len(visuals), bool)
+        for name in PROBES:
+            probed |= margins(name, enc["pooled"]) >= 0
     for i, key in todo:
         rows = owner_arr == i
         feats = {"pooled": enc["pooled"][rows].astype(np.float32), "logits": enc["logits"][rows].astype(np.float32)}
@@ -100,6 +115,9 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
             feats["grid"] = enc["grid"][rows].astype(np.float16)
             if key is not None:
                 cache.store(cache.feature_file(key, grid=True), grid=feats["grid"])
+        if probed is not None and probed[rows].any() and kept[0] < MAX_KEPT_FRAMES:
+            feats["frames"] = [visuals[r] if probed[r] else None for r in np.flatnonzero(rows).tolist()]
+            kept[0] += sum(f is not None for f in feats["frames"])
         out[i] = feats
 
 
@@ -108,14 +126,18 @@ def stack(parts: Sequence[Features], images: Sequence[Any]) -> Features:
     ``labels``: for each row, the image it came from ("image 2 (dog.jpg)"), so a reason can say which it saw."""
     labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
     keys = [k for k in ("pooled", "logits", "grid") if all(k in p for p in parts)]
-    return {**{k: np.concatenate([x[k] for x in parts]) for k in keys}, "labels": labels}
+    out = {**{k: np.concatenate([x[k] for x in parts]) for k in keys}, "labels": labels}
+    if any("frames" in p for p in parts):  # the decoded images kept (None where there is none)
+        out["frames"] = [f for p in parts for f in p.get("frames", [None] * len(p["logits"]))]
+    return out
 
 
 def post_image_features(posts: Sequence[Post], *, grid: bool = False, skip_unreadable: bool = False,
-                        max_images: int | None = None) -> list[Features | None]:
+                        max_images: int | None = None, frames: bool = False) -> list[Features | None]:
     """Per post: the stacked features of its images (the first ``max_images``) and video frames, with
     ``labels``; None for a post without images, and with ``skip_unreadable`` for a post with an unreadable
-    image (logged once, with the count). Every image is looked up or encoded once, however many posts share it."""
+    image (logged once, with the count). Every image is looked up or encoded once, however many posts share it.
+    ``frames``: as in :func:`image_features`."""
     chosen = [tuple(p.images[:max_images]) if max_images else tuple(p.images) for p in posts]
     distinct: dict[Any, int] = {}
     items: list[Any] = []
@@ -125,7 +147,7 @@ def post_image_features(posts: Sequence[Post], *, grid: bool = False, skip_unrea
             if ident not in distinct:
                 distinct[ident] = len(items)
                 items.append(im)
-    feats = image_features(items, grid=grid, skip_unreadable=skip_unreadable)
+    feats = image_features(items, grid=grid, skip_unreadable=skip_unreadable, frames=frames)
     out: list[Features | None] = []
     bad = 0
     for images in chosen:
@@ -157,12 +179,14 @@ class PostFeatures:
 
 
 def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = True,
-                  text_embedder: Callable[[list[str]], np.ndarray] | None = None) -> list[PostFeatures]:
+                  text_embedder: Callable[[list[str]], np.ndarray] | None = None,
+                  frames: bool = False) -> list[PostFeatures]:
     """:class:`PostFeatures` of every post, the images and captions of all of them encoded in batches.
-    ``text_embedder`` (texts -> MiniLM embeddings) replaces the encoder, e.g. a table of precomputed ones.
+    ``text_embedder`` (texts -> MiniLM embeddings) replaces the encoder, e.g. a table of precomputed ones;
+    ``frames`` keeps the decoded images a vision probe passes (:func:`image_features`).
     Raises the InputError of the first unreadable image."""
     captions = [strip_hashtags(p.text) for p in posts]
-    feats = post_image_features(posts) if images else [None] * len(posts)
+    feats = post_image_features(posts, frames=frames) if images else [None] * len(posts)
     embs: dict[str, np.ndarray] = {}
     todo = sorted({t for t in captions if t}) if text else []
     if todo:

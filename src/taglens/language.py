@@ -13,8 +13,11 @@ the word is one the statistics saw in many languages).
 """
 from __future__ import annotations
 
+import logging
 import re
+import shutil
 from functools import lru_cache
+from pathlib import Path
 
 # ISO 639-1 codes py3langid knows, for the languages of the developer data and the large social-media languages
 LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl", "sv", "da", "no", "fi", "pl", "cs", "ro", "hu", "el", "tr",
@@ -23,6 +26,7 @@ LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl", "sv", "da", "no", "fi", "
 UNDETERMINED = "und"
 MIN_LETTERS = 3
 MIN_CONFIDENCE = 0.5
+log = logging.getLogger(__name__)
 _NOT_WORDS = re.compile(r"(?<!\w)[#@][\w.]+|https?://\S+|www\.\S+", re.UNICODE)
 
 
@@ -30,9 +34,48 @@ _NOT_WORDS = re.compile(r"(?<!\w)[#@][\w.]+|https?://\S+|www\.\S+", re.UNICODE)
 def _identifier():
     from py3langid.langid import LanguageIdentifier, MODEL_FILE
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    model = _unpacked_model()
+    if model is None:
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    else:
+        ptc, pc, classes, nextmove, row, output = model
+        identifier = LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
     identifier.set_languages(list(LANGUAGES))
     return identifier
+
+
+def _unpacked_model():
+    """py3langid's model as its ``modelio.load_model`` reads it, from an uncompressed copy of the model file in
+    ``$TAGLENS_CACHE`` (written on first use): the wheel's copy is LZMA-compressed, and unpacking it took 0.43 of the
+    0.5 s of CPU a process spent loading it. None where that cannot be done (py3langid reads its own file then)."""
+    import lzma
+    import os
+
+    import numpy as np
+    from py3langid import langid, modelio
+
+    from .encoders.cache import cache_dir
+
+    source = Path(langid.MODEL_DIR) / langid.MODEL_FILE
+    try:
+        st = source.stat()
+        copy = cache_dir() / f"py3langid-{st.st_size}-{int(st.st_mtime)}.npz"
+        if not copy.is_file():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
+            try:
+                with lzma.open(source) as src, open(tmp, "wb") as dst:
+                    shutil.copyfileobj(src, dst, length=1 << 20)
+                os.replace(tmp, copy)
+            finally:
+                tmp.unlink(missing_ok=True)
+        with np.load(copy, allow_pickle=False) as data:
+            return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
+                    modelio._to_array(data["nextmove"]), modelio._to_array(data["nextmove_row"]),
+                    data["out_feat"].tolist())
+    except (OSError, lzma.LZMAError, ValueError, KeyError, AttributeError) as exc:
+        log.info("py3langid's model read from its own file (%s)", exc)
+        return None
 
 
 def caption_words_only(text: str) -> str:

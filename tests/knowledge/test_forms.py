@@ -17,3 +17,34 @@ def test_form_key_and_preferred_form():
     assert form_key("puppies") == "puppy" and form_key("dogs") == "dog" and form_key("news") == "news"
     assert preferred_form("beverage") == "drink" and preferred_form("cats") == "cat"
     assert not same_meaning("picture", "painting")
+
+
+def _pairwise_groups(tags):
+    """The groups as connected components of same_meaning over every pair (what group_forms finds faster)."""
+    from taglens.knowledge.forms import same_meaning
+
+    tags = list(dict.fromkeys(tags))
+    comp = list(range(len(tags)))
+    for i in range(len(tags)):
+        for j in range(i):
+            if comp[i] != comp[j] and same_meaning(tags[i], tags[j]):
+                old, new = max(comp[i], comp[j]), min(comp[i], comp[j])
+                comp = [new if c == old else c for c in comp]
+    return {frozenset(t for t, c in zip(tags, comp) if c == root) for root in set(comp)}
+
+
+def test_group_forms_finds_the_components_of_same_meaning():
+    import random
+
+    from taglens.knowledge.forms import group_forms
+    from taglens.knowledge.vocabulary import get_vocabulary
+
+    pool = get_vocabulary().tags()[:3000] + ["drink", "beverage", "drinks", "cat", "cats", "kitty", "animal",
+                                              "animals", "sea", "ocean", "picture", "painting", "photo", "photos",
+                                              "puppy", "puppies", "dog", "dogs", "car", "cars", "auto", "automobile"]
+    rng = random.Random(0)
+    for _ in range(60):
+        tags = rng.sample(pool, 40) + rng.sample(pool[-22:], 8)
+        groups = group_forms(tags)
+        found = {frozenset(t for t in groups if groups[t][1] == best) for best in {v[1] for v in groups.values()}}
+        assert found == _pairwise_groups(tags)

@@ -30,3 +30,23 @@ def test_accuracy_on_the_multilingual_tweets(shared_data):
     accuracy = {lang: sum(v) / len(v) for lang, v in by_lang.items()}
     # romanised Hindi reads as English to any character model; the others are found
     assert all(accuracy[lang] >= 0.8 for lang in ("ar", "en", "fr", "de", "it", "pt", "es")), accuracy
+
+
+def test_the_cached_copy_of_the_model_classifies_as_the_wheels(tmp_path, monkeypatch):
+    """The uncompressed copy in the cache (written on first use) holds py3langid's own model: same answers."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from taglens import language
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    language._identifier.cache_clear()
+    try:
+        cached = language._identifier()
+        assert list(tmp_path.glob("py3langid-*.npz"))
+        wheel = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        wheel.set_languages(list(language.LANGUAGES))
+        for text in ("Mi gato durmiendo la siesta", "sunday morning coffee", "Bom dia! Café da manhã",
+                     "Η γάτα μου κοιμάται", "Morning commute through Madrid"):
+            assert cached.classify(text) == wheel.classify(text)
+    finally:
+        language._identifier.cache_clear()

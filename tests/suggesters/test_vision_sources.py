@@ -125,3 +125,24 @@ def test_a_missing_reader_is_reported_once_and_suggest_goes_on(model, sign, monk
             assert model.suggest(Post(images=(path,)), k=3)
     err = capsys.readouterr().err
     assert err.count(f"{module} is not installed") == 1 and err.count("is not installed") == 1
+
+
+def test_a_photo_encoded_now_reaches_the_detector_without_a_second_decode(model, tmp_path, monkeypatch):
+    """The decoded photo a probe passes travels with its features (issue 21); from the feature cache it is decoded
+    again; the evidence is the same either way."""
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    import shutil
+
+    from taglens import media
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    photo = tmp_path / "person.jpg"
+    shutil.copyfile(PERSON, photo)
+    decoded = []
+    real = media.load_visuals
+    monkeypatch.setattr(media, "load_visuals", lambda items, *a, **k: decoded.append(items) or real(items, *a, **k))
+    fresh = model.evidence(Post(images=(photo,)))[0]["faces"]
+    assert len(decoded) == 1  # the encoder's decode only
+    cached = model.evidence(Post(images=(photo,)))[0]["faces"]
+    assert len(decoded) == 2  # features from the cache: the detector's photo decoded again
+    assert fresh == cached and "selfie" in fresh

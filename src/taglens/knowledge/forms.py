@@ -81,11 +81,17 @@ def same_meaning(a: str, b: str) -> bool:
 def group_forms(tags: Iterable[str]) -> dict[str, tuple[str, str]]:
     """{tag: (group key, the group's most used form)} for the given tags; the key is the group's most used form's
     :func:`form_key`, the most used form is chosen among the given tags by the vocabulary counts (ties: the earlier
-    tag)."""
+    tag).
+
+    The groups are the connected components of :func:`same_meaning` over the tags, found without asking it of
+    every pair: tags of one :func:`form_key` are joined, and two keys are synonyms only where one is a lemma name
+    of the other's first usual sense, so each key's first sense names the only keys it can be joined to."""
     from .vocabulary import get_vocabulary
 
     vocab = get_vocabulary()
     tags = list(dict.fromkeys(tags))
+    keys = [form_key(t) for t in tags]
+    first_with_key: dict[str, int] = {}
     parent = list(range(len(tags)))
 
     def find(i: int) -> int:
@@ -94,10 +100,22 @@ def group_forms(tags: Iterable[str]) -> dict[str, tuple[str, str]]:
             i = parent[i]
         return i
 
-    for i in range(len(tags)):
-        for j in range(i):
-            if find(i) != find(j) and same_meaning(tags[i], tags[j]):
-                parent[find(i)] = find(j)
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    for i, key in enumerate(keys):
+        union(i, first_with_key.setdefault(key, i))
+    for kb, j in first_with_key.items():  # same_meaning's synonym test, from kb's side: sb[0] in sa, ka a lemma
+        senses = _usual_senses(kb)
+        if not senses:
+            continue
+        first = senses[0]
+        for ka in first.lemma_names:
+            i = first_with_key.get(ka)
+            if i is not None and ka != kb and first in _usual_senses(ka):
+                union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(len(tags)):
         groups.setdefault(find(i), []).append(i)

@@ -52,9 +52,9 @@ def is_bait(tag: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+    from .word_frequency import zipf
 
-    return max(zipf_frequency(word, lang) for lang in WORD_LANGUAGES)
+    return max(zipf(word, lang) for lang in WORD_LANGUAGES)
 
 
 def _known_tag(tag: str) -> bool:

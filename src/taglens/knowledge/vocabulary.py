@@ -129,7 +129,9 @@ class Vocabulary:
 
         if not lang or lang not in wordfreq.available_languages():  # "und", or one wordfreq has no list for
             lang = "en"
-        return wordfreq.zipf_frequency(tag, lang) >= 2.0
+        from .word_frequency import zipf
+
+        return zipf(tag, lang) >= 2.0
 
     def caption_candidates(self, text: str, lang: str | None = None, k: int = 20) -> list[Candidate]:
         """Tags a caption names, best first: see the module docstring. ``lang`` is the caption's language
@@ -181,9 +183,9 @@ class Vocabulary:
 
 @lru_cache(maxsize=65536)
 def _is_common_word(form: str) -> bool:
-    import wordfreq
+    from .word_frequency import zipf
 
-    return wordfreq.zipf_frequency(form, "en") >= 3.0
+    return zipf(form, "en") >= 3.0
 
 
 @lru_cache(maxsize=1)

@@ -40,9 +40,9 @@ def term_spans(text: str, stopwords: frozenset[str] | set[str]) -> Iterator[tupl
 
 
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+    from ..knowledge.word_frequency import zipf
 
-    return zipf_frequency(word, "en")
+    return zipf(word, "en")
 
 
 def term_features(text: str, stopwords: frozenset[str] | set[str]) -> dict[str, np.ndarray]:

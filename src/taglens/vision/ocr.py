@@ -159,9 +159,9 @@ def text_evidence(img: Any, k: int = 10, gate: bool = True) -> TextEvidence:
 # ---------------------------------------------------------------- words to hashtags (pure, no model)
 
 def _zipf(word: str, lang: str) -> float:
-    from wordfreq import zipf_frequency
+    from ..knowledge.word_frequency import zipf
 
-    return zipf_frequency(word, lang)
+    return zipf(word, lang)
 
 
 def _strip_accents(word: str) -> str:

@@ -5,7 +5,7 @@ Each probe is a logistic regression on the pooled EfficientNet-Lite0 features (1
 frame, trained by ``scripts/build_vision_probes.py`` to predict where the real detector (the Haar face
 detector, RapidOCR's text detector) finds something, and stored in ``resources/vision/probes.json`` (weights
 only). A dot product per photo: a photo the probe rejects pays nothing for faces or text; one it passes is
-decoded again and handed to the detector.
+handed to the detector (as decoded for the encoder, or decoded again where its features came from the cache).
 
     >>> from taglens.vision.probes import gated_frames
     >>> [(label, round(margin, 2)) for label, frame, margin in gated_frames(features, "text")]
@@ -45,9 +45,9 @@ def margins(name: str, pooled: np.ndarray) -> np.ndarray:
 
 def gated_frames(features: Any, name: str, limit: int = 2) -> list[tuple[str, Any, float]]:
     """The photos and video frames of a post (its ``taglens.features.PostFeatures``) that probe ``name`` passes:
-    (label naming the image, RGB PIL image, margin), surest first, at most ``limit``. Only those are decoded
-    (again: the features came from the encoder or the feature cache); a file that cannot be decoded now is
-    logged and left out."""
+    (label naming the image, RGB PIL image, margin), surest first, at most ``limit``. Those the features bring
+    decoded (``frames``: encoded just now) are used as they are; the others (features from the cache) are
+    decoded again, and a file that cannot be decoded now is logged and left out."""
     from ..features import image_labels
     from ..media import load_visuals
 
@@ -61,8 +61,12 @@ def gated_frames(features: Any, name: str, limit: int = 2) -> list[tuple[str, An
     images = list(features.post.images)
     labels = feats.get("labels") or []
     names = image_labels(images)
+    kept = feats.get("frames") or []
     out = []
     for r in fired:
+        if r < len(kept) and kept[r] is not None and r < len(labels):
+            out.append((labels[r], kept[r], float(m[r])))
+            continue
         if r >= len(labels) or labels[r] not in names:
             continue
         item = names.index(labels[r])

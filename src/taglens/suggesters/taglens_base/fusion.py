@@ -58,23 +58,41 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
         if ws <= 0:
             continue
         for tag, (score, reason) in ev.items():
-            if tag in exclude:
-                continue
             c = ws * score
-            total[tag] = total.get(tag, 0.0) + c
-            if c > best.get(tag, (-1.0, "", ""))[0]:
-                best[tag] = (c, source, reason)
+            before = total.get(tag)
+            if before is None:  # the tag's first contribution
+                if tag in exclude:
+                    continue
+                total[tag] = 0.0 + c
+                if c > -1.0:
+                    best[tag] = (c, source, reason)
+            else:
+                total[tag] = before + c
+                if c > best.get(tag, (-1.0, "", ""))[0]:
+                    best[tag] = (c, source, reason)
     unwanted = unwanted_tags()  # the list read once per post; each distinct tag is looked up once
-    ranked = []
-    for t, v in sorted(total.items(), key=lambda kv: (-kv[1], kv[0])):
-        if not unwanted(t):  # blocked tags, engagement bait, handles: never ranked
-            ranked.append((t, v))
-            if len(ranked) >= max(k, DIVERSE_POOL):
-                break
+    want = max(k, DIVERSE_POOL)
+    ranked = _first_wanted(total, want, unwanted, 2 * want)
+    if len(ranked) < want and len(total) > 2 * want:  # many unwanted among the best: the whole order
+        ranked = _first_wanted(total, want, unwanted, len(total))
     firm_sources = set(firm_sources)
     firm = {t for t, _ in ranked if best[t][1] in firm_sources}
     ranked = diversify(ranked, k, cooccurrence, diversity, firm)
     return [Suggestion(tag, s, best[tag][1], best[tag][2]) for tag, s in ranked]
+
+
+def _first_wanted(total: dict[str, float], want: int, unwanted, among: int) -> list[tuple[str, float]]:
+    """The first ``want`` tags that are not ``unwanted`` among the ``among`` best of ``total`` (best first, ties
+    by name)."""
+    import heapq
+
+    ranked = []
+    for t, v in heapq.nsmallest(among, total.items(), key=lambda kv: (-kv[1], kv[0])):
+        if not unwanted(t):  # blocked tags, engagement bait, handles: never ranked
+            ranked.append((t, v))
+            if len(ranked) >= want:
+                break
+    return ranked
 
 
 def diversify(ranked: list[tuple[str, float]], k: int, cooccurrence, diversity: float,

@@ -71,6 +71,15 @@ class TaglensBase(BaseSuggester):
     def index_(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.vocab_)}
 
+    def reasons(self, template: str) -> list[str]:
+        """``template`` (naming ``{tag}`` and/or ``{words}``, the tag's segmented words) filled in for every
+        vocabulary tag, once per template and vocabulary."""
+        cache = self.__dict__.setdefault("_reasons", {})
+        if cache.get(template, (None,))[0] is not self.vocab_:
+            words = self.tag_words_ if "{words}" in template else self.vocab_
+            cache[template] = (self.vocab_, [template.format(tag=t, words=w) for t, w in zip(self.vocab_, words)])
+        return cache[template][1]
+
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post], progress: bool = False,
             text_embedder: Callable[[list[str]], np.ndarray] | None = None) -> "TaglensBase":
@@ -106,7 +115,7 @@ class TaglensBase(BaseSuggester):
     def evidence(self, post: Post | PostFeatures) -> tuple[dict[str, Evidence], dict[str, float], frozenset[str]]:
         """(evidence per source, gains per source, tags to exclude: every tag of the post) for one post, given as
         its features (``taglens.features.post_features``) or as a post (then its features are computed)."""
-        features = post if isinstance(post, PostFeatures) else post_features([post])[0]
+        features = post if isinstance(post, PostFeatures) else post_features([post], frames=True)[0]
         post = features.post
         evidence: dict[str, Evidence] = {}
         for source in self.sources:
@@ -151,7 +160,7 @@ class TaglensBase(BaseSuggester):
         """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
         self._check_fitted()
         out = []
-        for p, f in zip(posts, post_features(posts)):
+        for p, f in zip(posts, post_features(posts, frames=True)):
             ev, gains, exclude = self.evidence(f)
             out.append(finalize(self.fuse(ev, gains, exclude, k), p, k))
         return out

@@ -93,9 +93,9 @@ class Source:
         ``{words}`` (the tag's segmented words)."""
         model = self.model
         top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
-        words = model.tag_words_ if "{words}" in reason else model.vocab_
-        return {model.vocab_[j]: (float(scores[j]), reason.format(tag=model.vocab_[j], words=words[j]))
-                for j in top.tolist() if scores[j] > 0}
+        reasons = model.reasons(reason)
+        vocab = model.vocab_
+        return {vocab[j]: (s, reasons[j]) for j, s in zip(top.tolist(), scores[top].tolist()) if s > 0}
 
 
 class TrainingSet:

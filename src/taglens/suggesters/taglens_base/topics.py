@@ -112,6 +112,9 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float]) -> dict[str,
         return evidence
     out: dict[str, Evidence] = {}
     for source, ev in evidence.items():
+        if owner.keys().isdisjoint(ev):  # no topic tag in this source's evidence (most sources, most posts)
+            out[source] = ev
+            continue
         kept: Evidence = {}
         for tag, (score, reason) in ev.items():
             topic = owner.get(tag)
