@@ -1,9 +1,10 @@
 """Faces and people in a photo: how many faces, how large, where, and the tags each pattern supports.
 
-OpenCV's frontal-face Haar cascade (shipped in the opencv-python wheel) runs on the photo shrunk to
-``DETECT_SIDE`` pixels in grey, a few milliseconds a photo. Its parameters are tuned for precision: a face must
-be found by at least ``MIN_NEIGHBORS`` overlapping windows and be at least ``MIN_FACE`` of the photo's shorter
-side, so food, pets and landscapes rarely get a face (see docs/VISION.md for the measured rates).
+The detector is MediaPipe's BlazeFace full-range model (Apache-2.0), converted to ONNX by
+``scripts/build_face_detector.py`` and shipped in ``resources/vision/`` (its sha256 is checked at load); it runs
+on the ONNX Runtime the encoders use, on the photo letterboxed to ``INPUT`` pixels, a few milliseconds a photo.
+It finds turned, tilted and small faces that OpenCV's frontal Haar cascade missed (docs/VISION.md has the
+comparison); a face must score at least ``MIN_SCORE`` and be at least ``MIN_FACE`` of the photo's shorter side.
 
 The faces make one of a few patterns, each a different kind of post: a selfie or portrait ("one face, close
 up"), a person in the frame ("one face"), a couple ("two faces"), a group ("several faces"), a small person
@@ -21,16 +22,19 @@ import json
 import time
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from . import VisionUnavailable, as_rgb_array, downscale, require
+from . import VisionUnavailable, as_rgb_array, require
 
-CASCADE = "haarcascade_frontalface_alt2.xml"  # fewer false faces than _default at the same recall
-CAT_CASCADE = "haarcascade_frontalcatface_extended.xml"  # a "face" where a cat's face is found is a cat
-DETECT_SIDE = 200  # longer side the detector sees: half the cost of 320 px, about the same recall
-SCALE_FACTOR = 1.1
-MIN_NEIGHBORS = 6  # overlapping detections a face needs (OpenCV's default 3 finds faces in food and pets)
-MIN_FACE = 0.08  # smallest face side, as a share of the photo's shorter side
+MODEL_FILE = Path(__file__).resolve().parents[1] / "resources" / "vision" / "blazeface_full_range.onnx"
+# sha256 of MODEL_FILE as scripts/build_face_detector.py wrote it (a damaged or replaced file is refused)
+MODEL_SHA256 = "14dba687f5f2246730da9ac91ac33407ef5c63f62a0443e2b13e2a3b3a8bde56"
+INPUT = 192  # the model's input side; its anchors: one per 4x4 cell of a 48x48 grid
+STRIDE = 4
+MIN_SCORE = 0.6  # MediaPipe's own threshold is 0.5: this one is tuned for precision (food, pets, scenes)
+NMS_IOU = 0.3  # boxes overlapping more than this are one face (their boxes averaged by score)
+MIN_FACE = 0.05  # smallest face side, as a share of the photo's shorter side
 CLOSE_UP = 0.28  # a face at least this share of the shorter side makes a close-up
 SMALL = 0.13  # a lone face under this share is a small person in a scene
 CENTRE = (1 / 3, 2 / 3)  # a face whose centre lies in the middle third (horizontally) is centred
@@ -47,13 +51,13 @@ RESOURCE = "face_tags.json"
 
 @dataclass(frozen=True)
 class Face:
-    """A face's box as shares of the photo (left, top, width, height) and how many detections agreed on it."""
+    """A face's box as shares of the photo (left, top, width, height) and the detector's score (0-1)."""
 
     x: float
     y: float
     w: float
     h: float
-    neighbors: int
+    score: float
 
     @property
     def centred(self) -> bool:
@@ -84,39 +88,81 @@ class FacePattern:
         return self.label if self.centred or self.label != CLOSE else f"{self.label}, off-centre"
 
 
-@functools.lru_cache(maxsize=2)
-def _cascade(name: str = CASCADE) -> Any:
-    cv2 = require("cv2")
-    path = cv2.data.haarcascades + name
-    cascade = cv2.CascadeClassifier(path)
-    if cascade.empty():
-        raise VisionUnavailable(f"OpenCV's cascade {path} cannot be loaded")
-    return cascade
+@functools.lru_cache(maxsize=1)
+def _detector() -> tuple[Any, Any]:
+    """The detector's ONNX Runtime session and its anchors' centres (2304 x 2, shares of the input)."""
+    import numpy as np
+
+    require("onnxruntime")
+    from ..encoders import onnx_session
+
+    cells = INPUT // STRIDE
+    grid = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+    anchors = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)  # x fastest, as MediaPipe's SSD anchors
+    return onnx_session(MODEL_FILE, MODEL_SHA256), anchors
 
 
-def _inside(box: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
-    """Whether the centre of ``box`` lies inside ``other`` (boxes as x, y, w, h)."""
-    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
-    return other[0] <= cx <= other[0] + other[2] and other[1] <= cy <= other[1] + other[3]
+def _letterbox(a: Any) -> tuple[Any, tuple[int, int, int, int]]:
+    """``a`` shrunk to fit INPUT x INPUT and centred on black, as the model's input tensor (1, 3, INPUT, INPUT) in
+    [-1, 1], and where the photo lies in it (left, top, width, height in pixels)."""
+    import numpy as np
+
+    h, w = a.shape[:2]
+    f = INPUT / max(h, w)
+    nw, nh = max(1, round(w * f)), max(1, round(h * f))
+    if (nw, nh) != (w, h):
+        from PIL import Image
+
+        resample = Image.Resampling.BOX if f < 1 else Image.Resampling.BILINEAR  # BOX: an area average
+        a = np.asarray(Image.fromarray(a).resize((nw, nh), resample))
+    canvas = np.zeros((INPUT, INPUT, 3), np.uint8)
+    left, top = (INPUT - nw) // 2, (INPUT - nh) // 2
+    canvas[top:top + nh, left:left + nw] = a
+    return (canvas.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None], (left, top, nw, nh)
 
 
-def detect_faces(img: Any) -> tuple[list[Face], float]:
-    """The faces in a photo (a PIL image, an RGB array or a path), largest first, and the shorter side of
-    the image the detector saw (pixels). Boxes are shares of the photo."""
-    cv2 = require("cv2")
-    a, _ = downscale(as_rgb_array(img), DETECT_SIDE)
-    grey = cv2.equalizeHist(cv2.cvtColor(a, cv2.COLOR_RGB2GRAY))
-    h, w = grey.shape
-    side = max(12, int(MIN_FACE * min(h, w)))
-    rects, neighbors = _cascade().detectMultiScale2(grey, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBORS,
-                                                    minSize=(side, side))
-    found = list(zip(map(tuple, rects), neighbors))
-    if found:  # only photos with a face pay for the cat check
-        cats = _cascade(CAT_CASCADE).detectMultiScale(grey, scaleFactor=SCALE_FACTOR, minNeighbors=3,
-                                                      minSize=(side, side))
-        found = [(r, n) for r, n in found if not any(_inside(r, c) or _inside(c, r) for c in cats)]
-    faces = [Face(float(x / w), float(y / h), float(fw / w), float(fh / h), int(n)) for (x, y, fw, fh), n in found]
-    return sorted(faces, key=lambda f: -f.w * f.h), float(min(h, w))
+def _iou(box: Any, boxes: Any) -> Any:
+    import numpy as np
+
+    x0, y0 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
+    x1, y1 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area - inter, 1e-9)
+
+
+def detect_faces(img: Any) -> list[Face]:
+    """The faces in a photo (a PIL image, an RGB array or a path), largest first; boxes are shares of the photo."""
+    import numpy as np
+
+    session, anchors = _detector()
+    x, (left, top, nw, nh) = _letterbox(as_rgb_array(img))
+    regressors, scores = session.run(None, {session.get_inputs()[0].name: x})
+    score = 1.0 / (1.0 + np.exp(-np.clip(scores[0, :, 0], -80, 80)))
+    keep = np.flatnonzero(score >= MIN_SCORE)
+    if not len(keep):
+        return []
+    reg = regressors[0, keep, :4] / INPUT  # box centre offset and size, shares of the input
+    centre = anchors[keep] + reg[:, :2]
+    boxes = np.concatenate([centre - reg[:, 2:] / 2, centre + reg[:, 2:] / 2], 1)
+    score = score[keep]
+    order = np.argsort(-score)
+    boxes, score = boxes[order], score[order]
+    free = np.ones(len(boxes), bool)
+    faces = []
+    for i in range(len(boxes)):  # weighted non-maximum suppression, as MediaPipe's
+        if not free[i]:
+            continue
+        group = free & (_iou(boxes[i], boxes) > NMS_IOU)
+        group[i] = True
+        free &= ~group
+        b = (boxes[group] * score[group, None]).sum(0) / score[group].sum()
+        x0, y0 = (b[0] * INPUT - left) / nw, (b[1] * INPUT - top) / nh  # out of the letterbox
+        x1, y1 = (b[2] * INPUT - left) / nw, (b[3] * INPUT - top) / nh
+        x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1)
+        if x1 > x0 and y1 > y0 and min((x1 - x0) * nw, (y1 - y0) * nh) >= MIN_FACE * min(nw, nh):
+            faces.append(Face(float(x0), float(y0), float(x1 - x0), float(y1 - y0), float(score[i])))
+    return sorted(faces, key=lambda f: -f.w * f.h)
 
 
 def pattern_of(faces: list[Face], aspect: float = 1.0) -> tuple[str, float]:
@@ -139,7 +185,7 @@ def face_pattern(img: Any) -> FacePattern:
     """The face pattern of a photo: its faces, label ("one face, close up", "several faces", ...) and cost."""
     t = time.perf_counter()
     a = as_rgb_array(img)
-    faces, _ = detect_faces(a)
+    faces = detect_faces(a)
     label, size = pattern_of(faces, a.shape[1] / a.shape[0])
     return FacePattern(tuple(faces), label, time.perf_counter() - t, round(float(size), 4))
 
@@ -164,7 +210,8 @@ def pattern_tags(pattern: FacePattern | str, k: int = 5) -> list[tuple[str, floa
 
 
 def face_evidence(img: Any, k: int = 5) -> tuple[FacePattern | None, list[tuple[str, float, str]]]:
-    """The photo's face pattern and the tags it supports; (None, []) without OpenCV (reported once on stderr)."""
+    """The photo's face pattern and the tags it supports; (None, []) without ONNX Runtime or OpenCV (reported
+    once on stderr)."""
     try:
         pattern = face_pattern(img)
     except VisionUnavailable:
