@@ -22,6 +22,7 @@ from taglens.vision.faces import (
 
 REPO = Path(__file__).resolve().parents[2]
 PERSON = REPO / "tests" / "fixtures" / "people" / "0000826.jpg"  # a man holding an ice cream (Pexels)
+LOOKALIKES = sorted((REPO / "tests" / "fixtures" / "lookalikes").glob("*.jpg"))  # breakfast; hands and a sandwich
 
 
 def person_image():
@@ -72,6 +73,20 @@ def test_a_person_pasted_small_into_a_food_photo_is_one_face_not_a_close_up(food
     assert 700 / 1200 < f.x + f.w / 2 < 1 and 300 / 800 < f.y + f.h / 2 < 660 / 800  # inside the pasted photo
 
 
+def test_what_the_finder_takes_for_a_face_in_food_photos_the_checker_rejects():
+    from taglens.vision import as_rgb_array
+
+    assert len(LOOKALIKES) == 2
+    for path in LOOKALIKES:
+        a = as_rgb_array(path)
+        found = [f for f in faces._run(faces.FULL_RANGE, a, faces.MIN_SCORE) if f[4] >= faces.MIN_SCORE]
+        assert found, f"{path.name}: the full-range model alone no longer sees a face here; pick another lookalike"
+        assert not any(faces._confirmed(a, f[:4]) for f in found)
+        assert faces.face_pattern(path).label == NO_FACE
+    person = as_rgb_array(PERSON)
+    assert all(faces._confirmed(person, f[:4]) for f in faces._run(faces.FULL_RANGE, person, faces.MIN_SCORE))
+
+
 def test_food_photos_have_no_face(food_images):
     assert food_images
     for path in food_images:
@@ -108,7 +123,8 @@ def test_the_learned_table_gives_people_tags_and_no_topic_tags():
     assert close, "no tag learned for close-up faces"
     assert {"selfie", "me", "portrait", "selfies", "girl", "model"} & set(close[:5])
     for label in PATTERNS:
-        assert not {"food", "travel", "cars", "fitness", "animals", "vape", "like4like"} & {t for t, _ in table[label]}
+        assert not {"food", "travel", "cars", "fitness", "animals", "vape", "ecigar", "like4like", "instapic",
+                    "explorepage"} & {t for t, _ in table[label]}
     got = pattern_tags(CLOSE, 3)
     assert len(got) == 3 and all(e == CLOSE for _, _, e in got)
     assert [s for _, s, _ in got] == sorted((s for _, s, _ in got), reverse=True)
@@ -140,14 +156,17 @@ def test_a_missing_onnxruntime_is_reported_once_and_gives_no_evidence(monkeypatc
     assert err.count("onnxruntime is not installed") == 1 and "pip install 'onnxruntime'" in err
 
 
-def test_a_damaged_detector_file_is_refused(monkeypatch, tmp_path):
+@pytest.mark.parametrize("which", ["FULL_RANGE", "SHORT_RANGE"])
+def test_a_damaged_detector_file_is_refused(monkeypatch, tmp_path, which):
+    import dataclasses
+
     from taglens.exceptions import ModelError
 
-    damaged = tmp_path / faces.MODEL_FILE.name
-    data = bytearray(faces.MODEL_FILE.read_bytes())
+    model = getattr(faces, which)
+    damaged = tmp_path / model.file.name
+    data = bytearray(model.file.read_bytes())
     data[len(data) // 2] ^= 0xFF
     damaged.write_bytes(bytes(data))
-    monkeypatch.setattr(faces, "MODEL_FILE", damaged)
-    monkeypatch.setattr(faces, "_detector", faces._detector.__wrapped__)
+    monkeypatch.setattr(faces, which, dataclasses.replace(model, file=damaged))
     with pytest.raises(ModelError, match="sha256"):
-        faces.face_pattern(PERSON)
+        faces.face_pattern(PERSON)  # the checker runs on the face the finder found
