@@ -1,5 +1,5 @@
 """taglens-base's ``faces`` and ``photo_text`` sources and their gates (``taglens.vision.probes``), with the real
-encoder, probes, Haar detector and RapidOCR on public-domain Pexels photos and text rendered over them."""
+encoder, probes, BlazeFace detector and RapidOCR on public-domain Pexels photos and text rendered over them."""
 from __future__ import annotations
 
 import sys
