@@ -10,10 +10,11 @@ rate among all posts (``--prior`` pseudo-posts), and a tag is kept when
   times its overall rate (the pattern makes it likelier);
 - posts carrying it show a face far more often than posts in general (``--min-face-share`` of them, and
   ``--min-face-lift`` times the share of all posts): a tag about people, not a topic that happens to have people;
-- it is no other topic's tag: of the instagram6 posts that carry it, no more than ``--max-other-topic`` come from
-  one topic other than "selfie" (#fitness, #travel, #food are dropped however often people pose with them);
-- it is not engagement bait (#like4like, #followme, #f4f, ...), not blocked, and reads as a word (3 to 20
-  letters, not all digits).
+- it is no other topic's tag: of the posts that carry it, no more than ``--max-other-topic`` come from one topic
+  other than instagram6's "selfie" (each other set counts as one topic), so #fitness, #travel, #food, #ecigar are
+  dropped however often people pose with them;
+- it is not engagement bait (#like4like, #followme, #f4f, #explorepage, ...), not blocked nor a tag no model
+  suggests (``unwanted_tags``: #instapic), and reads as a word (3 to 20 letters, not all digits).
 
 Only aggregate counts reach the artifact (patterns, tags, rates and counts), never a post. Photos of the
 validation side are left out, so instagram6 val figures stay honest.
@@ -37,13 +38,14 @@ sys.path.insert(0, str(REPO / "src"))
 
 from taglens.blocklist import is_blocked  # noqa: E402
 from taglens.data.splits import dev_split  # noqa: E402
+from taglens.suggesters.base import unwanted_tags  # noqa: E402
 from taglens.vision.faces import NO_FACE, PATTERNS, face_pattern  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 OUT = REPO / "src" / "taglens" / "resources" / "vision" / "face_tags.json"
 SETS = ("instagram6", "vape", "pexels_food", "everyday/scenes", "everyday/flowers", "everyday/pets")
 PEOPLE_TOPIC = "selfie"
-BAIT = re.compile(r"(like|follow|f4f|l4l|lfl|fff|comment|spam|tagsfor|shoutout|s4s|instalike|likes"
+BAIT = re.compile(r"(like|follow|f4f|l4l|lfl|fff|comment|spam|tagsfor|shoutout|s4s|instalike|likes|explore"
                   r"|insta(good|daily|gram))")
 TAG_OK = re.compile(r"^[^\W\d_][^\W_]{2,19}$")
 
@@ -80,17 +82,18 @@ def build(args) -> dict:
     tag_all = Counter(t for *_, tags, _ in posts for t in tags)
     tag_face = Counter(t for *_, tags, label in posts if label != NO_FACE for t in tags)
     face_share_all = sum(label != NO_FACE for *_, label in posts) / n_all
-    topic_of = defaultdict(Counter)  # instagram6 tag -> its posts' topics
+    topic_of = defaultdict(Counter)  # tag -> its posts' topics (instagram6's topics; each other set is one)
     for rel, topic, tags, _ in posts:
-        if rel == "instagram6" and topic:
-            for t in tags:
-                topic_of[t][topic] += 1
+        for t in tags:
+            topic_of[t][topic if rel == "instagram6" and topic else rel] += 1
     by_pattern = defaultdict(list)
     for *_, tags, label in posts:
         by_pattern[label].append(tags)
 
+    unwanted = unwanted_tags()
+
     def people_tag(tag: str) -> bool:
-        if not TAG_OK.match(tag) or BAIT.search(tag) or is_blocked(tag):
+        if not TAG_OK.match(tag) or BAIT.search(tag) or is_blocked(tag) or unwanted(tag):
             return False
         share = tag_face[tag] / tag_all[tag]
         if share < args.min_face_share or share < args.min_face_lift * face_share_all:

@@ -3,7 +3,7 @@
 regressions on the pooled EfficientNet-Lite0 features (1280-d) the pipeline already has, so that only a photo
 the image features call likely to show a face (or text) pays for the face detector (or the OCR).
 
-- ``person``: trained to predict where the Haar face detector (:mod:`taglens.vision.faces`) finds a face, on the
+- ``person``: trained to predict where the face detector (:mod:`taglens.vision.faces`) finds a face, on the
   train side (``taglens.data.splits.dev_split``) of instagram6, vape, pexels_food and everyday scenes, flowers
   and pets. The teacher is the detector itself: the probe only has to say where it is worth running.
 - ``text``: trained to predict where RapidOCR's text detector (:func:`taglens.vision.ocr.text_gate`) finds a
@@ -55,18 +55,21 @@ def photos() -> list[dict]:
     return out
 
 
-def teach(rows: list[dict], labels_file: Path | None) -> dict[str, dict]:
-    """path -> {"face": pattern label, "text": readable lines the gate found}, from the real detectors."""
+def teach(rows: list[dict], labels_file: Path | None, faces_only: bool = False) -> dict[str, dict]:
+    """path -> {"face": pattern label, "text": readable lines the gate found}, from the real detectors
+    (``faces_only``: the face label alone, and "text" left out)."""
     from taglens.vision.faces import face_pattern
     from taglens.vision.ocr import text_gate
 
     done = json.loads(labels_file.read_text()) if labels_file and labels_file.is_file() else {}
     t = time.time()
     for i, r in enumerate(rows):
-        if r["path"] in done:
+        if r["path"] in done and (faces_only or "text" in done[r["path"]]):
             continue
         try:
-            done[r["path"]] = {"face": face_pattern(r["path"]).label, "text": int(text_gate(r["path"])[1])}
+            done[r["path"]] = {"face": face_pattern(r["path"]).label}
+            if not faces_only:
+                done[r["path"]]["text"] = int(text_gate(r["path"])[1])
         except Exception as e:  # an unreadable photo is left out
             print(f"skip {r['path']}: {e}", file=sys.stderr)
         if labels_file and i % 200 == 0:
@@ -124,6 +127,27 @@ def report(name: str, probe: dict, x: np.ndarray, y: np.ndarray, groups: list[st
     return out
 
 
+def rebuild_person(args, x: np.ndarray, face: np.ndarray, rows: list[dict]) -> int:
+    """Refit the person probe on new face labels; keep the text probe (and its figures) from ``args.out``."""
+    old = json.loads(args.out.read_text(encoding="utf-8"))
+    train = np.array([r["split"] == "train" for r in rows])
+    groups = [r["set"] if r["set"] != "instagram6" else f"instagram6:{r['topic']}" for r in rows]
+    val_groups = [g for g, t in zip(groups, train) if not t]
+    selfie = np.array([g == "instagram6:selfie" for g in groups]) & ~train
+    person = fit_probe(x[train], face[train], args.recall_person, args.C)
+    curve("person", person, x[~train], face[~train], val_groups, x[selfie])
+    old["val"]["person"] = report("person (val side)", person, x[~train], face[~train], val_groups)
+    old["val"]["person"]["fires on instagram6 selfie val"] = round(
+        float((x[selfie] @ person["w"] + person["b"] >= person["threshold"]).mean()), 3)
+    old["probes"]["person"] = {"w": [round(float(v), 6) for v in person["w"]], "b": round(person["b"], 6),
+                               "threshold": round(person["threshold"], 6)}
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(old, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(args.out)
+    print(f"wrote {args.out} (person probe; text probe kept)")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--labels", type=Path, help="keep the detectors' per-photo labels here (outside the repo)")
@@ -133,18 +157,23 @@ def main(argv=None) -> int:
     ap.add_argument("--recall-text", type=float, default=0.9, help="the same for the text probe")
     ap.add_argument("--C", type=float, default=0.05, help="inverse L2 strength of the logistic regressions")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--only", choices=("person",),
+                    help="rebuild this probe alone (after a change of face detector); the text probe and its "
+                         "figures are kept from --out as they are")
     args = ap.parse_args(argv)
     if args.labels and args.labels.resolve().is_relative_to(REPO):
         ap.error("--labels holds per-photo labels: keep it outside the repository")
     from render_text import background_photos, render_set
 
     rows = photos()
-    labels = teach(rows, args.labels)
+    labels = teach(rows, args.labels, faces_only=args.only == "person")
     rows = [r for r in rows if r["path"] in labels]
     x = pooled([r["path"] for r in rows])
     ok = ~np.isnan(x).any(1)
     rows, x = [r for r, k in zip(rows, ok) if k], x[ok]
     face = np.array([labels[r["path"]]["face"] != "no face" for r in rows])
+    if args.only == "person":
+        return rebuild_person(args, x, face, rows)
     text = np.array([labels[r["path"]]["text"] > 0 for r in rows])
     train = np.array([r["split"] == "train" for r in rows])
     groups = [r["set"] if r["set"] != "instagram6" else f"instagram6:{r['topic']}" for r in rows]

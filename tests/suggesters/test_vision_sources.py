@@ -1,5 +1,5 @@
 """taglens-base's ``faces`` and ``photo_text`` sources and their gates (``taglens.vision.probes``), with the real
-encoder, probes, Haar detector and RapidOCR on public-domain Pexels photos and text rendered over them."""
+encoder, probes, BlazeFace detector and RapidOCR on public-domain Pexels photos and text rendered over them."""
 from __future__ import annotations
 
 import sys
@@ -114,14 +114,14 @@ def test_a_missing_reader_is_reported_once_and_suggest_goes_on(model, sign, monk
 
     monkeypatch.setattr(vision.importlib, "import_module", missing)
     monkeypatch.setattr(vision, "_REPORTED", set())
-    monkeypatch.setattr(faces, "_cascade", faces._cascade.__wrapped__)
+    monkeypatch.setattr(faces, "_detector", faces._detector.__wrapped__)
     monkeypatch.setattr(ocr, "_gate_detector", ocr._gate_detector.__wrapped__)
     monkeypatch.setattr(ocr, "_reader", ocr._reader.__wrapped__)
     for _ in range(2):
         for path in (PERSON, sign):
             ev, _, _ = model.evidence(Post(images=(path,)))
             assert "photo_text" not in ev  # OpenCV shrinks the photo for the text detector too
-            assert ("faces" in ev) == (module != "cv2" and path == PERSON)
+            assert ("faces" in ev) == (path == PERSON)  # the face detector needs neither
             assert model.suggest(Post(images=(path,)), k=3)
     err = capsys.readouterr().err
     assert err.count(f"{module} is not installed") == 1 and err.count("is not installed") == 1

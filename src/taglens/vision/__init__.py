@@ -1,11 +1,12 @@
 """Seeing people and text in photos: standalone evidence for taglens-base's sources.
 
-- :mod:`taglens.vision.faces`: the face pattern of a photo (how many faces, how large, where) with OpenCV's Haar
-  cascades, and the tags each pattern supports, learned from the developer photo sets.
+- :mod:`taglens.vision.faces`: the face pattern of a photo (how many faces, how large, where) with MediaPipe's
+  BlazeFace (shipped as ONNX), and the tags each pattern supports, learned from the developer photo sets.
 - :mod:`taglens.vision.ocr`: a cheap gate for "is there text?", and RapidOCR's reading turned into hashtag
   candidates, weighted by the reader's confidence and the size of the text.
 
-Both take a PIL image, an RGB ``numpy`` array or a path, and import OpenCV and onnxruntime only when first called.
+Both take a PIL image, an RGB ``numpy`` array or a path, and import onnxruntime (and OpenCV, for the text) only
+when first called.
 A missing optional reader is reported once on stderr (:func:`require`) and then gives no evidence.
 """
 from __future__ import annotations
@@ -18,11 +19,11 @@ from typing import Any
 _REPORTED: set[str] = set()
 
 # what to install for each module the vision code imports
-PACKAGES = {"cv2": "opencv-python<5", "rapidocr_onnxruntime": "rapidocr-onnxruntime"}
+PACKAGES = {"cv2": "opencv-python<5", "rapidocr_onnxruntime": "rapidocr-onnxruntime", "onnxruntime": "onnxruntime"}
 
 
 class VisionUnavailable(ImportError):
-    """A module the vision evidence needs (OpenCV, RapidOCR) is not installed."""
+    """A module the vision evidence needs (ONNX Runtime, OpenCV, RapidOCR) is not installed."""
 
 
 def require(module: str) -> Any:

@@ -2,7 +2,7 @@
 taglens already has.
 
 Each probe is a logistic regression on the pooled EfficientNet-Lite0 features (1280-d) of a photo or video
-frame, trained by ``scripts/build_vision_probes.py`` to predict where the real detector (the Haar face
+frame, trained by ``scripts/build_vision_probes.py`` to predict where the real detector (the BlazeFace face
 detector, RapidOCR's text detector) finds something, and stored in ``resources/vision/probes.json`` (weights
 only). A dot product per photo: a photo the probe rejects pays nothing for faces or text; one it passes is
 handed to the detector (as decoded for the encoder, or decoded again where its features came from the cache).

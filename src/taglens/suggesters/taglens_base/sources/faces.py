@@ -1,11 +1,11 @@
 """``faces``: people in the photo. Where the person probe on the image features
-(:mod:`taglens.vision.probes`) says a face is likely, OpenCV's Haar detector (:mod:`taglens.vision.faces`)
+(:mod:`taglens.vision.probes`) says a face is likely, the BlazeFace detector (:mod:`taglens.vision.faces`)
 gives the photo's face pattern ("one face, close up", "two faces", ...), and the pattern gives the people tags
 learned for it (#selfie, #smile, #portrait, ...), with the pattern as the reason. Its weight is far below the
 image sources': a face adds people tags without replacing the photo's topic (a person in a food photo keeps
 #food first), and each tag's score is scaled by the person probe's confidence (the image features must agree
-that this is a photo of a person). A photo the probe rejects pays nothing; without OpenCV (reported once on
-stderr) the source gives no evidence."""
+that this is a photo of a person). A photo the probe rejects pays nothing; without ONNX Runtime (reported once
+on stderr) the source gives no evidence."""
 from __future__ import annotations
 
 import math
