@@ -86,7 +86,13 @@ def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path, make_i
     assert "pasta" in [s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
     assert "sea" in [s.tag for s in model.suggest(Post(hashtags=("blue",)), k=3)]
     got = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
-    assert got[0].source == "image+text" and "tag 1 of the best sequence" in got[0].reason
+    assert got[0].source == "image+text" and "first-tag probability" in got[0].reason
+    model.beam_weight = 1.0  # the beam alone
+    try:
+        beam = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
+    finally:
+        model.beam_weight = 0.0
+    assert "tag 1 of the best sequence" in beam[0].reason and len({s.tag for s in beam}) == 4
     assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
     assert len({s.tag for s in model.suggest(Post(images=(red,)), k=20)}) == len(model.vocab_)  # all, once
 

@@ -4,22 +4,32 @@ as an image captioner emits words (Vinyals et al. 2015, "Show and Tell"; for tag
 Unified Framework for Multi-label Image Classification"). Beam search decodes a ranked list without repeats.
 
 Tag order. A post's tags are a set (instagram6 stored them through ``set()``, HARRISON in no stated order), so there
-is no order to learn from. Training is order-free in its targets and canonical in its inputs: the decoder is fed
-the post's tags most frequent first (the order of the training vocabulary; ties by name), and the target at each
-step is the whole set of the post's tags not emitted yet (a softmax against the uniform distribution over them, as
-the multi-label softmax of Mahajan et al. 2018), not just the next tag of the canonical order. Frequent-first
-inputs put the tags the content predicts best at the front, where beam search starts, and the set targets never
-punish a right tag for coming "too early" (Chen et al. 2018, "Order-free RNN with visual attention"). Tags already
-emitted and the post's own tags are masked out of every step, in training and in decoding, so a list never
-repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
+is no order to learn from. Training is order-free in its targets: the target at each step is the whole set of the
+post's tags not emitted yet (a softmax against the uniform distribution over them, as the multi-label softmax of
+Mahajan et al. 2018; ``smoothing`` mixes in the uniform distribution over every tag still allowed), so a right tag
+is never punished for coming "too early" (Chen et al. 2018, "Order-free RNN with visual attention"). Only the
+inputs follow an order: ``order="frequency"`` (the default) feeds the post's tags most frequent first (the order of
+the training vocabulary), ``"random"`` a new permutation each time a post is drawn (docs/EXPERIMENTS.md compares
+them). Tags already emitted and the post's own tags are masked out of every step, in training and in decoding, so a
+list never repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
+
+The first step is a multi-label classifier: its target is every tag of the post. So that it is as strong as the
+single-purpose models, the post reaches every step by three paths besides the LSTM's initial state: the content
+through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding, added to the LSTM's output as a
+context before the output layer, and a full-rank tag-to-tag matrix (``companions``: one row of logits per existing
+tag, averaged over them), which with one revealed tag can learn the log of co-occurrence's P(b | a) exactly.
 
 Training samples the evaluation settings, as ``coattention`` does: the image or the caption dropped at random, and
-1 to ``max_reveal`` of a post's tags given as its existing tags (their mean tag embedding joins the initial state)
-while the others are the targets.
+1 to ``max_reveal`` of a post's tags given as its existing tags while the others are the targets. Training reads
+the image features from the feature cache (``taglens.features``), so only the first training on a set encodes
+its photos; an epoch costs the network alone.
 
-Scores. Each beam's probability is the product of its step probabilities; a tag's score is the share of the final
-beams' probability mass whose sequence holds it (its marginal over the beam), ties kept in the order of the best
-beam. The reason names the step at which the best beam chose it and that step's probability.
+Scores. Each beam's probability is the product of its step probabilities, and a tag's marginal is the share of the
+final beams' probability mass whose sequence holds it. A beam of width 4 gives few distinct marginals, and its later
+tags follow the first tag's reading of the post (a wrong first tag takes the next ones with it), so the ranking
+mixes it with the first step's distribution over every tag: score = ``beam_weight`` x marginal + (1 - ``beam_weight``)
+x first-step probability (``beam_weight=0`` decodes one step only; 1 is the beam alone). Ties keep the best beam's
+order. The reason names the step at which the best beam chose a tag, or the tag's first-step probability.
 
 This module also holds the per-post content features (pooled image vector, caption embedding) that
 ``user-conditional`` reads, so the encoders are reached from one place.
@@ -317,7 +327,7 @@ class CnnLstmSuggester(BaseSuggester):
                  max_len: int = 8, epochs: int = 30, max_samples: int = 400_000, lr: float = 2e-3,
                  weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 128, drop_image: float = 0.25,
                  drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
-                 smoothing: float = 0.0, beam: int = 4, beam_weight: float = 0.25, seed: int = 0):
+                 smoothing: float = 0.0, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
         self.dim = dim
         self.hidden = hidden
         self.max_tags = max_tags
