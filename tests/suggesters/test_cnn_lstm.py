@@ -32,13 +32,15 @@ def test_beam_search_never_repeats_nor_suggests_existing_tags():
     tags_in = np.zeros(12, np.float32)
     tags_in[[3, 7]] = 1.0
     content = np.random.default_rng(0).normal(size=CONTENT_DIM).astype(np.float32)
-    seqs, probs, steps = beam_search(net, content[None], tags_in[None], depth=6, width=4)[0]
+    seqs, probs, steps, first = beam_search(net, content[None], tags_in[None], depth=6, width=4)[0]
     assert len(seqs) == 4 and np.isclose(probs.sum(), 1.0) and list(probs) == sorted(probs, reverse=True)
+    assert np.isclose(first.sum(), 1.0) and first[3] == first[7] == 0.0 and (np.delete(first, [3, 7]) > 0).all()
+    assert all(np.isclose(step[0], first[seq[0]]) for seq, step in zip(seqs, steps))  # the first step's probabilities
     for seq, step in zip(seqs, steps):
         assert len(seq) == 6 == len(set(seq)) == len(step)
         assert not {3, 7} & set(seq) and all(0 < p <= 1 for p in step)
     # asked for more tags than there are: every tag not given, once
-    seqs, _, _ = beam_search(net, content[None], tags_in[None], depth=50, width=3)[0]
+    seqs, *_ = beam_search(net, content[None], tags_in[None], depth=50, width=3)[0]
     assert sorted(seqs[0]) == [t for t in range(12) if t not in (3, 7)]
     # posts decoded together get what each gets alone
     other = np.zeros(12, np.float32)
@@ -46,6 +48,7 @@ def test_beam_search_never_repeats_nor_suggests_existing_tags():
     for row, (c, t) in enumerate(((content, tags_in), (-content, other))):
         alone = beam_search(net, c[None], t[None], depth=5, width=3)[0]
         assert together[row][0] == alone[0] and np.allclose(together[row][1], alone[1], atol=1e-5)
+        assert np.allclose(together[row][3], alone[3], atol=1e-6)
 
 
 def test_rank_beams_orders_by_marginal_then_best_beam():
@@ -54,10 +57,23 @@ def test_rank_beams_orders_by_marginal_then_best_beam():
     steps = [[0.6, 0.5, 0.4], [0.6, 0.3, 0.2], [0.2, 0.9, 0.1]]
     ranked = rank_beams(seqs, probs, steps)
     assert [t for t, *_ in ranked] == [5, 2, 1, 9, 4]
-    assert np.allclose([m for _, m, _, _ in ranked], [1.0, 0.8, 0.7, 0.3, 0.2])
+    assert np.allclose([m for _, m, *_ in ranked], [1.0, 0.8, 0.7, 0.3, 0.2])
     # a tie keeps the best beam's order: both in every beam, 7 comes before 8 as in the best beam
     assert [t for t, *_ in rank_beams([[7, 8], [8, 7]], np.array([0.6, 0.4]), [[0.5, 0.5], [0.4, 0.5]])] == [7, 8]
-    assert ranked[0][2:] == (0, 0.6)  # chosen at the first step of the best beam, with that step's probability
+    assert ranked[0][2:] == (0, 0.6, 1.0)  # chosen at the first step of the best beam, with that step's probability
+
+
+def test_rank_beams_mixes_the_first_step_distribution():
+    seqs, probs, steps = [[5, 1, 2], [5, 2, 9], [1, 5, 4]], np.array([0.5, 0.3, 0.2]), [[0.6] * 3] * 3
+    first = np.zeros(12)
+    first[[5, 1, 2, 9, 4, 0, 11]] = [0.4, 0.1, 0.05, 0.05, 0.05, 0.3, 0.05]
+    # the first step alone: its order over every tag, beyond the beams (tag 0 never decoded comes second)
+    alone = rank_beams(seqs, probs, steps, first, beam_weight=0.0)
+    assert [t for t, *_ in alone] == [5, 0, 1, 2, 9, 4, 11] and alone[1][2] is None and alone[1][3] == 0.3
+    # half and half: 5 (marginal 1.0, first 0.4) first; tag 0 (0.15) now below 2 (0.425), 1 (0.4) and 9 (0.175)
+    mixed = rank_beams(seqs, probs, steps, first, beam_weight=0.5, k=5)
+    assert [t for t, *_ in mixed] == [5, 2, 1, 9, 0] and np.isclose(mixed[0][1], 0.7)
+    assert [t for t, *_ in rank_beams(seqs, probs, steps, first, beam_weight=1.0)] == [5, 2, 1, 9, 4]
 
 
 def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path, make_image):
@@ -70,7 +86,13 @@ def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path, make_i
     assert "pasta" in [s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
     assert "sea" in [s.tag for s in model.suggest(Post(hashtags=("blue",)), k=3)]
     got = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
-    assert got[0].source == "image+text" and "tag 1 of the best sequence" in got[0].reason
+    assert got[0].source == "image+text" and "first-tag probability" in got[0].reason
+    model.beam_weight = 1.0  # the beam alone
+    try:
+        beam = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
+    finally:
+        model.beam_weight = 0.0
+    assert "tag 1 of the best sequence" in beam[0].reason and len({s.tag for s in beam}) == 4
     assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
     assert len({s.tag for s in model.suggest(Post(images=(red,)), k=20)}) == len(model.vocab_)  # all, once
 
@@ -88,11 +110,20 @@ def test_round_trip_and_mismatched_config(model, posts, tmp_path):
         load_suggester(folder)
 
 
-def test_learns_from_tag_lists_alone():
+def test_bad_order_or_weight_is_a_model_error(posts):
+    with pytest.raises(ModelError, match="order must be"):
+        create_suggester("test_cnn_lstm", order="alphabetical").fit(posts)
+    with pytest.raises(ModelError, match="beam_weight"):
+        create_suggester("test_cnn_lstm", beam_weight=2.0).fit(posts)
+
+
+@pytest.mark.parametrize("order, beam_weight, smoothing", [("random", 0.0, 0.1), ("frequency", 0.25, 0.0)])
+def test_learns_from_tag_lists_alone(order, beam_weight, smoothing):
     """A set without images or captions (HARRISON) still trains the decoder, conditioned on the existing tags."""
     lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 4
-    model = create_suggester("test_cnn_lstm", epochs=40, dim=16, hidden=16, dropout=0.0, lr=1e-2,
-                             batch_size=8).fit([Post(hashtags=t) for t in lists])
+    model = create_suggester("test_cnn_lstm", epochs=40, dim=16, hidden=16, dropout=0.0, lr=1e-2, batch_size=8,
+                             order=order, beam_weight=beam_weight, smoothing=smoothing
+                             ).fit([Post(hashtags=t) for t in lists])
     assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].source == "tags"

@@ -4,22 +4,32 @@ as an image captioner emits words (Vinyals et al. 2015, "Show and Tell"; for tag
 Unified Framework for Multi-label Image Classification"). Beam search decodes a ranked list without repeats.
 
 Tag order. A post's tags are a set (instagram6 stored them through ``set()``, HARRISON in no stated order), so there
-is no order to learn from. Training is order-free in its targets and canonical in its inputs: the decoder is fed
-the post's tags most frequent first (the order of the training vocabulary; ties by name), and the target at each
-step is the whole set of the post's tags not emitted yet (a softmax against the uniform distribution over them, as
-the multi-label softmax of Mahajan et al. 2018), not just the next tag of the canonical order. Frequent-first
-inputs put the tags the content predicts best at the front, where beam search starts, and the set targets never
-punish a right tag for coming "too early" (Chen et al. 2018, "Order-free RNN with visual attention"). Tags already
-emitted and the post's own tags are masked out of every step, in training and in decoding, so a list never
-repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
+is no order to learn from. Training is order-free in its targets: the target at each step is the whole set of the
+post's tags not emitted yet (a softmax against the uniform distribution over them, as the multi-label softmax of
+Mahajan et al. 2018; ``smoothing`` mixes in the uniform distribution over every tag still allowed), so a right tag
+is never punished for coming "too early" (Chen et al. 2018, "Order-free RNN with visual attention"). Only the
+inputs follow an order: ``order="frequency"`` (the default) feeds the post's tags most frequent first (the order of
+the training vocabulary), ``"random"`` a new permutation each time a post is drawn (docs/EXPERIMENTS.md compares
+them). Tags already emitted and the post's own tags are masked out of every step, in training and in decoding, so a
+list never repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
+
+The first step is a multi-label classifier: its target is every tag of the post. So that it is as strong as the
+single-purpose models, the post reaches every step by three paths besides the LSTM's initial state: the content
+through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding, added to the LSTM's output as a
+context before the output layer, and a full-rank tag-to-tag matrix (``companions``: one row of logits per existing
+tag, averaged over them), which with one revealed tag can learn the log of co-occurrence's P(b | a) exactly.
 
 Training samples the evaluation settings, as ``coattention`` does: the image or the caption dropped at random, and
-1 to ``max_reveal`` of a post's tags given as its existing tags (their mean tag embedding joins the initial state)
-while the others are the targets.
+1 to ``max_reveal`` of a post's tags given as its existing tags while the others are the targets. Training reads
+the image features from the feature cache (``taglens.features``), so only the first training on a set encodes
+its photos; an epoch costs the network alone.
 
-Scores. Each beam's probability is the product of its step probabilities; a tag's score is the share of the final
-beams' probability mass whose sequence holds it (its marginal over the beam), ties kept in the order of the best
-beam. The reason names the step at which the best beam chose it and that step's probability.
+Scores. Each beam's probability is the product of its step probabilities, and a tag's marginal is the share of the
+final beams' probability mass whose sequence holds it. A beam of width 4 gives few distinct marginals, and its later
+tags follow the first tag's reading of the post (a wrong first tag takes the next ones with it), so the ranking
+mixes it with the first step's distribution over every tag: score = ``beam_weight`` x marginal + (1 - ``beam_weight``)
+x first-step probability (``beam_weight=0`` decodes one step only; 1 is the beam alone). Ties keep the best beam's
+order. The reason names the step at which the best beam chose a tag, or the tag's first-step probability.
 
 This module also holds the per-post content features (pooled image vector, caption embedding) that
 ``user-conditional`` reads, so the encoders are reached from one place.
@@ -169,58 +179,78 @@ def input_source(post: Post) -> str:
 
 # -- the network ---------------------------------------------------------------------------------------------------
 def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
-    """Content and existing tags -> the LSTM's initial state; tag embeddings in, one logit per tag out. Token
-    ``n_tags`` is the start token."""
+    """Content and existing tags -> the LSTM's initial state and a context added to every step's output; tag
+    embeddings in, one logit per tag out. Token ``n_tags`` is the start token.
+
+    Two paths carry the post to every step besides the LSTM state: the content (an MLP as effnet-mlp's) and the mean
+    embedding of the existing tags as a context vector, and a full-rank tag-to-tag matrix (``companions``, one row
+    of logits per existing tag, averaged over them), so that one revealed tag can rank its companions as sharply as
+    co-occurrence counts do; a 256-d embedding alone is a low-rank version of that table."""
     import torch
     from torch import nn
 
     class CnnLstm(nn.Module):
         def __init__(self):
             super().__init__()
-            self.content = nn.Linear(CONTENT_DIM, dim)
+            self.content = nn.Sequential(nn.Dropout(dropout), nn.Linear(CONTENT_DIM, hidden), nn.GELU())
             self.tag_emb = nn.Embedding(n_tags + 1, dim)
-            self.init = nn.Linear(2 * dim, 2 * hidden)
+            self.companions = nn.Parameter(torch.zeros(n_tags, n_tags))
+            self.init = nn.Linear(hidden + dim, 2 * hidden)
+            self.context = nn.Linear(hidden + dim, hidden)
             self.lstm = nn.LSTM(dim, hidden, batch_first=True)
             self.drop = nn.Dropout(dropout)
             self.out = nn.Linear(hidden, n_tags)
             self.hidden = hidden
 
         def start(self, content, tags_in):
-            """Initial (h, c), each (1, B, hidden), from the content rows and the 0/1 matrix of existing tags."""
-            g = tags_in @ self.tag_emb.weight[:n_tags] / tags_in.sum(1, keepdim=True).clamp(min=1.0)
-            z = torch.cat([torch.tanh(self.content(self.drop(content))), g], 1)
-            h, c = torch.tanh(self.init(self.drop(z))).chunk(2, dim=1)
-            return h[None].contiguous(), c[None].contiguous()
+            """The decoder's start: initial (h, c), each (1, B, hidden), and what every step adds: the context
+            (B, hidden) and the existing tags' logits (B, n_tags), from the content rows and the 0/1 matrix of
+            existing tags."""
+            share = tags_in / tags_in.sum(1, keepdim=True).clamp(min=1.0)
+            g = share @ self.tag_emb.weight[:n_tags]
+            z = self.drop(torch.cat([self.content(content), g], 1))
+            h, c = torch.tanh(self.init(z)).chunk(2, dim=1)
+            return (h[None].contiguous(), c[None].contiguous()), (self.context(z), share @ self.companions)
+
+        def logits(self, out, extra):
+            """Logits from LSTM outputs ``out`` (B, [T,] hidden) and the ``extra`` of ``start``."""
+            context, prior = extra
+            if out.dim() == 3:
+                context, prior = context[:, None], prior[:, None]
+            return self.out(self.drop(torch.nn.functional.gelu(out + context))) + prior
 
         def forward(self, content, tags_in, seq):
             """Logits (B, T, n_tags) for the input sequences ``seq`` (B, T) (start token, then the prefix)."""
-            out, _ = self.lstm(self.drop(self.tag_emb(seq)), self.start(content, tags_in))
-            return self.out(self.drop(out))
+            state, extra = self.start(content, tags_in)
+            out, _ = self.lstm(self.drop(self.tag_emb(seq)), state)
+            return self.logits(out, extra)
 
-        def step(self, prev, state):
+        def step(self, prev, state, extra):
             """One decoding step: logits (B, n_tags) after the tokens ``prev`` (B,), and the new state."""
             out, state = self.lstm(self.tag_emb(prev)[:, None, :], state)
-            return self.out(out[:, 0]), state
+            return self.logits(out[:, 0], extra), state
 
     return CnnLstm()
 
 
 def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int
-                ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]]]]:
+                ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]], np.ndarray]]:
     """For each post (rows of ``content`` and of the 0/1 matrix ``tags_in``), all decoded together: (sequences,
-    their probabilities normalised over the final beams, each tag's step probability) of the ``width`` best tag
-    sequences of length ``depth``. No tag repeats within a sequence or repeats one of the post's ``tags_in``."""
+    their probabilities normalised over the final beams, each tag's step probability, the first step's
+    distribution over all tags) of the ``width`` best tag sequences of length ``depth``. No tag repeats within a
+    sequence or repeats one of the post's ``tags_in`` (their first-step probability is 0)."""
     import torch
 
     n_posts, n_tags = tags_in.shape
     depth = min(depth, n_tags - int(tags_in.sum(1).max(initial=0)))
     if depth <= 0 or not n_posts:
-        return [([], np.zeros(0), []) for _ in range(n_posts)]
+        return [([], np.zeros(0), [], np.zeros(n_tags)) for _ in range(n_posts)]
     width = min(width, n_tags)
     rows = n_posts * width
     with torch.inference_mode():
-        h, c = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
+        (h, c), (context, prior) = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
         h, c = h.repeat_interleave(width, 1), c.repeat_interleave(width, 1)  # (1, rows, hidden)
+        extra = (context.repeat_interleave(width, 0), prior.repeat_interleave(width, 0))
         banned = torch.from_numpy(tags_in > 0).repeat_interleave(width, 0)  # (rows, n_tags)
         logp = torch.full((n_posts, width), float("-inf"))
         logp[:, 0] = 0.0  # one live beam a post at first
@@ -228,9 +258,12 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
         steps = torch.zeros((rows, 0))
         prev = torch.full((rows,), n_tags, dtype=torch.long)
         base = (torch.arange(n_posts) * width)[:, None]
+        first = None
         for _ in range(depth):
-            logits, (h, c) = net.step(prev, (h, c))
+            logits, (h, c) = net.step(prev, (h, c), extra)
             step_lp = torch.log_softmax(logits.masked_fill(banned, float("-inf")), dim=1)
+            if first is None:
+                first = step_lp[::width].exp().numpy().astype(np.float64)
             total = (logp.reshape(rows, 1) + step_lp).reshape(n_posts, width * n_tags)
             best = torch.topk(total, width, dim=1)  # sorted
             parent = (base + torch.div(best.indices, n_tags, rounding_mode="floor")).reshape(-1)
@@ -239,6 +272,7 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
             seqs = torch.cat([seqs[parent], token[:, None]], 1)
             logp = best.values
             h, c = h[:, parent], c[:, parent]
+            extra = (extra[0][parent], extra[1][parent])
             banned = banned[parent]
             banned[torch.arange(rows), token] = True
             prev = token
@@ -247,37 +281,53 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
     out = []
     for p in range(n_posts):
         live = [b for b in range(width) if probs[p, b] > 0]  # fewer tags than beams: the dead ones are left out
-        out.append(([seqs_l[p][b] for b in live], probs[p, live], [steps_l[p][b] for b in live]))
+        out.append(([seqs_l[p][b] for b in live], probs[p, live], [steps_l[p][b] for b in live], first[p]))
     return out
 
 
-def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]]
-               ) -> list[tuple[int, float, int, float]]:
-    """(tag, marginal over the beams, step of the best beam that chose it, that step's probability), best first:
-    by marginal, ties in the best beam's order, then the other beams' order."""
+def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]], first: np.ndarray | None = None,
+               beam_weight: float = 1.0, k: int | None = None) -> list[tuple[int, float, int | None, float, float]]:
+    """(tag, score, step of the best beam that chose it or None, that step's probability (else the first
+    step's), marginal over the beams), best first. A tag's score is ``beam_weight`` times its marginal over the final
+    beams plus ``1 - beam_weight`` times its probability at the first step (``first``, over every tag); ties keep the
+    best beam's order, then the other beams', then the first step's. With ``k``, the first k only."""
     marginal: dict[int, float] = {}
-    first: dict[int, tuple[int, int, float]] = {}  # tag -> (beam, step, step probability) where first seen
+    seen: dict[int, tuple[int, int, float]] = {}  # tag -> (beam, step, step probability) where first seen
     for b, (seq, p) in enumerate(zip(seqs, probs)):
         for s, t in enumerate(seq):
             marginal[t] = marginal.get(t, 0.0) + float(p)
-            first.setdefault(t, (b, s, steps[b][s]))
-    order = sorted(marginal, key=lambda t: (-round(marginal[t], 9), first[t][0], first[t][1]))
-    return [(t, marginal[t], first[t][1], first[t][2]) for t in order]
+            seen.setdefault(t, (b, s, steps[b][s]))
+    w = 1.0 if first is None else beam_weight
+    cands = set(marginal)
+    if first is not None and w < 1.0:
+        n = len(first) if k is None else min(len(first), k + len(marginal))
+        cands |= {int(t) for t in np.argsort(-first, kind="stable")[:n] if first[t] > 0}
+    score = {t: w * marginal.get(t, 0.0) + (1.0 - w) * (float(first[t]) if first is not None else 0.0)
+             for t in cands}
+    big = len(seqs) + 1
+    order = sorted(cands, key=lambda t: (-round(score[t], 9), *(seen[t][:2] if t in seen else (big, 0)),
+                                         -(first[t] if first is not None else 0.0), t))
+    out = [(t, score[t], seen[t][1] if t in seen else None,
+            seen[t][2] if t in seen else float(first[t]), marginal.get(t, 0.0)) for t in order]
+    return out if k is None else out[:k]
 
 
 class CnnLstmSuggester(BaseSuggester):
     """Pooled CNN features, caption and existing tags initialise an LSTM that emits tags one at a time, decoded by
-    beam search (see the module doc). Teacher forcing feeds at most ``max_len`` of a post's tags; training runs
-    ``epochs`` epochs, fewer where that would pass more than ``max_samples`` posts through the network (so the
-    largest developer set trains in minutes on a 2-core CPU)."""
+    beam search (see the module doc). Teacher forcing feeds at most ``max_len`` of a post's tags, in the order
+    ``order`` ("frequency": most frequent first; "random": a new permutation each time a post is drawn); training
+    runs ``epochs`` epochs, fewer where that would pass more than ``max_samples`` posts through the network (so
+    the largest developer set trains in minutes on a 2-core CPU). ``smoothing`` mixes each step's target with the
+    uniform distribution over the tags it may still emit; ``beam_weight`` weighs the beam's marginal against the
+    first step's distribution in the ranking."""
 
     name = "cnn-lstm"
 
-    def __init__(self, dim: int = 256, hidden: int = 256, max_tags: int = 1000, min_count: int = 2,
-                 max_len: int = 8, epochs: int = 20, max_samples: int = 150_000, lr: float = 2e-3,
-                 weight_decay: float = 1e-4,
-                 dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
-                 reveal_prob: float = 0.5, max_reveal: int = 3, beam: int = 4, seed: int = 0):
+    def __init__(self, dim: int = 256, hidden: int = 512, max_tags: int = 1000, min_count: int = 2,
+                 max_len: int = 8, epochs: int = 30, max_samples: int = 400_000, lr: float = 2e-3,
+                 weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 128, drop_image: float = 0.25,
+                 drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
+                 smoothing: float = 0.0, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
         self.dim = dim
         self.hidden = hidden
         self.max_tags = max_tags
@@ -293,19 +343,31 @@ class CnnLstmSuggester(BaseSuggester):
         self.drop_text = drop_text
         self.reveal_prob = reveal_prob
         self.max_reveal = max_reveal
+        self.order = order
+        self.smoothing = smoothing
         self.beam = beam
+        self.beam_weight = beam_weight
         self.seed = seed
+
+    def _check_params(self) -> None:
+        from ..exceptions import ModelError
+
+        if self.order not in ("frequency", "random"):
+            raise ModelError(f"{self.name}: order must be 'frequency' or 'random', not {self.order!r}")
+        if not 0.0 <= self.beam_weight <= 1.0 or not 0.0 <= self.smoothing < 1.0:
+            raise ModelError(f"{self.name}: beam_weight must be in [0, 1] and smoothing in [0, 1)")
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
         import torch
 
+        self._check_params()
         # a set of tag lists alone (HARRISON) teaches the decoder tag after tag, and the existing tags condition it
         posts, img, txt = training_content(posts, self.name, require=False)
         self.vocab_ = TagVocab.build([p.hashtags for p in posts], self.max_tags, self.min_count)
         # vocabulary indices are frequency ranks: sorting a post's indices gives its tags most frequent first
-        rows = [sorted(self.vocab_.encode(p.hashtags)) for p in posts]
-        usable = [i for i, r in enumerate(rows) if r]
+        rows = [np.array(sorted(self.vocab_.encode(p.hashtags)), np.int64) for p in posts]
+        usable = [i for i, r in enumerate(rows) if len(r)]
         if not usable:
             raise DataError(f"{self.name}: no training post has a tag frequent enough to learn")
         self.n_train_ = len(posts)
@@ -318,26 +380,28 @@ class CnnLstmSuggester(BaseSuggester):
             idx = [usable[i] for i in idx]
             content = torch.from_numpy(drop_modalities(X[idx], rng, self.drop_image, self.drop_text))
             steps = min(self.max_len, max(len(rows[j]) for j in idx))
-            tags_in = torch.zeros((len(idx), n_tags))
-            seq = torch.full((len(idx), steps), start, dtype=torch.long)
-            targets = torch.zeros((len(idx), steps, n_tags))
-            banned = torch.zeros((len(idx), steps, n_tags), dtype=torch.bool)
+            tags_in = np.zeros((len(idx), n_tags), np.float32)
+            seq = np.full((len(idx), steps), start, np.int64)
+            targets = np.zeros((len(idx), steps, n_tags), np.float32)
+            banned = np.zeros((len(idx), steps, n_tags), bool)
             for r, j in enumerate(idx):
                 tags = rows[j]
                 n_rev = 0
                 if len(tags) > 1 and rng.random() < self.reveal_prob:
                     n_rev = int(rng.integers(1, min(self.max_reveal, len(tags) - 1) + 1))
-                revealed = set(rng.choice(tags, n_rev, replace=False).tolist()) if n_rev else set()
-                rest = [t for t in tags if t not in revealed]  # still most frequent first
-                if revealed:
-                    tags_in[r, list(revealed)] = 1.0
-                    banned[r, :, list(revealed)] = True
+                shown = rng.permutation(len(tags))
+                revealed, rest = tags[np.sort(shown[:n_rev])], tags[np.sort(shown[n_rev:])]  # most frequent first
+                if self.order == "random":
+                    rest = rng.permutation(rest)
+                tags_in[r, revealed] = 1.0
+                banned[r, :, revealed] = True
                 for s in range(min(steps, len(rest))):
                     if s:
                         seq[r, s] = rest[s - 1]
                         banned[r, s:, rest[s - 1]] = True
                     targets[r, s, rest[s:]] = 1.0
-            return (content, tags_in, seq), (targets, banned)
+            return ((content, torch.from_numpy(tags_in), torch.from_numpy(seq)),
+                    (torch.from_numpy(targets), torch.from_numpy(banned)))
 
         def loss_fn(net, inputs, target):
             targets, banned = target
@@ -345,6 +409,9 @@ class CnnLstmSuggester(BaseSuggester):
             count = targets.sum(2)
             valid = count > 0
             dist = targets / count.clamp(min=1.0)[..., None]
+            if self.smoothing:
+                allowed = (~banned).float()
+                dist = (1 - self.smoothing) * dist + self.smoothing * allowed / allowed.sum(2, keepdim=True)
             per_step = -(dist * torch.log_softmax(logits, dim=2)).sum(2)
             return per_step[valid].mean()
 
@@ -371,20 +438,26 @@ class CnnLstmSuggester(BaseSuggester):
         tags_in = np.zeros((len(posts), len(self.vocab_)), np.float32)
         for row, post in enumerate(posts):
             tags_in[row, self.vocab_.encode(post.hashtags)] = 1.0
+        depth = k if self.beam_weight > 0 else 1  # the beam's later steps count only through its marginal
         # posts that leave fewer than k tags to suggest (a tiny vocabulary) are decoded alone, to their own depth
-        full = [i for i in range(len(posts)) if len(self.vocab_) - tags_in[i].sum() >= k]
-        decoded = dict(zip(full, beam_search(self.net_, X[full], tags_in[full], k, self.beam)))
+        full = [i for i in range(len(posts)) if len(self.vocab_) - tags_in[i].sum() >= depth]
+        decoded = dict(zip(full, beam_search(self.net_, X[full], tags_in[full], depth, self.beam)))
         for i in sorted(set(range(len(posts))) - set(full)):
-            decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], k, self.beam)[0]
+            decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], depth, self.beam)[0]
         out = []
         for i, post in enumerate(posts):
-            seqs, probs, steps = decoded[i]
+            seqs, probs, steps, first = decoded[i]
             source = input_source(post)
             ranked = []
-            for t, marginal, step, p in rank_beams(seqs, probs, steps):
-                reason = (f"decoded from the {source.replace('+', ', ')}: tag {step + 1} of the best sequence "
-                          f"(step probability {p:.2f}), in {100 * marginal:.0f}% of the beam")
-                ranked.append(Suggestion(self.vocab_.tags[t], marginal, source, reason))
+            # a few more than k from the first step's distribution, so that finalize's drops (the post's own,
+            # blocked and junk tags) rarely send a post back to be decoded alone
+            for t, score, step, p, marginal in rank_beams(seqs, probs, steps, first, self.beam_weight,
+                                                          3 * k + len(post.hashtags)):
+                reason = (f"decoded from the {source.replace('+', ', ')}: "
+                          + (f"tag {step + 1} of the best sequence (step probability {p:.2f}), in "
+                             f"{100 * marginal:.0f}% of the beam" if step is not None and depth > 1 else
+                             f"first-tag probability {p:.2f}"))
+                ranked.append(Suggestion(self.vocab_.tags[t], score, source, reason))
             out.append(ranked)
         return out
 
