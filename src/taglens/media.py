@@ -6,12 +6,16 @@ gif, ...) decoded by OpenCV's FFmpeg (cv2.VideoCapture).
 """
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
 from .exceptions import ImageError, InputError, VideoError
+
+# FFmpeg's messages ("moov atom not found") off: OpenCV reads this once, when it first opens or writes a video
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv", ".gif", ".avi", ".m4v"})
 MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression bombs
@@ -220,14 +224,11 @@ _QUIET = False
 
 
 def _quiet_opencv() -> None:
-    """OpenCV's and FFmpeg's own messages off ("moov atom not found", "[ WARN:0@0.02] ..."): the user reads
-    taglens' words. FFmpeg's level is read when OpenCV first opens a video, so this runs before."""
+    """OpenCV's own messages off ("[ WARN:0@0.02] global cap.cpp ..."), as FFmpeg's are (above): the user reads
+    taglens' words."""
     global _QUIET
     if _QUIET:
         return
-    import os
-
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     import cv2
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -263,9 +264,8 @@ def _why_unopened(path: Path) -> str:
                 data += fh.read(_SNIFF_BYTES)
     except OSError as exc:
         return f"cannot read ({exc.strerror or exc})"
-    video = _VIDEO_TRACK.search(data)
-    if video:
-        return "the video's codec is unknown or not supported"
+    if _VIDEO_TRACK.search(data):  # a video track FFmpeg would not open: a codec it lacks, or a damaged header
+        return "the video's codec is unknown or not supported, or the file is damaged"
     if _AUDIO_TRACK.search(data):
         return "has no video stream (audio only)"
     return "cannot decode video (not a video format taglens reads, or damaged data)"
@@ -348,6 +348,9 @@ def load_visuals(items: Iterable[Any], frames_per_video: int = FRAMES_PER_VIDEO)
             continue
         path = Path(item)
         if is_video(path):
+            if path.suffix.lower() == ".gif":
+                check_media_file(path)
+                _check_gif_canvas(path)  # before Pillow looks at it (its DecompressionBombWarning on stderr)
             if path.suffix.lower() == ".gif" and _is_still(path):
                 out.append((path.name, load_image(path)))
                 continue
@@ -366,7 +369,9 @@ def _is_still(path: Path) -> bool:
     from PIL import Image
 
     try:
-        with Image.open(path) as img:
-            return getattr(img, "n_frames", 1) <= 1
+        with warnings.catch_warnings():  # a frame larger than the canvas: no DecompressionBombWarning on stderr
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                return getattr(img, "n_frames", 1) <= 1
     except Exception:  # let the video decoder report the problem
         return False
