@@ -45,21 +45,17 @@ def optimizer_threads(monkeypatch) -> list[int]:
     return seen
 
 
-def _make_clip(path, n=24, size=(64, 48), codec="mpeg4"):
-    """Write a short real video (frames fading from dark to light) with PyAV."""
-    import av
+def _make_clip(path, n=24, size=(64, 48), codec="mp4v"):
+    """Write a short real video (frames fading from dark to light) with OpenCV's FFmpeg: ``codec`` is a fourcc
+    (mp4v: MPEG-4 part 2, VP80: VP8, MJPG: Motion JPEG); the container comes from the suffix."""
+    import cv2
     import numpy as np
 
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=12)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for i in range(n):
-            a = np.full((size[1], size[0], 3), (i * 10) % 256, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    out = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*codec), 12, size)
+    assert out.isOpened(), f"OpenCV cannot write {codec} into {path.name}"
+    for i in range(n):
+        out.write(np.full((size[1], size[0], 3), (i * 10) % 256, np.uint8))
+    out.release()
     return path
 
 

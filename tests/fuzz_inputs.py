@@ -1,7 +1,7 @@
 """Random and mutated inputs for the fuzz test (tests/test_fuzz.py) and its larger run (bench/bench_fuzz.py).
 
-Everything is generated here from a seed (no file of ../shared/data): images written with Pillow and PyAV and
-then damaged (bytes flipped, cut, inserted, header sizes enlarged), hand-written GIFs with any canvas and frame
+Everything is generated here from a seed (no file of ../shared/data): images written with Pillow and clips with
+OpenCV, then damaged (bytes flipped, cut, inserted, header sizes enlarged), hand-written GIFs with any canvas and frame
 count, posts.jsonl lines with wrong types, deep nesting, huge or odd values and broken bytes, hashtags of random
 Unicode, and plain random bytes."""
 from __future__ import annotations
@@ -96,21 +96,20 @@ def _still(rng: random.Random, fmt: str) -> bytes:
 
 
 def _clip(rng: random.Random) -> bytes:
-    import av
+    """A small MPEG-4 clip, written by OpenCV's FFmpeg (which writes files only: through a temporary one)."""
+    import tempfile
+
+    import cv2
     import numpy as np
 
-    buf = io.BytesIO()
     w, h = rng.choice([16, 32, 48]), rng.choice([16, 32, 48])
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("mpeg4", rate=12)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clip.mp4"
+        out = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"mp4v"), 12, (w, h))
         for i in range(rng.randint(1, 12)):
-            a = np.full((h, w, 3), (i * 20) % 256, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return buf.getvalue()
+            out.write(np.full((h, w, 3), (i * 20) % 256, np.uint8))
+        out.release()
+        return path.read_bytes()
 
 
 def _enlarge_header(rng: random.Random, data: bytes) -> bytes:

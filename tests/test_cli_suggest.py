@@ -18,7 +18,7 @@ def run(capsys, *argv):
 def test_help_imports_nothing_heavy():
     code = ("import sys, taglens.cli as c\n"
             "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('torch', 'numpy', 'sklearn', 'nltk', 'av', 'PIL', 'httpx', 'fastapi', 'uvicorn', "
+            "heavy = [m for m in ('torch', 'numpy', 'sklearn', 'nltk', 'cv2', 'PIL', 'httpx', 'fastapi', 'uvicorn', "
             "'starlette') if m in sys.modules]\n"
             "print('HEAVY=' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "fuzz"
 
 def test_a_video_stream_of_an_unknown_codec_is_a_video_error():
     """It was AttributeError: 'NoneType' object has no attribute 'width', ending a whole --batch run."""
-    with pytest.raises(VideoError, match="unknown_codec.mp4: the video's codec is unknown"):
+    with pytest.raises(VideoError, match="unknown_codec.mp4: the video's codec is unknown or not supported"):
         load_visuals([FIXTURES / "unknown_codec.mp4"])
 
 

@@ -160,7 +160,8 @@ def test_video_frames_are_sampled_evenly(tmp_path, make_clip):
     assert labels[:4] == [f"clip.mp4#frame{i}" for i in range(4)]
 
 
-@pytest.mark.parametrize("name,codec", [("clip.webm", "libvpx"), ("clip.mkv", "mpeg4"), ("clip.mov", "mpeg4")])
+@pytest.mark.parametrize("name,codec", [("clip.webm", "VP80"), ("clip.mkv", "mp4v"), ("clip.mov", "mp4v"),
+                                        ("clip.avi", "MJPG")])
 def test_frames_are_sampled_over_the_whole_clip_in_every_container(tmp_path, make_clip, name, codec):
     """WebM and Matroska headers give no frame count: it comes from the duration or the packets, not a guess
     (a 60-frame webm gave its first frame only)."""
@@ -168,6 +169,67 @@ def test_frames_are_sampled_over_the_whole_clip_in_every_container(tmp_path, mak
     levels = [round(float(np.asarray(f)[..., 0].mean())) for f in video_frames(clip, n=4)]
     # frame i is (10 i) mod 256 grey: the frames at 7, 22, 37, 52 (centres of four equal parts)
     assert len(levels) == 4 and all(abs(a - b) <= 8 for a, b in zip(levels, (70, 220, 114, 8))), levels
+
+
+def test_a_webm_without_duration_is_sampled_from_what_is_decoded(tmp_path, make_clip):
+    """A WebM recorded by a browser (MediaRecorder) has no Duration: OpenCV's frame count is then nonsense
+    (-1.1e17), so every frame is decoded and four are picked from a thinned record of them, spread as with a
+    count."""
+    clip = make_clip(tmp_path / "rec.webm", n=60, codec="VP80")
+    data = bytearray(clip.read_bytes())
+    at = data.find(b"\x44\x89\x88")  # Segment Info's Duration: an 8-byte float
+    assert at > 0
+    data[at:at + 11] = b"\xec\x89" + bytes(9)  # a Void element of the same length
+    clip.write_bytes(bytes(data))
+    levels = [round(float(np.asarray(f)[..., 0].mean())) for f in video_frames(clip, n=4)]
+    # the record of 60 frames keeps every other one: frames 6, 22, 36, 52 (7, 22, 37, 52 with a count)
+    assert len(levels) == 4 and all(abs(a - b) <= 8 for a, b in zip(levels, (60, 220, 104, 8))), levels
+
+
+_NO_PYAV = """
+import sys
+class NoAv:
+    def find_spec(self, name, path=None, target=None):
+        if name == "av" or name.startswith("av."):
+            raise ImportError("PyAV is not installed here")
+sys.meta_path.insert(0, NoAv())
+from taglens.media import load_visuals
+visuals = load_visuals(sys.argv[1:])
+assert "av" not in sys.modules
+print(len(visuals))
+"""
+
+
+def test_videos_and_gifs_decode_without_pyav(tmp_path, make_clip, rgb):
+    """PyAV is no dependency (issue 21: 104 MB of the torch-free install): OpenCV's FFmpeg decodes videos and GIFs,
+    and a child where ``import av`` fails reads both."""
+    import subprocess
+    import sys
+
+    clip = make_clip(tmp_path / "clip.mp4")
+    gif = tmp_path / "anim.gif"
+    turns = [rgb.transpose(t) for t in (Image.FLIP_LEFT_RIGHT, Image.FLIP_TOP_BOTTOM, Image.ROTATE_180)]
+    rgb.save(gif, save_all=True, append_images=turns, duration=100)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", _NO_PYAV, str(clip), str(gif)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.split() == ["8"], proc.stderr
+
+
+def test_a_bad_video_is_one_line_in_taglens_words(tmp_path):
+    """OpenCV and FFmpeg print their own warnings ("moov atom not found", "[ WARN:0@0.02] global cap.cpp ...") to
+    stderr: silenced, so the user reads taglens' error alone."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-m", "taglens", "suggest", str(bad)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == ExitCode.VIDEO
+    why = "cannot decode video (not a video format taglens reads, or damaged data)"
+    assert proc.stderr.strip().splitlines() == [f"taglens suggest: error: {bad}: {why}"], proc.stderr
 
 
 def test_an_animated_gif_bomb_is_refused_before_decoding(tmp_path):

@@ -2,15 +2,20 @@
 
 Handles missing, empty, truncated and non-image files, decompression bombs, CMYK, 16-bit, palette and
 transparent images, EXIF rotation, animated images (sampled like a video) and videos (mp4, mov, webm, mkv,
-gif, ...) decoded with PyAV.
+gif, ...) decoded by OpenCV's FFmpeg (cv2.VideoCapture).
 """
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
 from .exceptions import ImageError, InputError, VideoError
+
+# FFmpeg's messages ("moov atom not found") off: OpenCV reads this once, when it first opens or writes a video
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv", ".gif", ".avi", ".m4v"})
 MAX_PIXELS = 64_000_000  # larger images are refused as possible decompression bombs
@@ -136,65 +141,68 @@ def load_image_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
 
 
 def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
-    """``n`` frames spread evenly over a video (or an animated GIF), as RGB PIL images.
+    """``n`` frames spread evenly over a video (or an animated GIF), as RGB PIL images, decoded by OpenCV's FFmpeg.
 
-    The frame count comes from the stream header, else from its duration, else (WebM and Matroska headers carry
-    neither) from counting the packets, which needs no decoding. Frames larger than ``MAX_PIXELS`` are refused
-    like a decompression bomb, before any is decoded."""
+    The frame count comes from the stream header, else from its duration; where neither tells (a WebM recorded by
+    a browser), every frame is decoded within the budgets and ``n`` are picked from a thinned record of them.
+    Frames larger than ``MAX_PIXELS`` are refused like a decompression bomb, before any is decoded."""
     import time
-
-    import av
 
     path = Path(path)
     check_media_file(path)
-    if path.suffix.lower() == ".gif":
+    gif = path.suffix.lower() == ".gif"
+    if gif:
         _check_gif_canvas(path)
+    import cv2
+
+    cap = _open_capture(path)
     try:
-        with av.open(str(path)) as container:
-            streams = container.streams.video
-            if not streams:
-                raise VideoError(f"{path}: has no video stream")
-            stream = streams[0]
-            if stream.codec_context is None:  # a stream of a codec FFmpeg does not know
-                raise VideoError(f"{path}: the video's codec is unknown or not supported")
-            _check_frame_size(path, stream.codec_context.width or 0, stream.codec_context.height or 0)
-            total = _frame_count(container, stream)
-            width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
-            if width * height <= 8_000_000:  # frame threads keep a frame each in flight: only for small frames
-                stream.thread_type = "AUTO"
-            wanted = _spread(total, n)
-            frames: list[Any] = []
-            seen: list[Any] = []  # a thinned record of the frames decoded (scaled down), in case the count was wrong
-            pixels, start = 0, time.monotonic()
-            budget = GIF_PIXEL_BUDGET if path.suffix.lower() == ".gif" else VIDEO_PIXEL_BUDGET
-            for index, frame in enumerate(container.decode(stream)):
-                _check_frame_size(path, frame.width, frame.height)  # the header may not tell
-                if index in wanted:
-                    frames.append(_small_image(frame))
-                    if len(frames) == len(wanted):
-                        break
-                elif index % max(1, total // (4 * n)) == 0:
-                    seen.append(_small_image(frame))
-                    if len(seen) > 8 * n:
-                        seen = seen[::2]
-                pixels += frame.width * frame.height
-                if index > MAX_VIDEO_FRAMES or pixels > budget or \
-                        time.monotonic() - start > VIDEO_TIME_BUDGET:
-                    if not frames and not seen:
-                        seen.append(_small_image(frame))
+        width, height = _frame_size(cap)
+        _check_frame_size(path, width, height)
+        if width * height > 8_000_000 and _threads() > 1:  # frame threads keep a frame each in flight
+            cap.release()
+            cap = _open_capture(path, threads=1)
+        total = _frame_count(cap)
+        wanted = _spread(total, n) if total else []
+        frames: list[tuple[int, Any]] = []
+        # a thinned record of the frames decoded (scaled down): the frames when the count is unknown, or the
+        # fallback when it was wrong; frames at multiples of ``stride``, which doubles as the record is halved
+        seen: list[tuple[int, Any]] = []
+        stride = max(1, total // (4 * n)) if total else 1
+        frame_pixels = max(1, width * height)  # the header's, then the last frame's (the header may not tell)
+        pixels, start = 0, time.monotonic()
+        budget = GIF_PIXEL_BUDGET if gif else VIDEO_PIXEL_BUDGET
+        index = -1
+        while cap.grab():
+            index += 1
+            if index in wanted:
+                image, frame_pixels = _retrieve(cap, path)
+                frames.append((index, image))
+                if len(frames) == len(wanted):
                     break
-            if len(frames) < min(n, len(wanted)) and seen:  # fewer frames than counted (or decoded): thin what we saw
-                step = max(1, len(seen) // max(1, n - len(frames)))
-                frames.extend(seen[::step][: n - len(frames)])
+            elif index % stride == 0:
+                image, frame_pixels = _retrieve(cap, path)
+                seen.append((index, image))
+                if len(seen) > 8 * n:
+                    seen, stride = seen[::2], stride * 2
+            pixels += frame_pixels
+            if index > MAX_VIDEO_FRAMES or pixels > budget or time.monotonic() - start > VIDEO_TIME_BUDGET:
+                if not frames and not seen:
+                    seen.append((index, _retrieve(cap, path)[0]))
+                break
+        if len(frames) < min(n, len(wanted) or n) and seen:  # fewer frames than counted, or no count: the record
+            have = {i for i, _ in frames}
+            rest = [item for item in seen if item[0] not in have]
+            frames = sorted(frames + [rest[i] for i in _spread(len(rest), n - len(frames))], key=lambda f: f[0])
     except VideoError:
         raise
-    except av.error.FFmpegError as exc:  # FFmpeg's words, without its "[Errno 1094995529] ...: 'avcodec_...()'"
-        raise VideoError(f"{path}: cannot decode video ({exc.strerror or exc})") from None
-    except (OSError, ValueError, MemoryError) as exc:
+    except (cv2.error, OSError, ValueError, MemoryError) as exc:
         raise VideoError(f"{path}: cannot decode video ({type(exc).__name__}: {exc})") from None
+    finally:
+        cap.release()
     if not frames:
         raise VideoError(f"{path}: no decodable frame")
-    return frames
+    return [image for _, image in frames]
 
 
 MAX_VIDEO_FRAMES = 20_000  # frames decoded at most (over 11 minutes at 30 fps; posts carry short clips)
@@ -205,18 +213,113 @@ def _spread(total: int, n: int) -> list[int]:
     return sorted({int((i + 0.5) * total / n) for i in range(n)})
 
 
-def _small_image(frame: Any) -> Any:
-    """An RGB PIL image of a decoded frame, scaled down to at most KEPT_FRAME_PIXELS pixels."""
-    w, h = frame.width, frame.height
-    if w * h <= KEPT_FRAME_PIXELS:
-        return frame.to_image().convert("RGB")
-    scale = (KEPT_FRAME_PIXELS / (w * h)) ** 0.5
-    return frame.reformat(width=max(1, int(w * scale)), height=max(1, int(h * scale)), format="rgb24").to_image()
+def _threads() -> int:
+    """Decoding threads: the encoders' choice (``TAGLENS_THREADS``, else one per free core), at most 4."""
+    from .encoders import encoder_threads
+
+    return max(1, min(4, encoder_threads()))
+
+
+_QUIET = False
+
+
+def _quiet_opencv() -> None:
+    """OpenCV's own messages off ("[ WARN:0@0.02] global cap.cpp ..."), as FFmpeg's are (above): the user reads
+    taglens' words."""
+    global _QUIET
+    if _QUIET:
+        return
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    _QUIET = True
+
+
+def _open_capture(path: Path, threads: int | None = None) -> Any:
+    """An opened cv2.VideoCapture of ``path`` (FFmpeg backend, time limits on opening and reading), or the
+    VideoError saying why it cannot be opened."""
+    _quiet_opencv()
+    import cv2
+
+    timeout_ms = int(VIDEO_TIME_BUDGET * 1000)
+    params = [cv2.CAP_PROP_N_THREADS, threads or _threads(), cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms,
+              cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms]
+    # an absolute path: FFmpeg reads "name:..." as a protocol (concat:, pipe:, http:)
+    cap = cv2.VideoCapture(str(path.absolute()), cv2.CAP_FFMPEG, params)
+    if not cap.isOpened():
+        cap.release()
+        raise VideoError(f"{path}: {_why_unopened(path)}")
+    return cap
+
+
+def _why_unopened(path: Path) -> str:
+    """Why FFmpeg would not open a file, from its bytes (OpenCV only says no): a video track of a codec it does
+    not know, no video track at all, or neither to be found."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_SNIFF_BYTES)
+            size = fh.seek(0, 2)
+            if size > 2 * _SNIFF_BYTES:  # an MP4's index (moov) may be at its end
+                fh.seek(size - _SNIFF_BYTES)
+                data += fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        return f"cannot read ({exc.strerror or exc})"
+    if _VIDEO_TRACK.search(data):  # a video track FFmpeg would not open: a codec it lacks, or a damaged header
+        return "the video's codec is unknown or not supported, or the file is damaged"
+    if _AUDIO_TRACK.search(data):
+        return "has no video stream (audio only)"
+    return "cannot decode video (not a video format taglens reads, or damaged data)"
+
+
+_SNIFF_BYTES = 8 << 20
+_TRACK_MARKS = (rb"hdlr[\s\S]{8}%s"  # MP4 and MOV: a track's handler
+                rb"|strh[\s\S]{4}%s"  # AVI: a stream header
+                rb"|\x86[\x81-\xa0]%s_")  # Matroska and WebM: a CodecID ("V_VP9", "A_OPUS")
+_VIDEO_TRACK = re.compile(_TRACK_MARKS % (b"vide", b"vids", b"V"))
+_AUDIO_TRACK = re.compile(_TRACK_MARKS % (b"soun", b"auds", b"A"))
+
+
+def _frame_size(cap: Any) -> tuple[int, int]:
+    import cv2
+
+    return max(0, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))), max(0, int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+
+
+def _frame_count(cap: Any) -> int:
+    """The number of frames, from the stream header or its duration and frame rate (OpenCV's reckoning), or 0
+    where it is unknown or not believable."""
+    import math
+
+    import cv2
+
+    count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+    if not math.isfinite(count) or count < 1 or count > 100 * MAX_VIDEO_FRAMES:
+        return 0
+    return int(count)
+
+
+def _retrieve(cap: Any, path: Path) -> tuple[Any, int]:
+    """The frame just grabbed as an RGB PIL image, scaled down to at most KEPT_FRAME_PIXELS pixels, and its
+    pixels as decoded."""
+    import cv2
+    from PIL import Image
+
+    ok, bgr = cap.retrieve()
+    if not ok or bgr is None or bgr.ndim != 3 or bgr.shape[2] != 3:
+        raise VideoError(f"{path}: cannot decode video (a frame could not be converted)")
+    h, w = bgr.shape[:2]
+    _check_frame_size(path, w, h)  # the header may not tell
+    if w * h > KEPT_FRAME_PIXELS:
+        scale = (KEPT_FRAME_PIXELS / (w * h)) ** 0.5
+        # bilinear down to half the size (76 ms -> 16 ms for a 12-megapixel frame), area averaging below it
+        how = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
+        bgr = cv2.resize(bgr, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=how)
+    return Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), w * h
 
 
 def _check_gif_canvas(path: Path) -> None:
     """Refuse a GIF whose canvas (the logical screen every frame is drawn on) exceeds MAX_PIXELS, from its
-    header, before the decoder sees it (FFmpeg only says "avcodec_send_packet() returned 22" for 65535x65535)."""
+    header, before the decoder sees it (FFmpeg would say nothing useful about a 65535x65535 canvas)."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(10)
@@ -236,27 +339,6 @@ def _check_frame_size(path: Path, width: int, height: int) -> None:
                          f"bomb)")
 
 
-def _frame_count(container: Any, stream: Any) -> int:
-    """The number of frames in ``stream``: from the header, the stream's or the container's duration, or by
-    counting packets (then the container is rewound)."""
-    if stream.frames:
-        return int(stream.frames)
-    rate = stream.average_rate or stream.guessed_rate
-    if rate:
-        if stream.duration and stream.time_base:
-            return max(1, int(stream.duration * stream.time_base * rate))
-        if container.duration:  # microseconds
-            return max(1, int(container.duration / 1_000_000 * rate))
-    count = 0
-    for packet in container.demux(stream):
-        if packet.size:
-            count += 1
-            if count > MAX_VIDEO_FRAMES:
-                break
-    container.seek(0)
-    return max(1, count)
-
-
 def load_visuals(items: Iterable[Any], frames_per_video: int = FRAMES_PER_VIDEO) -> list[tuple[str, Any]]:
     """(label, RGB image) for every image and sampled video frame of a post; labels name the file."""
     out: list[tuple[str, Any]] = []
@@ -266,6 +348,9 @@ def load_visuals(items: Iterable[Any], frames_per_video: int = FRAMES_PER_VIDEO)
             continue
         path = Path(item)
         if is_video(path):
+            if path.suffix.lower() == ".gif":
+                check_media_file(path)
+                _check_gif_canvas(path)  # before Pillow looks at it (its DecompressionBombWarning on stderr)
             if path.suffix.lower() == ".gif" and _is_still(path):
                 out.append((path.name, load_image(path)))
                 continue
@@ -284,7 +369,9 @@ def _is_still(path: Path) -> bool:
     from PIL import Image
 
     try:
-        with Image.open(path) as img:
-            return getattr(img, "n_frames", 1) <= 1
+        with warnings.catch_warnings():  # a frame larger than the canvas: no DecompressionBombWarning on stderr
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                return getattr(img, "n_frames", 1) <= 1
     except Exception:  # let the video decoder report the problem
         return False

@@ -42,7 +42,7 @@ def display_name(filename: str | None, index: int) -> str:
 
 def sniff(data: bytes) -> tuple[str, str] | None:
     """(suffix, kind) of a photo or video from its first bytes, or None when it is neither. The suffix is the one
-    ``taglens.media`` decodes the file by (.gif and videos through PyAV, the rest through Pillow)."""
+    ``taglens.media`` decodes the file by (.gif and videos through OpenCV's FFmpeg, the rest through Pillow)."""
     head = data[:32]
     if head.startswith(b"\xff\xd8\xff"):
         return ".jpg", "image"
