@@ -64,7 +64,7 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
             total[tag] = total.get(tag, 0.0) + c
             if c > best.get(tag, (-1.0, "", ""))[0]:
                 best[tag] = (c, source, reason)
-    unwanted = unwanted_tags()  # the list read once per post; each distinct tag is looked up once
+    unwanted = unwanted_tags(exclude)  # the list read once per post; each distinct tag is looked up once
     ranked = []
     for t, v in sorted(total.items(), key=lambda kv: (-kv[1], kv[0])):
         if not unwanted(t):  # blocked tags, engagement bait, handles: never ranked
