@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build the caption -> topic-tag statistics shipped in the package (``src/taglens/resources/vocab/caption_topics.npz``).
+"""Build the caption -> topic-tag statistics shipped in the package (resources/vocab/caption_topics.npz).
 
 Aggregate counts only, from the training side (``taglens.data.splits.dev_split(id) == "train"``) of the everyday
 tweets in ../shared/data/everyday (lifestyle tweets in English, multilingual tweets in eight languages) and of the
@@ -10,9 +10,9 @@ caption word or emoji (``wording.caption_words``, the caption read without its h
 The topic tags are the everyday tweets' tags that describe what a post is about and that people use beyond one
 data set: in at least ``MIN_TAG_POSTS`` of these captions, used in ``MIN_OTHER_CORPORA`` other corpora of the
 shipped vocabulary (a show's or an event's tag, #masterchefbr, #euro2016, stays out), not another topic's
-vocabulary (vape, US politics: ``topics.topic_of``), not a stop word (#the, #you) and not junk or engagement bait (``unwanted_tags``). The
-statistics are ``CaptionWordStats`` (P(tag | word) shrunk by the word's count, with the counts kept), read at run
-time by the ``caption_topics`` source of taglens-base.
+vocabulary (vape, US politics: ``topics.topic_of``), not a stop word (#the, #you) and not junk or engagement
+bait (``unwanted_tags``). The statistics are ``CaptionWordStats`` (P(tag | word) shrunk by the word's count,
+with the counts kept), read at run time by the ``caption_topics`` source of taglens-base.
 
 Usage: python scripts/build_caption_topics.py [--data ../shared/data] [--out src/taglens/resources/vocab]
 """
@@ -37,7 +37,8 @@ from taglens.suggesters.taglens_base.topics import topic_of  # noqa: E402
 from taglens.suggesters.taglens_base.wording import STOPWORDS  # noqa: E402
 from taglens.types import parse_hashtags, strip_hashtags  # noqa: E402
 
-SETS = {"lifestyle": "everyday/lifestyle_tweets/posts.jsonl", "multilingual": "everyday/multilingual_tweets/posts.jsonl",
+SETS = {"lifestyle": "everyday/lifestyle_tweets/posts.jsonl",
+        "multilingual": "everyday/multilingual_tweets/posts.jsonl",
         "tweets": "tweets/posts.jsonl"}
 MIN_TAG_POSTS = 15
 MIN_OTHER_CORPORA = 2

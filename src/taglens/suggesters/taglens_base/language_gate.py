@@ -81,9 +81,10 @@ def word_fits(word: str, lang: str) -> bool:
     """Whether a word-level statistic (``words``: a word -> tag rate learned from whatever captions used the word)
     may fire on this word of a caption in ``lang``: always in the languages the caption sources learned across
     topics and for emoji; in an undetermined caption where most of the word's mentions are in those languages, or
-    it has too few to tell ("de", spread over Spanish, Portuguese and French captions, does not fit); in another language only where the word is a word of that language in the
-    training captions (:func:`_knows`: "sabor" on a Spanish caption) and not one of its function words ("de",
-    "la", "mi": they say nothing of the topic, yet most Spanish training captions came from vape shops)."""
+    it has too few to tell ("de", spread over Spanish, Portuguese and French captions, does not fit); in another
+    language only where the word is a word of that language in the training captions (:func:`_knows`: "sabor" on a
+    Spanish caption) and not one of its function words ("de", "la", "mi": they say nothing of the topic, yet most
+    Spanish training captions came from vape shops)."""
     if lang in LEARNED_LANGUAGES or not any(ch.isalpha() for ch in word):
         return True
     from ...knowledge.vocabulary import get_vocabulary
