@@ -253,9 +253,11 @@ def test_everyday_captions_get_topic_tags_in_any_language(model):
         assert wanted in top(model, Post(text=caption)) and not leaks(top(model, Post(text=caption)))
 
 
-def test_text_in_a_photo_counts_as_far_as_it_reads_as_a_hashtag():
+def test_a_word_is_weighed_by_how_often_people_who_write_it_tag_it():
     from taglens.knowledge.vocabulary import get_vocabulary
 
     vocab = get_vocabulary()
     assert vocab.hashtag_rate("sale")[0] > 2 * vocab.hashtag_rate("worthless")[0]
     assert vocab.hashtag_rate("coffee")[0] > vocab.hashtag_rate("nowadays")[0]
+    rate, mentions, tagged = vocab.hashtag_rate("paris")
+    assert mentions > tagged > 0 and 0 < rate < 1
