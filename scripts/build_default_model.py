@@ -12,6 +12,11 @@ cache (~/.cache/taglens).
 
     nice python scripts/build_default_model.py [--data ../shared/data] [--out src/taglens/models/taglens-base]
         [--no-tune | --weights-from EARLIER_MODEL_DIR] [--eval]
+    nice python scripts/build_default_model.py --refit words   # refit only these sources of the model in --out
+
+``--refit`` relearns the named sources of the model already in ``--out`` from the same train side, keeping its
+vocabulary, fusion weights and every other source (the heads' weights would differ on a full rebuild): for a
+source whose saved statistics changed form (``words`` storing its counts).
 """
 from __future__ import annotations
 
@@ -263,6 +268,35 @@ def earlier_weights(model_dir: Path, params: dict, fail) -> dict[str, float]:
     return weights
 
 
+def refit(model_dir: Path, names: list[str], train_records, table) -> None:
+    """Relearn the sources ``names`` of the model saved in ``model_dir`` from ``train_records`` and save it again
+    (atomically: written beside, then swapped in)."""
+    from taglens.model_folder import load_suggester
+    from taglens.suggesters.taglens_base.source import TrainingSet
+
+    model = load_suggester(model_dir)
+    posts = [p for p in to_posts(train_records) if p.hashtags]
+    data = TrainingSet(posts, model, table)
+    for name in names:
+        model.source(name).fit(data)
+        log.info("refitted %s", name)
+    tmp = model_dir.with_name(model_dir.name + ".refit")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.save(tmp)
+    # keep every array the refit did not change as it was stored (the heads, stored float16, load as float32)
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    before, after = load_file(str(model_dir / "weights.safetensors")), load_file(str(tmp / "weights.safetensors"))
+    save_file({k: before[k] if k in before and np.array_equal(before[k], v) else v for k, v in after.items()},
+              str(tmp / "weights.safetensors"))
+    old = model_dir.with_name(model_dir.name + ".old")
+    model_dir.rename(old)
+    tmp.rename(model_dir)
+    shutil.rmtree(old)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -278,6 +312,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, help="keep the cross-fitted evidence (evidence.pkl) and the last fold's "
                     "model (fold-model/) in this folder, outside the repository: it holds per-post records")
     ap.add_argument("--folds", type=int, default=8, help="cross-fitting folds of the train side for tuning")
+    ap.add_argument("--refit", default="", metavar="SOURCE[,SOURCE]",
+                    help="refit only these sources of the model in --out on the train side and save it again")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a taglens-base parameter (VALUE in JSON), e.g. --set topic_boost=2; may be repeated")
     args = ap.parse_args(argv)
@@ -310,6 +346,11 @@ def main(argv=None) -> int:
         log.warning("--cache: nothing to keep without the cross-fitting (--no-tune, --weights-from, --eval-only)")
     t0 = time.time()
     sets = load_sets(args.data)
+    if args.refit:
+        from taglens.encoders.cache import text_embeddings  # only a refitted source that reads embeddings calls it
+
+        refit(args.out, args.refit.split(","), [r for name in SETS for r in sets[name][0]], text_embeddings)
+        return 0
     if args.eval_only:
         measure(args.data, sets, args.out, args.val_dir, args.tasks.split(",") if args.tasks else None)
         return 0

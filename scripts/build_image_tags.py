@@ -228,7 +228,10 @@ def category_tags(synset) -> list[tuple[str, float]]:
         for s in frontier:
             if s.name() in CATEGORIES and s.name() not in found:
                 found.append(s.name())
-            for h in s.hypernyms() + s.instance_hypernyms():
+            # in a fixed order: nltk returns a synset's hypernyms in set order, which varies with PYTHONHASHSEED (a
+            # warship is a ship and a military vehicle: the map's first category changed from run to run). Reverse
+            # name order is the order the shipped map was built in (#ship before #military, #beauty before #makeup)
+            for h in sorted(s.hypernyms() + s.instance_hypernyms(), key=lambda h: h.name(), reverse=True):
                 if h not in seen:
                     seen.add(h)
                     nxt.append(h)

@@ -163,9 +163,101 @@ def test_cli_min_score_leaves_weak_suggestions_out_and_says_so():
 def test_cli_allow_generic_turns_the_junk_filter_off():
     from taglens.knowledge.junk import is_bait
 
-    default = json.loads(run_cli("--tags", "#likeforlikes #follow4follow", "--json", "-k", "10",
-                                 "--min-score", "0").stdout)
-    assert not any(is_bait(s["tag"]) for s in default["suggestions"])
-    generic = json.loads(run_cli("--tags", "#likeforlikes #follow4follow", "--json", "-k", "10", "--min-score", "0",
-                                 "--allow-generic").stdout)
-    assert any(is_bait(s["tag"]) for s in generic["suggestions"])
+    def tags(*args):
+        return [s["tag"] for s in json.loads(run_cli(*args, "--json", "-k", "10", "--min-score", "0").stdout)[
+            "suggestions"]]
+
+    assert not any(is_bait(t) for t in tags("--tags", "#motorcycle #bike"))
+    assert any(is_bait(t) for t in tags("--tags", "#motorcycle #bike", "--allow-generic"))
+    # an author who already tags #likeforlikes #follow4follow tags that way: bait is suggested to that post only
+    assert any(is_bait(t) for t in tags("--tags", "#likeforlikes #follow4follow"))
+
+
+def test_bait_is_suggested_only_to_a_post_that_carries_some():
+    from taglens.suggesters.base import unwanted_tags
+
+    assert unwanted_tags()("instagood") and unwanted_tags(["motorcycle"])("instagood")
+    assert not unwanted_tags(["motorcycle", "likeforlike"])("instagood")
+    assert unwanted_tags(["likeforlike"])("abvpkagundaraj")  # a handle stays junk whatever the post carries
+
+
+def test_caption_word_statistics_keep_their_counts_and_say_them(model):
+    import numpy as np
+
+    from taglens.suggesters.taglens_base.sources.caption_words import CaptionWordStats
+
+    stats = CaptionWordStats(min_df=1, smoothing=3.0).fit(
+        ["sabor nuevo", "sabor fresa", "sabor menta", "gato"], [np.array([0]), np.array([0]), np.array([0, 1]),
+                                                                np.array([1])], n_tags=2)
+    assert stats.support("sabor", 0) == (3, 3) and stats.support("sabor", 1) == (1, 3)
+    assert stats.scores("sabor")[0][0] == pytest.approx(3 / (3 + 3.0))  # shrunk by the count: 3 captions, not 100%
+    assert stats.support("gato", 1) == (1, 1) and stats.scores("gato")[1][0] == pytest.approx(1 / 4)
+    assert stats.rate_of("sabor gato", np.array([0]), min_mentions=2) == (pytest.approx(0.5), "sabor")
+    assert stats.rate_of("gato", np.array([1]), min_mentions=2) == (0.0, "")  # one caption is no evidence
+    # an entry needs min_count captions and a lift over the tag's prior
+    lifted = CaptionWordStats(min_df=1, min_p=0.0, min_count=2, min_lift=1.2).fit(
+        ["sabor nuevo", "sabor fresa", "sabor menta", "gato"], [np.array([0]), np.array([0]), np.array([0, 1]),
+                                                                np.array([1])], n_tags=2)
+    assert stats.support("sabor", 1)[0] == 1 and lifted.support("sabor", 1) == (0, 3)
+    # the bundled model stores its counts: the evidence says "N of M captions"
+    words = model.source("words")
+    assert words.stats_.df is not None
+    features = post_features([Post(text="New coils and juice in stock at the vape shop")], images=False)[0]
+    reasons = [r for _, r in words.evidence(features.post, features).values()]
+    assert reasons and all(" of " in r and " captions with '" in r for r in reasons)
+
+
+def test_word_statistics_fire_in_the_language_they_were_learned_in():
+    from taglens.suggesters.taglens_base.language_gate import word_fits
+
+    assert word_fits("coffee", "en") and word_fits("☕", "es") and word_fits("☕", "ja")
+    assert word_fits("vapeo", "es")  # a Spanish vape shop's word on a Spanish caption
+    assert not word_fits("de", "es") and not word_fits("la", "es")  # function words say nothing of the topic
+    assert not word_fits("de", "und")  # spread over Spanish, Portuguese, French captions: no language of the model
+    assert not word_fits("coffee", "es") or word_fits("coffee", "en")
+
+
+def test_a_spanish_vape_caption_is_read_by_the_words_it_learned_in_spanish(model):
+    caption = "Nuevo líquido sabor fresa para tu vapeo, ya disponible en la tienda 💨"
+    assert caption_language(caption) == "es"
+    features = post_features([Post(text=caption)], images=False)[0]
+    ev, _, _ = model.evidence(features)
+    assert topic_strength(model, features, ev)["vape"] >= 0.5
+    assert leaks(top(model, Post(text=caption)))  # here a vape tag is right
+
+
+def test_caption_words_open_the_politics_gate(model):
+    caption = "Hillary lied again about the emails during the debate"
+    features = post_features([Post(text=caption)], images=False)[0]
+    ev, _, _ = model.evidence(features)
+    assert topic_strength(model, features, ev)["politics"] > 0.5
+    for caption in ("Great day at the beach with my family", "Coffee and a good book this morning"):
+        features = post_features([Post(text=caption)], images=False)[0]
+        ev, _, _ = model.evidence(features)
+        assert topic_strength(model, features, ev)["politics"] < 0.2, caption
+
+
+def test_everyday_captions_get_topic_tags_in_any_language(model):
+    from taglens.suggesters.taglens_base.sources.caption_topics import CaptionTopics, topic_statistics
+
+    stats, tags = topic_statistics()
+    assert {"food", "travel", "fitness", "music", "love"} <= set(tags)
+    assert not leaks(tags) and "the" not in tags
+    source = model.source("caption_topics")
+    assert isinstance(source, CaptionTopics)
+    for caption, wanted in (("Café de la mañana ☕", "coffee"), ("Καλοκαίρι στην παραλία 🌊☀️", "beach")):
+        features = post_features([Post(text=caption)], images=False)[0]
+        ev = source.evidence(features.post, features)
+        assert wanted in ev, (caption, ev)
+        assert " of " in ev[wanted][1] and "everyday posts with" in ev[wanted][1]
+        assert wanted in top(model, Post(text=caption)) and not leaks(top(model, Post(text=caption)))
+
+
+def test_a_word_is_weighed_by_how_often_people_who_write_it_tag_it():
+    from taglens.knowledge.vocabulary import get_vocabulary
+
+    vocab = get_vocabulary()
+    assert vocab.hashtag_rate("sale")[0] > 2 * vocab.hashtag_rate("worthless")[0]
+    assert vocab.hashtag_rate("coffee")[0] > vocab.hashtag_rate("nowadays")[0]
+    rate, mentions, tagged = vocab.hashtag_rate("paris")
+    assert mentions > tagged > 0 and 0 < rate < 1

@@ -32,6 +32,10 @@ ONE_LETTER_WORDS = frozenset("aiyoe")
 MIN_MEAN_PIECE = 4.0
 COMMON_ZIPF = 5.0
 MIN_TAG_POSTS = 3  # a tag used this often, in at least two corpora, reads as a tag whatever its spelling
+# ... or this often in one: a community's own tag (#vapeo, #qanon, #sb50: 80, 71, 32 training posts) is a tag its
+# people use, while a handle or a random string is a tag of a post or two (#abvpkagundaraj 3, #yashicat4 2). Without
+# this, the val gold of vape (#vapeo ...), tweets and harrison lost P@1 0.004-0.009 to the filter (docs/EVERYDAY.md)
+MIN_COMMUNITY_POSTS = 10
 _LATIN = re.compile(r"^[a-z0-9_\u00c0-\u024f]+$")
 
 
@@ -63,7 +67,7 @@ def _known_tag(tag: str) -> bool:
     vocab = get_vocabulary()
     counts = vocab.tag_counts(tag)
     return (vocab.tag_count(tag) >= MIN_TAG_POSTS and sum(1 for n in counts.values() if n) >= 2) or \
-        vocab.lemma(tag) is not None
+        vocab.tag_count(tag) >= MIN_COMMUNITY_POSTS or vocab.lemma(tag) is not None
 
 
 def _known_word(word: str) -> bool:

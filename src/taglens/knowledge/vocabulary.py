@@ -133,6 +133,21 @@ class Vocabulary:
 
         return zipf(tag, lang) >= 2.0
 
+    def hashtag_rate(self, form: str, lang: str | None = None) -> tuple[float, int, int]:
+        """(how often people who write ``form`` also tag it, shrunk towards a prior by its counts; mentions;
+        tagged): the counts in ``lang`` where it has some (at least 3 mentions), else in all languages shrunk twice
+        as hard; the prior is WordNet's kind of the word (a place is tagged more than a thing) or WORD_PRIOR."""
+        lemma = self._lemmas.get(form)
+        mentions, tagged = self.word_stats(form, lang) if lang and lang != "und" else (0, 0)
+        shrink = SHRINK
+        if mentions < 3:
+            mentions, tagged = self.word_stats(form)
+            shrink = SHRINK * (2 if lang and lang != "und" else 1)
+        prior = KIND_PRIOR[lemma[0]] if lemma else WORD_PRIOR
+        if lemma and lemma[0] in ("thing", "activity", "time", "substance") and lemma[2] >= 5.5:
+            prior = WORD_PRIOR  # "time", "day", "thing": too common to be a topic by themselves
+        return (tagged + shrink * prior) / (mentions + shrink), mentions, tagged
+
     def caption_candidates(self, text: str, lang: str | None = None, k: int = 20) -> list[Candidate]:
         """Tags a caption names, best first: see the module docstring. ``lang`` is the caption's language
         (``taglens.language.detect``); a word's counts in that language are used where it has some (at least
@@ -158,15 +173,7 @@ class Vocabulary:
                 continue  # a pair or triple counts only where it is a tag or a WordNet name
             if is_ngram and _is_common_word(form):
                 continue  # "se a" is not #sea: a word written apart is not that word
-            mentions, tagged = self.word_stats(form, lang) if lang and lang != "und" else (0, 0)
-            shrink = SHRINK
-            if mentions < 3:
-                mentions, tagged = self.word_stats(form)
-                shrink = SHRINK * (2 if lang and lang != "und" else 1)
-            prior = KIND_PRIOR[lemma[0]] if lemma else WORD_PRIOR
-            if lemma and lemma[0] in ("thing", "activity", "time", "substance") and lemma[2] >= 5.5:
-                prior = WORD_PRIOR  # "time", "day", "thing": too common to be a topic by themselves
-            weight = (tagged + shrink * prior) / (mentions + shrink)
+            weight, mentions, tagged = self.hashtag_rate(form, lang)
             if mentions == 0 and not lemma:
                 continue
             if weight < MIN_WEIGHT or not self.reads_as_tag(form, lang):

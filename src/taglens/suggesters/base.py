@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Protocol, Sequence, runtime_checkable
 
 from ..exceptions import ModelError
 from ..types import Post, Suggestion
@@ -131,18 +131,24 @@ class BaseSuggester:
         return model
 
 
-def unwanted_tags() -> Callable[[str], bool]:
+def unwanted_tags(post_tags: Iterable[str] = ()) -> Callable[[str], bool]:
     """The test of a tag no model suggests: blocked (``taglens.blocklist``) or junk (engagement bait and tags that
-    do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set). The list and the
-    setting are read once, when it is made (once per post or batch, not once per tag)."""
+    do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set). Engagement bait is
+    suggested to a post that already carries some (``post_tags``: its author tags that way, #instagood #like4like,
+    and wants more of them: 1 in 3 HARRISON posts); never to one that does not. The list and the setting are read
+    once, when it is made (once per post or batch, not once per tag)."""
     from ..blocklist import blocked_tags, is_blocked
-    from ..knowledge.junk import allow_generic_from_env, junk_reason
+    from ..knowledge.junk import allow_generic_from_env, is_bait, junk_reason
 
     blocked = blocked_tags()
     allow_generic = allow_generic_from_env()
+    allow_bait = any(is_bait(t) for t in post_tags)
 
     def unwanted(tag: str) -> bool:
-        return is_blocked(tag, blocked) or (not allow_generic and junk_reason(tag, allow_generic=False) is not None)
+        if is_blocked(tag, blocked) or allow_generic:
+            return is_blocked(tag, blocked)
+        reason = junk_reason(tag, allow_generic=False)
+        return reason is not None and not (allow_bait and is_bait(tag))
 
     return unwanted
 
@@ -153,7 +159,7 @@ def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestio
     from ..types import normalize_tag
 
     have = set(post.hashtags)
-    unwanted = unwanted_tags()
+    unwanted = unwanted_tags(have)
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order

@@ -70,7 +70,7 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
                 total[tag] = before + c
                 if c > best.get(tag, (-1.0, "", ""))[0]:
                     best[tag] = (c, source, reason)
-    unwanted = unwanted_tags()  # the list read once per post; each distinct tag is looked up once
+    unwanted = unwanted_tags(exclude)  # the list read once per post; each distinct tag is looked up once
     want = max(k, DIVERSE_POOL)
     ranked = _first_wanted(total, want, unwanted, 2 * want)
     if len(ranked) < want and len(total) > 2 * want:  # many unwanted among the best: the whole order

@@ -73,6 +73,44 @@ def foreign_share(text: str, languages: tuple[str, ...]) -> float:
     return foreign / len(words)
 
 
+FUNCTION_ZIPF = 5.0  # a word this frequent in its language (wordfreq's Zipf scale) is a function word there
+
+
+@lru_cache(maxsize=65536)
+def word_fits(word: str, lang: str) -> bool:
+    """Whether a word-level statistic (``words``: a word -> tag rate learned from whatever captions used the word)
+    may fire on this word of a caption in ``lang``: always in the languages the caption sources learned across
+    topics and for emoji; in an undetermined caption where most of the word's mentions are in those languages, or
+    it has too few to tell ("de", spread over Spanish, Portuguese and French captions, does not fit); in another
+    language only where the word is a word of that language in the training captions (:func:`_knows`: "sabor" on a
+    Spanish caption) and not one of its function words ("de", "la", "mi": they say nothing of the topic, yet most
+    Spanish training captions came from vape shops)."""
+    if lang in LEARNED_LANGUAGES or not any(ch.isalpha() for ch in word):
+        return True
+    from ...knowledge.vocabulary import get_vocabulary
+
+    if lang == "und":  # a word of the learned languages, or one no language claims (a name, a rare word)
+        by_lang = {other: n for other, n in get_vocabulary().word_languages(word).items() if other != "und"}
+        return (sum(by_lang.values()) < MIN_MENTIONS
+                or sum(by_lang.get(other, 0) for other in LEARNED_LANGUAGES) >= MIN_SHARE * sum(by_lang.values()))
+    if _zipf(word, lang) >= FUNCTION_ZIPF:
+        return False
+    return _knows(word, lang)
+
+
+def _zipf(word: str, lang: str) -> float:
+    """wordfreq's Zipf frequency of the word in ``lang``; 0 for a language it has no list for, or one whose
+    tokenizer is not installed (Japanese needs MeCab: its particles are not split off as words here anyway)."""
+    import wordfreq
+
+    if lang not in wordfreq.available_languages() or lang in ("ja", "zh", "ko"):
+        return 0.0
+    try:
+        return wordfreq.zipf_frequency(word, lang)
+    except ImportError:
+        return 0.0
+
+
 def language_gate(text: str, languages: tuple[str, ...] | None) -> float:
     """How far a source that learned ``languages`` (None: a source not bound to a language) may read the
     caption: 1 in those languages; a caption in another language only as far as its words are known in those
@@ -88,4 +126,5 @@ def language_gate(text: str, languages: tuple[str, ...] | None) -> float:
     return known_share(text, tuple(languages))
 
 
-__all__ = ["LANGUAGE_TOPICS", "LEARNED_LANGUAGES", "foreign_share", "caption_language", "known_share", "language_gate"]
+__all__ = ["LANGUAGE_TOPICS", "LEARNED_LANGUAGES", "caption_language", "foreign_share", "known_share", "language_gate",
+           "word_fits"]

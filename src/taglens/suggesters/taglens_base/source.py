@@ -143,9 +143,17 @@ class TrainingSet:
         return [p for p in self.posts if strip_hashtags(p.text) and self.targets(p) is not None]
 
     @functools.cached_property
-    def captions(self) -> tuple[list[str], list[np.ndarray], np.ndarray] | None:
-        """(captions without hashtags, targets, MiniLM embeddings) of ``captioned``; None when there is none."""
+    def caption_texts(self) -> tuple[list[str], list[np.ndarray]] | None:
+        """(captions without hashtags, targets) of ``captioned``, for the sources that read words only; None when
+        there is none."""
         if not self.captioned:
             return None
-        texts = [strip_hashtags(p.text) for p in self.captioned]
-        return texts, [self.targets(p) for p in self.captioned], np.asarray(self.embed(texts))
+        return [strip_hashtags(p.text) for p in self.captioned], [self.targets(p) for p in self.captioned]
+
+    @functools.cached_property
+    def captions(self) -> tuple[list[str], list[np.ndarray], np.ndarray] | None:
+        """(captions without hashtags, targets, MiniLM embeddings) of ``captioned``; None when there is none."""
+        if self.caption_texts is None:
+            return None
+        texts, targets = self.caption_texts
+        return texts, targets, np.asarray(self.embed(texts))

@@ -8,6 +8,7 @@ from .about import About
 from .caption_head import CaptionHead
 from .caption_knowledge import CaptionKnowledge
 from .caption_protos import CaptionPrototypes
+from .caption_topics import CaptionTopics
 from .caption_words import CaptionWords
 from .conse import Conse
 from .cooccurrence import Cooccurrence
@@ -38,6 +39,7 @@ SOURCES: list[type] = [
     CaptionPrototypes,
     About,
     CaptionKnowledge,
+    CaptionTopics,
     Cooccurrence,
     Synonyms,
     TagParts,
