@@ -147,3 +147,21 @@ def test_suggesting_imports_no_torch(tmp_path):
     env = {**os.environ, "TAGLENS_CACHE": str(tmp_path), "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_int8_efficientnet_agrees_with_fp32(food_images):
+    """The int8 file (checked by its sha256, as fp32's) gives features pointing where fp32's do, and the feature
+    cache keeps the two apart."""
+    from PIL import Image
+
+    from taglens.encoders.image import ONNX_FILES, ImageEncoder
+
+    imgs = [Image.open(p).convert("RGB") for p in food_images]
+    fp32, int8 = (ImageEncoder(precision=p).encode(imgs) for p in ("fp32", "int8"))
+    cos = (fp32["pooled"] * int8["pooled"]).sum(1) / (
+        np.linalg.norm(fp32["pooled"], axis=1) * np.linalg.norm(int8["pooled"], axis=1))
+    assert cos.min() > 0.98, cos  # 0.992-0.996 when built
+    assert (fp32["logits"].argmax(1) == int8["logits"].argmax(1)).mean() >= 0.8  # 5 of 5 when built
+    for path, sha256, _ in ONNX_FILES.values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    assert len({cache_id for _, _, cache_id in ONNX_FILES.values()}) == len(ONNX_FILES)

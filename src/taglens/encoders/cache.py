@@ -15,11 +15,13 @@ from typing import Sequence
 import numpy as np
 
 from ..exceptions import InputError
+from . import image
 
 log = logging.getLogger(__name__)
 # the encoders' outputs differ in the last bits between runtimes (torch before issue 21, ONNX Runtime since) and
-# MiniLM's int8 weights more: each id names one, so features of another are never served
-ENCODER_ID = "effnet-lite0-onnx-v1"
+# int8 weights more: each id names one, so features of another are never served (the image encoder's id names
+# its precision, image.PRECISION)
+ENCODER_ID = image.ENCODER_ID
 TEXT_ID = "minilm-l6-int8-onnx-v1"
 
 
