@@ -165,3 +165,20 @@ def test_int8_efficientnet_agrees_with_fp32(food_images):
     for path, sha256, _ in ONNX_FILES.values():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     assert len({cache_id for _, _, cache_id in ONNX_FILES.values()}) == len(ONNX_FILES)
+
+
+def test_the_image_precision_is_a_users_setting(tmp_path):
+    """TAGLENS_IMAGE_PRECISION=int8 runs the int8 file (its features cached under its own id); a value that is not
+    a precision is a usage error (exit 2) naming the setting, not a traceback."""
+    photo = str(REPO / "examples" / "coffee.jpg")
+    env = {**os.environ, "TAGLENS_CACHE": str(tmp_path), "PYTHONPATH": str(REPO / "src"),
+           "TAGLENS_IMAGE_PRECISION": "int8"}
+    proc = subprocess.run([sys.executable, "-m", "taglens", "suggest", photo, "-k", "3", "--json"], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [p.name for p in (tmp_path / "features").iterdir()] == ["effnet-lite0-int8-onnx-v1"]
+    env["TAGLENS_IMAGE_PRECISION"] = "int4"
+    proc = subprocess.run([sys.executable, "-m", "taglens", "suggest", photo], env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert "TAGLENS_IMAGE_PRECISION='int4'" in proc.stderr and "Traceback" not in proc.stderr

@@ -7,6 +7,7 @@ in the order of the sorted WordNet ids of ``resources/imagenet_synsets.txt``) an
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -59,7 +60,22 @@ ONNX_FILES = {
     "int8": (_FOLDER / "efficientnet_lite0_int8.onnx",
              "fec0e819707d9209343ea33229189c2cbfe0ff286fb3d2abb95bbc2b1a26d74c", "effnet-lite0-int8-onnx-v1"),
 }
-PRECISION = "fp32"  # the one taglens runs
+
+
+def _precision() -> str:
+    """The precision taglens runs: fp32 (the default, whose features taglens-base was trained and measured on), or
+    int8 where ``TAGLENS_IMAGE_PRECISION=int8`` asks for it (about twice as fast an encoder; instagram6 val P@1
+    0.0058 lower, docs/EXPERIMENTS.md)."""
+    value = os.environ.get("TAGLENS_IMAGE_PRECISION", "").strip().lower() or "fp32"
+    if value not in ONNX_FILES:
+        from ..exceptions import UsageError
+
+        raise UsageError(f"TAGLENS_IMAGE_PRECISION={value!r} is not a precision of the image encoder "
+                         f"(use one of: {', '.join(ONNX_FILES)})")
+    return value
+
+
+PRECISION = _precision()  # the one taglens runs
 ONNX_FILE, ONNX_SHA256, ENCODER_ID = ONNX_FILES[PRECISION]
 
 
