@@ -55,4 +55,8 @@ def onnx_session(path: Path, sha256: str) -> Any:
     options.intra_op_num_threads = encoder_threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only
+    # ONNX Runtime's pool threads spin after each run by default, taking a core from the Python work that follows
+    # (fusion, presenting): with them asleep, a warm suggestion on an idle 2-core machine took 25.5 instead of
+    # 37.0 ms (bench_suggest), the same numbers bit for bit (check_identical)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
