@@ -261,3 +261,20 @@ def test_a_word_is_weighed_by_how_often_people_who_write_it_tag_it():
     assert vocab.hashtag_rate("coffee")[0] > vocab.hashtag_rate("nowadays")[0]
     rate, mentions, tagged = vocab.hashtag_rate("paris")
     assert mentions > tagged > 0 and 0 < rate < 1
+
+
+def test_a_common_words_chance_company_is_not_evidence():
+    """A weak rate from a few captions ("4 of 28 captions with 'met' use #tbt") does not fire; a distinctive word
+    seen as often ("4 of 4 captions with 'vapeo'") and a common word's tag from many captions do."""
+    import numpy as np
+
+    from taglens.suggesters.taglens_base.sources.caption_words import THIN_COUNT, CaptionWordStats
+
+    texts = ["met them"] * 28 + ["vapeo hoy"] * 4 + ["sunny day"] * 40
+    tags = ([np.array([0])] * 4 + [np.array([], dtype=int)] * 24 + [np.array([1])] * 4
+            + [np.array([2])] * 12 + [np.array([], dtype=int)] * 28)
+    stats = CaptionWordStats(min_df=1).fit(texts, tags, n_tags=3)
+    assert stats.support("met", 0) == (4, 28) and 4 < THIN_COUNT
+    assert 0 not in stats.scores("met them")  # 4 / 31: thin
+    assert stats.scores("vapeo hoy")[1][0] == pytest.approx(4 / 7, abs=1e-3)
+    assert stats.support("sunny", 2) == (12, 40) and 2 in stats.scores("sunny day")  # 12 / 43 from 12 captions

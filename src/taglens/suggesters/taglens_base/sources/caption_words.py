@@ -15,6 +15,12 @@ from ..source import PER_SOURCE, Source, State, TrainingSet
 from ..wording import caption_words, reading_gain
 
 
+# a word's entry from fewer than THIN_COUNT captions fires only with a shrunk rate of at least THIN_RATE: a distinctive
+# word ("3 of 3 captions with 'vapeo'") keeps its tag, a common one's chance co-occurrence ("4 of 28 captions with
+# 'met' use #tbt") does not
+THIN_COUNT, THIN_RATE = 5, 0.25
+
+
 class CaptionWordStats:
     """Aggregate word -> tag statistics of captions: P(tag | the caption has the word), and the word's idf.
 
@@ -97,7 +103,10 @@ class CaptionWordStats:
             idf = float(self.idf[i])
             s, e = self.indptr[i], self.indptr[i + 1]
             least = min_count(w) if min_count is not None else 1
-            ok = None if least <= 1 or self.counts is None else self.counts[s:e] >= least
+            ok = None
+            if self.counts is not None:  # thin evidence: a weak rate from a few captions ("4 of 28 with 'met'")
+                c = self.counts[s:e]
+                ok = (c >= max(least, THIN_COUNT)) | ((c >= least) & (self.values[s:e] >= THIN_RATE))
             for n, (j, v) in enumerate(zip(self.indices[s:e].tolist(), self.values[s:e].tolist())):
                 if ok is not None and not ok[n]:
                     continue
