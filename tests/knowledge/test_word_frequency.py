@@ -20,10 +20,14 @@ def fresh_index(tmp_path, monkeypatch):
     monkeypatch.setattr(word_frequency._local, "cons", {}, raising=False)
     word_frequency._folder.cache_clear()
     word_frequency.zipf.cache_clear()
+    word_frequency._best_zipf.cache_clear()
+    word_frequency._best_index.cache_clear()
     yield tmp_path
     word_frequency._local.cons = {}
     word_frequency._folder.cache_clear()
     word_frequency.zipf.cache_clear()
+    word_frequency._best_zipf.cache_clear()
+    word_frequency._best_index.cache_clear()
 
 
 def test_zipf_is_wordfreqs_own(fresh_index):
@@ -49,3 +53,39 @@ def test_unwritable_cache_falls_back_to_wordfreq(tmp_path, monkeypatch):
         word_frequency._local.cons = {}
         word_frequency._folder.cache_clear()
         word_frequency.zipf.cache_clear()
+
+
+def test_best_zipf_is_the_best_language_from_one_index(fresh_index):
+    """best_zipf is max(zipf_frequency) over the languages where that reaches the floor (else 0), read from one
+    index: plain words (letters, digits: the junk filter's) build no per-language index; a word some language
+    tokenises otherwise (capitals, "ß", an apostrophe) is asked of each language, with the same answer."""
+    langs, floor = ("en", "es", "de", "tr"), 2.3
+    rng = random.Random(1)
+    plain = [w for lang in langs for w in rng.sample(wordfreq.top_n_list(lang, 300_000), 150) if w.isalnum()
+             and w.isascii()] + ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+                                 for n in [2, 3, 4, 6, 9] * 40] + ["summer2017", "top10", "4k", "2017", "sunset"]
+    other = ["straße", "niño", "l'amour", "İstanbul", "ab_cd", "Sunset", "über", "ſun"]
+
+    def expected(word):
+        best = max(wordfreq.zipf_frequency(word, lang) for lang in langs)
+        return best if best >= floor else 0.0
+
+    got = [word_frequency.best_zipf(w, langs, floor) for w in plain]
+    assert got == [expected(w) for w in plain]
+    assert sum(z >= floor for z in got) > 100 and 0.0 in got
+    assert [p.name for p in fresh_index.glob("wordfreq-*/*")] == ["best-en-es-de-tr-2.3"]
+    assert [word_frequency.best_zipf(w, langs, floor) for w in other] == [expected(w) for w in other]
+
+
+def test_junk_filter_builds_one_index(fresh_index):
+    from taglens.knowledge import junk
+
+    junk._zipf.cache_clear()
+    junk.reads_as_hashtag.cache_clear()
+    try:
+        assert junk.reads_as_hashtag("sunsetlover") and not junk.reads_as_hashtag("xqzvbkwrtpl")
+        assert [p.name for p in fresh_index.glob("wordfreq-*/*")] == [
+            f"best-{'-'.join(junk.WORD_LANGUAGES)}-{junk.ZIPF_FLOOR:g}"]
+    finally:
+        junk._zipf.cache_clear()
+        junk.reads_as_hashtag.cache_clear()

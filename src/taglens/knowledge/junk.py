@@ -31,6 +31,8 @@ MIN_ZIPF_LONG = 2.3
 ONE_LETTER_WORDS = frozenset("aiyoe")
 MIN_MEAN_PIECE = 4.0
 COMMON_ZIPF = 5.0
+# the lowest Zipf frequency the filter compares with: words under it in every language read as Zipf 0
+ZIPF_FLOOR = min(MIN_ZIPF_LONG, COMMON_ZIPF, *MIN_ZIPF_BY_LENGTH.values())
 MIN_TAG_POSTS = 3  # a tag used this often, in at least two corpora, reads as a tag whatever its spelling
 # ... or this often in one: a community's own tag (#vapeo, #qanon, #sb50: 80, 71, 32 training posts) is a tag its
 # people use, while a handle or a random string is a tag of a post or two (#abvpkagundaraj 3, #yashicat4 2). Without
@@ -56,9 +58,11 @@ def is_bait(tag: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
-    from .word_frequency import zipf
+    """The word's highest Zipf frequency over WORD_LANGUAGES, 0 where it is under ZIPF_FLOOR in all of them (one
+    index of the twelve lists, not twelve: ``word_frequency.best_zipf``)."""
+    from .word_frequency import best_zipf
 
-    return max(zipf(word, lang) for lang in WORD_LANGUAGES)
+    return best_zipf(word, WORD_LANGUAGES, ZIPF_FLOOR)
 
 
 def _known_tag(tag: str) -> bool:
