@@ -321,3 +321,21 @@ def test_a_new_evidence_source_is_one_class_listed_once(monkeypatch, tmp_path):
     assert [(s.tag, s.source) for s in loaded.suggest(post, k=3)] == [(s.tag, s.source) for s in got]
     monkeypatch.undo()  # listed no more: a model created now has no such source
     assert "questions" not in {s.name for s in create_suggester("taglens-base").sources}
+
+
+def test_batched_sources_equal_one_post_at_a_time(model, food_images):
+    """The sources run once over a whole batch (the heads, ``about``) give each post the evidence it gets alone,
+    posts without the vector they read included."""
+    from taglens.features import post_features
+
+    posts = [Post(images=tuple(food_images[:1]), text="dinner with friends"), Post(hashtags=("travel",)),
+             Post(text="a walk by the sea at sunset"), Post(images=tuple(food_images[1:2]))]
+    features = post_features(posts, frames=True)
+    batched = [s for s in model.sources if hasattr(s, "evidence_batch")]
+    assert {s.name for s in batched} >= {"image", "caption", "about"}
+    for source in batched:
+        for post, f, got in zip(posts, features, source.evidence_batch(posts, features)):
+            alone = source.evidence(post, f)
+            assert got.keys() == alone.keys(), source.name
+            assert all(got[t][1] == alone[t][1] and got[t][0] == pytest.approx(alone[t][0], abs=1e-6)
+                       for t in got), source.name

@@ -182,8 +182,36 @@ def _run_single(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Ahead:
+    """``fn()`` run in a daemon thread (one that never holds up the program's exit, even while it waits for
+    input); ``result()`` waits for it and returns its value or raises its exception."""
+
+    def __init__(self, fn):
+        import threading
+
+        self._done = threading.Event()
+        self._value = self._error = None
+        threading.Thread(target=self._run, args=(fn,), daemon=True, name="taglens-batch-ahead").start()
+
+    def _run(self, fn) -> None:
+        try:
+            self._value = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self):
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     import os
+
+    import itertools
 
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
@@ -212,14 +240,16 @@ def _run_batch(args: argparse.Namespace) -> int:
         # ids and error messages may echo a file name or text with lone surrogates: the line stays valid UTF-8
         out.write(clean_text(json.dumps(obj, ensure_ascii=False)) + "\n")
 
-    def flush_chunk(chunk: list) -> None:
+    def flush_chunk(chunk: list, posts: list, features) -> None:
         nonlocal failed
         recs = [r for r in chunk if isinstance(r, Record)]
-        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
-        posts = [dataclasses.replace(r.to_post(), meta={}) for r in recs]
         posts_by_id = {id(r): p for r, p in zip(recs, posts)}
         try:
-            answers = dict(zip((id(r) for r in recs), model.suggest_batch(posts, k=args.k)))
+            if isinstance(features, TaglensError):  # an unreadable image, found ahead
+                raise features
+            ranked = (model.suggest_batch(posts, k=args.k) if features is None
+                      else model.suggest_batch(posts, k=args.k, features=features))
+            answers = dict(zip((id(r) for r in recs), ranked))
         except TaglensError:
             answers = {}
             for r, post in zip(recs, posts):  # find the bad post(s); answer the others
@@ -243,15 +273,31 @@ def _run_batch(args: argparse.Namespace) -> int:
         out.flush()
         bar.update(len(chunk))
 
+    lines = iter(records)
+    # a model that can (taglens-base: ``batch_features``) decodes and encodes the next chunk's images while this
+    # chunk is ranked: the encoders and image decoding release the GIL, so both cores work
+    prepare = getattr(model, "batch_features", None)
+
+    def next_chunk():
+        """The next chunk read (at most BATCH_CHUNK lines), its posts and their features; None at the end."""
+        chunk = list(itertools.islice(lines, BATCH_CHUNK))
+        if not chunk:
+            return None
+        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
+        posts = [dataclasses.replace(r.to_post(), meta={}) for r in chunk if isinstance(r, Record)]
+        try:
+            features = prepare(posts) if prepare is not None else None
+        except TaglensError as exc:
+            features = exc
+        return chunk, posts, features
+
     with progress_bar(None, "suggest") as bar:
-        chunk: list = []
-        for item in records:
-            chunk.append(item)
-            if len(chunk) >= BATCH_CHUNK:
-                flush_chunk(chunk)
-                chunk = []
-        if chunk:
-            flush_chunk(chunk)
+        # read and prepared in another thread, one chunk ahead: a pipe that waits for more input holds back only
+        # the chunk being read, never the answers to the one before
+        ahead = _Ahead(next_chunk)
+        while (got := ahead.result()) is not None:
+            ahead = _Ahead(next_chunk)
+            flush_chunk(*got)
     if not answered:
         print(f"taglens suggest: note: no posts in {args.batch} (the file is empty or blank)", file=sys.stderr)
     if failed:

@@ -39,6 +39,17 @@ def read_head(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarra
     return head or None
 
 
+def batch_top(source: Source, vectors: list, scores, reason: str) -> list:
+    """Per vector (None: a post without one, no evidence): ``source.top`` of its row of ``scores`` (rows of a
+    stacked matrix -> rows of tag scores), computed for all the vectors at once."""
+    out: list = [{} for _ in vectors]
+    rows = [i for i, v in enumerate(vectors) if v is not None]
+    if rows:
+        for i, row in zip(rows, scores(np.stack([vectors[i] for i in rows]))):
+            out[i] = source.top(row, reason)
+    return out
+
+
 class HeadSource(Source):
     """A source that is an MLP head over one vector of the post (``vector``), trained on ``training_rows``;
     its arrays are stored under ``prefix``."""
@@ -70,6 +81,12 @@ class HeadSource(Source):
         if x is None:
             return {}
         return self.top(mlp_forward(x[None, :], self.head_, self.model.head_loss)[0], self.reason)
+
+    def evidence_batch(self, posts, features) -> list:
+        """``evidence`` of each post, the head run once over all their vectors (a matrix product where one per post
+        reads the head's weights from memory each time: ~5x less CPU; the same scores up to float32 rounding)."""
+        vectors = [self.vector(f) for f in features] if self.head_ is not None else [None] * len(features)
+        return batch_top(self, vectors, lambda x: mlp_forward(x, self.head_, self.model.head_loss), self.reason)
 
     def save(self, state: State) -> None:
         state.arrays.update(head_arrays(self.prefix, self.head_))

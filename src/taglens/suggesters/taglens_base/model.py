@@ -112,14 +112,16 @@ class TaglensBase(BaseSuggester):
     def default_weights(self) -> dict[str, float]:
         return fusion.default_weights(self.sources)
 
-    def evidence(self, post: Post | PostFeatures) -> tuple[dict[str, Evidence], dict[str, float], frozenset[str]]:
+    def evidence(self, post: Post | PostFeatures, given: dict[str, Evidence] | None = None
+                 ) -> tuple[dict[str, Evidence], dict[str, float], frozenset[str]]:
         """(evidence per source, gains per source, tags to exclude: every tag of the post) for one post, given as
-        its features (``taglens.features.post_features``) or as a post (then its features are computed)."""
+        its features (``taglens.features.post_features``) or as a post (then its features are computed);
+        ``given``: the evidence of some sources, already computed (``suggest_batch``)."""
         features = post if isinstance(post, PostFeatures) else post_features([post], frames=True)[0]
         post = features.post
         evidence: dict[str, Evidence] = {}
         for source in self.sources:
-            ev = source.evidence(post, features)
+            ev = given[source.name] if given and source.name in given else source.evidence(post, features)
             if ev:
                 evidence[source.name] = ev
         strength = topics.topic_strength(self, features, evidence)
@@ -156,12 +158,22 @@ class TaglensBase(BaseSuggester):
         ev, gains, exclude = self.evidence(post)
         return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags and blocked tags out already
 
-    def suggest_batch(self, posts: Sequence[Post], k: int = 10) -> list[list[Suggestion]]:
-        """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches."""
+    def batch_features(self, posts: Sequence[Post]) -> list[PostFeatures]:
+        """What ``suggest_batch`` reads of ``posts`` (images decoded and encoded, captions embedded): `taglens
+        suggest --batch` computes it for the next chunk in another thread while it ranks this one."""
+        return post_features(posts, frames=True)
+
+    def suggest_batch(self, posts: Sequence[Post], k: int = 10,
+                      features: Sequence[PostFeatures] | None = None) -> list[list[Suggestion]]:
+        """Like ``suggest`` for each post, with the images and captions of all posts encoded in batches (or
+        ``features``, from ``batch_features``), and the sources that can (``evidence_batch``: the heads, ``about``)
+        run once over all posts."""
         self._check_fitted()
+        features = self.batch_features(posts) if features is None else features
+        batched = {s.name: s.evidence_batch(posts, features) for s in self.sources if hasattr(s, "evidence_batch")}
         out = []
-        for p, f in zip(posts, post_features(posts, frames=True)):
-            ev, gains, exclude = self.evidence(f)
+        for i, (p, f) in enumerate(zip(posts, features)):
+            ev, gains, exclude = self.evidence(f, {name: evs[i] for name, evs in batched.items()})
             out.append(finalize(self.fuse(ev, gains, exclude, k), p, k))
         return out
 
