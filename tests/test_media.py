@@ -329,7 +329,7 @@ def test_a_large_jpeg_is_decoded_at_reduced_size(tmp_path, food_images):
     """libjpeg's DCT scaling decodes a big photo at 1/2, 1/4 or 1/8 of its size while its short side keeps
     DECODE_SHORT_SIDE pixels; what the encoder sees hardly changes (it resizes to 256 anyway)."""
     from taglens.encoders.image import get_image_encoder
-    from taglens.media import DECODE_SHORT_SIDE
+    from taglens.media import DECODE_SHORT_SIDE, DRAFT_FROM
 
     with Image.open(food_images[0]) as img:
         big = img.convert("RGB").resize((2400, 1800), Image.BICUBIC)
@@ -337,9 +337,10 @@ def test_a_large_jpeg_is_decoded_at_reduced_size(tmp_path, food_images):
     save(big, tmp_path / "big.png")
     save(big.resize((1000, 800)), tmp_path / "small.jpg")
     reduced = load_image(tmp_path / "big.jpg")
-    assert reduced.size == (1200, 900) and min(reduced.size) >= DECODE_SHORT_SIDE
+    assert reduced.size == (600, 450) and min(reduced.size) >= DECODE_SHORT_SIDE
     assert load_image(tmp_path / "big.png").size == (2400, 1800)  # not a JPEG: decoded whole
-    assert load_image(tmp_path / "small.jpg").size == (1000, 800)  # short side below 2 x 512: whole
+    assert load_image(tmp_path / "small.jpg").size == (1000, 800)  # short side below DRAFT_FROM: whole
+    assert DRAFT_FROM > 800
     with Image.open(tmp_path / "big.jpg") as full:
         out = get_image_encoder().encode([reduced, full.convert("RGB")])
     a, b = out["pooled"]
