@@ -186,13 +186,22 @@ def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = Tr
     ``frames`` keeps the decoded images a vision probe passes (:func:`image_features`).
     Raises the InputError of the first unreadable image."""
     captions = [strip_hashtags(p.text) for p in posts]
-    feats = post_image_features(posts, frames=frames) if images else [None] * len(posts)
     embs: dict[str, np.ndarray] = {}
     todo = sorted({t for t in captions if t}) if text else []
+    if text_embedder is None:
+        from .encoders.text import encode_texts as text_embedder
+    captioned = None
+    if todo and images and any(p.images for p in posts):
+        # the captions are embedded in a second thread while the images are decoded and encoded: both release
+        # the GIL (ONNX Runtime, PIL), so on two cores the caption costs little more time than the photo
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="taglens-captions")
+        captioned = pool.submit(text_embedder, todo)
+        pool.shutdown(wait=False)
+    feats = post_image_features(posts, frames=frames) if images else [None] * len(posts)
     if todo:
-        if text_embedder is None:
-            from .encoders.text import encode_texts as text_embedder
-        embs = dict(zip(todo, np.asarray(text_embedder(todo))))
+        embs = dict(zip(todo, np.asarray(captioned.result() if captioned is not None else text_embedder(todo))))
     out = []
     for post, caption, f in zip(posts, captions, feats):
         every_tag = list(dict.fromkeys(list(post.hashtags) + parse_hashtags(post.text)))
