@@ -162,3 +162,52 @@ def test_a_dataset_path_escapes_only_if_it_leaves_the_folder(tmp_path, path, ok)
     else:
         with pytest.raises(PathEscapeError, match="escapes"):
             resolve_media_path(tmp_path, path)
+
+
+def test_batch_answers_a_chunk_while_the_pipe_still_waits(tmp_path):
+    """The next chunk is read ahead in another thread: answers to a full chunk come out while the writer still
+    holds the pipe open (a writer that waits for them before it sends more is not stuck)."""
+    from taglens.commands.suggest import BATCH_CHUNK
+
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.Popen([sys.executable, "-m", "taglens", "suggest", "--batch", "-", "--json", *MODEL],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                            cwd=tmp_path)
+    timer = threading.Timer(240, proc.kill)
+    timer.start()
+    try:
+        for i in range(BATCH_CHUNK):
+            proc.stdin.write(json.dumps({"id": str(i), "text": "sunset at the beach"}).encode() + b"\n")
+        proc.stdin.flush()
+        first = [json.loads(proc.stdout.readline()) for _ in range(BATCH_CHUNK)]  # the pipe is still open
+        assert [r["id"] for r in first] == [str(i) for i in range(BATCH_CHUNK)]
+        assert all(r["suggestions"] for r in first)
+        proc.stdin.write(json.dumps({"id": "last", "text": "coffee time"}).encode() + b"\n")
+        proc.stdin.close()
+        assert json.loads(proc.stdout.readline())["id"] == "last"
+        assert proc.wait() == 0
+    finally:
+        timer.cancel()
+        proc.kill()
+
+
+def test_a_broken_photo_in_a_later_chunk_is_that_posts_error(tmp_path, food_images, capsys):
+    """Photos are decoded ahead of the chunk being answered: an unreadable one is still its own post's error, the
+    other posts of its chunk are answered, and every answer comes in input order."""
+    from taglens.cli import main
+    from taglens.commands.suggest import BATCH_CHUNK
+
+    for i, photo in enumerate(food_images[:3]):
+        shutil.copy(photo, tmp_path / f"{i}.jpg")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff nope")
+    n = 2 * BATCH_CHUNK + 5
+    bad = BATCH_CHUNK + 3
+    lines = [{"id": str(i), "images": ["broken.jpg" if i == bad else f"{i % 3}.jpg"], "text": "dinner"}
+             for i in range(n)]
+    (tmp_path / "q.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code = main(["suggest", "--batch", str(tmp_path / "q.jsonl"), "--json", "-k", "3"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == ExitCode.PARTIAL
+    assert [r["id"] for r in rows] == [str(i) for i in range(n)]
+    assert [i for i, r in enumerate(rows) if "error" in r] == [bad] and "broken.jpg" in rows[bad]["error"]
+    assert rows[0]["suggestions"] == rows[3]["suggestions"] == rows[BATCH_CHUNK + 4]["suggestions"]  # one photo
