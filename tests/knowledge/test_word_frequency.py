@@ -89,3 +89,14 @@ def test_junk_filter_builds_one_index(fresh_index):
     finally:
         junk._zipf.cache_clear()
         junk.reads_as_hashtag.cache_clear()
+
+
+def test_sorted_index_looks_up_every_token_and_a_second_writer_finds_it_written(tmp_path):
+    rows = {"sunset": 310, "café": 402, "a": 0, "zürich": 520, "z": 7, "ñu": 600, "日本": 450}
+    folder = tmp_path / "best-x"
+    word_frequency._SortedIndex.write(rows, folder)
+    word_frequency._SortedIndex.write({"other": 1}, folder)  # a process that lost the race: the first one stays
+    index = word_frequency._SortedIndex(folder)
+    assert {t: index.bucket(t) for t in rows} == rows
+    assert [index.bucket(t) for t in ("", "other", "sunse", "sunsets", "zz", "caf")] == [None] * 6
+    assert list(tmp_path.iterdir()) == [folder]  # no temporary folder left
