@@ -1,5 +1,6 @@
 """``image_protos``: the tags of the clusters of similar training photos (k-means on pooled image features, at
-least five photos each; :mod:`taglens.suggesters.prototypes`)."""
+least five photos each; :mod:`taglens.suggesters.prototypes`), faded on photos unlike the training photos
+(``familiarity``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,3 +19,6 @@ class ImagePrototypes(PrototypeSource):
 
     def vector(self, features):
         return None if features.images is None else features.images["pooled"].astype(np.float32).mean(0)
+
+    def gain(self, post, features):
+        return self.model.source("image").image_gain(self.name, features)
