@@ -87,7 +87,7 @@ def test_the_heads_vape_tags_need_the_similar_photos_to_agree(model):
     probs = np.full(len(model.vocab_), 1e-4)
     probs[vape[:5]] = 0.1
     near = [model.source("image_protos").protos_.scores(c, len(model.vocab_))[vape].sum() for c in centroids]
-    vape_like, other = centroids[int(np.argmax(near))], centroids[int(np.argmin(near))]
+    vape_like, other = photo(centroids[int(np.argmax(near))]), photo(centroids[int(np.argmin(near))])
     assert head._topic_checked(vape_like, probs)[vape[:5]] == pytest.approx(probs[vape[:5]])
     assert head._topic_checked(other, probs)[vape[:5]].max() < 0.1 * 0.1
     kept = np.setdiff1d(np.arange(len(probs)), vape)

@@ -44,22 +44,23 @@ class ImageHead(HeadSource):
         return seen[1], seen[2]
 
     def evidence(self, post, features):
-        x, probs = self._read(features)
-        return {} if probs is None else self.top(self._topic_checked(x, probs), self.reason)
+        _, probs = self._read(features)
+        return {} if probs is None else self.top(self._topic_checked(features, probs), self.reason)
 
-    def _topic_checked(self, x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    def _topic_checked(self, features, probs: np.ndarray) -> np.ndarray:
         """``probs`` with the tags of each one-topic vocabulary (``topics.topic_tags``: #vape #boxmod ...) scaled by
         how far the similar photos agree that the photo shows the topic: their mass on the topic's tags over
         ``TOPIC_PROTOS_FULL``. The head alone puts vape tags on a motorcycle or a navy portrait (and its own mass on
         them is the photo's evidence of the topic for ``topics``); the similar photos rarely do."""
-        try:
-            protos = self.model.source("image_protos").protos_
-        except (KeyError, AttributeError):
-            protos = None
         rows = self._topic_rows()
-        if protos is None or not any(float(probs[r].sum()) > 0.01 for r in rows):
+        if not any(float(probs[r].sum()) > 0.01 for r in rows):
             return probs
-        near = protos.scores(x, len(probs))
+        try:
+            near = self.model.source("image_protos").near(features)
+        except KeyError:
+            near = None
+        if near is None:
+            return probs
         out = probs.copy()
         for r in rows:
             out[r] *= min(1.0, float(near[r].sum()) / TOPIC_PROTOS_FULL)
