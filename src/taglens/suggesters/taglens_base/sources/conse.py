@@ -1,5 +1,5 @@
 """``conse``: the zero-shot path (ImageNet classes -> WordNet -> tags, :mod:`taglens.suggesters.zeroshot`), for
-photos of things no training post shows."""
+photos of things no training post shows; its gain rises on photos unlike the training photos (``familiarity``)."""
 from __future__ import annotations
 
 from ...zeroshot import ZeroShotSuggester
@@ -18,6 +18,9 @@ class Conse(Source):
         if features.images is None:
             return {}
         return self.conse_.evidence_from_logits(features.images["logits"], PER_SOURCE, features.images.get("labels"))
+
+    def gain(self, post, features):
+        return self.model.source("image").image_gain(self.name, features)
 
     def save(self, state: State) -> None:
         self.conse_.save(state.directory / "conse")

@@ -1,7 +1,8 @@
 """``image_tags``: what people tag a photo of each ImageNet class with (:mod:`taglens.knowledge.image_tags`), read
 from the image encoder's class probabilities. Open world: its tags need not be in the model's vocabulary (#raccoon,
 #eiffeltower). Each tag's score is already the classifier's confidence (noisy-or of probability x strength), so
-the source's weight follows it; ``conse`` still covers tags outside the map."""
+the source's weight follows it; ``conse`` still covers tags outside the map. Its gain follows how unlike the
+training photos the photo is (``familiarity``): the map speaks up where the trained sources do not know."""
 from __future__ import annotations
 
 from ..source import Source
@@ -13,7 +14,8 @@ class ImageKnowledge(Source):
     name = "image_tags"
     # measured on the val side (bench notes in docs/EVERYDAY.md): the everyday photos' P@1 rises with the weight
     # (0.008 at 0, 0.22 at 1.5) while instagram6's, whose gold is its six topics (#animals, not #goldenretriever),
-    # falls (0.6715, 0.6657 at 0.1, 0.6599 at 0.15, 0.6541 at 0.3, 0.456 at 1.5): 0.1 keeps it within 0.01
+    # falls (0.6715, 0.6657 at 0.1, 0.6599 at 0.15, 0.6541 at 0.3, 0.456 at 1.5): 0.1 keeps it within 0.01; the
+    # gain (familiarity.OPEN) then halves it on familiar photos and raises it to 1.0 on novel ones
     weight = 0.1
     weight_with_caption = 0.3
 
@@ -25,3 +27,6 @@ class ImageKnowledge(Source):
 
         probs = softmax(features.images["logits"].astype("float64")).mean(0)
         return {tag: (score, reason) for tag, score, reason in image_tags(probs, k=MAX_TAGS)}
+
+    def gain(self, post, features):
+        return self.model.source("image").image_gain(self.name, features)

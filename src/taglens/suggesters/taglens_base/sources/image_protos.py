@@ -1,5 +1,6 @@
 """``image_protos``: the tags of the clusters of similar training photos (k-means on pooled image features, at
-least five photos each; :mod:`taglens.suggesters.prototypes`)."""
+least five photos each; :mod:`taglens.suggesters.prototypes`), faded on photos unlike the training photos
+(``familiarity``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,9 +13,26 @@ class ImagePrototypes(PrototypeSource):
     weight = 2.0
     weight_with_caption = 0.2
     reason = "similar photos are tagged #{tag}"
+    _seen: tuple = (None, None)  # (features, tag scores) of the last post read
 
     def training_rows(self, data):
         return None if data.photos is None else data.photos[:2]
 
     def vector(self, features):
         return None if features.images is None else features.images["pooled"].astype(np.float32).mean(0)
+
+    def near(self, features) -> np.ndarray | None:
+        """The prototypes' tag scores for the post's photo (None without one), computed once per post: the image
+        head reads them too (``ImageHead._topic_checked``)."""
+        seen = self._seen
+        if seen[0] is not features:
+            x = self.vector(features) if self.protos_ is not None else None
+            seen = self._seen = (features, None if x is None else self.protos_.scores(x, len(self.model.vocab_)))
+        return seen[1]
+
+    def evidence(self, post, features):
+        scores = self.near(features)
+        return {} if scores is None else self.top(scores, self.reason)
+
+    def gain(self, post, features):
+        return self.model.source("image").image_gain(self.name, features)
