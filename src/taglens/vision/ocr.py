@@ -73,6 +73,7 @@ class TextEvidence:
     gated: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
     language: str | None = None
+    words: frozenset[str] = frozenset()  # the distinct content words read (``content_words``)
 
 
 def _threads() -> int:
@@ -152,6 +153,7 @@ def text_evidence(img: Any, k: int = 10, gate: bool = True) -> TextEvidence:
         return ev
     t = time.perf_counter()
     ev.tags, ev.language = tags_from_lines(ev.lines, k)
+    ev.words = content_words(ev.lines)
     ev.seconds["tags"] = time.perf_counter() - t
     return ev
 
@@ -241,6 +243,16 @@ def _specificity(word: str, lang: str) -> float:
     """1.0 for a rare, specific word, down to 0.35 for a very common one ("good", "new")."""
     z = max(_zipf(word, lang), _zipf(word, "en"), _zipf(_strip_accents(word), "en"))
     return min(1.0, max(0.35, (7.0 - z) / 3.0))
+
+
+def content_words(lines: list[TextLine]) -> frozenset[str]:
+    """The distinct content words of the confident lines (3+ letters, a known word, no function word): a sign or
+    a poster has a few ("SUMMER SALE 50% OFF": summer, sale), a meme, a quote or a screenshot dozens."""
+    from ..types import strip_hashtags
+
+    return frozenset(w for ln in lines if ln.confidence >= MIN_CONFIDENCE and ln.text.strip()
+                     for t in _letters(strip_hashtags(ln.text)) for w in _words(t)
+                     if len(w) >= 3 and w not in STOPWORDS)
 
 
 def tags_from_lines(lines: list[TextLine], k: int = 10) -> tuple[list[tuple[str, float, str]], str | None]:
