@@ -59,6 +59,14 @@ def test_blocked_words_never_become_tags():
     assert word not in tags(f"{word} sale")
 
 
+def test_text_mostly_in_a_language_taglens_does_not_read_gives_nothing():
+    from taglens.vision.ocr import MIN_KNOWN, known_share
+
+    turkish = [TextLine(t, 0.95, (0.1, 0.1, 0.9, 0.2)) for t in ("Seni Cok Sevdim", "Canan Tan", "Yuregim imkansiz")]
+    assert known_share(turkish) < MIN_KNOWN and tags_from_lines(turkish)[0] == []
+    assert tags("Grand Opening") and tags("Comida Casera")  # English and Spanish are read
+
+
 def test_content_words_count_a_sign_as_few_and_a_quote_as_many():
     def line(text, confidence=0.95):
         return TextLine(text, confidence, (0.1, 0.1, 0.9, 0.2))

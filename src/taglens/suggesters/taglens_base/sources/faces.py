@@ -45,10 +45,11 @@ FORMAL = frozenset({
     "n03976467",  # Polaroid camera
     "n03657121",  # lens cap
 })
-# what a posed portrait's face supports, with the share of the evidence each gets; the negative share is evidence
-# against #selfie, which the similar photos give any face (Grace Hopper's navy portrait: #selfie 0.13 from
-# image_protos). Stronger shares (#portrait 1.5-2) cost instagram6 val A@5 two posts.
-PORTRAIT = (("portrait", 1.0), ("people", 0.5), ("selfie", -1.0))
+# what a posed portrait's face supports, with the share of the evidence each gets: #portrait twice #selfie's share
+# (its evidence has no rival in the face: with 1 Grace Hopper's navy portrait showed #fashion #love #travel first,
+# with 2 #portrait first; instagram6 val A@5 -0.0058 against 1), and a negative share, evidence against #selfie,
+# which the similar photos give any face (the same portrait: #selfie 0.13 from image_protos)
+PORTRAIT = (("portrait", 2.0), ("people", 0.5), ("selfie", -1.0))
 
 
 def dressed_formally(logits: np.ndarray) -> bool:
