@@ -216,3 +216,14 @@ def test_a_photo_full_of_words_counts_each_word_less_than_a_sign(model, sign, fo
         assert (share < 0.5) is divided, (path.name, sorted(read.words))
         best = {t: s for t, s, _ in read.tags}
         assert all(abs(score - best[t] * share) < 1e-9 for t, (score, _) in ev.items()), (ev, best)
+
+
+def test_rows_let_through_by_also_reach_the_detector_whatever_the_probe_says():
+    """A photo whose first class is formal dress or a photographer's kit is looked at for a face even where the
+    person probe rejects it (issue 24: a cameraman, an official portrait in a suit)."""
+    features = post_features([Post(images=(PERSON,))], text=False, frames=True)[0]
+    assert margins("text", features.images["pooled"])[0] < 0
+    assert gated_frames(features, "text") == []
+    [(label, frame, margin)] = gated_frames(features, "text", also=lambda feats: np.ones(len(feats["pooled"]), bool))
+    assert label == "image 1 (0000826.jpg)" and margin < 0 and frame.size[0] > 0
+    assert gated_frames(features, "text", also=lambda feats: np.zeros(len(feats["pooled"]), bool)) == []

@@ -11,7 +11,9 @@ The pattern's first tag (#selfie for every pattern the developer sets taught) ca
 fitness and food photos with a person in them out of the top 5 (instagram6 val A@5 -0.023), and they hit
 rarely. A person whose photo the encoder reads first as formal dress or a photographer's kit (``FORMAL``: a
 uniform, a suit, an academic gown; a tripod, a camera) is a posed portrait, not a selfie: such a face supports
-#portrait and #people instead, and counts against #selfie."""
+#portrait and #people instead, and counts against #selfie. Such a photo is looked at for a face even where the
+person probe rejects it (the probe, learned from the developer sets' people, passes few formal portraits and
+grey photos: a cameraman with his tripod, an official portrait in a suit)."""
 from __future__ import annotations
 
 import math
@@ -54,9 +56,16 @@ PORTRAIT = (("portrait", 2.0), ("people", 0.5), ("selfie", -1.0))
 
 def dressed_formally(logits: np.ndarray) -> bool:
     """Whether the first ImageNet class of a photo's logits (1000,) is formal dress or a photographer's kit."""
+    return bool(formal_rows({"logits": np.asarray(logits)[None]})[0])
+
+
+def formal_rows(feats: dict) -> np.ndarray:
+    """Per row of a post's image features: whether its first ImageNet class is formal dress or a photographer's
+    kit."""
     from ....encoders.image import imagenet_synsets
 
-    return imagenet_synsets()[int(np.argmax(logits))] in FORMAL
+    wnids = imagenet_synsets()
+    return np.array([wnids[int(i)] in FORMAL for i in np.argmax(feats["logits"], axis=1)], bool)
 
 
 class Faces(Source):
@@ -73,7 +82,7 @@ class Faces(Source):
 
         best = None
         try:
-            for label, frame, margin in gated_frames(features, "person", FRAMES):
+            for label, frame, margin in gated_frames(features, "person", FRAMES, also=formal_rows):
                 pattern = face_pattern(frame)
                 if pattern.label != NO_FACE and (best is None or pattern.size > best[0].size):
                     best = (pattern, label, margin)
@@ -100,4 +109,5 @@ class Faces(Source):
         feats = features.images
         labels = feats.get("labels") or []
         rows = [i for i, lab in enumerate(labels) if lab == label] or [0]
-        return any(dressed_formally(feats["logits"][r]) for r in rows if r < len(feats["logits"]))
+        formal = formal_rows(feats)
+        return any(formal[r] for r in rows if r < len(formal))
