@@ -16,6 +16,7 @@ person probe rejects it (the probe, learned from the developer sets' people, pas
 grey photos: a cameraman with his tripod, an official portrait in a suit)."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -59,13 +60,18 @@ def dressed_formally(logits: np.ndarray) -> bool:
     return bool(formal_rows({"logits": np.asarray(logits)[None]})[0])
 
 
-def formal_rows(feats: dict) -> np.ndarray:
-    """Per row of a post's image features: whether its first ImageNet class is formal dress or a photographer's
-    kit."""
+@functools.lru_cache(maxsize=1)
+def _formal_classes() -> np.ndarray:
+    """A boolean per ImageNet class index: formal dress or a photographer's kit (``FORMAL``)."""
     from ....encoders.image import imagenet_synsets
 
-    wnids = imagenet_synsets()
-    return np.array([wnids[int(i)] in FORMAL for i in np.argmax(feats["logits"], axis=1)], bool)
+    return np.array([wnid in FORMAL for wnid in imagenet_synsets()], bool)
+
+
+def formal_rows(feats: dict) -> np.ndarray:
+    """Per row of a post's image features: whether its first ImageNet class is formal dress or a photographer's
+    kit (an argmax per photo: no cost to speak of)."""
+    return _formal_classes()[np.argmax(feats["logits"], axis=1)]
 
 
 class Faces(Source):
