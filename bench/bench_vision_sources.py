@@ -12,7 +12,7 @@ sources' weights at 0 (exactly the ranking without them), "after" with their wei
   the top 5 of taglens-base (photo alone), the text gate's recall on them, and the same for their plain
   backgrounds (the sources must leave those alone).
 
-    python bench/bench_vision_sources.py [--faces 0.2,0.3,0.5] [--text 0.5,1,2] [--rendered 40]
+    python bench/bench_vision_sources.py [--faces 0.1,0.15,0.2] [--text 0.25,0.5,1] [--rendered 40]
 """
 from __future__ import annotations
 
@@ -160,8 +160,8 @@ def latency(model, n: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--faces", default="0.3", help="faces weights to try, comma-separated")
-    ap.add_argument("--text", default="1.0", help="photo_text weights to try, comma-separated")
+    ap.add_argument("--faces", default="0.15", help="faces weights to try, comma-separated")
+    ap.add_argument("--text", default="0.5", help="photo_text weights to try, comma-separated")
     ap.add_argument("--rendered", type=int, default=40)
     ap.add_argument("--only", choices=("instagram6", "text", "latency"))
     ap.add_argument("--latency", type=int, default=30, help="photos of each kind timed")

@@ -146,3 +146,84 @@ def test_a_photo_encoded_now_reaches_the_detector_without_a_second_decode(model,
     cached = model.evidence(Post(images=(photo,)))[0]["faces"]
     assert len(decoded) == 2  # features from the cache: the detector's photo decoded again
     assert fresh == cached and "selfie" in fresh
+
+
+def test_a_face_adds_its_pattern_s_first_tag_and_little_of_the_others(model):
+    """The other tags of a face pattern (#smile, #happy, #style) keep OTHERS of their score: at full strength they
+    pushed travel and food photos' topic tags out of the top 5 (issue 24)."""
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    from taglens.suggesters.taglens_base.sources.faces import OTHERS
+
+    ev = model.evidence(Post(images=(PERSON,)))[0]["faces"]
+    first = ev.pop("selfie")[0]
+    assert ev and first > 0 and all(0 < score <= OTHERS * first for score, _ in ev.values()), ev
+
+
+def test_formal_dress_or_a_camera_read_first_make_a_posed_portrait():
+    from taglens.encoders.image import imagenet_synsets
+    from taglens.suggesters.taglens_base.sources.faces import FORMAL, dressed_formally
+
+    wnids = imagenet_synsets()
+    assert FORMAL <= set(wnids)
+    logits = np.zeros(len(wnids), np.float32)
+    for wnid, formal in (("n03763968", True), ("n04485082", True), ("n04350905", True), ("n07615774", False)):
+        logits[:] = 0
+        logits[wnids.index(wnid)] = 5.0  # military uniform, tripod, suit; ice lolly
+        assert dressed_formally(logits) is formal, wnid
+
+
+def test_a_formal_portrait_gets_portrait_not_selfie(model):
+    """matplotlib's sample photo of Grace Hopper (US Navy, public domain; in the matplotlib wheel, not in this
+    repository): a formal portrait in uniform is no selfie (issue 24)."""
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    cbook = pytest.importorskip("matplotlib.cbook", reason="matplotlib (its sample photos) is not installed")
+    photo = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    ev = model.evidence(Post(images=(photo,)))[0]["faces"]
+    assert ev["portrait"][0] > ev["people"][0] > 0 > ev["selfie"][0], ev
+    assert ev["portrait"][1] == "one face, close up, posed"
+    got = [s.tag for s in model.suggest(Post(images=(photo,)), k=10)]
+    assert "portrait" in got and "selfie" not in got, got
+
+
+def test_a_photo_full_of_words_counts_each_word_less_than_a_sign(model, sign, food_images, tmp_path):
+    """A quote or a meme has many words, none of them the post's topic; a sign's two words keep their scores."""
+    pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")
+    from PIL import Image, ImageDraw, ImageFont
+
+    from taglens.media import load_image
+    from taglens.suggesters.taglens_base.sources.photo_text import WORDS
+    from taglens.vision.ocr import text_evidence
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from render_text import find_fonts
+
+    font = ImageFont.truetype(str(find_fonts()[0]), 40)
+    img = Image.open(food_images[1]).convert("RGB").resize((900, 700))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, 880, 420), fill="white")
+    for i, text in enumerate(("Never trust people who", "tell you breakfast is", "overrated because pancakes",
+                              "always solve every problem")):
+        draw.text((40, 40 + 90 * i), text, fill="black", font=font)
+    quote = tmp_path / "quote.jpg"
+    img.save(quote, quality=92)
+    source = model.source("photo_text")
+    for path, divided in ((sign, False), (quote, True)):
+        features = post_features([Post(images=(path,))], text=False, frames=True)[0]
+        read = text_evidence(load_image(path), k=10)
+        ev = source.evidence(features.post, features)
+        assert ev, path.name
+        share = min(1.0, WORDS / len(read.words))
+        assert (share < 0.5) is divided, (path.name, sorted(read.words))
+        best = {t: s for t, s, _ in read.tags}
+        assert all(abs(score - best[t] * share) < 1e-9 for t, (score, _) in ev.items()), (ev, best)
+
+
+def test_rows_let_through_by_also_reach_the_detector_whatever_the_probe_says():
+    """A photo whose first class is formal dress or a photographer's kit is looked at for a face even where the
+    person probe rejects it (issue 24: a cameraman, an official portrait in a suit)."""
+    features = post_features([Post(images=(PERSON,))], text=False, frames=True)[0]
+    assert margins("text", features.images["pooled"])[0] < 0
+    assert gated_frames(features, "text") == []
+    [(label, frame, margin)] = gated_frames(features, "text", also=lambda feats: np.ones(len(feats["pooled"]), bool))
+    assert label == "image 1 (0000826.jpg)" and margin < 0 and frame.size[0] > 0
+    assert gated_frames(features, "text", also=lambda feats: np.zeros(len(feats["pooled"]), bool)) == []

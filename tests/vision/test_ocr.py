@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from taglens.vision.ocr import TextLine, line_language, tags_from_lines
+from taglens.vision.ocr import TextLine, content_words, line_language, tags_from_lines
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,6 +57,26 @@ def test_blocked_words_never_become_tags():
 
     word = min(t for t in blocked_tags() if t.isalpha() and len(t) > 3)
     assert word not in tags(f"{word} sale")
+
+
+def test_text_mostly_in_a_language_taglens_does_not_read_gives_nothing():
+    from taglens.vision.ocr import MIN_KNOWN, known_share
+
+    turkish = [TextLine(t, 0.95, (0.1, 0.1, 0.9, 0.2)) for t in ("Seni Cok Sevdim", "Canan Tan", "Yuregim imkansiz")]
+    assert known_share(turkish) < MIN_KNOWN and tags_from_lines(turkish)[0] == []
+    assert tags("Grand Opening") and tags("Comida Casera")  # English and Spanish are read
+
+
+def test_content_words_count_a_sign_as_few_and_a_quote_as_many():
+    def line(text, confidence=0.95):
+        return TextLine(text, confidence, (0.1, 0.1, 0.9, 0.2))
+
+    assert content_words([line("SUMMER SALE 50% OFF")]) == {"summer", "sale"}
+    quote = [line("When he looked into my eyes he let me see his soul."),
+             line("He didn't mean to, but I caught him off guard"), line("how easily he could be himself with me.")]
+    words = content_words(quote)
+    assert len(words) >= 8 and not words & {"the", "he", "me", "with", "off"}
+    assert content_words([line("Fresh Coffee", confidence=0.3)]) == frozenset()  # not read with confidence
 
 
 # ---------------------------------------------------------------- the real reader

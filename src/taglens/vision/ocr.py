@@ -36,6 +36,9 @@ GATE_MIN_WIDTH = 0.06  # ...and this share of its width
 MIN_CONFIDENCE = 0.6  # lines read with less confidence are ignored
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
 MIN_ZIPF = 2.0  # a word must be at least this frequent (wordfreq's Zipf scale) in some language to count
+# the share of the text's letter runs (3+ letters) that must read as words of LANGUAGES, else none of it is taken:
+# Turkish text, misread lines, codes (swept on instagram6 val: 0.4 / 0.5 / 0.6 / 0.7; rendered text all 1.0)
+MIN_KNOWN = 0.6
 ENGLISH_MARGIN = 1.5  # Zipf points by which another language must know a text better than English
 
 STOPWORDS = frozenset("""
@@ -73,6 +76,7 @@ class TextEvidence:
     gated: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
     language: str | None = None
+    words: frozenset[str] = frozenset()  # the distinct content words read (``content_words``)
 
 
 def _threads() -> int:
@@ -152,6 +156,7 @@ def text_evidence(img: Any, k: int = 10, gate: bool = True) -> TextEvidence:
         return ev
     t = time.perf_counter()
     ev.tags, ev.language = tags_from_lines(ev.lines, k)
+    ev.words = content_words(ev.lines)
     ev.seconds["tags"] = time.perf_counter() - t
     return ev
 
@@ -243,17 +248,38 @@ def _specificity(word: str, lang: str) -> float:
     return min(1.0, max(0.35, (7.0 - z) / 3.0))
 
 
+def known_share(lines: list[TextLine]) -> float:
+    """The share of the confident lines' letter runs of 3+ letters that are words of LANGUAGES (or run-together
+    words of them); 1.0 when there are none. Text in another language, or misread, has few."""
+    from ..types import strip_hashtags
+
+    runs = [t for ln in lines if ln.confidence >= MIN_CONFIDENCE and ln.text.strip()
+            for t in _letters(strip_hashtags(ln.text)) if len(t) >= 3]
+    return sum(bool(_words(t)) for t in runs) / len(runs) if runs else 1.0
+
+
+def content_words(lines: list[TextLine]) -> frozenset[str]:
+    """The distinct content words of the confident lines (3+ letters, a known word, no function word): a sign or
+    a poster has a few ("SUMMER SALE 50% OFF": summer, sale), a meme, a quote or a screenshot dozens."""
+    from ..types import strip_hashtags
+
+    return frozenset(w for ln in lines if ln.confidence >= MIN_CONFIDENCE and ln.text.strip()
+                     for t in _letters(strip_hashtags(ln.text)) for w in _words(t)
+                     if len(w) >= 3 and w not in STOPWORDS)
+
+
 def tags_from_lines(lines: list[TextLine], k: int = 10) -> tuple[list[tuple[str, float, str]], str | None]:
     """Hashtag candidates from the lines read, best first: (tag, score, evidence), and the text's language.
 
     Each confident line gives its content words (3+ letters, no function word, a known word), the adjacent
     pairs of them and, for a line of two or three words, the whole line as one tag (#happybirthday). Hashtags
-    written in the photo ("#tbt") are taken as they are. Blocked tags are dropped."""
+    written in the photo ("#tbt") are taken as they are. Blocked tags are dropped. Text whose words are mostly
+    not words of LANGUAGES (``known_share`` under MIN_KNOWN: another language, a misreading) gives nothing."""
     from ..blocklist import blocked_tags, is_blocked
     from ..types import normalize_tag, parse_hashtags, strip_hashtags
 
     confident = [ln for ln in lines if ln.confidence >= MIN_CONFIDENCE and ln.text.strip()]
-    if not confident:
+    if not confident or known_share(confident) < MIN_KNOWN:
         return [], None
     tallest = max(ln.height for ln in confident) or 1.0
     all_words = [w for ln in confident for t in _letters(strip_hashtags(ln.text)) for w in _words(t)]

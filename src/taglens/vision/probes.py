@@ -43,11 +43,12 @@ def margins(name: str, pooled: np.ndarray) -> np.ndarray:
     return np.asarray(pooled, np.float32) @ w + (b - threshold)
 
 
-def gated_frames(features: Any, name: str, limit: int = 2) -> list[tuple[str, Any, float]]:
-    """The photos and video frames of a post (its ``taglens.features.PostFeatures``) that probe ``name`` passes:
-    (label naming the image, RGB PIL image, margin), surest first, at most ``limit``. Those the features bring
-    decoded (``frames``: encoded just now) are used as they are; the others (features from the cache) are
-    decoded again, and a file that cannot be decoded now is logged and left out."""
+def gated_frames(features: Any, name: str, limit: int = 2, also: Any = None) -> list[tuple[str, Any, float]]:
+    """The photos and video frames of a post (its ``taglens.features.PostFeatures``) that probe ``name`` passes,
+    or that ``also`` (a function of the features' rows: a boolean per row) lets through: (label naming the image,
+    RGB PIL image, margin), surest first, at most ``limit``. Those the features bring decoded (``frames``: encoded
+    just now) are used as they are; the others (features from the cache) are decoded again, and a file that
+    cannot be decoded now is logged and left out."""
     from ..features import image_labels
     from ..media import load_visuals
 
@@ -55,7 +56,10 @@ def gated_frames(features: Any, name: str, limit: int = 2) -> list[tuple[str, An
     if feats is None or not len(feats["pooled"]):
         return []
     m = margins(name, feats["pooled"])
-    fired = [int(r) for r in np.argsort(-m) if m[r] >= 0][:limit]
+    passed = m >= 0
+    if also is not None:
+        passed = passed | np.asarray(also(feats), bool)
+    fired = [int(r) for r in np.argsort(-m) if passed[r]][:limit]
     if not fired:
         return []
     images = list(features.post.images)
