@@ -278,3 +278,30 @@ def test_a_common_words_chance_company_is_not_evidence():
     assert 0 not in stats.scores("met them")  # 4 / 31: thin
     assert stats.scores("vapeo hoy")[1][0] == pytest.approx(4 / 7, abs=1e-3)
     assert stats.support("sunny", 2) == (12, 40) and 2 in stats.scores("sunny day")  # 12 / 43 from 12 captions
+
+
+def test_words_of_languages_without_training_captions_are_read_through_their_glosses():
+    """Greek and Japanese (no training captions): each word's English gloss from the packaged dictionaries; Japanese,
+    written without spaces, is segmented by the longest dictionary word; function words say nothing."""
+    from taglens.knowledge.glosses import english_words
+
+    assert english_words("Καλημέρα! Καφές δίπλα στη θάλασσα", "el")[:2] == (("Καλημέρα", "goodmorning"),
+                                                                          ("Καφές", "coffee"))
+    assert ("θάλασσα", "sea") in english_words("Καλημέρα! Καφές δίπλα στη θάλασσα", "el")
+    assert ("φίλους", "friend") in english_words("Ταξίδι στην Αθήνα με τους φίλους μου", "el")  # inflected
+    assert not any(w in ("στη", "με", "μου") for w, _ in english_words("Ταξίδι στην Αθήνα με τους φίλους μου", "el"))
+    ja = english_words("今日は友達とラーメンを食べました", "ja")
+    assert ("ラーメン", "ramen") in ja and ("友達", "friend") in ja
+    assert not any(w in ("は", "と", "を") for w, _ in ja)
+    assert english_words("Mi gato durmiendo la siesta", "es") == ()  # a language with training captions
+
+
+@pytest.mark.parametrize("caption,wanted", [("今日は友達とラーメンを食べました", {"ramen", "food"}),
+                                            ("Καλημέρα! Καφές δίπλα στη θάλασσα", {"coffee", "sea"}),
+                                            ("ジムで筋トレ頑張った！", {"gym", "fitness"})])
+def test_greek_and_japanese_captions_get_what_they_name(model, caption, wanted):
+    got = model.suggest(Post(text=caption), k=5)
+    tags = [s.tag for s in got]
+    assert wanted & set(tags[:3]) and not leaks(tags), tags
+    first = next(s for s in got if s.tag in wanted)
+    assert any(ch in first.reason for ch in caption if not ch.isascii()), first.reason  # names the word it read
