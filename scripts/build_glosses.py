@@ -7,7 +7,9 @@ topic statistics, a hashtag of the broad vocabulary used in 20+ posts, or a conc
 Source: the FreeDict dictionaries as Debian packages them (``apt-get install dict-freedict-ell-eng
 dict-freedict-jpn-eng``; dictd format under /usr/share/dictd): Modern Greek-English (FreeDict contributors) and
 Japanese-English (JMdict/EDICT: James William Breen and the Electronic Dictionary Research and Development Group),
-both CC-BY-SA 3.0; the notice is written beside the resource (``glosses.LICENSE``). Japanese entries are kept only
+both CC-BY-SA 3.0; the notice is written beside the resource (``glosses.LICENSE``). For Spanish, Portuguese,
+French, Italian, German (and Japanese), also the one-word names of emoji in Unicode CLDR as the ``emoji`` package
+ships them (🐈: "gato", "chat", "Katze" -> cat; a build-time dependency only). Japanese entries are kept only
 where JMdict marks them common (``ichi1``, ``news1``, ``gai1``, ``spec1``); a Japanese verb is also kept under its
 stem (食べる -> 食べ), since a caption inflects it (食べました). Deterministic: the same dictionaries give the same
 file byte for byte.
@@ -17,6 +19,7 @@ Usage: python scripts/build_glosses.py [--dictd /usr/share/dictd] [--out src/tag
 from __future__ import annotations
 
 import argparse
+import collections
 import gzip
 import io
 import json
@@ -31,6 +34,7 @@ from taglens.knowledge.vocabulary import get_vocabulary  # noqa: E402
 from taglens.suggesters.taglens_base.sources.caption_topics import topic_statistics  # noqa: E402
 
 DICTIONARIES = {"el": "freedict-ell-eng", "ja": "freedict-jpn-eng"}
+EMOJI_LANGUAGES = ("es", "pt", "fr", "it", "de", "ja")  # CLDR's emoji names in these languages (``emoji``)
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 COMMON_JA = re.compile(r"\[(ichi1|news1|gai1|spec1)\]")
 MAX_GLOSSES = 4
@@ -47,10 +51,12 @@ NOTICE = """glosses.tsv.gz is derived from two FreeDict dictionaries, as package
 first English sense):
 
 - Modern Greek-English: Copyright 2000-2022 FreeDict contributors. CC-BY-SA 3.0.
+- Emoji names (Spanish, Portuguese, French, Italian, German, Japanese -> English): Unicode CLDR, Copyright Unicode,
+  Inc., Unicode License v3 (https://www.unicode.org/license.txt), as shipped by the emoji package (BSD).
 - Japanese-English: JMdict/EDICT, Copyright 2000-2016 James William Breen and The Electronic Dictionary Research and
   Development Group. CC-BY-SA 3.0.
 
-This file (glosses.tsv.gz) is licensed under the Creative Commons Attribution-ShareAlike 3.0 licence:
+This file (glosses.tsv.gz), as derived from the two dictionaries, is licensed under the Creative Commons Attribution-ShareAlike 3.0 licence:
 https://creativecommons.org/licenses/by-sa/3.0/ . FreeDict: https://freedict.org ; EDRDG: https://www.edrdg.org .
 """
 
@@ -127,6 +133,21 @@ def readable(phrase: str, known) -> str | None:
     return form if known(form) else None
 
 
+def emoji_names(languages=EMOJI_LANGUAGES):
+    """(language, word, English word) for every emoji whose name is one word in both (CLDR's names, as the
+    ``emoji`` package ships them: 🐈 is "gato" in Spanish, "cat" in English)."""
+    import emoji
+
+    emoji.config.load_language(list(languages))
+    for symbol in sorted(emoji.EMOJI_DATA):
+        names = emoji.EMOJI_DATA[symbol]
+        english = names["en"].strip(":").lower()
+        for lang in languages:
+            name = names.get(lang, "").strip(":").lower()
+            if name and "_" not in name and "_" not in english:
+                yield lang, name, english
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--dictd", type=Path, default=Path("/usr/share/dictd"))
@@ -160,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
                 for f in forms:
                     if f not in have and len(have) < MAX_GLOSSES:
                         have.append(f)
+    for lang, word, english in emoji_names():
+        form = readable(english, known)
+        if form and len(word) > 1 and (lang, word) not in rows:
+            rows[(lang, word)] = [form]
     args.out.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     buf.write("lang\tword\tenglish (none: a Japanese word kept to segment captions by)\n")
@@ -170,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         gz.write(buf.getvalue().encode("utf-8"))
     tmp.replace(args.out / "glosses.tsv.gz")
     (args.out / "glosses.LICENSE").write_text(NOTICE, encoding="utf-8")
-    by_lang = {lang: sum(1 for (lg, _) in rows if lg == lang) for lang in DICTIONARIES}
+    by_lang = dict(sorted(collections.Counter(lang for lang, _ in rows).items()))
     print(json.dumps({"words": by_lang, "bytes": (args.out / "glosses.tsv.gz").stat().st_size}))
     return 0
 

@@ -293,15 +293,22 @@ def test_words_of_languages_without_training_captions_are_read_through_their_glo
     ja = english_words("今日は友達とラーメンを食べました", "ja")
     assert ("ラーメン", "ramen") in ja and ("友達", "friend") in ja
     assert not any(w in ("は", "と", "を") for w, _ in ja)
-    assert english_words("Mi gato durmiendo la siesta", "es") == ()  # a language with training captions
+    # other languages: the one-word names of emoji in CLDR (🐈 "gato", "chat", "Katze"); nothing else
+    assert english_words("Mi gato durmiendo la siesta", "es") == (("gato", "cat"),)
+    assert english_words("Mon chat dort", "fr") == (("chat", "cat"),)
+    assert english_words("Mi gato durmiendo la siesta", "en") == ()
 
 
 @pytest.mark.parametrize("caption,wanted", [("今日は友達とラーメンを食べました", {"ramen", "food"}),
                                             ("Καλημέρα! Καφές δίπλα στη θάλασσα", {"coffee", "sea"}),
-                                            ("ジムで筋トレ頑張った！", {"gym", "fitness"})])
+                                            ("ジムで筋トレ頑張った！", {"gym", "fitness"}),
+                                            ("Mi gato durmiendo la siesta 😴", {"cat"})])
 def test_greek_and_japanese_captions_get_what_they_name(model, caption, wanted):
     got = model.suggest(Post(text=caption), k=5)
     tags = [s.tag for s in got]
     assert wanted & set(tags[:3]) and not leaks(tags), tags
     first = next(s for s in got if s.tag in wanted)
-    assert any(ch in first.reason for ch in caption if not ch.isascii()), first.reason  # names the word it read
+    from taglens.knowledge.glosses import english_words
+
+    read = english_words(caption, caption_language(caption))
+    assert any(f"{w} ({e})" in first.reason for w, e in read), first.reason  # names the word it read, and how

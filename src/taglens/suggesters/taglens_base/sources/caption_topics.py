@@ -59,7 +59,7 @@ class CaptionTopics(Source):
         out = {}
         for j, (v, w, _) in sorted(got.items(), key=lambda kv: -kv[1][0])[:MAX_TAGS]:
             hit, seen = stats.support(w, j)
-            word = f"'{said[w]}' ({w})" if w in said else f"'{w}'"
+            word = f"'{said[w]} ({w})'" if w in said else f"'{w}'"
             out[tags[j]] = (v, f"{hit} of {seen} everyday posts with {word} use #{tags[j]}")
         return out
 
