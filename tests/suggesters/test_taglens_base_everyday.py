@@ -312,3 +312,30 @@ def test_greek_and_japanese_captions_get_what_they_name(model, caption, wanted):
 
     read = english_words(caption, caption_language(caption))
     assert any(f"{w} ({e})" in first.reason for w, e in read), first.reason  # names the word it read, and how
+
+
+def test_learned_politics_tags_are_gated_like_the_listed_ones(model):
+    """The tags of the tweets' hate and offensive tasks (#antifa #walkaway #nodaca #immigration, built by
+    scripts/build_topic_tags.py) need evidence of politics; a political tweet whose words are not tied to politics
+    one by one shows it through the caption head; a tag the caption spells itself is not gated."""
+    from taglens.blocklist import read_tag_list
+    from taglens.suggesters.taglens_base import topics
+
+    learned = read_tag_list(topics.POLITICS_LEARNED)
+    assert {"antifa", "walkaway", "nodaca", "immigration", "confirmkavanaughnow"} <= learned
+    assert not learned & {"love", "usa", "worldcup", "music", "travel", "family"}
+    assert learned <= topic_tags()["politics"] and not learned & topics.plain_topic_tags()["politics"]
+    for caption in ("Pizza night with friends", "Great day at the beach with my family",
+                    "Big things are happening in july!!"):
+        features = post_features([Post(text=caption)], images=False)[0]
+        ev, _, _ = model.evidence(features)
+        assert not any(t in topic_tags()["politics"] for e in ev.values() for t in e), caption
+    caption = "Illegal aliens crossing the border must all be deported now"
+    features = post_features([Post(text=caption)], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, {k: v for k, v in raw.items() if k != "caption"})["politics"] < 0.5
+    assert topic_strength(model, features, raw)["politics"] == 1.0  # the caption head's mass on the topic
+    assert "immigration" in top(model, Post(text=caption))
+    kept = topics.gate({"words": {"immigration": (0.5, "r"), "maga": (0.5, "r"), "museum": (0.4, "r")}},
+                       {"politics": 0.0, "vape": 0.0}, said={"immigration", "history", "museum"})
+    assert kept == {"words": {"immigration": (0.5, "r"), "museum": (0.4, "r")}}
