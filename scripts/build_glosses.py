@@ -56,8 +56,9 @@ first English sense):
 - Japanese-English: JMdict/EDICT, Copyright 2000-2016 James William Breen and The Electronic Dictionary Research and
   Development Group. CC-BY-SA 3.0.
 
-This file (glosses.tsv.gz), as derived from the two dictionaries, is licensed under the Creative Commons Attribution-ShareAlike 3.0 licence:
-https://creativecommons.org/licenses/by-sa/3.0/ . FreeDict: https://freedict.org ; EDRDG: https://www.edrdg.org .
+This file (glosses.tsv.gz), as derived from the two dictionaries, is licensed under the Creative Commons
+Attribution-ShareAlike 3.0 licence: https://creativecommons.org/licenses/by-sa/3.0/ .
+FreeDict: https://freedict.org ; EDRDG: https://www.edrdg.org .
 """
 
 
@@ -187,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             rows[(lang, word)] = [form]
     args.out.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
-    buf.write("lang\tword\tenglish (none: a Japanese word kept to segment captions by)\n")
+    languages = " ".join(sorted({lang for lang, _ in rows}))
+    buf.write(f"lang\tword\tenglish (none: a Japanese word kept to segment captions by; languages: {languages})\n")
     for (lang, word), forms in sorted(rows.items()):
         buf.write(f"{lang}\t{word}\t{' '.join(forms)}\n")
     tmp = args.out / "glosses.tsv.gz.tmp"

@@ -30,9 +30,10 @@ from taglens.knowledge.vocabulary import get_vocabulary  # noqa: E402
 TASKS = ("hate", "offensive")  # TweetEval tasks whose tweets are about US and European politics
 MIN_POSTS = 8
 MIN_SHARE = 0.8
-HEADER = """# US-politics tags learned from the tweets (issue 20), written by scripts/build_topic_tags.py: tags that {n}+
-# training tweets of TweetEval's hate and offensive tasks use, holding {share:.0%}+ of their uses in every corpus. Like
-# topic_politics.txt's tags they are suggested only to a post that shows the topic (topics.py); one tag per line.
+HEADER = """# US-politics tags learned from the tweets (issue 20), written by scripts/build_topic_tags.py: tags that
+# {n}+ training tweets of TweetEval's hate and offensive tasks use, holding {share:.0%}+ of their uses in every
+# corpus. Like topic_politics.txt's tags they are suggested only to a post that shows the topic (topics.py); one
+# tag per line.
 """
 
 

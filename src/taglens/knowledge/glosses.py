@@ -56,11 +56,28 @@ def _unaccented(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
+def gloss_languages() -> frozenset[str]:
+    """The languages the glossary has words of, from its header (so that a caption in another language, English
+    mostly, does not load the glossary: 0.13 s of CPU)."""
+    from ..exceptions import ModelError
+
+    path = RESOURCE / "glosses.tsv.gz"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            header = fh.readline()
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ModelError(f"cannot read the word glosses {path}: {exc}") from None
+    found = re.search(r"languages: ([a-z ]+)\)", header)
+    if found is None:
+        raise ModelError(f"{path}: its header does not list its languages")
+    return frozenset(found.group(1).split())
+
+
 def gloss_language(text: str, lang: str) -> str | None:
     """The glossary a caption is read with: its language's, or Japanese for a caption in Japanese script that the
     detector calls Chinese or cannot tell; None where there is none."""
-    table = glosses()
-    if lang in table:
+    if lang in gloss_languages():
         return lang
     if lang in ("zh", "und") and re.search(r"[\u3040-\u30ff]", text or ""):  # kana: Japanese
         return "ja"
@@ -122,4 +139,4 @@ def english_words(text: str, lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-__all__ = ["english_words", "gloss_language", "glosses"]
+__all__ = ["english_words", "gloss_language", "gloss_languages", "glosses"]
