@@ -46,9 +46,9 @@ NOTES = ("word usually written using kana alone", "honorific or respectful (sonk
          "abbreviation", "colloquialism", "slang", "polite (teineigo) language", "familiar language",
          "humble (kenjougo) language", "onomatopoeic or mimetic word", "children's language")
 SKIP_NOTES = ("derogatory", "vulgar", "sensitive", "obscure", "obsolete")
-NOTICE = """glosses.tsv.gz is derived from two FreeDict dictionaries, as packaged by Debian (dict-freedict-ell-eng
-2022.12.07, dict-freedict-jpn-eng 2022.04.21), by scripts/build_glosses.py (a subset: common words and their
-first English sense):
+NOTICE = """glosses.tsv.gz is derived by scripts/build_glosses.py from two FreeDict dictionaries, as packaged by Debian
+(dict-freedict-ell-eng 2022.12.07, dict-freedict-jpn-eng 2022.04.21; a subset: common words and their first English
+sense), and from Unicode CLDR's emoji names:
 
 - Modern Greek-English: Copyright 2000-2022 FreeDict contributors. CC-BY-SA 3.0.
 - Emoji names (Spanish, Portuguese, French, Italian, German, Japanese -> English): Unicode CLDR, Copyright Unicode,
