@@ -1,5 +1,8 @@
 """The broad vocabulary and the caption source (knowledge.vocabulary) on the shipped resource."""
 import gzip
+from pathlib import Path
+
+import pytest
 
 from taglens.knowledge.vocabulary import (CORPORA, RESOURCE, caption_candidates, caption_tokens, get_vocabulary,
                                           joined_ngrams)
@@ -56,3 +59,39 @@ def test_resource_is_aggregate_only():
         next(fh)
         assert all(int(line.split("\t")[1]) >= 3 for line in fh)
     assert sum(p.stat().st_size for p in RESOURCE.iterdir()) < 2_000_000
+
+
+@pytest.mark.data
+def test_the_learned_politics_tags_are_rebuilt_byte_for_byte(shared_data, tmp_path):
+    """scripts/build_topic_tags.py reproduces resources/topic_politics_learned.txt from the training side."""
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    resources = repo / "src" / "taglens" / "resources"
+    shutil.copy(resources / "topic_politics.txt", tmp_path / "topic_politics.txt")
+    done = subprocess.run([sys.executable, str(repo / "scripts" / "build_topic_tags.py"), "--data", str(shared_data),
+                           "--out", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "topic_politics_learned.txt").read_bytes() == (
+        resources / "topic_politics_learned.txt").read_bytes()
+
+
+def test_the_glosses_are_rebuilt_byte_for_byte(tmp_path):
+    """scripts/build_glosses.py reproduces resources/vocab/glosses.tsv.gz where Debian's dictionaries and the emoji
+    package are installed (the build's inputs; not needed to run taglens)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("emoji", reason="the emoji package (extra 'build') is not installed")
+    dictd = Path("/usr/share/dictd")
+    if not (dictd / "freedict-ell-eng.index").is_file() or not (dictd / "freedict-jpn-eng.index").is_file():
+        pytest.skip("Debian's dict-freedict-ell-eng and dict-freedict-jpn-eng are not installed")
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(repo / "scripts" / "build_glosses.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    shipped = repo / "src" / "taglens" / "resources" / "vocab"
+    for name in ("glosses.tsv.gz", "glosses.LICENSE"):
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name

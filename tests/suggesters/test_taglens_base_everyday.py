@@ -278,3 +278,64 @@ def test_a_common_words_chance_company_is_not_evidence():
     assert 0 not in stats.scores("met them")  # 4 / 31: thin
     assert stats.scores("vapeo hoy")[1][0] == pytest.approx(4 / 7, abs=1e-3)
     assert stats.support("sunny", 2) == (12, 40) and 2 in stats.scores("sunny day")  # 12 / 43 from 12 captions
+
+
+def test_words_of_languages_without_training_captions_are_read_through_their_glosses():
+    """Greek and Japanese (no training captions): each word's English gloss from the packaged dictionaries; Japanese,
+    written without spaces, is segmented by the longest dictionary word; function words say nothing."""
+    from taglens.knowledge.glosses import english_words
+
+    assert english_words("Καλημέρα! Καφές δίπλα στη θάλασσα", "el")[:2] == (("Καλημέρα", "goodmorning"),
+                                                                          ("Καφές", "coffee"))
+    assert ("θάλασσα", "sea") in english_words("Καλημέρα! Καφές δίπλα στη θάλασσα", "el")
+    assert ("φίλους", "friend") in english_words("Ταξίδι στην Αθήνα με τους φίλους μου", "el")  # inflected
+    assert not any(w in ("στη", "με", "μου") for w, _ in english_words("Ταξίδι στην Αθήνα με τους φίλους μου", "el"))
+    ja = english_words("今日は友達とラーメンを食べました", "ja")
+    assert ("ラーメン", "ramen") in ja and ("友達", "friend") in ja
+    assert not any(w in ("は", "と", "を") for w, _ in ja)
+    # other languages: the one-word names of emoji in CLDR (🐈 "gato", "chat", "Katze"); nothing else
+    assert english_words("Mi gato durmiendo la siesta", "es") == (("gato", "cat"),)
+    assert english_words("Mon chat dort", "fr") == (("chat", "cat"),)
+    assert english_words("Mi gato durmiendo la siesta", "en") == ()
+
+
+@pytest.mark.parametrize("caption,wanted", [("今日は友達とラーメンを食べました", {"ramen", "food"}),
+                                            ("Καλημέρα! Καφές δίπλα στη θάλασσα", {"coffee", "sea"}),
+                                            ("ジムで筋トレ頑張った！", {"gym", "fitness"}),
+                                            ("Mi gato durmiendo la siesta 😴", {"cat"})])
+def test_greek_and_japanese_captions_get_what_they_name(model, caption, wanted):
+    got = model.suggest(Post(text=caption), k=5)
+    tags = [s.tag for s in got]
+    assert wanted & set(tags[:3]) and not leaks(tags), tags
+    first = next(s for s in got if s.tag in wanted)
+    from taglens.knowledge.glosses import english_words
+
+    read = english_words(caption, caption_language(caption))
+    assert any(f"{w} ({e})" in first.reason for w, e in read), first.reason  # names the word it read, and how
+
+
+def test_learned_politics_tags_are_gated_like_the_listed_ones(model):
+    """The tags of the tweets' hate and offensive tasks (#antifa #walkaway #nodaca #immigration, built by
+    scripts/build_topic_tags.py) need evidence of politics; a political tweet whose words are not tied to politics
+    one by one shows it through the caption head; a tag the caption spells itself is not gated."""
+    from taglens.blocklist import read_tag_list
+    from taglens.suggesters.taglens_base import topics
+
+    learned = read_tag_list(topics.POLITICS_LEARNED)
+    assert {"antifa", "walkaway", "nodaca", "immigration", "confirmkavanaughnow"} <= learned
+    assert not learned & {"love", "usa", "worldcup", "music", "travel", "family"}
+    assert learned <= topic_tags()["politics"] and not learned & topics.plain_topic_tags()["politics"]
+    for caption in ("Pizza night with friends", "Great day at the beach with my family",
+                    "Big things are happening in july!!"):
+        features = post_features([Post(text=caption)], images=False)[0]
+        ev, _, _ = model.evidence(features)
+        assert not any(t in topic_tags()["politics"] for e in ev.values() for t in e), caption
+    caption = "Illegal aliens crossing the border must all be deported now"
+    features = post_features([Post(text=caption)], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, {k: v for k, v in raw.items() if k != "caption"})["politics"] < 0.5
+    assert topic_strength(model, features, raw)["politics"] == 1.0  # the caption head's mass on the topic
+    assert "immigration" in top(model, Post(text=caption))
+    kept = topics.gate({"words": {"immigration": (0.5, "r"), "maga": (0.5, "r"), "museum": (0.4, "r")}},
+                       {"politics": 0.0, "vape": 0.0}, said={"immigration", "history", "museum"})
+    assert kept == {"words": {"immigration": (0.5, "r"), "museum": (0.4, "r")}}

@@ -125,7 +125,8 @@ class TaglensBase(BaseSuggester):
             if ev:
                 evidence[source.name] = ev
         strength = topics.topic_strength(self, features, evidence)
-        return topics.gate(evidence, strength), self.gains(features, strength), features.exclude
+        return (topics.gate(evidence, strength, topics.spelled(features)), self.gains(features, strength),
+                features.exclude)
 
     def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
         """How much evidence of each kind the post carries (1 = full), which scales that source's weight; a source

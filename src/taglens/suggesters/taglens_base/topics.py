@@ -14,9 +14,17 @@ topic itself (:func:`topic_strength`, in [0, 1]):
   read in the language each word was learned in (``language_gate.word_fits``);
 * the caption's meaning: the MiniLM similarity of the caption to the topic's tags, read only as far as the
   caption is in a language the model learned (``language_gate``);
-* the photo: the image head's probability mass on the topic's tags (a photo of a vape mod).
+* the photo: the image head's probability mass on the topic's tags (a photo of a vape mod);
+* for politics, the caption head's probability mass on the topic's tags (a tweet about "illegal aliens at the
+  border": no single word says politics plainly, the head trained on such tweets does).
 
-``gate`` multiplies every source's score of a topic tag by the topic's strength.
+Politics also has learned tags (``resources/topic_politics_learned.txt``, scripts/build_topic_tags.py: the tags of
+TweetEval's hate and offensive tweets, #walkaway #antifa #nodaca #immigration): they are gated and count as the
+topic's tags for the words and the caption head, not for the meaning (MiniLM finds #tuesdaythoughts close to many
+captions) nor as a word of the caption ("immigration" alone does not make a post political).
+
+``gate`` multiplies every source's score of a topic tag by the topic's strength, except a tag the post spells
+itself (``spelled``: a caption that says "immigration" keeps #immigration).
 """
 from __future__ import annotations
 
@@ -34,6 +42,11 @@ if TYPE_CHECKING:
     from .model import TaglensBase
 
 POLITICS_LIST = Path(__file__).resolve().parents[2] / "resources" / "topic_politics.txt"
+# the politics tags learned from the tweets (scripts/build_topic_tags.py: #walkaway #antifa #immigration #nodaca):
+# gated like the listed ones, and evidence of the topic through the caption's words, but not through the caption's
+# meaning (MiniLM finds #tuesdaythoughts or #metoo close to any caption) nor by being a word of the caption (a
+# caption that says "immigration" shows the topic only as far as its words do; it keeps #immigration itself)
+POLITICS_LEARNED = POLITICS_LIST.with_name("topic_politics_learned.txt")
 TOPIC_CORPORA = ("vape",)  # corpora of one topic (the others are general: Instagram topics, tag lists, tweets)
 MIN_TOPIC_POSTS = 3
 MIN_TOPIC_SHARE = 0.8
@@ -46,12 +59,19 @@ IMAGE_FULL = 0.12
 # captions is no evidence: "gato" in two vape shops' captions), none below WORDS_LOW, full at WORDS_FULL
 WORDS_MIN_MENTIONS = 10
 # (0.2-0.5: tweets val P@1 0.092, lifestyle leakage 0.048; 0.3-0.6: 0.091, 0.028; 0.1-0.3: 0.099, 0.24)
-WORDS_LOW, WORDS_FULL = 0.3, 0.6
+WORDS_LOW, WORDS_FULL = 0.3, 0.6  # (the chance that any word with a rate of 0.2+ says it, 1 - prod(1 - rate), instead
+# of the largest rate: tweets +0.0008, lifestyle leakage +0.005)
 # a topic shown less plainly than this is not shown at all: on the multilingual tweets, 0.2 takes the share with a
 # vape or politics tag in the top 5 from 0.045 to 0.015 (the vape and tweets val figures unchanged); the caption
 # head's mass on the topic's tags as evidence (like the image head's) was tried and left out: at 0.3-0.6 it took
 # the tweets' val P@1 from 0.091 to 0.097 and the lifestyle tweets' leakage from 0.025 to 0.068
 MIN_STRENGTH = 0.2
+# the caption head's probability mass on the topic's tags as evidence of politics (read as far as the caption is in a
+# language the head learned), none below HEAD_LOW, full at HEAD_FULL: on the val side the head puts 0.6+ on the
+# politics tags for 52% of the tweets that carry one, 4% of the other tweets, 2.7% of the lifestyle tweets; with the
+# learned politics tags, tweets P@1/A@5 0.0904/0.1864 -> 0.0916/0.1880 (0.4-0.7: 0.0936, but lifestyle leakage x2)
+HEAD_SOURCE, HEAD_TOPICS = "caption", ("politics",)
+HEAD_LOW, HEAD_FULL = 0.6, 0.9
 TOPIC_SOURCES = ("user",)  # sources whose tags are themselves evidence of the topic (the author's habits)
 
 
@@ -69,8 +89,18 @@ def topic_tags() -> dict[str, frozenset[str]]:
             n = counts.get(topic, 0)
             if n >= MIN_TOPIC_POSTS and n >= MIN_TOPIC_SHARE * vocab.tag_count(tag):
                 out[topic].add(tag)
-    out["politics"] = set(read_tag_list(POLITICS_LIST))
+    out["politics"] = set(read_tag_list(POLITICS_LIST)) | set(read_tag_list(POLITICS_LEARNED))
     return {topic: frozenset(tags) for topic, tags in out.items()}
+
+
+@lru_cache(maxsize=1)
+def plain_topic_tags() -> dict[str, frozenset[str]]:
+    """{topic: the tags that name it plainly}: ``topic_tags`` without the learned politics tags (they are evidence
+    of the topic only through the caption's words)."""
+    from ...blocklist import read_tag_list
+
+    learned = read_tag_list(POLITICS_LEARNED)
+    return {topic: tags - learned for topic, tags in topic_tags().items()}
 
 
 @lru_cache(maxsize=1)
@@ -79,14 +109,25 @@ def topic_of() -> dict[str, str]:
     return {tag: topic for topic, tags in topic_tags().items() for tag in tags}
 
 
-def _topic_rows(model: "TaglensBase") -> dict[str, np.ndarray]:
-    rows = getattr(model, "_topic_rows", None)
+def _topic_rows(model: "TaglensBase", plain: bool = False) -> dict[str, np.ndarray]:
+    """{topic: the model's vocabulary rows of its tags (``plain``: of ``plain_topic_tags``)}, once per model."""
+    key = "_plain_topic_rows" if plain else "_topic_rows"
+    rows = getattr(model, key, None)
     if rows is None:
         index = model.index_
         rows = {topic: np.array(sorted(index[t] for t in tags if t in index), np.int64)
-                for topic, tags in topic_tags().items()}
-        model._topic_rows = rows
+                for topic, tags in (plain_topic_tags() if plain else topic_tags()).items()}
+        setattr(model, key, rows)
     return rows
+
+
+def spelled(features: "PostFeatures") -> set[str]:
+    """The post's own tags and the caption's words and joined word pairs: a topic tag among them is the post's
+    own word."""
+    from ...knowledge.vocabulary import caption_tokens, joined_ngrams
+
+    words = caption_tokens(features.text) if features.text else []
+    return set(features.tags) | set(words) | set(joined_ngrams(words, 2))
 
 
 def _word_stats(model: "TaglensBase"):
@@ -98,17 +139,15 @@ def _word_stats(model: "TaglensBase"):
 
 def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dict[str, Evidence]) -> dict[str, float]:
     """{topic: how plainly the post shows it, in [0, 1]} for each topic (see the module docstring)."""
-    from ...knowledge.vocabulary import caption_tokens, joined_ngrams
-
-    topics = topic_tags()
-    words = caption_tokens(features.text) if features.text else []
-    said = set(features.tags) | set(words) | set(joined_ngrams(words, 2))
+    topics, full = plain_topic_tags(), topic_tags()
+    said = spelled(features)
     for name in TOPIC_SOURCES:
         said |= set(evidence.get(name, {}))
     out: dict[str, float] = {}
-    rows = _topic_rows(model)
+    rows, plain_rows = _topic_rows(model), _topic_rows(model, plain=True)
     gate = language_gate(features.text, LEARNED_LANGUAGES) if features.text else 0.0
     image = evidence.get("image", {})
+    head = evidence.get(HEAD_SOURCE, {}) if features.text else {}
     stats = _word_stats(model) if features.text else None
     lang = caption_language(features.text) if stats is not None else "und"
     for topic, tags in topics.items():
@@ -116,8 +155,8 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             out[topic] = 1.0
             continue
         strength = 0.0
-        if features.text_emb is not None and gate > 0 and len(rows[topic]):
-            sim = float(np.max(model.tag_emb_[rows[topic]] @ features.text_emb))
+        if features.text_emb is not None and gate > 0 and len(plain_rows[topic]):
+            sim = float(np.max(model.tag_emb_[plain_rows[topic]] @ features.text_emb))
             strength = gate * float(np.clip((sim - SIM_LOW) / (SIM_FULL - SIM_LOW), 0.0, 1.0))
         if stats is not None:
             rate, _ = stats.rate_of(features.text, rows[topic], WORDS_MIN_MENTIONS, lambda w: word_fits(w, lang))
@@ -125,15 +164,22 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         if image:
             mass = sum(score for tag, (score, _) in image.items() if tag in tags)
             strength = max(strength, min(1.0, mass / IMAGE_FULL))
+        if head and gate > 0 and topic in HEAD_TOPICS:
+            every = full[topic]
+            mass = sum(score for tag, (score, _) in head.items() if tag in every)
+            strength = max(strength, gate * float(np.clip((mass - HEAD_LOW) / (HEAD_FULL - HEAD_LOW), 0.0, 1.0)))
         out[topic] = strength
     return out
 
 
-def gate(evidence: dict[str, Evidence], strength: dict[str, float]) -> dict[str, Evidence]:
+def gate(evidence: dict[str, Evidence], strength: dict[str, float],
+         said: set[str] | frozenset[str] = frozenset()) -> dict[str, Evidence]:
     """``evidence`` with every topic tag's score multiplied by its topic's strength (``topic_strength``; tags
     with less than MIN_STRENGTH dropped: a hint is no evidence, and on a post with little else to say even a
-    scaled-down #vape would reach the top five)."""
+    scaled-down #vape would reach the top five); a tag the post itself ``said`` (``spelled``) is not gated."""
     owner = topic_of()
+    if not owner.keys().isdisjoint(said):
+        owner = {tag: topic for tag, topic in owner.items() if tag not in said}
     if all(s >= 1.0 for s in strength.values()):
         return evidence
     out: dict[str, Evidence] = {}
@@ -152,4 +198,4 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float]) -> dict[str,
     return out
 
 
-__all__ = ["gate", "topic_of", "topic_strength", "topic_tags"]
+__all__ = ["gate", "plain_topic_tags", "spelled", "topic_of", "topic_strength", "topic_tags"]

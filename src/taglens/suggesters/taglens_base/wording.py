@@ -42,3 +42,16 @@ def reading_gain(text: str, full: int) -> float:
     counted as the word statistics read them, without @handles and addresses."""
     n_words = len([w for w in WORD_RE.findall(text) if w.lower() not in STOPWORDS])
     return _share(n_words + len(emoji_symbols(plain_wording(text))), full)
+
+
+def glossed_gain(text: str, full: int) -> float:
+    """``reading_gain``, or for a caption read through its words' English glosses (``knowledge.glosses``: a
+    Japanese caption is one run of letters) the same counting its glossed words, whichever is larger."""
+    gain = reading_gain(text, full)
+    if gain >= 1.0 or not text:
+        return gain
+    from ...knowledge.glosses import english_words
+    from .language_gate import caption_language
+
+    english = english_words(text, caption_language(text))
+    return max(gain, _share(len(english) + len(emoji_symbols(plain_wording(text))), full)) if english else gain

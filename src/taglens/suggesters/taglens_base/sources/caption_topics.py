@@ -3,15 +3,18 @@
 tweets in several languages (``resources/vocab/caption_topics.npz``, built by scripts/build_caption_topics.py:
 counts only), shrunk by each word's count, with the counts as the reason. Each word's statistics fire only on a
 caption in the language they were learned in (``language_gate.word_fits``); emoji read the same in every language
-("🍝" -> #food under a Greek or Japanese caption). Open world: its tags need not be in the model's vocabulary."""
+("🍝" -> #food under a Greek or Japanese caption). A caption in a language without training captions (Greek,
+Japanese) is also read through its words' English glosses (``knowledge.glosses``: "Καφές" -> coffee). Open world:
+its tags need not be in the model's vocabulary."""
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
+from ....knowledge.glosses import english_words
 from ..language_gate import caption_language, word_fits
 from ..source import Source
-from ..wording import reading_gain
+from ..wording import glossed_gain
 from .caption_words import CaptionWordStats
 
 RESOURCE = Path(__file__).resolve().parents[3] / "resources" / "vocab" / "caption_topics.npz"
@@ -45,12 +48,20 @@ class CaptionTopics(Source):
             return {}
         stats, tags = topic_statistics()
         lang = caption_language(features.text)
-        got = sorted(stats.scores(features.text, fits=lambda w: word_fits(w, lang)).items(), key=lambda kv: -kv[1][0])
+        got = stats.scores(features.text, fits=lambda w: word_fits(w, lang))
+        said = {}
+        english = english_words(features.text, lang)
+        if english:  # a language without training captions, read through its words' English glosses
+            said = {e: w for w, e in english}
+            for j, (v, w, p) in stats.scores(" ".join(said)).items():
+                if v > got.get(j, (0.0,))[0]:
+                    got[j] = (v, w, p)
         out = {}
-        for j, (v, w, _) in got[:MAX_TAGS]:
+        for j, (v, w, _) in sorted(got.items(), key=lambda kv: -kv[1][0])[:MAX_TAGS]:
             hit, seen = stats.support(w, j)
-            out[tags[j]] = (v, f"{hit} of {seen} everyday posts with '{w}' use #{tags[j]}")
+            word = f"'{said[w]} ({w})'" if w in said else f"'{w}'"
+            out[tags[j]] = (v, f"{hit} of {seen} everyday posts with {word} use #{tags[j]}")
         return out
 
     def gain(self, post, features):
-        return reading_gain(features.text, self.model.text_words_full)
+        return glossed_gain(features.text, self.model.text_words_full)
