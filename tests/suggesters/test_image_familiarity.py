@@ -88,14 +88,29 @@ def test_the_heads_vape_tags_need_the_similar_photos_to_agree(model):
     probs[vape[:5]] = 0.1
     near = [model.source("image_protos").protos_.scores(c, len(model.vocab_))[vape].sum() for c in centroids]
     vape_like, other = photo(centroids[int(np.argmax(near))]), photo(centroids[int(np.argmin(near))])
-    assert head._topic_checked(vape_like, probs)[vape[:5]] == pytest.approx(probs[vape[:5]])
-    assert head._topic_checked(other, probs)[vape[:5]].max() < 0.1 * 0.1
+    assert head.checked(vape_like, probs)[vape[:5]] == pytest.approx(probs[vape[:5]])
+    assert head.checked(other, probs)[vape[:5]].max() < 0.1 * 0.1
     # with a full caption (which the topic gate reads itself) the check fades: a vape shop's caption keeps them
     captioned = photo(other.images["pooled"][0], text="new coils arrived today for the shop come and try them out")
-    assert head._topic_checked(captioned, probs)[vape[:5]] == pytest.approx(probs[vape[:5]])
+    assert head.checked(captioned, probs)[vape[:5]] == pytest.approx(probs[vape[:5]])
     kept = np.setdiff1d(np.arange(len(probs)), vape)
-    assert np.array_equal(head._topic_checked(other, probs)[kept], probs[kept])
+    assert np.array_equal(head.checked(other, probs)[kept], probs[kept])
 
+
+
+def test_suggest_batch_checks_the_heads_topic_tags_as_suggest_does(model):
+    """The batched head (``evidence_batch``) applies the same topic check as one post at a time: a merge once
+    left the check out of the batch path, so `suggest --batch` showed #boxmod on a motorcycle and `suggest` not."""
+    head = model.source("image")
+    centroids = model.source("image_protos").protos_.centroids_
+    vape = sorted(model.index_[t] for t in topic_tags()["vape"] if t in model.index_)
+    near = [model.source("image_protos").protos_.scores(c, len(model.vocab_))[vape].sum() for c in centroids]
+    posts = [photo(centroids[int(np.argmax(near))]), photo(centroids[int(np.argmin(near))]), photo(3.0 * centroids[1])]
+    batched = head.evidence_batch([f.post for f in posts], posts)
+    for f, ev in zip(posts, batched):
+        one = head.evidence(f.post, f)
+        assert list(ev) == list(one)
+        assert [s for s, _ in ev.values()] == pytest.approx([s for s, _ in one.values()], rel=1e-4, abs=1e-6)
 
 def test_a_missile_class_reads_as_a_rocket():
     from taglens.knowledge.image_tags import get_image_tag_map

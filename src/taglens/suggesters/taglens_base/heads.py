@@ -39,14 +39,15 @@ def read_head(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarra
     return head or None
 
 
-def batch_top(source: Source, vectors: list, scores, reason: str) -> list:
+def batch_top(source: Source, vectors: list, scores, reason: str, adjust=None) -> list:
     """Per vector (None: a post without one, no evidence): ``source.top`` of its row of ``scores`` (rows of a
-    stacked matrix -> rows of tag scores), computed for all the vectors at once."""
+    stacked matrix -> rows of tag scores), computed for all the vectors at once; ``adjust(i, row)``, if given,
+    turns the i-th vector's row into the scores ``top`` reads."""
     out: list = [{} for _ in vectors]
     rows = [i for i, v in enumerate(vectors) if v is not None]
     if rows:
         for i, row in zip(rows, scores(np.stack([vectors[i] for i in rows]))):
-            out[i] = source.top(row, reason)
+            out[i] = source.top(row if adjust is None else adjust(i, row), reason)
     return out
 
 
@@ -76,17 +77,24 @@ class HeadSource(Source):
             self.head_ = train_head(x, ys, len(model.vocab_), hidden, epochs, seed=model.seed, loss=model.head_loss,
                                     target_weights=ws, center=center)
 
+    def checked(self, features, probs: np.ndarray) -> np.ndarray:
+        """The head's tag scores for the post as its evidence shows them: as they are here; a subclass may check
+        them against other evidence (``ImageHead``: a topic's tags need the similar photos to agree)."""
+        return probs
+
     def evidence(self, post, features):
         x = self.vector(features) if self.head_ is not None else None
         if x is None:
             return {}
-        return self.top(mlp_forward(x[None, :], self.head_, self.model.head_loss)[0], self.reason)
+        return self.top(self.checked(features, mlp_forward(x[None, :], self.head_, self.model.head_loss)[0]),
+                        self.reason)
 
     def evidence_batch(self, posts, features) -> list:
         """``evidence`` of each post, the head run once over all their vectors (a matrix product where one per post
         reads the head's weights from memory each time: ~5x less CPU; the same scores up to float32 rounding)."""
         vectors = [self.vector(f) for f in features] if self.head_ is not None else [None] * len(features)
-        return batch_top(self, vectors, lambda x: mlp_forward(x, self.head_, self.model.head_loss), self.reason)
+        return batch_top(self, vectors, lambda x: mlp_forward(x, self.head_, self.model.head_loss), self.reason,
+                         lambda i, row: self.checked(features[i], row))
 
     def save(self, state: State) -> None:
         state.arrays.update(head_arrays(self.prefix, self.head_))

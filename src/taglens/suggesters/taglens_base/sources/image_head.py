@@ -45,9 +45,9 @@ class ImageHead(HeadSource):
 
     def evidence(self, post, features):
         _, probs = self._read(features)
-        return {} if probs is None else self.top(self._topic_checked(features, probs), self.reason)
+        return {} if probs is None else self.top(self.checked(features, probs), self.reason)
 
-    def _topic_checked(self, features, probs: np.ndarray) -> np.ndarray:
+    def checked(self, features, probs: np.ndarray) -> np.ndarray:
         """``probs`` with the tags of each one-topic vocabulary (``topics.topic_tags``: #vape #boxmod ...) scaled by
         how far the similar photos agree that the photo shows the topic: their mass on the topic's tags over
         ``TOPIC_PROTOS_FULL``. The head alone puts vape tags on a motorcycle or a navy portrait (and its own mass on

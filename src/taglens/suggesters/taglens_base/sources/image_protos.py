@@ -23,7 +23,7 @@ class ImagePrototypes(PrototypeSource):
 
     def near(self, features) -> np.ndarray | None:
         """The prototypes' tag scores for the post's photo (None without one), computed once per post: the image
-        head reads them too (``ImageHead._topic_checked``)."""
+        head reads them too (``ImageHead.checked``)."""
         seen = self._seen
         if seen[0] is not features:
             x = self.vector(features) if self.protos_ is not None else None
