@@ -248,7 +248,7 @@ class CnnLstmSuggester(NetworkSuggester):
     name = "cnn-lstm"
 
     def __init__(self, dim: int = 256, hidden: int = 512, max_tags: int = 1000, min_count: int = 2,
-                 max_len: int = 8, epochs: int = 30, max_samples: int = 400_000, lr: float = 1e-3,
+                 max_len: int = 8, epochs: int = 30, max_samples: int = 250_000, lr: float = 1e-3,
                  weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 64, drop_image: float = 0.25,
                  drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
                  smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
