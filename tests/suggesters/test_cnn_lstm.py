@@ -116,6 +116,8 @@ def test_bad_order_or_weight_is_a_model_error(posts):
         create_suggester("test_cnn_lstm", order="alphabetical").fit(posts)
     with pytest.raises(ModelError, match="beam_weight"):
         create_suggester("test_cnn_lstm", beam_weight=2.0).fit(posts)
+    with pytest.raises(ModelError, match="first_loss must be"):
+        create_suggester("test_cnn_lstm", first_loss="hinge").fit(posts)
 
 
 @pytest.mark.parametrize("order, beam_weight, smoothing", [("random", 0.0, 0.1), ("frequency", 0.25, 0.0)])
