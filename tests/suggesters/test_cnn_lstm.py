@@ -9,7 +9,8 @@ import pytest
 from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
 from taglens.registry import create_suggester
-from taglens.suggesters.cnn_lstm import CONTENT_DIM, beam_search, build_network, rank_beams
+from taglens.suggesters.cnn_lstm import (CONTENT_DIM, beam_search, build_network, cooccurrence_table,
+                                         leave_one_out_prior, rank_beams)
 from taglens.types import Post
 
 
@@ -115,6 +116,8 @@ def test_bad_order_or_weight_is_a_model_error(posts):
         create_suggester("test_cnn_lstm", order="alphabetical").fit(posts)
     with pytest.raises(ModelError, match="beam_weight"):
         create_suggester("test_cnn_lstm", beam_weight=2.0).fit(posts)
+    with pytest.raises(ModelError, match="first_loss must be"):
+        create_suggester("test_cnn_lstm", first_loss="hinge").fit(posts)
 
 
 @pytest.mark.parametrize("order, beam_weight, smoothing", [("random", 0.0, 0.1), ("frequency", 0.25, 0.0)])
@@ -127,3 +130,37 @@ def test_learns_from_tag_lists_alone(order, beam_weight, smoothing):
     assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].source == "tags"
+
+
+def test_leave_one_out_prior_is_what_the_other_posts_count():
+    rng = np.random.default_rng(3)
+    rows = [np.sort(rng.choice(9, size=rng.integers(1, 5), replace=False)) for _ in range(40)]
+    co, per_tag = cooccurrence_table(rows, 9)
+    assert per_tag.sum() == sum(len(r) for r in rows) and not np.diag(co).any()
+    assert co[rows[0][0], rows[0][-1]] >= 1 or len(rows[0]) == 1
+    for i in (0, 5, 17):
+        revealed = rows[i][:2]
+        got = leave_one_out_prior(co, per_tag, revealed, rows[i])
+        co_o, n_o = cooccurrence_table(rows[:i] + rows[i + 1:], 9)
+        want = np.mean([co_o[a] / max(n_o[a], 1.0) for a in revealed], axis=0)
+        assert np.allclose(got, want)
+
+
+def test_cooccurrence_path_alone_ranks_as_cooccurrence():
+    """With the network's own output silenced, one revealed tag's first-step ranking is co-occurrence's P(b | a)."""
+    import torch
+
+    rows = [np.array(r) for r in ([0, 1, 2], [0, 1], [0, 3], [0, 1, 4], [2, 3], [1, 4], [0, 2])]
+    co, per_tag = cooccurrence_table(rows, 5)
+    torch.manual_seed(0)
+    net = build_network(n_tags=5, dim=8, hidden=8, dropout=0.0).eval()
+    with torch.no_grad():
+        net.cooc.copy_(torch.from_numpy(co / per_tag[:, None]))
+        net.out.weight.zero_()
+        net.out.bias.zero_()
+    tags_in = np.zeros((1, 5), np.float32)
+    tags_in[0, 0] = 1.0
+    *_, first = beam_search(net, np.zeros((1, CONTENT_DIM), np.float32), tags_in, depth=1, width=2)[0]
+    p = co[0] / per_tag[0]  # P(b | 0): 1 in 3 of 5 posts, 2 in 2, 3 and 4 in 1
+    assert list(np.argsort(-first, kind="stable")[:4]) == list(np.argsort(-p, kind="stable")[:4]) == [1, 2, 3, 4]
+    assert first[0] == 0.0 and first[1] > first[2] > first[3]

@@ -10,7 +10,7 @@ import pytest
 from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
 from taglens.registry import create_suggester
-from taglens.suggesters.cnn_lstm import CONTENT_DIM
+from taglens.suggesters.network import CONTENT_DIM
 from taglens.suggesters.user_conditional import build_network, caption_language
 from taglens.types import Post
 

@@ -52,9 +52,9 @@ from ..training import (TagVocab, model_caption, load_module_state, load_tensors
                         multilabel_loss, posts_with_tags, save_tensors, top_k, train_module)
 from ..types import Post, Suggestion
 from .base import BaseSuggester
+from .network import IMG_DIM, TXT_DIM, keep_params
 
 log = logging.getLogger(__name__)
-IMG_DIM, TXT_DIM = 1280, 384
 
 
 def build_network(n_tags: int, dim: int, dropout: float, region_dim: int = IMG_DIM, pooled: bool = False):
@@ -155,26 +155,7 @@ class CoAttentionSuggester(BaseSuggester):
                  dropout: float = 0.3, batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25,
                  reveal_prob: float = 0.5, max_reveal: int = 3, loss: str = "softmax", pooled: bool = False,
                  user_balance: float = 0.0, nets: int = 4, seed: int = 0):
-        self.dim = dim
-        self.region_dim = region_dim
-        self.max_tags = max_tags
-        self.min_count = min_count
-        self.max_images = max_images
-        self.max_tokens = max_tokens
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.batch_size = batch_size
-        self.drop_image = drop_image
-        self.drop_text = drop_text
-        self.reveal_prob = reveal_prob
-        self.max_reveal = max_reveal
-        self.loss = loss
-        self.pooled = pooled
-        self.user_balance = user_balance
-        self.nets = nets
-        self.seed = seed
+        keep_params(self, locals())
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CoAttentionSuggester":

@@ -13,11 +13,17 @@ the training vocabulary), ``"random"`` a new permutation each time a post is dra
 them). Tags already emitted and the post's own tags are masked out of every step, in training and in decoding, so a
 list never repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
 
-The first step is a multi-label classifier: its target is every tag of the post. So that it is as strong as the
-single-purpose models, the post reaches every step by three paths besides the LSTM's initial state: the content
-through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding, added to the LSTM's output as a
-context before the output layer, and a full-rank tag-to-tag matrix (``companions``: one row of logits per existing
-tag, averaged over them), which with one revealed tag can learn the log of co-occurrence's P(b | a) exactly.
+The first step is a multi-label classifier: its target is every tag of the post, and the ranking reads it. So it is
+trained twice: by the sequence loss above and, beside it, by one binary cross-entropy per tag (``first_loss``,
+weighted by ``first_weight``; the per-tag mean is about a thousandth of a softmax step's scale, hence the default
+300), the loss with which effnet-mlp wins P@1 on instagram6 (docs/EXPERIMENTS.md has the figures). So that it is as
+strong as the single-purpose models, the post reaches every step by four paths besides the LSTM's initial state:
+the content through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding, added to the LSTM's
+output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one row of logits per
+existing tag, averaged over them); and co-occurrence's own estimate P(b | a) from the training counts
+(``cooc_prior``), as a feature with a learned weight, so that one revealed tag starts from co-occurrence's ranking
+of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are taken out
+of the counts its feature is read from).
 
 Training samples the evaluation settings, as ``coattention`` does: the image or the caption dropped at random, and
 1 to ``max_reveal`` of a post's tags given as its existing tags while the others are the targets. Training reads
@@ -31,9 +37,6 @@ mixes it with the first step's distribution over every tag: score = ``beam_weigh
 x first-step probability (``beam_weight=0`` decodes one step only; 1 is the beam alone). Ties keep the best beam's
 order. The reason names the step at which the best beam chose a tag, or the tag's first-step probability.
 
-This module also holds the per-post content features (pooled image vector, caption embedding) that
-``user-conditional`` reads, so the encoders are reached from one place.
-
 Example:
     >>> model = create_suggester("cnn-lstm").fit(train_posts)          # doctest: +SKIP
     >>> [s.tag for s in model.suggest(Post(images=("beach.jpg",)), k=3)]  # doctest: +SKIP
@@ -42,142 +45,52 @@ Example:
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..exceptions import DataError
+from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
-from ..training import (TagVocab, load_module_state, load_tensors, model_caption, pooled_image_vector,
-                        posts_with_tags, save_tensors, train_module)
+from ..training import TagVocab, model_caption, train_module
 from ..types import Post, Suggestion
-from .base import BaseSuggester, finalize
+from .base import finalize
+from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source, keep_params,
+                      query_content, training_content)
 
 log = logging.getLogger(__name__)
-IMG_DIM, TXT_DIM = 1280, 384
-TEXT_SCALE = 10.0  # caption embeddings are unit vectors: scaled up for the first layer (as minilm-mlp)
-
-
-# -- content features (shared with user-conditional) -------------------------------------------------------------
-def training_content(posts: Sequence[Post], desc: str, require: bool = True
-                     ) -> tuple[list[Post], np.ndarray, np.ndarray]:
-    """(usable posts, pooled image vectors (n, 1280), caption embeddings (n, 384)) of the tagged posts; a row of
-    zeros where a post has no image or no caption. Posts with an unreadable image are left out with a warning;
-    with ``require``, a DataError when no post has a readable image or a caption."""
-    from ..features import post_image_features
-
-    posts = posts_with_tags(posts)
-    feats = post_image_features(posts, skip_unreadable=True)
-    vectors = {i: pooled_image_vector(f) for i, f in enumerate(feats) if f is not None and f["pooled"].shape[0]}
-    usable = [i for i, p in enumerate(posts) if not p.images or i in vectors]
-    posts = [posts[i] for i in usable]
-    img = np.zeros((len(posts), IMG_DIM), np.float32)
-    for row, i in enumerate(usable):
-        if i in vectors:
-            img[row] = vectors[i]
-    txt = caption_vectors([model_caption(p) for p in posts])
-    if require and not np.any(img) and not np.any(txt):
-        raise DataError(f"{desc}: none of the training posts has a readable image or caption text")
-    return posts, img, txt
-
-
-def caption_vectors(texts: Sequence[str], cache: bool | None = None) -> np.ndarray:
-    """MiniLM embeddings (n, 384) of the captions, zeros for an empty one; cached on disk (``taglens.encoders``'
-    cache, per list of captions) with ``cache``, by default for more than 32 captions (a training set)."""
-    from ..encoders.cache import text_embeddings
-    from ..encoders.text import encode_texts
-
-    out = np.zeros((len(texts), TXT_DIM), np.float32)
-    rows = [i for i, t in enumerate(texts) if t]
-    if rows:
-        chosen = [texts[i] for i in rows]
-        cache = len(chosen) > 32 if cache is None else cache
-        out[rows] = (text_embeddings(chosen) if cache else encode_texts(chosen)).astype(np.float32)
-    return out
-
-
-def query_content(posts: Sequence[Post]) -> tuple[np.ndarray, np.ndarray]:
-    """(pooled image vectors (n, 1280), caption embeddings (n, 384)) of query posts, zeros for what a post lacks;
-    raises the InputError of an unreadable image. The captions of a batch (an evaluation's) are encoded together
-    and cached, so that models and settings evaluated on the same posts encode them once."""
-    from ..features import post_image_features
-
-    img = np.zeros((len(posts), IMG_DIM), np.float32)
-    for row, feats in enumerate(post_image_features(posts)):
-        if feats is not None and feats["pooled"].shape[0]:
-            img[row] = pooled_image_vector(feats)
-    return img, caption_vectors([model_caption(p) for p in posts], cache=len(posts) > 1)
-
-
-class ContentScaler:
-    """Standardises image vectors by the training mean and spread (over posts with an image); caption embeddings
-    are scaled by ``TEXT_SCALE``. Missing parts stay zero."""
-
-    def __init__(self, mean: np.ndarray, std: np.ndarray):
-        self.mean, self.std = mean.astype(np.float32), std.astype(np.float32)
-
-    @classmethod
-    def fit(cls, img: np.ndarray) -> "ContentScaler":
-        present = img[np.any(img, axis=1)]
-        if not len(present):
-            return cls(np.zeros(IMG_DIM, np.float32), np.ones(IMG_DIM, np.float32))
-        return cls(present.mean(0), present.std(0) + 1e-3)
-
-    def __call__(self, img: np.ndarray, txt: np.ndarray) -> np.ndarray:
-        """(n, 1280 + 384 + 2): standardised image, scaled caption, and whether each is present."""
-        has_img = np.any(img, axis=-1, keepdims=True)
-        has_txt = np.any(txt, axis=-1, keepdims=True)
-        img = np.where(has_img, (img - self.mean) / self.std, 0.0)
-        return np.concatenate([img, txt * TEXT_SCALE, has_img, has_txt], axis=-1).astype(np.float32)
-
-    def state(self, prefix: str = "content.") -> dict[str, np.ndarray]:
-        return {f"{prefix}mean": self.mean, f"{prefix}std": self.std}
-
-    @classmethod
-    def from_state(cls, state: dict, prefix: str = "content.") -> "ContentScaler":
-        return cls(state[f"{prefix}mean"].numpy(), state[f"{prefix}std"].numpy())
-
-
-CONTENT_DIM = IMG_DIM + TXT_DIM + 2
-
-
-def network_tensors(net, scaler: ContentScaler) -> dict:
-    """The tensors to save of a network (under ``net.``) and its content scaler."""
-    return {**{f"net.{k}": v for k, v in net.state_dict().items()}, **scaler.state()}
-
-
-def restore_network(net, state: dict, directory: Path) -> ContentScaler:
-    """Load the ``net.`` tensors of ``state`` into ``net`` (a ModelError when they do not fit it), switch it to
-    evaluation, and return the saved content scaler."""
-    load_module_state(net, {k[4:]: v for k, v in state.items() if k.startswith("net.")}, directory)
-    net.eval()
-    return ContentScaler.from_state(state)
-
-
-def drop_modalities(x: np.ndarray, rng: np.random.Generator, drop_image: float, drop_text: float) -> np.ndarray:
-    """Rows of ``ContentScaler`` output with the image or the caption dropped at random (only where a post has both),
-    so one model serves image-only, text-only and full queries."""
-    x = x.copy()
-    both = (x[:, -2] > 0) & (x[:, -1] > 0)
-    u = rng.random(len(x))
-    no_img = both & (u < drop_image)
-    no_txt = both & (u >= drop_image) & (u < drop_image + drop_text)
-    x[no_img, :IMG_DIM] = 0.0
-    x[no_img, -2] = 0.0
-    x[no_txt, IMG_DIM: IMG_DIM + TXT_DIM] = 0.0
-    x[no_txt, -1] = 0.0
-    return x
-
-
-def input_source(post: Post) -> str:
-    """'image', 'text', 'tags' or their '+' join: what a post gives a model ('prior' when nothing)."""
-    used = [n for n, on in (("image", bool(post.images)), ("text", bool(model_caption(post))),
-                            ("tags", bool(post.hashtags))) if on]
-    return "+".join(used) or "prior"
 
 
 # -- the network ---------------------------------------------------------------------------------------------------
+COOC_EPS = 0.01  # the co-occurrence feature is log(1 + P(b | existing) / COOC_EPS): 0 where a tag never co-occurs
+
+
+def cooccurrence_table(rows: Sequence[np.ndarray], n_tags: int) -> tuple[np.ndarray, np.ndarray]:
+    """(counts (n_tags, n_tags) of training posts holding both tags, zero diagonal; posts holding each tag) over the
+    vocabulary-encoded tag lists ``rows``: aggregate counts, as co-occurrence keeps them."""
+    from scipy import sparse
+
+    lengths = [len(r) for r in rows]
+    x = sparse.csr_matrix((np.ones(sum(lengths), np.float32), (np.repeat(np.arange(len(rows)), lengths),
+                                                                np.concatenate(rows) if rows else [])),
+                          shape=(len(rows), n_tags))
+    co = np.asarray((x.T @ x).todense(), np.float32)
+    np.fill_diagonal(co, 0.0)
+    return co, np.asarray(x.sum(0), np.float32).ravel()
+
+
+def leave_one_out_prior(co: np.ndarray, per_tag: np.ndarray, revealed: np.ndarray, tags: np.ndarray) -> np.ndarray:
+    """The mean over the ``revealed`` tags a of P(b | a) for every tag b, from the counts of ``cooccurrence_table``
+    with one training post, whose tags are ``tags``, taken out: what the counts of the other posts say, as a
+    held-out post sees them (with its own pairs left in, the network would learn to trust the feature too much)."""
+    own = np.zeros(len(per_tag), np.float32)
+    own[tags] = 1.0
+    out = np.zeros(len(per_tag), np.float32)
+    for a in revealed:
+        if per_tag[a] > 1:
+            out += np.maximum(co[a] - own, 0.0) / (per_tag[a] - 1)
+    return out / max(len(revealed), 1)
+
+
 def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
     """Content and existing tags -> the LSTM's initial state and a context added to every step's output; tag
     embeddings in, one logit per tag out. Token ``n_tags`` is the start token.
@@ -185,7 +98,11 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
     Two paths carry the post to every step besides the LSTM state: the content (an MLP as effnet-mlp's) and the mean
     embedding of the existing tags as a context vector, and a full-rank tag-to-tag matrix (``companions``, one row
     of logits per existing tag, averaged over them), so that one revealed tag can rank its companions as sharply as
-    co-occurrence counts do; a 256-d embedding alone is a low-rank version of that table."""
+    co-occurrence counts do; a 256-d embedding alone is a low-rank version of that table. A third path reads
+    co-occurrence's own estimate: ``cooc`` (a buffer, P(b | a) from the training counts) gives each tag the mean
+    P(b | a) over the existing tags a, which enters every step's logits as log(1 + P / COOC_EPS) times a learned
+    scale (1 at the start), so the decoder starts from co-occurrence's ranking of one revealed tag's companions
+    and learns what to add to it. Training passes that feature itself (``prior``), leave-one-out."""
     import torch
     from torch import nn
 
@@ -195,6 +112,8 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
             self.content = nn.Sequential(nn.Dropout(dropout), nn.Linear(CONTENT_DIM, hidden), nn.GELU())
             self.tag_emb = nn.Embedding(n_tags + 1, dim)
             self.companions = nn.Parameter(torch.zeros(n_tags, n_tags))
+            self.register_buffer("cooc", torch.zeros(n_tags, n_tags))
+            self.cooc_scale = nn.Parameter(torch.ones(()))
             self.init = nn.Linear(hidden + dim, 2 * hidden)
             self.context = nn.Linear(hidden + dim, hidden)
             self.lstm = nn.LSTM(dim, hidden, batch_first=True)
@@ -202,15 +121,18 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
             self.out = nn.Linear(hidden, n_tags)
             self.hidden = hidden
 
-        def start(self, content, tags_in):
+        def start(self, content, tags_in, prior=None):
             """The decoder's start: initial (h, c), each (1, B, hidden), and what every step adds: the context
-            (B, hidden) and the existing tags' logits (B, n_tags), from the content rows and the 0/1 matrix of
-            existing tags."""
+            (B, hidden) and the existing tags' logits (B, n_tags), from the content rows, the 0/1 matrix of
+            existing tags and their mean P(b | a) (``prior``, B x n_tags; from ``cooc`` when None)."""
             share = tags_in / tags_in.sum(1, keepdim=True).clamp(min=1.0)
+            if prior is None:
+                prior = share @ self.cooc
             g = share @ self.tag_emb.weight[:n_tags]
             z = self.drop(torch.cat([self.content(content), g], 1))
             h, c = torch.tanh(self.init(z)).chunk(2, dim=1)
-            return (h[None].contiguous(), c[None].contiguous()), (self.context(z), share @ self.companions)
+            tag_logits = share @ self.companions + self.cooc_scale * torch.log1p(prior / COOC_EPS)
+            return (h[None].contiguous(), c[None].contiguous()), (self.context(z), tag_logits)
 
         def logits(self, out, extra):
             """Logits from LSTM outputs ``out`` (B, [T,] hidden) and the ``extra`` of ``start``."""
@@ -219,9 +141,9 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
                 context, prior = context[:, None], prior[:, None]
             return self.out(self.drop(torch.nn.functional.gelu(out + context))) + prior
 
-        def forward(self, content, tags_in, seq):
+        def forward(self, content, tags_in, seq, prior=None):
             """Logits (B, T, n_tags) for the input sequences ``seq`` (B, T) (start token, then the prefix)."""
-            state, extra = self.start(content, tags_in)
+            state, extra = self.start(content, tags_in, prior)
             out, _ = self.lstm(self.drop(self.tag_emb(seq)), state)
             return self.logits(out, extra)
 
@@ -312,50 +234,34 @@ def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]
     return out if k is None else out[:k]
 
 
-class CnnLstmSuggester(BaseSuggester):
+class CnnLstmSuggester(NetworkSuggester):
     """Pooled CNN features, caption and existing tags initialise an LSTM that emits tags one at a time, decoded by
     beam search (see the module doc). Teacher forcing feeds at most ``max_len`` of a post's tags, in the order
     ``order`` ("frequency": most frequent first; "random": a new permutation each time a post is drawn); training
     runs ``epochs`` epochs, fewer where that would pass more than ``max_samples`` posts through the network (so
     the largest developer set trains in minutes on a 2-core CPU). ``smoothing`` mixes each step's target with the
-    uniform distribution over the tags it may still emit; ``beam_weight`` weighs the beam's marginal against the
-    first step's distribution in the ranking."""
+    uniform distribution over the tags it may still emit; ``first_weight`` weighs the first step's multi-label loss
+    (``first_loss``: "bce", one binary cross-entropy per tag, averaged over the tags, or "softmax", the sequence
+    loss's first step again) against the sequence loss; ``cooc_prior`` feeds co-occurrence's P(b | a) to every
+    step; ``beam_weight`` weighs the beam's marginal against the first step's distribution in the ranking."""
 
     name = "cnn-lstm"
 
     def __init__(self, dim: int = 256, hidden: int = 512, max_tags: int = 1000, min_count: int = 2,
-                 max_len: int = 8, epochs: int = 30, max_samples: int = 400_000, lr: float = 2e-3,
-                 weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 128, drop_image: float = 0.25,
+                 max_len: int = 8, epochs: int = 30, max_samples: int = 250_000, lr: float = 1e-3,
+                 weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 64, drop_image: float = 0.25,
                  drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
-                 smoothing: float = 0.0, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
-        self.dim = dim
-        self.hidden = hidden
-        self.max_tags = max_tags
-        self.min_count = min_count
-        self.max_len = max_len
-        self.epochs = epochs
-        self.max_samples = max_samples
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.batch_size = batch_size
-        self.drop_image = drop_image
-        self.drop_text = drop_text
-        self.reveal_prob = reveal_prob
-        self.max_reveal = max_reveal
-        self.order = order
-        self.smoothing = smoothing
-        self.beam = beam
-        self.beam_weight = beam_weight
-        self.seed = seed
+                 smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
+                 cooc_prior: bool = True, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
+        keep_params(self, locals())
 
     def _check_params(self) -> None:
-        from ..exceptions import ModelError
-
         if self.order not in ("frequency", "random"):
             raise ModelError(f"{self.name}: order must be 'frequency' or 'random', not {self.order!r}")
         if not 0.0 <= self.beam_weight <= 1.0 or not 0.0 <= self.smoothing < 1.0:
             raise ModelError(f"{self.name}: beam_weight must be in [0, 1] and smoothing in [0, 1)")
+        if self.first_loss not in ("bce", "softmax") or self.first_weight < 0:
+            raise ModelError(f"{self.name}: first_loss must be 'bce' or 'softmax' and first_weight at least 0")
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
@@ -375,6 +281,8 @@ class CnnLstmSuggester(BaseSuggester):
         X = self.scaler_(img, txt)
         n_tags, start = len(self.vocab_), len(self.vocab_)
         rng = np.random.default_rng(self.seed + 1)
+        co, per_tag = cooccurrence_table([rows[i] for i in usable], n_tags)
+        bare = ~np.any(X[:, -2:] > 0, axis=1)  # neither image nor caption: only its tags can condition it
 
         def batches(idx):
             idx = [usable[i] for i in idx]
@@ -384,10 +292,11 @@ class CnnLstmSuggester(BaseSuggester):
             seq = np.full((len(idx), steps), start, np.int64)
             targets = np.zeros((len(idx), steps, n_tags), np.float32)
             banned = np.zeros((len(idx), steps, n_tags), bool)
+            prior = np.zeros((len(idx), n_tags), np.float32)
             for r, j in enumerate(idx):
                 tags = rows[j]
                 n_rev = 0
-                if len(tags) > 1 and rng.random() < self.reveal_prob:
+                if len(tags) > 1 and (bare[j] or rng.random() < self.reveal_prob):
                     n_rev = int(rng.integers(1, min(self.max_reveal, len(tags) - 1) + 1))
                 shown = rng.permutation(len(tags))
                 revealed, rest = tags[np.sort(shown[:n_rev])], tags[np.sort(shown[n_rev:])]  # most frequent first
@@ -395,12 +304,14 @@ class CnnLstmSuggester(BaseSuggester):
                     rest = rng.permutation(rest)
                 tags_in[r, revealed] = 1.0
                 banned[r, :, revealed] = True
+                if self.cooc_prior and n_rev:
+                    prior[r] = leave_one_out_prior(co, per_tag, revealed, tags)
                 for s in range(min(steps, len(rest))):
                     if s:
                         seq[r, s] = rest[s - 1]
                         banned[r, s:, rest[s - 1]] = True
                     targets[r, s, rest[s:]] = 1.0
-            return ((content, torch.from_numpy(tags_in), torch.from_numpy(seq)),
+            return ((content, torch.from_numpy(tags_in), torch.from_numpy(seq), torch.from_numpy(prior)),
                     (torch.from_numpy(targets), torch.from_numpy(banned)))
 
         def loss_fn(net, inputs, target):
@@ -413,10 +324,21 @@ class CnnLstmSuggester(BaseSuggester):
                 allowed = (~banned).float()
                 dist = (1 - self.smoothing) * dist + self.smoothing * allowed / allowed.sum(2, keepdim=True)
             per_step = -(dist * torch.log_softmax(logits, dim=2)).sum(2)
-            return per_step[valid].mean()
+            loss = per_step[valid].mean()
+            if self.first_weight:  # the first step again, as a multi-label classifier of every tag still to come
+                first = valid[:, 0]
+                if self.first_loss == "bce":
+                    per_post = torch.nn.functional.binary_cross_entropy_with_logits(
+                        logits[:, 0], targets[:, 0], reduction="none").mean(1)
+                else:
+                    per_post = per_step[:, 0]
+                loss = loss + self.first_weight * per_post[first].mean()
+            return loss
 
         torch.manual_seed(self.seed)
-        self.net_ = build_network(n_tags, self.dim, self.hidden, self.dropout)
+        self.net_ = self._network()
+        if self.cooc_prior:
+            self.net_.cooc.copy_(torch.from_numpy(co / np.maximum(per_tag, 1.0)[:, None]))
         # a large set (HARRISON's 41,000 training posts) trains for fewer epochs: at most max_samples posts in all
         epochs = max(1, min(self.epochs, self.max_samples // len(usable)))
         train_module(self.net_, batches, len(usable), epochs=epochs, lr=self.lr,
@@ -472,15 +394,8 @@ class CnnLstmSuggester(BaseSuggester):
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------
-    def _save_state(self, directory: Path) -> None:
-        self.vocab_.save(directory)
-        save_tensors(directory, network_tensors(self.net_, self.scaler_))
-
-    def _load_state(self, directory: Path) -> None:
-        self.vocab_ = TagVocab.load(directory)
-        state = load_tensors(directory)
-        self.net_ = build_network(len(self.vocab_), self.dim, self.hidden, self.dropout)
-        self.scaler_ = restore_network(self.net_, state, directory)
+    def _network(self):
+        return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout)
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "

@@ -46,12 +46,12 @@ import numpy as np
 
 from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
-from ..training import TagVocab, load_tensors, model_caption, multilabel_loss, save_tensors, top_k, train_module
+from ..training import TagVocab, model_caption, multilabel_loss, top_k, train_module
 from ..types import Post, Suggestion
-from .base import BaseSuggester, finalize
-from .cnn_lstm import (CONTENT_DIM, ContentScaler, drop_modalities, input_source, network_tensors, query_content,
-                       restore_network, training_content)
+from .base import finalize
 from .history import user_key
+from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source, keep_params,
+                      query_content, training_content)
 
 log = logging.getLogger(__name__)
 CONDITIONS = ("none", "concat", "gated")
@@ -105,7 +105,7 @@ def build_network(n_tags: int, n_users: int, n_langs: int, n_sources: int, dim: 
     return UserConditionalNet()
 
 
-class UserConditionalSuggester(BaseSuggester):
+class UserConditionalSuggester(NetworkSuggester):
     """Content embedding conditioned on the author's metadata (Denton et al. 2015; see the module doc)."""
 
     name = "user-conditional"
@@ -115,23 +115,7 @@ class UserConditionalSuggester(BaseSuggester):
                  epochs: int = 30, lr: float = 2e-3, weight_decay: float = 1e-4, dropout: float = 0.3,
                  batch_size: int = 64, drop_image: float = 0.25, drop_text: float = 0.25, drop_user: float = 0.25,
                  seed: int = 0):
-        self.condition = condition
-        self.dim = dim
-        self.user_dim = user_dim
-        self.max_tags = max_tags
-        self.min_count = min_count
-        self.min_user_posts = min_user_posts
-        self.min_uses = min_uses
-        self.min_language = min_language
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.batch_size = batch_size
-        self.drop_image = drop_image
-        self.drop_text = drop_text
-        self.drop_user = drop_user
-        self.seed = seed
+        keep_params(self, locals())
 
     @property
     def conditioned(self) -> bool:
@@ -297,20 +281,14 @@ class UserConditionalSuggester(BaseSuggester):
         return {"gated": "their history gates the content", "concat": "history and content combined"}[self.condition]
 
     # -- persistence ------------------------------------------------------------------------------------------
-    def _save_state(self, directory: Path) -> None:
-        self.vocab_.save(directory)
-        h = self.history_.tocsr()
-        save_tensors(directory, {**network_tensors(self.net_, self.scaler_),
-                                 "history.indptr": h.indptr.astype(np.int64),
-                                 "history.indices": h.indices.astype(np.int64),
-                                 "history.values": h.data.astype(np.float32)})
+    def _extra_tensors(self, directory: Path) -> dict:
         meta = {"users": self.user_keys_, "languages": self.languages_, "sources": self.sources_}
         (directory / "users.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        h = self.history_.tocsr()
+        return {"history.indptr": h.indptr.astype(np.int64), "history.indices": h.indices.astype(np.int64),
+                "history.values": h.data.astype(np.float32)}
 
-    def _load_state(self, directory: Path) -> None:
-        import scipy.sparse as sp
-
-        self.vocab_ = TagVocab.load(directory)
+    def _load_tables(self, directory: Path) -> None:
         try:
             meta = json.loads((directory / "users.json").read_text(encoding="utf-8"))
             self.user_keys_ = [str(k) for k in meta["users"]]
@@ -320,9 +298,10 @@ class UserConditionalSuggester(BaseSuggester):
             raise ModelError(f"{directory}: model directory has no users.json") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{directory}/users.json: unreadable ({type(exc).__name__}: {exc})") from None
-        state = load_tensors(directory)
-        self.net_ = self._network()
-        self.scaler_ = restore_network(self.net_, state, directory)
+
+    def _restore_extra(self, state: dict, directory: Path) -> None:
+        import scipy.sparse as sp
+
         indptr = state["history.indptr"].numpy()
         if len(indptr) != len(self.user_keys_) + 2:
             raise ModelError(f"{directory}: weights do not match users.json (author histories)")
