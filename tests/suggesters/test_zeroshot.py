@@ -82,3 +82,29 @@ def test_untrained_uses_the_bundled_vocabulary_and_real_photos(food_images):
 
 def test_tag_text_segments_hashtags():
     assert tag_text("goldenretriever") == "golden retriever"
+
+
+def test_taglens_bases_zero_shot_tags_name_the_concept_they_came_from():
+    """In taglens-base the zero-shot path keeps a tag only where it names its WordNet concept: a nematode gave
+    #animation ("animate being") and #dog ("animal") by MiniLM's likeness, a missile #gun, a house cat #house."""
+    from taglens.features import PostFeatures
+
+    model = load_suggester("taglens-base")
+    conse = model.source("conse")
+    index = {t: j for j, t in enumerate(conse.conse_.vocab_)}
+    assert conse.related(index["goldenretriever"], "golden retriever")
+    assert conse.related(index["dog"], "dog") and conse.related(index["dogs"], "dog")
+    assert conse.related(index["cat"], "house cat") and not conse.related(index["house"], "house cat")
+    assert not conse.related(index["animation"], "animate being")
+    assert not conse.related(index["dog"], "animal")
+    assert not conse.related(index["gun"], "missile")
+
+    def seen(wnid):
+        features = PostFeatures(post=Post(images=("x.jpg",)), text="", tags=(), exclude=frozenset(),
+                                images={"logits": peaked_logits(wnid)})
+        return conse.evidence(features.post, features)
+
+    assert not {"animation", "dog"} & set(seen("n01930112"))  # nematode
+    assert "gun" not in seen("n03773504")  # missile
+    retriever = seen("n02099601")
+    assert "goldenretriever" in retriever and "dog" in retriever  # golden retriever (a kind of dog)

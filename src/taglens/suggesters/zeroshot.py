@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -139,10 +139,12 @@ class ZeroShotSuggester(BaseSuggester):
             self._load_state(BUNDLED)
             self.fitted_ = True
 
-    def evidence_from_logits(self, logits: np.ndarray, k: int = 100, labels: Sequence[str] | None = None) -> Evidence:
+    def evidence_from_logits(self, logits: np.ndarray, k: int = 100, labels: Sequence[str] | None = None,
+                             related: Callable[[int, str], bool] | None = None) -> Evidence:
         """Tag evidence from the ImageNet logits of a post's images (m, 1000): probabilities averaged. With
         ``labels`` (one per row, e.g. the file each frame came from) and more than one distinct label, each reason
-        names the image where its class is most probable ("seen in image 2 (dog.jpg): golden retriever")."""
+        names the image where its class is most probable ("seen in image 2 (dog.jpg): golden retriever").
+        ``related(tag index, concept phrase)``, if given, keeps only the pairs it accepts."""
         from ..encoders.image import softmax
 
         self._ensure_state()
@@ -160,6 +162,8 @@ class ZeroShotSuggester(BaseSuggester):
             for j, v, concept in zip(self.indices_[c].tolist(), self.values_[c].tolist(), self.concept_[c].tolist()):
                 if v <= 0:
                     break
+                if related is not None and not related(j, self.phrases_[concept]):
+                    continue
                 scores[j] = scores.get(j, 0.0) + p * v
                 if p * v > why.get(j, (0.0, 0, 0))[0]:
                     why[j] = (p * v, c, concept)

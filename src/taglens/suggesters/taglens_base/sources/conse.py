@@ -1,9 +1,26 @@
 """``conse``: the zero-shot path (ImageNet classes -> WordNet -> tags, :mod:`taglens.suggesters.zeroshot`), for
-photos of things no training post shows; its gain rises on photos unlike the training photos (``familiarity``)."""
+photos of things no training post shows; its gain rises on photos unlike the training photos (``familiarity``).
+
+A tag is taken only where it names the WordNet concept it came from (``related``: its words are among the
+concept's, the concept's last word among them): #worm for a nematode (a kind of worm), #goldenretriever for a
+golden retriever, #cat for a house cat, not #house. MiniLM's likeness alone matched words by their
+look or their neighbourhood, not their sense: a nematode gave #animation (a kind of "animate being") and #dog
+(a kind of animal), a missile #gun, coins five unrelated tags; the curated map (``image_tags``) covers the
+categories."""
 from __future__ import annotations
 
 from ...zeroshot import ZeroShotSuggester
 from ..source import PER_SOURCE, Source, State, TrainingSet
+
+
+
+def _stems(text: str) -> frozenset[str]:
+    """The words of ``text`` of three letters or more, lowercased, a plural's final s dropped."""
+    out = set()
+    for w in text.lower().replace("-", " ").replace("'", " ").split():
+        if len(w) >= 3:
+            out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return frozenset(out)
 
 
 class Conse(Source):
@@ -17,7 +34,20 @@ class Conse(Source):
     def evidence(self, post, features):
         if features.images is None:
             return {}
-        return self.conse_.evidence_from_logits(features.images["logits"], PER_SOURCE, features.images.get("labels"))
+        return self.conse_.evidence_from_logits(features.images["logits"], PER_SOURCE, features.images.get("labels"),
+                                                related=self.related)
+
+    def related(self, j: int, phrase: str) -> bool:
+        """Whether the ``j``-th tag of the zero-shot vocabulary names the concept ``phrase``: its words are among
+        the phrase's and hold the phrase's last word (plurals read as singulars)."""
+        words = self.__dict__.get("_words")
+        if words is None or words[0] is not self.conse_.vocab_:
+            index, tag_words = self.model.index_, self.model.tag_words_
+            words = self._words = (self.conse_.vocab_, [
+                _stems(tag_words[index[t]] if t in index else t) for t in self.conse_.vocab_])
+        tag, concept = words[1][j], _stems(phrase)
+        head = _stems(phrase.split()[-1]) if phrase.split() else frozenset()
+        return bool(tag) and tag <= concept and bool(head & tag)
 
     def gain(self, post, features):
         return self.model.source("image").image_gain(self.name, features)
