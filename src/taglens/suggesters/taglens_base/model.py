@@ -124,9 +124,9 @@ class TaglensBase(BaseSuggester):
             ev = given[source.name] if given and source.name in given else source.evidence(post, features)
             if ev:
                 evidence[source.name] = ev
-        strength = topics.topic_strength(self, features, evidence)
-        return (topics.gate(evidence, strength, topics.spelled(features)), self.gains(features, strength),
-                features.exclude)
+        said = topics.spelled(features)
+        strength = topics.topic_strength(self, features, evidence, said)
+        return topics.gate(evidence, strength, said), self.gains(features, strength), features.exclude
 
     def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
         """How much evidence of each kind the post carries (1 = full), which scales that source's weight; a source

@@ -137,10 +137,12 @@ def _word_stats(model: "TaglensBase"):
         return None
 
 
-def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dict[str, Evidence]) -> dict[str, float]:
-    """{topic: how plainly the post shows it, in [0, 1]} for each topic (see the module docstring)."""
+def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dict[str, Evidence],
+                   said: set[str] | None = None) -> dict[str, float]:
+    """{topic: how plainly the post shows it, in [0, 1]} for each topic (see the module docstring); ``said``: the
+    post's ``spelled`` words, where the caller has them already."""
     topics, full = plain_topic_tags(), topic_tags()
-    said = spelled(features)
+    said = set(spelled(features) if said is None else said)
     for name in TOPIC_SOURCES:
         said |= set(evidence.get(name, {}))
     out: dict[str, float] = {}

@@ -23,6 +23,7 @@ class ImageHead(HeadSource):
     prefix = "image"
     reason = "photos like this one are tagged #{tag}"
     _seen: tuple = (None, None, None)  # (features, vector, head probabilities) of the last post read
+    _familiar: tuple = (None, None)  # (features, familiarity) of the last post asked about
 
     def training_rows(self, data):
         if data.photos is None:
@@ -83,7 +84,13 @@ class ImageHead(HeadSource):
 
     def familiarity(self, features) -> float | None:
         """The probability that the post's photo is like the training photos (``familiarity``); None without a
-        photo, a head, prototypes or the calibration."""
+        photo, a head, prototypes or the calibration. Computed once per post: each image source's gain asks."""
+        known = self._familiar
+        if known[0] is not features:
+            known = self._familiar = (features, self._familiarity(features))
+        return known[1]
+
+    def _familiarity(self, features) -> float | None:
         x, probs = self._read(features)
         calib = fam.calibration()
         try:
