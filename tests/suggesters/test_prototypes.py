@@ -34,3 +34,17 @@ def test_round_trip_through_arrays():
     again = TagPrototypes.from_arrays(protos.arrays("p"), "p")
     np.testing.assert_allclose(again.scores(x[0], 20), protos.scores(x[0], 20), rtol=1e-5)
     assert TagPrototypes.from_arrays({}, "p") is None
+
+
+def test_a_tag_one_member_carries_does_not_vote():
+    """Leave-one-out votes: in a cluster of 30 posts that all carry tag 1, one post's own tag (an author's #usmc
+    among captions about a new job) scores 0, and two posts' tag scores (2 - 1) / (30 - 1)."""
+    rng = np.random.default_rng(2)
+    x = (np.eye(4)[0] * 3 + 0.05 * rng.standard_normal((30, 4))).astype(np.float32)
+    ys = [np.array([1])] * 30
+    ys[0], ys[1], ys[2] = np.array([1, 7]), np.array([1, 8]), np.array([1, 8])
+    protos = TagPrototypes(per_cluster=30, min_size=5, neighbors=1).fit(x, ys, n_tags=10)
+    scores = protos.scores(np.eye(4)[0] * 3, 10)
+    assert scores[7] == 0.0
+    np.testing.assert_allclose(scores[8], 1 / 29, rtol=1e-3)
+    np.testing.assert_allclose(scores[1], 1.0, rtol=1e-3)

@@ -109,6 +109,16 @@ def test_topic_tags_need_evidence_of_their_topic(model):
     assert any(t in topics["vape"] for t in top(model, Post(text="New coils and juice in stock at the vape shop")))
 
 
+@pytest.mark.parametrize("scene", ["scene-cd2cced56f37", "scene-2ba36c6713b2", "scene-9b460f65e5a3"])
+def test_a_photo_with_an_everyday_caption_is_not_read_as_vape(model, shared_data, scene):
+    """The image head spreads a little mass over hundreds of vape tags on any photo; with an English caption that
+    says nothing of vaping, that is no evidence of vape unless the similar photos agree (everyday street and sea
+    photos of the dev data with a caption of our own got #vape #vapecommunity before)."""
+    photo = shared_data / "everyday" / "scenes" / "images" / f"{scene}.jpg"
+    for caption in ("Morning walk by the sea ☀️🌴", "Off for the weekend ✈️ 😎"):
+        assert not leaks(top(model, Post(images=(photo,), text=caption))), (scene, caption)
+
+
 def test_junk_is_never_suggested_unless_allowed(model, monkeypatch):
     ranked = [Suggestion("likeforlikes", 0.9), Suggestion("abvpkagundaraj", 0.8), Suggestion("dog", 0.5)]
     monkeypatch.delenv("TAGLENS_ALLOW_GENERIC", raising=False)

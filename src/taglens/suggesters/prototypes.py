@@ -60,7 +60,16 @@ class TagPrototypes:
         self.tag_ids_ = np.stack(tag_ids) if keep else np.zeros((0, self.max_tags), np.int32)
         self.tag_freq_ = as_saved(tag_freq, self.max_tags)
         self.sizes_ = sizes[keep].astype(np.int32)
+        self.votes_ = self._votes()
         return self
+
+    def _votes(self) -> np.ndarray:
+        """Each cluster's tag rates as the other members see them: (count - 1) / (size - 1), the rate of a tag among
+        a cluster's other posts, averaged over the posts that carry it. A tag one post of the cluster carries (one
+        author's #usmc among captions about a new job) votes 0; the cluster's common tags keep nearly their rate."""
+        size = self.sizes_[:, None].astype(np.float32)
+        counts = np.rint(self.tag_freq_ * size)
+        return np.clip(counts - 1.0, 0.0, None) / np.clip(size - 1.0, 1.0, None)
 
     def scores(self, x: np.ndarray, n_tags: int) -> np.ndarray:
         """Tag scores in [0, 1] for one vector: the similarity-weighted tag frequencies of the nearest clusters."""
@@ -75,7 +84,7 @@ class TagPrototypes:
         for weight, c in zip(w, near):
             ids = self.tag_ids_[c]
             valid = ids >= 0
-            np.add.at(out, ids[valid], weight * self.tag_freq_[c][valid])
+            np.add.at(out, ids[valid], weight * self.votes_[c][valid])
         return out
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
@@ -91,4 +100,5 @@ class TagPrototypes:
         self.tag_ids_ = arrays[f"{prefix}.tag_ids"].astype(np.int32)
         self.tag_freq_ = arrays[f"{prefix}.tag_freq"].astype(np.float32)
         self.sizes_ = arrays[f"{prefix}.sizes"].astype(np.int32)
+        self.votes_ = self._votes()
         return self

@@ -165,6 +165,9 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             strength = max(strength, float(np.clip((rate - WORDS_LOW) / (WORDS_FULL - WORDS_LOW), 0.0, 1.0)))
         if image:
             mass = sum(score for tag, (score, _) in image.items() if tag in tags)
+            if gate > 0:  # a caption taglens reads that does not say the topic: the similar photos must agree
+                agree = _photos_agree(model, features, topic)
+                mass *= agree + (1.0 - agree) * (1.0 - gate)
             strength = max(strength, min(1.0, mass / IMAGE_FULL))
         if head and gate > 0 and topic in HEAD_TOPICS:
             every = full[topic]
@@ -172,6 +175,25 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             strength = max(strength, gate * float(np.clip((mass - HEAD_LOW) / (HEAD_FULL - HEAD_LOW), 0.0, 1.0)))
         out[topic] = strength
     return out
+
+
+def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
+    """How far the similar photos (the image prototypes' mass on the topic's tags, ``ImageHead.TOPIC_PROTOS_FULL``
+    for all) agree that the photo shows ``topic``: the image head's own mass on a topic's tags is evidence of the
+    topic only as far as they do. The head spreads a little mass over hundreds of vape tags on any photo (a flower,
+    a street, an astronaut's portrait: 0.1+ in all), so without the check any photo with a caption gave the
+    caption's vape tags full strength. Applied as far as the caption is in a language the caption sources learned
+    (``language_gate``): a caption taglens cannot read leaves the photo to speak for itself."""
+    from .sources.image_head import TOPIC_PROTOS_FULL
+
+    try:
+        near = model.source("image_protos").near(features)
+    except KeyError:
+        return 1.0
+    if near is None:
+        return 1.0
+    rows = _topic_rows(model)[topic]
+    return min(1.0, float(near[rows].sum()) / TOPIC_PROTOS_FULL) if len(rows) else 1.0
 
 
 def gate(evidence: dict[str, Evidence], strength: dict[str, float],

@@ -1,0 +1,66 @@
+#!/usr/bin/env python
+"""Everyday captions judged as a person would (issue 20's target for captions): our own 48 captions about ordinary
+things (bench/data/everyday_captions.jsonl: 24 English, 8 each in Spanish, Greek and Japanese, written for this
+bench, not taken from any data set), each with the tags a person would accept for it (the topic tags such a post
+gets, #food #travel #fitness #music ..., and the specific ones it names). Dev-side judgement, written down before
+the figures were looked at; the held-out judges are other people.
+
+Runs ``taglens suggest --batch -k 5 --json`` as a user would (default ``--min-score``) and prints, per language and
+overall: the share of captions whose first tag fits, whose top 5 holds a fitting tag, the mean number of
+suggestions and of fitting ones among them, and leakage (another topic's vocabulary or engagement bait in the
+top 5, as bench_everyday.py counts it). ``--show`` prints every caption's top 5 (fitting tags starred).
+
+Usage: python bench/bench_everyday_captions.py [--model taglens-base] [--show]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+CAPTIONS = REPO / "bench" / "data" / "everyday_captions.jsonl"
+
+
+def main() -> int:
+    from bench_everyday import leak_kind, run_cli, topic_tags
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="taglens-base")
+    ap.add_argument("--show", action="store_true", help="print each caption's top 5")
+    args = ap.parse_args()
+
+    rows = [json.loads(line) for line in CAPTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        queries = Path(tmp) / "queries.jsonl"
+        queries.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n"
+                                   for r in rows), encoding="utf-8")
+        out = run_cli(["suggest", "--batch", str(queries), "-k", "5", "--model", args.model, "--json"])
+    answers = {a["id"]: [s["tag"] for s in a.get("suggestions", [])] for a in map(json.loads, out.splitlines())}
+    vape = topic_tags()
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in rows:
+        tags, accept = answers.get(r["id"], []), set(r["accept"])
+        fits = [t in accept for t in tags]
+        for group in (r["lang"], "all"):
+            s = sums[group]
+            s["n"] += 1
+            s["first_fits"] += bool(fits) and fits[0]
+            s["top5_fits"] += any(fits)
+            s["suggested"] += len(tags)
+            s["fitting"] += sum(fits)
+            s["leakage"] += any(leak_kind(t, vape) for t in tags)
+        if args.show:
+            print(f"{r['id']}  {r['text'][:48]:48}  " + " ".join(f"#{t}{'*' if f else ''}" for t, f in zip(tags, fits)))
+    for group, s in sums.items():
+        n = s.pop("n")
+        print(json.dumps({"set": group, "n": int(n), **{k: round(v / n, 3) for k, v in s.items()}}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
