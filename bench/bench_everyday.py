@@ -2,7 +2,8 @@
 """The everyday benchmark (issue 20): `taglens evaluate` on the posts scripts/build_everyday_bench.py wrote, and
 leakage: the share of posts whose top 5 holds another topic's vocabulary or engagement bait.
 
-Sets (default /work/everyday_bench): ``photos`` (inputs: images), ``lifestyle`` and ``multilingual`` (inputs: text).
+Sets (default /work/everyday_bench): ``photos`` (inputs: images), ``lifestyle`` and ``multilingual`` (inputs: text),
+``mixed`` (the photos, each under an unrelated everyday caption; inputs: images and text).
 Leakage counts a post when one of its first five suggestions is
 
 - vape vocabulary: a tag of the shipped vocabulary used in at least 3 vape posts with at least 80% of its uses
@@ -25,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
-INPUTS = {"photos": "images", "lifestyle": "text", "multilingual": "text"}
+INPUTS = {"photos": "images", "lifestyle": "text", "multilingual": "text", "mixed": "images,text"}
 POLITICS = frozenset("""maga trump trump2016 trumptrain makeamericagreatagain buildthewall buildthatwall americafirst
 hillary hillaryclinton imwithher crookedhillary neverhillary nevertrump obama gop tcot democrats republicans
 liberals draintheswamp potus resist theresistance altright trumppence wakeupamerica""".split())
@@ -135,7 +136,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", type=Path, default=Path("/work/everyday_bench"))
     parser.add_argument("--model", default="taglens-base")
-    parser.add_argument("--sets", default="photos,lifestyle,multilingual")
+    parser.add_argument("--sets", default="photos,lifestyle,multilingual,mixed")
     parser.add_argument("--knowledge", action="store_true",
                         help="measure the issue-20 sources by themselves (KnowledgeReference) instead of --model")
     args = parser.parse_args()

@@ -7,7 +7,10 @@ which the shipped vocabulary and every trained model leave out:
 - ``photos/``: the scene, flower and pet photos (their labels as gold: #forest, #flower #daisy, #dog #beagle),
   ``images`` a symlink to the data's photos, up to --per-set posts per source set;
 - ``lifestyle/``: English everyday tweets with hashtags (text only; the protocol strips the hashtags);
-- ``multilingual/``: tweets in eight languages with hashtags (``lang`` kept as an extra field).
+- ``multilingual/``: tweets in eight languages with hashtags (``lang`` kept as an extra field);
+- ``mixed/``: the photo posts again, each with the caption of a lifestyle tweet of at least four words (its hashtags
+  removed; the tweets in their own order): an ordinary photo under an ordinary caption that does not describe it.
+  The gold stays the photo's labels; what this set shows is leakage (another topic's tags brought by the pair).
 
 Posts are taken in the order of ``sha1("everyday-bench:" + id)``, so the selection is deterministic and mixes
 classes and languages. Nothing is copied into the repository.
@@ -77,6 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         recs = val_posts(everyday / source / "posts.jsonl", args.tweets)
         write_jsonl(args.out / name / "posts.jsonl", recs)
         counts[name] = len(recs)
+    from taglens.types import strip_hashtags
+
+    captions = [strip_hashtags(r["text"]) for r in val_posts(everyday / "lifestyle_tweets" / "posts.jsonl", 10 ** 9)]
+    captions = [c for c in captions if len(c.split()) >= 4]
+    shared = args.out / "mixed" / "images"  # the photos' folder of links, linked (a query's path has no '..')
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    if not shared.is_symlink():
+        os.symlink(links.resolve(), shared)
+    mixed = [{**rec, "text": caption} for rec, caption in zip(photos, captions)]
+    write_jsonl(args.out / "mixed" / "posts.jsonl", mixed)
+    counts["mixed"] = len(mixed)
     print(json.dumps({"out": str(args.out), "posts": counts}))
     return 0
 
