@@ -22,13 +22,17 @@ def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "build_everyday_bench.py"), "--data",
                           str(shared_data), "--out", str(out), "--per-set", "4", "--tweets", "5"],
                          capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout)["posts"] == {"photos": 12, "lifestyle": 5, "multilingual": 5}
-    for name in ("photos", "lifestyle", "multilingual"):
+    assert json.loads(run.stdout)["posts"] == {"photos": 12, "lifestyle": 5, "multilingual": 5, "mixed": 12}
+    for name in ("photos", "lifestyle", "multilingual", "mixed"):
         records = read_records(out / name / "posts.jsonl")
         assert records and all(dev_split(r.id) == "val" and r.hashtags for r in records)
     photos = read_records(out / "photos" / "posts.jsonl")
     assert all(Path(p).is_file() for r in photos for p in r.images)
     assert {r.id.split("-")[0] for r in photos} == {"scene", "flower", "pet"}
+    mixed = read_records(out / "mixed" / "posts.jsonl")  # the same photos, each under a caption of 4+ words
+    assert [r.id for r in mixed] == [r.id for r in photos] and all(len(r.text.split()) >= 4 for r in mixed)
+    assert all((out / "mixed" / p).is_file() and ".." not in p for r in mixed for p in r.images)
+    assert all("#" not in r.text for r in mixed)
 
 
 def test_refuses_an_output_folder_inside_the_repository(shared_data):
