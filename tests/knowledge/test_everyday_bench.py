@@ -31,7 +31,9 @@ def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):
     assert {r.id.split("-")[0] for r in photos} == {"scene", "flower", "pet"}
     mixed = read_records(out / "mixed" / "posts.jsonl")  # the same photos, each under a caption of 4+ words
     assert [r.id for r in mixed] == [r.id for r in photos] and all(len(r.text.split()) >= 4 for r in mixed)
-    assert all((out / "mixed" / p).is_file() and ".." not in p for r in mixed for p in r.images)
+    assert all(Path(p).is_file() for r in mixed for p in r.images)
+    raw = [json.loads(line) for line in (out / "mixed" / "posts.jsonl").read_text("utf-8").splitlines()]
+    assert all(".." not in p and not Path(p).is_absolute() for r in raw for p in r["images"])
     assert all("#" not in r.text for r in mixed)
 
 
