@@ -10,7 +10,7 @@ from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
 from taglens.registry import create_suggester
 from taglens.suggesters.cnn_lstm import (CONTENT_DIM, beam_search, build_network, cooccurrence_table,
-                                         leave_one_out_prior, rank_beams)
+                                         leave_one_out_prior, rank_beams, reveal_weights)
 from taglens.types import Post
 
 
@@ -164,3 +164,53 @@ def test_cooccurrence_path_alone_ranks_as_cooccurrence():
     p = co[0] / per_tag[0]  # P(b | 0): 1 in 3 of 5 posts, 2 in 2, 3 and 4 in 1
     assert list(np.argsort(-first, kind="stable")[:4]) == list(np.argsort(-p, kind="stable")[:4]) == [1, 2, 3, 4]
     assert first[0] == 0.0 and first[1] > first[2] > first[3]
+
+
+def test_reveal_weighted_counts_estimate_what_the_protocol_scores():
+    """cooc_form="reveal": a post of n >= 2 tags counts 1 / n (the chance that a given tag of it is the revealed
+    one), a post of one tag not at all; P(b | a) is then the chance that b is among the other tags of a post whose
+    revealed tag is a, and leave-one-out takes out exactly the post's own weight."""
+    long = [0, 2, 3, 4, 5, 6]
+    rows = [np.array(r) for r in ([0, 1], [0, 1], long, long, long, [1])]
+    w = reveal_weights(rows)
+    assert np.allclose(w, [1 / 2, 1 / 2, 1 / 6, 1 / 6, 1 / 6, 0.0])
+    co, per_tag = cooccurrence_table(rows, 7, w)
+    assert np.isclose(per_tag[0], 1.5) and np.isclose(per_tag[1], 1.0)
+    # #0 revealed: its post is one of the two short ones 2 times in 3 (1 / 1.5), so #1 is the likelier other tag,
+    # though #2 shares more posts with #0 (3 against 2), as the unweighted counts have it
+    assert np.isclose(co[0, 1] / per_tag[0], 2 / 3) and np.isclose(co[0, 2] / per_tag[0], 1 / 3)
+    plain, n_plain = cooccurrence_table(rows, 7)
+    assert plain[0, 2] == 3 > plain[0, 1] == 2 and n_plain[1] == 3
+    for i in (0, 2):
+        got = leave_one_out_prior(co, per_tag, rows[i][:1], rows[i], w[i])
+        co_o, n_o = cooccurrence_table(rows[:i] + rows[i + 1:], 7, np.delete(w, i))
+        assert np.allclose(got, co_o[rows[i][0]] / n_o[rows[i][0]], atol=1e-6)
+
+
+def test_reveal_feature_alone_ranks_by_the_weighted_probability():
+    """With the network's own output silenced, the first step's logits are the logit of the weighted P(b | a): its
+    per-tag sigmoid is P itself (the first step's logistic loss starts at co-occurrence's answer)."""
+    import torch
+
+    rows = [np.array(r) for r in ([0, 1], [0, 2, 3, 4], [0, 2, 3, 4], [0, 2, 3, 4], [0, 1, 2])]
+    co, per_tag = cooccurrence_table(rows, 5, reveal_weights(rows))
+    p = co / per_tag[:, None]
+    net = build_network(n_tags=5, dim=8, hidden=8, dropout=0.0, companions=False, cooc_form="reveal").eval()
+    assert net.companions is None
+    with torch.no_grad():
+        net.cooc.copy_(torch.from_numpy(p))
+        net.out.weight.zero_()
+        net.out.bias.zero_()
+        tags_in = torch.zeros((1, 5))
+        tags_in[0, 0] = 1.0
+        _, (_, logits) = net.start(torch.zeros((1, CONTENT_DIM)), tags_in)
+    assert np.allclose(torch.sigmoid(logits)[0, 1:].numpy(), p[0, 1:], atol=2e-3)
+
+
+def test_companions_off_and_reveal_form_round_trip(posts, tmp_path):
+    model = create_suggester("test_cnn_lstm", companions=False, first_softmax=True).fit(posts)
+    loaded = load_suggester(model.save(tmp_path / "m"))
+    q = Post(images=posts[0].images, hashtags=("food",))
+    assert [s.tag for s in loaded.suggest(q, k=5)] == [s.tag for s in model.suggest(q, k=5)]
+    with pytest.raises(ModelError, match="cooc_form must be"):
+        create_suggester("test_cnn_lstm", cooc_form="pairs").fit(posts)

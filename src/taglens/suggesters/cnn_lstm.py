@@ -61,37 +61,54 @@ log = logging.getLogger(__name__)
 
 
 # -- the network ---------------------------------------------------------------------------------------------------
-COOC_EPS = 0.01  # the co-occurrence feature is log(1 + P(b | existing) / COOC_EPS): 0 where a tag never co-occurs
+COOC_EPS = 0.01  # cooc_form "count": the feature is log(1 + P(b | existing) / COOC_EPS), 0 where b never co-occurs
+LOGIT_EPS = 1e-3  # cooc_form "reveal": the feature is log((P + eps) / (1 - P + eps)), the logit of P kept finite
 
 
-def cooccurrence_table(rows: Sequence[np.ndarray], n_tags: int) -> tuple[np.ndarray, np.ndarray]:
+def reveal_weights(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Each post's weight in the counts of ``cooc_form="reveal"``: 1 / n for a post of n >= 2 tags, the chance that a
+    given tag of it is the one revealed (EVALUATION.md reveals a post's first tag in a hash order, any of its tags
+    alike), 0 for a post of one tag (no tag of it is ever revealed with a target left)."""
+    n = np.array([len(r) for r in rows], np.float32)
+    return np.where(n >= 2, 1.0 / np.maximum(n, 1.0), 0.0).astype(np.float32)
+
+
+def cooccurrence_table(rows: Sequence[np.ndarray], n_tags: int, weights: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """(counts (n_tags, n_tags) of training posts holding both tags, zero diagonal; posts holding each tag) over the
-    vocabulary-encoded tag lists ``rows``: aggregate counts, as co-occurrence keeps them."""
+    vocabulary-encoded tag lists ``rows``: aggregate counts, as co-occurrence keeps them. With ``weights`` (one per
+    post), each post counts as its weight instead of 1."""
     from scipy import sparse
 
     lengths = [len(r) for r in rows]
-    x = sparse.csr_matrix((np.ones(sum(lengths), np.float32), (np.repeat(np.arange(len(rows)), lengths),
-                                                                np.concatenate(rows) if rows else [])),
+    w = np.ones(len(rows), np.float32) if weights is None else np.asarray(weights, np.float32)
+    x = sparse.csr_matrix((np.repeat(w, lengths), (np.repeat(np.arange(len(rows)), lengths),
+                                                   np.concatenate(rows) if rows else [])),
                           shape=(len(rows), n_tags))
-    co = np.asarray((x.T @ x).todense(), np.float32)
+    ones = sparse.csr_matrix((np.ones(sum(lengths), np.float32), x.indices, x.indptr), shape=x.shape)
+    co = np.asarray((x.T @ ones).todense(), np.float32)
     np.fill_diagonal(co, 0.0)
     return co, np.asarray(x.sum(0), np.float32).ravel()
 
 
-def leave_one_out_prior(co: np.ndarray, per_tag: np.ndarray, revealed: np.ndarray, tags: np.ndarray) -> np.ndarray:
+def leave_one_out_prior(co: np.ndarray, per_tag: np.ndarray, revealed: np.ndarray, tags: np.ndarray,
+                        weight: float = 1.0) -> np.ndarray:
     """The mean over the ``revealed`` tags a of P(b | a) for every tag b, from the counts of ``cooccurrence_table``
-    with one training post, whose tags are ``tags``, taken out: what the counts of the other posts say, as a
-    held-out post sees them (with its own pairs left in, the network would learn to trust the feature too much)."""
+    with one training post, whose tags are ``tags`` and whose weight in the counts is ``weight``, taken out: what
+    the counts of the other posts say, as a held-out post sees them (with its own pairs left in, the network would
+    learn to trust the feature too much)."""
     own = np.zeros(len(per_tag), np.float32)
-    own[tags] = 1.0
+    own[tags] = weight
     out = np.zeros(len(per_tag), np.float32)
     for a in revealed:
-        if per_tag[a] > 1:
-            out += np.maximum(co[a] - own, 0.0) / (per_tag[a] - 1)
+        rest = per_tag[a] - weight
+        if rest > 1e-6 * max(weight, 1.0):
+            out += np.clip((co[a] - own) / rest, 0.0, 1.0)
     return out / max(len(revealed), 1)
 
 
-def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
+def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions: bool = True,
+                  cooc_form: str = "count"):
     """Content and existing tags -> the LSTM's initial state and a context added to every step's output; tag
     embeddings in, one logit per tag out. Token ``n_tags`` is the start token.
 
@@ -102,7 +119,10 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
     co-occurrence's own estimate: ``cooc`` (a buffer, P(b | a) from the training counts) gives each tag the mean
     P(b | a) over the existing tags a, which enters every step's logits as log(1 + P / COOC_EPS) times a learned
     scale (1 at the start), so the decoder starts from co-occurrence's ranking of one revealed tag's companions
-    and learns what to add to it. Training passes that feature itself (``prior``), leave-one-out."""
+    and learns what to add to it. Training passes that feature itself (``prior``), leave-one-out. With
+    ``cooc_form="reveal"`` the feature is the logit of P instead, log((P + LOGIT_EPS) / (1 - P + LOGIT_EPS)): the
+    space of the first step's per-tag logistic loss, so that at scale 1 the first step already gives P and the
+    network learns only what to change. ``companions=False`` leaves the learned matrix out."""
     import torch
     from torch import nn
 
@@ -111,7 +131,7 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
             super().__init__()
             self.content = nn.Sequential(nn.Dropout(dropout), nn.Linear(CONTENT_DIM, hidden), nn.GELU())
             self.tag_emb = nn.Embedding(n_tags + 1, dim)
-            self.companions = nn.Parameter(torch.zeros(n_tags, n_tags))
+            self.companions = nn.Parameter(torch.zeros(n_tags, n_tags)) if companions else None
             self.register_buffer("cooc", torch.zeros(n_tags, n_tags))
             self.cooc_scale = nn.Parameter(torch.ones(()))
             self.init = nn.Linear(hidden + dim, 2 * hidden)
@@ -131,7 +151,13 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float):
             g = share @ self.tag_emb.weight[:n_tags]
             z = self.drop(torch.cat([self.content(content), g], 1))
             h, c = torch.tanh(self.init(z)).chunk(2, dim=1)
-            tag_logits = share @ self.companions + self.cooc_scale * torch.log1p(prior / COOC_EPS)
+            if cooc_form == "reveal":
+                feature = torch.log((prior + LOGIT_EPS) / (1.0 - prior + LOGIT_EPS))
+            else:
+                feature = torch.log1p(prior / COOC_EPS)
+            tag_logits = self.cooc_scale * feature
+            if self.companions is not None:
+                tag_logits = tag_logits + share @ self.companions
             return (h[None].contiguous(), c[None].contiguous()), (self.context(z), tag_logits)
 
         def logits(self, out, extra):
@@ -242,8 +268,14 @@ class CnnLstmSuggester(NetworkSuggester):
     the largest developer set trains in minutes on a 2-core CPU). ``smoothing`` mixes each step's target with the
     uniform distribution over the tags it may still emit; ``first_weight`` weighs the first step's multi-label loss
     (``first_loss``: "bce", one binary cross-entropy per tag, averaged over the tags, or "softmax", the sequence
-    loss's first step again) against the sequence loss; ``cooc_prior`` feeds co-occurrence's P(b | a) to every
-    step; ``beam_weight`` weighs the beam's marginal against the first step's distribution in the ranking."""
+    loss's first step again) against the sequence loss, and with ``first_softmax=False`` the sequence loss starts at
+    the second step, so the first step, which the ranking reads, is trained by the multi-label loss alone;
+    ``cooc_prior`` feeds co-occurrence's P(b | a) to every step (``cooc_form``: "count", every post counting once,
+    through log1p; "reveal", the counts weighted by ``reveal_weights``, so that P estimates what the protocol
+    scores, the chance that b is among a post's other tags given that a is the tag revealed, through a logit;
+    docs/EXPERIMENTS.md has both measured);
+    ``companions`` adds a learned tag-to-tag matrix; ``beam_weight`` weighs the beam's marginal against the first
+    step's distribution in the ranking."""
 
     name = "cnn-lstm"
 
@@ -252,7 +284,8 @@ class CnnLstmSuggester(NetworkSuggester):
                  weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 64, drop_image: float = 0.25,
                  drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
                  smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
-                 cooc_prior: bool = True, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
+                 first_softmax: bool = True, cooc_prior: bool = True, cooc_form: str = "count",
+                 companions: bool = True, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
         keep_params(self, locals())
 
     def _check_params(self) -> None:
@@ -262,6 +295,8 @@ class CnnLstmSuggester(NetworkSuggester):
             raise ModelError(f"{self.name}: beam_weight must be in [0, 1] and smoothing in [0, 1)")
         if self.first_loss not in ("bce", "softmax") or self.first_weight < 0:
             raise ModelError(f"{self.name}: first_loss must be 'bce' or 'softmax' and first_weight at least 0")
+        if self.cooc_form not in ("reveal", "count"):
+            raise ModelError(f"{self.name}: cooc_form must be 'reveal' or 'count', not {self.cooc_form!r}")
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
@@ -281,7 +316,10 @@ class CnnLstmSuggester(NetworkSuggester):
         X = self.scaler_(img, txt)
         n_tags, start = len(self.vocab_), len(self.vocab_)
         rng = np.random.default_rng(self.seed + 1)
-        co, per_tag = cooccurrence_table([rows[i] for i in usable], n_tags)
+        weights = (reveal_weights([rows[i] for i in usable]) if self.cooc_form == "reveal"
+                   else np.ones(len(usable), np.float32))
+        co, per_tag = cooccurrence_table([rows[i] for i in usable], n_tags, weights)
+        post_weight = dict(zip(usable, weights.tolist()))
         bare = ~np.any(X[:, -2:] > 0, axis=1)  # neither image nor caption: only its tags can condition it
 
         def batches(idx):
@@ -305,7 +343,7 @@ class CnnLstmSuggester(NetworkSuggester):
                 tags_in[r, revealed] = 1.0
                 banned[r, :, revealed] = True
                 if self.cooc_prior and n_rev:
-                    prior[r] = leave_one_out_prior(co, per_tag, revealed, tags)
+                    prior[r] = leave_one_out_prior(co, per_tag, revealed, tags, post_weight[j])
                 for s in range(min(steps, len(rest))):
                     if s:
                         seq[r, s] = rest[s - 1]
@@ -324,7 +362,11 @@ class CnnLstmSuggester(NetworkSuggester):
                 allowed = (~banned).float()
                 dist = (1 - self.smoothing) * dist + self.smoothing * allowed / allowed.sum(2, keepdim=True)
             per_step = -(dist * torch.log_softmax(logits, dim=2)).sum(2)
-            loss = per_step[valid].mean()
+            seq_valid = valid
+            if self.first_weight and not self.first_softmax:  # the first step is the multi-label loss's alone
+                seq_valid = valid.clone()
+                seq_valid[:, 0] = False
+            loss = per_step[seq_valid].mean() if bool(seq_valid.any()) else logits.sum() * 0.0
             if self.first_weight:  # the first step again, as a multi-label classifier of every tag still to come
                 first = valid[:, 0]
                 if self.first_loss == "bce":
@@ -338,7 +380,7 @@ class CnnLstmSuggester(NetworkSuggester):
         torch.manual_seed(self.seed)
         self.net_ = self._network()
         if self.cooc_prior:
-            self.net_.cooc.copy_(torch.from_numpy(co / np.maximum(per_tag, 1.0)[:, None]))
+            self.net_.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
         # a large set (HARRISON's 41,000 training posts) trains for fewer epochs: at most max_samples posts in all
         epochs = max(1, min(self.epochs, self.max_samples // len(usable)))
         train_module(self.net_, batches, len(usable), epochs=epochs, lr=self.lr,
@@ -395,7 +437,8 @@ class CnnLstmSuggester(NetworkSuggester):
 
     # -- persistence ------------------------------------------------------------------------------------------
     def _network(self):
-        return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout)
+        return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout, self.companions,
+                             self.cooc_form)
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
