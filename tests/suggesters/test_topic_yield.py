@@ -76,6 +76,8 @@ def test_caption_tags_outside_the_topic_yield_on_a_post_showing_it(model):
     assert out["caption_tags"]["coils"][0] == pytest.approx(0.5 * (1 - topics.CAPTION_YIELD * (1 - share)))
     out, _ = topics.yield_to_topic(model, shop, ev, {"vape": 0.0, "politics": 1.0}, {})
     assert out is ev  # politics is no one-topic corpus; an everyday post (no topic shown) is untouched
+    hint = {"vape": topics.MIN_STRENGTH / 2, "politics": 0.0}
+    assert topics.yield_to_topic(model, shop, ev, hint, {"faces": 1.0}) == (ev, {"faces": 1.0})  # a hint: nothing
 
 
 def test_a_vape_shop_caption_keeps_its_vape_tags_above_generic_words(model, monkeypatch):

@@ -228,14 +228,15 @@ def yield_to_topic(model: "TaglensBase", features: "PostFeatures", evidence: dic
                    said: set[str] | None = None) -> tuple[dict[str, Evidence], dict[str, float]]:
     """(evidence, gains) with ``faces`` and ``caption_tags`` stepped back as far as the post shows a one-topic
     corpus's topic (``TOPIC_CORPORA``; see the comment above): the faces' gain by the strength its words and tags
-    alone show (``topic_strength`` without the image head), the caption tags' scores tag by tag."""
+    alone show (``topic_strength`` without the image head), the caption tags' scores tag by tag; a strength under
+    MIN_STRENGTH is no evidence and changes nothing."""
     shown = max((strength.get(topic, 0.0) for topic in TOPIC_CORPORA), default=0.0)
-    if shown <= 0:
+    if shown < MIN_STRENGTH:  # a hint is no evidence (as in ``gate``)
         return evidence, gains
     if evidence.get(FACES_YIELD_SOURCE) and (features.text or features.tags):
         words = topic_strength(model, features, {k: v for k, v in evidence.items() if k != "image"}, said)
         by_words = max(words.get(topic, 0.0) for topic in TOPIC_CORPORA)
-        if by_words > 0:
+        if by_words >= MIN_STRENGTH:
             gains = {**gains, FACES_YIELD_SOURCE: gains.get(FACES_YIELD_SOURCE, 1.0) * (1.0 - by_words)}
     caption = evidence.get(CAPTION_YIELD_SOURCE)
     if caption:
