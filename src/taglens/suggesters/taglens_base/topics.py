@@ -208,8 +208,8 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float],
 # - ``caption_tags`` (the open-world caption source): the generic words of shop captions (#gold for "BORA GOLD BAR",
 #   #yummy #breakfast for an e-liquid called "Blueberry Toast", #youtube) outranked the vape tags the trained caption
 #   sources know. Each of its tags yields by CAPTION_YIELD x the topic's strength x the share of the tag's uses outside
-#   the topic's corpus (a shop's own #novobar, used in vape posts only, keeps its score). (1.0 cost vape val A@5
-#   0.0056: #latte on a coffee photo of a vape post; 0.5 and 0.75 gave the same figures.)
+#   the topic's corpus (a shop's own #novobar, used in vape posts only, keeps its score). (0.5 and 0.75 gave the same
+#   figures; 1.0 vape val P@1 +0.0056 but A@5 -0.0056: #latte out of a coffee photo's top 5.)
 FACES_YIELD_SOURCE = "faces"
 CAPTION_YIELD_SOURCE, CAPTION_YIELD = "caption_tags", 0.5
 
