@@ -10,14 +10,18 @@ import numpy as np
 
 from ....exceptions import ModelError
 from ...tags import read_vocab, write_vocab
-from ..language_gate import LEARNED_LANGUAGES, caption_language, word_fits
+from ..language_gate import LANGUAGE_TOPICS, LEARNED_LANGUAGES, caption_language, word_fits
 from ..source import PER_SOURCE, Source, State, TrainingSet
 from ..wording import caption_words, reading_gain
 
 
 # a word's entry from fewer than THIN_COUNT captions fires only with a shrunk rate of at least THIN_RATE: a distinctive
 # word ("3 of 3 captions with 'vapeo'") keeps its tag, a common one's chance co-occurrence ("4 of 28 captions with
-# 'met' use #tbt") does not
+# 'met' use #tbt") does not. Except for the tags of the topics that taught the caption sources their other languages
+# (``language_gate.LANGUAGE_TOPICS``: vape): they need evidence of their topic anyway (``topics.gate``), and a vape
+# shop's caption carries its topic in many thin entries ("2 of 6 captions with 'flavour' use #vapelife"); thinned
+# as the rest, they cost the vape val P@1 0.011 (the shops' "BORA GOLD BAR", "Blueberry Toast" captions ranked
+# #gold and #breakfast first)
 THIN_COUNT, THIN_RATE = 5, 0.25
 
 
@@ -87,10 +91,14 @@ class CaptionWordStats:
         return self._index
 
     def scores(self, text: str, fits: Callable[[str], bool] | None = None,
-               min_count: Callable[[str], int] | None = None) -> dict[int, tuple[float, str, float]]:
+               min_count: Callable[[str], int] | None = None,
+               unthinned: np.ndarray | None = None) -> dict[int, tuple[float, str, float]]:
         """{tag id: (score, the word that contributed most, P(tag | that word))} for a caption; ``fits`` (word ->
         bool) leaves out the words whose statistics must not fire on this caption (``language_gate.word_fits``),
-        ``min_count`` (word -> int) a word's entries of fewer captions (where the counts are stored)."""
+        ``min_count`` (word -> int) a word's entries of fewer captions (where the counts are stored);
+        ``unthinned`` (a boolean per tag id) marks the tags whose thin entries (and those under ``min_count``) fire
+        all the same (a one-topic corpus's tags: the topic gate asks the post for evidence of the topic before they
+        count)."""
         known = [(w, self.index[w]) for w in caption_words(text) if w in self.index and (fits is None or fits(w))]
         if not known:
             return {}
@@ -108,7 +116,7 @@ class CaptionWordStats:
                 c = self.counts[s:e]
                 ok = (c >= max(least, THIN_COUNT)) | ((c >= least) & (self.values[s:e] >= THIN_RATE))
             for n, (j, v) in enumerate(zip(self.indices[s:e].tolist(), self.values[s:e].tolist())):
-                if ok is not None and not ok[n]:
+                if ok is not None and not ok[n] and (unthinned is None or not unthinned[j]):
                     continue
                 out[j] = out.get(j, 0.0) + idf * v
                 if v > best.get(j, (0.0, ""))[0]:
@@ -165,7 +173,8 @@ class CaptionWordStats:
 
 # an emoji's statistics come from captions in every language; outside the languages the statistics learned across
 # topics (a Spanish, Portuguese or undetermined caption) an emoji's entry from one caption is an anecdote ("1 of 4
-# captions with '☕' use #brasov"): it needs this many. (Applied to words too it cost the vape val P@1 0.011.)
+# captions with '☕' use #brasov"): it needs this many, except for the vape tags (``CaptionWordStats.scores``'s
+# ``unthinned``: gated by their topic's strength anyway). (Applied to words too it cost the vape val P@1 0.011.)
 EMOJI_MIN_COUNT = 2
 
 
@@ -189,7 +198,8 @@ class CaptionWords(Source):
         lang = caption_language(features.text)
         elsewhere = lang not in LEARNED_LANGUAGES
         got = self.stats_.scores(features.text, fits=lambda w: word_fits(w, lang),
-                                 min_count=lambda w: EMOJI_MIN_COUNT if elsewhere and not w[0].isalpha() else 1)
+                                 min_count=lambda w: EMOJI_MIN_COUNT if elsewhere and not w[0].isalpha() else 1,
+                                 unthinned=self._topic_mask())
         vocab = self.model.vocab_
         out = {}
         for j, (v, w, p) in sorted(got.items(), key=lambda kv: -kv[1][0])[:PER_SOURCE]:
@@ -201,6 +211,18 @@ class CaptionWords(Source):
 
     def gain(self, post, features):
         return reading_gain(features.text, self.model.text_words_full)
+
+    def _topic_mask(self) -> np.ndarray:
+        """A boolean per vocabulary tag: a tag of a topic that taught the caption sources their other languages
+        (``LANGUAGE_TOPICS``), whose thin entries fire all the same; once per vocabulary."""
+        mask = getattr(self, "_mask", None)
+        if mask is None or len(mask) != len(self.model.vocab_):
+            from ..topics import topic_tags
+
+            tags = frozenset().union(*(topic_tags().get(topic, ()) for topic in LANGUAGE_TOPICS))
+            mask = np.array([t in tags for t in self.model.vocab_], bool)
+            self._mask = mask
+        return mask
 
     def save(self, state: State) -> None:
         if self.stats_ is not None:
