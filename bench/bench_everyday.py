@@ -11,6 +11,12 @@ Leakage counts a post when one of its first five suggestions is
 - US politics: :data:`POLITICS` (#maga #trump #buildthatwall ...);
 - engagement bait: taglens.knowledge.junk.is_bait.
 
+For the photos, a judged measure beside the gold's: the share of posts whose first tag fits the photo and the mean
+number of fitting tags in the top 5 (the held-out target: 3 of 4 and 3 of 5), a tag fitting when it is in the
+post's gold or in :data:`ACCEPT` for the post's class. ACCEPT is dev-side judgement (written down by reading the
+classes, not learned): the tags a person would accept as describing a photo of that class, its kind and the usual
+Instagram forms, and not the activity around it (#travel for a street) nor its colour.
+
 Usage: python bench/bench_everyday.py [--bench /work/everyday_bench] [--model taglens-base] [--sets photos,...]
 Prints one JSON object per set and writes them to <bench>/results-<model>.json.
 """
@@ -30,6 +36,31 @@ INPUTS = {"photos": "images", "lifestyle": "text", "multilingual": "text", "mixe
 POLITICS = frozenset("""maga trump trump2016 trumptrain makeamericagreatagain buildthewall buildthatwall americafirst
 hillary hillaryclinton imwithher crookedhillary neverhillary nevertrump obama gop tcot democrats republicans
 liberals draintheswamp potus resist theresistance altright trumppence wakeupamerica""".split())
+
+_FLOWER = "flower flowers nature garden spring bloom blooms blossom floral plant plants petals macro flowerstagram botanical"
+_PET = "pet pets animal animals cute"
+ACCEPT = {k: frozenset(v.split()) for k, v in {  # class -> tags a person would accept (dev-side judgement)
+    "buildings": "buildings building architecture city cityscape urban skyscraper skyscrapers skyline tower house "
+                 "downtown facade",
+    "forest": "forest forests trees tree woods woodland nature forestlife hiking outdoors landscape",
+    "glacier": "glacier glaciers ice iceberg snow mountain mountains arctic antarctica nature landscape winter alps",
+    "mountain": "mountain mountains landscape nature hiking alps peak outdoors valley hills hill mountainview",
+    "sea": "sea ocean beach waves wave water coast seaside shore nature landscape seascape",
+    "street": "street streets city road urban streetphotography town buildings cityscape",
+    "daisy": f"daisy daisies {_FLOWER}",
+    "dandelion": f"dandelion dandelions {_FLOWER}",
+    "rose": f"rose roses {_FLOWER}",
+    "sunflower": f"sunflower sunflowers {_FLOWER} summer",
+    "tulip": f"tulip tulips {_FLOWER}",
+    "cat": f"cat cats kitty kitten kittens catsofinstagram instacat catlover meow {_PET}",
+    "dog": f"dog dogs puppy puppies dogsofinstagram instadog doglover doggy {_PET}",
+}.items()}
+
+
+def fitting(top: list[str], topic: str, gold) -> list[bool]:
+    """Whether each of ``top`` fits a photo of class ``topic`` with gold tags ``gold`` (:data:`ACCEPT`)."""
+    ok = ACCEPT.get(topic, frozenset()) | set(gold)
+    return [t in ok for t in top]
 
 
 def topic_tags() -> frozenset[str]:
@@ -155,9 +186,18 @@ def main() -> int:
         lines = run_cli(["suggest", "--batch", str(queries(posts, INPUTS[name])), "--model", args.model, "-k", "5",
                          "--json"]).splitlines()
         kinds = {"vape": 0, "politics": 0, "bait": 0}
-        leaked, firsts = 0, {}
+        leaked, firsts, judged = 0, {}, [0, 0]
+        classes = {}
+        for line in posts.read_text("utf-8").splitlines():
+            rec = json.loads(line)
+            classes[rec["id"]] = (rec.get("topic"), rec["hashtags"])
         for line in lines:
-            top = [s["tag"] for s in json.loads(line).get("suggestions", [])][:5]
+            answer = json.loads(line)
+            top = [s["tag"] for s in answer.get("suggestions", [])][:5]
+            if name == "photos":
+                fits = fitting(top, *classes[answer["id"]])
+                judged[0] += bool(fits[:1] and fits[0])
+                judged[1] += sum(fits)
             found = {k for k in (leak_kind(t, vape) for t in top) if k}
             leaked += bool(found)
             for k in found:
@@ -166,6 +206,8 @@ def main() -> int:
                 firsts[top[0]] = firsts.get(top[0], 0) + 1
         n = max(len(lines), 1)
         results[name] = {"metrics": metrics, "leakage": round(leaked / n, 4),
+                         **({"judged": {"first_fits": round(judged[0] / n, 4), "fitting_in_top5": round(judged[1] / n, 3)}}
+                            if name == "photos" else {}),
                          "leakage_by_kind": {k: round(v / n, 4) for k, v in kinds.items()},
                          "most_common_first_tags": sorted(firsts.items(), key=lambda kv: -kv[1])[:8],
                          "seconds": round(time.perf_counter() - t0, 1)}

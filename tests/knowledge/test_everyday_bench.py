@@ -48,3 +48,11 @@ def test_refuses_an_output_folder_inside_the_repository(shared_data):
                                       ("dog", None)])
 def test_leakage_kinds(tag, kind, bench_everyday):
     assert bench_everyday.leak_kind(tag, bench_everyday.topic_tags()) == kind
+
+
+def test_the_judged_measure_accepts_the_class_its_kind_and_the_gold(bench_everyday):
+    assert bench_everyday.fitting(["forest", "trees", "travel", "food"], "forest", ["forest"]) == [
+        True, True, False, False]
+    # a dog's breed counts through its gold, the kind through the class's list; nothing fits an unknown class
+    assert bench_everyday.fitting(["beagle", "dog", "cat"], "dog", ["dog", "beagle"]) == [True, True, False]
+    assert bench_everyday.fitting(["flower"], "unlisted", []) == [False]

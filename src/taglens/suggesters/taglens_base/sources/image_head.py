@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import agreement as agr
 from .. import familiarity as fam
 from ..heads import HeadSource, mlp_forward
 from ..wording import caption_gain
@@ -24,6 +25,7 @@ class ImageHead(HeadSource):
     reason = "photos like this one are tagged #{tag}"
     _seen: tuple = (None, None, None)  # (features, vector, head probabilities) of the last post read
     _familiar: tuple = (None, None)  # (features, familiarity) of the last post asked about
+    _agreed: tuple = (None, None, 0.0)  # (features, share each vocabulary tag keeps, doubt) of the last post
 
     def training_rows(self, data):
         if data.photos is None:
@@ -49,6 +51,12 @@ class ImageHead(HeadSource):
         return {} if probs is None else self.top(self.checked(features, probs), self.reason)
 
     def checked(self, features, probs: np.ndarray) -> np.ndarray:
+        """``probs`` as the evidence shows them: each tag scaled by how far what the ImageNet classifier sees
+        supports it (``agreement``), then the topic check (``topic_checked``)."""
+        keep = self.agreement(features)[0]
+        return self.topic_checked(features, probs if keep is None else probs * keep)
+
+    def topic_checked(self, features, probs: np.ndarray) -> np.ndarray:
         """``probs`` with the tags of each one-topic vocabulary (``topics.topic_tags``: #vape #boxmod ...) scaled by
         how far the similar photos agree that the photo shows the topic: their mass on the topic's tags over
         ``TOPIC_PROTOS_FULL``. The head alone puts vape tags on a motorcycle or a navy portrait (and its own mass on
@@ -101,11 +109,41 @@ class ImageHead(HeadSource):
             return None
         return calib.familiarity(*fam.signals(x, protos.centroids_, probs))
 
+    def agreement(self, features) -> tuple[np.ndarray | None, float]:
+        """(the share of its score each vocabulary tag of a trained image source keeps on this post, the head's
+        doubt) from what the ImageNet classifier sees (``agreement``): a tag the classes do not support fades on a
+        photo alone, back to 1 as the caption grows; (None, 0) without a photo, a head or the table. Once per post."""
+        known = self._agreed
+        if known[0] is not features:
+            known = self._agreed = (features, *self._agreement(features))
+        return known[1], known[2]
+
+    def _agreement(self, features) -> tuple[np.ndarray | None, float]:
+        table = agr.table()
+        _, probs = self._read(features)
+        if table is None or probs is None:
+            return None, 0.0
+        from ....encoders.image import softmax
+
+        cached = self.__dict__.get("_agree_cols")
+        if cached is None or cached[0] is not self.model.vocab_ or cached[1] is not table:
+            cached = self._agree_cols = (self.model.vocab_, table,
+                                         *agr.over_vocab(table, self.model.index_, len(self.model.vocab_)))
+        rows, cols = cached[2], cached[3]
+        agree = np.zeros(len(self.model.vocab_), np.float32)
+        agree[rows] = table.support(softmax(features.images["logits"].astype("float64")).mean(0))[cols]
+        caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
+        return agree + (1.0 - agree) * caption, agr.doubt(probs, agree)
+
     def image_gain(self, source: str, features) -> float:
         """The gain of the image source ``source`` on this post (``familiarity.gain``: by the photo's familiarity,
-        back to 1 as the caption grows)."""
+        back to 1 as the caption grows), an open-world source's raised by the head's doubt (``agreement``) up to its gain on a novel photo."""
         caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
-        return fam.gain(source, self.familiarity(features), caption)
+        out = fam.gain(source, self.familiarity(features), caption)
+        if source in agr.OPEN_BOOST:  # never above its gain on a photo unlike any training photo (fam.OPEN)
+            raised = out * (1.0 + agr.OPEN_BOOST[source] * self.agreement(features)[1] * (1.0 - min(1.0, caption)))
+            out = min(raised, max(out, fam.OPEN[source][0]))
+        return out
 
     def gain(self, post, features):
         return self.image_gain(self.name, features)

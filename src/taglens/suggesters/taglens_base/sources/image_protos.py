@@ -32,7 +32,10 @@ class ImagePrototypes(PrototypeSource):
 
     def evidence(self, post, features):
         scores = self.near(features)
-        return {} if scores is None else self.top(scores, self.reason)
+        if scores is None:
+            return {}
+        keep = self.model.source("image").agreement(features)[0]  # what the classifier sees must support a tag
+        return self.top(scores if keep is None else scores * keep, self.reason)
 
     def gain(self, post, features):
         return self.model.source("image").image_gain(self.name, features)

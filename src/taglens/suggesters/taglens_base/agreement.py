@@ -1,0 +1,92 @@
+"""Whether what the ImageNet classifier sees in a photo supports the tags of the trained image sources (issue 20:
+a rocket is not #travel #selfie, a daisy not #food, coins not #fitness).
+
+The trained image sources (``image``, ``image_protos``) learned six Instagram topics, vape shops and plated food,
+and answer with those topics on photos unlike them. The classifier's 1,000 classes say what is in the photo. For
+each tag, the *support* of a photo is how often the training photos with the photo's classes carry the tag:
+``probs @ R[:, tag]``, where ``R[c, tag]`` is the rate of the tag among the training photos, each counted by its
+probability of class ``c`` (shrunk towards 0 by ``SHRINK`` photos, so a class the training photos never show
+supports nothing), over the support a quarter of the training photos that carry the tag reach (``full``): 1 =
+as well supported as a typical photo of that tag. ``R`` ships as a rank-64 factorisation in
+``resources/vision/image_agreement.npz``, built by ``scripts/build_image_agreement.py`` from the train side of
+instagram6, vape, pexels_food and the everyday scene, flower and pet photos (aggregates only).
+
+For a photo alone, a trained source's tag keeps ``agree ** POWER`` of its score (a caption, which carries the
+topic itself, takes the share back to 1 as it grows), and the open-world sources rise with the share of the image
+head's belief that the classifier does not support (``doubt``): ``image_tags`` by ``1 + OPEN_BOOST[s] * doubt``,
+never above its gain on a photo unlike any training photo (``familiarity.OPEN``: the moon, read as a nematode,
+already has it).
+Measured on the val side (docs/EVERYDAY.md): instagram6 0.6657/0.8750 -> 0.6628/0.8634, vape 0.6034 -> 0.6089
+P@1, everyday photos P@1 0.087 -> 0.148.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "vision" / "image_agreement.npz"
+SHRINK = 10.0  # pseudo-photos of no tag per class (build time)
+FULL_QUANTILE = 25  # percentile of the support of the training photos that carry a tag that counts as full
+POWER = 0.5  # a tag keeps agree ** POWER of a trained source's score (0.25 of the support keeps half)
+# the open-world sources' extra gain per unit of doubt above DOUBT_FROM (rescaled to 0..1): 12 and 1 keep
+# instagram6 within its limit (25: P@1 -0.006); the everyday photos' P@1 0.122 -> 0.148 against no boost
+OPEN_BOOST = {"image_tags": 12.0, "conse": 1.0}
+DOUBT_FROM = 0.3
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """``R ~ classes @ tags``; ``full``: each tag's full support; ``names``: the tags."""
+
+    classes: np.ndarray  # (n_classes, rank)
+    tags: np.ndarray  # (rank, n_tags)
+    full: np.ndarray  # (n_tags,)
+    names: tuple[str, ...]
+
+    def support(self, probs: np.ndarray) -> np.ndarray:
+        """Each tag's agreement in [0, 1] with a photo of these class probabilities, ``** POWER``."""
+        s = (np.asarray(probs, np.float32) @ self.classes) @ self.tags
+        return np.clip(s / self.full, 0.0, 1.0) ** POWER
+
+
+@lru_cache(maxsize=1)
+def table(path: Path = RESOURCE) -> Agreement | None:
+    """The shipped table; None (the trained sources unchecked) when it is missing or unreadable, said once."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            names = tuple(str(t) for t in z["names"])
+            out = Agreement(z["classes"].astype(np.float32), z["tags"].astype(np.float32),
+                            np.maximum(z["full"].astype(np.float32), 1e-6), names)
+        if out.tags.shape[1] != len(names) or out.full.shape != (len(names),):
+            raise ValueError("shapes disagree")
+        return out
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("image agreement table %s unusable (%s): the trained image sources are not checked", path, exc)
+        return None
+
+
+def over_vocab(agreement: Agreement, index: dict[str, int], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows of the vocabulary, columns of the table) of the tags both hold."""
+    pairs = [(index[t], j) for j, t in enumerate(agreement.names) if t in index]
+    rows = np.array([p[0] for p in pairs], np.int64)
+    cols = np.array([p[1] for p in pairs], np.int64)
+    assert rows.size == 0 or rows.max() < size
+    return rows, cols
+
+
+def doubt(head_probs: np.ndarray, agree: np.ndarray) -> float:
+    """The share of the image head's belief that the classifier does not support, above ``DOUBT_FROM``,
+    rescaled to 0..1."""
+    p = np.asarray(head_probs, np.float64)
+    p = p / max(float(p.sum()), 1e-12)
+    d = float(p @ (1.0 - agree))
+    return max(0.0, (d - DOUBT_FROM) / (1.0 - DOUBT_FROM))
+
+
+__all__ = ["Agreement", "DOUBT_FROM", "OPEN_BOOST", "POWER", "doubt", "over_vocab", "table"]

@@ -1,0 +1,117 @@
+"""Whether what the ImageNet classifier sees supports the trained image sources' tags (issue 20: coins, a daisy or
+a rocket are not #food #fitness #travel because the photo head learned those topics)."""
+import importlib.util
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from taglens.features import PostFeatures
+from taglens.knowledge.image_tags import get_image_tag_map
+from taglens.model_folder import load_suggester
+from taglens.suggesters.taglens_base import agreement as agr
+from taglens.suggesters.taglens_base import familiarity as fam
+from taglens.types import Post
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_image_agreement.py"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_suggester("taglens-base")
+
+
+def one_class(name: str) -> np.ndarray:
+    p = np.full(1000, 1e-5)
+    p[get_image_tag_map().names.index(name)] = 1.0
+    return p / p.sum()
+
+
+def support(class_name: str, tag: str) -> float:
+    table = agr.table()
+    return float(table.support(one_class(class_name))[table.names.index(tag)])
+
+
+def test_the_shipped_table_is_a_small_aggregate_over_the_models_tags(model):
+    table = agr.table()
+    assert table is not None and agr.RESOURCE.stat().st_size < 1_000_000
+    assert table.classes.shape[0] == 1000 and table.tags.shape == (table.classes.shape[1], len(table.names))
+    assert set(table.names) <= set(model.vocab_) and {"food", "travel", "selfie", "animals"} <= set(table.names)
+    assert (table.full > 0).all()
+
+
+def test_what_the_classifier_sees_supports_the_tags_of_its_kind():
+    assert support("espresso", "coffee") > 0.9 > 0.6 > support("espresso", "travel")
+    assert support("tabby", "animals") > 0.9 > 0.3 > support("tabby", "food")
+    assert support("alp", "travel") > 0.9 > 0.3 > support("alp", "food")
+    assert support("daisy", "food") < 0.5 * support("espresso", "food")
+
+
+def test_doubt_is_the_heads_belief_the_classes_do_not_support():
+    agree = np.array([1.0, 0.0, 0.5])
+    assert agr.doubt(np.array([1.0, 0.0, 0.0]), agree) == 0.0
+    assert agr.doubt(np.array([0.0, 2.0, 0.0]), agree) == pytest.approx(1.0)
+    assert agr.doubt(np.array([0.0, 0.0, 1.0]), agree) == pytest.approx((0.5 - agr.DOUBT_FROM) / (1 - agr.DOUBT_FROM))
+
+
+def test_a_missing_table_is_said_and_leaves_the_sources_unchecked(tmp_path, caplog):
+    bad = tmp_path / "image_agreement.npz"
+    bad.write_bytes(b"not a table")
+    with caplog.at_level(logging.WARNING):
+        assert agr.table(bad) is None
+    assert "unusable" in caplog.text
+
+
+def test_the_build_counts_each_photo_by_its_class_probabilities():
+    spec = importlib.util.spec_from_file_location("build_image_agreement", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rng = np.random.default_rng(0)
+    probs = np.zeros((40, 1000), np.float32)
+    probs[:20, 0], probs[20:, 1] = 1.0, 1.0
+    probs += rng.uniform(0, 1e-4, probs.shape).astype(np.float32)
+    tags = [{"cake", "food"}] * 20 + [{"beach"}] * 20
+    out = script.build(probs, tags, ["food", "cake", "beach", "rare"], rank=2)
+    assert list(out["names"]) == ["food", "cake", "beach"]  # "rare" is on no photo: left out
+    table = agr.Agreement(out["classes"].astype(np.float32), out["tags"].astype(np.float32),
+                          out["full"].astype(np.float32), tuple(out["names"]))
+    cake_photo = table.support(probs[0])
+    beach_photo = table.support(probs[-1])
+    assert cake_photo[0] == pytest.approx(1.0, abs=1e-3) and beach_photo[0] < 0.01
+    assert beach_photo[2] == pytest.approx(1.0, abs=1e-3) and cake_photo[2] < 0.01
+
+
+def photo(class_name: str, pooled: np.ndarray, text: str = "") -> PostFeatures:
+    logits = np.log(one_class(class_name)).astype(np.float32)[None, :]
+    return PostFeatures(Post(text=text), text, (), frozenset(),
+                        {"pooled": np.asarray(pooled, np.float32)[None, :], "logits": logits}, None)
+
+
+def test_the_trained_sources_keep_the_tags_the_classes_support_for_a_photo_alone(model):
+    head = model.source("image")
+    centroid = model.source("image_protos").protos_.centroids_[0]
+    food, travel = model.index_["food"], model.index_["travel"]
+    coffee = photo("espresso", 5.0 * centroid)
+    keep = head.agreement(coffee)[0]
+    assert keep[food] > 0.9 and keep[travel] < 0.8
+    probs = np.full(len(model.vocab_), 1e-4)
+    probs[[food, travel]] = 0.4
+    checked = head.checked(coffee, probs)
+    assert checked[food] > checked[travel]
+    # a full caption carries the topic: every tag keeps its score
+    captioned = photo("espresso", 5.0 * centroid, text="a long caption about our trip to the old harbour town today")
+    assert head.agreement(captioned)[0] == pytest.approx(np.ones(len(model.vocab_)))
+    assert model.source("image_tags").gain(captioned.post, captioned) == pytest.approx(1.0)
+
+
+def test_the_map_rises_with_the_heads_doubt_up_to_its_gain_on_a_novel_photo(model):
+    head = model.source("image")
+    centroids = model.source("image_protos").protos_.centroids_
+    for c in range(0, len(centroids), max(1, len(centroids) // 8)):
+        f = photo("daisy", 5.0 * centroids[c])
+        plain = fam.gain("image_tags", head.familiarity(f))
+        gain = model.source("image_tags").gain(f.post, f)
+        assert plain <= gain <= max(plain, fam.OPEN["image_tags"][0]) + 1e-9
+        if head.agreement(f)[1] > 0:
+            assert gain > plain
