@@ -43,8 +43,12 @@ def test_a_tag_one_member_carries_does_not_vote():
     x = (np.eye(4)[0] * 3 + 0.05 * rng.standard_normal((30, 4))).astype(np.float32)
     ys = [np.array([1])] * 30
     ys[0], ys[1], ys[2] = np.array([1, 7]), np.array([1, 8]), np.array([1, 8])
-    protos = TagPrototypes(per_cluster=30, min_size=5, neighbors=1).fit(x, ys, n_tags=10)
+    protos = TagPrototypes(per_cluster=30, min_size=5, neighbors=1, others_only=True).fit(x, ys, n_tags=10)
     scores = protos.scores(np.eye(4)[0] * 3, 10)
     assert scores[7] == 0.0
     np.testing.assert_allclose(scores[8], 1 / 29, rtol=1e-3)
     np.testing.assert_allclose(scores[1], 1.0, rtol=1e-3)
+    again = TagPrototypes.from_arrays(protos.arrays("p"), "p", others_only=True)
+    np.testing.assert_allclose(again.scores(np.eye(4)[0] * 3, 10), scores, rtol=1e-5)
+    plain = TagPrototypes.from_arrays(protos.arrays("p"), "p")  # plain rates: 1 of 30, 2 of 30
+    np.testing.assert_allclose(plain.scores(np.eye(4)[0] * 3, 10)[[7, 8]], [1 / 30, 2 / 30], rtol=1e-2)

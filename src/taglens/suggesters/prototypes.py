@@ -17,13 +17,14 @@ def _normalize(x: np.ndarray) -> np.ndarray:
 
 class TagPrototypes:
     def __init__(self, per_cluster: int = 20, min_size: int = 5, max_tags: int = 40, neighbors: int = 10,
-                 temperature: float = 0.05, seed: int = 0):
+                 temperature: float = 0.05, seed: int = 0, others_only: bool = False):
         self.per_cluster = per_cluster
         self.min_size = min_size
         self.max_tags = max_tags
         self.neighbors = neighbors
         self.temperature = temperature
         self.seed = seed
+        self.others_only = others_only
 
     def fit(self, x: np.ndarray, targets: Sequence[np.ndarray], n_tags: int) -> "TagPrototypes":
         """``x``: (n, d) vectors; ``targets``: the tag ids of each row."""
@@ -64,9 +65,12 @@ class TagPrototypes:
         return self
 
     def _votes(self) -> np.ndarray:
-        """Each cluster's tag rates as the other members see them: (count - 1) / (size - 1), the rate of a tag among
-        a cluster's other posts, averaged over the posts that carry it. A tag one post of the cluster carries (one
-        author's #usmc among captions about a new job) votes 0; the cluster's common tags keep nearly their rate."""
+        """Each cluster's tag votes: its tag rates, or with ``others_only`` the rates as the other members see them,
+        (count - 1) / (size - 1), the rate of a tag among a cluster's other posts averaged over the posts that carry
+        it. Then a tag one post of the cluster carries (one author's #usmc among captions about a new job) votes 0
+        and the cluster's common tags keep nearly their rate."""
+        if not self.others_only:
+            return self.tag_freq_
         size = self.sizes_[:, None].astype(np.float32)
         counts = np.rint(self.tag_freq_ * size)
         return np.clip(counts - 1.0, 0.0, None) / np.clip(size - 1.0, 1.0, None)
@@ -92,10 +96,11 @@ class TagPrototypes:
                 f"{prefix}.tag_freq": self.tag_freq_.astype(np.float16), f"{prefix}.sizes": self.sizes_}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> "TagPrototypes | None":
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, others_only: bool = False
+                    ) -> "TagPrototypes | None":
         if f"{prefix}.centroids" not in arrays:
             return None
-        self = cls()
+        self = cls(others_only=others_only)
         self.centroids_ = arrays[f"{prefix}.centroids"].astype(np.float32)
         self.tag_ids_ = arrays[f"{prefix}.tag_ids"].astype(np.int32)
         self.tag_freq_ = arrays[f"{prefix}.tag_freq"].astype(np.float32)

@@ -57,6 +57,7 @@ class HeadSource(Source):
 
     prefix: ClassVar[str]
     reason: ClassVar[str]  # with {tag}
+    others_only: ClassVar[bool] = False  # vote with the rates a cluster's other members show (TagPrototypes)
 
     def training_rows(self, data: TrainingSet) -> tuple[np.ndarray, list, list, int, int, bool] | None:
         """(inputs, targets, target weights, hidden units, epochs, centre the inputs), None with nothing to learn."""
@@ -120,7 +121,8 @@ class PrototypeSource(Source):
         from ..prototypes import TagPrototypes
 
         rows = self.training_rows(data)
-        self.protos_ = None if rows is None else TagPrototypes(seed=self.model.seed).fit(*rows, len(self.model.vocab_))
+        protos = TagPrototypes(seed=self.model.seed, others_only=self.others_only)
+        self.protos_ = None if rows is None else protos.fit(*rows, len(self.model.vocab_))
 
     def evidence(self, post, features):
         x = self.vector(features) if self.protos_ is not None else None
@@ -135,4 +137,4 @@ class PrototypeSource(Source):
     def load(self, state: State) -> None:
         from ..prototypes import TagPrototypes
 
-        self.protos_ = TagPrototypes.from_arrays(state.arrays, self.name)
+        self.protos_ = TagPrototypes.from_arrays(state.arrays, self.name, self.others_only)
