@@ -137,7 +137,8 @@ class ImageHead(HeadSource):
 
     def image_gain(self, source: str, features) -> float:
         """The gain of the image source ``source`` on this post (``familiarity.gain``: by the photo's familiarity,
-        back to 1 as the caption grows), an open-world source's raised by the head's doubt (``agreement``) up to its gain on a novel photo."""
+        back to 1 as the caption grows), an open-world source's raised by the head's doubt (``agreement``) up to its
+        gain on a novel photo."""
         caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
         out = fam.gain(source, self.familiarity(features), caption)
         if source in agr.OPEN_BOOST:  # never above its gain on a photo unlike any training photo (fam.OPEN)
