@@ -33,11 +33,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 INPUTS = {"photos": "images", "lifestyle": "text", "multilingual": "text", "mixed": "images,text"}
+PHOTO_SETS = ("photos", "mixed")  # the sets judged by ACCEPT (mixed: the same photos, each under a caption)
 POLITICS = frozenset("""maga trump trump2016 trumptrain makeamericagreatagain buildthewall buildthatwall americafirst
 hillary hillaryclinton imwithher crookedhillary neverhillary nevertrump obama gop tcot democrats republicans
 liberals draintheswamp potus resist theresistance altright trumppence wakeupamerica""".split())
 
-_FLOWER = "flower flowers nature garden spring bloom blooms blossom floral plant plants petals macro flowerstagram botanical"
+_FLOWER = ("flower flowers nature garden spring bloom blooms blossom floral plant plants petals macro flowerstagram "
+           "botanical")
 _PET = "pet pets animal animals cute"
 ACCEPT = {k: frozenset(v.split()) for k, v in {  # class -> tags a person would accept (dev-side judgement)
     "buildings": "buildings building architecture city cityscape urban skyscraper skyscrapers skyline tower house "
@@ -194,7 +196,7 @@ def main() -> int:
         for line in lines:
             answer = json.loads(line)
             top = [s["tag"] for s in answer.get("suggestions", [])][:5]
-            if name == "photos":
+            if name in PHOTO_SETS:
                 fits = fitting(top, *classes[answer["id"]])
                 judged[0] += bool(fits[:1] and fits[0])
                 judged[1] += sum(fits)
@@ -206,8 +208,8 @@ def main() -> int:
                 firsts[top[0]] = firsts.get(top[0], 0) + 1
         n = max(len(lines), 1)
         results[name] = {"metrics": metrics, "leakage": round(leaked / n, 4),
-                         **({"judged": {"first_fits": round(judged[0] / n, 4), "fitting_in_top5": round(judged[1] / n, 3)}}
-                            if name == "photos" else {}),
+                         **({"judged": {"first_fits": round(judged[0] / n, 4),
+                                        "fitting_in_top5": round(judged[1] / n, 3)}} if name in PHOTO_SETS else {}),
                          "leakage_by_kind": {k: round(v / n, 4) for k, v in kinds.items()},
                          "most_common_first_tags": sorted(firsts.items(), key=lambda kv: -kv[1])[:8],
                          "seconds": round(time.perf_counter() - t0, 1)}
