@@ -57,7 +57,6 @@ class HeadSource(Source):
 
     prefix: ClassVar[str]
     reason: ClassVar[str]  # with {tag}
-    others_only: ClassVar[bool] = False  # vote with the rates a cluster's other members show (TagPrototypes)
 
     def training_rows(self, data: TrainingSet) -> tuple[np.ndarray, list, list, int, int, bool] | None:
         """(inputs, targets, target weights, hidden units, epochs, centre the inputs), None with nothing to learn."""
@@ -109,6 +108,7 @@ class PrototypeSource(Source):
     ``training_rows``; its arrays are stored under the source's name."""
 
     reason: ClassVar[str]  # with {tag}
+    others_only: ClassVar[bool] = False  # vote with the rates a cluster's other members show (TagPrototypes)
 
     def training_rows(self, data: TrainingSet) -> tuple[np.ndarray, list] | None:
         """(vectors, targets), None with nothing to learn."""
