@@ -202,6 +202,25 @@ def test_a_reposts_credit_line_makes_repost_a_tag_of_the_post(model):
     assert [s.tag for s in finalize(ranked, Post(text="Golden hour at the pier"), 2)] == ["art"]
 
 
+def test_caption_tags_defer_to_a_caption_head_that_is_sure(model):
+    """The named things of a caption (caption_tags) lead where the trained caption head is unsure (an everyday
+    caption), and give way where it is sure (a caption like the training tweets): full gain up to a top probability
+    of HEAD_SURE_LOW, none from HEAD_SURE_FULL."""
+    from taglens.suggesters.taglens_base.sources import caption_knowledge as ck
+
+    assert ck.CaptionKnowledge.deference({}) == 1.0
+    assert ck.CaptionKnowledge.deference({"caption": {"la": (ck.HEAD_SURE_LOW, "r"), "x": (0.01, "r")}}) == 1.0
+    assert ck.CaptionKnowledge.deference({"caption": {"la": (ck.HEAD_SURE_FULL, "r")}}) == 0.0
+    half = (ck.HEAD_SURE_LOW + ck.HEAD_SURE_FULL) / 2
+    assert ck.CaptionKnowledge.deference({"caption": {"la": (half, "r")}}) == pytest.approx(0.5)
+    features = post_features([Post(text="Sunday hike up the mountain with the dog")], images=False)[0]
+    ev, gains, _ = model.evidence(features)
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    sure = max(score for score, _ in raw["caption"].values())
+    assert sure > ck.HEAD_SURE_LOW  # the head reads this caption (#hiking)
+    assert gains["caption_tags"] == pytest.approx(ck.CaptionKnowledge.deference(raw)) and gains["caption_tags"] < 1
+
+
 def test_caption_word_statistics_keep_their_counts_and_say_them(model):
     import numpy as np
 

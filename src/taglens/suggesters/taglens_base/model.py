@@ -126,7 +126,11 @@ class TaglensBase(BaseSuggester):
                 evidence[source.name] = ev
         said = topics.spelled(features)
         strength = topics.topic_strength(self, features, evidence, said)
-        return topics.gate(evidence, strength, said), self.gains(features, strength), features.exclude
+        gains = self.gains(features, strength)
+        for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
+            if hasattr(source, "deference") and source.name in gains:
+                gains[source.name] *= source.deference(evidence)
+        return topics.gate(evidence, strength, said), gains, features.exclude
 
     def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
         """How much evidence of each kind the post carries (1 = full), which scales that source's weight; a source
