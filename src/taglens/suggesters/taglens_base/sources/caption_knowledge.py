@@ -48,5 +48,7 @@ class CaptionKnowledge(Source):
     def deference(evidence: dict) -> float:
         """The share of its gain caption_tags keeps beside the other sources' ``evidence`` of the post: less as the
         caption head is surer of a tag (``HEAD_SURE_LOW`` .. ``HEAD_SURE_FULL``)."""
-        sure = max((score for score, _ in evidence.get("caption", {}).values()), default=0.0)
+        # to 4 decimals: the batched head's float32 rounding (it differs with the batch's other posts) must not move
+        # the gain, so that one post gets the same scores in any batch
+        sure = round(max((score for score, _ in evidence.get("caption", {}).values()), default=0.0), 4)
         return 1.0 - min(1.0, max(0.0, (sure - HEAD_SURE_LOW) / (HEAD_SURE_FULL - HEAD_SURE_LOW)))
