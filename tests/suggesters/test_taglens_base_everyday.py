@@ -191,6 +191,46 @@ def test_bait_is_suggested_only_to_a_post_that_carries_some():
     assert unwanted_tags(["likeforlike"])("abvpkagundaraj")  # a handle stays junk whatever the post carries
 
 
+def test_a_reposts_credit_line_makes_repost_a_tag_of_the_post(model):
+    """#repost is bait on any post, but under a repost's credit line (the Repost app's '・・・', 'with @repostapp',
+    'Repost from @user', 'regram') it describes the post: suggested there, and only there."""
+    from taglens.knowledge.junk import shown_bait
+    from taglens.suggesters.base import unwanted_tags
+
+    credited = ("Work in progress with repostapp・・・ so proud", "Repost from @user: golden hour at the pier",
+                "regram @user view from the bridge", "Stunning work ・・・Golden wood")
+    for caption in credited:
+        assert shown_bait(caption) == {"repost", "regram"}, caption
+        assert not unwanted_tags((), caption)("repost") and unwanted_tags((), caption)("likeforlike")
+    for caption in ("A preposterous idea", "Pizza night with friends", "", None):
+        assert not shown_bait(caption) and unwanted_tags((), caption)("repost")
+    ev = {"caption": {"repost": (0.9, "x"), "art": (0.5, "y")}}
+    assert [s.tag for s in model.fuse(ev, {"caption": 1.0}, frozenset(), 2, text=credited[0])] == ["repost", "art"]
+    assert [s.tag for s in model.fuse(ev, {"caption": 1.0}, frozenset(), 2, text="Work in progress")] == ["art"]
+    ranked = [Suggestion("repost", 0.9), Suggestion("art", 0.5)]
+    assert [s.tag for s in finalize(ranked, Post(text=credited[1]), 2)] == ["repost", "art"]
+    assert [s.tag for s in finalize(ranked, Post(text="Golden hour at the pier"), 2)] == ["art"]
+
+
+def test_caption_tags_defer_to_a_caption_head_that_is_sure(model):
+    """The named things of a caption (caption_tags) lead where the trained caption head is unsure (an everyday
+    caption), and give way where it is sure (a caption like the training tweets): full gain up to a top probability
+    of HEAD_SURE_LOW, none from HEAD_SURE_FULL."""
+    from taglens.suggesters.taglens_base.sources import caption_knowledge as ck
+
+    assert ck.CaptionKnowledge.deference({}) == 1.0
+    assert ck.CaptionKnowledge.deference({"caption": {"la": (ck.HEAD_SURE_LOW, "r"), "x": (0.01, "r")}}) == 1.0
+    assert ck.CaptionKnowledge.deference({"caption": {"la": (ck.HEAD_SURE_FULL, "r")}}) == 0.0
+    half = (ck.HEAD_SURE_LOW + ck.HEAD_SURE_FULL) / 2
+    assert ck.CaptionKnowledge.deference({"caption": {"la": (half, "r")}}) == pytest.approx(0.5)
+    features = post_features([Post(text="Sunday hike up the mountain with the dog")], images=False)[0]
+    ev, gains, _ = model.evidence(features)
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    sure = max(score for score, _ in raw["caption"].values())
+    assert sure > ck.HEAD_SURE_LOW  # the head reads this caption (#hiking)
+    assert gains["caption_tags"] == pytest.approx(ck.CaptionKnowledge.deference(raw)) and gains["caption_tags"] < 1
+
+
 def test_caption_word_statistics_keep_their_counts_and_say_them(model):
     import numpy as np
 

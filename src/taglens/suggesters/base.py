@@ -131,24 +131,26 @@ class BaseSuggester:
         return model
 
 
-def unwanted_tags(post_tags: Iterable[str] = ()) -> Callable[[str], bool]:
+def unwanted_tags(post_tags: Iterable[str] = (), text: str | None = None) -> Callable[[str], bool]:
     """The test of a tag no model suggests: blocked (``taglens.blocklist``) or junk (engagement bait and tags that
     do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set). Engagement bait is
     suggested to a post that already carries some (``post_tags``: its author tags that way, #instagood #like4like,
-    and wants more of them: 1 in 3 HARRISON posts); never to one that does not. The list and the setting are read
-    once, when it is made (once per post or batch, not once per tag)."""
+    and wants more of them: 1 in 3 HARRISON posts); never to one that does not, except the bait its caption
+    ``text`` shows to be true of it (``junk.shown_bait``: #repost under a repost's credit line). The list and the
+    setting are read once, when it is made (once per post or batch, not once per tag)."""
     from ..blocklist import blocked_tags, is_blocked
-    from ..knowledge.junk import allow_generic_from_env, is_bait, junk_reason
+    from ..knowledge.junk import allow_generic_from_env, is_bait, junk_reason, shown_bait
 
     blocked = blocked_tags()
     allow_generic = allow_generic_from_env()
     allow_bait = any(is_bait(t) for t in post_tags)
+    shown = shown_bait(text)
 
     def unwanted(tag: str) -> bool:
         if is_blocked(tag, blocked) or allow_generic:
             return is_blocked(tag, blocked)
         reason = junk_reason(tag, allow_generic=False)
-        return reason is not None and not (allow_bait and is_bait(tag))
+        return reason is not None and not ((allow_bait or tag in shown) and is_bait(tag))
 
     return unwanted
 
@@ -159,7 +161,7 @@ def finalize(ranked: Sequence[Suggestion], post: Post, k: int) -> list[Suggestio
     from ..types import normalize_tag
 
     have = set(post.hashtags)
-    unwanted = unwanted_tags(have)
+    unwanted = unwanted_tags(have, post.text)
     out: list[Suggestion] = []
     seen: set[str] = set()
     for s in sorted(ranked, key=lambda s: -s.score):  # stable: ties keep the model's order

@@ -44,12 +44,12 @@ def effective_weights(weights: dict[str, float], gains: dict[str, float], mixed:
 
 def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str], k: int,
          weights: dict[str, float], mixed: Iterable[str] = (), firm_sources: Iterable[str] = (),
-         cooccurrence=None, diversity: float = 0.0) -> list[Suggestion]:
+         cooccurrence=None, diversity: float = 0.0, text: str | None = None) -> list[Suggestion]:
     """Weighted sum of the sources' scores, without the tags of ``exclude``, blocked tags (``taglens.blocklist``)
     and junk (``taglens.knowledge.junk``: engagement bait and tags that do not read as hashtags, unless
     ``TAGLENS_ALLOW_GENERIC`` is set); each tag keeps the reason of its largest contribution; then ``diversify``
     (with the tags whose best contribution came from a ``firm_sources`` source never discounted). Returns the
-    first ``k``."""
+    first ``k``. ``text``: the post's caption, for the bait it shows to be true of the post (``unwanted_tags``)."""
     w = effective_weights(weights, gains, mixed)
     total: dict[str, float] = {}
     best: dict[str, tuple[float, str, str]] = {}
@@ -70,7 +70,7 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
                 total[tag] = before + c
                 if c > best.get(tag, (-1.0, "", ""))[0]:
                     best[tag] = (c, source, reason)
-    unwanted = unwanted_tags(exclude)  # the list read once per post; each distinct tag is looked up once
+    unwanted = unwanted_tags(exclude, text)  # the list read once per post; each distinct tag is looked up once
     want = max(k, DIVERSE_POOL)
     ranked = _first_wanted(total, want, unwanted, 2 * want)
     if len(ranked) < want and len(total) > 2 * want:  # many unwanted among the best: the whole order

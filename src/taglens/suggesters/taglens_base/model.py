@@ -128,6 +128,9 @@ class TaglensBase(BaseSuggester):
         strength = topics.topic_strength(self, features, evidence, said)
         gains = self.gains(features, strength)
         evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
+        for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
+            if hasattr(source, "deference") and source.name in gains:
+                gains[source.name] *= source.deference(evidence)
         return topics.gate(evidence, strength, said), gains, features.exclude
 
     def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
@@ -143,9 +146,10 @@ class TaglensBase(BaseSuggester):
         return out
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str],
-             k: int, weights: dict[str, float] | None = None) -> list[Suggestion]:
+             k: int, weights: dict[str, float] | None = None, text: str | None = None) -> list[Suggestion]:
         """``fusion.fuse`` with this model's weights (``weights`` override them, as the tuner's trials do), then one
-        form per meaning in the top ``k`` and a confidence per suggestion (``presenting``)."""
+        form per meaning in the top ``k`` and a confidence per suggestion (``presenting``); ``text``: the post's
+        caption (bait it shows to be true of the post, a repost's #repost, is not junk there: ``unwanted_tags``)."""
         w = {**self.default_weights(), **(self.weights or {}), **(weights or {})}
         try:
             cooc = self.source("cooccurrence").cooc_
@@ -154,12 +158,13 @@ class TaglensBase(BaseSuggester):
         ranked = fusion.fuse(evidence, gains, exclude, max(k, fusion.DIVERSE_POOL), w,
                              mixed=[s.name for s in self.sources if s.weight_with_caption is not None],
                              firm_sources=[s.name for s in self.sources if s.firm],
-                             cooccurrence=cooc, diversity=self.diversity)
+                             cooccurrence=cooc, diversity=self.diversity, text=text)
         return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         ev, gains, exclude = self.evidence(post)
-        return self.fuse(ev, gains, exclude, k)  # fuse leaves the post's own tags and blocked tags out already
+        # fuse leaves the post's own tags and blocked tags out already
+        return self.fuse(ev, gains, exclude, k, text=post.text)
 
     def batch_features(self, posts: Sequence[Post]) -> list[PostFeatures]:
         """What ``suggest_batch`` reads of ``posts`` (images decoded and encoded, captions embedded): `taglens
@@ -177,7 +182,7 @@ class TaglensBase(BaseSuggester):
         out = []
         for i, (p, f) in enumerate(zip(posts, features)):
             ev, gains, exclude = self.evidence(f, {name: evs[i] for name, evs in batched.items()})
-            out.append(finalize(self.fuse(ev, gains, exclude, k), p, k))
+            out.append(finalize(self.fuse(ev, gains, exclude, k, text=p.text), p, k))
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------
