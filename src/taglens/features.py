@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -39,7 +40,8 @@ def image_labels(images: Sequence[Any]) -> list[str]:
 
 
 def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable: bool = False,
-                   frames_per_video: int = FRAMES_PER_VIDEO, frames: bool = False) -> list[Features | None]:
+                   frames_per_video: int = FRAMES_PER_VIDEO, frames: bool = False,
+                   deferred: list | None = None) -> list[Features | None]:
     """Per image item (a path, or an image in memory): its features, one row per image or sampled video frame.
 
     An unreadable file raises its InputError (ImageError, VideoError, naming it), or with ``skip_unreadable``
@@ -47,7 +49,8 @@ def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable:
     encoded ``ENCODE_CHUNK`` at a time and paths stored in the cache. With ``frames``, the features of an item
     decoded here also hold ``frames``: per row, the decoded RGB image where a vision probe passes it
     (``taglens.vision.probes``: the faces and photo-text sources read it then, without decoding it again), else
-    None; at most ``MAX_KEPT_FRAMES`` images in all."""
+    None; at most ``MAX_KEPT_FRAMES`` images in all. ``deferred``: a list that takes the cache writes (cache file,
+    arrays) instead, for the caller to make once it has used the features."""
     from .encoders import cache
 
     keys = ("pooled", "logits", "grid") if grid else ("pooled", "logits")
@@ -73,13 +76,19 @@ def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable:
         missing.append((i, item, key))
     kept = [0 if frames else MAX_KEPT_FRAMES]  # decoded images kept so far, for all chunks
     for start in range(0, len(missing), ENCODE_CHUNK):
-        _encode(missing[start: start + ENCODE_CHUNK], out, keys, skip_unreadable, frames_per_video, kept)
+        _encode(missing[start: start + ENCODE_CHUNK], out, keys, skip_unreadable, frames_per_video, kept, deferred)
     return out
 
 
 def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames_per_video: int,
-            kept: list[int]) -> None:
+            kept: list[int], deferred: list | None = None) -> None:
     from .encoders import cache
+
+    def store(path, **arrays):
+        if deferred is None:
+            cache.store(path, **arrays)
+        else:
+            deferred.append((path, arrays))
     from .encoders.image import get_image_encoder
     from .media import load_visuals
 
@@ -110,11 +119,11 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
         rows = owner_arr == i
         feats = {"pooled": enc["pooled"][rows].astype(np.float32), "logits": enc["logits"][rows].astype(np.float32)}
         if key is not None:
-            cache.store(cache.feature_file(key), **feats)
+            store(cache.feature_file(key), **feats)
         if "grid" in keys:
             feats["grid"] = enc["grid"][rows].astype(np.float16)
             if key is not None:
-                cache.store(cache.feature_file(key, grid=True), grid=feats["grid"])
+                store(cache.feature_file(key, grid=True), grid=feats["grid"])
         if probed is not None and probed[rows].any() and kept[0] < MAX_KEPT_FRAMES:
             feats["frames"] = [visuals[r] if probed[r] else None for r in np.flatnonzero(rows).tolist()]
             kept[0] += sum(f is not None for f in feats["frames"])
@@ -133,11 +142,12 @@ def stack(parts: Sequence[Features], images: Sequence[Any]) -> Features:
 
 
 def post_image_features(posts: Sequence[Post], *, grid: bool = False, skip_unreadable: bool = False,
-                        max_images: int | None = None, frames: bool = False) -> list[Features | None]:
+                        max_images: int | None = None, frames: bool = False,
+                        deferred: list | None = None) -> list[Features | None]:
     """Per post: the stacked features of its images (the first ``max_images``) and video frames, with
     ``labels``; None for a post without images, and with ``skip_unreadable`` for a post with an unreadable
     image (logged once, with the count). Every image is looked up or encoded once, however many posts share it.
-    ``frames``: as in :func:`image_features`."""
+    ``frames``, ``deferred``: as in :func:`image_features`."""
     chosen = [tuple(p.images[:max_images]) if max_images else tuple(p.images) for p in posts]
     distinct: dict[Any, int] = {}
     items: list[Any] = []
@@ -147,7 +157,7 @@ def post_image_features(posts: Sequence[Post], *, grid: bool = False, skip_unrea
             if ident not in distinct:
                 distinct[ident] = len(items)
                 items.append(im)
-    feats = image_features(items, grid=grid, skip_unreadable=skip_unreadable, frames=frames)
+    feats = image_features(items, grid=grid, skip_unreadable=skip_unreadable, frames=frames, deferred=deferred)
     out: list[Features | None] = []
     bad = 0
     for images in chosen:
@@ -194,11 +204,7 @@ def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = Tr
     if todo and images and any(p.images for p in posts):
         # the captions are embedded in a second thread while the images are decoded and encoded: both release
         # the GIL (ONNX Runtime, PIL), so on two cores the caption costs little more time than the photo
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(1, thread_name_prefix="taglens-captions")
-        captioned = pool.submit(text_embedder, todo)
-        pool.shutdown(wait=False)
+        captioned = _worker().submit(text_embedder, todo)
     feats = post_image_features(posts, frames=frames) if images else [None] * len(posts)
     if todo:
         embs = dict(zip(todo, np.asarray(captioned.result() if captioned is not None else text_embedder(todo))))
@@ -210,4 +216,72 @@ def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = Tr
     return out
 
 
-__all__ = ["PostFeatures", "image_features", "image_labels", "post_features", "post_image_features", "stack"]
+def _worker():
+    """The one background thread of this process's feature work (started on first use, reused: starting a thread
+    per post cost ~0.2 ms)."""
+    global _WORKER
+    if _WORKER is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # as many threads as cores: the posts of several server threads are not queued behind one another
+        _WORKER = ThreadPoolExecutor(max(2, os.cpu_count() or 1), thread_name_prefix="taglens-features")
+    return _WORKER
+
+
+_WORKER = None
+
+
+class PendingFeatures(PostFeatures):
+    """A post's :class:`PostFeatures` whose images are still being decoded and encoded in another thread: reading
+    ``images`` waits for them (and raises the InputError of an unreadable image). ``reads`` counts the reads, so a
+    caller can tell which of its steps needed the images."""
+
+    def __init__(self, features: PostFeatures, images):
+        for name in ("post", "text", "tags", "exclude", "text_emb"):
+            object.__setattr__(self, name, getattr(features, name))
+        object.__setattr__(self, "_images", images)
+        object.__setattr__(self, "reads", 0)
+
+    @property
+    def images(self) -> Features | None:  # type: ignore[override]
+        object.__setattr__(self, "reads", self.reads + 1)
+        f = self._images.result()[0]
+        return f if f is not None and len(f["pooled"]) else None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the images are decoded and encoded (reading them now does not wait)."""
+        return self._images.done()
+
+
+def pending_post_features(post: Post) -> PostFeatures:
+    """The features of one post (as ``post_features([post], frames=True)``), with its images decoded and encoded in
+    a background thread while the caption is embedded in this one and the caller goes on with what needs no image
+    (``PendingFeatures``): on two cores, the caption sources of taglens-base run while EfficientNet does (ONNX
+    Runtime, PIL and numpy's large operations release the GIL). A post without images gets them at once."""
+    if not post.images:
+        return post_features([post], frames=True)[0]
+    from concurrent.futures import Future
+
+    images: Future = Future()
+    _worker().submit(_images_then_store, post, images)
+    return PendingFeatures(post_features([post], images=False)[0], images)
+
+
+def _images_then_store(post: Post, images) -> None:
+    """``post_image_features([post], frames=True)`` into the future ``images``, then the feature cache written (the
+    caller need not wait for the write)."""
+    from .encoders import cache
+
+    stores: list = []
+    try:
+        images.set_result(post_image_features([post], frames=True, deferred=stores))
+    except BaseException as exc:  # noqa: BLE001 (handed to the caller, which raises it)
+        images.set_exception(exc)
+        return
+    for path, arrays in stores:
+        cache.store(path, **arrays)
+
+
+__all__ = ["PendingFeatures", "PostFeatures", "image_features", "image_labels", "pending_post_features",
+           "post_features", "post_image_features", "stack"]

@@ -182,3 +182,22 @@ def test_the_image_precision_is_a_users_setting(tmp_path):
                           text=True)
     assert proc.returncode == 2
     assert "TAGLENS_IMAGE_PRECISION='int4'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_image_precision_is_read_when_the_encoder_is_built(monkeypatch, tmp_path):
+    """A library user may set TAGLENS_IMAGE_PRECISION after importing taglens: the encoder and the feature cache
+    follow it; a bad value is a UsageError where the encoder is asked for, not at import."""
+    from taglens.encoders import cache
+    from taglens.encoders.image import get_image_encoder
+    from taglens.exceptions import UsageError
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    monkeypatch.setenv("TAGLENS_IMAGE_PRECISION", "int8")
+    assert get_image_encoder().precision == "int8"
+    assert cache.feature_file("ab12").parts[-3] == "effnet-lite0-int8-onnx-v1"
+    monkeypatch.delenv("TAGLENS_IMAGE_PRECISION")
+    assert get_image_encoder().precision == "fp32"
+    assert cache.feature_file("ab12").parts[-3] == "effnet-lite0-onnx-v1"
+    monkeypatch.setenv("TAGLENS_IMAGE_PRECISION", "int4")
+    with pytest.raises(UsageError, match="TAGLENS_IMAGE_PRECISION='int4'"):
+        get_image_encoder()

@@ -57,3 +57,30 @@ def test_a_cache_that_can_be_written_keeps_the_features(tmp_path, food_images, m
     assert len(files) == 1 and not list((tmp_path / "cache").rglob("*.tmp.npz"))
     again = feature_cache.load(files[0], ("pooled", "logits"))
     assert (again["pooled"] == first["pooled"]).all()
+
+
+def test_deferred_writes_are_handed_back_and_a_pending_post_writes_them(tmp_path, food_images, monkeypatch):
+    """``deferred`` takes the cache writes instead of making them; a post suggested one at a time
+    (``pending_post_features``) has its photo's features written after they are used."""
+    import time
+
+    from taglens.features import image_features, pending_post_features
+    from taglens.types import Post
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    writes: list = []
+    feats = image_features(food_images[:1], deferred=writes)[0]
+    assert not list((tmp_path / "cache").rglob("*.npz"))
+    [(path, arrays)] = writes
+    assert (arrays["pooled"] == feats["pooled"]).all()
+
+    pending = pending_post_features(Post(images=(food_images[1],)))
+    assert pending.images["pooled"].shape == (1, 1280)
+    for _ in range(200):  # written by the background thread just after the features were handed over
+        if list((tmp_path / "cache").rglob("*.npz")):
+            break
+        time.sleep(0.05)
+    [file] = list((tmp_path / "cache").rglob("*.npz"))
+    from taglens.encoders import cache as feature_cache
+
+    assert (feature_cache.load(file, ("pooled",))["pooled"] == pending.images["pooled"]).all()

@@ -17,13 +17,13 @@ WORDS = ["hello", "the", "sunset", "sunsetlover", "2017", "summer2017", "top10",
 @pytest.fixture
 def fresh_index(tmp_path, monkeypatch):
     monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
-    monkeypatch.setattr(word_frequency._local, "cons", {}, raising=False)
+    word_frequency._index.cache_clear()
     word_frequency._folder.cache_clear()
     word_frequency.zipf.cache_clear()
     word_frequency._best_zipf.cache_clear()
     word_frequency._best_index.cache_clear()
     yield tmp_path
-    word_frequency._local.cons = {}
+    word_frequency._index.cache_clear()
     word_frequency._folder.cache_clear()
     word_frequency.zipf.cache_clear()
     word_frequency._best_zipf.cache_clear()
@@ -36,21 +36,21 @@ def test_zipf_is_wordfreqs_own(fresh_index):
         words = WORDS + rng.sample(wordfreq.top_n_list(lang, 200_000), 150)
         got = [word_frequency.zipf(w, lang) for w in words]
         assert got == [wordfreq.zipf_frequency(w, lang) for w in words], lang
-    assert sorted(p.name for p in fresh_index.glob("wordfreq-*/*.sqlite")) == sorted(f"{x}.sqlite" for x in LANGS)
+    assert sorted(p.name for p in fresh_index.glob("wordfreq-*/*")) == sorted(LANGS)  # one index per language
 
 
 def test_unwritable_cache_falls_back_to_wordfreq(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("TAGLENS_CACHE", str(blocker / "cache"))
-    monkeypatch.setattr(word_frequency._local, "cons", {}, raising=False)
+    word_frequency._index.cache_clear()
     word_frequency._folder.cache_clear()
     word_frequency.zipf.cache_clear()
     try:
         assert word_frequency.zipf("sunset", "en") == wordfreq.zipf_frequency("sunset", "en") > 3
-        assert word_frequency._local.cons["en"] is None
+        assert word_frequency._index("en") is None
     finally:
-        word_frequency._local.cons = {}
+        word_frequency._index.cache_clear()
         word_frequency._folder.cache_clear()
         word_frequency.zipf.cache_clear()
 

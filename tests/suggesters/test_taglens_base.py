@@ -153,6 +153,41 @@ def test_batch_equals_single(model, food_images):
         assert [s.tag for s in got] == [s.tag for s in model.suggest(post, k=5)]
 
 
+def test_a_post_whose_photo_is_encoded_meanwhile_gets_the_same_ranking(model, food_images):
+    """``suggest`` runs the caption's sources while the photo is decoded and encoded (``PendingFeatures``): the
+    evidence, gains and ranking are those of the post's features computed first, bit for bit."""
+    from taglens.features import PendingFeatures, pending_post_features
+
+    post = Post(images=tuple(food_images[2:3]), text="sunday brunch with friends", hashtags=("food",))
+    first = post_features([post], frames=True)[0]
+    for _ in range(2):  # the first call learns which sources read the photo, the second asks the others first
+        pending = pending_post_features(post)
+        assert isinstance(pending, PendingFeatures)
+        assert (pending.text, pending.tags, pending.exclude) == (first.text, first.tags, first.exclude)
+        assert np.array_equal(pending.text_emb, first.text_emb)
+        assert all(np.array_equal(pending.images[k], first.images[k]) for k in ("pooled", "logits"))
+        ev, gains, exclude = model.evidence(pending)
+        ev0, gains0, exclude0 = model.evidence(first)
+        assert list(ev) == list(ev0) and ev == ev0 and gains == gains0 and exclude == exclude0
+    assert {"image", "image_protos", "conse"} <= model._image_sources
+    assert not {"caption", "about", "prior"} & model._image_sources
+    assert model.suggest(post, k=10) == model.fuse(ev0, gains0, exclude0, 10)
+
+
+def test_batched_gains_equal_one_post_at_a_time(model, food_images):
+    """``suggest_batch`` reads the image head's probabilities of each post from the batch for the image sources'
+    gains (familiarity), as ``suggest`` computes them one post at a time."""
+    posts = [Post(images=tuple(food_images[i:i + 1]), text="lunch") for i in range(3)]
+    features = post_features(posts, frames=True)
+    model.source("image").evidence_batch(posts, features)
+    batched = [model.gains(f) for f in features]
+    model.source("image").evidence_batch([], [])  # forgets the batch
+    for f, got in zip(features, batched):
+        alone = model.gains(f)
+        assert got.keys() == alone.keys()
+        assert all(got[s] == pytest.approx(alone[s], rel=1e-5, abs=1e-7) for s in got)
+
+
 def test_unreadable_image_raises_input_error(model, tmp_path):
     from taglens.exceptions import InputError
 
@@ -160,6 +195,8 @@ def test_unreadable_image_raises_input_error(model, tmp_path):
     bad.write_bytes(b"not an image")
     with pytest.raises(InputError):
         model.suggest(Post(images=(bad,)))
+    with pytest.raises(InputError):  # also where the photo is decoded while the caption's sources run
+        model.suggest(Post(images=(bad,), text="a caption to read meanwhile"))
 
 
 def test_caption_terms():

@@ -20,8 +20,7 @@ from . import image
 log = logging.getLogger(__name__)
 # the encoders' outputs differ in the last bits between runtimes (torch before issue 21, ONNX Runtime since) and
 # int8 weights more: each id names one, so features of another are never served (the image encoder's id names
-# its precision, image.PRECISION)
-ENCODER_ID = image.ENCODER_ID
+# its precision, image.encoder_id(), read when a feature file is looked up)
 TEXT_ID = "minilm-l6-int8-onnx-v1"
 
 
@@ -58,7 +57,7 @@ def feature_key(path: Path) -> str:
 
 
 def feature_file(key: str, grid: bool = False) -> Path:
-    base = cache_dir() / "features" / ENCODER_ID / key[:2] / key
+    base = cache_dir() / "features" / image.encoder_id() / key[:2] / key
     return base.with_suffix(".grid.npz" if grid else ".npz")
 
 

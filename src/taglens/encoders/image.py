@@ -47,8 +47,10 @@ def preprocess(img: Any) -> np.ndarray:
     img = img.resize((max(SIZE, round(w * scale)), max(SIZE, round(h * scale))), Image.BICUBIC)
     w, h = img.size
     left, top = (w - SIZE) // 2, (h - SIZE) // 2
-    a = np.asarray(img.crop((left, top, left + SIZE, top + SIZE)), dtype=np.float32)
-    return ((a - 127.0) / 128.0).transpose(2, 0, 1)
+    a = np.array(img.crop((left, top, left + SIZE, top + SIZE)), dtype=np.float32)
+    a -= 127.0
+    a *= 1.0 / 128.0  # a power of two: the same bits as dividing, in place
+    return a.transpose(2, 0, 1)
 
 
 _FOLDER = Path(__file__).resolve().parents[1] / "resources" / "encoders"
@@ -62,10 +64,11 @@ ONNX_FILES = {
 }
 
 
-def _precision() -> str:
-    """The precision taglens runs: fp32 (the default, whose features taglens-base was trained and measured on), or
-    int8 where ``TAGLENS_IMAGE_PRECISION=int8`` asks for it (about twice as fast an encoder; instagram6 val P@1
-    0.0058 lower, docs/EXPERIMENTS.md)."""
+def precision() -> str:
+    """The precision taglens runs, read when asked (a library user may set it after import): fp32 (the default, whose
+    features taglens-base was trained and measured on), or int8 where ``TAGLENS_IMAGE_PRECISION=int8`` asks for it
+    (about twice as fast an encoder; instagram6 val P@1 0.0058 lower, docs/EXPERIMENTS.md). Another value is a
+    UsageError naming the setting."""
     value = os.environ.get("TAGLENS_IMAGE_PRECISION", "").strip().lower() or "fp32"
     if value not in ONNX_FILES:
         from ..exceptions import UsageError
@@ -75,8 +78,12 @@ def _precision() -> str:
     return value
 
 
-PRECISION = _precision()  # the one taglens runs
-ONNX_FILE, ONNX_SHA256, ENCODER_ID = ONNX_FILES[PRECISION]
+def encoder_id() -> str:
+    """The feature cache's id of the image encoder taglens runs now (``precision``)."""
+    return ONNX_FILES[precision()][2]
+
+
+ONNX_FILE, ONNX_SHA256, _ = ONNX_FILES["fp32"]  # the default file
 
 
 class ImageEncoder:
@@ -84,12 +91,12 @@ class ImageEncoder:
     ``scripts/build_onnx.py`` (fp32: pooled features and logits within 1e-5 of the package's torch model; int8:
     quantised by the same script, about twice as fast, pooled features at cosine ~0.99 of fp32's)."""
 
-    def __init__(self, batch_size: int = 16, precision: str = PRECISION):
+    def __init__(self, batch_size: int = 16, precision: str | None = None):
         from . import onnx_session
 
         self.batch_size = batch_size
-        self.precision = precision
-        path, sha256, _ = ONNX_FILES[precision]
+        self.precision = precision or globals()["precision"]()
+        path, sha256, _ = ONNX_FILES[self.precision]
         self.session = onnx_session(path, sha256)
 
     def encode(self, images: Sequence[Any], grid: bool = False) -> dict[str, np.ndarray]:
@@ -105,9 +112,14 @@ class ImageEncoder:
                 for name, part in zip(names, parts)}
 
 
-@functools.lru_cache(maxsize=1)
 def get_image_encoder() -> ImageEncoder:
-    return ImageEncoder()
+    """The encoder of the precision taglens runs now, built once per precision."""
+    return _encoder(precision())
+
+
+@functools.lru_cache(maxsize=None)
+def _encoder(precision: str) -> ImageEncoder:
+    return ImageEncoder(precision=precision)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

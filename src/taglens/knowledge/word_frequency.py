@@ -3,17 +3,19 @@
 ``wordfreq.zipf_frequency(word, lang)`` reads the language's whole list into a dict on first use: 0.1-0.35 s of CPU
 per language, 1.6 s for the twelve the junk filter asks about, in every process (a cold ``taglens suggest`` paid it
 before its first answer). :func:`zipf` gives the same number from an index of the list on disk instead: each
-language's list is written once into ``$TAGLENS_CACHE/wordfreq-<version>/<lang>.sqlite`` (token -> its
-frequency bucket, as in wordfreq's own file; atomically, on the first use of that language), and a word then costs
-one indexed look-up per token. Tokenising, the digit rule and the rounding are wordfreq's own functions, so the
-result is the one ``zipf_frequency`` returns (tested on words, numbers and several-token strings). Where the
-cache cannot be written, wordfreq answers itself (said once in the log).
+language's list is written once into ``$TAGLENS_CACHE/wordfreq-<version>/<lang>/`` (token -> its frequency
+bucket, as in wordfreq's own file; atomically, on the first use of that language: ``_SortedIndex``, memory-mapped
+arrays read by binary search), and a word then costs one look-up per token. Tokenising, the digit rule and the
+rounding are wordfreq's own functions, so the result is the one ``zipf_frequency`` returns (tested on words,
+numbers and several-token strings). Where the cache cannot be written, wordfreq answers itself (said once in the
+log).
 
 :func:`best_zipf` answers "the highest Zipf frequency of a word over several languages, where it reaches a floor"
 (the junk filter's question over twelve languages) from one index of the tokens that reach the floor in any of
 them (the folder ``best-<languages>-<floor>/``: 670,000 tokens, 10 MB, for the junk filter's twelve at Zipf 2.3):
 built once from the twelve lists in ~2.6 s of CPU, where building the twelve per-language indexes took ~9.9 s (and
-66 MB) on a new machine's first captioned suggestion.
+66 MB) on a new machine's first captioned suggestion. Both are ``_SortedIndex`` folders (per-language indexes were
+sqlite files before; those left in a cache are not read).
 """
 from __future__ import annotations
 
@@ -26,9 +28,6 @@ import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-_local = threading.local()  # one sqlite connection per thread (and process) and language
-
-
 @functools.lru_cache(maxsize=1)
 def _folder() -> Path:
     from importlib.metadata import version
@@ -46,54 +45,18 @@ def _buckets(lang: str) -> dict[str, int]:
     return {token: index for index, bucket in enumerate(get_frequency_list(lang)) for token in bucket}
 
 
-def _build(rows: dict[str, int], path: Path) -> None:
-    """Write ``rows`` (token -> bucket) as an sqlite index at ``path``, atomically."""
-    import sqlite3
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+@functools.lru_cache(maxsize=None)
+def _index(lang: str) -> "_SortedIndex | None":
+    """The index of ``lang``'s list (written first if missing), or None where it cannot be (then wordfreq answers
+    itself): read-only memory maps, shared by every thread."""
+    folder = _folder() / lang
     try:
-        con = sqlite3.connect(tmp)
-        con.execute("PRAGMA journal_mode = OFF")  # a temporary file, renamed into place once complete
-        con.execute("PRAGMA synchronous = OFF")
-        con.execute("CREATE TABLE freq (token TEXT PRIMARY KEY, bucket INTEGER NOT NULL) WITHOUT ROWID")
-        # inserted in key order (code point order is sqlite's byte order of UTF-8), 20% faster
-        con.executemany("INSERT INTO freq VALUES (?, ?)", sorted(rows.items()))
-        con.commit()
-        con.close()
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _connection(lang: str):
-    """A read-only connection to the index of ``lang`` (built first if missing), or None where it cannot be."""
-    cons = getattr(_local, "cons", None)
-    if cons is None or getattr(_local, "pid", None) != os.getpid():  # a forked child opens its own
-        cons = _local.cons = {}
-        _local.pid = os.getpid()
-    if lang not in cons:
-        import sqlite3
-
-        path = _folder() / f"{lang}.sqlite"
-        try:
-            if not path.is_file():
-                _build(_buckets(lang), path)
-            cons[lang] = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            log.info("wordfreq index of %r unavailable (%s): wordfreq reads its list itself", lang, exc)
-            cons[lang] = None
-    return cons[lang]
-
-
-def _frequency(token: str, con) -> float | None:
-    row = con.execute("SELECT bucket FROM freq WHERE token = ?", (token,)).fetchone()
-    if row is None:
+        if not (folder / "buckets.npy").is_file():
+            _SortedIndex.write(_buckets(lang), folder)
+        return _SortedIndex(folder)
+    except (OSError, ValueError) as exc:
+        log.info("wordfreq index of %r unavailable (%s): wordfreq reads its list itself", lang, exc)
         return None
-    from wordfreq import cB_to_freq
-
-    return cB_to_freq(-row[0])
 
 
 def _rounded(freq: float, minimum: float) -> float:
@@ -115,8 +78,8 @@ def word_frequency(word: str, lang: str, minimum: float = 0.0) -> float:
     """``wordfreq.word_frequency(word, lang, "best", minimum)``, read from the index (see the module docstring)."""
     import wordfreq
 
-    con = _connection(lang)
-    if con is None:
+    index = _index(lang)
+    if index is None:
         return wordfreq.word_frequency(word, lang, minimum=minimum)
     tokens = wordfreq.lossy_tokenize(word, lang)
     if not tokens:
@@ -124,9 +87,10 @@ def word_frequency(word: str, lang: str, minimum: float = 0.0) -> float:
     one_over_result = 0.0
     for token in tokens:  # as wordfreq._word_frequency: 1 / f = 1 / f1 + 1 / f2 + ...
         smashed = wordfreq.smash_numbers(token)
-        freq = _frequency(smashed, con)
-        if freq is None:
+        bucket = index.bucket(smashed)
+        if bucket is None:
             return minimum
+        freq = wordfreq.cB_to_freq(-bucket)
         if smashed != token:
             freq *= wordfreq.digit_freq(token)
         one_over_result += 1.0 / freq
@@ -209,15 +173,16 @@ class _SortedIndex:
 
     def bucket(self, token: str) -> int | None:
         key = token.encode("utf-8")
-        blob, starts = self.blob, self.starts
+        # memoryviews of the maps: indexing one gives a Python int, slicing one copies no array (~3x faster a step)
+        blob, starts = memoryview(self.blob), memoryview(self.starts)
         lo, hi = 0, len(self.buckets)
         while lo < hi:
             mid = (lo + hi) // 2
-            if blob[starts[mid]: starts[mid + 1]].tobytes() < key:
+            if bytes(blob[starts[mid]: starts[mid + 1]]) < key:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < len(self.buckets) and blob[starts[lo]: starts[lo + 1]].tobytes() == key:
+        if lo < len(self.buckets) and bytes(blob[starts[lo]: starts[lo + 1]]) == key:
             return int(self.buckets[lo])
         return None
 

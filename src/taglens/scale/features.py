@@ -15,9 +15,17 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..encoders.cache import ENCODER_ID, TEXT_ID
+from ..encoders.cache import TEXT_ID
 
-FEATURES_ID = f"{ENCODER_ID}+{TEXT_ID}"  # features of other encoders are never read as these
+
+def features_id() -> str:
+    """The encoders' ids (the image encoder's precision read now): features of other encoders are never read as
+    these."""
+    from ..encoders.image import encoder_id
+
+    return f"{encoder_id()}+{TEXT_ID}"
+
+
 FORMAT = 2  # the columns of feature_schema (2: caption_key)
 
 
@@ -91,10 +99,10 @@ def _feature_tables(location: str, columns: list[str]) -> Iterator[Any]:
     from .shards import iter_tables, read_job
 
     job = read_job(location) or {}
-    if (job.get("job"), job.get("encoders"), job.get("format")) != ("features", FEATURES_ID, FORMAT):
+    if (job.get("job"), job.get("encoders"), job.get("format")) != ("features", features_id(), FORMAT):
         what = "no taglens job" if not job else f"a {job.get('job')} job of encoders {job.get('encoders')}, " \
             f"format {job.get('format')}"
-        raise InputError(f"--features {location}: holds {what}, not the features of this taglens ({FEATURES_ID}, "
+        raise InputError(f"--features {location}: holds {what}, not the features of this taglens ({features_id()}, "
                          f"format {FORMAT}); run `taglens features --data ... --out NEW_FOLDER --engine ray`")
     try:
         for table in iter_tables(location, columns):

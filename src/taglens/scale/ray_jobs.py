@@ -285,9 +285,9 @@ class FeatureWorker(ShardWorker):
 def features_job(data: str, out: str, address: str | None = None, shard_bytes: int | None = None,
                  workers: int | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """The image and caption features of every post of ``data`` into the Parquet folder ``out`` (resumable)."""
-    from .features import FEATURES_ID, FORMAT
+    from .features import FORMAT, features_id
 
-    job = {"job": "features", "encoders": FEATURES_ID, "format": FORMAT}
+    job = {"job": "features", "encoders": features_id(), "format": FORMAT}
     return _sharded_job(FeatureWorker, job, {}, data, out, address, shard_bytes, workers, progress)
 
 

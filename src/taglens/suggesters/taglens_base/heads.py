@@ -93,8 +93,17 @@ class HeadSource(Source):
         """``evidence`` of each post, the head run once over all their vectors (a matrix product where one per post
         reads the head's weights from memory each time: ~5x less CPU; the same scores up to float32 rounding)."""
         vectors = [self.vector(f) for f in features] if self.head_ is not None else [None] * len(features)
+
+        def adjust(i: int, row: np.ndarray) -> np.ndarray:
+            self.remember(features[i], vectors[i], row)
+            return self.checked(features[i], row)
+
         return batch_top(self, vectors, lambda x: mlp_forward(x, self.head_, self.model.head_loss), self.reason,
-                         lambda i, row: self.checked(features[i], row))
+                         adjust)
+
+    def remember(self, features, vector: np.ndarray, probs: np.ndarray) -> None:
+        """Told each post's vector and head probabilities as ``evidence_batch`` computes them; a subclass that reads
+        them again per post keeps them (``ImageHead``: the gains of the image sources)."""
 
     def save(self, state: State) -> None:
         state.arrays.update(head_arrays(self.prefix, self.head_))

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ...exceptions import DataError, ModelError
-from ...features import PostFeatures, post_features
+from ...features import PendingFeatures, PostFeatures, pending_post_features, post_features
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
@@ -117,13 +117,17 @@ class TaglensBase(BaseSuggester):
         """(evidence per source, gains per source, tags to exclude: every tag of the post) for one post, given as
         its features (``taglens.features.post_features``) or as a post (then its features are computed);
         ``given``: the evidence of some sources, already computed (``suggest_batch``)."""
-        features = post if isinstance(post, PostFeatures) else post_features([post], frames=True)[0]
+        features = post if isinstance(post, PostFeatures) else pending_post_features(post)
         post = features.post
-        evidence: dict[str, Evidence] = {}
-        for source in self.sources:
-            ev = given[source.name] if given and source.name in given else source.evidence(post, features)
-            if ev:
-                evidence[source.name] = ev
+        found: dict[str, Evidence] = {}
+        for source in self._evidence_order(features):
+            reads = getattr(features, "reads", 0)
+            found[source.name] = (given[source.name] if given and source.name in given
+                                  else source.evidence(post, features))
+            if getattr(features, "reads", 0) > reads:
+                self._image_sources.add(source.name)
+        _ = features.images  # waits for pending images: an unreadable photo no source read still raises its error
+        evidence = {s.name: found[s.name] for s in self.sources if found[s.name]}  # in the sources' order (fuse)
         said = topics.spelled(features)
         strength = topics.topic_strength(self, features, evidence, said)
         gains = self.gains(features, strength)
@@ -132,6 +136,19 @@ class TaglensBase(BaseSuggester):
             if hasattr(source, "deference") and source.name in gains:
                 gains[source.name] *= source.deference(evidence)
         return topics.gate(evidence, strength, said), gains, features.exclude
+
+    def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:
+        """The sources in the order to ask them for evidence: while a post's images are still being encoded
+        (``PendingFeatures``), first those that have not read images before (``_image_sources``, learned as they are
+        asked), so the caption's sources run meanwhile. A source that reads them anyway just waits for them; the
+        evidence is the same in any order (a source's per-post caches are keyed by the post's features)."""
+        if isinstance(features, PendingFeatures) and not features.ready:
+            return sorted(self.sources, key=lambda s: s.name in self._image_sources)  # stable
+        return self.sources
+
+    @functools.cached_property
+    def _image_sources(self) -> set[str]:
+        return set()
 
     def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
         """How much evidence of each kind the post carries (1 = full), which scales that source's weight; a source

@@ -44,10 +44,13 @@ class Conse(Source):
         if words is None or words[0] is not self.conse_.vocab_:
             index, tag_words = self.model.index_, self.model.tag_words_
             words = self._words = (self.conse_.vocab_, [
-                _stems(tag_words[index[t]] if t in index else t) for t in self.conse_.vocab_])
-        tag, concept = words[1][j], _stems(phrase)
-        head = _stems(phrase.split()[-1]) if phrase.split() else frozenset()
-        return bool(tag) and tag <= concept and bool(head & tag)
+                _stems(tag_words[index[t]] if t in index else t) for t in self.conse_.vocab_], {})
+        known = words[2]  # (j, phrase) -> the answer: ~200 pairs per photo, most seen before (speed)
+        if (j, phrase) not in known:
+            tag, concept = words[1][j], _stems(phrase)
+            head = _stems(phrase.split()[-1]) if phrase.split() else frozenset()
+            known[(j, phrase)] = bool(tag) and tag <= concept and bool(head & tag)
+        return known[(j, phrase)]
 
     def gain(self, post, features):
         return self.model.source("image").image_gain(self.name, features)

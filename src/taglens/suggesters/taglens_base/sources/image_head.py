@@ -26,6 +26,7 @@ class ImageHead(HeadSource):
     _seen: tuple = (None, None, None)  # (features, vector, head probabilities) of the last post read
     _familiar: tuple = (None, None)  # (features, familiarity) of the last post asked about
     _agreed: tuple = (None, None, 0.0)  # (features, share each vocabulary tag keeps, doubt) of the last post
+    _batched: dict = {}  # id(features) -> (features, vector, head probabilities) of the last suggest_batch's posts
 
     def training_rows(self, data):
         if data.photos is None:
@@ -39,12 +40,21 @@ class ImageHead(HeadSource):
     def _read(self, features) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(vector, head probabilities) of the post, computed once per post (evidence, then the gains)."""
         seen = self._seen
+        if seen[0] is not features and self._batched.get(id(features), (None,))[0] is features:
+            seen = self._seen = self._batched[id(features)]  # computed by evidence_batch (suggest_batch)
         if seen[0] is not features:
             x = self.vector(features)
             probs = None if x is None or self.head_ is None else mlp_forward(x[None, :], self.head_,
                                                                               self.model.head_loss)[0]
             seen = self._seen = (features, x, probs)
         return seen[1], seen[2]
+
+    def evidence_batch(self, posts, features) -> list:
+        self._batched = {}
+        return super().evidence_batch(posts, features)
+
+    def remember(self, features, vector, probs) -> None:
+        self._batched[id(features)] = (features, vector, probs)
 
     def evidence(self, post, features):
         _, probs = self._read(features)
