@@ -88,6 +88,16 @@ class Source:
     def load(self, state: State) -> None:
         """Read what ``save`` wrote."""
 
+    def per_post(self, slot: str, features: PostFeatures, compute):
+        """``compute(features)`` once per post: the value for the last post asked about is kept (in ``slot``) for
+        the other steps that ask for it again (the evidence, then the gains). ``slot`` is an attribute name of its
+        own (not a method's: the memo replaces it on the instance)."""
+        known = self.__dict__.get(slot)
+        if known is None or known[0] is not features:
+            known = (features, compute(features))
+            setattr(self, slot, known)
+        return known[1]
+
     def top(self, scores: np.ndarray, reason: str, k: int = PER_SOURCE) -> Evidence:
         """The ``k`` best-scored vocabulary tags with a positive score; ``reason`` may name ``{tag}`` and
         ``{words}`` (the tag's segmented words)."""

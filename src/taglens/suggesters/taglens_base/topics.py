@@ -109,16 +109,17 @@ def topic_of() -> dict[str, str]:
     return {tag: topic for topic, tags in topic_tags().items() for tag in tags}
 
 
-def _topic_rows(model: "TaglensBase", plain: bool = False) -> dict[str, np.ndarray]:
-    """{topic: the model's vocabulary rows of its tags (``plain``: of ``plain_topic_tags``)}, once per model."""
+def topic_rows(model: "TaglensBase", plain: bool = False) -> dict[str, np.ndarray]:
+    """{topic: the model's vocabulary rows of its tags (``plain``: of ``plain_topic_tags``)}, once per vocabulary
+    (the topic gate, the image head's topic check and the caption words' unthinned tags all read them)."""
     key = "_plain_topic_rows" if plain else "_topic_rows"
-    rows = getattr(model, key, None)
-    if rows is None:
+    cached = model.__dict__.get(key)
+    if cached is None or cached[0] is not model.vocab_:
         index = model.index_
-        rows = {topic: np.array(sorted(index[t] for t in tags if t in index), np.int64)
-                for topic, tags in (plain_topic_tags() if plain else topic_tags()).items()}
-        setattr(model, key, rows)
-    return rows
+        cached = (model.vocab_, {topic: np.array(sorted(index[t] for t in tags if t in index), np.int64)
+                                 for topic, tags in (plain_topic_tags() if plain else topic_tags()).items()})
+        setattr(model, key, cached)
+    return cached[1]
 
 
 def spelled(features: "PostFeatures") -> set[str]:
@@ -146,7 +147,7 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
     for name in TOPIC_SOURCES:
         said |= set(evidence.get(name, {}))
     out: dict[str, float] = {}
-    rows, plain_rows = _topic_rows(model), _topic_rows(model, plain=True)
+    rows, plain_rows = topic_rows(model), topic_rows(model, plain=True)
     gate = language_gate(features.text, LEARNED_LANGUAGES) if features.text else 0.0
     image = evidence.get("image", {})
     head = evidence.get(HEAD_SOURCE, {}) if features.text else {}
@@ -178,22 +179,15 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
 
 
 def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
-    """How far the similar photos (the image prototypes' mass on the topic's tags, ``ImageHead.TOPIC_PROTOS_FULL``
-    for all) agree that the photo shows ``topic``: the image head's own mass on a topic's tags is evidence of the
-    topic only as far as they do. The head spreads a little mass over hundreds of vape tags on any photo (a flower,
-    a street, an astronaut's portrait: 0.1+ in all), so without the check any photo with a caption gave the
-    caption's vape tags full strength. Applied as far as the caption is in a language the caption sources learned
-    (``language_gate``): a caption taglens cannot read leaves the photo to speak for itself."""
-    from .sources.image_head import TOPIC_PROTOS_FULL
-
-    try:
-        near = model.source("image_protos").near(features)
-    except KeyError:
-        return 1.0
-    if near is None:
-        return 1.0
-    rows = _topic_rows(model)[topic]
-    return min(1.0, float(near[rows].sum()) / TOPIC_PROTOS_FULL) if len(rows) else 1.0
+    """How far the similar photos agree that the photo shows ``topic`` (``ImageHead.photos_agree``): the image
+    head's own mass on a topic's tags is evidence of the topic only as far as they do. The head spreads a little mass
+    over hundreds of vape tags on any photo (a flower, a street, an astronaut's portrait: 0.1+ in all), so without
+    the check any photo with a caption gave the caption's vape tags full strength. Applied as far as the caption is
+    in a language the caption sources learned (``language_gate``): a caption taglens cannot read leaves the photo
+    to speak for itself."""
+    rows = topic_rows(model)[topic]
+    agree = model.source("image").photos_agree(features, rows) if len(rows) else None
+    return 1.0 if agree is None else agree
 
 
 def gate(evidence: dict[str, Evidence], strength: dict[str, float],
@@ -269,4 +263,5 @@ def yield_to_topic(model: "TaglensBase", features: "PostFeatures", evidence: dic
     return evidence, gains
 
 
-__all__ = ["gate", "plain_topic_tags", "spelled", "topic_of", "topic_strength", "topic_tags", "yield_to_topic"]
+__all__ = ["gate", "plain_topic_tags", "spelled", "topic_of", "topic_rows", "topic_strength", "topic_tags",
+           "yield_to_topic"]

@@ -214,15 +214,17 @@ class CaptionWords(Source):
 
     def _topic_mask(self) -> np.ndarray:
         """A boolean per vocabulary tag: a tag of a topic that taught the caption sources their other languages
-        (``LANGUAGE_TOPICS``), whose thin entries fire all the same; once per vocabulary."""
-        mask = getattr(self, "_mask", None)
-        if mask is None or len(mask) != len(self.model.vocab_):
-            from ..topics import topic_tags
+        (``LANGUAGE_TOPICS``), whose thin entries fire all the same; once per vocabulary (``topics.topic_rows``)."""
+        from ..topics import topic_rows
 
-            tags = frozenset().union(*(topic_tags().get(topic, ()) for topic in LANGUAGE_TOPICS))
-            mask = np.array([t in tags for t in self.model.vocab_], bool)
-            self._mask = mask
-        return mask
+        rows = topic_rows(self.model)
+        cached = self.__dict__.get("_mask")
+        if cached is None or cached[0] is not rows:
+            mask = np.zeros(len(self.model.vocab_), bool)
+            for topic in LANGUAGE_TOPICS:
+                mask[rows.get(topic, [])] = True
+            cached = self._mask = (rows, mask)
+        return cached[1]
 
     def save(self, state: State) -> None:
         if self.stats_ is not None:

@@ -23,10 +23,7 @@ class ImageHead(HeadSource):
     weight_with_caption = 1.0
     prefix = "image"
     reason = "photos like this one are tagged #{tag}"
-    _seen: tuple = (None, None, None)  # (features, vector, head probabilities) of the last post read
-    _familiar: tuple = (None, None)  # (features, familiarity) of the last post asked about
-    _agreed: tuple = (None, None, 0.0)  # (features, share each vocabulary tag keeps, doubt) of the last post
-    _batched: dict = {}  # id(features) -> (features, vector, head probabilities) of the last suggest_batch's posts
+    _batched: dict = {}  # id(features) -> (features, (vector, head probabilities)) of the last suggest_batch's posts
 
     def training_rows(self, data):
         if data.photos is None:
@@ -38,23 +35,24 @@ class ImageHead(HeadSource):
         return None if features.images is None else features.images["pooled"].astype(np.float32).mean(0)
 
     def _read(self, features) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(vector, head probabilities) of the post, computed once per post (evidence, then the gains)."""
-        seen = self._seen
-        if seen[0] is not features and self._batched.get(id(features), (None,))[0] is features:
-            seen = self._seen = self._batched[id(features)]  # computed by evidence_batch (suggest_batch)
-        if seen[0] is not features:
-            x = self.vector(features)
-            probs = None if x is None or self.head_ is None else mlp_forward(x[None, :], self.head_,
-                                                                              self.model.head_loss)[0]
-            seen = self._seen = (features, x, probs)
-        return seen[1], seen[2]
+        """(vector, head probabilities) of the post, computed once per post (evidence, then the gains), or as
+        ``evidence_batch`` computed them (suggest_batch)."""
+        batched = self._batched.get(id(features))
+        if batched is not None and batched[0] is features and self.__dict__.get("_seen", (None,))[0] is not features:
+            self._seen = batched
+        return self.per_post("_seen", features, self._head_of)
+
+    def _head_of(self, features) -> tuple[np.ndarray | None, np.ndarray | None]:
+        x = self.vector(features)
+        return x, (None if x is None or self.head_ is None
+                   else mlp_forward(x[None, :], self.head_, self.model.head_loss)[0])
 
     def evidence_batch(self, posts, features) -> list:
         self._batched = {}
         return super().evidence_batch(posts, features)
 
     def remember(self, features, vector, probs) -> None:
-        self._batched[id(features)] = (features, vector, probs)
+        self._batched[id(features)] = (features, (vector, probs))
 
     def evidence(self, post, features):
         _, probs = self._read(features)
@@ -73,40 +71,34 @@ class ImageHead(HeadSource):
         them is the photo's evidence of the topic for ``topics``); the similar photos rarely do. For a photo alone:
         the check fades as the caption grows (a vape shop's caption with a photo the prototypes do not place: the
         vape val set lost 2 first tags to it)."""
-        rows = self._topic_rows()
+        from ..topics import TOPIC_CORPORA, topic_rows
+
+        rows = [topic_rows(self.model)[topic] for topic in TOPIC_CORPORA]
         if not any(float(probs[r].sum()) > 0.01 for r in rows):
             return probs
-        try:
-            near = self.model.source("image_protos").near(features)
-        except KeyError:
-            near = None
-        if near is None:
+        agreed = [self.photos_agree(features, r) for r in rows]
+        if agreed[0] is None:
             return probs
         caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
         out = probs.copy()
-        for r in rows:
-            agree = min(1.0, float(near[r].sum()) / TOPIC_PROTOS_FULL)
+        for r, agree in zip(rows, agreed):
             out[r] *= agree + (1.0 - agree) * caption
         return out
 
-    def _topic_rows(self) -> list[np.ndarray]:
-        rows = self.__dict__.get("_rows")
-        if rows is None or rows[0] is not self.model.vocab_:
-            from ..topics import TOPIC_CORPORA, topic_tags
-
-            index = self.model.index_
-            tags = topic_tags()
-            rows = self._rows = (self.model.vocab_, [np.array(sorted(index[t] for t in tags[c] if t in index), np.int64)
-                                                     for c in TOPIC_CORPORA])
-        return rows[1]
+    def photos_agree(self, features, rows: np.ndarray) -> float | None:
+        """How far the similar photos agree that the photo shows the topic whose tags are the vocabulary ``rows``:
+        the image prototypes' mass on them (``ImagePrototypes.near``) over ``TOPIC_PROTOS_FULL``, at most 1; None
+        without a photo or prototypes."""
+        try:
+            near = self.model.source("image_protos").near(features)
+        except KeyError:
+            return None
+        return None if near is None else min(1.0, float(near[rows].sum()) / TOPIC_PROTOS_FULL)
 
     def familiarity(self, features) -> float | None:
         """The probability that the post's photo is like the training photos (``familiarity``); None without a
         photo, a head, prototypes or the calibration. Computed once per post: each image source's gain asks."""
-        known = self._familiar
-        if known[0] is not features:
-            known = self._familiar = (features, self._familiarity(features))
-        return known[1]
+        return self.per_post("_familiar", features, self._familiarity)
 
     def _familiarity(self, features) -> float | None:
         x, probs = self._read(features)
@@ -123,10 +115,7 @@ class ImageHead(HeadSource):
         """(the share of its score each vocabulary tag of a trained image source keeps on this post, the head's
         doubt) from what the ImageNet classifier sees (``agreement``): a tag the classes do not support fades on a
         photo alone, back to 1 as the caption grows; (None, 0) without a photo, a head or the table. Once per post."""
-        known = self._agreed
-        if known[0] is not features:
-            known = self._agreed = (features, *self._agreement(features))
-        return known[1], known[2]
+        return self.per_post("_agreed", features, self._agreement)
 
     def _agreement(self, features) -> tuple[np.ndarray | None, float]:
         table = agr.table()

@@ -13,7 +13,6 @@ class ImagePrototypes(PrototypeSource):
     weight = 2.0
     weight_with_caption = 0.2
     reason = "similar photos are tagged #{tag}"
-    _seen: tuple = (None, None)  # (features, tag scores) of the last post read
 
     def training_rows(self, data):
         return None if data.photos is None else data.photos[:2]
@@ -24,11 +23,11 @@ class ImagePrototypes(PrototypeSource):
     def near(self, features) -> np.ndarray | None:
         """The prototypes' tag scores for the post's photo (None without one), computed once per post: the image
         head reads them too (``ImageHead.checked``)."""
-        seen = self._seen
-        if seen[0] is not features:
-            x = self.vector(features) if self.protos_ is not None else None
-            seen = self._seen = (features, None if x is None else self.protos_.scores(x, len(self.model.vocab_)))
-        return seen[1]
+        return self.per_post("_near_seen", features, self._near)
+
+    def _near(self, features) -> np.ndarray | None:
+        x = self.vector(features) if self.protos_ is not None else None
+        return None if x is None else self.protos_.scores(x, len(self.model.vocab_))
 
     def evidence(self, post, features):
         scores = self.near(features)
