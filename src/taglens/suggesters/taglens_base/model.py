@@ -133,7 +133,7 @@ class TaglensBase(BaseSuggester):
         gains = self.gains(features, strength)
         evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
-            if hasattr(source, "deference") and source.name in gains:
+            if source.name in gains:
                 gains[source.name] *= source.deference(evidence)
         return topics.gate(evidence, strength, said), gains, features.exclude
 

@@ -54,6 +54,8 @@ class EvidenceSource(Protocol):
 
     def gain(self, post: Post, features: PostFeatures) -> float: ...
 
+    def deference(self, evidence: dict[str, Evidence]) -> float: ...
+
     def save(self, state: State) -> None: ...
 
     def load(self, state: State) -> None: ...
@@ -80,6 +82,11 @@ class Source:
         return {}
 
     def gain(self, post: Post, features: PostFeatures) -> float:
+        return 1.0
+
+    def deference(self, evidence: dict[str, Evidence]) -> float:
+        """The share of its gain the source keeps beside the other sources' ``evidence`` of the post (1: all; a
+        source that gives way to surer ones says less: ``caption_tags`` to a sure caption head)."""
         return 1.0
 
     def save(self, state: State) -> None:
