@@ -76,11 +76,14 @@ def test_deferred_writes_are_handed_back_and_a_pending_post_writes_them(tmp_path
 
     pending = pending_post_features(Post(images=(food_images[1],)))
     assert pending.images["pooled"].shape == (1, 1280)
+    def entries():  # the finished entries, not the temporary file the writer renames into place
+        return [p for p in (tmp_path / "cache").rglob("*.npz") if not p.name.endswith(".tmp.npz")]
+
     for _ in range(200):  # written by the background thread just after the features were handed over
-        if list((tmp_path / "cache").rglob("*.npz")):
+        if entries():
             break
         time.sleep(0.05)
-    [file] = list((tmp_path / "cache").rglob("*.npz"))
+    [file] = entries()
     from taglens.encoders import cache as feature_cache
 
     assert (feature_cache.load(file, ("pooled",))["pooled"] == pending.images["pooled"]).all()
