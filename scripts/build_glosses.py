@@ -37,6 +37,8 @@ DICTIONARIES = {"el": "freedict-ell-eng", "ja": "freedict-jpn-eng"}
 EMOJI_LANGUAGES = ("es", "pt", "fr", "it", "de", "ja")  # CLDR's emoji names in these languages (``emoji``)
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 COMMON_JA = re.compile(r"\[(ichi1|news1|gai1|spec1)\]")
+# a godan verb's te/ta-form stem (onbin), how a caption writes it before て/た: 咲く -> 咲いて, 行く -> 行った
+ONBIN = {"く": "い", "ぐ": "い", "う": "っ", "つ": "っ", "る": "っ", "ぬ": "ん", "ぶ": "ん", "む": "ん", "す": "し"}
 MAX_GLOSSES = 4
 MIN_TAG_POSTS = 20
 ENGLISH = re.compile(r"^[a-z][a-z' -]*[a-z]$")
@@ -88,6 +90,12 @@ def _bare(line: str) -> str:
         if shorter == line:
             return line.strip()
         line = shorter
+
+
+def first_form(text: str) -> str:
+    """The first spelling a JMdict entry lists, its usual one ("[ichi1] 笑い /ˈi/, 咲い /ˈi/, ..." -> 笑い)."""
+    first = text.split("\n", 1)[0].split(",")[0]
+    return re.sub(r"\[[^]]*\]|/[^/]*/", "", first).strip().lower()
 
 
 def first_sense(lang: str, text: str) -> list[str]:
@@ -161,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         return form in topic_words or vocab.tag_count(form) >= MIN_TAG_POSTS or vocab.lemma(form) is not None
 
     rows: dict[tuple[str, str], list[str]] = {}
+    inflected: dict[str, list[str]] = {}  # a godan verb's te/ta-form stem -> the verb's English
+    spelled: set[str] = set()  # Japanese words that are an entry's usual spelling or its kana
     for lang, name in DICTIONARIES.items():
         for word, text in entries(args.dictd, name):
             head = word.strip().lower()
@@ -171,10 +181,14 @@ def main(argv: list[str] | None = None) -> int:
             forms = [f for f in (readable(p, known) for p in first_sense(lang, text)) if f]
             if not forms and lang != "ja":  # a common Japanese word stays, without English, to segment by
                 continue
+            if lang == "ja" and (head == first_form(text) or KANA.match(head)):
+                spelled.add(head)
             keys = [head]
             verb = re.search(r"\((Ichidan|Godan) verb", text)
             if lang == "ja" and verb and len(head) >= 3 and head[-1] in "るうくぐすつぬぶむ":
                 keys.append(head[:-1])  # the verb's stem, as it starts its inflected forms
+            if lang == "ja" and verb and verb.group(1) == "Godan" and len(head) >= 2 and head[-1] in ONBIN:
+                inflected.setdefault(head[:-1] + ONBIN[head[-1]], forms)  # 咲く -> 咲い(ています), 行く -> 行っ(た)
             for key in keys:
                 if lang == "ja" and HIRAGANA.match(key) and len(key) < 3:
                     continue
@@ -182,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
                 for f in forms:
                     if f not in have and len(have) < MAX_GLOSSES:
                         have.append(f)
+    for key, forms in inflected.items():
+        if key in spelled or (HIRAGANA.match(key) and len(key) < 3):
+            continue  # a word of its own spelled so (行い, a deed) stays that word
+        # over a rare spelling of another word: 咲い is listed under 笑い (laugh), but a caption's 咲い is 咲く's
+        rows[("ja", key)] = list(forms[:MAX_GLOSSES])
     for lang, word, english in emoji_names():
         form = readable(english, known)
         if form and len(word) > 1 and (lang, word) not in rows:

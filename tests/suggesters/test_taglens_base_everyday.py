@@ -343,6 +343,8 @@ def test_words_of_languages_without_training_captions_are_read_through_their_glo
     ja = english_words("今日は友達とラーメンを食べました", "ja")
     assert ("ラーメン", "ramen") in ja and ("友達", "friend") in ja
     assert not any(w in ("は", "と", "を") for w, _ in ja)
+    # a verb as a caption inflects it (咲く -> 咲いて): its own meaning, not a rare spelling of 笑い (laugh)
+    assert english_words("桜がきれいに咲いています", "ja")[-1] == ("咲い", "bloom")
     # other languages: the one-word names of emoji in CLDR (🐈 "gato", "chat", "Katze"); nothing else
     assert english_words("Mi gato durmiendo la siesta", "es") == (("gato", "cat"),)
     assert english_words("Mon chat dort", "fr") == (("chat", "cat"),)
