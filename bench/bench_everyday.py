@@ -3,7 +3,9 @@
 leakage: the share of posts whose top 5 holds another topic's vocabulary or engagement bait.
 
 Sets (default /work/everyday_bench): ``photos`` (inputs: images), ``lifestyle`` and ``multilingual`` (inputs: text),
-``mixed`` (the photos, each under an unrelated everyday caption; inputs: images and text).
+``mixed`` (the photos, each under an unrelated everyday caption; inputs: images and text), ``captioned`` (the
+photos, each with a caption about it and one tag of its author's, as ``suggest`` gets them; the gold stays the
+photo's labels, and the judged measure also accepts the tags the caption names that a person would post).
 Leakage counts a post when one of its first five suggestions is
 
 - vape vocabulary: a tag of the shipped vocabulary used in at least 3 vape posts with at least 80% of its uses
@@ -32,8 +34,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
-INPUTS = {"photos": "images", "lifestyle": "text", "multilingual": "text", "mixed": "images,text"}
-PHOTO_SETS = ("photos", "mixed")  # the sets judged by ACCEPT (mixed: the same photos, each under a caption)
+INPUTS = {"photos": "images", "lifestyle": "text", "multilingual": "text", "mixed": "images,text",
+          "captioned": "images,text"}
+# the sets judged by ACCEPT (mixed: the same photos, each under an unrelated caption; captioned: under a caption
+# about it, with one tag of its author's, and the tags the caption names that a person would accept)
+PHOTO_SETS = ("photos", "mixed", "captioned")
 POLITICS = frozenset("""maga trump trump2016 trumptrain makeamericagreatagain buildthewall buildthatwall americafirst
 hillary hillaryclinton imwithher crookedhillary neverhillary nevertrump obama gop tcot democrats republicans
 liberals draintheswamp potus resist theresistance altright trumppence wakeupamerica""".split())
@@ -108,7 +113,7 @@ def queries(posts: Path, inputs: str) -> Path:
             rec = json.loads(line)
             fh.write(json.dumps({"id": rec["id"], "images": rec["images"] if "images" in inputs else [],
                                  "text": strip_hashtags(rec["text"]) if "text" in inputs else "",
-                                 "hashtags": []}, ensure_ascii=False) + "\n")
+                                 "hashtags": rec.get("given", [])}, ensure_ascii=False) + "\n")
     return out
 
 
@@ -169,7 +174,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", type=Path, default=Path("/work/everyday_bench"))
     parser.add_argument("--model", default="taglens-base")
-    parser.add_argument("--sets", default="photos,lifestyle,multilingual,mixed")
+    parser.add_argument("--sets", default="photos,lifestyle,multilingual,mixed,captioned")
     parser.add_argument("--knowledge", action="store_true",
                         help="measure the issue-20 sources by themselves (KnowledgeReference) instead of --model")
     args = parser.parse_args()
@@ -192,7 +197,7 @@ def main() -> int:
         classes = {}
         for line in posts.read_text("utf-8").splitlines():
             rec = json.loads(line)
-            classes[rec["id"]] = (rec.get("topic"), rec["hashtags"])
+            classes[rec["id"]] = (rec.get("topic"), rec["hashtags"] + rec.get("accept", []))
         for line in lines:
             answer = json.loads(line)
             top = [s["tag"] for s in answer.get("suggestions", [])][:5]

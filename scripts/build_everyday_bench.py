@@ -10,7 +10,10 @@ which the shipped vocabulary and every trained model leave out:
 - ``multilingual/``: tweets in eight languages with hashtags (``lang`` kept as an extra field);
 - ``mixed/``: the photo posts again, each with the caption of a lifestyle tweet of at least four words (its hashtags
   removed; the tweets in their own order): an ordinary photo under an ordinary caption that does not describe it.
-  The gold stays the photo's labels; what this set shows is leakage (another topic's tags brought by the pair).
+  The gold stays the photo's labels; what this set shows is leakage (another topic's tags brought by the pair);
+- ``captioned/``: the photo posts again, each with a caption about it and one tag its author chose, both ours
+  (bench/data/everyday_photo_captions.jsonl: three per class, written for this bench, taken in turn), and the tags
+  a person would accept for what the caption names (``accept``): the "photo + caption + one existing tag" post.
 
 Posts are taken in the order of ``sha1("everyday-bench:" + id)``, so the selection is deterministic and mixes
 classes and languages. Nothing is copied into the repository.
@@ -91,6 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     mixed = [{**rec, "text": caption} for rec, caption in zip(photos, captions)]
     write_jsonl(args.out / "mixed" / "posts.jsonl", mixed)
     counts["mixed"] = len(mixed)
+    own: dict[str, list[dict]] = {}
+    for line in (REPO / "bench" / "data" / "everyday_photo_captions.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        own.setdefault(row["class"], []).append(row)
+    shared = args.out / "captioned" / "images"
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    if not shared.is_symlink():
+        os.symlink(links.resolve(), shared)
+    captioned, turn = [], dict.fromkeys(own, 0)
+    for rec in photos:
+        rows = own[rec["topic"]]
+        row = rows[turn[rec["topic"]] % len(rows)]
+        turn[rec["topic"]] += 1
+        captioned.append({**rec, "text": row["text"], "given": [row["tag"]], "accept": row["accept"]})
+    write_jsonl(args.out / "captioned" / "posts.jsonl", captioned)
+    counts["captioned"] = len(captioned)
     print(json.dumps({"out": str(args.out), "posts": counts}))
     return 0
 
