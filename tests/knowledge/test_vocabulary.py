@@ -95,3 +95,12 @@ def test_the_glosses_are_rebuilt_byte_for_byte(tmp_path):
     shipped = repo / "src" / "taglens" / "resources" / "vocab"
     for name in ("glosses.tsv.gz", "glosses.LICENSE"):
         assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
+
+
+def test_a_plural_never_counted_is_read_as_its_singular():
+    """"Tulips" is in no caption of the corpora, its singular is a WordNet plant: the caption names #tulip, and the
+    evidence says which word it read; a plural the corpora counted keeps its own counts (#flowers)."""
+    got = {c.tag: c for c in get_vocabulary().caption_candidates("Tulips everywhere", "en")}
+    assert "tulip" in got and "Tulips (tulip)" in got["tulip"].evidence
+    got = {c.tag: c for c in get_vocabulary().caption_candidates("Flowers from the market", "en")}
+    assert "flowers" in got and "flower" not in got

@@ -133,6 +133,17 @@ class Vocabulary:
 
         return zipf(tag, lang) >= 2.0
 
+    def _counted_form(self, word: str) -> str:
+        """A plural the corpora never counted (fewer than 3 mentions) and WordNet does not list as its
+        own word, as its singular where that is a WordNet lemma ("daisies", "tulips" -> "daisy", "tulip"); else the
+        word."""
+        if not word.endswith("s") or word in self._lemmas or self.word_stats(word)[0] >= 3:
+            return word
+        from .forms import singular
+
+        base = singular(word)
+        return base if base != word and base in self._lemmas else word
+
     def hashtag_rate(self, form: str, lang: str | None = None) -> tuple[float, int, int]:
         """(how often people who write ``form`` also tag it, shrunk towards a prior by its counts; mentions;
         tagged): the counts in ``lang`` where it has some (at least 3 mentions), else in all languages shrunk twice
@@ -164,11 +175,17 @@ class Vocabulary:
                     written.setdefault(form, " ".join(raw_words[i:i + n]))
         forms = list(dict.fromkeys([w.replace("'", "") for w in words] + joined_ngrams(words)))
         out: list[Candidate] = []
-        for form in forms:
+        proposed: set[str] = set()
+        for said_form in forms:
+            form = said_form
             if len(form) < 2 or form.isdigit():
                 continue
-            lemma = self._lemmas.get(form)
             is_ngram = form not in words
+            if not is_ngram:
+                form = self._counted_form(form)  # "daisies", never counted -> "daisy"
+            if form in proposed:
+                continue
+            lemma = self._lemmas.get(form)
             if is_ngram and lemma is None and self.tag_count(form) < 2:
                 continue  # a pair or triple counts only where it is a tag or a WordNet name
             if is_ngram and _is_common_word(form):
@@ -178,7 +195,8 @@ class Vocabulary:
                 continue
             if weight < MIN_WEIGHT or not self.reads_as_tag(form, lang):
                 continue
-            said = written.get(form, form)
+            said = written.get(said_form, said_form) + (f" ({form})" if form != said_form else "")
+            proposed.add(form)
             if mentions:
                 evidence = f"caption mentions: {said} (a hashtag in {tagged} of {mentions} posts that mention it)"
             else:
