@@ -66,6 +66,18 @@ def test_only_the_maps_tags_that_the_classes_carry_more_than_any_class(model, un
     assert not set(ev) & topic_tags()["vape"]
 
 
+def test_silent_under_any_caption_or_tag(model, unfamiliar):
+    source = model.source("class_rates")
+    pooled = travel_photo(model)
+    alone = photo(MOUNTAIN, pooled)
+    assert source.gain(alone.post, alone) > 0 and source.evidence(alone.post, alone)
+    captioned = photo(MOUNTAIN, pooled, text="Sketch of the hills")
+    tagged = photo(MOUNTAIN, pooled)
+    tagged = PostFeatures(Post(hashtags=("sketch",)), "", (), frozenset(), tagged.images, None)
+    for f in (captioned, tagged):
+        assert source.gain(f.post, f) == 0.0 and source.evidence(f.post, f) == {}
+
+
 def test_silent_on_familiar_photos_and_under_a_caption(model):
     source = model.source("class_rates")
     familiar = photo(MOUNTAIN, travel_photo(model))

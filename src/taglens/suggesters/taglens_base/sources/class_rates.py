@@ -12,9 +12,8 @@ photo's classes carry no more often than any class (#love, #photography, #travel
 the source proposes only tags the map proposes too, so a class the training photos never show (a rocket, the
 Hubble deep field) gets nothing from it, and neither do the topics' own vocabularies (vape: ``topics``).
 
-Its weight is for a photo alone that is unlike the training photos: the gain falls linearly from 1 at
-familiarity 0 to 0 at ``FAMILIAR`` (``familiarity``), and a caption takes the weight to ``weight_with_caption``
-(0). Measured on the val side (docs/EVERYDAY.md): everyday photos' judged first tag fits 0.471 -> 0.653 and
+It speaks for a photo alone (no caption, no tag) that is unlike the training photos: the gain falls linearly
+from 1 at familiarity 0 to 0 at ``FAMILIAR`` (``familiarity``). Measured on the val side (docs/EVERYDAY.md): everyday photos' judged first tag fits 0.471 -> 0.653 and
 fitting tags in the top 5 2.24 -> 2.46, instagram6 0.6628/0.8663 -> 0.6628/0.8634; vape, harrison and tweets
 unchanged. Built without the everyday training photos, the table gives the top 5 the same gain (2.52) but not the
 first tag (0.460): the first tags come from what the everyday training photos are tagged with.
@@ -65,8 +64,11 @@ class ClassRates(Source):
         return out
 
     def gain(self, post, features):
-        """1 on a photo unlike any training photo, falling to 0 at familiarity ``FAMILIAR`` (and without a
-        calibration, so with no familiarity, 0)."""
+        """For a photo alone: 1 on a photo unlike any training photo, falling to 0 at familiarity ``FAMILIAR`` (and
+        without a calibration, so with no familiarity, 0); 0 with any caption or tag, which carries the post's topic
+        itself (a three-word caption about a sketch kept half the weight and put #dog before #sketch)."""
+        if post.hashtags or (features.text or "").strip():
+            return 0.0
         try:
             familiarity = self.model.source("image").familiarity(features)
         except KeyError:
