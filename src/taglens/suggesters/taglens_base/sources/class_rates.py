@@ -1,5 +1,5 @@
 """``class_rates``: which of the open-world map's tags photos like this one are actually tagged with, for a photo
-unlike the trained image sources' training photos (issue 20: a daisy is #flower, not #food; a mountain #mountain,
+unlike the trained image sources' training photos (issue 20: a dandelion is #flower, not #food; a mountain #mountain,
 not #travel).
 
 On a photo the trained sources (``image``, ``image_protos``) do not know, they answer with their six Instagram
@@ -13,10 +13,11 @@ the source proposes only tags the map proposes too, so a class the training phot
 Hubble deep field) gets nothing from it, and neither do the topics' own vocabularies (vape: ``topics``).
 
 It speaks for a photo alone (no caption, no tag) that is unlike the training photos: the gain falls linearly
-from 1 at familiarity 0 to 0 at ``FAMILIAR`` (``familiarity``). Measured on the val side (docs/EVERYDAY.md): everyday photos' judged first tag fits 0.471 -> 0.653 and
-fitting tags in the top 5 2.24 -> 2.46, instagram6 0.6628/0.8663 -> 0.6628/0.8634; vape, harrison and tweets
-unchanged. Built without the everyday training photos, the table gives the top 5 the same gain (2.52) but not the
-first tag (0.460): the first tags come from what the everyday training photos are tagged with.
+from 1 at familiarity 0 to 0 at ``FAMILIAR`` (``familiarity``). Measured on the val side (docs/EVERYDAY.md):
+everyday photos' judged first tag fits 0.471 -> 0.653, fitting tags in the top 5 2.33 -> 2.54; instagram6
+0.6628/0.8663 -> 0.6657/0.8634; vape, harrison and tweets unchanged. Built without the everyday training photos,
+the table gives the top 5 the same gain but not the first tag (0.460): the first tags come from what the everyday
+training photos are tagged with.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ MIN_SCORE = 0.005
 class ClassRates(Source):
     name = "class_rates"
     # rates are small (a mountain photo's #mountain: 0.07): 25 puts a fitting tag of an unfamiliar photo first;
-    # 15 and 35 gave the same instagram6 P@1 (0.6628) and 0.640/0.656 first fits on the everyday photos
+    # offline, 15 and 35 gave the same instagram6 P@1 and 0.640/0.656 first fits on the everyday photos (25: 0.653)
     weight = 25.0
     weight_with_caption = 0.0
 
@@ -60,7 +61,8 @@ class ClassRates(Source):
             tag = table.names[int(cols[i])]
             by_class = probs * (table.classes @ table.tags[:, cols[i]])  # each class's part of the rate
             seen = ", ".join(_class_name(int(c)) for c in np.argsort(-by_class)[:2] if by_class[c] > 0)
-            out[tag] = (float(score[i]), f"photos showing {seen} are tagged #{tag} ({float(rate[i]):.0%} of them)")
+            reason = f"training photos showing {seen} are tagged #{tag} ({float(rate[i]):.0%} of them)"
+            out[tag] = (float(score[i]), reason)
         return out
 
     def gain(self, post, features):
