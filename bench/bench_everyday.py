@@ -17,7 +17,10 @@ For the photos, a judged measure beside the gold's: the share of posts whose fir
 number of fitting tags in the top 5 (the held-out target: 3 of 4 and 3 of 5), a tag fitting when it is in the
 post's gold or in :data:`ACCEPT` for the post's class. ACCEPT is dev-side judgement (written down by reading the
 classes, not learned): the tags a person would accept as describing a photo of that class, its kind and the usual
-Instagram forms, and not the activity around it (#travel for a street) nor its colour.
+Instagram forms, and not the activity around it (#travel for a street or a mountain) nor its colour. Reviewed
+for issue 20's fifth stop: #flora (the map's own word for flowers) and, for a street, #building and #architecture
+(every street photo of the set is lined with buildings, and #buildings was already accepted) were added; #travel
+stays out (it names a trip, not what the photo shows), as do #photography, #love and a street's #cars.
 
 Usage: python bench/bench_everyday.py [--bench /work/everyday_bench] [--model taglens-base] [--sets photos,...]
 Prints one JSON object per set and writes them to <bench>/results-<model>.json.
@@ -43,8 +46,8 @@ POLITICS = frozenset("""maga trump trump2016 trumptrain makeamericagreatagain bu
 hillary hillaryclinton imwithher crookedhillary neverhillary nevertrump obama gop tcot democrats republicans
 liberals draintheswamp potus resist theresistance altright trumppence wakeupamerica""".split())
 
-_FLOWER = ("flower flowers nature garden spring bloom blooms blossom floral plant plants petals macro flowerstagram "
-           "botanical")
+_FLOWER = ("flower flowers nature garden spring bloom blooms blossom floral flora plant plants petals macro "
+           "flowerstagram botanical")
 _PET = "pet pets animal animals cute"
 ACCEPT = {k: frozenset(v.split()) for k, v in {  # class -> tags a person would accept (dev-side judgement)
     "buildings": "buildings building architecture city cityscape urban skyscraper skyscrapers skyline tower house "
@@ -53,7 +56,7 @@ ACCEPT = {k: frozenset(v.split()) for k, v in {  # class -> tags a person would 
     "glacier": "glacier glaciers ice iceberg snow mountain mountains arctic antarctica nature landscape winter alps",
     "mountain": "mountain mountains landscape nature hiking alps peak outdoors valley hills hill mountainview",
     "sea": "sea ocean beach waves wave water coast seaside shore nature landscape seascape",
-    "street": "street streets city road urban streetphotography town buildings cityscape",
+    "street": "street streets city road urban streetphotography town buildings building architecture cityscape",
     "daisy": f"daisy daisies {_FLOWER}",
     "dandelion": f"dandelion dandelions {_FLOWER}",
     "rose": f"rose roses {_FLOWER}",

@@ -10,6 +10,7 @@ from .caption_knowledge import CaptionKnowledge
 from .caption_protos import CaptionPrototypes
 from .caption_topics import CaptionTopics
 from .caption_words import CaptionWords
+from .class_rates import ClassRates
 from .conse import Conse
 from .cooccurrence import Cooccurrence
 from .faces import Faces
@@ -44,6 +45,7 @@ SOURCES: list[type] = [
     Synonyms,
     TagParts,
     AuthorHistory,
+    ClassRates,  # last: the sums of the other sources' evidence keep their order
 ]
 
 __all__ = ["SOURCES"]

@@ -1,0 +1,95 @@
+"""``class_rates``: on a photo alone that is unlike the training photos, the open-world map's tags that photos
+showing the same classes are really tagged with lead (issue 20: a mountain is #mountain before #travel)."""
+import numpy as np
+import pytest
+
+from taglens.features import PostFeatures
+from taglens.knowledge.image_tags import get_image_tag_map, image_tags
+from taglens.model_folder import load_suggester
+from taglens.suggesters.taglens_base import fusion
+from taglens.suggesters.taglens_base.sources import class_rates
+from taglens.suggesters.taglens_base.topics import topic_tags
+from taglens.types import Post
+
+MOUNTAIN = {"alp": 0.5, "valley": 0.3, "volcano": 0.2}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_suggester("taglens-base")
+
+
+def photo(classes: dict[str, float], pooled: np.ndarray, text: str = "") -> PostFeatures:
+    names = get_image_tag_map().names
+    p = np.full(1000, 1e-5)
+    for name, share in classes.items():
+        p[names.index(name)] = share
+    logits = np.log(p / p.sum()).astype(np.float32)[None, :]
+    return PostFeatures(Post(text=text), text, (), frozenset(),
+                        {"pooled": np.asarray(pooled, np.float32)[None, :], "logits": logits}, None)
+
+
+def travel_photo(model) -> np.ndarray:
+    """The pooled features of the similar-photo prototype that says #travel most: what the trained image sources
+    answer for a landscape."""
+    protos = model.source("image_protos").protos_
+    travel = model.index_["travel"]
+    best = max(range(len(protos.centroids_)),
+               key=lambda c: protos.scores(protos.centroids_[c], len(model.vocab_))[travel])
+    return 3.0 * protos.centroids_[best]
+
+
+@pytest.fixture
+def unfamiliar(model, monkeypatch):
+    """Every photo reads as unlike the training photos, as the everyday mountain photos do (median 0.04)."""
+    monkeypatch.setattr(model.source("image"), "familiarity", lambda features: 0.05)
+
+
+def ranked(model, features, k=5):
+    ev, gains, exclude = model.evidence(features)
+    return model.fuse(ev, gains, exclude, k), ev
+
+
+def test_an_unfamiliar_mountain_is_a_mountain_before_travel(model, unfamiliar):
+    top, ev = ranked(model, photo(MOUNTAIN, travel_photo(model)))
+    tags = [s.tag for s in top]
+    assert tags[0] in {"mountain", "mountains"}, tags
+    assert "travel" not in tags or tags.index("travel") > 0
+    assert "alp" in ev["class_rates"][tags[0]][1]  # the reason names what is seen
+
+
+def test_only_the_maps_tags_that_the_classes_carry_more_than_any_class(model, unfamiliar):
+    f = photo(MOUNTAIN, travel_photo(model))
+    ev = model.source("class_rates").evidence(f.post, f)
+    assert ev and set(ev) <= {t for t, _, _ in image_tags(np.exp(f.images["logits"][0]), k=30)}
+    assert not set(ev) & {"love", "photography", "instagood", "selfie", "food"}  # what any photo is tagged
+    assert not set(ev) & topic_tags()["vape"]
+
+
+def test_silent_under_any_caption_or_tag(model, unfamiliar):
+    source = model.source("class_rates")
+    pooled = travel_photo(model)
+    alone = photo(MOUNTAIN, pooled)
+    assert source.gain(alone.post, alone) > 0 and source.evidence(alone.post, alone)
+    captioned = photo(MOUNTAIN, pooled, text="Sketch of the hills")
+    tagged = photo(MOUNTAIN, pooled)
+    tagged = PostFeatures(Post(hashtags=("sketch",)), "", (), frozenset(), tagged.images, None)
+    for f in (captioned, tagged):
+        assert source.gain(f.post, f) == 0.0 and source.evidence(f.post, f) == {}
+
+
+def test_silent_on_familiar_photos_and_under_a_caption(model):
+    source = model.source("class_rates")
+    familiar = photo(MOUNTAIN, travel_photo(model))
+    if model.source("image").familiarity(familiar) >= class_rates.FAMILIAR:
+        assert source.evidence(familiar.post, familiar) == {}
+    assert source.gain(familiar.post, familiar) == pytest.approx(
+        max(0.0, 1 - model.source("image").familiarity(familiar) / class_rates.FAMILIAR))
+    weights = fusion.effective_weights(model.default_weights(), {"caption": 1.0}, ["class_rates"])
+    assert weights["class_rates"] == 0.0  # a full caption carries the post's topic itself
+
+
+def test_a_class_no_training_photo_shows_gives_nothing(model, unfamiliar):
+    f = photo({"nematode": 1.0}, travel_photo(model))  # the moon and the Hubble field read as one
+    ev = model.source("class_rates").evidence(f.post, f)
+    assert "nematode" not in ev and all(score < 0.05 for score, _ in ev.values())
