@@ -215,6 +215,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
+    from ..encoders import beside_other_work
     from ..exceptions import ExitCode, TaglensError
     from ..model_folder import load_suggester
     from ..types import clean_text
@@ -286,7 +287,8 @@ def _run_batch(args: argparse.Namespace) -> int:
         # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
         posts = [dataclasses.replace(r.to_post(), meta={}) for r in chunk if isinstance(r, Record)]
         try:
-            features = prepare(posts) if prepare is not None else None
+            with beside_other_work():  # the chunk before is ranked meanwhile: a core for that
+                features = prepare(posts) if prepare is not None else None
         except TaglensError as exc:
             features = exc
         return chunk, posts, features
