@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import os
 import re
 import threading
 import time
