@@ -13,7 +13,9 @@ run with ``--threads 1``. Single-threaded CPU time is an upper bound on the wall
 idle machine (one thread never waits for another core; two encoder threads only shorten the encoders' part).
 A post's photo is decoded and encoded in a second thread while its caption is read (issue 21):
 ``cpu_critical_path_p50_ms`` adds to the calling thread's CPU time the part of the photo thread's that it waited
-for, about the wall time two idle cores take.
+for, about the wall time two idle cores take. As root, `chrt -f 1 python bench/bench_suggest.py` runs it (and the CLI
+it starts) at a real-time priority, ahead of the other jobs: its wall-clock figures then come close to an idle
+machine's (docs/EXPERIMENTS.md, issue 21's sixth stop; the others wait for the minute it takes).
 
     python bench/bench_suggest.py [--photos ../shared/data/pexels_food/images] [--batch-posts 240] [--runs 40]
     PYTHONPATH=/path/to/other/checkout/src python bench/bench_suggest.py   # the same figures for another tree

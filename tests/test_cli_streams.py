@@ -211,3 +211,46 @@ def test_a_broken_photo_in_a_later_chunk_is_that_posts_error(tmp_path, food_imag
     assert [r["id"] for r in rows] == [str(i) for i in range(n)]
     assert [i for i, r in enumerate(rows) if "error" in r] == [bad] and "broken.jpg" in rows[bad]["error"]
     assert rows[0]["suggestions"] == rows[3]["suggestions"] == rows[BATCH_CHUNK + 4]["suggestions"]  # one photo
+
+
+def test_batch_prepares_up_to_two_chunks_ahead_and_hands_over_errors_in_order():
+    """`suggest --batch` prepares chunks in one thread up to two ahead of the one being answered (one waiting, one
+    being made), never more, so neither the ranking nor the encoding waits where one chunk takes longer; an
+    error of the preparer comes to the caller after the chunks made before it."""
+    import time
+
+    from taglens.commands.suggest import _Ahead
+
+    made: list[int] = []
+    values = iter(range(10))
+
+    def make():
+        value = next(values, None)
+        made.append(value)
+        return value
+
+    def made_reaches(n: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(made) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # time for one more, were the thread to make it
+        assert len(made) == n, made
+
+    ahead = iter(_Ahead(make))
+    assert next(ahead) == 0
+    made_reaches(3)  # 1 waiting, 2 made and waiting for room
+    assert next(ahead) == 1
+    made_reaches(4)
+    assert list(ahead) == [2, 3, 4, 5, 6, 7, 8, 9]
+
+    def failing():
+        value = next(values, None)
+        if value is None:
+            raise ValueError("the preparer failed")
+        return value
+
+    values = iter(range(2))
+    ahead = iter(_Ahead(failing))
+    assert [next(ahead), next(ahead)] == [0, 1]
+    with pytest.raises(ValueError, match="the preparer failed"):
+        next(ahead)

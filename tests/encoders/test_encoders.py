@@ -201,3 +201,60 @@ def test_the_image_precision_is_read_when_the_encoder_is_built(monkeypatch, tmp_
     monkeypatch.setenv("TAGLENS_IMAGE_PRECISION", "int4")
     with pytest.raises(UsageError, match="TAGLENS_IMAGE_PRECISION='int4'"):
         get_image_encoder()
+
+
+def test_a_batch_of_files_gets_the_features_each_photo_gets_alone(food_images, tmp_path, monkeypatch):
+    """Several files are decoded ahead in the decoding thread while the ones before are encoded (4 a run): every
+    photo's features are bit for bit the ones it gets encoded alone; an unreadable file among them is the error
+    that names it, or with skip_unreadable None in its place."""
+    import threading
+
+    from taglens import features
+    from taglens.exceptions import ImageError
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not a JPEG after all")
+    files = [*food_images, bad, food_images[0]]
+    threads = []
+    decode = features._decode
+
+    def recording(item, frames_per_video):
+        threads.append(threading.current_thread().name)
+        return decode(item, frames_per_video)
+
+    monkeypatch.setattr(features, "_decode", recording)
+    with pytest.raises(ImageError, match="broken.jpg"):
+        features.image_features(files)
+    got = features.image_features(files, skip_unreadable=True)
+    assert got[len(food_images)] is None
+    assert threads and all(name.startswith("taglens-decode") for name in threads)
+    threads.clear()
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache-alone"))
+    for path, feats in zip(files, got):
+        if path != bad:
+            alone = features.image_features([path])[0]
+            assert np.array_equal(alone["pooled"], feats["pooled"]) and np.array_equal(alone["logits"], feats["logits"])
+    assert threads and "taglens-decode" not in " ".join(threads)  # one file: decoded where it is asked for
+
+
+def test_batch_encoding_beside_other_work_leaves_a_core(monkeypatch):
+    """In a beside_other_work block (suggest --batch encodes one chunk while it ranks the one before), the image
+    encoder runs on one thread fewer than the encoders' choice, never fewer than one; outside it, on all of them."""
+    from taglens.encoders import beside_other_work, image
+
+    def threads() -> int:
+        return image.get_image_encoder().session.get_session_options().intra_op_num_threads
+
+    image._encoder.cache_clear()
+    try:
+        monkeypatch.setenv("TAGLENS_THREADS", "3")
+        with beside_other_work():
+            assert threads() == 2
+        assert threads() == 3
+        image._encoder.cache_clear()
+        monkeypatch.setenv("TAGLENS_THREADS", "1")
+        with beside_other_work():
+            assert threads() == 1
+    finally:
+        image._encoder.cache_clear()

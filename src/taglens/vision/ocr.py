@@ -18,10 +18,11 @@ are restored where the reader lost them ("Cumpleanos" -> #cumpleaños).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
-import os
 import re
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -80,8 +81,37 @@ class TextEvidence:
 
 
 def _threads() -> int:
-    env = os.environ.get("TAGLENS_THREADS", "").strip()
-    return int(env) if env.isdecimal() and int(env) > 0 else min(2, os.cpu_count() or 1)
+    """RapidOCR's threads: the encoders' choice (``TAGLENS_THREADS``, else one per free core)."""
+    from ..encoders import encoder_threads
+
+    return encoder_threads()
+
+
+@contextlib.contextmanager
+def _sessions_that_sleep():
+    """Within the block, the ONNX Runtime sessions RapidOCR builds let their pool threads sleep after a run, as
+    taglens' encoders do (``encoders.onnx_session``): by default they spin on for a while, taking the core that the
+    image encoder and the ranking need (`suggest --batch` on the 2-core machine: 88-92 posts/s with RapidOCR's
+    threads spinning after the few photos with text, 98-100 without). The same readings either way."""
+    from rapidocr_onnxruntime.utils import infer_engine
+
+    cls = infer_engine.OrtInferSession
+    original = cls.__dict__["_init_sess_opts"]
+
+    def options(config):
+        opts = original.__func__(config)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    with _BUILDING:
+        cls._init_sess_opts = staticmethod(options)
+        try:
+            yield
+        finally:
+            cls._init_sess_opts = original
+
+
+_BUILDING = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,8 +119,10 @@ def _reader() -> Any:
     """The RapidOCR reader (models from its wheel): detector at READ_SIDE, no 180-degree classifier."""
     rapid = require("rapidocr_onnxruntime")
     n = _threads()
-    return rapid.RapidOCR(det_limit_type="max", det_limit_side_len=READ_SIDE, use_cls=False, max_side_len=READ_SIDE,
-                          intra_op_num_threads=n, inter_op_num_threads=1, print_verbose=False)
+    with _sessions_that_sleep():
+        return rapid.RapidOCR(det_limit_type="max", det_limit_side_len=READ_SIDE, use_cls=False,
+                              max_side_len=READ_SIDE, intra_op_num_threads=n, inter_op_num_threads=1,
+                              print_verbose=False)
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,7 +136,8 @@ def _gate_detector() -> Any:
     del rapid
     config = update_model_path(read_yaml(DEFAULT_CFG_PATH))["Det"]
     config.update(limit_type="max", limit_side_len=GATE_SIDE, intra_op_num_threads=_threads(), inter_op_num_threads=1)
-    return TextDetector(config)
+    with _sessions_that_sleep():
+        return TextDetector(config)
 
 
 def _bgr(a: Any) -> Any:
