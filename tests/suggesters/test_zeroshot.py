@@ -97,6 +97,7 @@ def test_taglens_bases_zero_shot_tags_name_the_concept_they_came_from():
     assert conse.related(index["cat"], "house cat") and not conse.related(index["house"], "house cat")
     assert not conse.related(index["animation"], "animate being")
     assert not conse.related(index["dog"], "animal")
+    assert not conse.related(index["standup"], "stand")  # a tripod is a kind of stand, not stand-up comedy
     assert not conse.related(index["gun"], "missile")
 
     def seen(wnid):

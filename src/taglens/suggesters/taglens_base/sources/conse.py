@@ -15,11 +15,11 @@ from ..source import PER_SOURCE, Source, State, TrainingSet
 
 
 def _stems(text: str) -> frozenset[str]:
-    """The words of ``text`` of three letters or more, lowercased, a plural's final s dropped."""
+    """The words of ``text``, lowercased, a plural's final s dropped. Short words count too: #standup ("stand up")
+    does not name a stand."""
     out = set()
     for w in text.lower().replace("-", " ").replace("'", " ").split():
-        if len(w) >= 3:
-            out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
     return frozenset(out)
 
 
