@@ -13,8 +13,12 @@ topic itself (:func:`topic_strength`, in [0, 1]):
   ``words`` statistics: "hillary", "debate" for politics; "sabor", "resistencia" for vape on a Spanish caption),
   read in the language each word was learned in (``language_gate.word_fits``);
 * the caption's meaning: the MiniLM similarity of the caption to the topic's tags, read only as far as the
-  caption is in a language the model learned (``language_gate``);
-* the photo: the image head's probability mass on the topic's tags (a photo of a vape mod);
+  caption is in a language the model learned (``language_gate``) and, under a photo, as far as the photo looks like
+  the topic's photos (``topic_probe``: "Morning walk by the sea" is a little like the vape tags to MiniLM; under a
+  street photo that is no evidence of vape);
+* the photo: the image head's probability mass on the topic's tags (a photo of a vape mod), as far as the photo
+  looks like the topic's photos (``topic_probe``: the head puts as much mass on vape tags on a shopfront as on a
+  vape shop's photo);
 * for politics, the caption head's probability mass on the topic's tags (a tweet about "illegal aliens at the
   border": no single word says politics plainly, the head trained on such tweets does).
 
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..tags import Evidence
+from . import topic_probe
 from .language_gate import LEARNED_LANGUAGES, caption_language, language_gate, word_fits
 
 if TYPE_CHECKING:
@@ -157,18 +162,24 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         if said & tags:
             out[topic] = 1.0
             continue
-        strength = 0.0
+        meaning = words = 0.0
         if features.text_emb is not None and gate > 0 and len(plain_rows[topic]):
             sim = float(np.max(model.tag_emb_[plain_rows[topic]] @ features.text_emb))
-            strength = gate * float(np.clip((sim - SIM_LOW) / (SIM_FULL - SIM_LOW), 0.0, 1.0))
+            meaning = gate * float(np.clip((sim - SIM_LOW) / (SIM_FULL - SIM_LOW), 0.0, 1.0))
         if stats is not None:
             rate, _ = stats.rate_of(features.text, rows[topic], WORDS_MIN_MENTIONS, lambda w: word_fits(w, lang))
-            strength = max(strength, float(np.clip((rate - WORDS_LOW) / (WORDS_FULL - WORDS_LOW), 0.0, 1.0)))
+            words = float(np.clip((rate - WORDS_LOW) / (WORDS_FULL - WORDS_LOW), 0.0, 1.0))
+        shown = topic_probe.shows(features, topic)  # None: no photo, or no probe of the topic
+        if shown is not None:  # the caption's meaning only as far as the photo looks like the topic's photos
+            meaning *= shown
+        strength = max(meaning, words)
         if image:
             mass = sum(score for tag, (score, _) in image.items() if tag in tags)
             if gate > 0:  # a caption taglens reads that does not say the topic: the similar photos must agree
                 agree = _photos_agree(model, features, topic)
                 mass *= agree + (1.0 - agree) * (1.0 - gate)
+            if shown is not None:  # and the photo must look like the topic's photos (``topic_probe``)
+                mass *= shown
             strength = max(strength, min(1.0, mass / IMAGE_FULL))
         if head and gate > 0 and topic in HEAD_TOPICS:
             every = full[topic]
