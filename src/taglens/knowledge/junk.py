@@ -76,8 +76,9 @@ def shown_bait(text: str | None) -> frozenset[str]:
 
 # a name the caption writes: a run of capitalised words ("Knott's Berry Farm", "OC Fair", "Peet's") or an acronym
 # ("RHOBH", "BYU"), letters only (an apostrophe inside a word dropped); a handle in a caption is rarely capitalised and
-# often holds digits or "_" (carolinebean7, ms_colleen_marie), so it stays junk
-_NAME_WORD = re.compile(r"(?<![\w@#'’])[A-Z][A-Za-z]*(?:['’][A-Za-z]+)?(?![\w'’@])")
+# often holds digits or "_" (carolinebean7, ms_colleen_marie), so it stays junk; nor is a word of a code ("VFA-122":
+# #vfa pushed a vape val post's gold tag out of its top 5)
+_NAME_WORD = re.compile(r"(?<![\w@#'’-])[A-Z][A-Za-z]*(?:['’][A-Za-z]+)?(?![\w'’@-])")
 MAX_NAME_WORDS = 4
 
 
