@@ -208,9 +208,10 @@ def _probe() -> tuple[np.ndarray, float]:
 
 def probe_politics(text_emb: np.ndarray) -> float:
     """The politics probe's probability that a caption (its MiniLM embedding) is a political tweet, in [0, 1]
-    (see PROBE_FILE)."""
+    (see PROBE_FILE); to 4 decimals, so that the embedding's float32 rounding in a batch does not move a post's
+    scores (as ``CaptionKnowledge.deference``)."""
     weights, bias = _probe()
-    return float(1.0 / (1.0 + np.exp(-(float(np.asarray(text_emb, np.float32) @ weights) + bias))))
+    return round(float(1.0 / (1.0 + np.exp(-(float(np.asarray(text_emb, np.float32) @ weights) + bias)))), 4)
 
 
 def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
