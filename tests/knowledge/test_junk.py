@@ -37,3 +37,21 @@ def test_the_bait_list_reads_and_holds_no_real_topic():
 @pytest.mark.parametrize("tag", ["", "#"])
 def test_empty_tags_are_junk(tag):
     assert not reads_as_hashtag(tag.lstrip("#"))
+
+
+def test_a_name_the_caption_writes_reads_as_a_hashtag_there():
+    """A tag joining the words of a name the caption writes (a place after "@", an acronym) is the post's own word,
+    whatever the word lists say of it; handles, other captions and bait stay junk."""
+    from taglens.knowledge.junk import named_tags
+    from taglens.suggesters.base import unwanted_tags
+
+    caption = "Lunch with the twins @ Knott's Berry Farm, then RHOBH night with zorbly_77"
+    assert {"knottsberryfarm", "knotts", "rhobh"} <= named_tags(caption)
+    assert not {"zorbly77", "zorbly_77", "twins", "lunchwith"} & named_tags(caption)
+    for tag in ("knottsberryfarm", "rhobh"):
+        assert junk_reason(tag, allow_generic=False) == "does not read as a hashtag", tag
+        assert unwanted_tags((), "Lunch with the twins")(tag), tag
+        assert not unwanted_tags((), caption)(tag), tag
+    assert unwanted_tags((), caption)("zorbly77")
+    assert unwanted_tags((), "Follow Me To The Beach")("followme")  # bait stays bait
+    assert named_tags("") == named_tags(None) == frozenset()

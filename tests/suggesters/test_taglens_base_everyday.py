@@ -391,3 +391,26 @@ def test_learned_politics_tags_are_gated_like_the_listed_ones(model):
     kept = topics.gate({"words": {"immigration": (0.5, "r"), "maga": (0.5, "r"), "museum": (0.4, "r")}},
                        {"politics": 0.0, "vape": 0.0}, said={"immigration", "history", "museum"})
     assert kept == {"words": {"immigration": (0.5, "r"), "museum": (0.4, "r")}}
+
+
+def test_a_caption_the_politics_probe_does_not_read_as_political_is_no_evidence_of_politics(model, monkeypatch):
+    """The politics probe (scripts/build_politics_probe.py, a logistic regression on the caption's MiniLM embedding)
+    keeps a word the tweets tied to politics ("wall") from opening the gate on an everyday caption; a political
+    caption keeps its strength."""
+    from taglens.suggesters.taglens_base import topics
+
+    caption = "The wall of our new house is finally painted"
+    features = post_features([Post(text=caption)], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topics.probe_politics(features.text_emb) < 0.6
+    assert topic_strength(model, features, raw)["politics"] < topics.MIN_STRENGTH
+    assert not leaks(top(model, Post(text=caption)))
+    with monkeypatch.context() as m:
+        m.setattr(topics, "PROBE_TOPIC", None)  # without the probe, the caption's words open the gate
+        assert topic_strength(model, features, raw)["politics"] >= topics.MIN_STRENGTH
+    for caption in ("Hillary lied again about the emails during the debate",
+                    "Illegal aliens crossing the border must all be deported now"):
+        features = post_features([Post(text=caption)], images=False)[0]
+        raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+        assert topics.probe_politics(features.text_emb) > 0.9, caption
+        assert topic_strength(model, features, raw)["politics"] == 1.0, caption

@@ -11,6 +11,8 @@
 - :func:`shown_bait`: the bait a caption shows to be true of its post: a repost's credit line (the Repost app's
   "・・・" or "with @repostapp", "Repost from @user", "regram") makes #repost and #regram describe the post, so they
   are suggested there as for a post that carries bait itself (``suggesters.base.unwanted_tags``);
+- :func:`named_tags`: a tag that joins the words of a name the caption writes ("@ Knott's Berry Farm" ->
+  #knottsberryfarm, "RHOBH" -> #rhobh) is a tag of the post, whatever the word lists say of it;
 - :func:`junk_reason`: why a tag is junk (None when it is not); ``allow_generic=True`` or the environment variable
   ``TAGLENS_ALLOW_GENERIC=1`` turns the whole filter off.
 
@@ -70,6 +72,36 @@ REPOST_TAGS = frozenset({"repost", "regram"})
 def shown_bait(text: str | None) -> frozenset[str]:
     """The bait tags the caption shows to be true of its post (#repost under a repost's credit line), else none."""
     return REPOST_TAGS if text and REPOST_CREDIT.search(text) else frozenset()
+
+
+# a name the caption writes: a run of capitalised words ("Knott's Berry Farm", "OC Fair", "Peet's") or an acronym
+# ("RHOBH", "BYU"), letters only (an apostrophe inside a word dropped); a handle in a caption is rarely capitalised and
+# often holds digits or "_" (carolinebean7, ms_colleen_marie), so it stays junk; nor is a word of a code ("VFA-122":
+# #vfa pushed a vape val post's gold tag out of its top 5)
+_NAME_WORD = re.compile(r"(?<![\w@#'’-])[A-Z][A-Za-z]*(?:['’][A-Za-z]+)?(?![\w'’@-])")
+MAX_NAME_WORDS = 4
+
+
+def named_tags(text: str | None) -> frozenset[str]:
+    """The tags that join the words of a name the caption writes (each capitalised word, and each run of two to
+    MAX_NAME_WORDS of them: "@ Knott's Berry Farm" -> #knotts #berry #farm #knottsberry ... #knottsberryfarm): such a
+    tag names something of the post in the author's own words, so it reads as a hashtag even where the word lists
+    and the segmenter do not know it (#knottsberryfarm #peets #rhobh #ocfair on the tweets' val side). Bait stays
+    bait (``unwanted_tags``)."""
+    if not text:
+        return frozenset()
+    out: set[str] = set()
+    run: list[str] = []
+    last_end = -1
+    for m in _NAME_WORD.finditer(text):
+        word = re.sub(r"['’]", "", m.group()).lower()
+        if run and text[last_end:m.start()].strip():  # not the next word of the same name
+            run = []
+        run.append(word)
+        last_end = m.end()
+        for n in range(1, min(len(run), MAX_NAME_WORDS) + 1):
+            out.add("".join(run[-n:]))
+    return frozenset(out)
 
 
 @lru_cache(maxsize=65536)

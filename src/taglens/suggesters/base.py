@@ -136,21 +136,25 @@ def unwanted_tags(post_tags: Iterable[str] = (), text: str | None = None) -> Cal
     do not read as hashtags, ``taglens.knowledge.junk``, unless TAGLENS_ALLOW_GENERIC is set). Engagement bait is
     suggested to a post that already carries some (``post_tags``: its author tags that way, #instagood #like4like,
     and wants more of them: 1 in 3 HARRISON posts); never to one that does not, except the bait its caption
-    ``text`` shows to be true of it (``junk.shown_bait``: #repost under a repost's credit line). The list and the
-    setting are read once, when it is made (once per post or batch, not once per tag)."""
+    ``text`` shows to be true of it (``junk.shown_bait``: #repost under a repost's credit line); a tag that joins the
+    words of a name the caption writes (``junk.named_tags``: #knottsberryfarm under "@ Knott's Berry Farm") reads
+    as a hashtag there. The list and the setting are read once, when it is made (once per post or batch, not once
+    per tag)."""
     from ..blocklist import blocked_tags, is_blocked
-    from ..knowledge.junk import allow_generic_from_env, is_bait, junk_reason, shown_bait
+    from ..knowledge.junk import allow_generic_from_env, is_bait, junk_reason, named_tags, shown_bait
 
     blocked = blocked_tags()
     allow_generic = allow_generic_from_env()
     allow_bait = any(is_bait(t) for t in post_tags)
     shown = shown_bait(text)
+    named = named_tags(text)
 
     def unwanted(tag: str) -> bool:
         if is_blocked(tag, blocked) or allow_generic:
             return is_blocked(tag, blocked)
-        reason = junk_reason(tag, allow_generic=False)
-        return reason is not None and not ((allow_bait or tag in shown) and is_bait(tag))
+        if is_bait(tag):
+            return not (allow_bait or tag in shown)
+        return tag not in named and junk_reason(tag, allow_generic=False) is not None
 
     return unwanted
 

@@ -22,6 +22,10 @@ topic itself (:func:`topic_strength`, in [0, 1]):
 * for politics, the caption head's probability mass on the topic's tags (a tweet about "illegal aliens at the
   border": no single word says politics plainly, the head trained on such tweets does).
 
+For politics, all but the post's own words are then read only as far as the politics probe (a logistic regression
+on the caption's MiniLM embedding, ``PROBE_FILE``) reads the caption as political: a word or the head firing on an
+everyday caption ("congratulations to mr ernest walls") is no evidence.
+
 Politics also has learned tags (``resources/topic_politics_learned.txt``, scripts/build_topic_tags.py: the tags of
 TweetEval's hate and offensive tweets, #walkaway #antifa #nodaca #immigration): they are gated and count as the
 topic's tags for the words and the caption head, not for the meaning (MiniLM finds #tuesdaythoughts close to many
@@ -77,6 +81,21 @@ MIN_STRENGTH = 0.2
 # learned politics tags, tweets P@1/A@5 0.0904/0.1864 -> 0.0916/0.1880 (0.4-0.7: 0.0936, but lifestyle leakage x2)
 HEAD_SOURCE, HEAD_TOPICS = "caption", ("politics",)
 HEAD_LOW, HEAD_FULL = 0.6, 0.9
+# the politics probe (``resources/topic_politics_probe.npz``, scripts/build_politics_probe.py): a logistic regression
+# on the caption's MiniLM embedding, political tweets against the other tweets and everyday tweets in eight languages
+# (train sides). A caption it does not read as politics is no evidence of politics whatever its words or the caption
+# head say (a word or the head firing on "congratulations to mr ernest walls" gave #buildthatwall): the strength the
+# caption's other signals give is scaled by the probe's balanced probability, 0 below PROBE_LOW, 1 from PROBE_FULL,
+# as far as the caption is in a language the model learned (``language_gate``). Measured by re-fusing the evidence of
+# every post offline: tweets val 0.1018/0.1960 -> 0.1012/0.1948, lifestyle leakage 0.020 -> 0.018, mixed 0.034 ->
+# 0.032 (0.2-0.5: 0.1017/0.1956 and the same leakage, but "The wall of our new house is finally painted", at 0.50,
+# kept #buildthatwall first). As evidence that opens the gate
+# (strength from the probe alone) it was tried and left out: every setting that moved the tweets (0.7-0.9: val
+# 0.1014/0.1943 -> 0.1080/0.2054) let political tweets of the lifestyle set get #maga (leakage 0.020 -> 0.055;
+# 0.9-0.99: 0.1036/0.1985 at 0.030); docs/EVERYDAY.md
+PROBE_FILE = POLITICS_LIST.with_name("topic_politics_probe.npz")
+PROBE_TOPIC = "politics"
+PROBE_LOW, PROBE_FULL = 0.4, 0.8
 TOPIC_SOURCES = ("user",)  # sources whose tags are themselves evidence of the topic (the author's habits)
 
 
@@ -185,8 +204,25 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             every = full[topic]
             mass = sum(score for tag, (score, _) in head.items() if tag in every)
             strength = max(strength, gate * float(np.clip((mass - HEAD_LOW) / (HEAD_FULL - HEAD_LOW), 0.0, 1.0)))
+        if topic == PROBE_TOPIC and strength > 0 and features.text_emb is not None and gate > 0:
+            reads = float(np.clip((probe_politics(features.text_emb) - PROBE_LOW) / (PROBE_FULL - PROBE_LOW), 0, 1))
+            strength *= 1.0 - gate * (1.0 - reads)
         out[topic] = strength
     return out
+
+
+@lru_cache(maxsize=1)
+def _probe() -> tuple[np.ndarray, float]:
+    with np.load(PROBE_FILE) as z:
+        return z["weights"].astype(np.float32), float(z["bias"][0])
+
+
+def probe_politics(text_emb: np.ndarray) -> float:
+    """The politics probe's probability that a caption (its MiniLM embedding) is a political tweet, in [0, 1]
+    (see PROBE_FILE); to 4 decimals, so that the embedding's float32 rounding in a batch does not move a post's
+    scores (as ``CaptionKnowledge.deference``)."""
+    weights, bias = _probe()
+    return round(float(1.0 / (1.0 + np.exp(-(float(np.asarray(text_emb, np.float32) @ weights) + bias)))), 4)
 
 
 def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
