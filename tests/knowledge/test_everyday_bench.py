@@ -22,8 +22,9 @@ def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "build_everyday_bench.py"), "--data",
                           str(shared_data), "--out", str(out), "--per-set", "4", "--tweets", "5"],
                          capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout)["posts"] == {"photos": 12, "lifestyle": 5, "multilingual": 5, "mixed": 12}
-    for name in ("photos", "lifestyle", "multilingual", "mixed"):
+    assert json.loads(run.stdout)["posts"] == {"photos": 12, "lifestyle": 5, "multilingual": 5, "mixed": 12,
+                                               "captioned": 12}
+    for name in ("photos", "lifestyle", "multilingual", "mixed", "captioned"):
         records = read_records(out / name / "posts.jsonl")
         assert records and all(dev_split(r.id) == "val" and r.hashtags for r in records)
     photos = read_records(out / "photos" / "posts.jsonl")
@@ -35,6 +36,15 @@ def test_builds_val_side_posts_outside_the_repository(shared_data, tmp_path):
     raw = [json.loads(line) for line in (out / "mixed" / "posts.jsonl").read_text("utf-8").splitlines()]
     assert all(".." not in p and not Path(p).is_absolute() for r in raw for p in r["images"])
     assert all("#" not in r.text for r in mixed)
+    # the same photos, each with one of our captions about its class and its author's one tag
+    captioned = [json.loads(line) for line in (out / "captioned" / "posts.jsonl").read_text("utf-8").splitlines()]
+    own = [json.loads(line) for line in (REPO / "bench" / "data" / "everyday_photo_captions.jsonl").read_text(
+        "utf-8").splitlines()]
+    assert [r["id"] for r in captioned] == [r.id for r in photos]
+    for rec in captioned:
+        assert any(o["class"] == rec["topic"] and o["text"] == rec["text"] and [o["tag"]] == rec["given"]
+                   for o in own), rec["id"]
+        assert all((out / "captioned" / p).is_file() for p in rec["images"])
 
 
 def test_refuses_an_output_folder_inside_the_repository(shared_data):
