@@ -10,7 +10,7 @@ from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
 from taglens.registry import create_suggester
 from taglens.suggesters.cnn_lstm import (CONTENT_DIM, beam_search, build_network, cooccurrence_table,
-                                         leave_one_out_prior, rank_beams, reveal_weights)
+                                         leave_one_out_prior, rank_beams, reveal_weights, split_weight)
 from taglens.types import Post
 
 
@@ -207,10 +207,34 @@ def test_reveal_feature_alone_ranks_by_the_weighted_probability():
     assert np.allclose(torch.sigmoid(logits)[0, 1:].numpy(), p[0, 1:], atol=2e-3)
 
 
+def test_plain_split_weights_make_the_logistic_optimum_cooccurrences_own_probability():
+    """cooc_form="plain": drawn with one tag revealed at random (each of a post's n tags 1 time in n), a post weighted
+    by split_weight counts every (revealed tag, other tags) split once, so the first step's logistic optimum at a
+    revealed tag a, the weighted mean of "b is among the other tags", is co-occurrence's P(b | a) from plain counts;
+    unweighted it is the 1 / n-weighted P of cooc_form="reveal", which ranks #1 over #2 where the plain counts rank
+    #2 first."""
+    long = [0, 2, 3, 4, 5, 6]
+    rows = [np.array(r) for r in ([0, 1], [0, 1], long, long, long, [1])]
+    mean = float(np.mean([len(r) for r in rows if len(r) >= 2]))
+    plain, per_tag = cooccurrence_table(rows, 7)
+    weighted, per_w = cooccurrence_table(rows, 7, reveal_weights(rows))
+    for weigh, want in ((True, plain[0] / per_tag[0]), (False, weighted[0] / per_w[0])):
+        num, den = np.zeros(7), 0.0
+        for r in rows:
+            if len(r) < 2 or 0 not in r:
+                continue
+            w = (1 / len(r)) * (split_weight(len(r), mean) if weigh else 1.0)  # the chance #0 is the one revealed
+            num[r[r != 0]] += w
+            den += w
+        assert np.allclose(num / den, want)
+    assert plain[0, 2] > plain[0, 1] and weighted[0, 1] > weighted[0, 2]
+
+
 def test_companions_off_and_reveal_form_round_trip(posts, tmp_path):
-    model = create_suggester("test_cnn_lstm", companions=False, first_softmax=True).fit(posts)
-    loaded = load_suggester(model.save(tmp_path / "m"))
     q = Post(images=posts[0].images, hashtags=("food",))
-    assert [s.tag for s in loaded.suggest(q, k=5)] == [s.tag for s in model.suggest(q, k=5)]
+    for i, kw in enumerate(({"companions": False, "first_softmax": True}, {"cooc_form": "plain"})):
+        model = create_suggester("test_cnn_lstm", **kw).fit(posts)
+        loaded = load_suggester(model.save(tmp_path / f"m{i}"))
+        assert [s.tag for s in loaded.suggest(q, k=5)] == [s.tag for s in model.suggest(q, k=5)]
     with pytest.raises(ModelError, match="cooc_form must be"):
         create_suggester("test_cnn_lstm", cooc_form="pairs").fit(posts)

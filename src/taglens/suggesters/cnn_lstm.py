@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 
 # -- the network ---------------------------------------------------------------------------------------------------
 COOC_EPS = 0.01  # cooc_form "count": the feature is log(1 + P(b | existing) / COOC_EPS), 0 where b never co-occurs
-LOGIT_EPS = 1e-3  # cooc_form "reveal": the feature is log((P + eps) / (1 - P + eps)), the logit of P kept finite
+LOGIT_EPS = 1e-3  # cooc_form "reveal", "plain": the feature is log((P + eps) / (1 - P + eps)), the logit of P, finite
 
 
 def reveal_weights(rows: Sequence[np.ndarray]) -> np.ndarray:
@@ -71,6 +71,18 @@ def reveal_weights(rows: Sequence[np.ndarray]) -> np.ndarray:
     alike), 0 for a post of one tag (no tag of it is ever revealed with a target left)."""
     n = np.array([len(r) for r in rows], np.float32)
     return np.where(n >= 2, 1.0 / np.maximum(n, 1.0), 0.0).astype(np.float32)
+
+
+def split_weight(n: int, mean_tags: float) -> float:
+    """``cooc_form="plain"``: the weight, in the first step's logistic loss, of a post of ``n`` tags drawn with some
+    of them revealed: n over the training posts' mean (``mean_tags``, over posts of 2+ tags). Each time a post is
+    drawn one of its n splits (revealed tag, other tags) is taken at random; weighted by n, every split of every post
+    counts once, as every pair counts once in co-occurrence's counts, so that at one revealed tag a the loss's
+    optimum is co-occurrence's own P(b | a). Unweighted, a post counts once whatever its length, and the optimum is
+    the 1 / n-weighted P of ``cooc_form="reveal"``. Dividing by the mean keeps the revealed posts' share of the loss
+    against the posts drawn with nothing revealed. For the same reason the sequence softmax is left off the first
+    step of such a post: its target, one of the other tags at random, weighs each of them by 1 / (n - 1)."""
+    return n / max(mean_tags, 1.0)
 
 
 def cooccurrence_table(rows: Sequence[np.ndarray], n_tags: int, weights: np.ndarray | None = None
@@ -151,7 +163,7 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             g = share @ self.tag_emb.weight[:n_tags]
             z = self.drop(torch.cat([self.content(content), g], 1))
             h, c = torch.tanh(self.init(z)).chunk(2, dim=1)
-            if cooc_form == "reveal":
+            if cooc_form in ("reveal", "plain"):
                 feature = torch.log((prior + LOGIT_EPS) / (1.0 - prior + LOGIT_EPS))
             else:
                 feature = torch.log1p(prior / COOC_EPS)
@@ -273,7 +285,9 @@ class CnnLstmSuggester(NetworkSuggester):
     ``cooc_prior`` feeds co-occurrence's P(b | a) to every step (``cooc_form``: "count", every post counting once,
     through log1p; "reveal", the counts weighted by ``reveal_weights``, so that P estimates what the protocol
     scores, the chance that b is among a post's other tags given that a is the tag revealed, through a logit;
-    docs/EXPERIMENTS.md has both measured);
+    "plain", co-occurrence's own P (every post counting once) through a logit, with the first step's losses
+    weighted by ``split_weight`` so that their optimum at one revealed tag is that P, and the sequence softmax
+    left off the first step of posts drawn with tags revealed; docs/EXPERIMENTS.md has them measured);
     ``companions`` adds a learned tag-to-tag matrix; ``beam_weight`` weighs the beam's marginal against the first
     step's distribution in the ranking."""
 
@@ -295,8 +309,8 @@ class CnnLstmSuggester(NetworkSuggester):
             raise ModelError(f"{self.name}: beam_weight must be in [0, 1] and smoothing in [0, 1)")
         if self.first_loss not in ("bce", "softmax") or self.first_weight < 0:
             raise ModelError(f"{self.name}: first_loss must be 'bce' or 'softmax' and first_weight at least 0")
-        if self.cooc_form not in ("reveal", "count"):
-            raise ModelError(f"{self.name}: cooc_form must be 'reveal' or 'count', not {self.cooc_form!r}")
+        if self.cooc_form not in ("reveal", "count", "plain"):
+            raise ModelError(f"{self.name}: cooc_form must be 'reveal', 'count' or 'plain', not {self.cooc_form!r}")
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
@@ -320,6 +334,8 @@ class CnnLstmSuggester(NetworkSuggester):
                    else np.ones(len(usable), np.float32))
         co, per_tag = cooccurrence_table([rows[i] for i in usable], n_tags, weights)
         post_weight = dict(zip(usable, weights.tolist()))
+        multi = [len(rows[i]) for i in usable if len(rows[i]) >= 2]
+        mean_tags = float(np.mean(multi)) if multi else 1.0
         bare = ~np.any(X[:, -2:] > 0, axis=1)  # neither image nor caption: only its tags can condition it
 
         def batches(idx):
@@ -331,6 +347,7 @@ class CnnLstmSuggester(NetworkSuggester):
             targets = np.zeros((len(idx), steps, n_tags), np.float32)
             banned = np.zeros((len(idx), steps, n_tags), bool)
             prior = np.zeros((len(idx), n_tags), np.float32)
+            first_w = np.ones(len(idx), np.float32)
             for r, j in enumerate(idx):
                 tags = rows[j]
                 n_rev = 0
@@ -342,6 +359,8 @@ class CnnLstmSuggester(NetworkSuggester):
                     rest = rng.permutation(rest)
                 tags_in[r, revealed] = 1.0
                 banned[r, :, revealed] = True
+                if self.cooc_form == "plain" and n_rev:
+                    first_w[r] = split_weight(len(tags), mean_tags)
                 if self.cooc_prior and n_rev:
                     prior[r] = leave_one_out_prior(co, per_tag, revealed, tags, post_weight[j])
                 for s in range(min(steps, len(rest))):
@@ -350,10 +369,10 @@ class CnnLstmSuggester(NetworkSuggester):
                         banned[r, s:, rest[s - 1]] = True
                     targets[r, s, rest[s:]] = 1.0
             return ((content, torch.from_numpy(tags_in), torch.from_numpy(seq), torch.from_numpy(prior)),
-                    (torch.from_numpy(targets), torch.from_numpy(banned)))
+                    (torch.from_numpy(targets), torch.from_numpy(banned), torch.from_numpy(first_w)))
 
         def loss_fn(net, inputs, target):
-            targets, banned = target
+            targets, banned, first_w = target
             logits = net(*inputs).masked_fill(banned, -1e4)
             count = targets.sum(2)
             valid = count > 0
@@ -366,6 +385,9 @@ class CnnLstmSuggester(NetworkSuggester):
             if self.first_weight and not self.first_softmax:  # the first step is the multi-label loss's alone
                 seq_valid = valid.clone()
                 seq_valid[:, 0] = False
+            elif self.first_weight and self.cooc_form == "plain":  # so too where tags are revealed (see split_weight)
+                seq_valid = valid.clone()
+                seq_valid[:, 0] &= inputs[1].sum(1) == 0
             loss = per_step[seq_valid].mean() if bool(seq_valid.any()) else logits.sum() * 0.0
             if self.first_weight:  # the first step again, as a multi-label classifier of every tag still to come
                 first = valid[:, 0]
@@ -374,7 +396,8 @@ class CnnLstmSuggester(NetworkSuggester):
                         logits[:, 0], targets[:, 0], reduction="none").mean(1)
                 else:
                     per_post = per_step[:, 0]
-                loss = loss + self.first_weight * per_post[first].mean()
+                w = first_w[first]
+                loss = loss + self.first_weight * (per_post[first] * w).sum() / w.sum().clamp(min=1e-6)
             return loss
 
         torch.manual_seed(self.seed)
