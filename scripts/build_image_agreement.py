@@ -36,19 +36,14 @@ MIN_PHOTOS = 3
 def train_photos(path: Path, chunk: int = 128) -> tuple[list[np.ndarray], list[set[str]]]:
     """(class probabilities, tags) of the set's train-side photo posts with hashtags, in file order."""
     from taglens.encoders.image import softmax
-    from taglens.features import post_image_features
-    from taglens.types import Post, normalize_tag
+    from taglens.features import record_image_features
+    from taglens.types import normalize_tag
 
     recs = [r for r in read_records(path) if r.images and r.hashtags and dev_split(str(r.id)) == "train"]
     probs, tags = [], []
-    for c in range(0, len(recs), chunk):
-        part = recs[c:c + chunk]
-        feats = post_image_features([Post(post_id=r.id, images=tuple(r.images)) for r in part], skip_unreadable=True)
-        for r, f in zip(part, feats):
-            if f is None or not len(f["logits"]):
-                continue
-            probs.append(softmax(f["logits"].astype("float64")).mean(0).astype(np.float32))
-            tags.append({normalize_tag(t) for t in r.hashtags})
+    for r, f in record_image_features(recs, chunk):
+        probs.append(softmax(f["logits"].astype("float64")).mean(0).astype(np.float32))
+        tags.append({normalize_tag(t) for t in r.hashtags})
     return probs, tags
 
 

@@ -39,19 +39,12 @@ ORDINARY = ("scenes", "flowers", "pets")  # the ordinary photos, whose probabili
 
 def set_features(path: Path, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """(pooled features (n, 1280): the mean over each post's images, is-train (n,)) of the set's photo posts."""
-    from taglens.features import post_image_features
-    from taglens.types import Post
+    from taglens.features import record_image_features
 
-    recs = [r for r in read_records(path) if r.images]
     xs, train = [], []
-    for c in range(0, len(recs), chunk):
-        part = recs[c:c + chunk]
-        feats = post_image_features([Post(post_id=r.id, images=tuple(r.images)) for r in part], skip_unreadable=True)
-        for r, f in zip(part, feats):
-            if f is None or not len(f["pooled"]):
-                continue
-            xs.append(f["pooled"].astype(np.float32).mean(0))
-            train.append(dev_split(str(r.id)) == "train")
+    for r, f in record_image_features([r for r in read_records(path) if r.images], chunk):
+        xs.append(f["pooled"].astype(np.float32).mean(0))
+        train.append(dev_split(str(r.id)) == "train")
     return np.array(xs, np.float32), np.array(train, bool)
 
 

@@ -280,6 +280,17 @@ def _worker():
 _WORKER = None
 
 
+def record_image_features(records: Sequence, chunk: int = 128):
+    """(record, its images' features) for each of ``records`` (``taglens.data.posts`` records) whose images could be
+    read, in order, encoded ``chunk`` posts at a time: what the build scripts of learned resources read."""
+    for c in range(0, len(records), chunk):
+        part = records[c:c + chunk]
+        feats = post_image_features([Post(post_id=r.id, images=tuple(r.images)) for r in part], skip_unreadable=True)
+        for r, f in zip(part, feats):
+            if f is not None and len(f["pooled"]):
+                yield r, f
+
+
 class PendingFeatures(PostFeatures):
     """A post's :class:`PostFeatures` whose images are still being decoded and encoded in another thread: reading
     ``images`` waits for them (and raises the InputError of an unreadable image). ``reads`` counts the reads, so a
@@ -333,4 +344,4 @@ def _images_then_store(post: Post, images) -> None:
 
 
 __all__ = ["PendingFeatures", "PostFeatures", "image_features", "image_labels", "pending_post_features",
-           "post_features", "post_image_features", "stack"]
+           "post_features", "post_image_features", "record_image_features", "stack"]
