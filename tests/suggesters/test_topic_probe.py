@@ -87,3 +87,25 @@ def test_a_vape_photo_under_the_same_caption_still_counts_as_vape(model, shared_
         ev = {name: model.source(name).evidence(features.post, features) for name in ("image",)}
         full += topic_strength(model, features, ev)["vape"] >= MIN_STRENGTH
     assert full >= 15
+
+
+def test_the_authors_tags_from_elsewhere_outweigh_what_only_looks_like_vape(model, shared_data):
+    """A post whose own tags are all used outside vape (#travel, #coffee: 3+ training posts, at most a tenth of them
+    vape) is not a vape post because its photo looks like a vape shop's or its caption is a little like the vape
+    tags: those vape photos under the everyday caption lose their vape strength with #travel; a vape tag of the
+    author's, or a tag no corpus has, does not do that."""
+    from taglens.suggesters.taglens_base.topics import author_elsewhere
+
+    kept = 0
+    for photo in vape_train_photos(shared_data, 10):
+        alone, travel, vape, unknown = post_features(
+            [Post(images=photo.images, text=CAPTION, hashtags=tags)
+             for tags in ((), ("travel",), ("vape",), ("zzqqxtag",))])
+        assert author_elsewhere(travel, "vape") and not author_elsewhere(vape, "vape")
+        assert not author_elsewhere(unknown, "vape") and not author_elsewhere(alone, "vape")
+        ev = {"image": model.source("image").evidence(alone.post, alone)}
+        kept += topic_strength(model, alone, ev)["vape"] >= MIN_STRENGTH
+        ev = {"image": model.source("image").evidence(travel.post, travel)}
+        assert topic_strength(model, travel, ev)["vape"] < MIN_STRENGTH  # the caption's words say nothing of vape
+        assert topic_strength(model, vape, ev)["vape"] == 1.0
+    assert kept >= 5  # without the author's tags, most of them count as vape

@@ -22,6 +22,11 @@ topic itself (:func:`topic_strength`, in [0, 1]):
 * for politics, the caption head's probability mass on the topic's tags (a tweet about "illegal aliens at the
   border": no single word says politics plainly, the head trained on such tweets does).
 
+For a one-topic corpus's topic (vape), the meaning, the photo and the caption head count for nothing where the
+author's own tags place the post elsewhere (``author_elsewhere``: each is a tag of 3+ training posts with at most
+10% of its uses in the topic's corpus): an astronaut's portrait tagged #nasa that the photo probe finds vape-like
+is not a vape post; the caption's words still count.
+
 For politics, all but the post's own words are then read only as far as the politics probe (a logistic regression
 on the caption's MiniLM embedding, ``PROBE_FILE``) reads the caption as political: a word or the head firing on an
 everyday caption ("congratulations to mr ernest walls") is no evidence.
@@ -59,6 +64,7 @@ POLITICS_LEARNED = POLITICS_LIST.with_name("topic_politics_learned.txt")
 TOPIC_CORPORA = ("vape",)  # corpora of one topic (the others are general: Instagram topics, tag lists, tweets)
 MIN_TOPIC_POSTS = 3
 MIN_TOPIC_SHARE = 0.8
+ELSEWHERE_SHARE = 0.1  # an author's tag with at most this share of its uses in the topic's corpus: elsewhere
 # caption similarity to the topic's tags: none below SIM_LOW, full at SIM_FULL (MiniLM cosine)
 SIM_LOW, SIM_FULL = 0.35, 0.6  # (0.25, 0.45 let 17% of the lifestyle tweets' top 5 hold #maga or #vape: 3%)
 # the image head's probability mass on the topic's tags that counts as full evidence (0.3: the vape set's val P@1
@@ -155,6 +161,22 @@ def spelled(features: "PostFeatures") -> set[str]:
     return set(features.tags) | set(words) | set(joined_ngrams(words, 2))
 
 
+def author_elsewhere(features: "PostFeatures", topic: str) -> bool:
+    """Whether the post's own tags place it outside a one-topic corpus's topic: it has some, and each is a tag of
+    ``MIN_TOPIC_POSTS`` or more training posts with at most ``ELSEWHERE_SHARE`` of its uses in that corpus (#nasa,
+    #travel, #coffee); a tag no corpus has, or one the topic uses more, says nothing)."""
+    if not features.tags:
+        return False
+    from ...knowledge.vocabulary import get_vocabulary
+
+    vocab = get_vocabulary()
+    for tag in features.tags:
+        n = vocab.tag_count(tag)
+        if n < MIN_TOPIC_POSTS or vocab.tag_counts(tag).get(topic, 0) > ELSEWHERE_SHARE * n:
+            return False
+    return True
+
+
 def _word_stats(model: "TaglensBase"):
     try:
         return getattr(model.source("words"), "stats_", None)
@@ -191,6 +213,9 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         shown = topic_probe.shows(features, topic)  # None: no photo, or no probe of the topic
         if shown is not None:  # the caption's meaning only as far as the photo looks like the topic's photos
             meaning *= shown
+        if topic in TOPIC_CORPORA and author_elsewhere(features, topic):
+            out[topic] = words  # what only looks like the topic is no evidence of it against the author's tags
+            continue
         strength = max(meaning, words)
         if image:
             mass = sum(score for tag, (score, _) in image.items() if tag in tags)
