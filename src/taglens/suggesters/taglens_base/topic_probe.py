@@ -35,7 +35,8 @@ RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "vision" / "topic
 
 @dataclass(frozen=True)
 class Probe:
-    """P(photo of the topic) = sigmoid(pooled @ w + b); ``low``, ``full``: the probabilities of no and full
+    """P(the topic) = sigmoid(features @ w + b), of a photo's pooled features here and of a caption's MiniLM
+    embedding for politics (``topics.probe_politics``); ``low``, ``full``: the probabilities of no and full
     evidence."""
 
     w: np.ndarray
@@ -44,13 +45,18 @@ class Probe:
     full: float
 
     def probability(self, pooled: np.ndarray) -> float:
-        """The probability that a post with these pooled features (n_images, 1280) shows the topic (their mean)."""
+        """The probability that a post with these features (n, d: its images' pooled features, or one caption's
+        embedding) shows the topic (their mean)."""
         x = np.asarray(pooled, np.float32).mean(0)
         return float(1.0 / (1.0 + np.exp(-(float(x @ self.w) + self.b))))
 
     def shows(self, pooled: np.ndarray) -> float:
         """How far the photo shows the topic, in [0, 1]: the probability from ``low`` (0) to ``full`` (1)."""
-        return float(np.clip((self.probability(pooled) - self.low) / (self.full - self.low), 0.0, 1.0))
+        return self.scaled(self.probability(pooled))
+
+    def scaled(self, probability: float) -> float:
+        """A probability of the probe mapped to [0, 1]: 0 at or below ``low``, 1 from ``full``, linear between."""
+        return float(np.clip((probability - self.low) / (self.full - self.low), 0.0, 1.0))
 
 
 @lru_cache(maxsize=1)

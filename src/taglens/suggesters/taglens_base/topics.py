@@ -170,11 +170,8 @@ def author_elsewhere(features: "PostFeatures", topic: str) -> bool:
     from ...knowledge.vocabulary import get_vocabulary
 
     vocab = get_vocabulary()
-    for tag in features.tags:
-        n = vocab.tag_count(tag)
-        if n < MIN_TOPIC_POSTS or vocab.tag_counts(tag).get(topic, 0) > ELSEWHERE_SHARE * n:
-            return False
-    return True
+    return all(vocab.tag_count(tag) >= MIN_TOPIC_POSTS and _corpus_share(tag, topic) <= ELSEWHERE_SHARE
+               for tag in features.tags)
 
 
 def _word_stats(model: "TaglensBase"):
@@ -203,19 +200,19 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         if said & tags:
             out[topic] = 1.0
             continue
-        meaning = words = 0.0
-        if features.text_emb is not None and gate > 0 and len(plain_rows[topic]):
-            sim = float(np.max(model.tag_emb_[plain_rows[topic]] @ features.text_emb))
-            meaning = gate * float(np.clip((sim - SIM_LOW) / (SIM_FULL - SIM_LOW), 0.0, 1.0))
+        words = meaning = 0.0
         if stats is not None:
             rate, _ = stats.rate_of(features.text, rows[topic], WORDS_MIN_MENTIONS, lambda w: word_fits(w, lang))
             words = float(np.clip((rate - WORDS_LOW) / (WORDS_FULL - WORDS_LOW), 0.0, 1.0))
-        shown = topic_probe.shows(features, topic)  # None: no photo, or no probe of the topic
-        if shown is not None:  # the caption's meaning only as far as the photo looks like the topic's photos
-            meaning *= shown
         if topic in TOPIC_CORPORA and author_elsewhere(features, topic):
             out[topic] = words  # what only looks like the topic is no evidence of it against the author's tags
             continue
+        if features.text_emb is not None and gate > 0 and len(plain_rows[topic]):
+            sim = float(np.max(model.tag_emb_[plain_rows[topic]] @ features.text_emb))
+            meaning = gate * float(np.clip((sim - SIM_LOW) / (SIM_FULL - SIM_LOW), 0.0, 1.0))
+        shown = topic_probe.shows(features, topic)  # None: no photo, or no probe of the topic
+        if shown is not None:  # the caption's meaning only as far as the photo looks like the topic's photos
+            meaning *= shown
         strength = max(meaning, words)
         if image:
             mass = sum(score for tag, (score, _) in image.items() if tag in tags)
@@ -230,24 +227,24 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             mass = sum(score for tag, (score, _) in head.items() if tag in every)
             strength = max(strength, gate * float(np.clip((mass - HEAD_LOW) / (HEAD_FULL - HEAD_LOW), 0.0, 1.0)))
         if topic == PROBE_TOPIC and strength > 0 and features.text_emb is not None and gate > 0:
-            reads = float(np.clip((probe_politics(features.text_emb) - PROBE_LOW) / (PROBE_FULL - PROBE_LOW), 0, 1))
+            reads = _probe().scaled(probe_politics(features.text_emb))
             strength *= 1.0 - gate * (1.0 - reads)
         out[topic] = strength
     return out
 
 
 @lru_cache(maxsize=1)
-def _probe() -> tuple[np.ndarray, float]:
+def _probe() -> topic_probe.Probe:
+    """The politics probe (``PROBE_FILE``), read once, as a ``topic_probe.Probe`` between PROBE_LOW and PROBE_FULL."""
     with np.load(PROBE_FILE) as z:
-        return z["weights"].astype(np.float32), float(z["bias"][0])
+        return topic_probe.Probe(z["weights"].astype(np.float32), float(z["bias"][0]), PROBE_LOW, PROBE_FULL)
 
 
 def probe_politics(text_emb: np.ndarray) -> float:
     """The politics probe's probability that a caption (its MiniLM embedding) is a political tweet, in [0, 1]
     (see PROBE_FILE); to 4 decimals, so that the embedding's float32 rounding in a batch does not move a post's
     scores (as ``CaptionKnowledge.deference``)."""
-    weights, bias = _probe()
-    return round(float(1.0 / (1.0 + np.exp(-(float(np.asarray(text_emb, np.float32) @ weights) + bias)))), 4)
+    return round(_probe().probability(np.asarray(text_emb)[None]), 4)
 
 
 def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
