@@ -46,7 +46,9 @@ class ClassRates(Source):
         from ....knowledge.image_tags import image_tags
 
         probs = softmax(features.images["logits"].astype("float64")).mean(0).astype(np.float32)
-        column, topical = self._columns(table), self._topic_tags()
+        from ..topics import topic_of
+
+        column, topical = self._columns(table), topic_of()  # a topic's tags need evidence of it, not a photo's classes
         cols = np.array(sorted(column[t] for t, _, _ in image_tags(probs, k=30) if t in column and t not in topical),
                         np.int64)
         if not len(cols):
@@ -89,18 +91,6 @@ class ClassRates(Source):
         cached = self.__dict__.get("_base")
         if cached is None or cached[0] is not table:
             cached = self._base = (table, np.maximum(table.classes.mean(0) @ table.tags, 1e-6))
-        return cached[1]
-
-    def _topic_tags(self) -> frozenset[str]:
-        """The tags of the one-topic vocabularies (vape), once per vocabulary: they need evidence of their topic,
-        which a photo's classes are not."""
-        from ..topics import topic_rows
-
-        vocab = self.model.vocab_
-        cached = self.__dict__.get("_topic")
-        if cached is None or cached[0] is not vocab:
-            tags = frozenset(vocab[i] for rows in topic_rows(self.model).values() for i in rows)
-            cached = self._topic = (vocab, tags)
         return cached[1]
 
 
