@@ -14,10 +14,11 @@ For each of the 1,000 ImageNet classes (``resources/imagenet_synsets.txt``, in t
 3. a check against real tag corpora: every tag must be used as a hashtag in ../shared/data (the packaged
    vocabulary's aggregate counts) or be the class's own name; the counts go into the build report;
 4. ``resources/image_tags_overrides.tsv`` (hand-curated) corrects what the steps above get wrong: per wnid,
-   ``-tag`` removes a tag, ``+tag`` adds one (at the basic-category strength), ``=tag tag ...`` replaces the list.
+   ``-tag`` removes a tag, ``+tag`` adds one (at the basic-category strength), ``=tag tag ...`` replaces the list,
+   ``>p`` gives the class a floor: it is read only at probability p or more (the classifier's fallbacks).
 
-Output: ``wnid<TAB>class name<TAB>tag:weight tag:weight ...`` (weights 1.0 for names, 0.9 for the basic category's
-first form, lower for further forms and broader categories).
+Output: ``wnid<TAB>class name<TAB>tag:weight tag:weight ...[<TAB>floor]`` (weights 1.0 for names, 0.9 for the
+basic category's first form, lower for further forms and broader categories; the floor only where one is set).
 
 Usage: python scripts/build_image_tags.py [--report FILE] [--out FILE]
 """
@@ -264,7 +265,11 @@ def main(argv: list[str] | None = None) -> int:
                 tags.setdefault(tag, weight)
             else:
                 dropped += 1
+        floor = ""
         for op, tag in overrides.get(wnid, ()):
+            if op == ">":
+                floor = f"\t{float(tag):g}"
+                continue
             if op == "=":
                 tags = {}
             elif op == "-" and tags.pop(tag, None) is None:
@@ -272,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             if op in "=+" and tag:
                 tags.setdefault(tag, 1.0 if not tags else 0.8)
         name = synset.lemma_names()[0].replace("_", " ")
-        lines.append(f"{wnid}\t{name}\t" + " ".join(f"{t}:{w:g}" for t, w in tags.items()))
+        lines.append(f"{wnid}\t{name}\t" + " ".join(f"{t}:{w:g}" for t, w in tags.items()) + floor)
         report.append(f"{wnid}\t{name}\t" + " ".join(f"{t}({vocab.tag_count(t)})" for t in tags))
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if args.report:

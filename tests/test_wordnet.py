@@ -82,6 +82,21 @@ def test_common_synsets_are_the_attested_senses_of_the_first_part_of_speech():
         assert len(all_noun) >= n_synsets
 
 
+def test_usual_noun_lexname_is_the_first_noun_senses_lexicographer_file_as_nltk_reads_it():
+    lookup = get_lookup()
+    assert lookup.usual_noun_lexname("support") == "noun.act"  # the activity, not the tripod's kind
+    assert lookup.usual_noun_lexname("tripod") == "noun.artifact"
+    assert lookup.usual_noun_lexname("Dogs") == "noun.animal"
+    assert lookup.usual_noun_lexname("street_sign") == "noun.communication"
+    assert lookup.usual_noun_lexname("run") == "noun.act"  # a noun besides the verb
+    assert lookup.usual_noun_lexname("zzqqx") is None and lookup.usual_noun_lexname("") is None
+    assert lookup.usual_noun_lexname("quickly") is None  # no noun
+    wn = get_wordnet()
+    for w in random.Random(5).sample(_index_lemmas(), 300):
+        first = wn.synsets(w, "n")[:1]
+        assert lookup.usual_noun_lexname(w) == (first[0].lexname() if first else None), w
+
+
 # --- the WordNet shipped in the package -------------------------------------------------------------------------
 
 SYSTEM = Path("/usr/share/wordnet")

@@ -293,6 +293,17 @@ class WordNetLookup:
         return [self._synset(pos, offset) for pos, _ in POS_FILES for form in self.morphy(word, pos)
                 for offset in self._offsets(form, pos)]
 
+    def usual_noun_lexname(self, word: str) -> str | None:
+        """The lexicographer file of a word's usual noun sense (its first, as nltk orders them): 'noun.act' for
+        "support" (the activity), 'noun.artifact' for "tripod"; None when WordNet has no noun for it."""
+        word = _lemma_form(word)
+        for form in self.morphy(word, "n") if word is not None else ():
+            offsets = self._offsets(form, "n")
+            if offsets:
+                buf = self._data["n"]
+                return LEXNAMES[int(buf[offsets[0]: buf.find(b"\n", offsets[0])].split(b" ", 2)[1])]
+        return None
+
     def common_synsets(self, word: str) -> list[SynsetEntry]:
         """The usual senses of a word: those of its first part of speech (nouns, verbs, adjectives, adverbs) that
         SemCor attests, at least the first. ``dog`` gives the domestic dog only, not "frump" or "chase"."""

@@ -57,9 +57,30 @@ def test_overrides_file_is_well_formed(tmp_path):
     overrides = read_overrides(OVERRIDES)
     assert set(overrides) <= set(imagenet_synsets())
     bad = tmp_path / "o.tsv"
-    bad.write_text("n01514668\trooster\n")
-    with pytest.raises(ValueError, match="o.tsv:1"):
-        read_overrides(bad)
+    for line in ("n01514668\trooster\n", "n01930112\t>high\n", "n01930112\t>1.5\n", "n01930112\t>0\n"):
+        bad.write_text(line)
+        with pytest.raises(ValueError, match="o.tsv:1"):
+            read_overrides(bad)
+    bad.write_text("n01930112\t>0.6 -nematode\t# a floor and a removal\n")
+    assert read_overrides(bad) == {"n01930112": [(">", "0.6"), ("-", "nematode")]}
+
+
+def test_fallback_classes_are_read_only_when_the_classifier_is_sure():
+    """The moon reads as a nematode at 47%, the Hubble deep field as a flatworm, coins as a bubble and a Petri dish,
+    a brick wall as a maze and a racket: none of these says anything under its floor; a sure reading still does."""
+    m = get_image_tag_map()
+    nematode, maze = _index("n01930112"), _index("n03733281")
+    assert m.floors[nematode] == pytest.approx(0.6) and m.floors[_index("n02099601")] == 0
+    moon = np.zeros(1000)
+    moon[nematode], moon[_index("n09229709")] = 0.47, 0.10  # nematode, bubble
+    assert image_tags(moon) == []
+    brick = np.zeros(1000)
+    brick[maze], brick[_index("n04039381")], brick[_index("n03028079")] = 0.20, 0.13, 0.30  # maze, racket, church
+    tags = [t for t, _, _ in image_tags(brick)]
+    assert "church" in tags and not {"maze", "labyrinth", "racket", "tennis"} & set(tags)
+    sure = np.zeros(1000)
+    sure[nematode] = 0.9
+    assert image_tags(sure)[0][:2] == ("nematode", pytest.approx(0.9))
 
 
 def test_real_photos_get_their_kind(food_images):

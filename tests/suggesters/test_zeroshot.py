@@ -99,6 +99,8 @@ def test_taglens_bases_zero_shot_tags_name_the_concept_they_came_from():
     assert not conse.related(index["dog"], "animal")
     assert not conse.related(index["standup"], "stand")  # a tripod is a kind of stand, not stand-up comedy
     assert not conse.related(index["gun"], "missile")
+    # a concept whose word usually means no thing: a tripod is a kind of support, but #support is help
+    assert not conse.related(index["support"], "support")
 
     def seen(wnid):
         features = PostFeatures(post=Post(images=("x.jpg",)), text="", tags=(), exclude=frozenset(),
@@ -107,5 +109,26 @@ def test_taglens_bases_zero_shot_tags_name_the_concept_they_came_from():
 
     assert not {"animation", "dog"} & set(seen("n01930112"))  # nematode
     assert "gun" not in seen("n03773504")  # missile
+    assert "support" not in seen("n04485082")  # tripod (it gave #support first on a photographer with a tripod)
     retriever = seen("n02099601")
     assert "goldenretriever" in retriever and "dog" in retriever  # golden retriever (a kind of dog)
+
+
+def test_taglens_bases_zero_shot_path_skips_a_fallback_class_under_its_floor():
+    """The moon reads as a nematode at 47%: the image map's floor (0.6) keeps it out of the zero-shot path too, so
+    the moon is not #animals; a sure reading of the class still counts."""
+    from taglens.features import PostFeatures
+
+    conse = load_suggester("taglens-base").source("conse")
+    nematode = imagenet_synsets().index("n01930112")
+
+    def seen(p_nematode):
+        p = np.full(1000, (1.0 - p_nematode) / 999)
+        p[nematode] = p_nematode
+        features = PostFeatures(post=Post(images=("x.jpg",)), text="", tags=(), exclude=frozenset(),
+                                images={"logits": np.log(p).astype(np.float32)[None, :]})
+        return conse.evidence(features.post, features)
+
+    moon = seen(0.47)
+    assert not {"animal", "animals", "beast"} & set(moon) and all(score < 0.01 for score, _ in moon.values())
+    assert {"animal", "animals"} & set(seen(0.9))

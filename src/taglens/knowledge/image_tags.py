@@ -9,6 +9,11 @@ classes in the encoder's logit order, its hashtags with a strength in (0, 1]: 1 
 A tag's score is the noisy-or over the classes of ``probability x strength``: it follows the classifier's
 confidence, and classes agreeing on a category add up (ten dog breeds at 10% each give #dog 0.61 while no breed
 name gets over 0.1).
+
+A few classes are the classifier's fallbacks for what it has no class for (the moon reads as a nematode at 47%, the
+Hubble deep field as a flatworm, coins as a bubble, a brick wall as a maze and a racket's strings): the overrides
+give them a *floor* (an optional fourth column of the map), the probability under which the class is not read at
+all (``floors``; ``conse`` reads the same floors).
 """
 from __future__ import annotations
 
@@ -25,8 +30,8 @@ MAX_CLASSES = 20
 
 
 def read_overrides(path: Path) -> dict[str, list[tuple[str, str]]]:
-    """wnid -> [(op, tag)] from the overrides file: ``wnid<TAB>-tag +tag =tag ...  # comment``; ``=`` with a tag
-    starts the list anew with it."""
+    """wnid -> [(op, tag)] from the overrides file: ``wnid<TAB>-tag +tag =tag >0.6 ...  # comment``; ``=`` with a
+    tag starts the list anew with it; ``>p`` reads the class only at probability p or more (a fallback reading)."""
     out: dict[str, list[tuple[str, str]]] = {}
     for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         line = line.split("#", 1)[0].strip()
@@ -34,10 +39,18 @@ def read_overrides(path: Path) -> dict[str, list[tuple[str, str]]]:
             continue
         wnid, _, ops = line.partition("\t")
         items = ops.split()
-        if not wnid.startswith("n") or not items or any(i[:1] not in "+-=" or len(i) < 2 for i in items):
-            raise ValueError(f"{path}:{lineno}: expected 'wnid<TAB>+tag -tag =tag ...', got {line!r}")
+        if not wnid.startswith("n") or not items or any(i[:1] not in "+-=>" or len(i) < 2 or
+                                                         (i[0] == ">" and not _is_probability(i[1:])) for i in items):
+            raise ValueError(f"{path}:{lineno}: expected 'wnid<TAB>+tag -tag =tag >p ...', got {line!r}")
         out.setdefault(wnid, []).extend((i[0], i[1:]) for i in items)
     return out
+
+
+def _is_probability(text: str) -> bool:
+    try:
+        return 0.0 < float(text) <= 1.0
+    except ValueError:
+        return False
 
 
 class ImageTagMap:
@@ -47,17 +60,20 @@ class ImageTagMap:
         self.wnids: list[str] = []
         self.names: list[str] = []
         self.tags: list[list[tuple[str, float]]] = []
+        floors: list[float] = []
         try:
             rows = path.read_text("utf-8").splitlines()
         except OSError as exc:
             raise ModelError(f"cannot read the image tag map {path}: {exc.strerror or exc}") from None
         for row in rows:
-            wnid, name, items = row.split("\t")
+            wnid, name, items, *floor = row.split("\t")
             self.wnids.append(wnid)
             self.names.append(name)
             self.tags.append([(t, float(w)) for t, w in (i.rsplit(":", 1) for i in items.split())])
+            floors.append(float(floor[0]) if floor else 0.0)
         if len(self.wnids) != 1000:
             raise ModelError(f"the image tag map {path} has {len(self.wnids)} classes, not 1,000")
+        self.floors = np.array(floors)  # a fallback class's floor, else 0
 
     def class_tags(self, index: int) -> list[tuple[str, float]]:
         return list(self.tags[index])
@@ -68,7 +84,8 @@ class ImageTagMap:
         probs = np.asarray(probs, dtype=np.float64).reshape(-1)
         if probs.shape[0] != len(self.wnids):
             raise ValueError(f"expected {len(self.wnids)} class probabilities, got {probs.shape[0]}")
-        order = [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_CLASSES] if probs[i] >= MIN_CLASS_PROB]
+        order = [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_CLASSES]
+                 if probs[i] >= max(MIN_CLASS_PROB, self.floors[i])]
         miss: dict[str, float] = {}
         support: dict[str, list[tuple[float, int]]] = {}
         for c in order:

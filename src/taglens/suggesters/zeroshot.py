@@ -140,11 +140,13 @@ class ZeroShotSuggester(BaseSuggester):
             self.fitted_ = True
 
     def evidence_from_logits(self, logits: np.ndarray, k: int = 100, labels: Sequence[str] | None = None,
-                             related: Callable[[int, str], bool] | None = None) -> Evidence:
+                             related: Callable[[int, str], bool] | None = None,
+                             floors: np.ndarray | None = None) -> Evidence:
         """Tag evidence from the ImageNet logits of a post's images (m, 1000): probabilities averaged. With
         ``labels`` (one per row, e.g. the file each frame came from) and more than one distinct label, each reason
         names the image where its class is most probable ("seen in image 2 (dog.jpg): golden retriever").
-        ``related(tag index, concept phrase)``, if given, keeps only the pairs it accepts."""
+        ``related(tag index, concept phrase)``, if given, keeps only the pairs it accepts; ``floors`` (1000,), if
+        given, the probability under which each class is not read (the image map's fallback classes)."""
         from ..encoders.image import softmax
 
         self._ensure_state()
@@ -159,6 +161,8 @@ class ZeroShotSuggester(BaseSuggester):
         why: dict[int, tuple[float, int, int]] = {}
         for c in top.tolist():
             p = float(probs[c])
+            if floors is not None and p < floors[c]:
+                continue
             for j, v, concept in zip(self.indices_[c].tolist(), self.values_[c].tolist(), self.concept_[c].tolist()):
                 if v <= 0:
                     break
