@@ -93,3 +93,15 @@ def test_a_class_no_training_photo_shows_gives_nothing(model, unfamiliar):
     f = photo({"nematode": 1.0}, travel_photo(model))  # the moon and the Hubble field read as one
     ev = model.source("class_rates").evidence(f.post, f)
     assert "nematode" not in ev and all(score < 0.05 for score, _ in ev.values())
+
+
+def test_it_proposes_what_the_classes_are_not_what_surrounds_them(model, unfamiliar):
+    """Names and basic-level forms (map strength NAMED or more), not broader categories or the occasion: a valley is
+    not #travel from this source, an espresso #coffee before #drink."""
+    source = model.source("class_rates")
+    for classes, left_out in ((MOUNTAIN, {"travel"}), ({"espresso": 0.6, "cup": 0.2}, {"drink", "drinks"})):
+        f = photo(classes, travel_photo(model))
+        ev = source.evidence(f.post, f)
+        strength = get_image_tag_map().strengths(np.exp(f.images["logits"][0]))
+        assert ev and all(strength[t] >= class_rates.NAMED for t in ev), ev
+        assert not set(ev) & left_out, ev

@@ -78,14 +78,27 @@ class ImageTagMap:
     def class_tags(self, index: int) -> list[tuple[str, float]]:
         return list(self.tags[index])
 
+    def read_classes(self, probs: np.ndarray) -> list[int]:
+        """The classes read for class probabilities (1000,): the ``MAX_CLASSES`` most probable at
+        ``MIN_CLASS_PROB`` or more (and their floor), most probable first."""
+        return [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_CLASSES]
+                if probs[i] >= max(MIN_CLASS_PROB, self.floors[i])]
+
+    def strengths(self, probs: Sequence[float] | np.ndarray) -> dict[str, float]:
+        """Each tag's largest strength over the classes read: 1 names a class seen, 0.9 its basic-level category."""
+        out: dict[str, float] = {}
+        for c in self.read_classes(np.asarray(probs, dtype=np.float64).reshape(-1)):
+            for tag, strength in self.tags[c]:
+                out[tag] = max(out.get(tag, 0.0), strength)
+        return out
+
     def suggest(self, probs: Sequence[float] | np.ndarray, k: int = 20,
                 min_score: float = 0.02) -> list[tuple[str, float, str]]:
         """(tag, score in [0, 1], evidence) for class probabilities (1000,), best first."""
         probs = np.asarray(probs, dtype=np.float64).reshape(-1)
         if probs.shape[0] != len(self.wnids):
             raise ValueError(f"expected {len(self.wnids)} class probabilities, got {probs.shape[0]}")
-        order = [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_CLASSES]
-                 if probs[i] >= max(MIN_CLASS_PROB, self.floors[i])]
+        order = self.read_classes(probs)
         miss: dict[str, float] = {}
         support: dict[str, list[tuple[float, int]]] = {}
         for c in order:
