@@ -31,6 +31,7 @@ def test_names_categories_and_right_senses():
     assert "bird" in _tags("n02012849") and "bird" not in _tags("n03126707")  # crane: the bird, the machine
     assert "construction" in _tags("n03126707")
     assert "wildlife" not in _tags("n02123045")  # a tabby is a pet
+    assert "flower" in _tags("n07730033") and "food" not in _tags("n07730033")  # cardoon: the plant in bloom
     for wnid, bad in (("n01514668", "cock"), ("n01847000", "drake"), ("n03065424", "coil"), ("n03991062", "pot"),
                       ("n04067472", "reel"), ("n02113186", "cardigan")):
         assert bad not in _tags(wnid), (wnid, bad)
