@@ -9,6 +9,11 @@ Writes one JSON file OUTSIDE the repository (it holds rankings of developer post
 
     PYTHONPATH=<old tree>/src python bench/check_identical.py --out /tmp/before.json
     PYTHONPATH=$PWD/src python bench/check_identical.py --out /tmp/after.json --compare /tmp/before.json
+
+The tweets' figures are also given by TweetEval task group (``GROUPS``, not compared): the hate and offensive tasks,
+whose gold is mostly US-politics tags (#maga on 179 of the 406 offensive val tweets, tags a post must show the topic
+to get: ``topics.py``), apart from the other tasks, so that a change's effect on everyday-like tweets is not hidden
+in one figure.
 """
 from __future__ import annotations
 
@@ -25,6 +30,21 @@ TASKS = {  # task -> (posts file under the data folder, inputs, reveal), as scri
     "harrison": ("harrison/posts.jsonl", ("tags",), 1),
     "tweets": ("tweets/posts.jsonl", ("text",), 0),
 }
+# per task, the groups of its posts reported apart: record id -> group name (tweets: "<TweetEval task>/<split>/<line>")
+GROUPS = {
+    "tweets": lambda rid: "hate+offensive" if rid.split("/")[0] in ("hate", "offensive") else "other tasks",
+}
+
+
+def group_figures(per_post: list, group) -> dict:
+    """{group: {"n", "P@1", "A@5"}} of ``evaluate``'s ``per_post`` (record, metrics) pairs."""
+    sums: dict[str, list[float]] = {}
+    for rec, metrics in per_post:
+        acc = sums.setdefault(group(rec.id), [0, 0.0, 0.0])
+        acc[0] += 1
+        acc[1] += metrics["P@1"]
+        acc[2] += metrics["A@5"]
+    return {g: {"n": n, "P@1": round(p1 / n, 4), "A@5": round(a5 / n, 4)} for g, (n, p1, a5) in sorted(sums.items())}
 
 
 def run(data: Path, n_posts: int, n_single: int, tasks: list[str]) -> dict:
@@ -43,8 +63,10 @@ def run(data: Path, n_posts: int, n_single: int, tasks: list[str]) -> dict:
         rel, inputs, reveal = TASKS[task]
         val = split_records(read_records(data / rel))[1]
         t0 = time.time()
-        res = evaluate(val, model, inputs=inputs, reveal=reveal)
+        per_post: list = []
+        res = evaluate(val, model, inputs=inputs, reveal=reveal, per_post=per_post)
         figures = {"n": res["n"], "P@1": res["P@1"], "A@5": res["A@5"], "errors": res["errors"]}
+        groups = group_figures(per_post, GROUPS[task]) if task in GROUPS else None
         posts = [p for p, _, targets in (prepare_query(r, inputs, reveal) for r in val) if targets][:n_posts]
         batch = [[(s.tag, round(s.score, 6), s.source, s.reason) for s in ranked]
                  for ranked in model.suggest_batch(posts, k=10)]
@@ -52,8 +74,11 @@ def run(data: Path, n_posts: int, n_single: int, tasks: list[str]) -> dict:
                   for p in posts[:n_single]]
         out["tasks"][task] = {"figures": figures, "batch": batch, "single": single,
                               "seconds": round(time.time() - t0, 1)}
+        if groups:  # not compared: an earlier run may not have them
+            out["tasks"][task]["groups"] = groups
         print(json.dumps({"task": task, **{k: (round(v, 4) if isinstance(v, float) else v)
-                                           for k, v in figures.items()}}), flush=True)
+                                           for k, v in figures.items()}, **({"groups": groups} if groups else {})}),
+              flush=True)
     return out
 
 

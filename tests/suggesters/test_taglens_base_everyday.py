@@ -414,3 +414,27 @@ def test_a_caption_the_politics_probe_does_not_read_as_political_is_no_evidence_
         raw = {s.name: s.evidence(features.post, features) for s in model.sources}
         assert topics.probe_politics(features.text_emb) > 0.9, caption
         assert topic_strength(model, features, raw)["politics"] == 1.0, caption
+
+
+def test_a_caption_alone_shows_vape_by_its_meaning_only_through_tags_that_name_vaping(model, monkeypatch):
+    """The vape corpus's concentrated tags hold its shops' everyday words (#tasteful, #photoproduct, #celular): a
+    caption without a photo that is only like those ("DELICIOUSNESS!") is not a vape post, while one like the tags
+    that name vaping still is (``topics.naming_rows``)."""
+    from taglens.suggesters.taglens_base import topics
+
+    naming = {model.vocab_[j] for j in topics.naming_rows(model, "vape")}
+    plain = {model.vocab_[j] for j in topics.topic_rows(model, plain=True)["vape"]}
+    assert {"juul", "ejuice", "vapelife"} <= naming < plain
+    assert not {"tasteful", "photoproduct", "celular", "hashtagr"} & naming
+    assert {"tasteful", "photoproduct", "celular", "hashtagr"} <= plain
+    caption = "DELICIOUSNESS!"
+    features = post_features([Post(text=caption)], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, raw)["vape"] < topics.MIN_STRENGTH
+    assert not leaks(top(model, Post(text=caption)))
+    with monkeypatch.context() as m:  # like #tasteful, it read as a vape post before
+        m.setattr(topics, "naming_rows", lambda model, topic: topics.topic_rows(model, plain=True)[topic])
+        assert topic_strength(model, features, raw)["vape"] >= topics.MIN_STRENGTH
+    features = post_features([Post(text="Best juul pods and e-juice for your pod kit")], images=False)[0]  # says it
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, raw)["vape"] == 1.0
