@@ -338,13 +338,14 @@ def pending_post_features(post: Post) -> PostFeatures:
     return PendingFeatures(post_features([post], images=False)[0], images, answered)
 
 
-STORE_WAIT = 0.25  # seconds the photo's thread waits for ``PendingFeatures.answered`` before it writes the cache
+STORE_WAIT = 0.25  # seconds a photo's cache write waits for ``PendingFeatures.answered`` at most
 
 
 def _images_then_store(post: Post, images, answered: threading.Event | None = None) -> None:
-    """``post_image_features([post], frames=True)`` into the future ``images``, then the feature cache written once
-    the caller has ``answered`` (or after ``STORE_WAIT``; the caller need not wait for the write)."""
-    from .encoders import cache
+    """``post_image_features([post], frames=True)`` into the future ``images``, then the feature cache written by the
+    writing thread once the caller has ``answered`` (or ``STORE_WAIT`` after the features were handed over); the
+    caller need not wait for the write, and this thread is free for the next post at once."""
+    import time
 
     stores: list = []
     try:
@@ -352,10 +353,34 @@ def _images_then_store(post: Post, images, answered: threading.Event | None = No
     except BaseException as exc:  # noqa: BLE001 (handed to the caller, which raises it)
         images.set_exception(exc)
         return
-    if stores and answered is not None:
-        answered.wait(STORE_WAIT)
+    if stores:
+        _writer().submit(_store_once_answered, stores, answered, time.monotonic() + STORE_WAIT)
+
+
+def _store_once_answered(stores: list, answered: threading.Event | None, deadline: float) -> None:
+    """The cache writes ``stores`` made once ``answered`` is set, or at ``deadline`` (time.monotonic) at the latest: a
+    write that waited its turn behind others does not wait again."""
+    import time
+
+    from .encoders import cache
+
+    if answered is not None:
+        answered.wait(max(0.0, deadline - time.monotonic()))
     for path, arrays in stores:
         cache.store(path, **arrays)
+
+
+def _writer():
+    """The one thread that writes the feature cache for posts suggested one at a time (started on first use)."""
+    global _WRITER
+    if _WRITER is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _WRITER = ThreadPoolExecutor(1, thread_name_prefix="taglens-cache-write")
+    return _WRITER
+
+
+_WRITER = None
 
 
 __all__ = ["PendingFeatures", "PostFeatures", "image_features", "image_labels", "pending_post_features",
