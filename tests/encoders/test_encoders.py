@@ -40,6 +40,28 @@ def test_minilm_similarity_is_semantic():
     assert a @ b > a @ c + 0.2
 
 
+def test_a_text_encoded_alone_again_is_served_as_encoded(monkeypatch):
+    """A text encoded alone is not encoded again (a post suggested twice): the same embedding bit for bit, a copy the
+    caller may change; texts encoded together are always encoded."""
+    from taglens.encoders import text as text_mod
+
+    caption = "sunday morning coffee on the balcony"
+    first = encode_texts([caption])
+    fresh = get_text_encoder().encode([caption])
+
+    class NoEncoder:
+        def encode(self, texts):
+            raise AssertionError(f"encoded again: {texts}")
+
+    monkeypatch.setattr(text_mod, "get_text_encoder", NoEncoder)
+    again = encode_texts([caption])
+    assert again.tobytes() == first.tobytes() == fresh.tobytes()
+    again[:] = 0
+    assert encode_texts([caption]).tobytes() == first.tobytes()
+    with pytest.raises(AssertionError, match="encoded again"):
+        encode_texts([caption, "another caption"])
+
+
 def test_minilm_token_vectors():
     enc = get_text_encoder()
     tokens = enc.encode_tokens("a puppy playing in the grass")

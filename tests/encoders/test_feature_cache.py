@@ -61,7 +61,8 @@ def test_a_cache_that_can_be_written_keeps_the_features(tmp_path, food_images, m
 
 def test_deferred_writes_are_handed_back_and_a_pending_post_writes_them(tmp_path, food_images, monkeypatch):
     """``deferred`` takes the cache writes instead of making them; a post suggested one at a time
-    (``pending_post_features``) has its photo's features written after they are used."""
+    (``pending_post_features``) has its photo's features written after they are used: once the caller says it has
+    answered, or after a short wait where it never does (as here)."""
     import time
 
     from taglens.features import image_features, pending_post_features
@@ -87,3 +88,12 @@ def test_deferred_writes_are_handed_back_and_a_pending_post_writes_them(tmp_path
     from taglens.encoders import cache as feature_cache
 
     assert (feature_cache.load(file, ("pooled",))["pooled"] == pending.images["pooled"]).all()
+
+    answered = pending_post_features(Post(images=(food_images[2],)))
+    assert answered.images is not None
+    answered.answered()
+    for _ in range(200):
+        if len(entries()) == 2:
+            break
+        time.sleep(0.05)
+    assert len(entries()) == 2

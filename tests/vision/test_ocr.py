@@ -117,25 +117,31 @@ def test_the_gate_lets_a_photo_without_text_through_unread(food_images):
     assert not ev.gated and ev.tags == [] and "read" not in ev.seconds
 
 
-def test_rapidocr_sessions_let_their_threads_sleep_and_follow_the_users_threads(monkeypatch):
-    """RapidOCR's ONNX Runtime sessions are built with their pool threads asleep between runs (its default spins
-    them, taking the core suggest --batch encodes on) and on the encoders' thread choice; RapidOCR's own session
-    options are left as they were for anyone else who builds a reader."""
+def test_rapidocr_sessions_spin_within_a_run_only_and_follow_the_users_threads(monkeypatch):
+    """RapidOCR's ONNX Runtime sessions are built with their pool threads spinning within a run and asleep after it
+    (its default spins them on after a run, taking the core suggest --batch encodes on), on the encoders' thread
+    choice, one fewer beside other work (suggest --batch's ranking); RapidOCR's own session options are left as they
+    were for anyone else who builds a reader."""
     pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")
     from rapidocr_onnxruntime.utils import infer_engine
 
+    from taglens.encoders import beside_other_work
     from taglens.vision import ocr
 
-    monkeypatch.setenv("TAGLENS_THREADS", "1")
+    monkeypatch.setenv("TAGLENS_THREADS", "2")
     ocr._reader.cache_clear()
     ocr._gate_detector.cache_clear()
     try:
-        reader, gate = ocr._reader(), ocr._gate_detector()
-        sessions = [reader.text_det.infer.session, reader.text_rec.session.session, gate.infer.session]
-        for session in sessions:
-            options = session.get_session_options()
-            assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-            assert options.intra_op_num_threads == 1
+        with beside_other_work():
+            beside = ocr._reader(ocr._beside()), ocr._gate_detector(ocr._beside())
+        for (reader, gate), threads in (((ocr._reader(ocr._beside()), ocr._gate_detector(ocr._beside())), 2),
+                                        (beside, 1)):
+            sessions = [reader.text_det.infer.session, reader.text_rec.session.session, gate.infer.session]
+            for session in sessions:
+                options = session.get_session_options()
+                assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+                assert options.get_session_config_entry("session.force_spinning_stop") == "1"
+                assert options.intra_op_num_threads == threads
     finally:
         ocr._reader.cache_clear()
         ocr._gate_detector.cache_clear()

@@ -256,8 +256,11 @@ def _run_batch(args: argparse.Namespace) -> int:
         try:
             if isinstance(features, TaglensError):  # an unreadable image, found ahead
                 raise features
-            ranked = (model.suggest_batch(posts, k=args.k) if features is None
-                      else model.suggest_batch(posts, k=args.k, features=features))
+            if features is None:
+                ranked = model.suggest_batch(posts, k=args.k)
+            else:  # the next chunk is encoded meanwhile (``next_chunk``): a photo's text is read on a thread fewer
+                with beside_other_work():
+                    ranked = model.suggest_batch(posts, k=args.k, features=features)
             answers = dict(zip((id(r) for r in recs), ranked))
         except TaglensError:
             answers = {}

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -109,9 +111,35 @@ def precomputed(table: dict[str, np.ndarray]) -> Iterator[None]:
         _precomputed.remove(table)
 
 
+# the embeddings of the last texts encoded alone, by text: a post suggested again (its tags edited in a form that asks
+# after each change, a server's retried request) or a caption many posts share is not encoded again (a 5-token
+# caption costs MiniLM 3-6 ms of CPU). Only texts encoded alone are kept and served, so an embedding is always the one
+# a batch of one gives (a text's padding in a longer batch may move its last bits)
+RECENT_TEXTS = 512
+_recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _encode_one(text: str) -> np.ndarray:
+    """``encode([text])`` (1, 384), from the embeddings of the last texts encoded alone where it is one of them."""
+    with _recent_lock:
+        emb = _recent.get(text)
+        if emb is not None:
+            _recent.move_to_end(text)
+            return emb.copy()
+    emb = get_text_encoder().encode([text])
+    with _recent_lock:
+        _recent[text] = emb.copy()
+        while len(_recent) > RECENT_TEXTS:
+            _recent.popitem(last=False)
+    return emb
+
+
 def encode_texts(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised MiniLM embeddings, one row per text (empty texts give the embedding of '')."""
     texts = list(texts)
+    if not _precomputed and len(texts) == 1:
+        return _encode_one(texts[0])
     if not _precomputed or not texts:
         return get_text_encoder().encode(texts)
     out = np.zeros((len(texts), DIM), dtype=np.float32)

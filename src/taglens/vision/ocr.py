@@ -80,19 +80,32 @@ class TextEvidence:
     words: frozenset[str] = frozenset()  # the distinct content words read (``content_words``)
 
 
-def _threads() -> int:
-    """RapidOCR's threads: the encoders' choice (``TAGLENS_THREADS``, else one per free core)."""
+def _threads(beside: bool = False) -> int:
+    """RapidOCR's threads: the encoders' choice (``TAGLENS_THREADS``, else one per free core); ``beside`` other work
+    (``encoders.beside_other_work``), one fewer (at least one)."""
     from ..encoders import encoder_threads
 
-    return encoder_threads()
+    return max(1, encoder_threads() - 1) if beside else encoder_threads()
+
+
+def _beside() -> bool:
+    """Whether this thread reads photos beside other work (`suggest --batch` ranks one chunk while the next is
+    encoded): then its reader runs on a thread fewer. On the 2-core machine, a photo with text took 91 ms of CPU
+    (56 ms wall) read on two threads against 53 ms on one: `--batch` keeps both cores busy, so the CPU is what
+    counts there (the same readings)."""
+    from ..encoders import encoding_beside_other_work
+
+    return encoding_beside_other_work()
 
 
 @contextlib.contextmanager
-def _sessions_that_sleep():
-    """Within the block, the ONNX Runtime sessions RapidOCR builds let their pool threads sleep after a run, as
-    taglens' encoders do (``encoders.onnx_session``): by default they spin on for a while, taking the core that the
-    image encoder and the ranking need (`suggest --batch` on the 2-core machine: 88-92 posts/s with RapidOCR's
-    threads spinning after the few photos with text, 98-100 without). The same readings either way."""
+def _sessions_like_the_encoders():
+    """Within the block, the ONNX Runtime sessions RapidOCR builds spin their pool threads within a run and let them
+    sleep after it, as taglens' encoders do (``encoders.onnx_session``): by default they spin on for a while after a
+    run, taking the core that the image encoder and the ranking need (`suggest --batch` on the 2-core machine: 88-92
+    posts/s with RapidOCR's threads spinning after the few photos with text, 98-100 without); asleep within a run
+    too, a photo with text took 56 ms to read on two threads against 37 (91 and 68 ms of CPU). The same readings
+    either way."""
     from rapidocr_onnxruntime.utils import infer_engine
 
     cls = infer_engine.OrtInferSession
@@ -100,7 +113,8 @@ def _sessions_that_sleep():
 
     def options(config):
         opts = original.__func__(config)
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        opts.add_session_config_entry("session.force_spinning_stop", "1")
         return opts
 
     with _BUILDING:
@@ -114,20 +128,22 @@ def _sessions_that_sleep():
 _BUILDING = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
-def _reader() -> Any:
-    """The RapidOCR reader (models from its wheel): detector at READ_SIDE, no 180-degree classifier."""
+@functools.lru_cache(maxsize=2)
+def _reader(beside: bool = False) -> Any:
+    """The RapidOCR reader (models from its wheel): detector at READ_SIDE, no 180-degree classifier; ``beside``: on a
+    thread fewer (``_beside``)."""
     rapid = require("rapidocr_onnxruntime")
-    n = _threads()
-    with _sessions_that_sleep():
+    n = _threads(beside)
+    with _sessions_like_the_encoders():
         return rapid.RapidOCR(det_limit_type="max", det_limit_side_len=READ_SIDE, use_cls=False,
                               max_side_len=READ_SIDE, intra_op_num_threads=n, inter_op_num_threads=1,
                               print_verbose=False)
 
 
-@functools.lru_cache(maxsize=1)
-def _gate_detector() -> Any:
-    """RapidOCR's text detector alone, at GATE_SIDE: the cheap 'is there text?' check."""
+@functools.lru_cache(maxsize=2)
+def _gate_detector(beside: bool = False) -> Any:
+    """RapidOCR's text detector alone, at GATE_SIDE: the cheap 'is there text?' check; ``beside``: on a thread fewer
+    (``_beside``)."""
     rapid = require("rapidocr_onnxruntime")
     from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
     from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
@@ -135,8 +151,9 @@ def _gate_detector() -> Any:
 
     del rapid
     config = update_model_path(read_yaml(DEFAULT_CFG_PATH))["Det"]
-    config.update(limit_type="max", limit_side_len=GATE_SIDE, intra_op_num_threads=_threads(), inter_op_num_threads=1)
-    with _sessions_that_sleep():
+    config.update(limit_type="max", limit_side_len=GATE_SIDE, intra_op_num_threads=_threads(beside),
+                  inter_op_num_threads=1)
+    with _sessions_like_the_encoders():
         return TextDetector(config)
 
 
@@ -149,7 +166,7 @@ def text_gate(img: Any) -> tuple[bool, int, float]:
     to GATE_SIDE; a line counts when it is at least GATE_MIN_HEIGHT high and GATE_MIN_WIDTH wide."""
     t = time.perf_counter()
     a, _ = downscale(as_rgb_array(img), GATE_SIDE)
-    boxes, _ = _gate_detector()(_bgr(a))
+    boxes, _ = _gate_detector(_beside())(_bgr(a))
     h, w = a.shape[:2]
     n = 0
     for quad in boxes if boxes is not None else ():
@@ -162,7 +179,7 @@ def read_text(img: Any) -> list[TextLine]:
     """Every line RapidOCR reads in the photo (shrunk to READ_SIDE), top to bottom."""
     a, _ = downscale(as_rgb_array(img), READ_SIDE)
     h, w = a.shape[:2]
-    result, _ = _reader()(_bgr(a))
+    result, _ = _reader(_beside())(_bgr(a))
     lines = []
     for quad, text, conf in result or ():
         xs, ys = [p[0] for p in quad], [p[1] for p in quad]

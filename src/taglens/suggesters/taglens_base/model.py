@@ -179,9 +179,14 @@ class TaglensBase(BaseSuggester):
         return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
-        ev, gains, exclude = self.evidence(post)
-        # fuse leaves the post's own tags and blocked tags out already
-        return self.fuse(ev, gains, exclude, k, text=post.text)
+        features = pending_post_features(post)
+        try:
+            ev, gains, exclude = self.evidence(features)
+            # fuse leaves the post's own tags and blocked tags out already
+            return self.fuse(ev, gains, exclude, k, text=post.text)
+        finally:
+            if isinstance(features, PendingFeatures):  # the photo's features are written to the cache now (speed)
+                features.answered()
 
     def batch_features(self, posts: Sequence[Post]) -> list[PostFeatures]:
         """What ``suggest_batch`` reads of ``posts`` (images decoded and encoded, captions embedded): `taglens
