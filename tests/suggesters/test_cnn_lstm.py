@@ -9,8 +9,8 @@ import pytest
 from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
 from taglens.registry import create_suggester
-from taglens.suggesters.cnn_lstm import (CONTENT_DIM, beam_search, build_network, cooccurrence_table,
-                                         leave_one_out_prior, rank_beams, reveal_weights, split_weight)
+from taglens.suggesters.cnn_lstm import (CONTENT_DIM, GATE_GRID, beam_search, build_network, cooccurrence_table,
+                                         fit_gate, leave_one_out_prior, rank_beams, reveal_weights, split_weight)
 from taglens.types import Post
 
 
@@ -238,3 +238,88 @@ def test_companions_off_and_reveal_form_round_trip(posts, tmp_path):
         assert [s.tag for s in loaded.suggest(q, k=5)] == [s.tag for s in model.suggest(q, k=5)]
     with pytest.raises(ModelError, match="cooc_form must be"):
         create_suggester("test_cnn_lstm", cooc_form="pairs").fit(posts)
+
+
+def _first_logits(net, content, tags_in):
+    import torch
+
+    with torch.no_grad():
+        state, extra = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
+        return net.step(torch.full((len(content),), tags_in.shape[1], dtype=torch.long), state, extra)[0].numpy()
+
+
+def test_gated_output_is_the_table_plus_the_gated_residual():
+    """gated: a post of tags alone reads T + g x R (at g = 0 co-occurrence's table alone, so its ranking); a post
+    with content, or without existing tags, reads T + R whatever the gate; the table's scale is not trained."""
+    import torch
+
+    rows = [np.array(r) for r in ([0, 1, 2], [0, 1], [0, 3], [0, 1, 4], [2, 3], [1, 4], [0, 2])]
+    co, per_tag = cooccurrence_table(rows, 5)
+    torch.manual_seed(0)
+    net = build_network(n_tags=5, dim=8, hidden=8, dropout=0.0, cooc_form="plain", gated=True).eval()
+    assert not net.cooc_scale.requires_grad and float(net.gate) == 1.0
+    with torch.no_grad():
+        net.cooc.copy_(torch.from_numpy(co / per_tag[:, None]))
+        net.companions.normal_()
+        net.out.bias.normal_(std=3.0)
+    tags_in = np.zeros((3, 5), np.float32)
+    tags_in[[0, 1], 0] = 1.0
+    content = np.zeros((3, CONTENT_DIM), np.float32)
+    content[1] = np.random.default_rng(1).normal(size=CONTENT_DIM)
+    content[1, -2:] = 1.0  # row 0: tags alone; row 1: tags and content; row 2: content nothing, tags nothing
+    whole = _first_logits(net, content, tags_in)
+    net.gate.fill_(0.0)
+    table = _first_logits(net, content, tags_in)
+    p = co[0] / per_tag[0]
+    assert list(np.argsort(-table[0][1:], kind="stable") + 1) == list(np.argsort(-p[1:], kind="stable") + 1)
+    assert np.allclose(table[0], np.log((p + 1e-3) / (1 - p + 1e-3)), atol=1e-5)
+    assert np.allclose(table[1:], whole[1:]) and not np.allclose(table[0], whole[0])
+    net.gate.fill_(0.3)
+    assert np.allclose(_first_logits(net, content, tags_in)[0], table[0] + 0.3 * (whole[0] - table[0]), atol=1e-5)
+
+
+def test_fit_gate_keeps_the_residual_only_where_it_helps_held_out_posts():
+    """fit_gate scores each tag of a held-out post revealed in turn: a residual that pushes a tag no post pairs
+    with the revealed one is gated off (the table alone); where the table is blank and the residual knows each
+    tag's companion, the smallest gate that lets it speak is kept."""
+    import torch
+
+    rows = [np.array(r) for r in ([0, 1], [2, 3], [0, 1], [2, 3], [1, 0])]
+    co, per_tag = cooccurrence_table(rows, 5)
+    tags = ["cat", "kitten", "sea", "beach", "car"]
+    for blank, want in ((False, 0.0), (True, 0.05)):
+        torch.manual_seed(0)
+        net = build_network(n_tags=5, dim=8, hidden=8, dropout=0.0, cooc_form="plain", gated=True).eval()
+        with torch.no_grad():
+            net.out.weight.zero_()
+            if blank:  # no table (every P is 0); a learned matrix holds the companions
+                net.companions.copy_(torch.from_numpy(10.0 * (co > 0)))
+            else:  # the table; the residual puts #car, which no post pairs with anything, first
+                net.cooc.copy_(torch.from_numpy(co / np.maximum(per_tag, 1.0)[:, None]))
+                net.out.bias.copy_(torch.tensor([0.0, 0.0, 0.0, 0.0, 20.0]))
+        curve = fit_gate(net, rows, [0, 1, 2, 3], tags)
+        assert float(net.gate) == pytest.approx(want) and [g for g, *_ in curve] == list(GATE_GRID)
+        assert all(n == 8 for *_, n in curve)
+        at = {g: p1 for g, p1, *_ in curve}
+        assert at[want] == 1.0 and (at[1.0] == 0.0 if not blank else at[0.0] < 1.0)
+
+
+def test_gate_holdout_fits_the_gate_counts_every_post_and_round_trips(tmp_path):
+    lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 5
+    posts = [Post(hashtags=t) for t in lists]
+    model = create_suggester("test_cnn_lstm", epochs=20, dim=16, hidden=16, dropout=0.0, lr=1e-2, batch_size=8,
+                             gate_holdout=0.25).fit(posts)
+    assert np.isclose(GATE_GRID, float(model.net_.gate)).any()
+    assert 10 <= model.gate_curve_[0][3] <= 15  # the queries of the 5 posts held out, each of 2 or 3 tags
+    rows = [np.array(sorted(model.vocab_.encode(t)), np.int64) for t in lists]
+    co, per_tag = cooccurrence_table(rows, len(model.vocab_))
+    assert np.allclose(model.net_.cooc.numpy(), co / per_tag[:, None])  # the held-out posts counted in the end
+    assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
+    loaded = load_suggester(model.save(tmp_path / "gated"))
+    assert float(loaded.net_.gate) == float(model.net_.gate)
+    q = Post(hashtags=("blue",))
+    assert [(s.tag, round(s.score, 5)) for s in loaded.suggest(q, k=4)] == [
+        (s.tag, round(s.score, 5)) for s in model.suggest(q, k=4)]
+    for bad in ({"gate_holdout": 1.0}, {"gate_holdout": 0.1, "cooc_prior": False}):
+        with pytest.raises(ModelError, match="gate_holdout"):
+            create_suggester("test_cnn_lstm", **bad).fit(posts)

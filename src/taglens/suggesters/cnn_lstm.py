@@ -25,6 +25,17 @@ existing tag, averaged over them); and co-occurrence's own estimate P(b | a) fro
 of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are taken out
 of the counts its feature is read from).
 
+The table and a gated residual (``gate_holdout``). Where a post is its existing tags alone (HARRISON), the first
+step reads one revealed tag, so it is in effect a table of tag pairs, and no table of one revealed tag passes
+co-occurrence's own (docs/EXPERIMENTS.md). With ``gate_holdout`` above 0 the output of such a post is co-occurrence's
+table plus the network's learned reading scaled by a gate, T + g x R, as a language model's log-probabilities are
+added to a captioner's (the table at a fixed scale; R is what the LSTM's output layer and the companions matrix
+add). The network trains with g = 1 on all but a ``gate_holdout`` share of the training posts; g is then chosen
+from a grid on the held-out ones, by the protocol's hits at one revealed tag, and the table the model keeps counts
+every training post. A held-out post never trains the network with a tag revealed and never enters the table the
+network reads in training (a post of tags alone is left out of training; one with an image or caption still trains
+the content path, nothing revealed). Posts with an image or a caption, or with no existing tag, read T + R.
+
 Training samples the evaluation settings, as ``coattention`` does: the image or the caption dropped at random, and
 1 to ``max_reveal`` of a post's tags given as its existing tags while the others are the targets. Training reads
 the image features from the feature cache (``taglens.features``), so only the first training on a set encodes
@@ -120,7 +131,7 @@ def leave_one_out_prior(co: np.ndarray, per_tag: np.ndarray, revealed: np.ndarra
 
 
 def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions: bool = True,
-                  cooc_form: str = "count"):
+                  cooc_form: str = "count", gated: bool = False):
     """Content and existing tags -> the LSTM's initial state and a context added to every step's output; tag
     embeddings in, one logit per tag out. Token ``n_tags`` is the start token.
 
@@ -134,7 +145,13 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
     and learns what to add to it. Training passes that feature itself (``prior``), leave-one-out. With
     ``cooc_form="reveal"`` the feature is the logit of P instead, log((P + LOGIT_EPS) / (1 - P + LOGIT_EPS)): the
     space of the first step's per-tag logistic loss, so that at scale 1 the first step already gives P and the
-    network learns only what to change. ``companions=False`` leaves the learned matrix out."""
+    network learns only what to change. ``companions=False`` leaves the learned matrix out.
+
+    ``gated``: where a post is its existing tags alone (no image, no caption), the output is the table plus a
+    gated residual, T + g x R, where T is the co-occurrence feature at a fixed scale of 1 (``cooc_scale`` is not
+    trained) and R everything the network learns (the LSTM's output layer and the companions matrix); ``gate`` (a
+    scalar buffer, 1 in training) is g. Other posts read T + R: with content the network has more to read than the
+    table, and without existing tags there is no table. ``fit`` sets the gate on posts held out (``fit_gate``)."""
     import torch
     from torch import nn
 
@@ -145,7 +162,9 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             self.tag_emb = nn.Embedding(n_tags + 1, dim)
             self.companions = nn.Parameter(torch.zeros(n_tags, n_tags)) if companions else None
             self.register_buffer("cooc", torch.zeros(n_tags, n_tags))
-            self.cooc_scale = nn.Parameter(torch.ones(()))
+            self.cooc_scale = nn.Parameter(torch.ones(()), requires_grad=not gated)
+            if gated:  # the residual's weight where the post is its existing tags alone
+                self.register_buffer("gate", torch.ones(()))
             self.init = nn.Linear(hidden + dim, 2 * hidden)
             self.context = nn.Linear(hidden + dim, hidden)
             self.lstm = nn.LSTM(dim, hidden, batch_first=True)
@@ -168,16 +187,27 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             else:
                 feature = torch.log1p(prior / COOC_EPS)
             tag_logits = self.cooc_scale * feature
+            state = (h[None].contiguous(), c[None].contiguous())
+            if gated:
+                learned = (share @ self.companions if self.companions is not None
+                           else torch.zeros_like(tag_logits))
+                tags_only = (tags_in.sum(1) > 0) & (content[:, -2:].sum(1) == 0)
+                g = torch.where(tags_only, self.gate, torch.ones_like(self.gate))
+                return state, (self.context(z), tag_logits, learned, g[:, None])
             if self.companions is not None:
                 tag_logits = tag_logits + share @ self.companions
-            return (h[None].contiguous(), c[None].contiguous()), (self.context(z), tag_logits)
+            return state, (self.context(z), tag_logits)
 
         def logits(self, out, extra):
             """Logits from LSTM outputs ``out`` (B, [T,] hidden) and the ``extra`` of ``start``."""
-            context, prior = extra
             if out.dim() == 3:
-                context, prior = context[:, None], prior[:, None]
-            return self.out(self.drop(torch.nn.functional.gelu(out + context))) + prior
+                extra = tuple(e[:, None] for e in extra)
+            context, prior, *gating = extra
+            decoded = self.out(self.drop(torch.nn.functional.gelu(out + context)))
+            if not gating:
+                return decoded + prior
+            learned, g = gating
+            return prior + g * (decoded + learned)
 
         def forward(self, content, tags_in, seq, prior=None):
             """Logits (B, T, n_tags) for the input sequences ``seq`` (B, T) (start token, then the prefix)."""
@@ -191,6 +221,58 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             return self.logits(out[:, 0], extra), state
 
     return CnnLstm()
+
+
+GATE_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)  # the residual gates fit_gates tries
+
+
+def fit_gate(net, rows: Sequence[np.ndarray], held: Sequence[int], tags: Sequence[str],
+             grid: Sequence[float] = GATE_GRID, chunk: int = 2048) -> list[tuple[float, float, float, int]]:
+    """Set a gated network's gate (``build_network``) on the held-out training posts ``held`` (their
+    vocabulary-encoded tags in ``rows``), as the protocol scores a post of tags alone with one revealed: each tag of
+    such a post revealed in turn, the others the targets, ranked by the first step's T + g x R with the revealed tag
+    and the tags no model suggests (``unwanted_tags``, bait allowed where the revealed tag is bait) left out. The
+    gate takes the g of ``grid`` with the most hits at 1, then at 5, then the smallest; with no held-out query it
+    stays 1. Returns [(g, P@1, A@5, queries)], the curve it was chosen from."""
+    import torch
+
+    from ..knowledge.junk import is_bait
+    from .base import unwanted_tags
+
+    n_tags = len(tags)
+    plain, bait_ok = unwanted_tags(()), unwanted_tags(("like4like",))
+    unwanted = torch.tensor([[plain(t) for t in tags], [bait_ok(t) for t in tags]])
+    bait = torch.tensor([is_bait(t) for t in tags], dtype=torch.long)
+    queries = [(j, int(a)) for j in held for a in rows[j]]
+    start = torch.full((chunk,), n_tags, dtype=torch.long)
+    hits = np.zeros((len(grid), 2))
+    for lo in range(0, len(queries), chunk):
+        part = queries[lo: lo + chunk]
+        revealed = torch.tensor([a for _, a in part])
+        tags_in = torch.nn.functional.one_hot(revealed, n_tags).float()
+        gold = torch.zeros((len(part), n_tags), dtype=torch.bool)
+        for r, (j, a) in enumerate(part):
+            gold[r, torch.from_numpy(rows[j])] = True
+        gold &= tags_in == 0
+        with torch.no_grad():
+            first = []
+            for g in (0.0, 1.0):
+                net.gate.fill_(g)
+                state, extra = net.start(torch.zeros((len(part), CONTENT_DIM)), tags_in)
+                first.append(net.step(start[: len(part)], state, extra)[0])
+        table, resid = first[0], first[1] - first[0]
+        banned = unwanted[bait[revealed]] | (tags_in > 0)
+        for gi, g in enumerate(grid):
+            top = torch.topk((table + g * resid).masked_fill(banned, float("-inf")), 5, dim=1).indices
+            got = gold.gather(1, top)
+            hits[gi] += (int(got[:, 0].sum()), int(got.any(1).sum()))
+    n = max(len(queries), 1)
+    curve = [(g, h1 / n, h5 / n, len(queries)) for g, (h1, h5) in zip(grid, hits)]
+    best = min(range(len(grid)), key=lambda gi: (-hits[gi, 0], -hits[gi, 1], grid[gi]))
+    net.gate.fill_(grid[best] if queries else 1.0)
+    log.info("cnn-lstm: gate %.2f on %d held-out queries (g: P@1/A@5 %s)", float(net.gate), len(queries),
+             ", ".join(f"{g:g}: {p1:.4f}/{a5:.4f}" for g, p1, a5, _ in curve))
+    return curve
 
 
 def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int
@@ -208,9 +290,9 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
     width = min(width, n_tags)
     rows = n_posts * width
     with torch.inference_mode():
-        (h, c), (context, prior) = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
+        (h, c), extra = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
         h, c = h.repeat_interleave(width, 1), c.repeat_interleave(width, 1)  # (1, rows, hidden)
-        extra = (context.repeat_interleave(width, 0), prior.repeat_interleave(width, 0))
+        extra = tuple(e.repeat_interleave(width, 0) for e in extra)
         banned = torch.from_numpy(tags_in > 0).repeat_interleave(width, 0)  # (rows, n_tags)
         logp = torch.full((n_posts, width), float("-inf"))
         logp[:, 0] = 0.0  # one live beam a post at first
@@ -232,7 +314,7 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
             seqs = torch.cat([seqs[parent], token[:, None]], 1)
             logp = best.values
             h, c = h[:, parent], c[:, parent]
-            extra = (extra[0][parent], extra[1][parent])
+            extra = tuple(e[parent] for e in extra)
             banned = banned[parent]
             banned[torch.arange(rows), token] = True
             prev = token
@@ -288,8 +370,10 @@ class CnnLstmSuggester(NetworkSuggester):
     "plain", co-occurrence's own P (every post counting once) through a logit, with the first step's losses
     weighted by ``split_weight`` so that their optimum at one revealed tag is that P, and the sequence softmax
     left off the first step of posts drawn with tags revealed; docs/EXPERIMENTS.md has them measured);
-    ``companions`` adds a learned tag-to-tag matrix; ``beam_weight`` weighs the beam's marginal against the first
-    step's distribution in the ranking."""
+    ``companions`` adds a learned tag-to-tag matrix; ``gate_holdout`` (a share of the training posts, 0 for none)
+    makes the output of a post of tags alone the co-occurrence table plus the network's residual times a gate fitted
+    on that share, held out (``fit_gate``); ``beam_weight`` weighs the beam's marginal against the first step's
+    distribution in the ranking."""
 
     name = "cnn-lstm"
 
@@ -299,7 +383,8 @@ class CnnLstmSuggester(NetworkSuggester):
                  drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
                  smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
                  first_softmax: bool = True, cooc_prior: bool = True, cooc_form: str = "count",
-                 companions: bool = True, beam: int = 4, beam_weight: float = 0.0, seed: int = 0):
+                 companions: bool = True, gate_holdout: float = 0.1, beam: int = 4, beam_weight: float = 0.0,
+                 seed: int = 0):
         keep_params(self, locals())
 
     def _check_params(self) -> None:
@@ -311,6 +396,8 @@ class CnnLstmSuggester(NetworkSuggester):
             raise ModelError(f"{self.name}: first_loss must be 'bce' or 'softmax' and first_weight at least 0")
         if self.cooc_form not in ("reveal", "count", "plain"):
             raise ModelError(f"{self.name}: cooc_form must be 'reveal', 'count' or 'plain', not {self.cooc_form!r}")
+        if not 0.0 <= self.gate_holdout < 1.0 or (self.gate_holdout and not self.cooc_prior):
+            raise ModelError(f"{self.name}: gate_holdout must be in [0, 1), and above 0 only with cooc_prior")
 
     # -- training ---------------------------------------------------------------------------------------------
     def fit(self, posts: Sequence[Post]) -> "CnnLstmSuggester":
@@ -329,14 +416,20 @@ class CnnLstmSuggester(NetworkSuggester):
         self.scaler_ = ContentScaler.fit(img)
         X = self.scaler_(img, txt)
         n_tags, start = len(self.vocab_), len(self.vocab_)
-        rng = np.random.default_rng(self.seed + 1)
-        weights = (reveal_weights([rows[i] for i in usable]) if self.cooc_form == "reveal"
-                   else np.ones(len(usable), np.float32))
-        co, per_tag = cooccurrence_table([rows[i] for i in usable], n_tags, weights)
-        post_weight = dict(zip(usable, weights.tolist()))
-        multi = [len(rows[i]) for i in usable if len(rows[i]) >= 2]
-        mean_tags = float(np.mean(multi)) if multi else 1.0
+        held = self._holdout(rows, usable)
+        held_set = set(held)
+        # a held-out post trains the network only as a post of content with nothing revealed (a post of tags alone,
+        # nothing at all), and stays out of the table, so that the gate reads it as a val post of tags alone
         bare = ~np.any(X[:, -2:] > 0, axis=1)  # neither image nor caption: only its tags can condition it
+        usable = [i for i in usable if i not in held_set or not bare[i]]
+        counted = [i for i in usable if i not in held_set]
+        rng = np.random.default_rng(self.seed + 1)
+        weights = (reveal_weights([rows[i] for i in counted]) if self.cooc_form == "reveal"
+                   else np.ones(len(counted), np.float32))
+        co, per_tag = cooccurrence_table([rows[i] for i in counted], n_tags, weights)
+        post_weight = dict(zip(counted, weights.tolist()))
+        multi = [len(rows[i]) for i in counted if len(rows[i]) >= 2]
+        mean_tags = float(np.mean(multi)) if multi else 1.0
 
         def batches(idx):
             idx = [usable[i] for i in idx]
@@ -351,7 +444,7 @@ class CnnLstmSuggester(NetworkSuggester):
             for r, j in enumerate(idx):
                 tags = rows[j]
                 n_rev = 0
-                if len(tags) > 1 and (bare[j] or rng.random() < self.reveal_prob):
+                if len(tags) > 1 and (bare[j] or rng.random() < self.reveal_prob) and j not in held_set:
                     n_rev = int(rng.integers(1, min(self.max_reveal, len(tags) - 1) + 1))
                 shown = rng.permutation(len(tags))
                 revealed, rest = tags[np.sort(shown[:n_rev])], tags[np.sort(shown[n_rev:])]  # most frequent first
@@ -409,8 +502,26 @@ class CnnLstmSuggester(NetworkSuggester):
         train_module(self.net_, batches, len(usable), epochs=epochs, lr=self.lr,
                      weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
                      desc=self.name)
+        if held:
+            self.gate_curve_ = fit_gate(self.net_, rows, held, self.vocab_.tags)
+            # the table the model keeps counts every training post, the held-out ones too
+            every = counted + held
+            co, per_tag = cooccurrence_table([rows[i] for i in every], n_tags,
+                                             reveal_weights([rows[i] for i in every])
+                                             if self.cooc_form == "reveal" else None)
+            self.net_.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
         self.fitted_ = True
         return self
+
+    def _holdout(self, rows: Sequence[np.ndarray], usable: Sequence[int]) -> list[int]:
+        """The training posts (of 2+ tags) held out of the network's training and of the table it reads, on which
+        ``fit_gates`` sets the residual's gate: a ``gate_holdout`` share of them, drawn with the seed."""
+        multi = [i for i in usable if len(rows[i]) >= 2]
+        n = int(round(self.gate_holdout * len(multi)))
+        if not n or n >= len(usable):
+            return []
+        rng = np.random.default_rng(self.seed + 2)
+        return sorted(int(i) for i in rng.choice(multi, n, replace=False))
 
     # -- suggesting -------------------------------------------------------------------------------------------
     def uses_input(self, post: Post) -> bool:
@@ -461,7 +572,7 @@ class CnnLstmSuggester(NetworkSuggester):
     # -- persistence ------------------------------------------------------------------------------------------
     def _network(self):
         return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout, self.companions,
-                             self.cooc_form)
+                             self.cooc_form, gated=self.gate_holdout > 0)
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
