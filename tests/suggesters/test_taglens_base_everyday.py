@@ -414,3 +414,16 @@ def test_a_caption_the_politics_probe_does_not_read_as_political_is_no_evidence_
         raw = {s.name: s.evidence(features.post, features) for s in model.sources}
         assert topics.probe_politics(features.text_emb) > 0.9, caption
         assert topic_strength(model, features, raw)["politics"] == 1.0, caption
+
+
+def test_spanish_words_are_read_through_the_projects_own_glosses(model):
+    """Spanish has no dictionary whose licence lets it ship: resources/vocab/glosses_hand.tsv (the project's own,
+    common words of everyday posts); plurals read as their singular; function words and words not listed say
+    nothing."""
+    from taglens.knowledge.glosses import english_words
+
+    assert english_words("Mi perro no quiere salir con la lluvia", "es") == (("perro", "dog"), ("lluvia", "rain"))
+    assert english_words("Los perros del parque", "es") == (("perros", "dog"), ("parque", "park"))
+    assert english_words("Te quiero mucho", "es") == ()
+    tags = top(model, Post(text="Hoy toca playa con la familia"))
+    assert {"beach", "family"} <= set(tags) and not leaks(tags), tags
