@@ -26,6 +26,8 @@ Measured with the everyday bench's captioned set (bench/bench_everyday.py, judge
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..tags import Evidence
 from . import fusion
 
@@ -45,25 +47,31 @@ TOPIC_BAR = 2.0
 
 
 def _contribution(evidence: dict[str, Evidence], weights: dict[str, float], gains: dict[str, float],
-                  sources, tag: str) -> float:
+                  sources: Iterable[str], tag: str) -> float:
     return sum(weights.get(s, 0.0) * gains.get(s, 1.0) * evidence[s][tag][0]
                for s in sources if s in evidence and tag in evidence[s])
 
 
-def _scaled(ev: Evidence, tag: str, factor: float) -> Evidence:
+def _scale(evidence: dict[str, Evidence], copied: set[str], source: str, tag: str, factor: float) -> None:
+    """Scale one tag's score of ``source`` in ``evidence`` (a copy of the caller's; each source's dict is copied
+    before its first change, named in ``copied``, so the sources' own evidence is never changed)."""
+    if source not in copied:
+        evidence[source] = dict(evidence[source])
+        copied.add(source)
+    ev = evidence[source]
     score, reason = ev[tag]
-    return {**ev, tag: (score * factor, reason)}
+    ev[tag] = (score * factor, reason)
 
 
 def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dict[str, float],
-            mixed) -> dict[str, Evidence]:
+            mixed: Iterable[str]) -> dict[str, Evidence]:
     """``evidence`` with the companions the photo contradicts and, under a caption, the image topics the post does
     not say scaled down (module docstring); ``weights``: the model's fusion weights, ``mixed``: the sources with a
     weight of their own under a caption (``fusion.effective_weights``)."""
     if not any(s in evidence for s in PHOTO_SOURCES):
         return evidence
     w = fusion.effective_weights(weights, gains, mixed)
-    out = dict(evidence)
+    out, copied = dict(evidence), set()
     companions = out.get(COOCCURRENCE, {})
     seen = set(out.get("image_protos", {})) | set(out.get("image_tags", {}))
     for tag in [t for t in companions if t in seen]:
@@ -72,7 +80,7 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
             shown = _contribution(out, w, gains, PHOTO_SOURCES, tag)
             factor = min(1.0, shown / (COMPANION_BAR * said))
             if factor < 1.0:
-                out[COOCCURRENCE] = _scaled(out[COOCCURRENCE], tag, factor)
+                _scale(out, copied, COOCCURRENCE, tag, factor)
     for tag in SET_TOPICS if gains.get(fusion.CAPTION, 0.0) > 0 else ():
         shown = _contribution(out, w, gains, TRAINED_IMAGE, tag)
         if shown <= 0:
@@ -81,5 +89,5 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
         if factor < 1.0:
             for s in TRAINED_IMAGE:
                 if s in out and tag in out[s]:
-                    out[s] = _scaled(out[s], tag, factor)
+                    _scale(out, copied, s, tag, factor)
     return out
