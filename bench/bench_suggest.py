@@ -22,8 +22,9 @@ machine's (docs/EXPERIMENTS.md, issue 21's sixth stop; the others wait for the m
 
 Targets (2-core machine, issue 21): warm p50 <= 15 ms for one post with one photo, a caption and tags (``warm_latency``:
 five captions in turn, so from the sixth post on the caption's embedding is one encoded before;
-``warm_latency_new_captions``: a caption never seen in each post), <= 40 ms with a 12-megapixel JPEG; --batch over 240 photo posts at >= 100 posts/s after loading; cold
-`taglens suggest photo.jpg` <= 1.2 s (``cold_cli``; ``cold_cli_caption`` adds a caption and a tag).
+``warm_latency_new_captions``: a caption never seen in each post), <= 40 ms with a 12-megapixel JPEG; --batch over
+240 photo posts at >= 100 posts/s after loading; cold `taglens suggest photo.jpg` <= 1.2 s (``cold_cli``;
+``cold_cli_caption`` adds a caption and a tag).
 """
 from __future__ import annotations
 

@@ -26,6 +26,13 @@ def test_places_things_and_joined_names_become_candidates_with_their_counts():
                                                                                                    "newmusic"]
 
 
+def test_a_possessive_is_read_as_its_noun():
+    got = [t for t, _, _ in caption_candidates("Found these old coins in grandpa's drawer", "en")]
+    assert "grandpa" in got and "grandpas" not in got
+    assert "dad" in [t for t, _, _ in caption_candidates("My dad\u2019s new car", "en")]  # a typographic apostrophe
+    assert "letsgo" in [t for t, _, _ in caption_candidates("Let's go!", "en")]  # a joined pair keeps its letters
+
+
 def test_function_words_and_empty_captions_give_nothing():
     assert caption_candidates("", "en") == []
     assert caption_candidates("and the of to in it is", "en") == []

@@ -438,3 +438,28 @@ def test_a_caption_alone_shows_vape_by_its_meaning_only_through_tags_that_name_v
     features = post_features([Post(text="Best juul pods and e-juice for your pod kit")], images=False)[0]  # says it
     raw = {s.name: s.evidence(features.post, features) for s in model.sources}
     assert topic_strength(model, features, raw)["vape"] == 1.0
+
+
+def test_spanish_words_are_read_through_the_projects_own_glosses(model):
+    """Spanish has no dictionary whose licence lets it ship: resources/vocab/glosses_hand.tsv (the project's own,
+    common words of everyday posts); plurals read as their singular; function words and words not listed say
+    nothing."""
+    from taglens.knowledge.glosses import english_words
+
+    assert english_words("Mi perro no quiere salir con la lluvia", "es") == (("perro", "dog"), ("lluvia", "rain"))
+    assert english_words("Los perros del parque", "es") == (("perros", "dog"), ("parque", "park"))
+    assert english_words("Te quiero mucho", "es") == ()
+    tags = top(model, Post(text="Hoy toca playa con la familia"))
+    assert {"beach", "family"} <= set(tags) and not leaks(tags), tags
+
+
+def test_a_vape_compound_that_only_echoes_a_caption_word_is_no_evidence_of_vape(model):
+    """MiniLM finds "queen evil's bihday😘" like #vapequeen for the word "queen" alone: without a photo, such a
+    compound's likeness does not open the vape gate; a caption about vape still does."""
+    for caption in ("queen evil's bihday😘", "my queen 😘"):
+        features = post_features([Post(text=caption)], images=False)[0]
+        ev, _, _ = model.evidence(features)
+        assert topic_strength(model, features, ev)["vape"] < 0.2, caption
+        assert not leaks(top(model, Post(text=caption))), caption
+    tags = top(model, Post(text="Wanna try this new coil build? Cloud chasing all day"))
+    assert leaks(tags), tags

@@ -5,6 +5,9 @@
 The glosses (``resources/vocab/glosses.tsv.gz``, built by scripts/build_glosses.py from the FreeDict Greek-English
 and JMdict Japanese-English dictionaries, CC-BY-SA 3.0: ``glosses.LICENSE``) map a common word to the English words
 of its first sense that taglens can read (a caption word of the everyday statistics, a hashtag, a WordNet lemma).
+Spanish has no dictionary whose licence lets it ship (FreeDict's Spanish-English is GPL): ``glosses_hand.tsv`` holds
+about 200 common words of everyday posts (food, sport, travel, family, pets, weather, days) written by the project
+(an entry there is taken over the built table's).
 A Greek caption is read word by word (a word, or the same word without its accents); a Japanese caption, written
 without spaces, is segmented by the longest dictionary word at each position (今日は友達とラーメンを食べました ->
 今日, 友達, ラーメン, 食べ), so no tokenizer is needed. A language's function words (wordfreq Zipf 5 or more: "στη",
@@ -22,7 +25,9 @@ from .vocabulary import RESOURCE, caption_tokens
 FUNCTION_ZIPF = 6.0  # Greek: "με" 7.2, "στη" 6.6; content words below ("θάλασσα" 5.1, "αθήνα" 5.5)
 # Greek inflections -> the dictionary's form (nominative singular): "φίλους" -> "φίλος", "θάλασσας" -> "θάλασσα"
 ENDINGS = {"el": (("ους", "ος"), ("ου", "ος"), ("οι", "ος"), ("ων", "ος"), ("ες", "α"), ("ες", "ης"), ("ας", "α"),
-                  ("ης", "η"), ("ια", "ι"), ("ιά", "ί"), ("ία", "ί"), ("α", "ο"), ("ό", "ός"), ("ο", "ος"))}
+                  ("ης", "η"), ("ια", "ι"), ("ιά", "ί"), ("ία", "ί"), ("α", "ο"), ("ό", "ός"), ("ο", "ος")),
+           "es": (("es", ""), ("s", ""))}  # Spanish plurals: "perros" -> "perro", "montañas" -> "montaña"
+HAND = "glosses_hand.tsv"  # the project's own glosses (Spanish), read after the built table
 MAX_JA_WORD = 8
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
@@ -42,6 +47,13 @@ def glosses() -> dict[str, dict[str, tuple[str, ...]]]:
                 out.setdefault(lang, {})[word] = tuple(english.split())  # (): a word to segment by
     except (OSError, EOFError, StopIteration, UnicodeDecodeError, ValueError) as exc:
         raise ModelError(f"cannot read the word glosses {path}: {exc}") from None
+    hand = RESOURCE / HAND
+    try:
+        for line in hand.read_text(encoding="utf-8").splitlines()[1:]:
+            lang, word, english = line.split("\t")
+            out.setdefault(lang, {})[word] = tuple(english.split())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelError(f"cannot read the word glosses {hand}: {exc}") from None
     for lang, table in list(out.items()):  # the same words without accents, where that is not another word
         bare: dict[str, tuple[str, ...]] = {}
         for word, english in table.items():

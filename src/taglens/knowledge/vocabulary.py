@@ -173,14 +173,16 @@ class Vocabulary:
                 if i + n <= len(raw_words):
                     form = "".join(raw_words[i:i + n]).lower().replace("’", "").replace("'", "")
                     written.setdefault(form, " ".join(raw_words[i:i + n]))
-        forms = list(dict.fromkeys([w.replace("'", "") for w in words] + joined_ngrams(words)))
+        singles = [_base_form(w) for w in words]
+        forms = list(dict.fromkeys(singles + joined_ngrams(words)))
+        single_forms = set(singles)
         out: list[Candidate] = []
         proposed: set[str] = set()
         for said_form in forms:
             form = said_form
             if len(form) < 2 or form.isdigit():
                 continue
-            is_ngram = form not in words
+            is_ngram = form not in single_forms
             if not is_ngram:
                 form = self._counted_form(form)  # "daisies", never counted -> "daisy"
             if form in proposed:
@@ -204,6 +206,14 @@ class Vocabulary:
             out.append(Candidate(form, round(weight, 4), evidence, mentions, tagged))
         out.sort(key=lambda c: (-c.weight, c.tag))
         return out[:k]
+
+
+def _base_form(word: str) -> str:
+    """A caption word in tag form: apostrophes dropped, an English possessive read as its noun ("grandpa's" ->
+    "grandpa", not "grandpas")."""
+    if len(word) > 3 and word.endswith("'s"):
+        return word[:-2].replace("'", "")
+    return word.replace("'", "")
 
 
 @lru_cache(maxsize=65536)

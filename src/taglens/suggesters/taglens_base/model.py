@@ -15,7 +15,7 @@ from ...features import PendingFeatures, PostFeatures, pending_post_features, po
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
-from . import fusion, topics
+from . import consent, fusion, topics
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
@@ -135,7 +135,9 @@ class TaglensBase(BaseSuggester):
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
                 gains[source.name] *= source.deference(evidence)
-        return topics.gate(evidence, strength, said), gains, features.exclude
+        evidence = consent.checked(topics.gate(evidence, strength, said), gains,
+                                   {**self.default_weights(), **(self.weights or {})}, self._mixed)
+        return evidence, gains, features.exclude
 
     def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:
         """The sources in the order to ask them for evidence: while a post's images are still being encoded
@@ -145,6 +147,11 @@ class TaglensBase(BaseSuggester):
         if isinstance(features, PendingFeatures) and not features.ready:
             return sorted(self.sources, key=lambda s: s.name in self._image_sources)  # stable
         return self.sources
+
+    @property
+    def _mixed(self) -> list[str]:
+        """The sources with a weight of their own under a caption (``fusion.effective_weights``)."""
+        return [s.name for s in self.sources if s.weight_with_caption is not None]
 
     @functools.cached_property
     def _image_sources(self) -> set[str]:
@@ -173,7 +180,7 @@ class TaglensBase(BaseSuggester):
         except (KeyError, AttributeError):  # no co-occurrence statistics (a model not fitted): no diversifying
             cooc = None
         ranked = fusion.fuse(evidence, gains, exclude, max(k, fusion.DIVERSE_POOL), w,
-                             mixed=[s.name for s in self.sources if s.weight_with_caption is not None],
+                             mixed=self._mixed,
                              firm_sources=[s.name for s in self.sources if s.firm],
                              cooccurrence=cooc, diversity=self.diversity, text=text)
         return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)

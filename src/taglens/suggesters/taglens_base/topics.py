@@ -231,11 +231,14 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             out[topic] = words  # what only looks like the topic is no evidence of it against the author's tags
             continue
         shown = topic_probe.shows(features, topic)  # None: no photo, or no probe of the topic
-        liken = plain_rows[topic]
-        if topic in TOPIC_CORPORA and getattr(features, "images", None) is None:
+        liken, alone = plain_rows[topic], topic in TOPIC_CORPORA and not _has_photo(features)
+        if alone:
             liken = naming_rows(model, topic)  # a caption alone: only like the tags that name the topic
         if features.text_emb is not None and gate > 0 and len(liken):
-            sim = float(np.max(model.tag_emb_[liken] @ features.text_emb))
+            sims = model.tag_emb_[liken] @ features.text_emb
+            if alone:
+                sims = sims[~_echoes(model, liken, said)]
+            sim = float(np.max(sims)) if len(sims) else 0.0
             meaning = gate * float(np.clip((sim - SIM_LOW) / (SIM_FULL - SIM_LOW), 0.0, 1.0))
         if shown is not None:  # the caption's meaning only as far as the photo looks like the topic's photos
             meaning *= shown
@@ -257,6 +260,24 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
             strength *= 1.0 - gate * (1.0 - reads)
         out[topic] = strength
     return out
+
+
+ECHO_MIN_LETTERS = 4
+
+
+def _has_photo(features: "PostFeatures") -> bool:
+    images = getattr(features, "images", None)
+    return images is not None and len(images["pooled"]) > 0
+
+
+def _echoes(model: "TaglensBase", rows: np.ndarray, said: set[str]) -> np.ndarray:
+    """Which of a one-topic corpus's tags (``rows``) hold a word of the caption (4+ letters) that is not itself a tag
+    of the topic: MiniLM finds "queen evil's bihday😘" like #vapequeen (0.52) for the word "queen" alone, and a
+    caption without a photo gave #vapefamily #vaping. Such a compound's likeness is the caption's word's, not the
+    topic's; the topic's own words still count (through ``said`` and the words' rates)."""
+    vocab = model.vocab_
+    words = [w for w in said if len(w) >= ECHO_MIN_LETTERS and w.isalpha()]
+    return np.array([any(w in vocab[r] and w != vocab[r] for w in words) for r in rows.tolist()], bool)
 
 
 @lru_cache(maxsize=1)
