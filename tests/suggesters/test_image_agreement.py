@@ -92,12 +92,12 @@ def test_the_trained_sources_keep_the_tags_the_classes_support_for_a_photo_alone
     head = model.source("image")
     centroid = model.source("image_protos").protos_.centroids_[0]
     food, travel = model.index_["food"], model.index_["travel"]
-    coffee = photo("espresso", 5.0 * centroid)
-    keep = head.agreement(coffee)[0]
+    pizza = photo("pizza", 5.0 * centroid)
+    keep = head.agreement(pizza)[0]
     assert keep[food] > 0.9 and keep[travel] < 0.8
     probs = np.full(len(model.vocab_), 1e-4)
     probs[[food, travel]] = 0.4
-    checked = head.checked(coffee, probs)
+    checked = head.checked(pizza, probs)
     assert checked[food] > checked[travel]
     # a full caption carries the topic: every tag keeps its score
     captioned = photo("espresso", 5.0 * centroid, text="a long caption about our trip to the old harbour town today")
@@ -115,3 +115,32 @@ def test_the_map_rises_with_the_heads_doubt_up_to_its_gain_on_a_novel_photo(mode
         assert plain <= gain <= max(plain, fam.OPEN["image_tags"][0]) + 1e-9
         if head.agreement(f)[1] > 0:
             assert gain > plain
+
+
+def test_a_photo_alone_that_shows_no_food_gets_no_food_from_the_trained_sources(model):
+    head = model.source("image")
+    centroid = model.source("image_protos").protos_.centroids_[0]
+    food = model.index_["food"]
+    # the classifier sure of a cup of coffee or a vase (food photos show them too): no #food; sure of a dish: #food
+    assert head.agreement(photo("espresso", 5.0 * centroid))[0][food] == 0.0
+    assert head.agreement(photo("vase", 5.0 * centroid))[0][food] == 0.0
+    assert head.agreement(photo("pizza", 5.0 * centroid))[0][food] > 0.9
+    # under a caption the caption carries the topic: the trained sources' #food stays
+    captioned = photo("espresso", 5.0 * centroid, text="first cup of the day")
+    assert head.agreement(captioned)[0][food] > 0.0
+    assert agr.not_food(one_class("vase"), 0.5) and not agr.not_food(one_class("pizza"), 0.5)
+    # unsure of any class: no food seen is no #food only on a photo unlike the training photos
+    spread = np.full(1000, 1e-3)
+    assert not agr.not_food(spread, 0.5) and agr.not_food(spread, 0.05) and not agr.not_food(spread, None)
+    half = 0.5 * one_class("pizza") + 0.5 * spread
+    assert not agr.not_food(half, 0.05)
+
+
+def test_love_is_left_out_of_a_photo_alone_unlike_the_training_photos(model):
+    head = model.source("image")
+    love = model.index_["love"]
+    novel = photo("palace", np.zeros_like(model.source("image_protos").protos_.centroids_[0]))
+    familiar = photo("palace", 5.0 * model.source("image_protos").protos_.centroids_[0])  # palaces carry #love
+    assert head.familiarity(novel) < agr.FILLER_UNDER["love"] <= head.familiarity(familiar)
+    assert head.agreement(novel)[0][love] == 0.0
+    assert head.agreement(familiar)[0][love] > 0.9

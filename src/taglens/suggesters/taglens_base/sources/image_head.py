@@ -114,7 +114,9 @@ class ImageHead(HeadSource):
     def agreement(self, features) -> tuple[np.ndarray | None, float]:
         """(the share of its score each vocabulary tag of a trained image source keeps on this post, the head's
         doubt) from what the ImageNet classifier sees (``agreement``): a tag the classes do not support fades on a
-        photo alone, back to 1 as the caption grows; (None, 0) without a photo, a head or the table. Once per post."""
+        photo alone, back to 1 as the caption grows; #food is left out of a photo alone that shows no food
+        (``agreement.not_food``), #love out of one unlike the training photos (``agreement.FILLER_UNDER``); (None, 0)
+        without a photo, a head or the table. Once per post."""
         return self.per_post("_agreed", features, self._agreement)
 
     def _agreement(self, features) -> tuple[np.ndarray | None, float]:
@@ -130,9 +132,18 @@ class ImageHead(HeadSource):
                                          *agr.over_vocab(table, self.model.index_, len(self.model.vocab_)))
         rows, cols = cached[2], cached[3]
         agree = np.zeros(len(self.model.vocab_), np.float32)
-        agree[rows] = table.support(softmax(features.images["logits"].astype("float64")).mean(0))[cols]
+        class_probs = softmax(features.images["logits"].astype("float64")).mean(0)
+        agree[rows] = table.support(class_probs)[cols]
         caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
-        return agree + (1.0 - agree) * caption, agr.doubt(probs, agree)
+        keep = agree + (1.0 - agree) * caption
+        if not (features.text or "").strip() and not features.post.hashtags:  # a photo alone
+            familiarity, index = self.familiarity(features), self.model.index_
+            if "food" in index and agr.not_food(class_probs, familiarity):  # that shows no food
+                keep[index["food"]] = 0.0
+            for tag, under in agr.FILLER_UNDER.items():  # unlike the training photos: no filler
+                if tag in index and familiarity is not None and familiarity < under:
+                    keep[index[tag]] = 0.0
+        return keep, agr.doubt(probs, agree)
 
     def image_gain(self, source: str, features) -> float:
         """The gain of the image source ``source`` on this post (``familiarity.gain``: by the photo's familiarity,
