@@ -96,6 +96,18 @@ def test_companions_are_shrunk_by_their_support_and_say_their_counts(model):
     assert f"of {round(n)} posts" in shrunk[tag][1] and shrunk[tag][1].startswith("used with #lion in ")
 
 
+def test_a_photo_posts_companions_need_two_posts(model):
+    # #bmw "used with #audi in 1 of 3 posts" on an Audi: under a photo one post is no evidence
+    cooc = model.source("cooccurrence").cooc_
+    every = supported_evidence(cooc, ("audi",))
+    two = supported_evidence(cooc, ("audi",), min_hits=1.5)
+    assert any(r.startswith("used with #audi in 1 of ") for _, r in every.values())
+    assert two and set(two) < set(every) and all(" in 1 of " not in r for _, r in two.values())
+    source = model.source("cooccurrence")
+    photo = post_features([Post(hashtags=("audi",), images=(str(COFFEE),))], images=False)[0]
+    assert set(source.evidence(photo.post, photo)) == set(two)
+
+
 def test_topic_tags_need_evidence_of_their_topic(model):
     topics = topic_tags()
     assert {"vape", "vapeporn", "ejuice"} <= topics["vape"] and "maga" in topics["politics"]

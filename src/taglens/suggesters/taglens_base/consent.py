@@ -26,6 +26,7 @@ Measured with the everyday bench's captioned set (bench/bench_everyday.py, judge
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterable
 
 from ..tags import Evidence
@@ -33,10 +34,13 @@ from . import fusion
 
 COOCCURRENCE = "cooccurrence"
 PHOTO_SOURCES = ("image", "image_protos", "image_tags")
+SEEING = PHOTO_SOURCES + ("conse",)  # every source that says what the photo shows
 TRAINED_IMAGE = ("image", "image_protos")
 # what the post says about itself: the caption's sources and those reading the author's tags
+# (not the companions of the author's tags: #travel "used with #adventure" is a habit, not what this post says)
 SAID_SOURCES = ("caption", "caption_protos", "about", "words", "ngrams", "mentions", "caption_topics", "caption_tags",
-                "cooccurrence", "synonyms", "tag_parts")
+                "synonyms", "tag_parts")
+HEAD_MIN_REST = 3  # #photography is the head of #streetphotography: the rest ("street") has 3+ letters
 SET_TOPICS = frozenset({"travel", "food", "animals", "selfie", "fitness", "cars"})  # instagram6's six set labels
 # a companion keeps at most 1 / COMPANION_BAR times the photo sources' contribution (0.25: 4x). Captioned set and
 # own posts (first fits): 0.5 -> 0.738 / 1.0 of 21, 0.25 the same with the topic check; 1.0 0.735
@@ -63,16 +67,34 @@ def _scale(evidence: dict[str, Evidence], copied: set[str], source: str, tag: st
     ev[tag] = (score * factor, reason)
 
 
+@functools.lru_cache(maxsize=1)
+def _visible() -> frozenset[str]:
+    """Every tag the ImageNet map gives some class: things a photo shows (#snow, #beach, #food), not moods."""
+    from ...knowledge.image_tags import get_image_tag_map
+
+    return frozenset(tag for tags in get_image_tag_map().tags for tag, _ in tags)
+
+
 def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dict[str, float],
-            mixed: Iterable[str]) -> dict[str, Evidence]:
-    """``evidence`` with the companions the photo contradicts and, under a caption, the image topics the post does
-    not say scaled down (module docstring); ``weights``: the model's fusion weights, ``mixed``: the sources with a
-    weight of their own under a caption (``fusion.effective_weights``)."""
+            mixed: Iterable[str], given: Iterable[str] = ()) -> dict[str, Evidence]:
+    """``evidence`` with the companions the photo contradicts and, under a caption or the author's tags, the image
+    topics the post does not say scaled down (module docstring); ``weights``: the model's fusion weights, ``mixed``:
+    the sources with a weight of their own under a caption (``fusion.effective_weights``), ``given``: the author's
+    tags."""
     if not any(s in evidence for s in PHOTO_SOURCES):
         return evidence
     w = fusion.effective_weights(weights, gains, mixed)
     out, copied = dict(evidence), set()
     companions = out.get(COOCCURRENCE, {})
+    given = [g for g in given if g]
+    shown_any = set().union(*(out.get(s, {}) for s in SEEING))
+    visible = _visible() if companions else frozenset()
+    for tag in list(companions):
+        # the head of the author's compound tag (#photography of #streetphotography) says less than the tag itself;
+        # a thing a photo shows (#snow, #beach with #spring, #travel) that no source sees in this photo
+        if (any(g != tag and g.endswith(tag) and len(g) - len(tag) >= HEAD_MIN_REST for g in given)
+                or (tag in visible and tag not in shown_any)):
+            _scale(out, copied, COOCCURRENCE, tag, 0.0)
     seen = set(out.get("image_protos", {})) | set(out.get("image_tags", {}))
     for tag in [t for t in companions if t in seen]:
         said = _contribution(out, w, gains, (COOCCURRENCE,), tag)
@@ -81,7 +103,8 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
             factor = min(1.0, shown / (COMPANION_BAR * said))
             if factor < 1.0:
                 _scale(out, copied, COOCCURRENCE, tag, factor)
-    for tag in SET_TOPICS if gains.get(fusion.CAPTION, 0.0) > 0 else ():
+    told = gains.get(fusion.CAPTION, 0.0) > 0 or bool(companions)  # a caption, or tags the model knows
+    for tag in SET_TOPICS if told else ():
         shown = _contribution(out, w, gains, TRAINED_IMAGE, tag)
         if shown <= 0:
             continue
