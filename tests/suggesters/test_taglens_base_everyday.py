@@ -465,6 +465,20 @@ def test_spanish_words_are_read_through_the_projects_own_glosses(model):
     assert {"beach", "family"} <= set(tags) and not leaks(tags), tags
 
 
+def test_greek_and_japanese_gaps_are_filled_by_the_projects_own_glosses():
+    """The built dictionaries lack some common words of everyday posts or gloss them by a rarer sense: the project's
+    own entries are taken over theirs; a Greek ending read with its accent dropped only there ("γιαγιάς")."""
+    from taglens.knowledge.glosses import english_words
+
+    assert english_words("Γάμος της αδερφής μου", "el") == (("Γάμος", "wedding"), ("αδερφής", "sister"))
+    assert english_words("Βροχή όλη μέρα", "el") == (("Βροχή", "rain"),)  # not "shower"
+    assert ("γιαγιάς", "grandma") in english_words("Μουσακάς της γιαγιάς", "el")
+    assert ("δίπλα", "twice") in english_words("Καφές δίπλα στη θάλασσα", "el")  # the built table's, unchanged
+    assert english_words("日本の秋", "ja") == (("日本", "japan"), ("秋", "autumn"))  # not "origin", "time"
+    assert english_words("晩ごはんは焼肉", "ja") == (("晩ごはん", "dinner"), ("焼肉", "yakiniku"))  # not "lakeshore"
+    assert english_words("結婚式に行きました", "ja") == (("結婚式", "wedding"),)  # 行っ/行き: segmented, not read
+
+
 def test_a_vape_compound_that_only_echoes_a_caption_word_is_no_evidence_of_vape(model):
     """MiniLM finds "queen evil's bihday😘" like #vapequeen for the word "queen" alone: without a photo, such a
     compound's likeness does not open the vape gate; a caption about vape still does."""
