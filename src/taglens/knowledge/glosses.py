@@ -140,7 +140,9 @@ def english_words(text: str, lang: str) -> tuple[tuple[str, str], ...]:
         words = [(w, low) for w, low in zip(written, caption_tokens(" ".join(written)))]
     out, seen = [], set()
     for said, word in words:
-        english = table.get(word) or table.get(_unaccented(word))
+        english = table.get(word)
+        if english is None:  # () is a word listed so as not to be read ("δίπλα", next to: not "διπλά", twice)
+            english = table.get(_unaccented(word))
         for form in dict.fromkeys((word, _unaccented(word))) if english is None and len(word) > 4 else ():
             for end, base in ENDINGS.get(glang, ()):  # "γιαγιάς" -> "γιαγιας" -> "γιαγια" (γιαγιά)
                 # an accent dropped only from the ending ("δίπλα" is not "διπλό")
