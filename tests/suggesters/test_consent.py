@@ -80,3 +80,14 @@ def test_an_image_topic_the_caption_does_not_say_steps_back_under_a_caption():
 def test_a_post_without_a_photo_is_unchanged():
     evidence = {"cooccurrence": {"beach": (0.4, "used with ...")}, "caption": {"travel": (0.2, "head")}}
     assert checked(evidence) is evidence
+
+
+def test_a_set_topics_companion_is_barred_by_what_the_photo_gives_once_the_topic_stepped_back():
+    # #travel "used with #adventure" on a glacier: the trained image sources' #travel steps back first (the caption
+    # does not say it), so the companion keeps at most 4x what is left of the photo's #travel
+    evidence = {"cooccurrence": {"travel": (0.3, "used with #adventure")},
+                "image": {"travel": (0.2, "head")}, "image_tags": {"travel": (0.02, "seen in the image: alp")},
+                "caption_tags": {"cold": (0.3, "caption mentions: Cold")}}
+    out = checked(evidence, given=("adventure",))
+    assert out["image"]["travel"][0] == 0.0  # nothing the post says gives #travel
+    assert out["cooccurrence"]["travel"][0] == pytest.approx(0.02 / consent.COMPANION_BAR)

@@ -103,14 +103,7 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
         if (any(g != tag and g.endswith(tag) and len(g) - len(tag) >= HEAD_MIN_REST for g in given)
                 or (tag in visible and tag not in shown_any)):
             _scale(out, copied, COOCCURRENCE, tag, 0.0)
-    seen = set(out.get("image_protos", {})) | set(out.get("image_tags", {}))
-    for tag in [t for t in companions if t in seen]:
-        said = _contribution(out, w, gains, (COOCCURRENCE,), tag)
-        if said > 0:
-            shown = _contribution(out, w, gains, PHOTO_SOURCES, tag)
-            factor = min(1.0, shown / (COMPANION_BAR * said))
-            if factor < 1.0:
-                _scale(out, copied, COOCCURRENCE, tag, factor)
+    # the set topics first: a companion's bar is what the photo sources give it once they have stepped back
     told = gains.get(fusion.CAPTION, 0.0) > 0 or bool(companions)  # a caption, or tags the model knows
     for tag in SET_TOPICS if told else ():
         shown = _contribution(out, w, gains, TRAINED_IMAGE, tag)
@@ -121,4 +114,12 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
             for s in TRAINED_IMAGE:
                 if s in out and tag in out[s]:
                     _scale(out, copied, s, tag, factor)
+    seen = set(out.get("image_protos", {})) | set(out.get("image_tags", {}))
+    for tag in [t for t in companions if t in seen]:
+        said = _contribution(out, w, gains, (COOCCURRENCE,), tag)
+        if said > 0:
+            shown = _contribution(out, w, gains, PHOTO_SOURCES, tag)
+            factor = min(1.0, shown / (COMPANION_BAR * said))
+            if factor < 1.0:
+                _scale(out, copied, COOCCURRENCE, tag, factor)
     return out
