@@ -30,7 +30,7 @@ of the four, only vape's captioned photos meet the topic check.
 Measured with the everyday bench's captioned set (bench/bench_everyday.py, judged first fits / fitting in the top
 5): 0.746/2.98 -> 0.831/3.07 (companions alone 0.738/2.98 at bar 0.5; topics alone 0.831/3.08 at bar 2); the
 things no source sees, the compound's head, one-post companions and the topic check without the companions and under
-the author's tags: -> 0.865/3.10 (offline re-fusion; docs/EVERYDAY.md, sixth stop, capt7).
+the author's tags, the topics checked before the companions: -> 0.873/3.10 (docs/EVERYDAY.md, sixth stop, capt7).
 """
 from __future__ import annotations
 
