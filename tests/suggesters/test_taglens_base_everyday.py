@@ -96,6 +96,18 @@ def test_companions_are_shrunk_by_their_support_and_say_their_counts(model):
     assert f"of {round(n)} posts" in shrunk[tag][1] and shrunk[tag][1].startswith("used with #lion in ")
 
 
+def test_a_photo_posts_companions_need_two_posts(model):
+    # #bmw "used with #audi in 1 of 3 posts" on an Audi: under a photo one post is no evidence
+    cooc = model.source("cooccurrence").cooc_
+    every = supported_evidence(cooc, ("audi",))
+    two = supported_evidence(cooc, ("audi",), min_hits=1.5)
+    assert any(r.startswith("used with #audi in 1 of ") for _, r in every.values())
+    assert two and set(two) < set(every) and all(" in 1 of " not in r for _, r in two.values())
+    source = model.source("cooccurrence")
+    photo = post_features([Post(hashtags=("audi",), images=(str(COFFEE),))], images=False)[0]
+    assert set(source.evidence(photo.post, photo)) == set(two)
+
+
 def test_topic_tags_need_evidence_of_their_topic(model):
     topics = topic_tags()
     assert {"vape", "vapeporn", "ejuice"} <= topics["vape"] and "maga" in topics["politics"]
@@ -451,6 +463,20 @@ def test_spanish_words_are_read_through_the_projects_own_glosses(model):
     assert english_words("Te quiero mucho", "es") == ()
     tags = top(model, Post(text="Hoy toca playa con la familia"))
     assert {"beach", "family"} <= set(tags) and not leaks(tags), tags
+
+
+def test_greek_and_japanese_gaps_are_filled_by_the_projects_own_glosses():
+    """The built dictionaries lack some common words of everyday posts or gloss them by a rarer sense: the project's
+    own entries are taken over theirs; a Greek ending read with its accent dropped only there ("γιαγιάς")."""
+    from taglens.knowledge.glosses import english_words
+
+    assert english_words("Γάμος της αδερφής μου", "el") == (("Γάμος", "wedding"), ("αδερφής", "sister"))
+    assert english_words("Βροχή όλη μέρα", "el") == (("Βροχή", "rain"),)  # not "shower"
+    assert ("γιαγιάς", "grandma") in english_words("Μουσακάς της γιαγιάς", "el")
+    assert english_words("Καφές δίπλα στη θάλασσα", "el") == (("Καφές", "coffee"), ("θάλασσα", "sea"))  # not "twice"
+    assert english_words("日本の秋", "ja") == (("日本", "japan"), ("秋", "autumn"))  # not "origin", "time"
+    assert english_words("晩ごはんは焼肉", "ja") == (("晩ごはん", "dinner"), ("焼肉", "yakiniku"))  # not "lakeshore"
+    assert english_words("結婚式に行きました", "ja") == (("結婚式", "wedding"),)  # 行っ/行き: segmented, not read
 
 
 def test_a_vape_compound_that_only_echoes_a_caption_word_is_no_evidence_of_vape(model):

@@ -7,8 +7,10 @@ and JMdict Japanese-English dictionaries, CC-BY-SA 3.0: ``glosses.LICENSE``) map
 of its first sense that taglens can read (a caption word of the everyday statistics, a hashtag, a WordNet lemma).
 Spanish has no dictionary whose licence lets it ship (FreeDict's Spanish-English is GPL): ``glosses_hand.tsv`` holds
 about 200 common words of everyday posts (food, sport, travel, family, pets, weather, days) written by the project
-(an entry there is taken over the built table's).
-A Greek caption is read word by word (a word, or the same word without its accents); a Japanese caption, written
+(an entry there is taken over the built table's), and the common Greek and Japanese words of everyday posts the built
+table lacks (γάμος, μουσακάς, 母, 夏休み) or glosses by a rarer sense (βροχή "shower", 秋 "time", ごはん "lakeshore").
+A Greek caption is read word by word (a word, or the same word without its accents, or with an inflection's ending,
+accented or not, read as the dictionary form's); a Japanese caption, written
 without spaces, is segmented by the longest dictionary word at each position (今日は友達とラーメンを食べました ->
 今日, 友達, ラーメン, 食べ), so no tokenizer is needed. A language's function words (wordfreq Zipf 5 or more: "στη",
 "με") say nothing and are skipped.
@@ -27,7 +29,7 @@ FUNCTION_ZIPF = 6.0  # Greek: "με" 7.2, "στη" 6.6; content words below ("θ
 ENDINGS = {"el": (("ους", "ος"), ("ου", "ος"), ("οι", "ος"), ("ων", "ος"), ("ες", "α"), ("ες", "ης"), ("ας", "α"),
                   ("ης", "η"), ("ια", "ι"), ("ιά", "ί"), ("ία", "ί"), ("α", "ο"), ("ό", "ός"), ("ο", "ος")),
            "es": (("es", ""), ("s", ""))}  # Spanish plurals: "perros" -> "perro", "montañas" -> "montaña"
-HAND = "glosses_hand.tsv"  # the project's own glosses (Spanish), read after the built table
+HAND = "glosses_hand.tsv"  # the project's own glosses (Spanish; Greek, Japanese gaps), read after the built table
 MAX_JA_WORD = 8
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
@@ -138,12 +140,18 @@ def english_words(text: str, lang: str) -> tuple[tuple[str, str], ...]:
         words = [(w, low) for w, low in zip(written, caption_tokens(" ".join(written)))]
     out, seen = [], set()
     for said, word in words:
-        english = table.get(word) or table.get(_unaccented(word))
-        for end, base in ENDINGS.get(glang, ()) if english is None and len(word) > 4 else ():
-            if word.endswith(end):
-                english = table.get(word[:-len(end)] + base)
-                if english is not None:
-                    break
+        english = table.get(word)
+        if english is None:  # () is a word listed so as not to be read ("δίπλα", next to: not "διπλά", twice)
+            english = table.get(_unaccented(word))
+        for form in dict.fromkeys((word, _unaccented(word))) if english is None and len(word) > 4 else ():
+            for end, base in ENDINGS.get(glang, ()):  # "γιαγιάς" -> "γιαγιας" -> "γιαγια" (γιαγιά)
+                # an accent dropped only from the ending ("δίπλα" is not "διπλό")
+                if form.endswith(end) and form[:-len(end)] == word[:-len(end)]:
+                    english = table.get(form[:-len(end)] + base)
+                    if english is not None:
+                        break
+            if english is not None:
+                break
         if not english or word in seen or _function_word(word, glang):
             continue
         seen.add(word)

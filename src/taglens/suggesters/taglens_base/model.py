@@ -136,7 +136,7 @@ class TaglensBase(BaseSuggester):
             if source.name in gains:
                 gains[source.name] *= source.deference(evidence)
         evidence = consent.checked(topics.gate(evidence, strength, said), gains,
-                                   {**self.default_weights(), **(self.weights or {})}, self._mixed)
+                                   {**self.default_weights(), **(self.weights or {})}, self._mixed, features.tags)
         return evidence, gains, features.exclude
 
     def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:

@@ -12,14 +12,16 @@ from ...baselines import CooccurrenceSuggester
 from ...tags import Evidence
 from ..source import PER_SOURCE, Source, State, TrainingSet
 
+PHOTO_MIN_HITS = 1.5  # a companion of a photo post's tags: seen with them in 2+ posts (rounded counts)
 SUPPORT_SHRINK = 10.0  # pseudo-posts without the companion: a rate from 10 posts counts half
 
 
 def supported_evidence(cooc: CooccurrenceSuggester, tags, k: int = PER_SOURCE,
-                       shrink: float = SUPPORT_SHRINK) -> Evidence:
+                       shrink: float = SUPPORT_SHRINK, min_hits: float = 0.0) -> Evidence:
     """``CooccurrenceSuggester.evidence`` with each rate P(b | a) shrunk by the posts with #a (n / (n + shrink))
     and the counts in the reason ("used with #lion in 4 of 7 posts"; a post with a long tag list counts as part
-    of a post, so the counts are rounded)."""
+    of a post, so the counts are rounded); a companion seen with the tags in fewer than ``min_hits`` posts is left
+    out."""
     known = [t for t in tags if t in cooc.index_]
     if not known:
         return {}
@@ -30,6 +32,8 @@ def supported_evidence(cooc: CooccurrenceSuggester, tags, k: int = PER_SOURCE,
         nb, p = cooc.neighbors(tag)
         factor = n / (n + shrink)
         for j, v in zip(nb.tolist(), p.tolist()):
+            if v * n < min_hits:
+                continue
             c = v * factor
             scores[j] = scores.get(j, 0.0) + c
             if j not in best or c > best[j][0]:
@@ -57,7 +61,10 @@ class Cooccurrence(Source):
     def evidence(self, post, features):
         if not features.tags:
             return {}
-        return supported_evidence(self.cooc_, features.tags, PER_SOURCE)
+        # under a photo, a companion seen with the author's tags in one post is no evidence: the photo sources speak
+        # for the photo (#bmw "used with #audi in 1 of 3 posts" on an Audi)
+        return supported_evidence(self.cooc_, features.tags, PER_SOURCE,
+                                  min_hits=PHOTO_MIN_HITS if post.images else 0.0)
 
     def gain(self, post, features):
         n_known = len(self.cooc_.known_tags(Post(hashtags=features.tags))) if features.tags else 0
