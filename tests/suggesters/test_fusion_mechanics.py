@@ -98,3 +98,15 @@ def test_conse_reads_the_same_pairs_with_and_without_its_cache(model):
         if conse.related(j, zs.phrases_[concept]):
             plain.append((j, v, concept))
     assert zs._pairs(c, conse.related) == plain
+
+
+def test_topic_rows_gathered_once_give_the_same_products(model):
+    rng = np.random.default_rng(3)
+    for topic in ("vape", "politics"):
+        for rows in (topics.topic_rows(model, plain=True)[topic], topics.naming_rows(model, topic)):
+            gathered = topics._rows_of(model, model.tag_emb_, rows)
+            assert gathered is topics._rows_of(model, model.tag_emb_, rows)  # once per vocabulary
+            for _ in range(50):
+                e = rng.standard_normal(384).astype(np.float32)
+                e /= np.linalg.norm(e)
+                assert np.array_equal((model.tag_emb_[rows] @ e).view(np.uint32), (gathered @ e).view(np.uint32))
