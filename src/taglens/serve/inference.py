@@ -81,6 +81,9 @@ class ModelHost:
             log.error("%s", self.error)
             return
         self.model, self.load_seconds = model, time.perf_counter() - t
+        import gc
+
+        gc.freeze()  # the model (and what a warm-up loaded) lives as long as the server: no full pass walks it again
         self.state = "ready"
         log.info("model %s ready in %.1f s", self.model_name, self.load_seconds)
         while True:

@@ -163,17 +163,34 @@ class ZeroShotSuggester(BaseSuggester):
             p = float(probs[c])
             if floors is not None and p < floors[c]:
                 continue
-            for j, v, concept in zip(self.indices_[c].tolist(), self.values_[c].tolist(), self.concept_[c].tolist()):
-                if v <= 0:
-                    break
-                if related is not None and not related(j, self.phrases_[concept]):
-                    continue
+            for j, v, concept in self._pairs(c, related):
                 scores[j] = scores.get(j, 0.0) + p * v
                 if p * v > why.get(j, (0.0, 0, 0))[0]:
                     why[j] = (p * v, c, concept)
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         where = (lambda c: labels[int(np.argmax(per_row[:, c]))]) if labels is not None else (lambda c: None)
         return {self.vocab_[j]: (s, self._reason(*why[j][1:], where(why[j][1]))) for j, s in best}
+
+    def _pairs(self, c: int, related: Callable[[int, str], bool] | None) -> list[tuple[int, float, int]]:
+        """The (tag index, value, concept) pairs of class ``c`` that ``evidence_from_logits`` reads: those with a
+        positive value up to the first that has none, that ``related`` accepts; once per class and ``related`` (it
+        is a fixed test of a tag and a concept: a photo asked ~200 of them; speed)."""
+        cached = self.__dict__.get("_pairs_cache")
+        if cached is None or cached[0] is not self.indices_:
+            cached = self._pairs_cache = (self.indices_, {})
+        key = (c, related)
+        pairs = cached[1].get(key)
+        if pairs is None:
+            pairs = []
+            for j, v, concept in zip(self.indices_[c].tolist(), self.values_[c].tolist(), self.concept_[c].tolist()):
+                if v <= 0:
+                    break
+                if related is None or related(j, self.phrases_[concept]):
+                    pairs.append((j, v, concept))
+            if len(cached[1]) > 16384:  # a caller passing a new test each time: do not grow without end
+                cached[1].clear()
+            cached[1][key] = pairs
+        return pairs
 
     def _reason(self, c: int, concept: int, image: str | None = None) -> str:
         name, phrase = self.class_names_[c], self.phrases_[concept]

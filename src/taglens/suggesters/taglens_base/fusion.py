@@ -52,43 +52,48 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
     first ``k``. ``text``: the post's caption, for the bait it shows to be true of the post (``unwanted_tags``)."""
     w = effective_weights(weights, gains, mixed)
     total: dict[str, float] = {}
-    largest: dict[str, float] = {}  # each tag's largest contribution, and (its source, its reason) in ``best``
-    best: dict[str, tuple[str, str]] = {}
+    best: dict[str, tuple[float, str, str]] = {}  # each tag's largest contribution, its source and its reason
+    total_get, best_get = total.get, best.get
     for source, ev in evidence.items():
         ws = w.get(source, 0.0) * gains.get(source, 1.0)
         if ws <= 0:
             continue
         for tag, (score, reason) in ev.items():
             c = ws * score
-            before = total.get(tag)
+            before = total_get(tag)
             if before is None:  # the tag's first contribution
                 if tag in exclude:
                     continue
                 total[tag] = 0.0 + c
                 if c > -1.0:
-                    largest[tag], best[tag] = c, (source, reason)
+                    best[tag] = (c, source, reason)
             else:
                 total[tag] = before + c
-                if c > largest.get(tag, -1.0):
-                    largest[tag], best[tag] = c, (source, reason)
+                largest = best_get(tag)
+                if c > (-1.0 if largest is None else largest[0]):
+                    best[tag] = (c, source, reason)
     unwanted = unwanted_tags(exclude, text)  # the list read once per post; each distinct tag is looked up once
     want = max(k, DIVERSE_POOL)
     ranked = _first_wanted(total, want, unwanted, 2 * want)
     if len(ranked) < want and len(total) > 2 * want:  # many unwanted among the best: the whole order
         ranked = _first_wanted(total, want, unwanted, len(total))
     firm_sources = set(firm_sources)
-    firm = {t for t, _ in ranked if best[t][0] in firm_sources}
+    firm = {t for t, _ in ranked if best[t][1] in firm_sources}
     ranked = diversify(ranked, k, cooccurrence, diversity, firm)
-    return [Suggestion(tag, s, *best[tag]) for tag, s in ranked]
+    return [Suggestion(tag, s, *best[tag][1:]) for tag, s in ranked]
 
 
 def _first_wanted(total: dict[str, float], want: int, unwanted, among: int) -> list[tuple[str, float]]:
     """The first ``want`` tags that are not ``unwanted`` among the ``among`` best of ``total`` (best first, ties
     by name)."""
-    import heapq
-
+    if among < len(total):  # the ``among`` best: those at least the among-th score (ties too), sorted, cut (speed)
+        cut = sorted(total.values(), reverse=True)[among - 1]
+        best = [(t, v) for t, v in total.items() if v >= cut]
+    else:
+        best = list(total.items())
+    best.sort(key=lambda kv: (-kv[1], kv[0]))
     ranked = []
-    for t, v in heapq.nsmallest(among, total.items(), key=lambda kv: (-kv[1], kv[0])):
+    for t, v in best[:among]:
         if not unwanted(t):  # blocked tags, engagement bait, handles: never ranked
             ranked.append((t, v))
             if len(ranked) >= want:
@@ -126,14 +131,17 @@ def diversify(ranked: list[tuple[str, float]], k: int, cooccurrence, diversity: 
     damp = 1.0 - diversity * np.clip(given, 0.0, 1.0)
     if firm:
         damp[[i for i, (t, _) in enumerate(ranked) if t in firm]] = 1.0
-    scores = np.array([s for _, s in ranked], dtype=np.float64)
+    # the greedy choice on Python floats (float64, as numpy's: a float32 factor is exact in a double), the first of
+    # equal best scores as np.argmax; a few hundred numpy calls on 30 numbers cost more than the arithmetic (speed)
+    scores = [float(s) for _, s in ranked]
+    columns = damp.T.tolist()  # columns[j][i] = damp[i, j]
     out: list[tuple[str, float]] = []
-    free = np.ones(n, bool)
+    free = list(range(n))
     for _ in range(min(k, n)):
-        pick = int(np.argmax(np.where(free, scores, -np.inf)))
-        out.append((ranked[pick][0], float(scores[pick])))
-        free[pick] = False
-        scores *= damp[:, pick]
+        pick = max(free, key=scores.__getitem__)
+        out.append((ranked[pick][0], scores[pick]))
+        free.remove(pick)
+        scores = [s * d for s, d in zip(scores, columns[pick])]
     return out
 
 

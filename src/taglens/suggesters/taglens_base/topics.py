@@ -175,6 +175,21 @@ def naming_rows(model: "TaglensBase", topic: str) -> np.ndarray:
     return cached[1][topic]
 
 
+def _rows_of(model: "TaglensBase", matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]`` for rows arrays cached once per vocabulary (``topic_rows``, ``naming_rows``), gathered once:
+    a copy of the vape tags' 700 embeddings cost ~0.09 ms a post (speed; the same C-ordered array, the same
+    product)."""
+    cached = model.__dict__.get("_gathered")
+    if cached is None or cached[0] is not model.vocab_ or cached[1] is not matrix:
+        cached = model._gathered = (model.vocab_, matrix, {})
+    got = cached[2].get(id(rows))
+    if got is None or got[0] is not rows:
+        if len(cached[2]) > 64:  # rows not cached by the caller: do not grow without end
+            cached[2].clear()
+        got = cached[2][id(rows)] = (rows, matrix[rows])
+    return got[1]
+
+
 def spelled(features: "PostFeatures") -> set[str]:
     """The post's own tags and the caption's words and joined word pairs: a topic tag among them is the post's
     own word."""
@@ -235,7 +250,7 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         if alone:
             liken = naming_rows(model, topic)  # a caption alone: only like the tags that name the topic
         if features.text_emb is not None and gate > 0 and len(liken):
-            sims = model.tag_emb_[liken] @ features.text_emb
+            sims = _rows_of(model, model.tag_emb_, liken) @ features.text_emb
             if alone:
                 sims = sims[~_echoes(model, liken, said)]
             sim = float(np.max(sims)) if len(sims) else 0.0
@@ -318,16 +333,18 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float],
         return evidence
     out: dict[str, Evidence] = {}
     for source, ev in evidence.items():
-        if owner.keys().isdisjoint(ev):  # no topic tag in this source's evidence (most sources, most posts)
+        hit = owner.keys() & ev.keys()
+        if not hit:  # no topic tag in this source's evidence (most sources, most posts)
             out[source] = ev
             continue
-        kept: Evidence = {}
-        for tag, (score, reason) in ev.items():
-            topic = owner.get(tag)
-            if topic is None:
-                kept[tag] = (score, reason)
-            elif strength[topic] >= MIN_STRENGTH:
-                kept[tag] = (score * strength[topic], reason)
+        kept: Evidence = dict(ev)  # a copy with only the topic tags changed: the order of the others kept (speed)
+        for tag in hit:
+            s = strength[owner[tag]]
+            if s >= MIN_STRENGTH:
+                score, reason = kept[tag]
+                kept[tag] = (score * s, reason)
+            else:
+                del kept[tag]
         out[source] = kept
     return out
 

@@ -1,0 +1,112 @@
+"""taglens-base's fusion mechanics (issue 21's speed work) against the plain forms they replaced: the diversified
+ranking's greedy choice on Python floats, the first wanted tags without a key over every tag, the topic gate that
+copies only what it changes, and ConSE's pairs read once per class. Each must give the same floats and order."""
+import random
+
+import numpy as np
+import pytest
+
+from taglens.model_folder import load_suggester
+from taglens.suggesters.taglens_base import fusion, topics
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_suggester("taglens-base")
+
+
+def _diversify_numpy(ranked, k, cooc, diversity):
+    """The greedy re-ranking as numpy arrays (the form before issue 21's seventh stop), from ``diversify``'s damp."""
+    n = len(ranked)
+    given = np.zeros((n, n), np.float32)
+    for i, (t, _) in enumerate(ranked):
+        if t in cooc.index_:
+            nb, p = cooc.neighbors(t)
+            row = dict(zip(nb.tolist(), p.tolist()))
+            for j, (u, _) in enumerate(ranked):
+                if u in cooc.index_ and cooc.index_[u] in row:
+                    given[i, j] = row[cooc.index_[u]]
+    damp = 1.0 - diversity * np.clip(given, 0.0, 1.0)
+    scores = np.array([s for _, s in ranked], dtype=np.float64)
+    out, free = [], np.ones(n, bool)
+    for _ in range(min(k, n)):
+        pick = int(np.argmax(np.where(free, scores, -np.inf)))
+        out.append((ranked[pick][0], float(scores[pick])))
+        free[pick] = False
+        scores *= damp[:, pick]
+    return out
+
+
+def test_diversify_matches_the_numpy_greedy_choice_bit_for_bit(model):
+    cooc = model.source("cooccurrence").cooc_
+    rng = random.Random(0)
+    common = list(cooc.vocab_[:200])
+    for trial in range(30):
+        tags = rng.sample(common, 25) + [f"unknowntag{trial}{i}" for i in range(5)]
+        rng.shuffle(tags)
+        scores = sorted((rng.random() for _ in tags), reverse=True)
+        if trial % 3 == 0:  # ties: the first of equal scores wins, as np.argmax
+            scores[5] = scores[4] = scores[3]
+        ranked = list(zip(tags, scores))
+        got = fusion.diversify(ranked, 30, cooc, model.diversity)
+        assert got == _diversify_numpy(ranked, 30, cooc, model.diversity)
+        assert [type(s) for _, s in got] == [float] * len(got)
+
+
+def test_first_wanted_keeps_ties_by_name_and_skips_unwanted():
+    import heapq
+
+    rng = random.Random(1)
+    total = {f"t{i:03d}": float(rng.choice([0.1, 0.2, 0.25, 0.5, rng.random()])) for i in range(400)}
+    unwanted = {f"t{i:03d}" for i in range(0, 400, 7)}
+    for among in (10, 60, 400, 500):
+        want = [(t, v) for t, v in heapq.nsmallest(among, total.items(), key=lambda kv: (-kv[1], kv[0]))
+                if t not in unwanted][:30]
+        assert fusion._first_wanted(total, 30, unwanted.__contains__, among) == want
+
+
+def test_gate_changes_only_the_topic_tags_and_keeps_the_order():
+    owner = topics.topic_of()
+    vape, politics = sorted(t for t, o in owner.items() if o == "vape")[:3], sorted(
+        t for t, o in owner.items() if o == "politics")[:2]
+    ev = {"a": {"food": (0.5, "r1"), vape[0]: (0.4, "r2"), "pizza": (0.3, "r3"), politics[0]: (0.2, "r4"),
+                vape[1]: (0.1, "r5")},
+          "b": {"food": (0.2, "r6")}}
+    out = topics.gate(ev, {"vape": 0.5, "politics": 0.1})
+    assert list(out["a"].items()) == [("food", (0.5, "r1")), (vape[0], (0.4 * 0.5, "r2")), ("pizza", (0.3, "r3")),
+                                      (vape[1], (0.1 * 0.5, "r5"))]
+    assert out["b"] is ev["b"] and ev["a"][vape[0]] == (0.4, "r2")  # untouched sources shared, the input unchanged
+    said = topics.gate(ev, {"vape": 0.0, "politics": 0.0}, said={vape[1]})  # a tag the post says is not gated
+    assert list(said["a"]) == ["food", "pizza", vape[1]]
+
+
+def test_conse_reads_the_same_pairs_with_and_without_its_cache(model):
+    conse = model.source("conse")
+    zs = conse.conse_
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        logits = rng.normal(0, 3, (1, 1000)).astype(np.float32)
+        first = zs.evidence_from_logits(logits, 100, related=conse.related)
+        zs.__dict__.pop("_pairs_cache", None)
+        again = zs.evidence_from_logits(logits, 100, related=conse.related)
+        assert list(first.items()) == list(again.items())
+    c = 0
+    plain = []
+    for j, v, concept in zip(zs.indices_[c].tolist(), zs.values_[c].tolist(), zs.concept_[c].tolist()):
+        if v <= 0:
+            break
+        if conse.related(j, zs.phrases_[concept]):
+            plain.append((j, v, concept))
+    assert zs._pairs(c, conse.related) == plain
+
+
+def test_topic_rows_gathered_once_give_the_same_products(model):
+    rng = np.random.default_rng(3)
+    for topic in ("vape", "politics"):
+        for rows in (topics.topic_rows(model, plain=True)[topic], topics.naming_rows(model, topic)):
+            gathered = topics._rows_of(model, model.tag_emb_, rows)
+            assert gathered is topics._rows_of(model, model.tag_emb_, rows)  # once per vocabulary
+            for _ in range(50):
+                e = rng.standard_normal(384).astype(np.float32)
+                e /= np.linalg.norm(e)
+                assert np.array_equal((model.tag_emb_[rows] @ e).view(np.uint32), (gathered @ e).view(np.uint32))
