@@ -15,22 +15,24 @@
 - **A set's topic the caption does not say** (:data:`TOPIC_BAR`): the trained image sources (``image``,
   ``image_protos``) learned six Instagram topics as labels of whole photo sets (#travel, #food, #animals, #selfie,
   #fitness, #cars) and give them to any photo like those sets' photos: #travel for every street, glacier and office
-  view, #food for roses in a vase. With a caption or the author's tags (the post says its own topic), such a tag
+  view, #food for roses in a vase. Under a caption the model reads (the post says its own topic), such a tag
   keeps its image contribution only up to ``TOPIC_BAR`` times what the caption and tag sources give it: "Morning
   commute" with #streetphotography says nothing of travel (#travel steps back), "Three days in Lisbon" with
   #adventure does. The companions of the author's tags are not what the post says (#travel "used with #adventure"
-  is a habit of #adventure's authors, not this glacier's), and the author's known tags alone call the check (roses
-  "For you" with #love: no caption word the model reads, #food from the similar photos of vases and tables).
+  is a habit of #adventure's authors, not this glacier's). The author's tags alone do not call the check: it then
+  cost instagram6's val posts with one tag revealed (`taglens report`, all r1) 0.678 / 0.909 -> 0.608 / 0.848, a
+  food photo with #foodporn losing #food, for one captioned-bench post (roses "For you" with #love keep #food).
 
 Both compare the sources' weighted contributions (the model's weights, mixed by the caption's gain, times the
 gains), as fusion sums them. A post without a photo is unchanged; the companions need the author's tags, the topics a
-caption. None of the four dev sets' val posts has both a photo and given tags, and instagram6's have no caption:
-of the four, only vape's captioned photos meet the topic check.
+caption. None of the four dev sets' val posts in bench/check_identical.py has both a photo and given tags, and
+instagram6's have no caption: of the four, only vape's captioned photos meet the topic check.
 
 Measured with the everyday bench's captioned set (bench/bench_everyday.py, judged first fits / fitting in the top
 5): 0.746/2.98 -> 0.831/3.07 (companions alone 0.738/2.98 at bar 0.5; topics alone 0.831/3.08 at bar 2); the
 things no source sees, the compound's head, one-post companions and the topic check without the companions and under
-the author's tags, the topics checked before the companions: -> 0.873/3.10 (docs/EVERYDAY.md, sixth stop, capt7).
+the author's tags, the topics checked before the companions: -> 0.873/3.10 (docs/EVERYDAY.md, sixth stop, capt7);
+the author's tags alone no longer calling the topic check: 0.873/3.09.
 """
 from __future__ import annotations
 
@@ -104,7 +106,7 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
                 or (tag in visible and tag not in shown_any)):
             _scale(out, copied, COOCCURRENCE, tag, 0.0)
     # the set topics first: a companion's bar is what the photo sources give it once they have stepped back
-    told = gains.get(fusion.CAPTION, 0.0) > 0 or bool(companions)  # a caption, or tags the model knows
+    told = gains.get(fusion.CAPTION, 0.0) > 0  # a caption the model reads (the author's tags alone: see TOPIC_BAR)
     for tag in SET_TOPICS if told else ():
         shown = _contribution(out, w, gains, TRAINED_IMAGE, tag)
         if shown <= 0:
