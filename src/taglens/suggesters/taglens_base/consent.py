@@ -87,8 +87,8 @@ def _visible() -> frozenset[str]:
 
 def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dict[str, float],
             mixed: Iterable[str], given: Iterable[str] = ()) -> dict[str, Evidence]:
-    """``evidence`` with the companions the photo contradicts and, under a caption or the author's tags, the image
-    topics the post does not say scaled down (module docstring); ``weights``: the model's fusion weights, ``mixed``:
+    """``evidence`` with the companions the photo contradicts and, under a caption the model reads, the image topics
+    the post does not say scaled down (module docstring); ``weights``: the model's fusion weights, ``mixed``:
     the sources with a weight of their own under a caption (``fusion.effective_weights``), ``given``: the author's
     tags."""
     if not any(s in evidence for s in PHOTO_SOURCES):

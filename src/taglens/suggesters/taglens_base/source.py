@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 PER_SOURCE = 100  # evidence entries kept per source and post
 
 
+def no_caption_or_tags(features: PostFeatures) -> bool:
+    """Whether the post carries neither a caption nor a tag of the author's: what a photo alone has to speak for
+    (``class_rates`` speaks only then; the image head leaves #food and #love out of such a photo's evidence)."""
+    return not features.post.hashtags and not (features.text or "").strip()
+
+
 @dataclass
 class State:
     """A model folder being written or read: ``directory`` for a source's own files, and ``arrays``, the one

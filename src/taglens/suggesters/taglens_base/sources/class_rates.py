@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import agreement as agr
-from ..source import Source
+from ..source import Source, no_caption_or_tags
 
 FAMILIAR = 0.2  # familiarity at which the source is silent (instagram6's val photos: 15% below; everyday: 63%)
 # the least map strength of a tag it proposes: 0.75 took the everyday photos' first fits 0.653 -> 0.664 (#travel
@@ -83,7 +83,7 @@ class ClassRates(Source):
         """For a photo alone: 1 on a photo unlike any training photo, falling to 0 at familiarity ``FAMILIAR`` (and
         without a calibration, so with no familiarity, 0); 0 with any caption or tag, which carries the post's topic
         itself (a three-word caption about a sketch kept half the weight and put #dog before #sketch)."""
-        if post.hashtags or (features.text or "").strip():
+        if not no_caption_or_tags(features):
             return 0.0
         try:
             familiarity = self.model.source("image").familiarity(features)

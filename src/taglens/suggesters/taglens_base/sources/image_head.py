@@ -8,6 +8,7 @@ import numpy as np
 from .. import agreement as agr
 from .. import familiarity as fam
 from ..heads import HeadSource, mlp_forward
+from ..source import no_caption_or_tags
 from ..wording import caption_gain
 
 
@@ -136,7 +137,7 @@ class ImageHead(HeadSource):
         agree[rows] = table.support(class_probs)[cols]
         caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
         keep = agree + (1.0 - agree) * caption
-        if not (features.text or "").strip() and not features.post.hashtags:  # a photo alone
+        if no_caption_or_tags(features):  # a photo alone
             familiarity, index = self.familiarity(features), self.model.index_
             if "food" in index and agr.not_food(class_probs, familiarity):  # that shows no food
                 keep[index["food"]] = 0.0
