@@ -48,6 +48,31 @@ def test_lookup_does_not_import_nltk(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_hypernyms_and_depths_match_nltk():
+    """The zero-shot tables walk hypernyms and depths with the fast reader (no nltk to suggest or fit): the same
+    synsets as nltk's ``hypernyms() + instance_hypernyms()`` and the same ``min_depth()``, over a sample of nouns
+    with instance hypernyms (Paris), several hypernyms (a warship) and the root itself."""
+    ours, theirs = get_lookup(), get_wordnet()
+    offsets = [s.offset() for s in (theirs.synset("paris.n.01"), theirs.synset("warship.n.01"),
+                                    theirs.synset("entity.n.01"), theirs.synset("golden_retriever.n.01"))]
+    offsets += [s.offset() for s in random.Random(3).sample(list(theirs.all_synsets("n")), 300)]
+    for offset in offsets:
+        want = theirs.synset_from_pos_and_offset("n", offset)
+        got = ours.hypernyms("n", offset)
+        assert sorted(got) == sorted((h.pos(), h.offset()) for h in want.hypernyms() + want.instance_hypernyms())
+        assert ours.min_depth("n", offset) == want.min_depth(), want.name()
+        assert ours.synset_at("n", offset).name == want.name()
+
+
+def test_zero_shot_concepts_need_no_nltk():
+    import subprocess
+
+    code = ("import sys; from taglens.suggesters.zeroshot import class_concepts, class_names; "
+            "c = dict(class_concepts()[207]); assert c['golden retriever'] == 1 and 'dog' in c, c; "
+            "assert class_names()[207] == 'golden retriever'; assert 'nltk' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_missing_or_mismatched_files_are_named(tmp_path):
     with pytest.raises(WordNetUnavailable, match="index.noun"):
         WordNetLookup(tmp_path)

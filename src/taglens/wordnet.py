@@ -9,7 +9,8 @@ once on stderr.
 
 Suggesting and collecting only look words up (``get_lookup().synsets(word)``): :class:`WordNetLookup` answers that
 straight from the files in well under a millisecond, without nltk's 3 s of import and index parsing. nltk's full
-reader (``get_wordnet()``) is for building the zero-shot tables, which need hypernyms and depths.
+reader (``get_wordnet()``, with the ``train`` extra) is for the build scripts; the zero-shot tables' hypernyms and
+depths come from :class:`WordNetLookup` too (``hypernyms``, ``min_depth``), so suggesting and fitting need no nltk.
 """
 from __future__ import annotations
 
@@ -154,8 +155,12 @@ def nltk_reader(source: Path):
     """nltk's reader over the WordNet 3.0 folder ``source`` (a copy with ``lexnames`` is made where it has none)."""
     import warnings
 
-    import nltk
-    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    try:
+        import nltk
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    except ImportError:
+        raise WordNetUnavailable("nltk's WordNet reader is for the build scripts and is not installed: "
+                                 "pip install 'taglens[train]'") from None
 
     folder = _prepared_folder(source)
     for allowed in (str(folder), str(source.resolve())):  # nltk only reads below its data path
@@ -224,6 +229,7 @@ class WordNetLookup:
         self._data: dict[str, Any] = {}
         self._exceptions: dict[str, dict[str, list[str]]] = {}
         self._synsets: dict[tuple[str, int], SynsetEntry] = {}
+        self._depths: dict[tuple[str, int], int] = {}
         for pos, suffix in POS_FILES:
             for kind, store in (("index", self._index), ("data", self._data)):
                 path = self.folder / f"{kind}.{suffix}"
@@ -344,6 +350,30 @@ class WordNetLookup:
         sense = senses.index(offset) + 1 if offset in senses else 1
         return SynsetEntry(f"{first}.{ss_type}.{sense:02d}", ss_type, offset, names)
 
+
+    def synset_at(self, pos: str, offset: int) -> SynsetEntry:
+        """The synset at ``offset`` of the ``pos`` data file ('n' and an ImageNet id's number, for instance)."""
+        return self._synset(pos, offset)
+
+    def hypernyms(self, pos: str, offset: int) -> list[tuple[str, int]]:
+        """(pos, offset) of the synset's hypernyms then its instance hypernyms, in the data file's order: what
+        nltk's ``hypernyms() + instance_hypernyms()`` name (nltk keeps them in a set, so its order varies)."""
+        buf = self._data[pos]
+        fields = buf[offset: buf.find(b"\n", offset)].decode("utf-8", errors="replace").split(" ")
+        n_words = int(fields[3], 16)
+        at = 4 + 2 * n_words
+        pointers = [fields[at + 1 + 4 * i: at + 5 + 4 * i] for i in range(int(fields[at]))]
+        return ([(p[2], int(p[1])) for p in pointers if p[0] == "@"]
+                + [(p[2], int(p[1])) for p in pointers if p[0] == "@i"])
+
+    def min_depth(self, pos: str, offset: int) -> int:
+        """The length of the shortest hypernym path (instance hypernyms included) to a root, as nltk's
+        ``min_depth()``."""
+        key = (pos, offset)
+        if key not in self._depths:
+            ups = self.hypernyms(pos, offset)
+            self._depths[key] = 1 + min(self.min_depth(*h) for h in ups) if ups else 0
+        return self._depths[key]
 
     def _ss_type(self, pos: str, offset: int) -> str:
         buf = self._data[pos]

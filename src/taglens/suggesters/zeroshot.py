@@ -38,21 +38,22 @@ MIN_HYPERNYM_DEPTH = 5
 def class_concepts(max_up: int = 8, decay: float = 0.85) -> list[list[tuple[str, float]]]:
     """Per ImageNet class: (concept phrase, weight) for its lemmas (weight 1) and useful hypernyms."""
     from ..encoders.image import imagenet_synsets
-    from ..wordnet import synset_of_wnid
+    from ..wordnet import get_lookup
 
+    wn = get_lookup()
     out = []
     for wnid in imagenet_synsets():
-        syn = synset_of_wnid(wnid)
+        start = (wnid[0], int(wnid[1:]))
         concepts: dict[str, float] = {}
-        frontier, seen = [(syn, 0)], {syn}
+        frontier, seen = [(start, 0)], {start}
         while frontier:
             s, depth = frontier.pop(0)
-            if depth == 0 or s.min_depth() >= MIN_HYPERNYM_DEPTH:
-                for lemma in s.lemma_names()[:3]:
+            if depth == 0 or wn.min_depth(*s) >= MIN_HYPERNYM_DEPTH:
+                for lemma in wn.synset_at(*s).lemma_names[:3]:
                     phrase = lemma.replace("_", " ").lower()
                     concepts.setdefault(phrase, decay ** depth)
             if depth < max_up:
-                for h in s.hypernyms() + s.instance_hypernyms():
+                for h in wn.hypernyms(*s):
                     if h not in seen:
                         seen.add(h)
                         frontier.append((h, depth + 1))
@@ -62,9 +63,10 @@ def class_concepts(max_up: int = 8, decay: float = 0.85) -> list[list[tuple[str,
 
 def class_names() -> list[str]:
     from ..encoders.image import imagenet_synsets
-    from ..wordnet import synset_of_wnid
+    from ..wordnet import get_lookup
 
-    return [synset_of_wnid(w).lemma_names()[0].replace("_", " ") for w in imagenet_synsets()]
+    wn = get_lookup()
+    return [wn.synset_at(w[0], int(w[1:])).lemma_names[0].replace("_", " ") for w in imagenet_synsets()]
 
 
 def build_class_tag_matrix(tag_emb: np.ndarray, per_class: int = 40, floor: float = 0.45,
