@@ -332,10 +332,13 @@ def pending_post_features(post: Post) -> PostFeatures:
         return post_features([post], frames=True)[0]
     from concurrent.futures import Future
 
+    from .encoders import beside_other_work
+
     images: Future = Future()
     answered = threading.Event()
     _worker().submit(_images_then_store, post, images, answered)
-    return PendingFeatures(post_features([post], images=False)[0], images, answered)
+    with beside_other_work():  # the photo is decoded and encoded meanwhile: the caption's encoder leaves it a core
+        return PendingFeatures(post_features([post], images=False)[0], images, answered)
 
 
 STORE_WAIT = 0.25  # seconds a photo's cache write waits for ``PendingFeatures.answered`` at most
