@@ -280,3 +280,54 @@ def test_batch_encoding_beside_other_work_leaves_a_core(monkeypatch):
             assert threads() == 1
     finally:
         image._encoder.cache_clear()
+
+
+def test_a_caption_beside_a_photo_is_embedded_on_a_thread_fewer_with_the_same_bits(monkeypatch):
+    """In a beside_other_work block (a post's caption embedded while its photo is encoded in another thread:
+    features.pending_post_features), the text encoder runs on one thread fewer than the encoders' choice, never
+    fewer than one, and one thread means one session for both; the embeddings are the same bit for bit."""
+    from taglens.encoders import beside_other_work
+    from taglens.encoders import text as text_mod
+
+    def threads() -> int:
+        return get_text_encoder().session.get_session_options().intra_op_num_threads
+
+    texts = ["sunday morning coffee 17", "homemade pasta, simple and good", "vape juice " * 40]
+    text_mod._text_encoder.cache_clear()
+    try:
+        monkeypatch.setenv("TAGLENS_THREADS", "2")
+        with beside_other_work():
+            assert threads() == 1
+            beside = [get_text_encoder().encode([t]) for t in texts]
+        assert threads() == 2
+        alone = [get_text_encoder().encode([t]) for t in texts]
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(beside, alone))
+        text_mod._text_encoder.cache_clear()
+        monkeypatch.setenv("TAGLENS_THREADS", "1")
+        with beside_other_work():
+            one = get_text_encoder()
+        assert one is get_text_encoder()
+    finally:
+        text_mod._text_encoder.cache_clear()
+
+
+def test_a_pending_posts_caption_is_embedded_beside_its_photo(monkeypatch, tmp_path):
+    """pending_post_features embeds the caption in a beside_other_work block (its photo is encoded meanwhile)."""
+    from taglens import features
+    from taglens.encoders import encoding_beside_other_work
+    from taglens.encoders import text as text_mod
+    from taglens.types import Post
+
+    seen = []
+    real = text_mod.encode_texts
+
+    def spy(texts):
+        seen.append(encoding_beside_other_work())
+        return real(texts)
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(text_mod, "encode_texts", spy)
+    photo = next((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))
+    got = features.pending_post_features(Post(images=(photo,), text="a plate of pasta"))
+    assert seen == [True] and got.text_emb is not None and got.images is not None
+    assert not encoding_beside_other_work()
