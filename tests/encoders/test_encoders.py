@@ -2,6 +2,7 @@
 import hashlib
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -331,3 +332,44 @@ def test_a_pending_posts_caption_is_embedded_beside_its_photo(monkeypatch, tmp_p
     got = features.pending_post_features(Post(images=(photo,), text="a plate of pasta"))
     assert seen == [True] and got.text_emb is not None and got.images is not None
     assert not encoding_beside_other_work()
+
+
+def test_a_pending_post_waits_for_its_photos_decoding_only_where_no_caption_is_encoded(monkeypatch, tmp_path):
+    """pending_post_features lets the photo thread reach its decoding (which releases the GIL) before the caller's
+    sources take the GIL, at most DECODE_WAIT, where no caption is to be encoded (none, or one encoded before); a new
+    caption's encoding releases the GIL itself, so it does not wait. The photo thread says it is done with the GIL's
+    first steps even for a photo served from the cache or an unreadable one (no caller waits in vain)."""
+    from concurrent.futures import Future
+
+    from taglens import features
+    from taglens.encoders import text as text_mod
+    from taglens.exceptions import InputError
+    from taglens.types import Post
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    waits = []
+    real_wait = threading.Event.wait
+
+    def wait(self, timeout=None):
+        if timeout == features.DECODE_WAIT:
+            waits.append(timeout)
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(threading.Event, "wait", wait)
+    photos = sorted((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))[:2]
+    caption = "a caption never encoded before 4711"
+    assert not text_mod.encoded_before(caption)
+    got = features.pending_post_features(Post(images=(photos[0],), text=caption))
+    assert waits == [] and got.images is not None
+    assert text_mod.encoded_before(caption)
+    got = features.pending_post_features(Post(images=(photos[1],), text=caption))  # encoded before
+    assert len(waits) == 1 and got.images is not None
+    got = features.pending_post_features(Post(images=(photos[1],)))  # no caption
+    assert len(waits) == 2 and got.images is not None
+    got.answered()
+    features._writer().submit(lambda: None).result()
+    for post in (Post(images=(photos[0],)), Post(images=(tmp_path / "missing.jpg",))):  # cached; unreadable
+        decoding, images = threading.Event(), Future()
+        features._images_then_store(post, images, None, decoding)
+        assert decoding.is_set() and images.done()
+    assert isinstance(images.exception(), InputError)

@@ -150,6 +150,13 @@ def _encode_one(text: str) -> np.ndarray:
     return emb
 
 
+def encoded_before(text: str) -> bool:
+    """Whether ``encode_texts([text])`` would serve ``text``'s embedding without encoding it (one of the last texts
+    encoded alone)."""
+    with _recent_lock:
+        return text in _recent
+
+
 def encode_texts(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised MiniLM embeddings, one row per text (empty texts give the embedding of '')."""
     texts = list(texts)
