@@ -13,6 +13,7 @@ Example:
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -142,6 +143,9 @@ def _decode(item: Any, frames_per_video: int) -> tuple[list, list] | InputError:
     from .encoders.image import preprocess
     from .media import load_visuals
 
+    decoding = _DECODING.get()
+    if decoding is not None:
+        decoding.set()
     try:
         frames = [v for _, v in load_visuals([item], frames_per_video)]
     except InputError as exc:
@@ -332,27 +336,46 @@ def pending_post_features(post: Post) -> PostFeatures:
         return post_features([post], frames=True)[0]
     from concurrent.futures import Future
 
+    from .encoders import beside_other_work
+
     images: Future = Future()
-    answered = threading.Event()
-    _worker().submit(_images_then_store, post, images, answered)
-    return PendingFeatures(post_features([post], images=False)[0], images, answered)
+    answered, decoding = threading.Event(), threading.Event()
+    _worker().submit(_images_then_store, post, images, answered, decoding)
+    # the photo thread's first steps (the cache key, the lookup, opening the file) need the GIL, which the caption's
+    # sources would hold from the start: where no caption is to be encoded (MiniLM releases the GIL), they wait until
+    # it decodes (which releases it), at most DECODE_WAIT: decoding started ~1 ms sooner (issue 21)
+    from .encoders.text import encoded_before
+
+    caption = strip_hashtags(post.text)
+    if not caption or encoded_before(caption):
+        decoding.wait(DECODE_WAIT)
+    with beside_other_work():  # the photo is decoded and encoded meanwhile: the caption's encoder leaves it a core
+        return PendingFeatures(post_features([post], images=False)[0], images, answered)
 
 
 STORE_WAIT = 0.25  # seconds a photo's cache write waits for ``PendingFeatures.answered`` at most
+DECODE_WAIT = 0.002  # seconds the caller of ``pending_post_features`` waits at most for the photo's decoding to start
+_DECODING: contextvars.ContextVar = contextvars.ContextVar("taglens_decoding", default=None)
 
 
-def _images_then_store(post: Post, images, answered: threading.Event | None = None) -> None:
+def _images_then_store(post: Post, images, answered: threading.Event | None = None,
+                       decoding: threading.Event | None = None) -> None:
     """``post_image_features([post], frames=True)`` into the future ``images``, then the feature cache written by the
     writing thread once the caller has ``answered`` (or ``STORE_WAIT`` after the features were handed over); the
     caller need not wait for the write, and this thread is free for the next post at once."""
     import time
 
     stores: list = []
+    token = _DECODING.set(decoding)
     try:
         images.set_result(post_image_features([post], frames=True, deferred=stores))
     except BaseException as exc:  # noqa: BLE001 (handed to the caller, which raises it)
         images.set_exception(exc)
         return
+    finally:
+        _DECODING.reset(token)
+        if decoding is not None:
+            decoding.set()  # a photo served from the cache, or unreadable: the caller waits no longer
     if stores:
         _writer().submit(_store_once_answered, stores, answered, time.monotonic() + STORE_WAIT)
 

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -280,3 +281,95 @@ def test_batch_encoding_beside_other_work_leaves_a_core(monkeypatch):
             assert threads() == 1
     finally:
         image._encoder.cache_clear()
+
+
+def test_a_caption_beside_a_photo_is_embedded_on_a_thread_fewer_with_the_same_bits(monkeypatch):
+    """In a beside_other_work block (a post's caption embedded while its photo is encoded in another thread:
+    features.pending_post_features), the text encoder runs on one thread fewer than the encoders' choice, never
+    fewer than one, and one thread means one session for both; the embeddings are the same bit for bit."""
+    from taglens.encoders import beside_other_work
+    from taglens.encoders import text as text_mod
+
+    def threads() -> int:
+        return get_text_encoder().session.get_session_options().intra_op_num_threads
+
+    texts = ["sunday morning coffee 17", "homemade pasta, simple and good", "vape juice " * 40]
+    text_mod._text_encoder.cache_clear()
+    try:
+        monkeypatch.setenv("TAGLENS_THREADS", "2")
+        with beside_other_work():
+            assert threads() == 1
+            beside = [get_text_encoder().encode([t]) for t in texts]
+        assert threads() == 2
+        alone = [get_text_encoder().encode([t]) for t in texts]
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(beside, alone))
+        text_mod._text_encoder.cache_clear()
+        monkeypatch.setenv("TAGLENS_THREADS", "1")
+        with beside_other_work():
+            one = get_text_encoder()
+        assert one is get_text_encoder()
+    finally:
+        text_mod._text_encoder.cache_clear()
+
+
+def test_a_pending_posts_caption_is_embedded_beside_its_photo(monkeypatch, tmp_path):
+    """pending_post_features embeds the caption in a beside_other_work block (its photo is encoded meanwhile)."""
+    from taglens import features
+    from taglens.encoders import encoding_beside_other_work
+    from taglens.encoders import text as text_mod
+    from taglens.types import Post
+
+    seen = []
+    real = text_mod.encode_texts
+
+    def spy(texts):
+        seen.append(encoding_beside_other_work())
+        return real(texts)
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(text_mod, "encode_texts", spy)
+    photo = next((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))
+    got = features.pending_post_features(Post(images=(photo,), text="a plate of pasta"))
+    assert seen == [True] and got.text_emb is not None and got.images is not None
+    assert not encoding_beside_other_work()
+
+
+def test_a_pending_post_waits_for_its_photos_decoding_only_where_no_caption_is_encoded(monkeypatch, tmp_path):
+    """pending_post_features lets the photo thread reach its decoding (which releases the GIL) before the caller's
+    sources take the GIL, at most DECODE_WAIT, where no caption is to be encoded (none, or one encoded before); a new
+    caption's encoding releases the GIL itself, so it does not wait. The photo thread says it is done with the GIL's
+    first steps even for a photo served from the cache or an unreadable one (no caller waits in vain)."""
+    from concurrent.futures import Future
+
+    from taglens import features
+    from taglens.encoders import text as text_mod
+    from taglens.exceptions import InputError
+    from taglens.types import Post
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    waits = []
+    real_wait = threading.Event.wait
+
+    def wait(self, timeout=None):
+        if timeout == features.DECODE_WAIT:
+            waits.append(timeout)
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(threading.Event, "wait", wait)
+    photos = sorted((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))[:2]
+    caption = "a caption never encoded before 4711"
+    assert not text_mod.encoded_before(caption)
+    got = features.pending_post_features(Post(images=(photos[0],), text=caption))
+    assert waits == [] and got.images is not None
+    assert text_mod.encoded_before(caption)
+    got = features.pending_post_features(Post(images=(photos[1],), text=caption))  # encoded before
+    assert len(waits) == 1 and got.images is not None
+    got = features.pending_post_features(Post(images=(photos[1],)))  # no caption
+    assert len(waits) == 2 and got.images is not None
+    got.answered()
+    features._writer().submit(lambda: None).result()
+    for post in (Post(images=(photos[0],)), Post(images=(tmp_path / "missing.jpg",))):  # cached; unreadable
+        decoding, images = threading.Event(), Future()
+        features._images_then_store(post, images, None, decoding)
+        assert decoding.is_set() and images.done()
+    assert isinstance(images.exception(), InputError)

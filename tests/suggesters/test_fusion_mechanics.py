@@ -110,3 +110,67 @@ def test_topic_rows_gathered_once_give_the_same_products(model):
                 e = rng.standard_normal(384).astype(np.float32)
                 e /= np.linalg.norm(e)
                 assert np.array_equal((model.tag_emb_[rows] @ e).view(np.uint32), (gathered @ e).view(np.uint32))
+
+
+def test_consent_contributions_are_the_plain_sums_and_see_later_changes():
+    """consent's contributions with each source's weight * gain taken once give the floats of the plain sum over the
+    sources per tag, and read the evidence when asked (a score scaled since counts as scaled)."""
+    from taglens.suggesters.taglens_base import consent
+
+    rng = random.Random(3)
+    sources = ("image", "image_protos", "image_tags", "caption")
+    evidence = {s: {f"t{i}": (rng.random(), "r") for i in range(40) if rng.random() < 0.6} for s in sources[:3]}
+    weights = {s: rng.uniform(0.1, 3.0) for s in sources}
+    gains = {"image": 0.37, "image_tags": 1.7}  # the others at the default gain of 1
+
+    def plain(tag):
+        return sum(weights.get(s, 0.0) * gains.get(s, 1.0) * evidence[s][tag][0]
+                   for s in sources if s in evidence and tag in evidence[s])
+
+    of = consent._contributions(evidence, weights, gains, sources)
+    for i in range(40):
+        assert repr(of(f"t{i}")) == repr(plain(f"t{i}"))
+    tag = next(t for t in evidence["image"])
+    evidence["image"] = {**evidence["image"], tag: (0.5 * evidence["image"][tag][0], "r")}
+    assert repr(of(tag)) == repr(plain(tag))
+
+
+def test_presenting_copies_a_suggestion_as_dataclasses_replace_does():
+    """presenting.changed gives what dataclasses.replace gives (Suggestion has no __post_init__ it would skip)."""
+    import dataclasses
+
+    from taglens.suggesters.taglens_base.presenting import changed
+    from taglens.types import Suggestion
+
+    s = Suggestion("beach", 0.25, "image", "photos like this one are tagged #beach", 0.4)
+    assert not hasattr(Suggestion, "__post_init__")
+    for values in ({"score": 0.125}, {"confidence": 0.9}, {"score": 1.0, "confidence": None}):
+        got = changed(s, **values)
+        assert got == dataclasses.replace(s, **values) and type(got) is Suggestion and got is not s
+    assert s.score == 0.25 and s.confidence == 0.4
+
+
+def test_gains_from_parts_computed_before_are_the_same(model):
+    """TaglensBase.gains with some sources' (gain, language gate) given, as evidence computes them while the photo is
+    encoded, gives the same floats as computing them all after."""
+    from taglens.features import post_features
+    from taglens.types import Post
+
+    for text in ("sunday morning coffee with friends", "paseo por la playa", ""):
+        f = post_features([Post(text=text, hashtags=("food",))], images=False)[0]
+        strength = {"vape": 0.3, "politics": 0.0}
+        known = {s.name: model._gain_parts(s, f) for s in model.sources[::2]}
+        assert repr(model.gains(f, strength, known)) == repr(model.gains(f, strength))
+
+
+def test_memoised_caption_reading_gives_fresh_lists():
+    """caption_words is memoised (asked by several sources a post): each caller gets a list of its own."""
+    from taglens.suggesters.taglens_base.wording import caption_words
+    from taglens.suggesters.text import plain_wording
+
+    text = "Lunch at @joes_diner, www.joes.com 🍔🍟 best burger"
+    first = caption_words(text)
+    assert first == ["lunch", "best", "burger", "🍔", "🍟"]
+    first.append("changed")
+    assert caption_words(text) == ["lunch", "best", "burger", "🍔", "🍟"]
+    assert plain_wording(text) == "Lunch at  ,   🍔🍟 best burger"

@@ -37,7 +37,7 @@ def onnx_file() -> Path:
 class TextEncoder:
     """Encode texts into L2-normalised 384-d MiniLM sentence embeddings."""
 
-    def __init__(self, max_tokens: int = MAX_TOKENS, batch_size: int = 64):
+    def __init__(self, max_tokens: int = MAX_TOKENS, batch_size: int = 64, threads: int | None = None):
         from tokenizers import Tokenizer
 
         from . import onnx_session
@@ -47,7 +47,7 @@ class TextEncoder:
         self.tokenizer = Tokenizer.from_file(str(TOKENIZER_FILE))
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.no_padding()
-        self.session = onnx_session(onnx_file(), ONNX_SHA256)
+        self.session = onnx_session(onnx_file(), ONNX_SHA256, threads)
 
     def tokenize(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask, (n, longest) int64 each, padded with zeros."""
@@ -86,9 +86,24 @@ class TextEncoder:
         return x[1:-1] if x.shape[0] > 2 else np.zeros((0, DIM), dtype=np.float32)
 
 
-@functools.lru_cache(maxsize=1)
 def get_text_encoder() -> TextEncoder:
-    return TextEncoder()
+    """The text encoder, built once; in a ``beside_other_work`` block, one built once with a thread fewer
+    (``encoders.beside_other_work``), as the image encoder: a post's caption is embedded while its photo is decoded
+    and encoded in another thread (``features.pending_post_features``), and two encoder pools of spinning threads on
+    two cores only wait for each other. The embeddings are the same bit for bit on any number of threads."""
+    from . import encoding_beside_other_work
+
+    return _text_encoder(encoding_beside_other_work())
+
+
+@functools.lru_cache(maxsize=None)
+def _text_encoder(beside: bool = False) -> TextEncoder:
+    from . import encoder_threads
+
+    threads = encoder_threads()
+    if beside and threads > 1:
+        return TextEncoder(threads=threads - 1)
+    return _text_encoder(False) if beside else TextEncoder(threads=threads)  # one thread: one session for both
 
 
 def text_key(text: str) -> str:
@@ -133,6 +148,13 @@ def _encode_one(text: str) -> np.ndarray:
         while len(_recent) > RECENT_TEXTS:
             _recent.popitem(last=False)
     return emb
+
+
+def encoded_before(text: str) -> bool:
+    """Whether ``encode_texts([text])`` would serve ``text``'s embedding without encoding it (one of the last texts
+    encoded alone)."""
+    with _recent_lock:
+        return text in _recent
 
 
 def encode_texts(texts: Sequence[str]) -> np.ndarray:

@@ -60,10 +60,25 @@ COMPANION_BAR = 0.25
 TOPIC_BAR = 2.0
 
 
-def _contribution(evidence: dict[str, Evidence], weights: dict[str, float], gains: dict[str, float],
-                  sources: Iterable[str], tag: str) -> float:
-    return sum(weights.get(s, 0.0) * gains.get(s, 1.0) * evidence[s][tag][0]
-               for s in sources if s in evidence and tag in evidence[s])
+def _contributions(evidence: dict[str, Evidence], weights: dict[str, float], gains: dict[str, float],
+                   sources: Iterable[str]):
+    """A function of the tag: the sum of its weighted scores (``weight * gain * score``) from ``sources``, in their
+    order, each source's factor ``weight * gain`` taken once (~70 tags asked a post; the same products summed in the
+    same order as one sum over the sources per tag: the same floats). It reads ``evidence`` when called, so it sees
+    the scores scaled since."""
+    factors = [(s, weights.get(s, 0.0) * gains.get(s, 1.0)) for s in sources]
+
+    def of(tag: str) -> float:
+        parts = []
+        for s, factor in factors:
+            ev = evidence.get(s)
+            if ev is not None:
+                entry = ev.get(tag)
+                if entry is not None:
+                    parts.append(factor * entry[0])
+        return sum(parts)
+
+    return of
 
 
 def _scale(evidence: dict[str, Evidence], copied: set[str], source: str, tag: str, factor: float) -> None:
@@ -107,20 +122,22 @@ def checked(evidence: dict[str, Evidence], gains: dict[str, float], weights: dic
             _scale(out, copied, COOCCURRENCE, tag, 0.0)
     # the set topics first: a companion's bar is what the photo sources give it once they have stepped back
     told = gains.get(fusion.CAPTION, 0.0) > 0  # a caption the model reads (the author's tags alone: see TOPIC_BAR)
+    trained, said_by_post = _contributions(out, w, gains, TRAINED_IMAGE), _contributions(out, w, gains, SAID_SOURCES)
     for tag in SET_TOPICS if told else ():
-        shown = _contribution(out, w, gains, TRAINED_IMAGE, tag)
+        shown = trained(tag)
         if shown <= 0:
             continue
-        factor = min(1.0, _contribution(out, w, gains, SAID_SOURCES, tag) / (TOPIC_BAR * shown))
+        factor = min(1.0, said_by_post(tag) / (TOPIC_BAR * shown))
         if factor < 1.0:
             for s in TRAINED_IMAGE:
                 if s in out and tag in out[s]:
                     _scale(out, copied, s, tag, factor)
     seen = set(out.get("image_protos", {})) | set(out.get("image_tags", {}))
+    companion, photo = _contributions(out, w, gains, (COOCCURRENCE,)), _contributions(out, w, gains, PHOTO_SOURCES)
     for tag in [t for t in companions if t in seen]:
-        said = _contribution(out, w, gains, (COOCCURRENCE,), tag)
+        said = companion(tag)
         if said > 0:
-            shown = _contribution(out, w, gains, PHOTO_SOURCES, tag)
+            shown = photo(tag)
             factor = min(1.0, shown / (COMPANION_BAR * said))
             if factor < 1.0:
                 _scale(out, copied, COOCCURRENCE, tag, factor)

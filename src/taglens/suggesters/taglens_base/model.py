@@ -120,7 +120,15 @@ class TaglensBase(BaseSuggester):
         features = post if isinstance(post, PostFeatures) else pending_post_features(post)
         post = features.post
         found: dict[str, Evidence] = {}
+        said, known = None, {}
+        early = isinstance(features, PendingFeatures) and not features.ready
         for source in self._evidence_order(features):
+            if early and said is None and source.name in self._image_sources:
+                # before the first source that waits for the photo still being encoded, what needs none: the post's
+                # words and tags, the other sources' gains (the same values later: only the order changes)
+                said = topics.spelled(features)
+                known = {s.name: self._gain_parts(s, features) for s in self.sources
+                         if s.name not in self._image_sources}
             reads = getattr(features, "reads", 0)
             found[source.name] = (given[source.name] if given and source.name in given
                                   else source.evidence(post, features))
@@ -128,9 +136,9 @@ class TaglensBase(BaseSuggester):
                 self._image_sources.add(source.name)
         _ = features.images  # waits for pending images: an unreadable photo no source read still raises its error
         evidence = {s.name: found[s.name] for s in self.sources if found[s.name]}  # in the sources' order (fuse)
-        said = topics.spelled(features)
+        said = topics.spelled(features) if said is None else said
         strength = topics.topic_strength(self, features, evidence, said)
-        gains = self.gains(features, strength)
+        gains = self.gains(features, strength, known)
         evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
@@ -157,17 +165,26 @@ class TaglensBase(BaseSuggester):
     def _image_sources(self) -> set[str]:
         return set()
 
-    def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None) -> dict[str, float]:
+    def gains(self, features: PostFeatures, topic_strength: dict[str, float] | None = None,
+              known: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
         """How much evidence of each kind the post carries (1 = full), which scales that source's weight; a source
         bound to the languages it learned reads a caption in another language only as far as it knows its words
         (``language_gate``), or as far as the post shows a topic whose posts taught it that language
-        (``LANGUAGE_TOPICS``: a Spanish caption under a photo of a vape mod)."""
+        (``LANGUAGE_TOPICS``: a Spanish caption under a photo of a vape mod). ``known``: the ``_gain_parts`` of some
+        sources, computed before (while the photo was encoded)."""
         shown = max((topic_strength or {}).get(t, 0.0) for t in LANGUAGE_TOPICS)
         out = {}
         for source in self.sources:
-            gate = language_gate(features.text, getattr(source, "learned_languages", None))
-            out[source.name] = source.gain(features.post, features) * max(gate, shown)
+            parts = known.get(source.name) if known else None
+            gain, gate = parts if parts is not None else self._gain_parts(source, features)
+            out[source.name] = gain * max(gate, shown)
         return out
+
+    @staticmethod
+    def _gain_parts(source: EvidenceSource, features: PostFeatures) -> tuple[float, float]:
+        """(the source's own gain on the post, its language gate on the caption): ``gains`` multiplies them."""
+        return (source.gain(features.post, features),
+                language_gate(features.text, getattr(source, "learned_languages", None)))
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str],
              k: int, weights: dict[str, float] | None = None, text: str | None = None) -> list[Suggestion]:

@@ -12,7 +12,6 @@ and a confidence per suggestion.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Sequence
 
 from ...types import Suggestion
@@ -45,8 +44,17 @@ def one_form_per_meaning(ranked: Sequence[Suggestion], k: int) -> list[Suggestio
         used.add(s.tag)
     if later and top:
         floor = min(s.score for s in top)
-        later = [dataclasses.replace(s, score=min(s.score, floor * 0.999 ** (i + 1))) for i, s in enumerate(later)]
+        later = [changed(s, score=min(s.score, floor * 0.999 ** (i + 1))) for i, s in enumerate(later)]
     return top + later
+
+
+def changed(s: Suggestion, **values) -> Suggestion:
+    """``dataclasses.replace(s, **values)`` without its per-field work: a copy of ``s`` (every field, whatever fields
+    ``Suggestion`` has) with ``values`` set; ~30 a post, where ``replace`` cost ~5 us each (speed). Suggestion has
+    no ``__post_init__`` to run; the test checks both give equal suggestions."""
+    out = object.__new__(type(s))
+    out.__dict__.update(s.__dict__, **values)
+    return out
 
 
 def confidence(score: float, half: float) -> float:
@@ -56,7 +64,7 @@ def confidence(score: float, half: float) -> float:
 
 
 def with_confidence(ranked: Sequence[Suggestion], half: float) -> list[Suggestion]:
-    return [dataclasses.replace(s, confidence=round(confidence(s.score, half), 4)) for s in ranked]
+    return [changed(s, confidence=round(confidence(s.score, half), 4)) for s in ranked]
 
 
-__all__ = ["confidence", "one_form_per_meaning", "with_confidence"]
+__all__ = ["changed", "confidence", "one_form_per_meaning", "with_confidence"]

@@ -23,9 +23,14 @@ def caption_words(text: str) -> list[str]:
     """The distinct lowercase content words of a caption (no stop words), then its distinct emoji
     (``text.emoji_symbols``: "💨" says vape to a vape shop's followers as plainly as a word does), read without
     its @handles and addresses (see ``text.plain_wording``)."""
+    return list(_caption_words(text))
+
+
+@lru_cache(maxsize=4096)  # asked by several sources a post (speed); callers get a list of their own
+def _caption_words(text: str) -> tuple[str, ...]:
     plain = plain_wording(text)
     words = (w for w in (m.lower() for m in WORD_RE.findall(plain)) if len(w) > 1 and w not in STOPWORDS)
-    return list(dict.fromkeys(words)) + emoji_symbols(plain)
+    return tuple(dict.fromkeys(words)) + tuple(emoji_symbols(plain))
 
 
 def _share(n: int, full: int) -> float:
