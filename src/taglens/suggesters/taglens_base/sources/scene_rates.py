@@ -41,7 +41,7 @@ FAMILIAR_FROM, FAMILIAR_TO = 0.6, 0.9
 class SceneRates(Source):
     name = "scene_rates"
     # 12.5 x a rate of 0.08-0.25 (1-3) puts #street before the trained sources' #travel (0.3-0.7) on an unfamiliar
-    # street; offline, 2.5 and 6 moved 2 and 8 of the 24 street photos, 12.5 14
+    # street; offline, 2.5 and 6.25 moved 2 and 7 of the 24 street photos, 12.5 14
     weight = 12.5
     weight_with_caption = 0.0
 
