@@ -54,3 +54,9 @@ def test_it_is_silent_on_other_scenes_on_familiar_photos_and_under_a_caption_or_
     assert source.gain(f.post, f) == 0.0 and source.evidence(f.post, f) == {}
     at(model, monkeypatch, (scene_rates.FAMILIAR_FROM + scene_rates.FAMILIAR_TO) / 2)
     assert source.gain(f.post, f) == pytest.approx(0.5)
+
+
+def test_flowers_in_a_pot_are_a_flower_where_imagenet_has_no_class_for_them(model, monkeypatch):
+    at(model, monkeypatch, 0.3)
+    ev = model.source("scene_rates").evidence(None, photo(model, {"pot": 0.5, "greenhouse": 0.3, "hip": 0.2}))
+    assert ev["flower"][0] >= scene_rates.SCENES["flower"] and "street" not in ev
