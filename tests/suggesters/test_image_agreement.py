@@ -144,3 +144,18 @@ def test_love_is_left_out_of_a_photo_alone_unlike_the_training_photos(model):
     assert head.familiarity(novel) < agr.FILLER_UNDER["love"] <= head.familiarity(familiar)
     assert head.agreement(novel)[0][love] == 0.0
     assert head.agreement(familiar)[0][love] > 0.9
+
+
+def test_set_labels_are_left_out_where_the_classifier_is_sure_of_an_unfamiliar_photo(model):
+    # a camera on a tripod (94%) got #fitness #travel from the trained sources
+    assert agr.sure_and_unfamiliar(one_class("tripod"), 0.01)
+    assert not agr.sure_and_unfamiliar(one_class("tripod"), agr.SET_LABELS_UNDER)  # a familiar photo keeps them
+    assert not agr.sure_and_unfamiliar(one_class("tripod"), None)
+    assert not agr.sure_and_unfamiliar(np.full(1000, 1e-3), 0.01)  # unsure: the classes say nothing
+    head = model.source("image")
+    novel = photo("tripod", np.zeros_like(model.source("image_protos").protos_.centroids_[0]))
+    assert head.familiarity(novel) < agr.SET_LABELS_UNDER
+    keep = head.agreement(novel)[0]
+    assert all(keep[model.index_[t]] == 0.0 for t in agr.SET_LABELS)
+    captioned = photo("tripod", np.zeros_like(model.source("image_protos").protos_.centroids_[0]), text="gym day")
+    assert head.agreement(captioned)[0][model.index_["fitness"]] > 0.0  # a caption carries the topic

@@ -148,3 +148,10 @@ def test_rapidocr_sessions_spin_within_a_run_only_and_follow_the_users_threads(m
     plain = infer_engine.OrtInferSession._init_sess_opts({})
     with pytest.raises(Exception):  # not set: ONNX Runtime's default
         plain.get_session_config_entry("session.intra_op.allow_spinning")
+
+
+def test_a_short_lines_whole_name_comes_before_its_own_words():
+    # a shop's sign: its name is the tag, not its rarest word (#galore came first before issue 20's seventh stop)
+    got = tags("Cat Store Galore")
+    assert got[0] == "catstoregalore", got
+    assert "galore" in got

@@ -22,6 +22,7 @@ from .mentions import Mentions
 from .ngrams import Ngrams
 from .photo_text import PhotoText
 from .prior import Prior
+from .scene_rates import SceneRates
 from .synonyms import Synonyms
 from .tag_parts import TagParts
 
@@ -45,7 +46,8 @@ SOURCES: list[type] = [
     Synonyms,
     TagParts,
     AuthorHistory,
-    ClassRates,  # last: the sums of the other sources' evidence keep their order
+    ClassRates,  # last two: the sums of the other sources' evidence keep their order
+    SceneRates,
 ]
 
 __all__ = ["SOURCES"]

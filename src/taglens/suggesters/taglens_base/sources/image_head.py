@@ -116,8 +116,9 @@ class ImageHead(HeadSource):
         """(the share of its score each vocabulary tag of a trained image source keeps on this post, the head's
         doubt) from what the ImageNet classifier sees (``agreement``): a tag the classes do not support fades on a
         photo alone, back to 1 as the caption grows; #food is left out of a photo alone that shows no food
-        (``agreement.not_food``), #love out of one unlike the training photos (``agreement.FILLER_UNDER``); (None, 0)
-        without a photo, a head or the table. Once per post."""
+        (``agreement.not_food``), #love out of one unlike the training photos (``agreement.FILLER_UNDER``), #travel
+        #selfie #fitness out of one unlike them whose class the classifier is sure of (``sure_and_unfamiliar``);
+        (None, 0) without a photo, a head or the table. Once per post."""
         return self.per_post("_agreed", features, self._agreement)
 
     def _agreement(self, features) -> tuple[np.ndarray | None, float]:
@@ -144,6 +145,10 @@ class ImageHead(HeadSource):
             for tag, under in agr.FILLER_UNDER.items():  # unlike the training photos: no filler
                 if tag in index and familiarity is not None and familiarity < under:
                     keep[index[tag]] = 0.0
+            if agr.sure_and_unfamiliar(class_probs, familiarity):  # a camera on a tripod is no #fitness
+                for tag in agr.SET_LABELS:
+                    if tag in index:
+                        keep[index[tag]] = 0.0
         return keep, agr.doubt(probs, agree)
 
     def image_gain(self, source: str, features) -> float:
