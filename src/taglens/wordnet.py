@@ -345,6 +345,20 @@ class WordNetLookup:
         return SynsetEntry(f"{first}.{ss_type}.{sense:02d}", ss_type, offset, names)
 
 
+    def related(self, entry: SynsetEntry, symbols: tuple[str, ...]) -> list[SynsetEntry]:
+        """The synsets ``entry`` points to by any of WordNet's pointer ``symbols`` ("@" hypernym, "@i" instance
+        hypernym, "#p" part holonym, ";c" topic domain ...), in the data file's order."""
+        pos = "n" if entry.pos == "n" else "v" if entry.pos == "v" else "a" if entry.pos in "as" else "r"
+        buf = self._data[pos]
+        fields = buf[entry.offset: buf.find(b"\n", entry.offset)].decode("utf-8", errors="replace").split(" ")
+        at = 4 + 2 * int(fields[3], 16)
+        out = []
+        for i in range(int(fields[at])):
+            symbol, offset, target = fields[at + 1 + 4 * i], int(fields[at + 2 + 4 * i]), fields[at + 3 + 4 * i]
+            if symbol in symbols:
+                out.append(self._synset("a" if target == "s" else target, offset))
+        return out
+
     def _ss_type(self, pos: str, offset: int) -> str:
         buf = self._data[pos]
         return buf[offset: buf.find(b"\n", offset)].split(b" ", 3)[2].decode("ascii", errors="replace")
