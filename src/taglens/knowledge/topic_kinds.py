@@ -188,7 +188,7 @@ def _nearest_topic(lookup, sense) -> tuple[str, str] | None:
                 return s.name, s.lemma_names[0].replace("_", " ")
         nxt = []
         for s in level:
-            for h in lookup.related(s, ("@", "@i", ";c")):
+            for h in lookup.related(s, ("@", "@i", ";c") if s.pos == "n" else ("@",)):  # a verb's domain is wide
                 if h.name not in seen:
                     seen.add(h.name)
                     nxt.append(h)
