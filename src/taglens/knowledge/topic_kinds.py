@@ -87,6 +87,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "weather.n.01": ("weather",),
     "flower.n.01": ("flowers", "nature"),
     "tree.n.01": ("nature", "trees"),
+    "plant.n.02": ("plants", "nature"),  # so a tomato, the plant and the fruit, is neither #food nor #plants
     "garden.n.01": ("garden", "gardening"),
     "lawn.n.01": ("garden", "gardening"),
     "geological_formation.n.01": ("nature",),
@@ -120,7 +121,7 @@ MAX_SENSES = 3  # usual senses read per word
 
 
 @lru_cache(maxsize=8192)
-def word_topics(word: str) -> tuple[tuple[str, float, str, bool], ...]:
+def word_topics(word: str, named: bool = True) -> tuple[tuple[str, float, str, bool], ...]:
     """(tag, strength, kind, whether the word's usual sense gives it) for one English word: the nearest :data:`TOPICS` synset above each of its usual senses
     (strength 1 / (1 + the sense's rank) times the entry's decay), a named place's #travel and the place it is part
     of; () where WordNet is not there or no sense climbs to a topic."""
@@ -143,6 +144,8 @@ def word_topics(word: str) -> tuple[tuple[str, float, str, bool], ...]:
         instance_of = lookup.related(sense, ("@i",))
         if instance_of and sense.pos == "n" and _is_location(lookup, sense):
             reached.add("place")
+            if not named:  # "me" is Maine and "us" the United States only as written names
+                continue
             for tag in LOCATION_INSTANCE:
                 add(tag, base, instance_of[0].name.split(".")[0].replace("_", " "))
             for whole in lookup.related(sense, ("#p",)):  # Paris -> France, Tokyo -> Japan (not Honshu)
@@ -222,8 +225,65 @@ def _tag(lemma: str) -> str:
     return lemma_tag(lemma)
 
 
-def topic_kinds(words) -> dict[str, tuple[float, str, str]]:
-    """{tag: (strength, the word, what WordNet says it is)} over a caption's English words (each word once), the
+def written_names(text: str) -> set[str]:
+    """The caption's words (and joined pairs, "los_angeles") written as names: capitalised, not all capitals
+    under 4 letters ("ME", "US"), not a common word (Zipf under 5: "Paris" 4.8, "Me" 7)."""
+    import re
+
+    from .word_frequency import zipf
+
+    out, words = set(), re.findall(r"[^\W\d_][\w'’]*", text or "")
+    for i, w in enumerate(words):
+        if w[0].isupper() and not (w.isupper() and len(w) < 4) and zipf(w.lower(), "en") < 5.0 and (
+                w.lower() == _singular(w.lower())):  # "Bengals" is a team, not Bengal
+            out.add(w.lower())
+        if w[0].isupper() and i + 1 < len(words) and words[i + 1][0].isupper():
+            out.add(f"{w.lower()}_{words[i + 1].lower()}")  # "New York": a common first word
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _place_name(form: str) -> bool:
+    from ..wordnet import WordNetUnavailable, get_lookup
+
+    try:
+        lookup = get_lookup()
+        return any(s.pos == "n" and lookup.related(s, ("@i",)) and _is_location(lookup, s)
+                   for s in lookup.synsets(form)[:1])
+    except WordNetUnavailable:
+        return False
+
+
+def _singular(word: str) -> str:
+    from .forms import singular
+
+    return singular(word)
+
+
+def kind_words(text: str) -> list[str]:
+    """The caption's words to read for their kinds, lower case: without a check-in's place name ("... @ Hawk Hill")
+    and without the words of a name, a run of capitalised words inside a sentence ("the Potato Chip", "Hawk
+    Hill": a rock and a hill, no #food or #birds)."""
+    import re
+
+    from .vocabulary import caption_tokens
+
+    text = re.split(r"(?:^|\s)@ (?=[A-Z0-9])", text or "")[0]
+    spans = [(m.start(), m.group()) for m in re.finditer(r"[^\W\d_][\w'’]*|[.!?\n]", text)]
+    skip = set()
+    for i in range(1, len(spans) - 1):
+        (_, prev), (_, w), (_, nxt) = spans[i - 1], spans[i], spans[i + 1]
+        if prev in ".!?\n" or not w[0].isupper():
+            continue
+        if nxt[0].isupper() and nxt not in ".!?\n" and not _place_name(f"{w}_{nxt}".lower()):
+            skip.update((i, i + 1))  # the first two words of a name inside a sentence (not "Los Angeles")
+    kept = " ".join(w for i, (_, w) in enumerate(spans) if i not in skip and w not in ".!?\n")
+    return caption_tokens(kept)
+
+
+def topic_kinds(words, names: set[str] | None = None) -> dict[str, tuple[float, str, str]]:
+    """{tag: (strength, the word, what WordNet says it is)} over a caption's English words (each word once; a word
+    reads as a named place only where ``names`` holds it, None: any), the
     ``MAX_TAGS`` strongest: a topic two words point to is surer (noisy-or of their strengths); a topic only a rarer
     sense of one word gives is left out ("walk" as a base on balls is no #sports; "What a match!" with "goal" is)."""
     found: dict[str, tuple[float, str, str]] = {}
@@ -232,7 +292,7 @@ def topic_kinds(words) -> dict[str, tuple[float, str, str]]:
     words = list(words)
     pairs = [f"{a}_{b}" for a, b in zip(words, words[1:])]  # "los angeles", "new york"
     for word in dict.fromkeys(pairs + words):
-        for tag, strength, kind, usual in word_topics(word):
+        for tag, strength, kind, usual in word_topics(word, names is None or word in names):
             backed[tag] = backed.get(tag, 0) + (2 if usual else 1)
             usual_of[tag] = usual_of.get(tag, False) or usual
             if tag in found:
