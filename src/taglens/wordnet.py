@@ -355,16 +355,27 @@ class WordNetLookup:
         """The synset at ``offset`` of the ``pos`` data file ('n' and an ImageNet id's number, for instance)."""
         return self._synset(pos, offset)
 
+    def _pointers(self, pos: str, offset: int) -> list[tuple[str, str, int]]:
+        """(pointer symbol, target's part of speech, target's offset) of a synset's pointers, in the data file's
+        order (a satellite adjective target read as an adjective: they share data.adj)."""
+        buf = self._data[pos]
+        fields = buf[offset: buf.find(b"\n", offset)].decode("utf-8", errors="replace").split(" ")
+        at = 4 + 2 * int(fields[3], 16)
+        return [(fields[at + 1 + 4 * i], "a" if fields[at + 3 + 4 * i] == "s" else fields[at + 3 + 4 * i],
+                 int(fields[at + 2 + 4 * i])) for i in range(int(fields[at]))]
+
+    def related(self, entry: SynsetEntry, symbols: tuple[str, ...]) -> list[SynsetEntry]:
+        """The synsets ``entry`` points to by any of WordNet's pointer ``symbols`` ("@" hypernym, "@i" instance
+        hypernym, "#p" part holonym, ";c" topic domain ...), in the data file's order."""
+        pos = "n" if entry.pos == "n" else "v" if entry.pos == "v" else "a" if entry.pos in "as" else "r"
+        return [self._synset(target, offset) for symbol, target, offset in self._pointers(pos, entry.offset)
+                if symbol in symbols]
+
     def hypernyms(self, pos: str, offset: int) -> list[tuple[str, int]]:
         """(pos, offset) of the synset's hypernyms then its instance hypernyms, in the data file's order: what
         nltk's ``hypernyms() + instance_hypernyms()`` name (nltk keeps them in a set, so its order varies)."""
-        buf = self._data[pos]
-        fields = buf[offset: buf.find(b"\n", offset)].decode("utf-8", errors="replace").split(" ")
-        n_words = int(fields[3], 16)
-        at = 4 + 2 * n_words
-        pointers = [fields[at + 1 + 4 * i: at + 5 + 4 * i] for i in range(int(fields[at]))]
-        return ([(p[2], int(p[1])) for p in pointers if p[0] == "@"]
-                + [(p[2], int(p[1])) for p in pointers if p[0] == "@i"])
+        pointers = self._pointers(pos, offset)
+        return [(t, o) for symbol in ("@", "@i") for s, t, o in pointers if s == symbol]
 
     def min_depth(self, pos: str, offset: int) -> int:
         """The length of the shortest hypernym path (instance hypernyms included) to a root, as nltk's

@@ -15,7 +15,7 @@ from ...features import PendingFeatures, PostFeatures, pending_post_features, po
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
-from . import consent, fusion, topics
+from . import consent, fusion, places, senses, topics
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
@@ -140,6 +140,9 @@ class TaglensBase(BaseSuggester):
         strength = topics.topic_strength(self, features, evidence, said)
         gains = self.gains(features, strength, known)
         evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
+        if features.post.images:  # no #yeg for "the lawn" under a photo (a tweet's #la stays: it costs the tweets)
+            evidence = places.unnamed_left_out(evidence, features.text, features.tags)
+        evidence = senses.unsaid_weapons(evidence, features.text, features.tags)  # no #missile for a launch
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
                 gains[source.name] *= source.deference(evidence)

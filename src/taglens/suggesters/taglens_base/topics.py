@@ -361,6 +361,7 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float],
 #   figures; 1.0 vape val P@1 +0.0056 but A@5 -0.0056: #latte out of a coffee photo's top 5.)
 FACES_YIELD_SOURCE = "faces"
 CAPTION_YIELD_SOURCE, CAPTION_YIELD = "caption_tags", 0.5
+KINDS_YIELD_SOURCE = "caption_kinds"  # its gain steps back as far as the post shows such a topic
 
 
 def _corpus_share(tag: str, topic: str) -> float:
@@ -387,6 +388,8 @@ def yield_to_topic(model: "TaglensBase", features: "PostFeatures", evidence: dic
         by_words = max(words.get(topic, 0.0) for topic in TOPIC_CORPORA)
         if by_words >= MIN_STRENGTH:
             gains = {**gains, FACES_YIELD_SOURCE: gains.get(FACES_YIELD_SOURCE, 1.0) * (1.0 - by_words)}
+    if gains.get(KINDS_YIELD_SOURCE):  # "strawberry" in a vape shop's caption is a flavour, not #food
+        gains = {**gains, KINDS_YIELD_SOURCE: gains[KINDS_YIELD_SOURCE] * (1.0 - shown)}
     caption = evidence.get(CAPTION_YIELD_SOURCE)
     if caption:
         topic = max(TOPIC_CORPORA, key=lambda t: strength.get(t, 0.0))

@@ -6,6 +6,7 @@ is the default until the build script tunes it.
 """
 from .about import About
 from .caption_head import CaptionHead
+from .caption_kinds import CaptionKinds
 from .caption_knowledge import CaptionKnowledge
 from .caption_protos import CaptionPrototypes
 from .caption_topics import CaptionTopics
@@ -46,8 +47,9 @@ SOURCES: list[type] = [
     Synonyms,
     TagParts,
     AuthorHistory,
-    ClassRates,  # last two: the sums of the other sources' evidence keep their order
-    SceneRates,
+    ClassRates,  # last three: the sums of the other sources' evidence keep their order
+    SceneRates,  # a photo alone
+    CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
 ]
 
 __all__ = ["SOURCES"]

@@ -1,0 +1,91 @@
+"""A place tag needs the post to name the place (issue 20): "The lawn finally came back after the rain" is no #yeg
+(Edmonton), "Texture hunting downtown" no #losangeles, though the training captions that said so were tagged with
+them. The caption-trained sources (``LEARNED_SOURCES``) learned which city an everyday word was posted from, not what
+it says; their place tags count only where the post names the place itself (a word, a joined pair, one of its tags),
+a place within it ("Hollywood" for #losangeles, "Paris" for #france: WordNet's part holonyms), or checks in ("... @
+Griffith Observatory", Instagram's location line, whose authors tag the city around it).
+
+A place tag is a WordNet place name (the vocabulary's named ``place`` lemmas: #losangeles #california #paris) or a
+listed city short form (``resources/place_tags.txt``: #yeg #dtla #nyc #la, which no dictionary holds).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from ..tags import Evidence
+
+RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "place_tags.txt"
+LEARNED_SOURCES = ("caption", "caption_protos", "about", "words", "ngrams", "caption_topics")
+HOLONYM_DEPTH = 4  # Hollywood -> Los Angeles -> California -> United States
+# Instagram's cross-posted location line: " @ " and a capitalised name ("Sunday funday @ Knott's Berry Farm")
+CHECK_IN = re.compile(r"(?:^|\s)@ [A-Z0-9]")
+
+
+@lru_cache(maxsize=1)
+def listed_places() -> frozenset[str]:
+    from ...exceptions import ModelError
+
+    try:
+        lines = RESOURCE.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelError(f"cannot read the place tags {RESOURCE}: {exc}") from None
+    return frozenset(line.split("#")[0].strip() for line in lines if line.split("#")[0].strip())
+
+
+def is_place(tag: str) -> bool:
+    """Whether a tag names a place: a WordNet place name or a listed city short form."""
+    from ...knowledge.vocabulary import get_vocabulary
+
+    lemma = get_vocabulary().lemma(tag)
+    return bool(lemma and lemma[0] == "place" and lemma[1]) or tag in listed_places()
+
+
+@lru_cache(maxsize=4096)
+def _wholes(form: str) -> frozenset[str]:
+    """The places a named place is part of, in tag form, up to HOLONYM_DEPTH levels (its usual senses only)."""
+    from ...wordnet import WordNetUnavailable, get_lookup, lemma_tag
+
+    try:
+        lookup = get_lookup()
+        level = [s for s in lookup.common_synsets(form) if s.pos == "n"]
+    except WordNetUnavailable:
+        return frozenset()
+    out: set[str] = set()
+    for _ in range(HOLONYM_DEPTH):
+        level = [w for s in level for w in lookup.related(s, ("#p",))]
+        out.update(lemma_tag(name) for w in level for name in w.lemma_names)
+    return frozenset(out)
+
+
+def named_places(text: str, tags) -> set[str] | None:
+    """The place tags a post may carry: those it names and the places they are part of; None (any) where the
+    caption checks in."""
+    from ...knowledge.vocabulary import caption_tokens, joined_ngrams
+
+    if text and CHECK_IN.search(text):
+        return None
+    words = caption_tokens(text or "")
+    said = set(tags) | set(words) | set(joined_ngrams(words, 3))
+    out = set(said)
+    for form in set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:])} | set(tags):
+        if len(form) > 2:
+            out |= _wholes(form)
+    return out
+
+
+def unnamed_left_out(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:
+    """``evidence`` without the caption-trained sources' place tags that the post does not name."""
+    learned = [name for name in LEARNED_SOURCES if evidence.get(name)]
+    if not learned:
+        return evidence
+    allowed = named_places(text, tags)
+    if allowed is None:
+        return evidence
+    out = dict(evidence)
+    for name in learned:
+        kept = {tag: v for tag, v in evidence[name].items() if tag in allowed or not is_place(tag)}
+        if len(kept) < len(evidence[name]):
+            out[name] = kept
+    return out
