@@ -93,6 +93,15 @@ def detect(text: str) -> tuple[str, float]:
     return (lang, prob) if prob >= MIN_CONFIDENCE else (UNDETERMINED, prob)
 
 
+def candidates(text: str) -> list[tuple[str, float]]:
+    """Every language the identifier knows with its probability for the caption (without hashtags, handles and
+    addresses), most probable first; [] for a caption with too few letters to tell."""
+    words = caption_words_only(text)
+    if sum(c.isalpha() for c in words) < MIN_LETTERS:
+        return []
+    return [(lang, float(p)) for lang, p in _identifier().rank(words)]
+
+
 def detect_many(texts) -> list[tuple[str, float]]:
     """:func:`detect` for each text."""
     return [detect(t) for t in texts]

@@ -72,12 +72,21 @@ def test_caption_names_places_as_hashtags(model):
 
 
 @pytest.mark.parametrize("caption", ["Mi gato durmiendo la siesta 😴", "Η γάτα μου κοιμάται στον καναπέ",
-                                     "私の猫はソファで寝ています", "Vamos al partido de fútbol con mis amigos"])
+                                     "私の猫はソファで寝ています", "Vamos al partido de fútbol con mis amigos",
+                                     # undetermined to the identifier (es 0.39, it 0.31), English under 0.02
+                                     "Mi perro adora la nieve"])
 def test_other_languages_are_not_read_as_a_vape_post(model, caption):
     assert caption_language(caption) not in LEARNED_LANGUAGES
     assert language_gate(caption, LEARNED_LANGUAGES) < 0.5
     assert not leaks(top(model, Post(text=caption)))
     assert not leaks(top(model, Post(text=caption, images=(COFFEE,))))
+
+
+def test_an_undetermined_caption_surely_not_english_is_read_in_its_likeliest_language(model):
+    assert caption_language("Mi perro adora la nieve") == "es"
+    tags = top(model, Post(text="Mi perro adora la nieve"))
+    assert {"dog", "snow"} <= set(tags), tags
+    assert caption_language("lol ok") == "und"  # too few words to tell: in no particular language
 
 
 def test_english_captions_keep_the_trained_caption_sources():
