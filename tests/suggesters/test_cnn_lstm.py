@@ -132,15 +132,24 @@ def test_bad_order_or_weight_is_a_model_error(posts):
         create_suggester("test_cnn_lstm", beam_weight=2.0).fit(posts)
     with pytest.raises(ModelError, match="first_loss must be"):
         create_suggester("test_cnn_lstm", first_loss="hinge").fit(posts)
+    with pytest.raises(ModelError, match="beam_score must be"):
+        create_suggester("test_cnn_lstm", beam_score="mean").fit(posts)
+    with pytest.raises(ModelError, match="bce_steps at least 1"):
+        create_suggester("test_cnn_lstm", bce_steps=0).fit(posts)
 
 
-@pytest.mark.parametrize("order, beam_weight, smoothing", [("random", 0.0, 0.1), ("frequency", 0.25, 0.0)])
-def test_learns_from_tag_lists_alone(order, beam_weight, smoothing):
+@pytest.mark.parametrize("order, beam_weight, smoothing, extra", [
+    ("random", 0.0, 0.1, {}), ("frequency", 0.25, 0.0, {"bce_steps": 1}),
+    ("random", 1.0, 0.0, {"beam_score": "final", "first_head": True, "beam": 2})])
+def test_learns_from_tag_lists_alone(order, beam_weight, smoothing, extra, tmp_path):
     """A set without images or captions (HARRISON) still trains the decoder, conditioned on the existing tags."""
     lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 4
     model = create_suggester("test_cnn_lstm", epochs=40, dim=16, hidden=16, dropout=0.0, lr=1e-2, batch_size=8,
-                             order=order, beam_weight=beam_weight, smoothing=smoothing
+                             order=order, beam_weight=beam_weight, smoothing=smoothing, **extra
                              ).fit([Post(hashtags=t) for t in lists])
+    loaded = load_suggester(model.save(tmp_path / "m"))
+    assert [s.tag for s in loaded.suggest(Post(hashtags=("red",)), k=3)] == [
+        s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
     assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].source == "tags"

@@ -140,7 +140,7 @@ def leave_one_out_prior(co: np.ndarray, per_tag: np.ndarray, revealed: np.ndarra
 
 
 def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions: bool = True,
-                  cooc_form: str = "count", gated: bool = False):
+                  cooc_form: str = "count", gated: bool = False, first_head: bool = False):
     """Content and existing tags -> the LSTM's initial state and a context added to every step's output; tag
     embeddings in, one logit per tag out. Token ``n_tags`` is the start token.
 
@@ -179,6 +179,7 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             self.lstm = nn.LSTM(dim, hidden, batch_first=True)
             self.drop = nn.Dropout(dropout)
             self.out = nn.Linear(hidden, n_tags)
+            self.out_first = nn.Linear(hidden, n_tags) if first_head else None  # the first step's own layer
             self.hidden = hidden
 
         def start(self, content, tags_in, prior=None):
@@ -207,12 +208,18 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
                 tag_logits = tag_logits + share @ self.companions
             return state, (self.context(z), tag_logits)
 
-        def logits(self, out, extra):
+        def logits(self, out, extra, first=False):
             """Logits from LSTM outputs ``out`` (B, [T,] hidden) and the ``extra`` of ``start``."""
             if out.dim() == 3:
                 extra = tuple(e[:, None] for e in extra)
             context, prior, *gating = extra
-            decoded = self.out(self.drop(torch.nn.functional.gelu(out + context)))
+            hid = self.drop(torch.nn.functional.gelu(out + context))
+            decoded = self.out(hid)
+            if self.out_first is not None:  # the first step (of a sequence, or a step fed the start token)
+                if out.dim() == 3:
+                    decoded = torch.cat([self.out_first(hid[:, :1]), decoded[:, 1:]], 1)
+                elif first:
+                    decoded = self.out_first(hid)
             if not gating:
                 return decoded + prior
             learned, g = gating
@@ -224,10 +231,10 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             out, _ = self.lstm(self.drop(self.tag_emb(seq)), state)
             return self.logits(out, extra)
 
-        def step(self, prev, state, extra):
+        def step(self, prev, state, extra, first=False):
             """One decoding step: logits (B, n_tags) after the tokens ``prev`` (B,), and the new state."""
             out, state = self.lstm(self.tag_emb(prev)[:, None, :], state)
-            return self.logits(out[:, 0], extra), state
+            return self.logits(out[:, 0], extra, first), state
 
     return CnnLstm()
 
@@ -268,7 +275,7 @@ def fit_gate(net, rows: Sequence[np.ndarray], held: Sequence[int], tags: Sequenc
             for g in (0.0, 1.0):
                 net.gate.fill_(g)
                 state, extra = net.start(torch.zeros((len(part), CONTENT_DIM)), tags_in)
-                first.append(net.step(start[: len(part)], state, extra)[0])
+                first.append(net.step(start[: len(part)], state, extra, first=True)[0])
         table, resid = first[0], first[1] - first[0]
         banned = unwanted[bait[revealed]] | (tags_in > 0)
         for gi, g in enumerate(grid):
@@ -316,7 +323,7 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
         credit = torch.zeros(n_posts * n_tags, dtype=torch.float64)  # prefix marginals, summed over the depths
         owner = (torch.arange(rows) // width * n_tags)[:, None]
         for d in range(depth):
-            logits, (h, c) = net.step(prev, (h, c), extra)
+            logits, (h, c) = net.step(prev, (h, c), extra, first=d == 0)
             step_lp = torch.log_softmax(logits.masked_fill(banned, float("-inf")), dim=1)
             if first is None:
                 first = step_lp[::width].exp().numpy().astype(np.float64)
@@ -402,7 +409,8 @@ class CnnLstmSuggester(NetworkSuggester):
     alone at 1); the beam keeps ``beam`` sequences, ``beam_score`` is the tag's share of it that ranks ("prefix":
     the prefix marginal over the depths, "final": the marginal over the final beams), and ``beam_weight`` weighs
     that share against the first step's distribution (1: the beam alone, the first step only filling ranks after
-    its tags)."""
+    its tags); ``first_head`` gives the first step an output layer of its own, so that the later steps' losses do
+    not pull the first step's."""
 
     name = "cnn-lstm"
 
@@ -413,7 +421,7 @@ class CnnLstmSuggester(NetworkSuggester):
                  smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
                  first_softmax: bool = True, cooc_prior: bool = True, cooc_form: str = "count",
                  companions: bool = True, gate_holdout: float = 0.1, beam: int = 4, beam_weight: float = 1.0,
-                 beam_score: str = "prefix", bce_steps: int = 8, seed: int = 0):
+                 beam_score: str = "prefix", bce_steps: int = 8, first_head: bool = False, seed: int = 0):
         keep_params(self, locals())
 
     def _check_params(self) -> None:
@@ -609,7 +617,7 @@ class CnnLstmSuggester(NetworkSuggester):
     # -- persistence ------------------------------------------------------------------------------------------
     def _network(self):
         return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout, self.companions,
-                             self.cooc_form, gated=self.gate_holdout > 0)
+                             self.cooc_form, gated=self.gate_holdout > 0, first_head=self.first_head)
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
