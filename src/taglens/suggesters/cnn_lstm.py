@@ -22,8 +22,8 @@ twice: by the sequence loss above and, beside it, by one binary cross-entropy pe
 with which effnet-mlp wins P@1 on instagram6 (docs/EXPERIMENTS.md has the figures), on the first ``bce_steps``
 steps (a loss summed over all the remaining gold tags at each step: order-free, as beam decoding of sets wants it).
 So that it is as strong as the single-purpose models, the post reaches every step by four paths besides the LSTM's
-initial state: the content through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding, added to the LSTM's
-output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one row of logits per
+initial state: the content through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding,
+added to the LSTM's output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one row of logits per
 existing tag, averaged over them); and co-occurrence's own estimate P(b | a) from the training counts
 (``cooc_prior``), as a feature with a learned weight, so that one revealed tag starts from co-occurrence's ranking
 of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are taken out
