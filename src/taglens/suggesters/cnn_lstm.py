@@ -19,15 +19,15 @@ protocol asks for k tags, and the beam runs k steps.
 Every step is also a multi-label classifier: its target is every tag of the post not emitted yet. So it is trained
 twice: by the sequence loss above and, beside it, by one binary cross-entropy per tag (``first_loss``, weighted by
 ``first_weight``; the per-tag mean is about a thousandth of a softmax step's scale, hence the default 300), the loss
-with which effnet-mlp wins P@1 on instagram6 (docs/EXPERIMENTS.md has the figures), on the first ``bce_steps``
-steps (a loss summed over all the remaining gold tags at each step: order-free, as beam decoding of sets wants it).
-So that it is as strong as the single-purpose models, the post reaches every step by four paths besides the LSTM's
+with which effnet-mlp wins P@1 on instagram6 (docs/EXPERIMENTS.md has the figures), on the first ``bce_steps`` steps
+(a loss summed over all the remaining gold tags at each step: order-free, as beam decoding of sets wants it). So
+that it is as strong as the single-purpose models, the post reaches every step by four paths besides the LSTM's
 initial state: the content through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding,
-added to the LSTM's output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one row of logits per
-existing tag, averaged over them); and co-occurrence's own estimate P(b | a) from the training counts
-(``cooc_prior``), as a feature with a learned weight, so that one revealed tag starts from co-occurrence's ranking
-of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are taken out
-of the counts its feature is read from).
+added to the LSTM's output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one
+row of logits per existing tag, averaged over them); and co-occurrence's own estimate P(b | a) from the training
+counts (``cooc_prior``), as a feature with a learned weight, so that one revealed tag starts from co-occurrence's
+ranking of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are
+taken out of the counts its feature is read from).
 
 The table and a gated residual (``gate_holdout``). Where a post is its existing tags alone (HARRISON), the first
 step reads one revealed tag, so it is in effect a table of tag pairs, and no table of one revealed tag passes
