@@ -33,13 +33,19 @@ def test_beam_search_never_repeats_nor_suggests_existing_tags():
     tags_in = np.zeros(12, np.float32)
     tags_in[[3, 7]] = 1.0
     content = np.random.default_rng(0).normal(size=CONTENT_DIM).astype(np.float32)
-    seqs, probs, steps, first = beam_search(net, content[None], tags_in[None], depth=6, width=4)[0]
+    seqs, probs, steps, first, prefix = beam_search(net, content[None], tags_in[None], depth=6, width=4)[0]
     assert len(seqs) == 4 and np.isclose(probs.sum(), 1.0) and list(probs) == sorted(probs, reverse=True)
     assert np.isclose(first.sum(), 1.0) and first[3] == first[7] == 0.0 and (np.delete(first, [3, 7]) > 0).all()
     assert all(np.isclose(step[0], first[seq[0]]) for seq, step in zip(seqs, steps))  # the first step's probabilities
     for seq, step in zip(seqs, steps):
         assert len(seq) == 6 == len(set(seq)) == len(step)
         assert not {3, 7} & set(seq) and all(0 < p <= 1 for p in step)
+    # prefix marginals: each depth's prefixes share a mass of 1 over their d tags, so they sum to (1 + ... + 6) / 6;
+    # the best beam's first tag, held by every prefix that starts with it, has at least its beams' final share
+    assert np.isclose(prefix.sum(), 3.5) and prefix[3] == prefix[7] == 0.0 and (prefix <= 1 + 1e-9).all()
+    starts = {seq[0] for seq in seqs}
+    assert prefix[seqs[0][0]] >= sum(p for seq, p in zip(seqs, probs) if seq[0] == seqs[0][0]) - 1e-9
+    assert all(prefix[t] > 0 for t in starts)
     # asked for more tags than there are: every tag not given, once
     seqs, *_ = beam_search(net, content[None], tags_in[None], depth=50, width=3)[0]
     assert sorted(seqs[0]) == [t for t in range(12) if t not in (3, 7)]
@@ -74,7 +80,14 @@ def test_rank_beams_mixes_the_first_step_distribution():
     # half and half: 5 (marginal 1.0, first 0.4) first; tag 0 (0.15) now below 2 (0.425), 1 (0.4) and 9 (0.175)
     mixed = rank_beams(seqs, probs, steps, first, beam_weight=0.5, k=5)
     assert [t for t, *_ in mixed] == [5, 2, 1, 9, 0] and np.isclose(mixed[0][1], 0.7)
-    assert [t for t, *_ in rank_beams(seqs, probs, steps, first, beam_weight=1.0)] == [5, 2, 1, 9, 4]
+    # the beam alone: its tags by their marginal, then the first step's other tags (0, 11) below every one of them
+    alone = rank_beams(seqs, probs, steps, first, beam_weight=1.0)
+    assert [t for t, *_ in alone] == [5, 2, 1, 9, 4, 0, 11] and alone[5][2] is None
+    assert alone[5][1] < alone[4][1] and [s for _, s, *_ in alone] == sorted((s for _, s, *_ in alone), reverse=True)
+    # prefix marginals in place of the final ones reorder the beam's tags by them
+    prefix = np.zeros(12)
+    prefix[[5, 1, 2, 9, 4]] = [0.9, 0.6, 0.3, 0.1, 0.05]
+    assert [t for t, *_ in rank_beams(seqs, probs, steps, first, 1.0, k=6, prefix=prefix)] == [5, 1, 2, 9, 4, 0]
 
 
 def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path, make_image):
@@ -86,14 +99,15 @@ def test_learns_from_each_modality_and_the_existing_tags(model, tmp_path, make_i
     assert "sea" in [s.tag for s in model.suggest(Post(text="the blue sea"), k=3)]
     assert "pasta" in [s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
     assert "sea" in [s.tag for s in model.suggest(Post(hashtags=("blue",)), k=3)]
-    got = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
-    assert got[0].source == "image+text" and "first-tag probability" in got[0].reason
-    model.beam_weight = 1.0  # the beam alone
+    got = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)  # the beam's ranking, the default
+    assert got[0].source == "image+text" and "tag 1 of the best sequence" in got[0].reason
+    assert len({s.tag for s in got}) == 4
+    model.beam_weight = 0.0  # the first step alone
     try:
-        beam = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
+        first = model.suggest(Post(text="tomato pasta", images=(red,)), k=4)
     finally:
-        model.beam_weight = 0.0
-    assert "tag 1 of the best sequence" in beam[0].reason and len({s.tag for s in beam}) == 4
+        model.beam_weight = 1.0
+    assert "first-tag probability" in first[0].reason and len({s.tag for s in first}) == 4
     assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
     assert len({s.tag for s in model.suggest(Post(images=(red,)), k=20)}) == len(model.vocab_)  # all, once
 
@@ -118,15 +132,24 @@ def test_bad_order_or_weight_is_a_model_error(posts):
         create_suggester("test_cnn_lstm", beam_weight=2.0).fit(posts)
     with pytest.raises(ModelError, match="first_loss must be"):
         create_suggester("test_cnn_lstm", first_loss="hinge").fit(posts)
+    with pytest.raises(ModelError, match="beam_score must be"):
+        create_suggester("test_cnn_lstm", beam_score="mean").fit(posts)
+    with pytest.raises(ModelError, match="bce_steps at least 1"):
+        create_suggester("test_cnn_lstm", bce_steps=0).fit(posts)
 
 
-@pytest.mark.parametrize("order, beam_weight, smoothing", [("random", 0.0, 0.1), ("frequency", 0.25, 0.0)])
-def test_learns_from_tag_lists_alone(order, beam_weight, smoothing):
+@pytest.mark.parametrize("order, beam_weight, smoothing, extra", [
+    ("random", 0.0, 0.1, {}), ("frequency", 0.25, 0.0, {"bce_steps": 1}),
+    ("random", 1.0, 0.0, {"beam_score": "final", "first_head": True, "beam": 2})])
+def test_learns_from_tag_lists_alone(order, beam_weight, smoothing, extra, tmp_path):
     """A set without images or captions (HARRISON) still trains the decoder, conditioned on the existing tags."""
     lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 4
     model = create_suggester("test_cnn_lstm", epochs=40, dim=16, hidden=16, dropout=0.0, lr=1e-2, batch_size=8,
-                             order=order, beam_weight=beam_weight, smoothing=smoothing
+                             order=order, beam_weight=beam_weight, smoothing=smoothing, **extra
                              ).fit([Post(hashtags=t) for t in lists])
+    loaded = load_suggester(model.save(tmp_path / "m"))
+    assert [s.tag for s in loaded.suggest(Post(hashtags=("red",)), k=3)] == [
+        s.tag for s in model.suggest(Post(hashtags=("red",)), k=3)]
     assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
     assert model.suggest(Post(hashtags=("blue",)), k=1)[0].source == "tags"
@@ -160,7 +183,7 @@ def test_cooccurrence_path_alone_ranks_as_cooccurrence():
         net.out.bias.zero_()
     tags_in = np.zeros((1, 5), np.float32)
     tags_in[0, 0] = 1.0
-    *_, first = beam_search(net, np.zeros((1, CONTENT_DIM), np.float32), tags_in, depth=1, width=2)[0]
+    first = beam_search(net, np.zeros((1, CONTENT_DIM), np.float32), tags_in, depth=1, width=2)[0][3]
     p = co[0] / per_tag[0]  # P(b | 0): 1 in 3 of 5 posts, 2 in 2, 3 and 4 in 1
     assert list(np.argsort(-first, kind="stable")[:4]) == list(np.argsort(-p, kind="stable")[:4]) == [1, 2, 3, 4]
     assert first[0] == 0.0 and first[1] > first[2] > first[3]

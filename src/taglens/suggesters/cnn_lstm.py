@@ -8,22 +8,26 @@ is no order to learn from. Training is order-free in its targets: the target at 
 post's tags not emitted yet (a softmax against the uniform distribution over them, as the multi-label softmax of
 Mahajan et al. 2018; ``smoothing`` mixes in the uniform distribution over every tag still allowed), so a right tag
 is never punished for coming "too early" (Chen et al. 2018, "Order-free RNN with visual attention"). Only the
-inputs follow an order: ``order="frequency"`` (the default) feeds the post's tags most frequent first (the order of
-the training vocabulary), ``"random"`` a new permutation each time a post is drawn (docs/EXPERIMENTS.md compares
-them). Tags already emitted and the post's own tags are masked out of every step, in training and in decoding, so a
-list never repeats. There is no end token: the protocol asks for k tags, and the beam runs k steps.
+inputs follow an order: ``order="random"`` (the default) feeds a new permutation of the post's tags each time it is
+drawn, ``"frequency"`` feeds them most frequent first (the order of the training vocabulary). Random it is, because
+the beam feeds the decoder its own tags: fed most frequent first, the decoder learns that after s tags the ones left
+are the rarer ones, and its later steps turn to rare tags whatever the post (instagram6 images r0: the beam's A@5
+0.70 fed by frequency against 0.83 fed at random; docs/EXPERIMENTS.md). Tags already emitted and the post's own tags
+are masked out of every step, in training and in decoding, so a list never repeats. There is no end token: the
+protocol asks for k tags, and the beam runs k steps.
 
-The first step is a multi-label classifier: its target is every tag of the post, and the ranking reads it. So it is
-trained twice: by the sequence loss above and, beside it, by one binary cross-entropy per tag (``first_loss``,
-weighted by ``first_weight``; the per-tag mean is about a thousandth of a softmax step's scale, hence the default
-300), the loss with which effnet-mlp wins P@1 on instagram6 (docs/EXPERIMENTS.md has the figures). So that it is as
-strong as the single-purpose models, the post reaches every step by four paths besides the LSTM's initial state:
-the content through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding, added to the LSTM's
-output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one row of logits per
-existing tag, averaged over them); and co-occurrence's own estimate P(b | a) from the training counts
-(``cooc_prior``), as a feature with a learned weight, so that one revealed tag starts from co-occurrence's ranking
-of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are taken out
-of the counts its feature is read from).
+Every step is also a multi-label classifier: its target is every tag of the post not emitted yet. So it is trained
+twice: by the sequence loss above and, beside it, by one binary cross-entropy per tag (``first_loss``, weighted by
+``first_weight``; the per-tag mean is about a thousandth of a softmax step's scale, hence the default 300), the loss
+with which effnet-mlp wins P@1 on instagram6 (docs/EXPERIMENTS.md has the figures), on the first ``bce_steps`` steps
+(a loss summed over all the remaining gold tags at each step: order-free, as beam decoding of sets wants it). So
+that it is as strong as the single-purpose models, the post reaches every step by four paths besides the LSTM's
+initial state: the content through an MLP (as effnet-mlp's hidden layer) and the existing tags' mean embedding,
+added to the LSTM's output as a context before the output layer; a full-rank tag-to-tag matrix (``companions``: one
+row of logits per existing tag, averaged over them); and co-occurrence's own estimate P(b | a) from the training
+counts (``cooc_prior``), as a feature with a learned weight, so that one revealed tag starts from co-occurrence's
+ranking of its companions and the network learns what to add (leave-one-out in training: a post's own pairs are
+taken out of the counts its feature is read from).
 
 The table and a gated residual (``gate_holdout``). Where a post is its existing tags alone (HARRISON), the first
 step reads one revealed tag, so it is in effect a table of tag pairs, and no table of one revealed tag passes
@@ -41,12 +45,17 @@ Training samples the evaluation settings, as ``coattention`` does: the image or 
 the image features from the feature cache (``taglens.features``), so only the first training on a set encodes
 its photos; an epoch costs the network alone.
 
-Scores. Each beam's probability is the product of its step probabilities, and a tag's marginal is the share of the
-final beams' probability mass whose sequence holds it. A beam of width 4 gives few distinct marginals, and its later
-tags follow the first tag's reading of the post (a wrong first tag takes the next ones with it), so the ranking
-mixes it with the first step's distribution over every tag: score = ``beam_weight`` x marginal + (1 - ``beam_weight``)
-x first-step probability (``beam_weight=0`` decodes one step only; 1 is the beam alone). Ties keep the best beam's
-order. The reason names the step at which the best beam chose a tag, or the tag's first-step probability.
+Scores: the ranking is the beam search's. The beam keeps the ``beam`` most probable tag sequences (each the product
+of its step probabilities) at every depth up to k. A tag's score is its prefix marginal: at each depth d, the share
+of the beam's probability mass (its prefixes' probabilities normalised) whose prefix holds it, averaged over the
+depths 1..k. A tag that every prefix holds from the first step on scores 1; one that enters later, or in fewer or
+less probable sequences, less. That is the beam's expected credit for the tag's position, so the ranked list reads as
+the beam's decoded lists do, and a tag the best sequences agree on early comes first. The marginal over the final
+beams alone (``beam_score="final"``) gives every tag of a depth-k sequence the same weight wherever it stands, and a
+tag in every sequence late outranks the first tag of the best one (docs/EXPERIMENTS.md measures both). Ties keep the
+best beam's order. The first step's distribution only fills the ranks the beam did not reach, below all of the
+beam's tags (``beam_weight`` below 1 mixes it in: score = ``beam_weight`` x the beam's share + (1 - ``beam_weight``)
+x first-step probability; 0 decodes one step only). The reason names the step at which the best beam chose a tag.
 
 Example:
     >>> model = create_suggester("cnn-lstm").fit(train_posts)          # doctest: +SKIP
@@ -131,7 +140,7 @@ def leave_one_out_prior(co: np.ndarray, per_tag: np.ndarray, revealed: np.ndarra
 
 
 def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions: bool = True,
-                  cooc_form: str = "count", gated: bool = False):
+                  cooc_form: str = "count", gated: bool = False, first_head: bool = False):
     """Content and existing tags -> the LSTM's initial state and a context added to every step's output; tag
     embeddings in, one logit per tag out. Token ``n_tags`` is the start token.
 
@@ -170,6 +179,7 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             self.lstm = nn.LSTM(dim, hidden, batch_first=True)
             self.drop = nn.Dropout(dropout)
             self.out = nn.Linear(hidden, n_tags)
+            self.out_first = nn.Linear(hidden, n_tags) if first_head else None  # the first step's own layer
             self.hidden = hidden
 
         def start(self, content, tags_in, prior=None):
@@ -198,12 +208,18 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
                 tag_logits = tag_logits + share @ self.companions
             return state, (self.context(z), tag_logits)
 
-        def logits(self, out, extra):
+        def logits(self, out, extra, first=False):
             """Logits from LSTM outputs ``out`` (B, [T,] hidden) and the ``extra`` of ``start``."""
             if out.dim() == 3:
                 extra = tuple(e[:, None] for e in extra)
             context, prior, *gating = extra
-            decoded = self.out(self.drop(torch.nn.functional.gelu(out + context)))
+            hid = self.drop(torch.nn.functional.gelu(out + context))
+            decoded = self.out(hid)
+            if self.out_first is not None:  # the first step (of a sequence, or a step fed the start token)
+                if out.dim() == 3:
+                    decoded = torch.cat([self.out_first(hid[:, :1]), decoded[:, 1:]], 1)
+                elif first:
+                    decoded = self.out_first(hid)
             if not gating:
                 return decoded + prior
             learned, g = gating
@@ -215,10 +231,10 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
             out, _ = self.lstm(self.drop(self.tag_emb(seq)), state)
             return self.logits(out, extra)
 
-        def step(self, prev, state, extra):
+        def step(self, prev, state, extra, first=False):
             """One decoding step: logits (B, n_tags) after the tokens ``prev`` (B,), and the new state."""
             out, state = self.lstm(self.tag_emb(prev)[:, None, :], state)
-            return self.logits(out[:, 0], extra), state
+            return self.logits(out[:, 0], extra, first), state
 
     return CnnLstm()
 
@@ -259,7 +275,7 @@ def fit_gate(net, rows: Sequence[np.ndarray], held: Sequence[int], tags: Sequenc
             for g in (0.0, 1.0):
                 net.gate.fill_(g)
                 state, extra = net.start(torch.zeros((len(part), CONTENT_DIM)), tags_in)
-                first.append(net.step(start[: len(part)], state, extra)[0])
+                first.append(net.step(start[: len(part)], state, extra, first=True)[0])
         table, resid = first[0], first[1] - first[0]
         banned = unwanted[bait[revealed]] | (tags_in > 0)
         for gi, g in enumerate(grid):
@@ -276,17 +292,20 @@ def fit_gate(net, rows: Sequence[np.ndarray], held: Sequence[int], tags: Sequenc
 
 
 def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int
-                ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]], np.ndarray]]:
+                ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]], np.ndarray, np.ndarray]]:
     """For each post (rows of ``content`` and of the 0/1 matrix ``tags_in``), all decoded together: (sequences,
     their probabilities normalised over the final beams, each tag's step probability, the first step's
-    distribution over all tags) of the ``width`` best tag sequences of length ``depth``. No tag repeats within a
-    sequence or repeats one of the post's ``tags_in`` (their first-step probability is 0)."""
+    distribution over all tags, each tag's prefix marginal) of the ``width`` best tag sequences of length ``depth``.
+    No tag repeats within a sequence or repeats one of the post's ``tags_in`` (their first-step probability is 0).
+    A tag's prefix marginal is the mean over the depths d = 1..``depth`` of the share of the beam's probability
+    mass at depth d (its live prefixes' probabilities normalised) whose prefix holds it: 1 for a tag every prefix
+    holds from the first step on, less the later it enters and the fewer prefixes hold it."""
     import torch
 
     n_posts, n_tags = tags_in.shape
     depth = min(depth, n_tags - int(tags_in.sum(1).max(initial=0)))
     if depth <= 0 or not n_posts:
-        return [([], np.zeros(0), [], np.zeros(n_tags)) for _ in range(n_posts)]
+        return [([], np.zeros(0), [], np.zeros(n_tags), np.zeros(n_tags)) for _ in range(n_posts)]
     width = min(width, n_tags)
     rows = n_posts * width
     with torch.inference_mode():
@@ -301,8 +320,10 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
         prev = torch.full((rows,), n_tags, dtype=torch.long)
         base = (torch.arange(n_posts) * width)[:, None]
         first = None
-        for _ in range(depth):
-            logits, (h, c) = net.step(prev, (h, c), extra)
+        credit = torch.zeros(n_posts * n_tags, dtype=torch.float64)  # prefix marginals, summed over the depths
+        owner = (torch.arange(rows) // width * n_tags)[:, None]
+        for d in range(depth):
+            logits, (h, c) = net.step(prev, (h, c), extra, first=d == 0)
             step_lp = torch.log_softmax(logits.masked_fill(banned, float("-inf")), dim=1)
             if first is None:
                 first = step_lp[::width].exp().numpy().astype(np.float64)
@@ -318,36 +339,48 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
             banned = banned[parent]
             banned[torch.arange(rows), token] = True
             prev = token
+            share = torch.softmax(logp, 1).reshape(-1, 1).double()  # dead beams (-inf) get 0
+            credit.index_add_(0, (owner + seqs).reshape(-1), share.expand(rows, d + 1).reshape(-1))
         probs = torch.softmax(logp, 1).numpy().astype(np.float64)
+        credit = (credit / depth).reshape(n_posts, n_tags).numpy()
         seqs_l, steps_l = seqs.reshape(n_posts, width, depth).tolist(), steps.reshape(n_posts, width, depth).tolist()
     out = []
     for p in range(n_posts):
         live = [b for b in range(width) if probs[p, b] > 0]  # fewer tags than beams: the dead ones are left out
-        out.append(([seqs_l[p][b] for b in live], probs[p, live], [steps_l[p][b] for b in live], first[p]))
+        out.append(([seqs_l[p][b] for b in live], probs[p, live], [steps_l[p][b] for b in live], first[p],
+                    credit[p]))
     return out
 
 
 def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]], first: np.ndarray | None = None,
-               beam_weight: float = 1.0, k: int | None = None) -> list[tuple[int, float, int | None, float, float]]:
+               beam_weight: float = 1.0, k: int | None = None, prefix: np.ndarray | None = None
+               ) -> list[tuple[int, float, int | None, float, float]]:
     """(tag, score, step of the best beam that chose it or None, that step's probability (else the first
-    step's), marginal over the beams), best first. A tag's score is ``beam_weight`` times its marginal over the final
-    beams plus ``1 - beam_weight`` times its probability at the first step (``first``, over every tag); ties keep the
-    best beam's order, then the other beams', then the first step's. With ``k``, the first k only."""
+    step's), the beam's share of it), best first. The beam's share of a tag is its marginal over the final beams
+    (the summed probability of the sequences that hold it) or, with ``prefix`` (over every tag, from
+    ``beam_search``), its prefix marginal. A tag's score is ``beam_weight`` times that share plus
+    ``1 - beam_weight`` times its probability at the first step (``first``, over every tag); ties keep the best
+    beam's order, then the other beams', then the first step's. At ``beam_weight`` 1 the beams' tags rank alone,
+    and the first step only fills the ranks after them, each such tag scored below the last of the beam's. With
+    ``k``, the first k only."""
     marginal: dict[int, float] = {}
     seen: dict[int, tuple[int, int, float]] = {}  # tag -> (beam, step, step probability) where first seen
     for b, (seq, p) in enumerate(zip(seqs, probs)):
         for s, t in enumerate(seq):
             marginal[t] = marginal.get(t, 0.0) + float(p)
             seen.setdefault(t, (b, s, steps[b][s]))
+    if prefix is not None:
+        marginal = {t: float(prefix[t]) for t in marginal}
     w = 1.0 if first is None else beam_weight
-    cands = set(marginal)
-    if first is not None and w < 1.0:
+    score = {t: w * m + (1.0 - w) * (float(first[t]) if first is not None else 0.0) for t, m in marginal.items()}
+    if first is not None:
         n = len(first) if k is None else min(len(first), k + len(marginal))
-        cands |= {int(t) for t in np.argsort(-first, kind="stable")[:n] if first[t] > 0}
-    score = {t: w * marginal.get(t, 0.0) + (1.0 - w) * (float(first[t]) if first is not None else 0.0)
-             for t in cands}
+        floor = min(score.values(), default=1.0)  # the first step's fillers rank under every beam tag
+        for t in (int(t) for t in np.argsort(-first, kind="stable")[:n] if first[t] > 0):
+            if t not in score:
+                score[t] = (1.0 - w) * float(first[t]) if w < 1.0 else floor * 0.5 * float(first[t])
     big = len(seqs) + 1
-    order = sorted(cands, key=lambda t: (-round(score[t], 9), *(seen[t][:2] if t in seen else (big, 0)),
+    order = sorted(score, key=lambda t: (-round(score[t], 12), *(seen[t][:2] if t in seen else (big, 0)),
                                          -(first[t] if first is not None else 0.0), t))
     out = [(t, score[t], seen[t][1] if t in seen else None,
             seen[t][2] if t in seen else float(first[t]), marginal.get(t, 0.0)) for t in order]
@@ -372,19 +405,23 @@ class CnnLstmSuggester(NetworkSuggester):
     left off the first step of posts drawn with tags revealed; docs/EXPERIMENTS.md has them measured);
     ``companions`` adds a learned tag-to-tag matrix; ``gate_holdout`` (a share of the training posts, 0 for none)
     makes the output of a post of tags alone the co-occurrence table plus the network's residual times a gate fitted
-    on that share, held out (``fit_gate``); ``beam_weight`` weighs the beam's marginal against the first step's
-    distribution in the ranking."""
+    on that share, held out (``fit_gate``); ``bce_steps`` is how many steps the per-tag loss trains (the first
+    alone at 1); the beam keeps ``beam`` sequences, ``beam_score`` is the tag's share of it that ranks ("prefix":
+    the prefix marginal over the depths, "final": the marginal over the final beams), and ``beam_weight`` weighs
+    that share against the first step's distribution (1: the beam alone, the first step only filling ranks after
+    its tags); ``first_head`` gives the first step an output layer of its own, so that the later steps' losses do
+    not pull the first step's."""
 
     name = "cnn-lstm"
 
     def __init__(self, dim: int = 256, hidden: int = 512, max_tags: int = 1000, min_count: int = 2,
                  max_len: int = 8, epochs: int = 30, max_samples: int = 250_000, lr: float = 1e-3,
                  weight_decay: float = 1e-2, dropout: float = 0.5, batch_size: int = 64, drop_image: float = 0.25,
-                 drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "frequency",
+                 drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "random",
                  smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
                  first_softmax: bool = True, cooc_prior: bool = True, cooc_form: str = "count",
-                 companions: bool = True, gate_holdout: float = 0.1, beam: int = 4, beam_weight: float = 0.0,
-                 seed: int = 0):
+                 companions: bool = True, gate_holdout: float = 0.1, beam: int = 4, beam_weight: float = 1.0,
+                 beam_score: str = "prefix", bce_steps: int = 8, first_head: bool = False, seed: int = 0):
         keep_params(self, locals())
 
     def _check_params(self) -> None:
@@ -392,6 +429,8 @@ class CnnLstmSuggester(NetworkSuggester):
             raise ModelError(f"{self.name}: order must be 'frequency' or 'random', not {self.order!r}")
         if not 0.0 <= self.beam_weight <= 1.0 or not 0.0 <= self.smoothing < 1.0:
             raise ModelError(f"{self.name}: beam_weight must be in [0, 1] and smoothing in [0, 1)")
+        if self.beam_score not in ("final", "prefix") or self.beam < 1 or self.bce_steps < 1:
+            raise ModelError(f"{self.name}: beam_score must be 'final' or 'prefix', beam and bce_steps at least 1")
         if self.first_loss not in ("bce", "softmax") or self.first_weight < 0:
             raise ModelError(f"{self.name}: first_loss must be 'bce' or 'softmax' and first_weight at least 0")
         if self.cooc_form not in ("reveal", "count", "plain"):
@@ -491,6 +530,11 @@ class CnnLstmSuggester(NetworkSuggester):
                     per_post = per_step[:, 0]
                 w = first_w[first]
                 loss = loss + self.first_weight * (per_post[first] * w).sum() / w.sum().clamp(min=1e-6)
+                later = valid[:, 1: self.bce_steps]
+                if self.first_loss == "bce" and bool(later.any()):  # so too every later step, after its prefix
+                    per_step_bce = torch.nn.functional.binary_cross_entropy_with_logits(
+                        logits[:, 1: self.bce_steps], targets[:, 1: self.bce_steps], reduction="none").mean(2)
+                    loss = loss + self.first_weight * per_step_bce[later].mean()
             return loss
 
         torch.manual_seed(self.seed)
@@ -544,16 +588,17 @@ class CnnLstmSuggester(NetworkSuggester):
             decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], depth, self.beam)[0]
         out = []
         for i, post in enumerate(posts):
-            seqs, probs, steps, first = decoded[i]
+            seqs, probs, steps, first, prefix = decoded[i]
             source = input_source(post)
             ranked = []
             # a few more than k from the first step's distribution, so that finalize's drops (the post's own,
             # blocked and junk tags) rarely send a post back to be decoded alone
             for t, score, step, p, marginal in rank_beams(seqs, probs, steps, first, self.beam_weight,
-                                                          3 * k + len(post.hashtags)):
+                                                          3 * k + len(post.hashtags),
+                                                          prefix if self.beam_score == "prefix" else None):
                 reason = (f"decoded from the {source.replace('+', ', ')}: "
                           + (f"tag {step + 1} of the best sequence (step probability {p:.2f}), in "
-                             f"{100 * marginal:.0f}% of the beam" if step is not None and depth > 1 else
+                             f"{100 * marginal:.0f}% of the beam's mass" if step is not None and depth > 1 else
                              f"first-tag probability {p:.2f}"))
                 ranked.append(Suggestion(self.vocab_.tags[t], score, source, reason))
             out.append(ranked)
@@ -572,7 +617,7 @@ class CnnLstmSuggester(NetworkSuggester):
     # -- persistence ------------------------------------------------------------------------------------------
     def _network(self):
         return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout, self.companions,
-                             self.cooc_form, gated=self.gate_holdout > 0)
+                             self.cooc_form, gated=self.gate_holdout > 0, first_head=self.first_head)
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
