@@ -90,11 +90,12 @@ WORDS_LOW, WORDS_FULL = 0.3, 0.6  # (the chance that any word with a rate of 0.2
 MIN_STRENGTH = 0.2
 # politics shown at SHOWN_FULL or more (more likely than not) is shown: its tags keep their full evidence. Its
 # strength is the product of two readings (a signal - the words, the caption head - times the politics probe's
-# agreement, PROBE_LOW-PROBE_FULL), so a caption both read as political ("Will the media ever get real with
-# Hillary?") came out near 0.5 and its #hillaryclinton was halved again by the gate. Hints under MIN_STRENGTH stay
-# dropped. Re-fused on the tweets' val side: 0.1012/0.1953 -> 0.1029/0.1962 (+11/+6 posts, all hate+offensive;
-# 0.4: +11/+8, 0.6: +10/+6, 0.7: +7/+5); lifestyle and multilingual top 5s with a politics tag unchanged. Not for
-# vape, whose strength is a single reading (and whose sets have no slack to measure it against)
+# agreement, PROBE_LOW-PROBE_FULL), so a caption both find political ("Please visit today to honor the thousands of
+# victims killed by illegal aliens!", 0.58) had its tags halved again by the gate. Under SHOWN_FULL the strength
+# scales as before (a linear ramp to full at 0.5 put #maga in the top 5 of three lifestyle tweets at 0.23-0.43:
+# "african americans another"). Re-fused on the tweets' val side: +6/+3 posts, all hate+offensive; the lifestyle and
+# multilingual tweets at 0.5+ already had their politics tags in the top 5. Not for vape, whose strength is a single
+# reading (and whose sets have no slack to measure a change against)
 SHOWN_FULL = {"politics": 0.5}
 # the caption head's probability mass on the topic's tags as evidence of politics (read as far as the caption is in a
 # language the head learned), none below HEAD_LOW, full at HEAD_FULL: on the val side the head puts 0.6+ on the
@@ -351,7 +352,7 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float],
             s = strength[topic]
             if s >= MIN_STRENGTH:
                 score, reason = kept[tag]
-                kept[tag] = (score * min(1.0, s / SHOWN_FULL.get(topic, 1.0)), reason)
+                kept[tag] = (score * (1.0 if s >= SHOWN_FULL.get(topic, 1.0) else s), reason)
             else:
                 del kept[tag]
         out[source] = kept
