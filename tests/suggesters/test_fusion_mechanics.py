@@ -80,6 +80,20 @@ def test_gate_changes_only_the_topic_tags_and_keeps_the_order():
     assert list(said["a"]) == ["food", "pizza", vape[1]]
 
 
+def test_politics_shown_more_likely_than_not_keeps_its_full_evidence():
+    owner = topics.topic_of()
+    vape = sorted(t for t, o in owner.items() if o == "vape")[0]
+    politics = sorted(t for t, o in owner.items() if o == "politics")[0]
+    ev = {"a": {politics: (0.4, "r1"), vape: (0.4, "r2"), "food": (0.3, "r3")}}
+    full = topics.SHOWN_FULL["politics"]
+    for s, kept in ((full, 0.4), (0.9, 0.4), (full - 0.01, 0.4 * (full - 0.01)), (0.25, 0.4 * 0.25)):
+        out = topics.gate(ev, {"vape": 0.6, "politics": s})
+        assert out["a"][politics][0] == pytest.approx(kept)
+        assert out["a"][vape][0] == pytest.approx(0.4 * 0.6)  # vape's strength scales as it reads
+    hint = topics.gate(ev, {"vape": 1.0, "politics": topics.MIN_STRENGTH - 0.01})  # a hint is still no evidence
+    assert politics not in hint["a"]
+
+
 def test_conse_reads_the_same_pairs_with_and_without_its_cache(model):
     conse = model.source("conse")
     zs = conse.conse_

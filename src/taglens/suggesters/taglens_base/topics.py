@@ -88,6 +88,15 @@ WORDS_LOW, WORDS_FULL = 0.3, 0.6  # (the chance that any word with a rate of 0.2
 # head's mass on the topic's tags as evidence (like the image head's) was tried and left out: at 0.3-0.6 it took
 # the tweets' val P@1 from 0.091 to 0.097 and the lifestyle tweets' leakage from 0.025 to 0.068
 MIN_STRENGTH = 0.2
+# politics shown at SHOWN_FULL or more (more likely than not) is shown: its tags keep their full evidence. Its
+# strength is the product of two readings (a signal - the words, the caption head - times the politics probe's
+# agreement, PROBE_LOW-PROBE_FULL), so a caption both find political ("Please visit today to honor the thousands of
+# victims killed by illegal aliens!", 0.58) had its tags halved again by the gate. Under SHOWN_FULL the strength
+# scales as before (a linear ramp to full at 0.5 put #maga in the top 5 of three lifestyle tweets at 0.23-0.43:
+# "african americans another"). Re-fused on the tweets' val side: +6/+3 posts, all hate+offensive; the lifestyle and
+# multilingual tweets at 0.5+ already had their politics tags in the top 5. Not for vape, whose strength is a single
+# reading (and whose sets have no slack to measure a change against)
+SHOWN_FULL = {"politics": 0.5}
 # the caption head's probability mass on the topic's tags as evidence of politics (read as far as the caption is in a
 # language the head learned), none below HEAD_LOW, full at HEAD_FULL: on the val side the head puts 0.6+ on the
 # politics tags for 52% of the tweets that carry one, 4% of the other tweets, 2.7% of the lifestyle tweets; with the
@@ -323,9 +332,10 @@ def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) ->
 
 def gate(evidence: dict[str, Evidence], strength: dict[str, float],
          said: set[str] | frozenset[str] = frozenset()) -> dict[str, Evidence]:
-    """``evidence`` with every topic tag's score multiplied by its topic's strength (``topic_strength``; tags
-    with less than MIN_STRENGTH dropped: a hint is no evidence, and on a post with little else to say even a
-    scaled-down #vape would reach the top five); a tag the post itself ``said`` (``spelled``) is not gated."""
+    """``evidence`` with every topic tag's score multiplied by its topic's strength (``topic_strength``; full from
+    the topic's SHOWN_FULL; tags with less than MIN_STRENGTH dropped: a hint is no evidence, and on a post with
+    little else to say even a scaled-down #vape would reach the top five); a tag the post itself ``said``
+    (``spelled``) is not gated."""
     owner = topic_of()
     if not owner.keys().isdisjoint(said):
         owner = {tag: topic for tag, topic in owner.items() if tag not in said}
@@ -339,10 +349,11 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float],
             continue
         kept: Evidence = dict(ev)  # a copy with only the topic tags changed: the order of the others kept (speed)
         for tag in hit:
-            s = strength[owner[tag]]
+            topic = owner[tag]
+            s = strength[topic]
             if s >= MIN_STRENGTH:
                 score, reason = kept[tag]
-                kept[tag] = (score * s, reason)
+                kept[tag] = (score * (1.0 if s >= SHOWN_FULL.get(topic, 1.0) else s), reason)
             else:
                 del kept[tag]
         out[source] = kept

@@ -14,6 +14,7 @@ from .caption_words import CaptionWords
 from .class_rates import ClassRates
 from .conse import Conse
 from .cooccurrence import Cooccurrence
+from .credit_line import CreditLine
 from .faces import Faces
 from .history import AuthorHistory
 from .image_head import ImageHead
@@ -43,6 +44,7 @@ SOURCES: list[type] = [
     About,
     CaptionKnowledge,
     CaptionTopics,
+    CreditLine,
     Cooccurrence,
     Synonyms,
     TagParts,
