@@ -371,6 +371,20 @@ class WordNetLookup:
         return [self._synset(target, offset) for symbol, target, offset in self._pointers(pos, entry.offset)
                 if symbol in symbols]
 
+    def targets(self, pos: str, offset: int, symbols: tuple[str, ...]) -> list[tuple[str, int]]:
+        """(pos, offset) of the synsets a synset points to by any of ``symbols``, in the data file's order:
+        :meth:`related` without reading the targets (a climb compares keys, and names only the synset it stops at)."""
+        return [(target, off) for symbol, target, off in self._pointers(pos, offset) if symbol in symbols]
+
+    def key_of(self, name: str) -> tuple[str, int] | None:
+        """(pos, offset) of the synset named like 'weapon.n.01' (a satellite adjective's pos read as 'a'), or None."""
+        lemma, pos, _ = name.rsplit(".", 2)
+        pos = "a" if pos == "s" else pos
+        for offset in self._offsets(lemma.lower(), pos):
+            if self._synset(pos, offset).name == name:
+                return pos, offset
+        return None
+
     def hypernyms(self, pos: str, offset: int) -> list[tuple[str, int]]:
         """(pos, offset) of the synset's hypernyms then its instance hypernyms, in the data file's order: what
         nltk's ``hypernyms() + instance_hypernyms()`` name (nltk keeps them in a set, so its order varies)."""

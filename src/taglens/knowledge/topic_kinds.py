@@ -182,19 +182,45 @@ def _usual_senses(lookup, word: str) -> list:
     return [lookup._synset(pos, o) for o in offsets[: max(1, attested)]]
 
 
+@lru_cache(maxsize=1)
+def _topic_keys() -> dict[tuple[str, int], str]:
+    """:data:`TOPICS`' synsets by their (pos, offset): a climb compares keys and names only where it stops."""
+    from ..wordnet import get_lookup
+
+    lookup = get_lookup()
+    return {key: name for name in TOPICS if (key := lookup.key_of(name))}
+
+
+LOCATIONS = ("location.n.01", "region.n.03", "geographical_area.n.01")
+
+
+@lru_cache(maxsize=1)
+def _location_keys() -> frozenset[tuple[str, int]]:
+    from ..wordnet import get_lookup
+
+    lookup = get_lookup()
+    return frozenset(k for k in (lookup.key_of(name) for name in LOCATIONS) if k)
+
+
+def _key(sense) -> tuple[str, int]:
+    return ("a" if sense.pos == "s" else sense.pos), sense.offset
+
+
 def _nearest_topic(lookup, sense) -> tuple[str, str] | None:
     """(the nearest TOPICS key above ``sense``, its first lemma as the kind), breadth first over hypernyms,
     instance hypernyms and topic domains."""
-    level, seen = [sense], {sense.name}
+    topics = _topic_keys()
+    start = _key(sense)
+    level, seen = [start], {start}
     for _ in range(MAX_DEPTH):
-        for s in level:
-            if s.name in TOPICS:
-                return s.name, s.lemma_names[0].replace("_", " ")
+        for key in level:
+            if key in topics:
+                return topics[key], lookup.synset_at(*key).lemma_names[0].replace("_", " ")
         nxt = []
-        for s in level:
-            for h in lookup.related(s, ("@", "@i", ";c") if s.pos == "n" else ("@",)):  # a verb's domain is wide
-                if h.name not in seen:
-                    seen.add(h.name)
+        for key in level:
+            for h in lookup.targets(*key, ("@", "@i", ";c") if key[0] == "n" else ("@",)):  # a verb's domain is wide
+                if h not in seen:
+                    seen.add(h)
                     nxt.append(h)
         if not nxt:
             return None
@@ -204,15 +230,16 @@ def _nearest_topic(lookup, sense) -> tuple[str, str] | None:
 
 def _is_location(lookup, sense) -> bool:
     """Whether a noun sense is a place: its climb reaches location.n.01 (Paris, France, the Alps)."""
-    level, seen = [sense], set()
+    places = _location_keys()
+    level, seen = [_key(sense)], set()
     for _ in range(12):
         nxt = []
-        for s in level:
-            if s.name in ("location.n.01", "region.n.03", "geographical_area.n.01"):
+        for key in level:
+            if key in places:
                 return True
-            for h in lookup.related(s, ("@", "@i")):
-                if h.name not in seen:
-                    seen.add(h.name)
+            for h in lookup.targets(*key, ("@", "@i")):
+                if h not in seen:
+                    seen.add(h)
                     nxt.append(h)
         if not nxt:
             return False

@@ -34,6 +34,7 @@ def listed_places() -> frozenset[str]:
     return frozenset(line.split("#")[0].strip() for line in lines if line.split("#")[0].strip())
 
 
+@lru_cache(maxsize=65536)
 def is_place(tag: str) -> bool:
     """Whether a tag names a place: a WordNet place name or a listed city short form."""
     from ...knowledge.vocabulary import get_vocabulary

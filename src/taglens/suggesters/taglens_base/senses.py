@@ -18,22 +18,32 @@ UNSAID = 0.2
 DEPTH = 10
 
 
+@lru_cache(maxsize=8)
+def _keys(roots: tuple[str, ...]) -> frozenset[tuple[str, int]]:
+    from ...wordnet import get_lookup
+
+    lookup = get_lookup()
+    return frozenset(k for k in (lookup.key_of(name) for name in roots) if k)
+
+
 @lru_cache(maxsize=8192)
 def _under(word: str, roots: tuple[str, ...]) -> bool:
-    """Whether the usual noun sense of ``word`` (its first) climbs to any of ``roots``."""
+    """Whether the usual noun sense of ``word`` (its first) climbs to any of ``roots`` (hypernyms and instance
+    hypernyms, compared by their place in WordNet's files: no synset on the way is named)."""
     from ...wordnet import WordNetUnavailable, get_lookup
 
     try:
         lookup = get_lookup()
-        level = [s for s in lookup.common_synsets(word) if s.pos == "n"][:1]
+        level = [("n", s.offset) for s in lookup.common_synsets(word) if s.pos == "n"][:1]
+        targets = _keys(roots)
     except WordNetUnavailable:
         return False
-    seen: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     for _ in range(DEPTH):
-        if any(s.name in roots for s in level):
+        if any(key in targets for key in level):
             return True
-        level = [h for s in level for h in lookup.related(s, ("@", "@i")) if h.name not in seen]
-        seen.update(h.name for h in level)
+        level = [h for key in level for h in lookup.targets(*key, ("@", "@i")) if h not in seen]
+        seen.update(level)
         if not level:
             return False
     return False
