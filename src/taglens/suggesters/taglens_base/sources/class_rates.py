@@ -52,10 +52,9 @@ class ClassRates(Source):
         table = agr.table()
         if features.images is None or table is None or self.gain(post, features) <= 0:
             return {}
-        from ....encoders.image import softmax
         from ....knowledge.image_tags import image_tags
 
-        probs = softmax(features.images["logits"].astype("float64")).mean(0).astype(np.float32)
+        probs = photo_probs(features)
         from ....knowledge.image_tags import get_image_tag_map
         from ..topics import topic_of
 
@@ -73,8 +72,7 @@ class ClassRates(Source):
             if score[i] < MIN_SCORE:
                 break
             tag = table.names[int(cols[i])]
-            by_class = probs * (table.classes @ table.tags[:, cols[i]])  # each class's part of the rate
-            seen = ", ".join(_class_name(int(c)) for c in np.argsort(-by_class)[:2] if by_class[c] > 0)
+            seen = showing(table, probs, cols[i])
             reason = f"training photos showing {seen} are tagged #{tag} ({float(rate[i]):.0%} of them)"
             out[tag] = (float(score[i]), reason)
         return out
@@ -83,12 +81,7 @@ class ClassRates(Source):
         """For a photo alone: 1 on a photo unlike any training photo, falling to 0 at familiarity ``FAMILIAR`` (and
         without a calibration, so with no familiarity, 0); 0 with any caption or tag, which carries the post's topic
         itself (a three-word caption about a sketch kept half the weight and put #dog before #sketch)."""
-        if not no_caption_or_tags(features):
-            return 0.0
-        try:
-            familiarity = self.model.source("image").familiarity(features)
-        except KeyError:
-            return 0.0
+        familiarity = alone_familiarity(self, features)
         return 0.0 if familiarity is None else max(0.0, 1.0 - familiarity / FAMILIAR)
 
     def _columns(self, table: agr.Agreement) -> dict[str, int]:
@@ -106,7 +99,28 @@ class ClassRates(Source):
         return cached[1]
 
 
-def _class_name(c: int) -> str:
+def photo_probs(features) -> np.ndarray:
+    """The ImageNet class probabilities of a post's photos, averaged over them (float32)."""
+    from ....encoders.image import softmax
+
+    return softmax(features.images["logits"].astype("float64")).mean(0).astype(np.float32)
+
+
+def showing(table: agr.Agreement, probs: np.ndarray, col: int) -> str:
+    """The two classes of the photo that give most of the table's rate of column ``col`` ("streetcar, palace")."""
     from ....knowledge.image_tags import get_image_tag_map
 
-    return get_image_tag_map().names[c]
+    by_class = probs * (table.classes @ table.tags[:, col])  # each class's part of the rate
+    names = get_image_tag_map().names
+    return ", ".join(names[int(c)] for c in np.argsort(-by_class)[:2] if by_class[c] > 0)
+
+
+def alone_familiarity(source: Source, features) -> float | None:
+    """The photo's familiarity (the image source's) for a photo alone; None with any caption or tag, which carries
+    the post's topic itself, or where the model has no familiarity calibration."""
+    if not no_caption_or_tags(features):
+        return None
+    try:
+        return source.model.source("image").familiarity(features)
+    except KeyError:
+        return None

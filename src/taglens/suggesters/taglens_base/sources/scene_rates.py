@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import agreement as agr
-from ..source import Source, no_caption_or_tags
+from ..source import Source
+from .class_rates import alone_familiarity, photo_probs, showing
 
 # the kinds of scene or plant ImageNet has no class for (a street, a forest; a rose, a tulip, a sunflower: it has a
 # daisy class and few other flowers), each with the least rate that proposes it. The map never names a street or a
@@ -53,32 +54,24 @@ class SceneRates(Source):
         table = agr.table()
         if features.images is None or table is None or self.gain(post, features) <= 0:
             return {}
-        from ....encoders.image import softmax
-
         cols = self._columns(table)
         if not len(cols):
             return {}
-        probs = softmax(features.images["logits"].astype("float64")).mean(0).astype(np.float32)
+        probs = photo_probs(features)
         rate = (probs @ table.classes) @ table.tags[:, cols]
         base = np.maximum(table.classes.mean(0) @ table.tags[:, cols], 1e-6)
         out = {}
         bars = np.array([SCENES[table.names[int(j)]] for j in cols], np.float32)
         for i in np.flatnonzero((rate >= bars) & (rate / base >= LIFT_FROM)):
             tag = table.names[int(cols[i])]
-            by_class = probs * (table.classes @ table.tags[:, cols[i]])  # each class's part of the rate
-            seen = ", ".join(_class_name(int(c)) for c in np.argsort(-by_class)[:2] if by_class[c] > 0)
+            seen = showing(table, probs, cols[i])
             out[tag] = (float(rate[i]), f"training photos showing {seen} are tagged #{tag} ({float(rate[i]):.0%})")
         return out
 
     def gain(self, post, features):
         """For a photo alone: 1 up to familiarity ``FAMILIAR_FROM``, falling to 0 at ``FAMILIAR_TO`` (0 without a
         familiarity); 0 with any caption or tag, which carries the post's topic itself."""
-        if not no_caption_or_tags(features):
-            return 0.0
-        try:
-            familiarity = self.model.source("image").familiarity(features)
-        except KeyError:
-            return 0.0
+        familiarity = alone_familiarity(self, features)
         if familiarity is None:
             return 0.0
         return float(np.clip((FAMILIAR_TO - familiarity) / (FAMILIAR_TO - FAMILIAR_FROM), 0.0, 1.0))
@@ -90,8 +83,3 @@ class SceneRates(Source):
             cached = self._cols = (table, np.array([j for j, t in enumerate(table.names) if t in SCENES], np.int64))
         return cached[1]
 
-
-def _class_name(c: int) -> str:
-    from ....knowledge.image_tags import get_image_tag_map
-
-    return get_image_tag_map().names[c]
