@@ -131,6 +131,7 @@ def word_topics(word: str, named: bool = True) -> tuple[tuple[str, float, str, b
     try:
         lookup = get_lookup()
         senses = _usual_senses(lookup, word)[:MAX_SENSES]
+        unattested = len(senses) > 1 and _attested(lookup, word) == 0
     except WordNetUnavailable:
         return ()
     out: dict[str, tuple[float, str, bool]] = {}
@@ -139,11 +140,15 @@ def word_topics(word: str, named: bool = True) -> tuple[tuple[str, float, str, b
         if strength > out.get(tag, (0.0,))[0]:
             out[tag] = (strength, kind, rank == 0)
 
+    nowhere = False
     reached = set()  # the topics the senses reach: a word whose usual senses reach two ("cape": a headland, a
     for rank, sense in enumerate(senses):  # cloak; "tea": a drink, a meal) says neither
         base = 1.0 / (1 + rank) ** SENSE_DECAY
         instance_of = lookup.related(sense, ("@i",))
         if instance_of and sense.pos == "n" and _is_location(lookup, sense):
+            if unattested and rank:  # "la" (lanthanum, the note, Louisiana): a place only as its first sense
+                nowhere = True
+                continue
             reached.add("place")
             if not named:  # "me" is Maine and "us" the United States only as written names
                 continue
@@ -155,14 +160,22 @@ def word_topics(word: str, named: bool = True) -> tuple[tuple[str, float, str, b
                     break
             continue
         found = _nearest_topic(lookup, sense)
+        if not found and unattested:  # an unattested sense that is no topic's: the word may well mean it
+            nowhere = True
         if found:
             key, kind = found
             reached.add(TOPICS[key][:1])
             for i, tag in enumerate(TOPICS[key]):
                 add(tag, base * BROAD.get(key, 1.0) * DECAY ** i, kind)
-    if len(reached) > 1:
+    if len(reached) > 1 or (nowhere and "place" not in reached):  # "chess" (a grass, the game), "Taylor"
         return ()
     return tuple((tag, round(s, 4), kind, usual) for tag, (s, kind, usual) in out.items())
+
+
+def _attested(lookup, word: str) -> int:
+    """How many senses SemCor attests of the word's forms, over its parts of speech."""
+    return sum(lookup._index_entry(form, pos)[1] for pos in ("n", "v", "a", "r")
+               for form in lookup.morphy(word, pos)[:1])
 
 
 def _usual_senses(lookup, word: str) -> list:
@@ -179,7 +192,9 @@ def _usual_senses(lookup, word: str) -> list:
     pos = "n" if "n" in best and best["n"][1] > 0 and 2 * best["n"][1] >= most else max(
         best, key=lambda p: best[p][1])
     offsets, attested = best[pos]
-    return [lookup._synset(pos, o) for o in offsets[: max(1, attested)]]
+    if not attested:  # no sense attested: WordNet's first is no usual one ("chess": a grass, then the game), so all
+        return [lookup._synset(pos, o) for o in offsets[:MAX_SENSES]]  # are read, and must agree (word_topics)
+    return [lookup._synset(pos, o) for o in offsets[:attested]]
 
 
 @lru_cache(maxsize=1)
