@@ -6,7 +6,10 @@ a place within it ("Hollywood" for #losangeles, "Paris" for #france: WordNet's p
 Griffith Observatory", Instagram's location line, whose authors tag the city around it).
 
 A place tag is a WordNet place name (the vocabulary's named ``place`` lemmas: #losangeles #california #paris) or a
-listed city short form (``resources/place_tags.txt``: #yeg #dtla #nyc #la, which no dictionary holds).
+listed one no dictionary holds (``resources/place_tags.txt``: city short forms, #yeg #dtla #nyc #la, and the tweets'
+Californian places and city-life tags, #lacma #malibu #lalife #sactown). The rule holds on photo posts and on text
+alone ("Rainy day in London, perfect for a museum" got #losangeles #lacma): on the tweets' val side it costs their
+Los Angeles authors' habit (0.1032/0.1954 -> 0.1015/0.1904), a place no caption of theirs named.
 """
 from __future__ import annotations
 
