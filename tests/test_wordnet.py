@@ -64,6 +64,16 @@ def test_hypernyms_and_depths_match_nltk():
         assert ours.synset_at("n", offset).name == want.name()
 
 
+def test_climb_goes_level_by_level_each_synset_once():
+    lookup = get_lookup()
+    start = lookup.key_of("golden_retriever.n.01")
+    names = [[lookup.synset_at(*k).name for k in level] for level in lookup.climb(start, lookup.hypernyms, 3)]
+    assert names == [["golden_retriever.n.01"], ["retriever.n.01"], ["sporting_dog.n.01"]]
+    levels = list(lookup.climb(lookup.key_of("dog.n.01"), lookup.hypernyms, 30))
+    flat = [k for level in levels for k in level]
+    assert len(flat) == len(set(flat)) and levels[-1] == [lookup.key_of("entity.n.01")]
+
+
 def test_zero_shot_concepts_need_no_nltk():
     import subprocess
 

@@ -22,7 +22,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from .exceptions import TaglensError
 
@@ -207,6 +207,11 @@ class SynsetEntry:
     offset: int
     lemma_names: tuple[str, ...]
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """(data file's pos, offset): a satellite adjective's pos read as 'a' (they share data.adj)."""
+        return ("a" if self.pos == "s" else self.pos), self.offset
+
 
 def _lemma_form(word: str) -> str | None:
     """The word as WordNet's index spells lemmas (lower case), or None for one it cannot hold: empty, with white
@@ -367,8 +372,7 @@ class WordNetLookup:
     def related(self, entry: SynsetEntry, symbols: tuple[str, ...]) -> list[SynsetEntry]:
         """The synsets ``entry`` points to by any of WordNet's pointer ``symbols`` ("@" hypernym, "@i" instance
         hypernym, "#p" part holonym, ";c" topic domain ...), in the data file's order."""
-        pos = "n" if entry.pos == "n" else "v" if entry.pos == "v" else "a" if entry.pos in "as" else "r"
-        return [self._synset(target, offset) for symbol, target, offset in self._pointers(pos, entry.offset)
+        return [self._synset(target, offset) for symbol, target, offset in self._pointers(*entry.key)
                 if symbol in symbols]
 
     def targets(self, pos: str, offset: int, symbols: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -384,6 +388,26 @@ class WordNetLookup:
             if self._synset(pos, offset).name == name:
                 return pos, offset
         return None
+
+    def climb(self, start: tuple[str, int], step: Callable[[str, int], list[tuple[str, int]]],
+              depth: int) -> Iterator[list[tuple[str, int]]]:
+        """Breadth first from the synset ``start`` ((pos, offset)): each level in turn, ``[start]`` first, then the
+        synsets ``step(pos, offset)`` gives of the level before (``hypernyms``, or ``targets`` by some symbols), each
+        synset once, in the order found; ``depth`` levels at most."""
+        level, seen = [start], {start}
+        for i in range(depth):
+            yield level
+            if i + 1 == depth:
+                return
+            nxt = []
+            for key in level:
+                for up in step(*key):
+                    if up not in seen:
+                        seen.add(up)
+                        nxt.append(up)
+            if not nxt:
+                return
+            level = nxt
 
     def hypernyms(self, pos: str, offset: int) -> list[tuple[str, int]]:
         """(pos, offset) of the synset's hypernyms then its instance hypernyms, in the data file's order: what
@@ -409,6 +433,13 @@ class WordNetLookup:
 def get_lookup() -> WordNetLookup:
     """The shared fast reader (raises WordNetUnavailable when no WordNet 3.0 folder is found)."""
     return WordNetLookup()
+
+
+@functools.lru_cache(maxsize=64)
+def synset_keys(names: tuple[str, ...]) -> frozenset[tuple[str, int]]:
+    """The (pos, offset) keys of the synsets named like 'weapon.n.01' that WordNet holds (the shared reader)."""
+    lookup = get_lookup()
+    return frozenset(key for key in (lookup.key_of(name) for name in names) if key)
 
 
 def lemma_tag(lemma: str) -> str:

@@ -207,59 +207,30 @@ def _topic_keys() -> dict[tuple[str, int], str]:
 
 
 LOCATIONS = ("location.n.01", "region.n.03", "geographical_area.n.01")
-
-
-@lru_cache(maxsize=1)
-def _location_keys() -> frozenset[tuple[str, int]]:
-    from ..wordnet import get_lookup
-
-    lookup = get_lookup()
-    return frozenset(k for k in (lookup.key_of(name) for name in LOCATIONS) if k)
-
-
-def _key(sense) -> tuple[str, int]:
-    return ("a" if sense.pos == "s" else sense.pos), sense.offset
+UP_FROM_NOUN, UP_FROM_OTHER = ("@", "@i", ";c"), ("@",)  # a verb's topic domain is wide
 
 
 def _nearest_topic(lookup, sense) -> tuple[str, str] | None:
     """(the nearest TOPICS key above ``sense``, its first lemma as the kind), breadth first over hypernyms,
     instance hypernyms and topic domains."""
     topics = _topic_keys()
-    start = _key(sense)
-    level, seen = [start], {start}
-    for _ in range(MAX_DEPTH):
+
+    def up(pos: str, offset: int) -> list[tuple[str, int]]:
+        return lookup.targets(pos, offset, UP_FROM_NOUN if pos == "n" else UP_FROM_OTHER)
+
+    for level in lookup.climb(sense.key, up, MAX_DEPTH):
         for key in level:
             if key in topics:
                 return topics[key], lookup.synset_at(*key).lemma_names[0].replace("_", " ")
-        nxt = []
-        for key in level:
-            for h in lookup.targets(*key, ("@", "@i", ";c") if key[0] == "n" else ("@",)):  # a verb's domain is wide
-                if h not in seen:
-                    seen.add(h)
-                    nxt.append(h)
-        if not nxt:
-            return None
-        level = nxt
     return None
 
 
 def _is_location(lookup, sense) -> bool:
     """Whether a noun sense is a place: its climb reaches location.n.01 (Paris, France, the Alps)."""
-    places = _location_keys()
-    level, seen = [_key(sense)], set()
-    for _ in range(12):
-        nxt = []
-        for key in level:
-            if key in places:
-                return True
-            for h in lookup.targets(*key, ("@", "@i")):
-                if h not in seen:
-                    seen.add(h)
-                    nxt.append(h)
-        if not nxt:
-            return False
-        level = nxt
-    return False
+    from ..wordnet import synset_keys
+
+    places = synset_keys(LOCATIONS)
+    return any(key in places for level in lookup.climb(sense.key, lookup.hypernyms, 12) for key in level)
 
 
 def _tag(lemma: str) -> str:

@@ -43,20 +43,12 @@ def class_concepts(max_up: int = 8, decay: float = 0.85) -> list[list[tuple[str,
     wn = get_lookup()
     out = []
     for wnid in imagenet_synsets():
-        start = (wnid[0], int(wnid[1:]))
         concepts: dict[str, float] = {}
-        frontier, seen = [(start, 0)], {start}
-        while frontier:
-            s, depth = frontier.pop(0)
-            if depth == 0 or wn.min_depth(*s) >= MIN_HYPERNYM_DEPTH:
-                for lemma in wn.synset_at(*s).lemma_names[:3]:
-                    phrase = lemma.replace("_", " ").lower()
-                    concepts.setdefault(phrase, decay ** depth)
-            if depth < max_up:
-                for h in wn.hypernyms(*s):
-                    if h not in seen:
-                        seen.add(h)
-                        frontier.append((h, depth + 1))
+        for depth, level in enumerate(wn.climb((wnid[0], int(wnid[1:])), wn.hypernyms, max_up + 1)):
+            for s in level:
+                if depth == 0 or wn.min_depth(*s) >= MIN_HYPERNYM_DEPTH:
+                    for lemma in wn.synset_at(*s).lemma_names[:3]:
+                        concepts.setdefault(lemma.replace("_", " ").lower(), decay ** depth)
         out.append(list(concepts.items()))
     return out
 

@@ -18,35 +18,20 @@ UNSAID = 0.2
 DEPTH = 10
 
 
-@lru_cache(maxsize=8)
-def _keys(roots: tuple[str, ...]) -> frozenset[tuple[str, int]]:
-    from ...wordnet import get_lookup
-
-    lookup = get_lookup()
-    return frozenset(k for k in (lookup.key_of(name) for name in roots) if k)
-
-
 @lru_cache(maxsize=8192)
 def _under(word: str, roots: tuple[str, ...]) -> bool:
     """Whether the usual noun sense of ``word`` (its first) climbs to any of ``roots`` (hypernyms and instance
     hypernyms, compared by their place in WordNet's files: no synset on the way is named)."""
-    from ...wordnet import WordNetUnavailable, get_lookup
+    from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
 
     try:
         lookup = get_lookup()
-        level = [("n", s.offset) for s in lookup.common_synsets(word) if s.pos == "n"][:1]
-        targets = _keys(roots)
+        first = [s.key for s in lookup.common_synsets(word) if s.pos == "n"][:1]
+        targets = synset_keys(roots)
     except WordNetUnavailable:
         return False
-    seen: set[tuple[str, int]] = set()
-    for _ in range(DEPTH):
-        if any(key in targets for key in level):
-            return True
-        level = [h for key in level for h in lookup.targets(*key, ("@", "@i")) if h not in seen]
-        seen.update(level)
-        if not level:
-            return False
-    return False
+    return bool(first) and any(key in targets for level in lookup.climb(first[0], lookup.hypernyms, DEPTH)
+                               for key in level)
 
 
 def unsaid_weapons(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:
