@@ -126,26 +126,28 @@ def _food_weights() -> np.ndarray:
 def not_food(class_probs: np.ndarray, familiarity: float | None) -> bool:
     """Whether a photo alone shows no food: the classifier sees almost none (``FOOD_FROM``) and is sure of another
     class (``NOT_FOOD_SURE``), or sees little (``UNFAMILIAR_FOOD_FROM``) on a photo unlike the training photos."""
-    from ...knowledge.image_tags import get_image_tag_map
 
     p = np.asarray(class_probs, np.float64).reshape(-1)
     mass = float(p @ _food_weights())
     if familiarity is not None and familiarity < UNFAMILIAR and mass < UNFAMILIAR_FOOD_FROM:
         return True
-    read = get_image_tag_map().read_classes(p)
-    return bool(read) and p[read[0]] >= NOT_FOOD_SURE and mass < FOOD_FROM
+    return _sure_of(p, NOT_FOOD_SURE) and mass < FOOD_FROM
 
 
 def sure_and_unfamiliar(class_probs: np.ndarray, familiarity: float | None) -> bool:
     """Whether a photo alone is unlike the training photos (``SET_LABELS_UNDER``) and the classifier is sure of
     what it shows (``SET_LABELS_SURE``): the trained sources' ``SET_LABELS`` are their guess, not the photo's."""
-    from ...knowledge.image_tags import get_image_tag_map
-
     if familiarity is None or familiarity >= SET_LABELS_UNDER:
         return False
-    p = np.asarray(class_probs, np.float64).reshape(-1)
+    return _sure_of(np.asarray(class_probs, np.float64).reshape(-1), SET_LABELS_SURE)
+
+
+def _sure_of(p: np.ndarray, at: float) -> bool:
+    """Whether the most probable class the ImageNet map reads (``read_classes``) has probability ``at`` or more."""
+    from ...knowledge.image_tags import get_image_tag_map
+
     read = get_image_tag_map().read_classes(p)
-    return bool(read) and p[read[0]] >= SET_LABELS_SURE
+    return bool(read) and p[read[0]] >= at
 
 
 __all__ = ["Agreement", "DOUBT_FROM", "FILLER_UNDER", "FOOD_TAGS", "OPEN_BOOST", "POWER", "SET_LABELS", "doubt",
