@@ -122,3 +122,11 @@ def test_the_sure_class_brings_its_further_forms_under_its_named_tag(model, unfa
     unsure = photo({"golden retriever": class_rates.SURE - 0.05, "Labrador retriever": 0.2, "alp": 0.3},
                    travel_photo(model))
     assert "puppy" not in source.evidence(unsure.post, unsure)
+
+
+def test_an_occasion_is_never_a_form(model, unfamiliar):
+    """A valley's map tags hold #travel at a form's strength: it names a trip, not what the photo shows."""
+    source = model.source("class_rates")
+    f = photo({"valley": 0.6, "alp": 0.2}, travel_photo(model))
+    ev = source.evidence(f.post, f)
+    assert ev and "travel" not in ev

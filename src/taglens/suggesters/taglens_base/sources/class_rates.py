@@ -46,7 +46,8 @@ MIN_SCORE = 0.005
 # best named tag's score x its strength over that tag's. They fill the places #huntingdog, #nature and #love took.
 # Offline (val): everyday photos' fitting tags in the top 5 +0.07 (dogs 3.83 -> 4.25), first fits and instagram6
 # unchanged; sure at 0.1 +0.08, at 0.5 +0.06; the broader categories too (from 0.3) the same, but #drink second on
-# an espresso
+# an espresso. The set labels (agreement.SET_LABELS: a valley's, a cliff's, a megalith's #travel at 0.6) name an
+# occasion, not what is seen: never a form
 SURE = 0.3
 FORMS = (0.6, 0.45, 0.3)
 
@@ -104,7 +105,7 @@ class ClassRates(Source):
             return
         best, name, strength0 = max(named)
         for tag, strength in tags:
-            if round(strength, 2) in FORMS and tag not in out and tag not in topical:
+            if round(strength, 2) in FORMS and tag not in out and tag not in topical and tag not in agr.SET_LABELS:
                 out[tag] = (best * strength / strength0, f"a form of #{name}: seen in the image: "
                                                          f"{tag_map.names[read[0]]} ({float(probs[read[0]]):.0%})")
 
