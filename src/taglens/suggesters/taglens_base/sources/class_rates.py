@@ -17,6 +17,9 @@ strength 0.75 or more, the class's names and its basic-level category's first fo
 and what surrounds them (#animals, #pets, #drink for an espresso, #travel for a valley): those the other sources
 give, and the table's rates put them first where the thing itself should lead (#drink before #coffee, #travel on a
 forest).
+Where the classifier is sure of its most probable class (``SURE``), that class's further basic-level forms follow
+its named tag (``FORMS``: #puppy #dogsofinstagram #pets after #dog), so the top 5 carries them rather than the
+training topics' fillers.
 
 It speaks for a photo alone (no caption, no tag) that is unlike the training photos: the gain falls linearly
 from 1 at familiarity 0 to 0 at ``FAMILIAR`` (``familiarity``). Measured on the val side (docs/EVERYDAY.md):

@@ -8,6 +8,8 @@ prison's windows, a mobile home) the class-agreement table (``agreement``) ties 
 is how often training photos showing these classes carry it (its *rate*), and its lift over the tag's rate on an
 average class says the tie is specific. A ``SCENES`` tag whose rate reaches its bar there, with a lift of
 ``LIFT_FROM`` or more, is proposed with the rate as its score.
+Each brings the forms people post the scene under (``FORMS``: a street's #city #streetphotography #urban) below it,
+and #buildings, which the model's vocabulary lacks, has an exact column of its own in the table.
 
 It speaks for a photo alone (no caption, no tag), at full weight up to familiarity ``FAMILIAR_FROM`` and fading to
 nothing at ``FAMILIAR_TO`` (a photo the trained sources know well keeps their answer: instagram6's palace photo at
