@@ -7,8 +7,12 @@ data folder (instagram6, vape, pexels_food, the everyday scenes, flowers and pet
 photo's class probabilities ``P`` (softmax of the encoder's logits, mean over the post's images) and its tags
 ``Y`` over taglens-base's vocabulary. ``R = P.T @ Y / (P.sum(0) + SHRINK)`` (classes x tags), a tag's full support
 the ``FULL_QUANTILE``-th percentile of ``P @ R`` over the photos that carry it (tags of 3+ photos only). ``R``
-ships as its rank-``--rank`` factorisation (float16, 0.46 MB). Aggregates only: no post, photo or per-post record
-is written. Rebuild it whenever the default model's vocabulary changes.
+ships as its rank-``--rank`` factorisation (float16, 0.46 MB). The tags of ``EXTRA_MIN_PHOTOS`` or more training photos
+that the vocabulary lacks (the everyday labels #buildings #glacier #sunflower #dandelion #daisy, five cat breeds) are
+appended as exact columns, a block of their own beside the factorisation (``classes`` gains one column per such tag,
+``tags`` an identity block), so the vocabulary's columns are the factorisation's, unchanged, and ``scene_rates`` can
+name a scene the vocabulary has no tag for. Aggregates only: no post, photo or per-post record is written. Rebuild it
+whenever the default model's vocabulary changes.
 
 Usage: python scripts/build_image_agreement.py [--data ../shared/data] [--out src/taglens/resources/vision]
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +36,7 @@ SETS = {"instagram6": "instagram6/posts.jsonl", "vape": "vape/posts.jsonl", "pex
         "scenes": "everyday/scenes/posts.jsonl", "flowers": "everyday/flowers/posts.jsonl",
         "pets": "everyday/pets/posts.jsonl"}
 MIN_PHOTOS = 3
+EXTRA_MIN_PHOTOS = 20  # a tag outside the vocabulary gets an exact column of its own from this many training photos
 
 
 def train_photos(path: Path, chunk: int = 128) -> tuple[list[np.ndarray], list[set[str]]]:
@@ -49,19 +55,34 @@ def train_photos(path: Path, chunk: int = 128) -> tuple[list[np.ndarray], list[s
 
 def build(probs: np.ndarray, tags: list[set[str]], vocab: list[str], rank: int) -> dict[str, np.ndarray]:
     index = {t: i for i, t in enumerate(vocab)}
-    y = np.zeros((len(tags), len(vocab)), np.float32)
+    p = probs.astype(np.float64)
+    r, s, y = _rates(p, tags, index)
+    keep = np.flatnonzero(y.sum(0) >= MIN_PHOTOS)
+    full = [np.percentile(s[y[:, j] > 0, j], FULL_QUANTILE) for j in keep]
+    u, sv, vt = np.linalg.svd(r[:, keep], full_matrices=False)
+    classes, factors, names = (u[:, :rank] * sv[:rank]), vt[:rank], [vocab[j] for j in keep]
+    counts = Counter(t for ts in tags for t in ts if t not in index)
+    extra = sorted(t for t, n in counts.items() if n >= EXTRA_MIN_PHOTOS)
+    if extra:  # exact columns in a block of their own: the vocabulary's columns stay the factorisation's
+        er, es, ey = _rates(p, tags, {t: i for i, t in enumerate(extra)})
+        full += [np.percentile(es[ey[:, j] > 0, j], FULL_QUANTILE) for j in range(len(extra))]
+        classes = np.hstack([classes, er])
+        factors = np.block([[factors, np.zeros((rank, len(extra)))], [np.zeros((len(extra), len(keep))),
+                                                                        np.eye(len(extra))]])
+        names += extra
+    return {"classes": classes.astype(np.float16), "tags": factors.astype(np.float16),
+            "full": np.array(full, np.float32), "names": np.array(names)}
+
+
+def _rates(p: np.ndarray, tags: list[set[str]], index: dict[str, int]):
+    """(R over ``index``'s tags, each photo's ``P @ R``, the photos' tag matrix ``Y``)."""
+    y = np.zeros((len(tags), len(index)), np.float32)
     for i, ts in enumerate(tags):
         for t in ts:
             if t in index:
                 y[i, index[t]] = 1.0
-    p = probs.astype(np.float64)
     r = (p.T @ y) / (p.sum(0)[:, None] + SHRINK)
-    s = p @ r
-    keep = np.flatnonzero(y.sum(0) >= MIN_PHOTOS)
-    full = np.array([np.percentile(s[y[:, j] > 0, j], FULL_QUANTILE) for j in keep])
-    u, sv, vt = np.linalg.svd(r[:, keep], full_matrices=False)
-    return {"classes": (u[:, :rank] * sv[:rank]).astype(np.float16), "tags": vt[:rank].astype(np.float16),
-            "full": full.astype(np.float32), "names": np.array([vocab[j] for j in keep])}
+    return r, p @ r, y
 
 
 def main(argv: list[str] | None = None) -> int:

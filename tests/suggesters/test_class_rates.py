@@ -96,12 +96,37 @@ def test_a_class_no_training_photo_shows_gives_nothing(model, unfamiliar):
 
 
 def test_it_proposes_what_the_classes_are_not_what_surrounds_them(model, unfamiliar):
-    """Names and basic-level forms (map strength NAMED or more), not broader categories or the occasion: a valley is
-    not #travel from this source, an espresso #coffee before #drink."""
+    """Names and basic-level forms (map strength NAMED or more, or the sure class's further forms), not broader
+    categories or the occasion: a valley is not #travel from this source, an espresso #coffee before #drink."""
     source = model.source("class_rates")
+    tag_map = get_image_tag_map()
     for classes, left_out in ((MOUNTAIN, {"travel"}), ({"espresso": 0.6, "cup": 0.2}, {"drink", "drinks"})):
         f = photo(classes, travel_photo(model))
         ev = source.evidence(f.post, f)
-        strength = get_image_tag_map().strengths(np.exp(f.images["logits"][0]))
-        assert ev and all(strength[t] >= class_rates.NAMED for t in ev), ev
+        strength = tag_map.strengths(np.exp(f.images["logits"][0]))
+        top = tag_map.names.index(max(classes, key=classes.get))
+        forms = {t for t, s in tag_map.class_tags(top) if round(s, 2) in class_rates.FORMS}
+        assert ev and all(strength[t] >= class_rates.NAMED or t in forms for t in ev), ev
         assert not set(ev) & left_out, ev
+
+
+def test_the_sure_class_brings_its_further_forms_under_its_named_tag(model, unfamiliar):
+    """A dog the classifier is sure of: #puppy #dogsofinstagram #pets beside #dog (they filled the top 5 with
+    #huntingdog and #love), each under the named tag, and #animals (a broader category) not from this source."""
+    source = model.source("class_rates")
+    f = photo({"golden retriever": 0.7, "Labrador retriever": 0.2}, travel_photo(model))
+    ev = source.evidence(f.post, f)
+    assert {"dog", "puppy", "dogsofinstagram", "pets"} <= set(ev), ev
+    assert ev["dog"][0] > ev["puppy"][0] > ev["dogsofinstagram"][0] > ev["pets"][0]
+    assert "golden retriever" in ev["puppy"][1] and "animals" not in ev
+    unsure = photo({"golden retriever": class_rates.SURE - 0.05, "Labrador retriever": 0.2, "alp": 0.3},
+                   travel_photo(model))
+    assert "puppy" not in source.evidence(unsure.post, unsure)
+
+
+def test_an_occasion_is_never_a_form(model, unfamiliar):
+    """A valley's map tags hold #travel at a form's strength: it names a trip, not what the photo shows."""
+    source = model.source("class_rates")
+    f = photo({"valley": 0.6, "alp": 0.2}, travel_photo(model))
+    ev = source.evidence(f.post, f)
+    assert ev and "travel" not in ev

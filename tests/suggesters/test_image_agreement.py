@@ -37,7 +37,9 @@ def test_the_shipped_table_is_a_small_aggregate_over_the_models_tags(model):
     table = agr.table()
     assert table is not None and agr.RESOURCE.stat().st_size < 1_000_000
     assert table.classes.shape[0] == 1000 and table.tags.shape == (table.classes.shape[1], len(table.names))
-    assert set(table.names) <= set(model.vocab_) and {"food", "travel", "selfie", "animals"} <= set(table.names)
+    extra = [t for t in table.names if t not in model.index_]  # the exact columns of labels outside the vocabulary
+    assert {"food", "travel", "selfie", "animals"} <= set(table.names) and "buildings" in extra
+    assert table.names[-len(extra):] == tuple(extra) and len(extra) < 20
     assert (table.full > 0).all()
 
 
@@ -81,6 +83,32 @@ def test_the_build_counts_each_photo_by_its_class_probabilities():
     assert cake_photo[0] == pytest.approx(1.0, abs=1e-3) and beach_photo[0] < 0.01
     assert beach_photo[2] == pytest.approx(1.0, abs=1e-3) and cake_photo[2] < 0.01
 
+
+
+def test_tags_outside_the_vocabulary_get_exact_columns_beside_the_factorisation():
+    """A label of EXTRA_MIN_PHOTOS or more training photos that the vocabulary lacks (#buildings) is appended as an
+    exact column; the vocabulary's columns are what they were without it."""
+    spec = importlib.util.spec_from_file_location("build_image_agreement", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rng = np.random.default_rng(0)
+    probs = np.zeros((60, 1000), np.float32)
+    probs[:20, 0], probs[20:40, 1], probs[40:, 2] = 1.0, 1.0, 1.0
+    probs += rng.uniform(0, 1e-4, probs.shape).astype(np.float32)
+    base = [{"cake", "food"}] * 20 + [{"beach"}] * 20 + [{"food"}] * 20
+    few = base[:40] + [{"food", "towers"}] * 3 + [{"food"}] * 17  # under EXTRA_MIN_PHOTOS
+    tags = base[:40] + [{"food", "buildings"}] * 20
+    vocab = ["food", "cake", "beach"]
+    without = script.build(probs, base, vocab, rank=2)
+    assert list(script.build(probs, few, vocab, rank=2)["names"]) == vocab
+    out = script.build(probs, tags, vocab, rank=2)
+    assert list(out["names"]) == vocab + ["buildings"]
+    assert np.array_equal(out["classes"][:, :2], without["classes"])
+    assert np.array_equal(out["tags"][:2, :3], without["tags"]) and not out["tags"][2, :3].any()
+    table = agr.Agreement(out["classes"].astype(np.float32), out["tags"].astype(np.float32),
+                          out["full"].astype(np.float32), tuple(out["names"]))
+    rate = (probs[-1] @ table.classes) @ table.tags
+    assert rate[3] == pytest.approx(20 / 30, abs=1e-2) and ((probs[0] @ table.classes) @ table.tags)[3] < 0.01
 
 def photo(class_name: str, pooled: np.ndarray, text: str = "") -> PostFeatures:
     logits = np.log(one_class(class_name)).astype(np.float32)[None, :]

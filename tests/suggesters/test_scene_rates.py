@@ -60,3 +60,24 @@ def test_flowers_in_a_pot_are_a_flower_where_imagenet_has_no_class_for_them(mode
     at(model, monkeypatch, 0.3)
     ev = model.source("scene_rates").evidence(None, photo(model, {"pot": 0.5, "greenhouse": 0.3, "hip": 0.2}))
     assert ev["flower"][0] >= scene_rates.SCENES["flower"] and "street" not in ev
+
+
+def test_a_scene_brings_the_forms_people_post_it_under(model, monkeypatch):
+    """#street with #city #streetphotography #urban under it (the top 5 of a street was #street #travel #love
+    #photography); each form under the scene's own tag, its reason naming the scene."""
+    at(model, monkeypatch, 0.4)
+    ev = model.source("scene_rates").evidence(None, photo(model, STREET))
+    assert set(scene_rates.FORMS["street"]) <= set(ev)
+    assert ev["street"][0] > ev["city"][0] > ev["streetphotography"][0] > ev["urban"][0]
+    assert "#street" in ev["city"][1]
+
+
+def test_buildings_have_a_column_of_their_own_though_the_vocabulary_has_no_such_tag(model, monkeypatch):
+    """The everyday label #buildings is no tag of the model's vocabulary; the table holds it exactly, so a facade
+    seen on a photo alone is #buildings #architecture, not #sea or #street only."""
+    from taglens.suggesters.taglens_base import agreement
+
+    assert "buildings" in agreement.table().names and "buildings" not in model.index_
+    at(model, monkeypatch, 0.3)
+    ev = model.source("scene_rates").evidence(None, photo(model, {"palace": 0.4, "monastery": 0.3, "church": 0.3}))
+    assert ev["buildings"][0] >= scene_rates.SCENES["buildings"] and "architecture" in ev
