@@ -332,8 +332,8 @@ def _sense_topics(word: str) -> tuple[tuple[int, str, bool], ...]:
             if pos == "n" and lookup.related(sense, ("@i",)):  # a named place or person agrees with nothing
                 continue
             found = _nearest_topic(lookup, sense)
-            if found and TOPICS[found[0]]:
-                out.append((rank, found[0], rank < attested))
+            if found and TOPICS[found[0]] and found[0] not in BROAD:  # a setting (a sea, a tree) is no topic to
+                out.append((rank, found[0], rank < attested))  # agree on: coffee, the tree, by the sea
         return tuple(out)
     except WordNetUnavailable:
         return ()
