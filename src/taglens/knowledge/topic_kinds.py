@@ -192,22 +192,26 @@ def _attested(lookup, word: str) -> int:
 
 
 def _usual_senses(lookup, word: str) -> list:
-    """The senses SemCor attests (at least the first) of the word's usual part of speech: the one with the most
-    attested senses, a noun where it has at least half as many ("run" is a verb: 29 attested senses against 7; "gets"
-    and "full" have no attested noun sense; "match" and "squats" are nouns)."""
-    best: dict[str, tuple[list[int], int]] = {}
-    for pos in ("n", "v", "a", "r"):
-        for form in lookup.morphy(word, pos)[:1]:
-            best[pos] = lookup._index_entry(form, pos)
-    if not best:
+    """The senses SemCor attests (at least the first) of the word's usual part of speech (``_usual_pos``)."""
+    pos = _usual_pos(lookup, word)
+    if pos is None:
         return []
-    most = max(attested for _, attested in best.values())
-    pos = "n" if "n" in best and best["n"][1] > 0 and 2 * best["n"][1] >= most else max(
-        best, key=lambda p: best[p][1])
-    offsets, attested = best[pos]
+    offsets, attested = lookup._index_entry(lookup.morphy(word, pos)[0], pos)
     if not attested:  # no sense attested: WordNet's first is no usual one ("chess": a grass, then the game), so all
         return [lookup._synset(pos, o) for o in offsets[:MAX_SENSES]]  # are read, and must agree (word_topics)
     return [lookup._synset(pos, o) for o in offsets[:attested]]
+
+
+def _usual_pos(lookup, word: str) -> str | None:
+    """The word's usual part of speech: the one with the most attested senses, a noun where it has at least half as
+    many ("run" is a verb: 29 attested senses against 7; "gets" and "full" have no attested noun sense; "match" and
+    "squats" are nouns); None where WordNet has no form of it."""
+    best = {pos: lookup._index_entry(form, pos) for pos in ("n", "v", "a", "r") for form in lookup.morphy(word, pos)[:1]}
+    if not best:
+        return None
+    most = max(attested for _, attested in best.values())
+    return "n" if "n" in best and best["n"][1] > 0 and 2 * best["n"][1] >= most else max(
+        best, key=lambda p: best[p][1])
 
 
 @lru_cache(maxsize=1)
@@ -364,16 +368,6 @@ def _agreed(words: list[str]) -> dict[str, dict[str, tuple[float, str]]]:
                                 if strength > out.setdefault(word, {}).get(tag, (0.0,))[0]:
                                     out[word][tag] = (strength, kind)
     return out
-
-
-def _usual_pos(lookup, word: str) -> str | None:
-    """The word's usual part of speech, as ``_usual_senses`` reads it."""
-    best = {pos: lookup._index_entry(form, pos) for pos in ("n", "v", "a", "r") for form in lookup.morphy(word, pos)[:1]}
-    if not best:
-        return None
-    most = max(attested for _, attested in best.values())
-    return "n" if "n" in best and best["n"][1] > 0 and 2 * best["n"][1] >= most else max(
-        best, key=lambda p: best[p][1])
 
 
 def topic_kinds(words, names: set[str] | None = None) -> dict[str, tuple[float, str, str]]:
