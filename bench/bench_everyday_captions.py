@@ -14,6 +14,9 @@ top 5, as bench_everyday.py counts it). ``--show`` prints every caption's top 5 
 #travel #fitness #music ... , not the thing the caption names) first / in the top 5.
 ``--captions bench/data/everyday_captions_more.jsonl``: 36 further captions of our own (18 English, 6 each Spanish,
 Greek, Japanese), written to check that the caption mechanisms of the seventh stop generalise; not tuned on.
+``--captions bench/data/everyday_captions_held9.jsonl``: 40 more (16 English, 8 each Spanish, Greek, Japanese; sport,
+music, pets, food, work, weather, family, travel, hobbies), written at the eighth stop before its caption changes;
+a held-out check, not tuned on.
 
 Usage: python bench/bench_everyday_captions.py [--model taglens-base] [--show] [--captions FILE]
 """

@@ -63,6 +63,29 @@ def test_rarer_senses_and_disagreeing_senses_say_nothing(caption, wrong):
     assert wrong not in kinds(caption)
 
 
+def test_a_word_whose_senses_disagree_gives_what_they_share():
+    assert [(t, k) for t, _, k, _ in word_topics("bike")] == [("bike", "motorcycle or bicycle")]
+    assert word_topics("tea") == ()  # a drink and a meal share no tag
+    ev = CaptionKinds(None).evidence(Post(text="Fixed my bike chain myself"),
+                                     type("F", (), {"text": "Fixed my bike chain myself"})())
+    assert "bike" in ev  # its own topic, though the caption says the word
+
+
+def test_an_unattested_sense_counts_where_another_words_sense_agrees():
+    assert {"sports", "football"} <= set(kinds("What a goal! What a match!"))
+    assert "football" not in kinds("My goal this year is to read more")  # the score is goal's fourth sense
+    assert "sports" not in kinds("walk in the park")  # two attested rarer senses keep the rule for rarer senses
+
+
+def test_a_phrase_that_is_one_wordnet_noun_is_not_shrunk_like_a_words_habit():
+    vocab = get_vocabulary()
+    found = {c.tag: c.weight for c in vocab.caption_candidates("Full moon tonight", "en")}
+    assert found["fullmoon"] > vocab.hashtag_rate("fullmoon", "en")[0]  # the phrase prior, not the kind's
+    assert found["fullmoon"] > found["moon"]
+    pulled = {c.tag: c.weight for c in vocab.caption_candidates("please pull out now", "en")}
+    assert pulled.get("pullout", 0) <= vocab.hashtag_rate("pullout", "en")[0]  # a verb phrase: no phrase prior
+
+
 def test_at_most_three_topic_tags_and_each_a_real_hashtag():
     assert len(kinds("Baked banana bread and a pizza after the gym, then a concert in Paris")) <= 3
     vocab = get_vocabulary()

@@ -89,6 +89,13 @@ def test_an_undetermined_caption_surely_not_english_is_read_in_its_likeliest_lan
     assert caption_language("lol ok") == "und"  # too few words to tell: in no particular language
 
 
+def test_an_undetermined_caption_is_read_in_the_candidate_language_that_has_its_words(model):
+    # py3langid: Italian 0.46, Spanish 0.08; "gato" and "duerme" are common Spanish words, not Italian ones
+    assert caption_language("Mi gato duerme") == "es"
+    assert "cat" in top(model, Post(text="Mi gato duerme"))
+    assert caption_language("Il mio gatto dorme sul divano") == "it"
+
+
 def test_english_captions_keep_the_trained_caption_sources():
     assert language_gate("Morning commute through Madrid", LEARNED_LANGUAGES) == 1.0
     assert language_gate("💨💨🔥", LEARNED_LANGUAGES) == 1.0  # emoji read the same in every language

@@ -77,6 +77,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "camera.n.01": ("photography",),
     "photographic_equipment.n.01": ("photography", "film"),
     "photography.n.02": ("photography",),
+    # technology and work
+    "computer.n.01": ("technology", "tech"),
+    "computer_science.n.01": ("technology", "tech"),
+    "software.n.01": ("technology", "tech"),
     # sky and space
     "celestial_body.n.01": ("sky", "astronomy"),
     "galaxy.n.01": ("astronomy", "space", "universe"),
@@ -118,6 +122,7 @@ LOCATION_INSTANCE = ("travel",)  # a named place: a city, a country, a landmark
 PLACE_STRENGTH = 0.8  # the country or state a named place is part of
 MAX_DEPTH = 8  # hypernym levels climbed from a sense
 MAX_SENSES = 3  # usual senses read per word
+EITHER = " or "  # the kind of a tag every sense of a word gives ("motorcycle or bicycle"): the word's own topic
 
 
 @lru_cache(maxsize=8192)
@@ -142,7 +147,8 @@ def word_topics(word: str, named: bool = True) -> tuple[tuple[str, float, str, b
 
     nowhere = False
     reached = set()  # the topics the senses reach: a word whose usual senses reach two ("cape": a headland, a
-    for rank, sense in enumerate(senses):  # cloak; "tea": a drink, a meal) says neither
+    entries = []  # cloak; "tea": a drink, a meal) says neither, but for the tags their entries share (below)
+    for rank, sense in enumerate(senses):
         base = 1.0 / (1 + rank) ** SENSE_DECAY
         instance_of = lookup.related(sense, ("@i",))
         if instance_of and sense.pos == "n" and _is_location(lookup, sense):
@@ -165,10 +171,17 @@ def word_topics(word: str, named: bool = True) -> tuple[tuple[str, float, str, b
         if found:
             key, kind = found
             reached.add(TOPICS[key][:1])
+            entries.append((TOPICS[key], kind))
             for i, tag in enumerate(TOPICS[key]):
                 add(tag, base * BROAD.get(key, 1.0) * DECAY ** i, kind)
-    if len(reached) > 1 or (nowhere and "place" not in reached):  # "chess" (a grass, the game), "Taylor"
+    if nowhere and "place" not in reached:  # "chess" (a grass, the game), "Taylor"
         return ()
+    if len(reached) > 1:  # what every sense is filed under still holds: a bike, motorcycle or bicycle, is #bike
+        if "place" in reached:
+            return ()
+        shared = set.intersection(*(set(tags) for tags, _ in entries))
+        either = EITHER.join(dict.fromkeys(kind for _, kind in entries))
+        return tuple((tag, round(out[tag][0], 4), either, True) for tag in out if tag in shared)
     return tuple((tag, round(s, 4), kind, usual) for tag, (s, kind, usual) in out.items())
 
 
@@ -179,22 +192,26 @@ def _attested(lookup, word: str) -> int:
 
 
 def _usual_senses(lookup, word: str) -> list:
-    """The senses SemCor attests (at least the first) of the word's usual part of speech: the one with the most
-    attested senses, a noun where it has at least half as many ("run" is a verb: 29 attested senses against 7; "gets"
-    and "full" have no attested noun sense; "match" and "squats" are nouns)."""
-    best: dict[str, tuple[list[int], int]] = {}
-    for pos in ("n", "v", "a", "r"):
-        for form in lookup.morphy(word, pos)[:1]:
-            best[pos] = lookup._index_entry(form, pos)
-    if not best:
+    """The senses SemCor attests (at least the first) of the word's usual part of speech (``_usual_pos``)."""
+    pos = _usual_pos(lookup, word)
+    if pos is None:
         return []
-    most = max(attested for _, attested in best.values())
-    pos = "n" if "n" in best and best["n"][1] > 0 and 2 * best["n"][1] >= most else max(
-        best, key=lambda p: best[p][1])
-    offsets, attested = best[pos]
+    offsets, attested = lookup._index_entry(lookup.morphy(word, pos)[0], pos)
     if not attested:  # no sense attested: WordNet's first is no usual one ("chess": a grass, then the game), so all
         return [lookup._synset(pos, o) for o in offsets[:MAX_SENSES]]  # are read, and must agree (word_topics)
     return [lookup._synset(pos, o) for o in offsets[:attested]]
+
+
+def _usual_pos(lookup, word: str) -> str | None:
+    """The word's usual part of speech: the one with the most attested senses, a noun where it has at least half as
+    many ("run" is a verb: 29 attested senses against 7; "gets" and "full" have no attested noun sense; "match" and
+    "squats" are nouns); None where WordNet has no form of it."""
+    best = {pos: lookup._index_entry(form, pos) for pos in ("n", "v", "a", "r") for form in lookup.morphy(word, pos)[:1]}
+    if not best:
+        return None
+    most = max(attested for _, attested in best.values())
+    return "n" if "n" in best and best["n"][1] > 0 and 2 * best["n"][1] >= most else max(
+        best, key=lambda p: best[p][1])
 
 
 @lru_cache(maxsize=1)
@@ -295,25 +312,95 @@ def kind_words(text: str) -> list[str]:
     return caption_tokens(kept)
 
 
+AGREE_SENSES = 4  # senses of a word's usual part of speech another word's sense may agree with
+AGREED = 0.7  # a sense two words agree on, as sure as a usual sense less the chance that they agree by chance
+FUNCTION_ZIPF = 6.0  # a word this common ("what", "the", "have") is read for no agreement
+
+
+@lru_cache(maxsize=8192)
+def _sense_topics(word: str) -> tuple[tuple[int, str, bool], ...]:
+    """(rank, the nearest TOPICS key, whether SemCor attests the sense) of the first AGREE_SENSES senses of the
+    word's usual part of speech ("goal": the end, the finish line, the frame, the score: 3 -> goal.n.04, #football,
+    unattested)."""
+    from ..wordnet import WordNetUnavailable, get_lookup
+
+    try:
+        lookup = get_lookup()
+        pos = _usual_pos(lookup, word)
+        if pos is None:
+            return ()
+        offsets, attested = lookup._index_entry(lookup.morphy(word, pos)[0], pos)
+        out = []
+        for rank, offset in enumerate(offsets[:AGREE_SENSES]):
+            sense = lookup._synset(pos, offset)
+            if pos == "n" and lookup.related(sense, ("@i",)):  # a named place or person agrees with nothing
+                continue
+            found = _nearest_topic(lookup, sense)
+            if found and TOPICS[found[0]] and found[0] not in BROAD:  # a setting (a sea, a tree) is no topic to
+                out.append((rank, found[0], rank < attested))  # agree on: coffee, the tree, by the sea
+        return tuple(out)
+    except WordNetUnavailable:
+        return ()
+
+
+def _agreed(words: list[str]) -> dict[str, dict[str, tuple[float, str]]]:
+    """{word: {tag: (strength, kind)}} of the senses two different words of a caption agree on: a sense SemCor never
+    attests (which ``word_topics`` does not read) and another word's attested one whose entries share a tag ("What
+    a goal! What a match!": the score, goal's fourth sense, and the contest, match's second, #sports; the score's
+    entry gives #football #soccer too). Two attested senses keep ``topic_kinds``' rule for rarer senses (a walk,
+    a base on balls, and a park, a ballpark, are no #sports)."""
+    from ..wordnet import get_lookup
+
+    from .word_frequency import zipf
+
+    content = [w for w in dict.fromkeys(words) if len(w) > 2 and zipf(w, "en") < FUNCTION_ZIPF]
+    senses = {w: _sense_topics(w) for w in content}
+    out: dict[str, dict[str, tuple[float, str]]] = {}
+    for i, a in enumerate(content):
+        for b in content[i + 1:]:
+            for _, ka, sure_a in senses[a]:
+                for _, kb, sure_b in senses[b]:
+                    if sure_a != sure_b and set(TOPICS[ka]) & set(TOPICS[kb]):
+                        for word, key in ((a, ka), (b, kb)):
+                            kind = get_lookup().synset_at(*get_lookup().key_of(key)).lemma_names[0].replace("_", " ")
+                            for n, tag in enumerate(TOPICS[key]):
+                                strength = AGREED * BROAD.get(key, 1.0) * DECAY ** n
+                                if strength > out.setdefault(word, {}).get(tag, (0.0,))[0]:
+                                    out[word][tag] = (strength, kind)
+    return out
+
+
 def topic_kinds(words, names: set[str] | None = None) -> dict[str, tuple[float, str, str]]:
     """{tag: (strength, the word, what WordNet says it is)} over a caption's English words (each word once; a word
     reads as a named place only where ``names`` holds it, None: any), the
     ``MAX_TAGS`` strongest: a topic two words point to is surer (noisy-or of their strengths); a topic only a rarer
-    sense of one word gives is left out ("walk" as a base on balls is no #sports; "What a match!" with "goal" is)."""
-    found: dict[str, tuple[float, str, str]] = {}
+    sense of one word gives is left out ("walk" as a base on balls is no #sports), unless another word's sense agrees
+    with it (``_agreed``: "What a goal! What a match!" -> #sports #football #soccer)."""
+    strongest: dict[str, dict[str, tuple[float, str]]] = {}  # tag -> word -> (its strongest strength, kind)
     backed: dict[str, int] = {}
     usual_of: dict[str, bool] = {}
     words = list(words)
     pairs = [f"{a}_{b}" for a, b in zip(words, words[1:])]  # "los angeles", "new york"
+
+    def add(tag: str, word: str, strength: float, kind: str, usual: bool) -> None:
+        backed[tag] = backed.get(tag, 0) + (2 if usual else 1)
+        usual_of[tag] = usual_of.get(tag, False) or usual
+        if strength > strongest.setdefault(tag, {}).get(word, (0.0,))[0]:
+            strongest[tag][word] = (strength, kind)
+
     for word in dict.fromkeys(pairs + words):
         for tag, strength, kind, usual in word_topics(word, names is None or word in names):
-            backed[tag] = backed.get(tag, 0) + (2 if usual else 1)
-            usual_of[tag] = usual_of.get(tag, False) or usual
-            if tag in found:
-                before, said, what = found[tag]
-                found[tag] = (1 - (1 - before) * (1 - strength), said, what)
-            else:
-                found[tag] = (strength, word, kind)
+            add(tag, word, strength, kind, usual)
+    for word, tags in _agreed(words).items():
+        for tag, (strength, kind) in tags.items():
+            add(tag, word, strength, kind, True)
+    found: dict[str, tuple[float, str, str]] = {}
+    for tag, by_word in strongest.items():
+        first = next(iter(by_word))  # the first word that gives it (pairs first: "los angeles")
+        rest = 1.0
+        for strength, _ in by_word.values():
+            rest *= 1 - strength
+        found[tag] = (1 - rest, first, by_word[first][1])
     kept = sorted((t for t in found if backed[t] >= 2 and (usual_of[t] or found[t][0] >= 0.5)),
                   key=lambda t: (-found[t][0], t))[:MAX_TAGS]
     return {t: found[t] for t in kept}

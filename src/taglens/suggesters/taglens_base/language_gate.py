@@ -29,6 +29,12 @@ MIN_SHARE = 0.5  # the language's share of the word's mentions
 
 NOT_LEARNED_BELOW = 0.02  # the identifier's probability of the learned languages under which a caption is not theirs
 MIN_WORDS_TO_TELL = 3  # words of letters an undetermined caption needs before that is believed
+# an undetermined caption's language: of the identifier's candidates at CANDIDATE_P or more, the one in whose word
+# list (wordfreq) most of its words are common words (Zipf COMMON_ZIPF or more), ties in the identifier's order.
+# "Mi gato duerme" is Italian to py3langid (0.46; Spanish 0.08), but "gato" and "duerme" are no Italian words
+# (Zipf 2.9 and 0): three of three words are Spanish, one Italian
+CANDIDATE_P = 0.05
+COMMON_ZIPF = 3.0
 
 
 @lru_cache(maxsize=8192)
@@ -49,7 +55,17 @@ def caption_language(text: str) -> str:
     ranked = candidates(text)
     if not ranked or sum(p for other, p in ranked if other in LEARNED_LANGUAGES) >= NOT_LEARNED_BELOW:
         return lang
-    return ranked[0][0]
+    return _most_words_of(caption_words_only(text), [other for other, p in ranked if p >= CANDIDATE_P]
+                          or [ranked[0][0]])
+
+
+def _most_words_of(text: str, languages: list[str]) -> str:
+    """Of ``languages`` (the identifier's order), the one whose common words (``COMMON_ZIPF``) are the most of the
+    text's words; the first on a tie."""
+    from ...knowledge.vocabulary import caption_tokens
+
+    words = caption_tokens(text)
+    return max(languages, key=lambda lang: (sum(_zipf(w, lang) >= COMMON_ZIPF for w in words), -languages.index(lang)))
 
 
 def _knows(word: str, lang: str) -> bool:

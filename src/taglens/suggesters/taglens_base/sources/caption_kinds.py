@@ -33,7 +33,7 @@ class CaptionKinds(Source):
         if not features.text:
             return {}
         from ....knowledge.forms import singular
-        from ....knowledge.topic_kinds import kind_words, topic_kinds, written_names
+        from ....knowledge.topic_kinds import EITHER, kind_words, topic_kinds, written_names
         from ....knowledge.vocabulary import caption_tokens
         from ..places import CHECK_IN
 
@@ -51,7 +51,9 @@ class CaptionKinds(Source):
         said_forms |= {singular(w) for w in said_forms}
         out = {}
         for tag, (strength, word, kind) in found.items():
-            if tag in said_forms or singular(tag) in said_forms:  # "our dog": caption_tags says #dog already
+            # "our dog": caption_tags says #dog already; but a word whose every sense is filed under its own tag ("bike":
+            # a motorcycle or a bicycle, #bike either way) is that topic, however seldom its writers tag it (7 of 37)
+            if (tag in said_forms or singular(tag) in said_forms) and EITHER not in kind:
                 continue
             said = f"{glossed[word]} ({word})" if word in glossed else word.replace("_", " ")
             out[tag] = (trust * strength, f"caption says {said}: a kind of {kind} (WordNet)")
