@@ -259,6 +259,27 @@ def test_caption_tags_defer_to_a_caption_head_that_is_sure(model):
     assert gains["caption_tags"] == pytest.approx(ck.CaptionKnowledge.deference(raw)) and gains["caption_tags"] < 1
 
 
+def test_a_caption_head_is_sure_only_as_far_as_it_reads_the_caption(model):
+    """The English-trained caption head reads "Gran partido de fútbol" through a word or two (its language gate): its
+    raw sureness of a tag there does not silence caption_tags and caption_kinds, which read the Spanish words
+    through their glosses, so the match gets #sports and #football."""
+    from taglens.suggesters.taglens_base.language_gate import language_gate
+    from taglens.suggesters.taglens_base.sources import caption_kinds as kinds
+    from taglens.suggesters.taglens_base.sources import caption_knowledge as ck
+
+    sure = {"caption": {"photo": (ck.HEAD_SURE_FULL, "r")}}
+    assert ck.CaptionKnowledge.deference(sure) == 0.0
+    assert ck.CaptionKnowledge.deference(sure, read=0.2) == pytest.approx(1.0)  # 0.5 x 0.2 = 0.1: HEAD_SURE_LOW
+    assert kinds.CaptionKinds.deference(sure, read=0.0) == 1.0
+    text = "Gran partido de fútbol"
+    head = model.source("caption")
+    features = post_features([Post(text=text)], images=False)[0]
+    read = model._head_read(features, {}, None)
+    assert read == pytest.approx(language_gate(text, head.learned_languages)) and read < 1
+    tags = [s.tag for s in model.suggest(Post(text=text), k=5)]
+    assert "sports" in tags and "football" in tags
+
+
 def test_caption_word_statistics_keep_their_counts_and_say_them(model):
     import numpy as np
 

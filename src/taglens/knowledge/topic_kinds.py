@@ -206,7 +206,8 @@ def _usual_pos(lookup, word: str) -> str | None:
     """The word's usual part of speech: the one with the most attested senses, a noun where it has at least half as
     many ("run" is a verb: 29 attested senses against 7; "gets" and "full" have no attested noun sense; "match" and
     "squats" are nouns); None where WordNet has no form of it."""
-    best = {pos: lookup._index_entry(form, pos) for pos in ("n", "v", "a", "r") for form in lookup.morphy(word, pos)[:1]}
+    best = {pos: lookup._index_entry(form, pos)
+            for pos in ("n", "v", "a", "r") for form in lookup.morphy(word, pos)[:1]}
     if not best:
         return None
     most = max(attested for _, attested in best.values())

@@ -203,7 +203,8 @@ class Vocabulary:
                 continue  # a pair or triple counts only where it is a tag or a WordNet name
             if is_ngram and _is_common_word(form):
                 continue  # "se a" is not #sea: a word written apart is not that word
-            weight, mentions, tagged = self.hashtag_rate(form, lang, phrase=is_ngram and _noun_phrase(phrases.get(form)))
+            weight, mentions, tagged = self.hashtag_rate(form, lang,
+                                                         phrase=is_ngram and _noun_phrase(phrases.get(form)))
             if mentions == 0 and not lemma:
                 continue
             if weight < MIN_WEIGHT or not self.reads_as_tag(form, lang):

@@ -144,9 +144,10 @@ class TaglensBase(BaseSuggester):
         # and 32 top-5 hits (their Los Angeles authors' #la on captions that name no place), but a user never wants it
         evidence = places.unnamed_left_out(evidence, features.text, features.tags)
         evidence = senses.unsaid_weapons(evidence, features.text, features.tags)  # no #missile for a launch
+        read = self._head_read(features, strength, known)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
-                gains[source.name] *= source.deference(evidence)
+                gains[source.name] *= source.deference(evidence, read)
         evidence = consent.checked(topics.gate(evidence, strength, said), gains,
                                    {**self.default_weights(), **(self.weights or {})}, self._mixed, features.tags)
         return evidence, gains, features.exclude
@@ -183,6 +184,20 @@ class TaglensBase(BaseSuggester):
             gain, gate = parts if parts is not None else self._gain_parts(source, features)
             out[source.name] = gain * max(gate, shown)
         return out
+
+    def _head_read(self, features: PostFeatures, topic_strength: dict[str, float],
+                   known: dict[str, tuple[float, float]] | None) -> float:
+        """How far the caption head reads the post's caption (its language gate, or a topic that taught it the
+        caption's language, as in ``gains``): a source that defers to a sure head counts its sureness only so far.
+        "Gran partido de fútbol" is read by the English-trained head through two words; its raw sureness of #photo
+        must not silence the caption's topic."""
+        try:
+            head = self.source("caption")
+        except KeyError:
+            return 1.0
+        parts = known.get("caption") if known else None
+        gate = parts[1] if parts is not None else language_gate(features.text, getattr(head, "learned_languages", None))
+        return max(gate, max((topic_strength or {}).get(t, 0.0) for t in LANGUAGE_TOPICS))
 
     @staticmethod
     def _gain_parts(source: EvidenceSource, features: PostFeatures) -> tuple[float, float]:

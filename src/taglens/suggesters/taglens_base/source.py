@@ -60,7 +60,7 @@ class EvidenceSource(Protocol):
 
     def gain(self, post: Post, features: PostFeatures) -> float: ...
 
-    def deference(self, evidence: dict[str, Evidence]) -> float: ...
+    def deference(self, evidence: dict[str, Evidence], read: float = 1.0) -> float: ...
 
     def save(self, state: State) -> None: ...
 
@@ -90,9 +90,10 @@ class Source:
     def gain(self, post: Post, features: PostFeatures) -> float:
         return 1.0
 
-    def deference(self, evidence: dict[str, Evidence]) -> float:
+    def deference(self, evidence: dict[str, Evidence], read: float = 1.0) -> float:
         """The share of its gain the source keeps beside the other sources' ``evidence`` of the post (1: all; a
-        source that gives way to surer ones says less: ``caption_tags`` to a sure caption head)."""
+        source that gives way to surer ones says less: ``caption_tags`` to a sure caption head, whose sureness counts
+        as far as the head reads the caption: ``read``, its language gate)."""
         return 1.0
 
     def save(self, state: State) -> None:

@@ -51,8 +51,9 @@ class CaptionKinds(Source):
         said_forms |= {singular(w) for w in said_forms}
         out = {}
         for tag, (strength, word, kind) in found.items():
-            # "our dog": caption_tags says #dog already; but a word whose every sense is filed under its own tag ("bike":
-            # a motorcycle or a bicycle, #bike either way) is that topic, however seldom its writers tag it (7 of 37)
+            # "our dog": caption_tags says #dog already; but a word whose every sense is filed under its own tag
+            # ("bike": a motorcycle or a bicycle, #bike either way) is that topic, however seldom its writers tag it
+            # (7 of 37)
             if (tag in said_forms or singular(tag) in said_forms) and EITHER not in kind:
                 continue
             said = f"{glossed[word]} ({word})" if word in glossed else word.replace("_", " ")
@@ -65,11 +66,12 @@ class CaptionKinds(Source):
         return 1.0 if caption_language(features.text) == "en" else GLOSSED_GAIN
 
     @staticmethod
-    def deference(evidence: dict) -> float:
-        """As ``caption_tags``' (a sure caption head leads), between HEAD_SURE_LOW and HEAD_SURE_FULL; the head's
-        place tags do not count (#vegas at 0.17 for "Pizza night with friends" is no sureness of the topic)."""
+    def deference(evidence: dict, read: float = 1.0) -> float:
+        """As ``caption_tags``' (a sure caption head leads, as far as it ``read`` the caption), between HEAD_SURE_LOW
+        and HEAD_SURE_FULL; the head's place tags do not count (#vegas at 0.17 for "Pizza night with friends" is no
+        sureness of the topic)."""
         from ..places import is_place
 
-        sure = round(max((score for tag, (score, _) in evidence.get("caption", {}).items() if not is_place(tag)),
-                         default=0.0), 4)
+        sure = read * round(max((score for tag, (score, _) in evidence.get("caption", {}).items()
+                                 if not is_place(tag)), default=0.0), 4)
         return 1.0 - min(1.0, max(0.0, (sure - HEAD_SURE_LOW) / (HEAD_SURE_FULL - HEAD_SURE_LOW)))

@@ -45,10 +45,11 @@ class CaptionKnowledge(Source):
         return 1.0 if features.text else 0.0
 
     @staticmethod
-    def deference(evidence: dict) -> float:
+    def deference(evidence: dict, read: float = 1.0) -> float:
         """The share of its gain caption_tags keeps beside the other sources' ``evidence`` of the post: less as the
-        caption head is surer of a tag (``HEAD_SURE_LOW`` .. ``HEAD_SURE_FULL``)."""
+        caption head is surer of a tag (``HEAD_SURE_LOW`` .. ``HEAD_SURE_FULL``), its sureness counted as far as the
+        head ``read`` the caption (its language gate: a Spanish caption it reads through two words is not its)."""
         # to 4 decimals: the batched head's float32 rounding (it differs with the batch's other posts) must not move
         # the gain, so that one post gets the same scores in any batch
-        sure = round(max((score for score, _ in evidence.get("caption", {}).values()), default=0.0), 4)
+        sure = read * round(max((score for score, _ in evidence.get("caption", {}).values()), default=0.0), 4)
         return 1.0 - min(1.0, max(0.0, (sure - HEAD_SURE_LOW) / (HEAD_SURE_FULL - HEAD_SURE_LOW)))
