@@ -338,16 +338,21 @@ def pending_post_features(post: Post) -> PostFeatures:
 
     from .encoders import beside_other_work
 
-    images: Future = Future()
-    answered, decoding = threading.Event(), threading.Event()
-    _worker().submit(_images_then_store, post, images, answered, decoding)
-    # the photo thread's first steps (the cache key, the lookup, opening the file) need the GIL, which the caption's
-    # sources would hold from the start: where no caption is to be encoded (MiniLM releases the GIL), they wait until
-    # it decodes (which releases it), at most DECODE_WAIT: decoding started ~1 ms sooner (issue 21)
     from .encoders.text import encoded_before
 
     caption = strip_hashtags(post.text)
-    if not caption or encoded_before(caption):
+    new_caption = bool(caption) and not encoded_before(caption)
+    images: Future = Future()
+    answered, decoding = threading.Event(), threading.Event()
+    # a caption to encode keeps this thread busy (MiniLM, then the caption's sources, ~9 ms of CPU) for about as long as
+    # the photo takes: its encoder then runs on a thread fewer (``beside_other_work``), as the caption's does. Two
+    # spinning pool threads beside this busy one are three on two cores, and a pool thread waiting for its partner
+    # spins out its time slice (issue 21: a new caption cost 6 ms more than a repeated one on the idle machine)
+    _worker().submit(_images_then_store, post, images, answered, decoding, new_caption)
+    # the photo thread's first steps (the cache key, the lookup, opening the file) need the GIL, which the caption's
+    # sources would hold from the start: where no caption is to be encoded (MiniLM releases the GIL), they wait until
+    # it decodes (which releases it), at most DECODE_WAIT: decoding started ~1 ms sooner (issue 21)
+    if not new_caption:
         decoding.wait(DECODE_WAIT)
     with beside_other_work():  # the photo is decoded and encoded meanwhile: the caption's encoder leaves it a core
         return PendingFeatures(post_features([post], images=False)[0], images, answered)
@@ -359,16 +364,21 @@ _DECODING: contextvars.ContextVar = contextvars.ContextVar("taglens_decoding", d
 
 
 def _images_then_store(post: Post, images, answered: threading.Event | None = None,
-                       decoding: threading.Event | None = None) -> None:
+                       decoding: threading.Event | None = None, beside: bool = False) -> None:
     """``post_image_features([post], frames=True)`` into the future ``images``, then the feature cache written by the
     writing thread once the caller has ``answered`` (or ``STORE_WAIT`` after the features were handed over); the
-    caller need not wait for the write, and this thread is free for the next post at once."""
+    caller need not wait for the write, and this thread is free for the next post at once. ``beside``: the caller is
+    busy meanwhile (a caption to encode), so the image encoder runs on a thread fewer (``beside_other_work``)."""
+    import contextlib
     import time
+
+    from .encoders import beside_other_work
 
     stores: list = []
     token = _DECODING.set(decoding)
     try:
-        images.set_result(post_image_features([post], frames=True, deferred=stores))
+        with beside_other_work() if beside else contextlib.nullcontext():
+            images.set_result(post_image_features([post], frames=True, deferred=stores))
     except BaseException as exc:  # noqa: BLE001 (handed to the caller, which raises it)
         images.set_exception(exc)
         return
