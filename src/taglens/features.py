@@ -257,8 +257,10 @@ def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = Tr
     captioned = None
     if todo and images and any(p.images for p in posts):
         # the captions are embedded in a second thread while the images are decoded and encoded: both release
-        # the GIL (ONNX Runtime, PIL), so on two cores the caption costs little more time than the photo
-        captioned = _worker().submit(text_embedder, todo)
+        # the GIL (ONNX Runtime, PIL), so on two cores the caption costs little more time than the photo. In the
+        # caller's context: in a ``beside_other_work`` block (suggest --batch preparing the next chunk while it ranks
+        # one) the text encoder leaves a core too, as the image encoder does (issue 21)
+        captioned = _worker().submit(contextvars.copy_context().run, text_embedder, todo)
     feats = post_image_features(posts, frames=frames) if images else [None] * len(posts)
     if todo:
         embs = dict(zip(todo, np.asarray(captioned.result() if captioned is not None else text_embedder(todo))))

@@ -404,3 +404,26 @@ def test_a_photo_beside_a_new_caption_is_encoded_on_a_thread_fewer(monkeypatch, 
     assert seen == [True, False, False] and not encoding_beside_other_work()
     assert all(np.array_equal(g["pooled"], got[0]["pooled"]) and np.array_equal(g["logits"], got[0]["logits"])
                for g in got)
+
+
+def test_a_batchs_captions_are_embedded_in_the_callers_beside_other_work_block(monkeypatch, tmp_path):
+    """post_features embeds a batch's captions in a second thread while its photos are encoded; inside a
+    beside_other_work block (suggest --batch preparing the next chunk) that thread's text encoder leaves a core too,
+    and outside it does not."""
+    from taglens import features
+    from taglens.encoders import beside_other_work, encoding_beside_other_work
+    from taglens.types import Post
+
+    seen = []
+
+    def embed(texts):
+        seen.append(encoding_beside_other_work())
+        return np.zeros((len(texts), 384), np.float32)
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    photo = next((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))
+    posts = [Post(images=(photo,), text="a plate of pasta")]
+    with beside_other_work():
+        features.post_features(posts, text_embedder=embed)
+    features.post_features(posts, text_embedder=embed)
+    assert seen == [True, False]
