@@ -279,6 +279,8 @@ def test_batch_encoding_beside_other_work_leaves_a_core(monkeypatch):
         monkeypatch.setenv("TAGLENS_THREADS", "1")
         with beside_other_work():
             assert threads() == 1
+            one = image.get_image_encoder()
+        assert one is image.get_image_encoder()  # one thread: one session for both
     finally:
         image._encoder.cache_clear()
 
