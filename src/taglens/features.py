@@ -257,8 +257,10 @@ def post_features(posts: Sequence[Post], *, images: bool = True, text: bool = Tr
     captioned = None
     if todo and images and any(p.images for p in posts):
         # the captions are embedded in a second thread while the images are decoded and encoded: both release
-        # the GIL (ONNX Runtime, PIL), so on two cores the caption costs little more time than the photo
-        captioned = _worker().submit(text_embedder, todo)
+        # the GIL (ONNX Runtime, PIL), so on two cores the caption costs little more time than the photo. In the
+        # caller's context: in a ``beside_other_work`` block (suggest --batch preparing the next chunk while it ranks
+        # one) the text encoder leaves a core too, as the image encoder does (issue 21)
+        captioned = _worker().submit(contextvars.copy_context().run, text_embedder, todo)
     feats = post_image_features(posts, frames=frames) if images else [None] * len(posts)
     if todo:
         embs = dict(zip(todo, np.asarray(captioned.result() if captioned is not None else text_embedder(todo))))
@@ -338,16 +340,21 @@ def pending_post_features(post: Post) -> PostFeatures:
 
     from .encoders import beside_other_work
 
-    images: Future = Future()
-    answered, decoding = threading.Event(), threading.Event()
-    _worker().submit(_images_then_store, post, images, answered, decoding)
-    # the photo thread's first steps (the cache key, the lookup, opening the file) need the GIL, which the caption's
-    # sources would hold from the start: where no caption is to be encoded (MiniLM releases the GIL), they wait until
-    # it decodes (which releases it), at most DECODE_WAIT: decoding started ~1 ms sooner (issue 21)
     from .encoders.text import encoded_before
 
     caption = strip_hashtags(post.text)
-    if not caption or encoded_before(caption):
+    new_caption = bool(caption) and not encoded_before(caption)
+    images: Future = Future()
+    answered, decoding = threading.Event(), threading.Event()
+    # a caption to encode keeps this thread busy (MiniLM, then the caption's sources, ~9 ms of CPU) for about as long as
+    # the photo takes: its encoder then runs on a thread fewer (``beside_other_work``), as the caption's does. Two
+    # spinning pool threads beside this busy one are three on two cores, and a pool thread waiting for its partner
+    # spins out its time slice (issue 21: a new caption cost 6 ms more than a repeated one on the idle machine)
+    _worker().submit(_images_then_store, post, images, answered, decoding, new_caption)
+    # the photo thread's first steps (the cache key, the lookup, opening the file) need the GIL, which the caption's
+    # sources would hold from the start: where no caption is to be encoded (MiniLM releases the GIL), they wait until
+    # it decodes (which releases it), at most DECODE_WAIT: decoding started ~1 ms sooner (issue 21)
+    if not new_caption:
         decoding.wait(DECODE_WAIT)
     with beside_other_work():  # the photo is decoded and encoded meanwhile: the caption's encoder leaves it a core
         return PendingFeatures(post_features([post], images=False)[0], images, answered)
@@ -359,16 +366,21 @@ _DECODING: contextvars.ContextVar = contextvars.ContextVar("taglens_decoding", d
 
 
 def _images_then_store(post: Post, images, answered: threading.Event | None = None,
-                       decoding: threading.Event | None = None) -> None:
+                       decoding: threading.Event | None = None, beside: bool = False) -> None:
     """``post_image_features([post], frames=True)`` into the future ``images``, then the feature cache written by the
     writing thread once the caller has ``answered`` (or ``STORE_WAIT`` after the features were handed over); the
-    caller need not wait for the write, and this thread is free for the next post at once."""
+    caller need not wait for the write, and this thread is free for the next post at once. ``beside``: the caller is
+    busy meanwhile (a caption to encode), so the image encoder runs on a thread fewer (``beside_other_work``)."""
+    import contextlib
     import time
+
+    from .encoders import beside_other_work
 
     stores: list = []
     token = _DECODING.set(decoding)
     try:
-        images.set_result(post_image_features([post], frames=True, deferred=stores))
+        with beside_other_work() if beside else contextlib.nullcontext():
+            images.set_result(post_image_features([post], frames=True, deferred=stores))
     except BaseException as exc:  # noqa: BLE001 (handed to the caller, which raises it)
         images.set_exception(exc)
         return

@@ -279,6 +279,8 @@ def test_batch_encoding_beside_other_work_leaves_a_core(monkeypatch):
         monkeypatch.setenv("TAGLENS_THREADS", "1")
         with beside_other_work():
             assert threads() == 1
+            one = image.get_image_encoder()
+        assert one is image.get_image_encoder()  # one thread: one session for both
     finally:
         image._encoder.cache_clear()
 
@@ -373,3 +375,57 @@ def test_a_pending_post_waits_for_its_photos_decoding_only_where_no_caption_is_e
         features._images_then_store(post, images, None, decoding)
         assert decoding.is_set() and images.done()
     assert isinstance(images.exception(), InputError)
+
+
+def test_a_photo_beside_a_new_caption_is_encoded_on_a_thread_fewer(monkeypatch, tmp_path):
+    """pending_post_features encodes the photo in a beside_other_work block where the caller has a caption to encode
+    (MiniLM, then the caption's sources keep the calling thread busy), and on all the encoders' threads where it has
+    none or one encoded before; the features are the same bit for bit either way."""
+    from taglens import features
+    from taglens.encoders import encoding_beside_other_work
+    from taglens.encoders import text as text_mod
+    from taglens.types import Post
+
+    seen = []
+    real = features.post_image_features
+
+    def spy(*args, **kwargs):
+        seen.append(encoding_beside_other_work())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(features, "post_image_features", spy)
+    photo = next((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))
+    caption = "a caption never encoded before 8128"
+    assert not text_mod.encoded_before(caption)
+    got = []
+    for i, text in enumerate((caption, caption, "")):  # new, encoded before, none
+        monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / f"cache-{i}"))  # the photo is encoded each time
+        pending = features.pending_post_features(Post(images=(photo,), text=text))
+        got.append(pending.images)
+        pending.answered()
+    assert seen == [True, False, False] and not encoding_beside_other_work()
+    assert all(np.array_equal(g["pooled"], got[0]["pooled"]) and np.array_equal(g["logits"], got[0]["logits"])
+               for g in got)
+
+
+def test_a_batchs_captions_are_embedded_in_the_callers_beside_other_work_block(monkeypatch, tmp_path):
+    """post_features embeds a batch's captions in a second thread while its photos are encoded; inside a
+    beside_other_work block (suggest --batch preparing the next chunk) that thread's text encoder leaves a core too,
+    and outside it does not."""
+    from taglens import features
+    from taglens.encoders import beside_other_work, encoding_beside_other_work
+    from taglens.types import Post
+
+    seen = []
+
+    def embed(texts):
+        seen.append(encoding_beside_other_work())
+        return np.zeros((len(texts), 384), np.float32)
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    photo = next((REPO / "tests" / "fixtures" / "images").glob("*.jpg"))
+    posts = [Post(images=(photo,), text="a plate of pasta")]
+    with beside_other_work():
+        features.post_features(posts, text_embedder=embed)
+    features.post_features(posts, text_embedder=embed)
+    assert seen == [True, False]

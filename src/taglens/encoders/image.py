@@ -134,7 +134,11 @@ def get_image_encoder() -> ImageEncoder:
 def _encoder(precision: str, beside: bool = False) -> ImageEncoder:
     from . import encoder_threads
 
-    return ImageEncoder(precision=precision, threads=max(1, encoder_threads() - 1) if beside else None)
+    threads = encoder_threads()
+    if beside and threads > 1:
+        return ImageEncoder(precision=precision, threads=threads - 1)
+    # one thread: one session for both (a photo beside a new caption is encoded in a beside_other_work block too)
+    return _encoder(precision, False) if beside else ImageEncoder(precision=precision, threads=threads)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -85,10 +85,11 @@ class TagPrototypes:
         near = np.argpartition(-sim, k - 1)[:k]
         w = np.exp((sim[near] - sim[near].max()) / self.temperature)
         w /= w.sum()
-        for weight, c in zip(w, near):
-            ids = self.tag_ids_[c]
-            valid = ids >= 0
-            np.add.at(out, ids[valid], weight * self.votes_[c][valid])
+        # every near cluster's votes at once, cluster after cluster as they are summed (np.add.at adds in the order
+        # given: the same floats as one np.add.at per cluster, in a tenth of the calls)
+        ids = self.tag_ids_[near]
+        valid = ids >= 0
+        np.add.at(out, ids[valid], (w[:, None] * self.votes_[near])[valid])
         return out
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
