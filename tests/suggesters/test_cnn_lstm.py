@@ -346,3 +346,65 @@ def test_gate_holdout_fits_the_gate_counts_every_post_and_round_trips(tmp_path):
     for bad in ({"gate_holdout": 1.0}, {"gate_holdout": 0.1, "cooc_prior": False}):
         with pytest.raises(ModelError, match="gate_holdout"):
             create_suggester("test_cnn_lstm", **bad).fit(posts)
+
+
+def test_nets_decode_as_the_mean_of_their_logits_and_round_trip(tmp_path):
+    """``nets`` networks from their own seeds, decoded together: the beam's step logits are the mean of theirs; the
+    first network is the single network of the same seed, and the ensemble saves and loads whole."""
+    import torch
+
+    lists = [("red", "pasta", "food"), ("blue", "sea", "beach"), ("red", "pasta"), ("blue", "sea")] * 4
+    posts = [Post(hashtags=t) for t in lists]
+    kw = {"epochs": 30, "dim": 16, "hidden": 16, "dropout": 0.0, "lr": 1e-2, "batch_size": 8}
+    model = create_suggester("test_cnn_lstm", nets=3, **kw).fit(posts)
+    single = create_suggester("test_cnn_lstm", **kw).fit(posts)
+    members = list(model.net_.members)
+    assert len(members) == 3 and len(model.gate_curves_) == 3
+    assert all(torch.equal(a, b) for a, b in zip(members[0].state_dict().values(), single.net_.state_dict().values()))
+    assert not torch.equal(members[0].out.weight, members[1].out.weight)
+    n = len(model.vocab_)
+    tags_in = torch.zeros((2, n))
+    tags_in[0, model.vocab_.index["red"]] = 1.0
+    content, start = torch.zeros((2, CONTENT_DIM)), torch.full((2,), n)
+    with torch.no_grad():
+        got, _ = model.net_.step(start, *model.net_.start(content, tags_in), first=True)
+        each = [m.step(start, *m.start(content, tags_in), first=True)[0] for m in members]
+    assert torch.allclose(got, torch.stack(each).mean(0))
+    assert model.suggest(Post(hashtags=("red",)), k=1)[0].tag == "pasta"
+    assert model.suggest(Post(hashtags=("blue",)), k=1)[0].tag == "sea"
+    loaded = load_suggester(model.save(tmp_path / "nets"))
+    assert len(loaded.net_.members) == 3
+    for q in (Post(hashtags=("blue",)), Post(hashtags=("pasta", "red"))):
+        assert [(s.tag, round(s.score, 5)) for s in loaded.suggest(q, k=4)] == [
+            (s.tag, round(s.score, 5)) for s in model.suggest(q, k=4)]
+    with pytest.raises(ModelError, match="nets must be at least 1"):
+        create_suggester("test_cnn_lstm", nets=0).fit(posts)
+
+
+def test_beam_never_emits_the_tags_finalize_drops():
+    """``never`` tags take no step of the beam and do not condition it; the model passes the tags ``finalize``
+    would drop (here bait, on a post without any), so every decoded step is a tag the list can show."""
+    import torch
+
+    torch.manual_seed(0)
+    net = build_network(n_tags=12, dim=8, hidden=8, dropout=0.0).eval()
+    content = np.random.default_rng(1).normal(size=CONTENT_DIM).astype(np.float32)[None]
+    tags_in, never = np.zeros((1, 12), np.float32), np.zeros((1, 12), bool)
+    tags_in[0, 3], never[0, [0, 5]] = 1.0, True
+    seqs, probs, steps, first, prefix = beam_search(net, content, tags_in, depth=9, width=3, never=never)[0]
+    assert all(len(seq) == 9 == len(set(seq)) and not {0, 3, 5} & set(seq) for seq in seqs)
+    assert first[[0, 3, 5]].sum() == prefix[[0, 3, 5]].sum() == 0.0 and np.isclose(first.sum(), 1.0)
+    plain = beam_search(net, content, tags_in, depth=9, width=3)[0][3]
+    assert np.allclose(first[1:5:2], plain[1:5:2] / (1 - plain[[0, 5]].sum()))  # the same step, renormalised
+
+    lists = [("like4like", "red", "pasta"), ("like4like", "blue", "sea"), ("red", "pasta"), ("blue", "sea")] * 4
+    kw = {"epochs": 30, "dim": 16, "hidden": 16, "dropout": 0.0, "lr": 1e-2, "batch_size": 8, "gate_holdout": 0.0}
+    model = create_suggester("test_cnn_lstm", **kw).fit([Post(hashtags=t) for t in lists])
+    bait = model.vocab_.index["like4like"]
+    assert model._unwanted(Post(hashtags=("red",)))[bait]
+    assert not model._unwanted(Post(hashtags=("red", "instagood")))[bait]  # a post that carries bait may get more
+    got = model.suggest(Post(hashtags=("red",)), k=3)
+    assert "like4like" not in [s.tag for s in got] and got[0].tag == "pasta"
+    assert "tag 2 of the best sequence" in got[1].reason  # the beam's own second step, not a step spent on bait
+    old = create_suggester("test_cnn_lstm", beam_unwanted=False, **kw).fit([Post(hashtags=t) for t in lists])
+    assert [s.tag for s in old.suggest(Post(hashtags=("red",)), k=1)] == ["pasta"]

@@ -56,6 +56,14 @@ tag in every sequence late outranks the first tag of the best one (docs/EXPERIME
 best beam's order. The first step's distribution only fills the ranks the beam did not reach, below all of the
 beam's tags (``beam_weight`` below 1 mixes it in: score = ``beam_weight`` x the beam's share + (1 - ``beam_weight``)
 x first-step probability; 0 decodes one step only). The reason names the step at which the best beam chose a tag.
+The beam never emits a tag that ``finalize`` would drop from the list (blocked, junk, bait on a post that carries
+none; ``beam_unwanted``): such a tag would take a step and a beam's place, and every later step would read a prefix
+the list does not show (greedy decoding lost 4 first tags of 344 on instagram6 that way).
+
+Several networks (``nets``, 3 by default), each from its own seed, are decoded as one (``ensemble_network``): every
+step's logits are the mean of theirs, so the beam searches their product of experts, as an ensemble of translation
+models is decoded. They share the training budget: a large set trains each for fewer epochs (``max_samples`` counts
+all of them), so HARRISON costs what one network did and instagram6 three times one network's 70 CPU seconds.
 
 Example:
     >>> model = create_suggester("cnn-lstm").fit(train_posts)          # doctest: +SKIP
@@ -73,7 +81,7 @@ from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import TagVocab, model_caption, train_module
 from ..types import Post, Suggestion
-from .base import finalize
+from .base import finalize, unwanted_tags
 from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source, keep_params,
                       query_content, training_content)
 
@@ -239,6 +247,38 @@ def build_network(n_tags: int, dim: int, hidden: int, dropout: float, companions
     return CnnLstm()
 
 
+def ensemble_network(members):
+    """Several networks of ``build_network`` (from different seeds) decoded as one: ``start`` and ``step`` as a
+    member's, each member's LSTM state stacked on the state's first axis and their ``extra`` tensors joined, and the
+    step's logits the mean of the members' logits, so that the beam's step distribution is their normalised
+    geometric mean (a product of experts, which the beam's masking of tags already taken keeps exact)."""
+    import torch
+    from torch import nn
+
+    class CnnLstmEnsemble(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.members = nn.ModuleList(members)
+
+        def start(self, content, tags_in, prior=None):
+            states, extras = zip(*(m.start(content, tags_in, prior) for m in self.members))
+            return ((torch.cat([h for h, _ in states]), torch.cat([c for _, c in states])),
+                    tuple(e for extra in extras for e in extra))
+
+        def step(self, prev, state, extra, first=False):
+            (h, c), n = state, len(extra) // len(self.members)
+            logits, hs, cs = [], [], []
+            for i, m in enumerate(self.members):
+                out, (hi, ci) = m.step(prev, (h[i: i + 1].contiguous(), c[i: i + 1].contiguous()),
+                                       extra[i * n: (i + 1) * n], first)
+                logits.append(out)
+                hs.append(hi)
+                cs.append(ci)
+            return torch.stack(logits).mean(0), (torch.cat(hs), torch.cat(cs))
+
+    return CnnLstmEnsemble()
+
+
 GATE_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)  # the residual gates fit_gates tries
 
 
@@ -291,7 +331,8 @@ def fit_gate(net, rows: Sequence[np.ndarray], held: Sequence[int], tags: Sequenc
     return curve
 
 
-def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int
+def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width: int,
+                never: np.ndarray | None = None
                 ) -> list[tuple[list[list[int]], np.ndarray, list[list[float]], np.ndarray, np.ndarray]]:
     """For each post (rows of ``content`` and of the 0/1 matrix ``tags_in``), all decoded together: (sequences,
     their probabilities normalised over the final beams, each tag's step probability, the first step's
@@ -299,11 +340,14 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
     No tag repeats within a sequence or repeats one of the post's ``tags_in`` (their first-step probability is 0).
     A tag's prefix marginal is the mean over the depths d = 1..``depth`` of the share of the beam's probability
     mass at depth d (its live prefixes' probabilities normalised) whose prefix holds it: 1 for a tag every prefix
-    holds from the first step on, less the later it enters and the fewer prefixes hold it."""
+    holds from the first step on, less the later it enters and the fewer prefixes hold it. ``never`` (a boolean
+    matrix as ``tags_in``) names more tags no step may emit (the tags ``finalize`` would drop), which, unlike
+    ``tags_in``, do not condition the decoder."""
     import torch
 
     n_posts, n_tags = tags_in.shape
-    depth = min(depth, n_tags - int(tags_in.sum(1).max(initial=0)))
+    shut = tags_in > 0 if never is None else (tags_in > 0) | never
+    depth = min(depth, n_tags - int(shut.sum(1).max(initial=0)))
     if depth <= 0 or not n_posts:
         return [([], np.zeros(0), [], np.zeros(n_tags), np.zeros(n_tags)) for _ in range(n_posts)]
     width = min(width, n_tags)
@@ -312,7 +356,7 @@ def beam_search(net, content: np.ndarray, tags_in: np.ndarray, depth: int, width
         (h, c), extra = net.start(torch.from_numpy(content), torch.from_numpy(tags_in))
         h, c = h.repeat_interleave(width, 1), c.repeat_interleave(width, 1)  # (1, rows, hidden)
         extra = tuple(e.repeat_interleave(width, 0) for e in extra)
-        banned = torch.from_numpy(tags_in > 0).repeat_interleave(width, 0)  # (rows, n_tags)
+        banned = torch.from_numpy(shut).repeat_interleave(width, 0)  # (rows, n_tags)
         logp = torch.full((n_posts, width), float("-inf"))
         logp[:, 0] = 0.0  # one live beam a post at first
         seqs = torch.zeros((rows, 0), dtype=torch.long)
@@ -410,7 +454,9 @@ class CnnLstmSuggester(NetworkSuggester):
     the prefix marginal over the depths, "final": the marginal over the final beams), and ``beam_weight`` weighs
     that share against the first step's distribution (1: the beam alone, the first step only filling ranks after
     its tags); ``first_head`` gives the first step an output layer of its own, so that the later steps' losses do
-    not pull the first step's."""
+    not pull the first step's; ``nets`` networks from seeds ``seed * nets`` to ``seed * nets + nets - 1`` are
+    decoded together (``ensemble_network``); ``beam_unwanted`` keeps the tags ``finalize`` drops out of the beam.
+    ``nets=1 beam=4 beam_unwanted=false`` is the seventh stop's model and ranking, bit for bit."""
 
     name = "cnn-lstm"
 
@@ -420,8 +466,9 @@ class CnnLstmSuggester(NetworkSuggester):
                  drop_text: float = 0.25, reveal_prob: float = 0.5, max_reveal: int = 3, order: str = "random",
                  smoothing: float = 0.0, first_loss: str = "bce", first_weight: float = 300.0,
                  first_softmax: bool = True, cooc_prior: bool = True, cooc_form: str = "count",
-                 companions: bool = True, gate_holdout: float = 0.1, beam: int = 4, beam_weight: float = 1.0,
-                 beam_score: str = "prefix", bce_steps: int = 8, first_head: bool = False, seed: int = 0):
+                 companions: bool = True, gate_holdout: float = 0.1, beam: int = 2, beam_weight: float = 1.0,
+                 beam_score: str = "prefix", bce_steps: int = 8, first_head: bool = False, nets: int = 3,
+                 beam_unwanted: bool = True, seed: int = 0):
         keep_params(self, locals())
 
     def _check_params(self) -> None:
@@ -435,6 +482,8 @@ class CnnLstmSuggester(NetworkSuggester):
             raise ModelError(f"{self.name}: first_loss must be 'bce' or 'softmax' and first_weight at least 0")
         if self.cooc_form not in ("reveal", "count", "plain"):
             raise ModelError(f"{self.name}: cooc_form must be 'reveal', 'count' or 'plain', not {self.cooc_form!r}")
+        if self.nets < 1:
+            raise ModelError(f"{self.name}: nets must be at least 1, not {self.nets}")
         if not 0.0 <= self.gate_holdout < 1.0 or (self.gate_holdout and not self.cooc_prior):
             raise ModelError(f"{self.name}: gate_holdout must be in [0, 1), and above 0 only with cooc_prior")
 
@@ -537,23 +586,32 @@ class CnnLstmSuggester(NetworkSuggester):
                     loss = loss + self.first_weight * per_step_bce[later].mean()
             return loss
 
-        torch.manual_seed(self.seed)
-        self.net_ = self._network()
-        if self.cooc_prior:
-            self.net_.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
-        # a large set (HARRISON's 41,000 training posts) trains for fewer epochs: at most max_samples posts in all
-        epochs = max(1, min(self.epochs, self.max_samples // len(usable)))
-        train_module(self.net_, batches, len(usable), epochs=epochs, lr=self.lr,
-                     weight_decay=self.weight_decay, batch_size=self.batch_size, seed=self.seed, loss_fn=loss_fn,
-                     desc=self.name)
+        # a large set (HARRISON's 41,000 training posts) trains for fewer epochs: at most max_samples posts in all,
+        # shared by the ``nets`` networks
+        epochs = max(1, min(self.epochs, self.max_samples // (len(usable) * self.nets)))
+        members = []
+        for i in range(self.nets):  # each network its own initialisation, draws and order of the posts
+            member_seed = self.seed * self.nets + i  # seeds 0, 1, 2 of 3 networks: networks 0-2, 3-5, 6-8
+            torch.manual_seed(member_seed)
+            net = self._member()
+            rng = np.random.default_rng(member_seed + 1)  # the draws of ``batches`` (it reads this name)
+            if self.cooc_prior:
+                net.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
+            train_module(net, batches, len(usable), epochs=epochs, lr=self.lr, weight_decay=self.weight_decay,
+                         batch_size=self.batch_size, seed=member_seed, loss_fn=loss_fn,
+                         desc=f"{self.name} {i + 1}/{self.nets}" if self.nets > 1 else self.name)
+            members.append(net)
         if held:
-            self.gate_curve_ = fit_gate(self.net_, rows, held, self.vocab_.tags)
+            self.gate_curves_ = [fit_gate(net, rows, held, self.vocab_.tags) for net in members]
+            self.gate_curve_ = self.gate_curves_[0]
             # the table the model keeps counts every training post, the held-out ones too
             every = counted + held
             co, per_tag = cooccurrence_table([rows[i] for i in every], n_tags,
                                              reveal_weights([rows[i] for i in every])
                                              if self.cooc_form == "reveal" else None)
-            self.net_.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
+            for net in members:
+                net.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
+        self.net_ = members[0] if self.nets == 1 else ensemble_network(members)
         self.fitted_ = True
         return self
 
@@ -574,18 +632,41 @@ class CnnLstmSuggester(NetworkSuggester):
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         return self._rank_batch([post], k)[0]
 
+    def _unwanted(self, post: Post) -> np.ndarray:
+        """The vocabulary's tags ``finalize`` drops for ``post`` (``unwanted_tags``), as a boolean row; the test of
+        every tag is made once per kind of post (its bait allowed or not, the bait and names its caption shows) and
+        blocked-tags list."""
+        from ..blocklist import blocked_tags
+        from ..knowledge.junk import allow_generic_from_env, is_bait, named_tags, shown_bait
+
+        key = (id(blocked_tags()), allow_generic_from_env(), any(is_bait(t) for t in post.hashtags),
+               shown_bait(post.text), named_tags(post.text))
+        cache = self.__dict__.setdefault("_unwanted_rows", {})
+        if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            test = unwanted_tags(post.hashtags, post.text)
+            cache[key] = np.array([test(t) for t in self.vocab_.tags], bool)
+        return cache[key]
+
     def _rank_batch(self, posts: Sequence[Post], k: int) -> list[list[Suggestion]]:
         """Ranked suggestions of each post, its beams decoded together with the other posts'."""
         X = self.scaler_(*query_content(posts))
         tags_in = np.zeros((len(posts), len(self.vocab_)), np.float32)
         for row, post in enumerate(posts):
             tags_in[row, self.vocab_.encode(post.hashtags)] = 1.0
+        # the tags finalize would drop (blocked, junk, bait the post does not carry) are never emitted, so that the
+        # beam spends no step on them and every step after reads a prefix of tags the list will show
+        never = (np.stack([self._unwanted(post) for post in posts]) if self.beam_unwanted
+                 else np.zeros(tags_in.shape, bool))
         depth = k if self.beam_weight > 0 else 1  # the beam's later steps count only through its marginal
         # posts that leave fewer than k tags to suggest (a tiny vocabulary) are decoded alone, to their own depth
-        full = [i for i in range(len(posts)) if len(self.vocab_) - tags_in[i].sum() >= depth]
-        decoded = dict(zip(full, beam_search(self.net_, X[full], tags_in[full], depth, self.beam)))
+        left = len(self.vocab_) - ((tags_in > 0) | never).sum(1)
+        full = [i for i in range(len(posts)) if left[i] >= depth]
+        decoded = dict(zip(full, beam_search(self.net_, X[full], tags_in[full], depth, self.beam, never[full])))
         for i in sorted(set(range(len(posts))) - set(full)):
-            decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], depth, self.beam)[0]
+            decoded[i] = beam_search(self.net_, X[i: i + 1], tags_in[i: i + 1], depth, self.beam,
+                                     never[i: i + 1])[0]
         out = []
         for i, post in enumerate(posts):
             seqs, probs, steps, first, prefix = decoded[i]
@@ -615,9 +696,12 @@ class CnnLstmSuggester(NetworkSuggester):
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------
-    def _network(self):
+    def _member(self):
         return build_network(len(self.vocab_), self.dim, self.hidden, self.dropout, self.companions,
                              self.cooc_form, gated=self.gate_holdout > 0, first_head=self.first_head)
+
+    def _network(self):
+        return self._member() if self.nets == 1 else ensemble_network([self._member() for _ in range(self.nets)])
 
 
 @register_suggester("cnn-lstm", description="images+text+tags: CNN features initialise an LSTM tag decoder, "
@@ -628,4 +712,5 @@ def cnn_lstm(**kw) -> CnnLstmSuggester:
 
 @register_suggester("test_cnn_lstm", description="tiny cnn-lstm for tests")
 def test_cnn_lstm(**kw) -> CnnLstmSuggester:
-    return CnnLstmSuggester(**{"dim": 16, "hidden": 16, "epochs": 2, "min_count": 1, "max_tags": 200, **kw})
+    return CnnLstmSuggester(**{"dim": 16, "hidden": 16, "epochs": 2, "min_count": 1, "max_tags": 200, "nets": 1,
+                               **kw})
