@@ -23,6 +23,12 @@ NO_THING = frozenset({"noun.act", "noun.attribute", "noun.cognition", "noun.comm
                       "noun.feeling", "noun.motive", "noun.possession", "noun.process", "noun.relation", "noun.state",
                       "noun.time"})
 
+# a class's concept whose word, as a hashtag, reads in another sense than the one WordNet files the class under: a
+# moped or an ambulance is a wheeled vehicle, which WordNet also files as a container (#container is a box), a flute
+# a wind and a wood(wind) instrument (#wind #woods are weather and a forest), a hen a beast (#beast is a strong man), a
+# palace a home (#home is one's own), a manhole cover a cover (#cover is a song or a magazine's)
+OTHER_SENSE = frozenset({"container", "wind", "wood", "beast", "home", "cover"})
+
 
 def _stems(text: str) -> frozenset[str]:
     """The words of ``text``, lowercased, a plural's final s dropped. Short words count too: #standup ("stand up")
@@ -74,7 +80,8 @@ class Conse(Source):
         if (j, phrase) not in known:
             tag, concept = words[1][j], _stems(phrase)
             head = _stems(phrase.split()[-1]) if phrase.split() else frozenset()
-            known[(j, phrase)] = bool(tag) and tag <= concept and bool(head & tag) and not _no_thing(phrase)
+            known[(j, phrase)] = (bool(tag) and tag <= concept and bool(head & tag) and not _no_thing(phrase)
+                                  and phrase.lower() not in OTHER_SENSE)
         return known[(j, phrase)]
 
     def gain(self, post, features):
