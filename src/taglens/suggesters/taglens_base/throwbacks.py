@@ -1,0 +1,45 @@
+"""A throwback needs the post to speak of the past (issue 20: tags a person would be embarrassed to post). #tbt
+(Throwback Thursday) and its kin say the photo is an old one; the caption sources learned them as a habit of short,
+vague captions, and put #tbt first on "4 weeks till i perform in a showcase", "only 43 days until 2016 kicks off!"
+and "two days left of this week". Where the author wrote a caption, every source's ``THROWBACKS`` keep ``UNSAID``
+of their score unless a word or tag of the post speaks of the past (``PAST``: "ago", "remember", "miss", "was",
+"been", "back", "old", a year ...). A photo alone keeps them: an old photo may show its age, and nothing says
+otherwise.
+"""
+from __future__ import annotations
+
+import re
+
+from ..tags import Evidence
+
+THROWBACKS = frozenset({"tbt", "tb", "throwback", "throwbackthursday", "flashback", "flashbackfriday", "fbf",
+                        "latepost", "tbs", "throwbacktuesday"})
+# English words of a post that looks back (a caption in another language is read by few sources that give these)
+PAST = frozenset({"ago", "back", "remember", "remembered", "remembering", "memories", "memory", "nostalgia",
+                  "nostalgic", "miss", "missed", "missing", "old", "older", "oldie", "childhood", "younger", "was",
+                  "were", "had", "did", "been", "went", "used", "last", "yesterday", "years", "once", "then",
+                  "thursday", "friday", "throwback", "flashback", "reminisce", "reminiscing", "anniversary", "past",
+                  "vintage", "retro"})
+YEAR = re.compile(r"(?<!\d)(?:19\d\d|20[0-2]\d)(?!\d)")
+UNSAID = 0.2
+
+
+def looks_back(text: str, tags) -> bool:
+    """Whether the post's caption or tags speak of the past (``PAST``, a throwback tag, a year 1900-2029)."""
+    from ...knowledge.vocabulary import caption_tokens
+
+    words = {w.strip("'").removesuffix("'s") for w in caption_tokens(text or "")}
+    return bool(words & PAST or set(tags) & (THROWBACKS | PAST) or YEAR.search(text or ""))
+
+
+def unsaid_throwbacks(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:
+    """``evidence`` with every source's throwback tags stepped back (``UNSAID``) on a post with a caption that does
+    not look back (see the module docstring)."""
+    if not text or not any(t in ev for ev in evidence.values() for t in THROWBACKS) or looks_back(text, tags):
+        return evidence
+    return {name: ({tag: ((score * UNSAID, reason) if tag in THROWBACKS else (score, reason))
+                    for tag, (score, reason) in ev.items()} if any(t in ev for t in THROWBACKS) else ev)
+            for name, ev in evidence.items()}
+
+
+__all__ = ["PAST", "THROWBACKS", "UNSAID", "looks_back", "unsaid_throwbacks"]
