@@ -33,6 +33,16 @@ def test_a_possessive_is_read_as_its_noun():
     assert "letsgo" in [t for t, _, _ in caption_candidates("Let's go!", "en")]  # a joined pair keeps its letters
 
 
+def test_a_word_the_caption_denies_is_no_tag_of_its_own():
+    """"Sunset over the lake, no filter" got #filter third: the phrase is #nofilter, the denied word no tag. Only the
+    caption language's negations count (Portuguese "no" is "in the": "no BR")."""
+    got = [t for t, _, _ in caption_candidates("Sunset over the lake, no filter", "en")]
+    assert "nofilter" in got and "filter" not in got
+    assert "sugar" not in [t for t, _, _ in caption_candidates("Coffee without sugar please", "en")]
+    assert "filter" in [t for t, _, _ in caption_candidates("A new filter for the camera, no filter needed", "en")]
+    assert "br" in [t for t, _, _ in caption_candidates("Duplicou a violência no BR", "pt")]
+
+
 def test_function_words_and_empty_captions_give_nothing():
     assert caption_candidates("", "en") == []
     assert caption_candidates("and the of to in it is", "en") == []
