@@ -21,6 +21,7 @@ P@1, everyday photos P@1 0.087 -> 0.148.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -73,6 +74,16 @@ class Agreement:
     tags: np.ndarray  # (rank, n_tags)
     full: np.ndarray  # (n_tags,)
     names: tuple[str, ...]
+
+    def rates(self, probs: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """How often training photos of these class probabilities carry the tags of columns ``cols`` (``R``'s rows,
+        weighted by ``probs``)."""
+        return (probs @ self.classes) @ self.tags[:, cols]
+
+    @functools.cached_property
+    def base_rates(self) -> np.ndarray:
+        """Each tag's rate on an average class (the mean of ``R`` over the classes), at least 1e-6: a rate's lift."""
+        return np.maximum(self.classes.mean(0) @ self.tags, 1e-6)
 
     def support(self, probs: np.ndarray) -> np.ndarray:
         """Each tag's agreement in [0, 1] with a photo of these class probabilities, ``** POWER``."""

@@ -78,8 +78,8 @@ class ClassRates(Source):
                                if t in column and t not in topical and named.get(t, 0.0) >= NAMED), np.int64)
         if not len(cols):
             return {}
-        rate = (probs @ table.classes) @ table.tags[:, cols]
-        lift = rate / self._base_rate(table)[cols]
+        rate = table.rates(probs, cols)
+        lift = rate / table.base_rates[cols]
         score = rate * np.clip(lift - 1.0, 0.0, 1.0)
         out = {}
         for i in np.argsort(-score, kind="stable")[:MAX_TAGS]:
@@ -124,13 +124,6 @@ class ClassRates(Source):
         cached = self.__dict__.get("_cols")
         if cached is None or cached[0] is not table:
             cached = self._cols = (table, {t: j for j, t in enumerate(table.names)})
-        return cached[1]
-
-    def _base_rate(self, table: agr.Agreement) -> np.ndarray:
-        """Each table tag's rate on an average class (the mean of ``R`` over the classes), once per table."""
-        cached = self.__dict__.get("_base")
-        if cached is None or cached[0] is not table:
-            cached = self._base = (table, np.maximum(table.classes.mean(0) @ table.tags, 1e-6))
         return cached[1]
 
 

@@ -73,8 +73,8 @@ class SceneRates(Source):
         if not len(cols):
             return {}
         probs = photo_probs(features)
-        rate = (probs @ table.classes) @ table.tags[:, cols]
-        base = np.maximum(table.classes.mean(0) @ table.tags[:, cols], 1e-6)
+        rate = table.rates(probs, cols)
+        base = table.base_rates[cols]
         out = {}
         bars = np.array([SCENES[table.names[int(j)]] for j in cols], np.float32)
         for i in np.flatnonzero((rate >= bars) & (rate / base >= LIFT_FROM)):
