@@ -187,8 +187,9 @@ class Vocabulary:
                     written.setdefault(form, " ".join(raw_words[i:i + n]))
         # a word the caption denies ("no filter", "without sugar") is no tag of its own; the phrase may be (#nofilter)
         deny = NEGATORS.get("en" if lang in (None, "und") else lang, frozenset())
-        said = {_base_form(w) for i, w in enumerate(words) if not (i and words[i - 1] in deny)}
-        singles = [_base_form(w) for w in words if _base_form(w) in said]
+        bases = [_base_form(w) for w in words]
+        said = {b for i, b in enumerate(bases) if not (i and words[i - 1] in deny)}
+        singles = [b for b in bases if b in said]
         forms = list(dict.fromkeys(singles + joined_ngrams(words)))
         phrases = {"".join(words[i:i + n]).replace("'", ""): "_".join(words[i:i + n])
                    for n in (2, 3) for i in range(len(words) - n + 1)}

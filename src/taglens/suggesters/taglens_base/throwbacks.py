@@ -20,6 +20,7 @@ PAST = frozenset({"ago", "back", "remember", "remembered", "remembering", "memor
                   "were", "had", "did", "been", "went", "used", "last", "yesterday", "years", "once", "then",
                   "thursday", "friday", "throwback", "flashback", "reminisce", "reminiscing", "anniversary", "past",
                   "vintage", "retro"})
+BACK_TAGS = THROWBACKS | PAST  # a post's own tags that look back
 YEAR = re.compile(r"(?<!\d)(?:19\d\d|20[0-2]\d)(?!\d)")
 UNSAID = 0.2
 
@@ -29,7 +30,7 @@ def looks_back(text: str, tags) -> bool:
     from ...knowledge.vocabulary import caption_tokens
 
     words = {w.strip("'").removesuffix("'s") for w in caption_tokens(text or "")}
-    return bool(words & PAST or set(tags) & (THROWBACKS | PAST) or YEAR.search(text or ""))
+    return bool(words & PAST or set(tags) & BACK_TAGS or YEAR.search(text or ""))
 
 
 def unsaid_throwbacks(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:
