@@ -319,10 +319,10 @@ FUNCTION_ZIPF = 6.0  # a word this common ("what", "the", "have") is read for no
 
 
 @lru_cache(maxsize=8192)
-def _sense_topics(word: str) -> tuple[tuple[int, str, bool], ...]:
-    """(rank, the nearest TOPICS key, whether SemCor attests the sense) of the first AGREE_SENSES senses of the
-    word's usual part of speech ("goal": the end, the finish line, the frame, the score: 3 -> goal.n.04, #football,
-    unattested)."""
+def _sense_topics(word: str) -> tuple[tuple[int, str, bool, str], ...]:
+    """(rank, the nearest TOPICS key, whether SemCor attests the sense, the key's kind) of the first AGREE_SENSES
+    senses of the word's usual part of speech ("goal": the end, the finish line, the frame, the score: 3 ->
+    goal.n.04, #football, unattested)."""
     from ..wordnet import WordNetUnavailable, get_lookup
 
     try:
@@ -338,7 +338,7 @@ def _sense_topics(word: str) -> tuple[tuple[int, str, bool], ...]:
                 continue
             found = _nearest_topic(lookup, sense)
             if found and TOPICS[found[0]] and found[0] not in BROAD:  # a setting (a sea, a tree) is no topic to
-                out.append((rank, found[0], rank < attested))  # agree on: coffee, the tree, by the sea
+                out.append((rank, found[0], rank < attested, found[1]))  # agree on: coffee, the tree, by the sea
         return tuple(out)
     except WordNetUnavailable:
         return ()
@@ -350,8 +350,6 @@ def _agreed(words: list[str]) -> dict[str, dict[str, tuple[float, str]]]:
     a goal! What a match!": the score, goal's fourth sense, and the contest, match's second, #sports; the score's
     entry gives #football #soccer too). Two attested senses keep ``topic_kinds``' rule for rarer senses (a walk,
     a base on balls, and a park, a ballpark, are no #sports)."""
-    from ..wordnet import get_lookup
-
     from .word_frequency import zipf
 
     content = [w for w in dict.fromkeys(words) if len(w) > 2 and zipf(w, "en") < FUNCTION_ZIPF]
@@ -359,11 +357,10 @@ def _agreed(words: list[str]) -> dict[str, dict[str, tuple[float, str]]]:
     out: dict[str, dict[str, tuple[float, str]]] = {}
     for i, a in enumerate(content):
         for b in content[i + 1:]:
-            for _, ka, sure_a in senses[a]:
-                for _, kb, sure_b in senses[b]:
+            for _, ka, sure_a, kind_a in senses[a]:
+                for _, kb, sure_b, kind_b in senses[b]:
                     if sure_a != sure_b and set(TOPICS[ka]) & set(TOPICS[kb]):
-                        for word, key in ((a, ka), (b, kb)):
-                            kind = get_lookup().synset_at(*get_lookup().key_of(key)).lemma_names[0].replace("_", " ")
+                        for word, key, kind in ((a, ka, kind_a), (b, kb, kind_b)):
                             for n, tag in enumerate(TOPICS[key]):
                                 strength = AGREED * BROAD.get(key, 1.0) * DECAY ** n
                                 if strength > out.setdefault(word, {}).get(tag, (0.0,))[0]:
