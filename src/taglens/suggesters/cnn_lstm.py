@@ -511,7 +511,6 @@ class CnnLstmSuggester(NetworkSuggester):
         bare = ~np.any(X[:, -2:] > 0, axis=1)  # neither image nor caption: only its tags can condition it
         usable = [i for i in usable if i not in held_set or not bare[i]]
         counted = [i for i in usable if i not in held_set]
-        rng = np.random.default_rng(self.seed + 1)
         weights = (reveal_weights([rows[i] for i in counted]) if self.cooc_form == "reveal"
                    else np.ones(len(counted), np.float32))
         co, per_tag = cooccurrence_table([rows[i] for i in counted], n_tags, weights)
@@ -594,7 +593,7 @@ class CnnLstmSuggester(NetworkSuggester):
             member_seed = self.seed * self.nets + i  # seeds 0, 1, 2 of 3 networks: networks 0-2, 3-5, 6-8
             torch.manual_seed(member_seed)
             net = self._member()
-            rng = np.random.default_rng(member_seed + 1)  # the draws of ``batches`` (it reads this name)
+            rng = np.random.default_rng(member_seed + 1)  # the draws of ``batches``, which reads this name when called
             if self.cooc_prior:
                 net.cooc.copy_(torch.from_numpy(np.clip(co / np.maximum(per_tag, 1e-6)[:, None], 0.0, 1.0)))
             train_module(net, batches, len(usable), epochs=epochs, lr=self.lr, weight_decay=self.weight_decay,
