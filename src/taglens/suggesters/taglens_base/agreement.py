@@ -53,15 +53,33 @@ FOOD_FROM = 0.03
 NOT_FOOD_SURE = 0.45
 UNFAMILIAR = 0.1
 UNFAMILIAR_FOOD_FROM = 0.1
+# the trained sources' tags that praise or mood-tag a photo rather than say what it shows, left out where its
+# familiarity is under FILLER_FAMILIAR: a rocket's #photography... XXX
+FILLERS = ("style", "happy", "instagood", "photooftheday", "picoftheday", "motivation", "inspiration", "art", "amazing",
+           "beautiful", "instagram")
+FILLER_FAMILIAR = 0.3
 # the trained sources' tags that say nothing of what a photo alone shows, left out where its familiarity is under
 # the figure: #love (the horse sketch's, the rocket's) filled the top 5 of photos unlike the training photos; offline
 # (val): everyday photos' fitting tags in the top 5 +0.027, instagram6 unchanged (0.5: A@5 -1 post)
-FILLER_UNDER = {"love": 0.3}
+FILLER_UNDER = {"love": 0.3, **{t: FILLER_FAMILIAR for t in FILLERS}}
 # the trained sources' set labels that name a person's occasion, left out of a photo alone unlike the training
 # photos (familiarity under SET_LABELS_UNDER) where the classifier is sure (SET_LABELS_SURE) of what it shows: a
 # camera on a tripod (94%) got #fitness #travel. Offline (val): no bench post moves; the sure class at 0.45-0.6 or
 # familiarity 0.1-0.2 cost instagram6 A@5 (0.8576-0.8488, limit 0.8592)
 SET_LABELS = ("travel", "selfie", "fitness")
+# #animals on a photo alone needs animals among the classes, as #food needs food: the photo's animal mass (each
+# class's probability times the map's strength of #animals or #animal for it) under ANIMALS_FROM, or under
+# UNFAMILIAR_ANIMALS_FROM on a photo of familiarity under ANIMALS_UNFAMILIAR, leaves the trained sources' #animals
+# out XXX
+ANIMAL_TAGS = ("animals", "animal")
+ANIMALS_FROM = 0.05
+UNFAMILIAR_ANIMALS_FROM = 0.08
+ANIMALS_UNFAMILIAR = 0.5
+# a person in formal dress (the classifier's mass on faces.FORMAL's classes at POSED_FROM or more) on a photo alone
+# is a posed portrait: the trained sources' set labels and fillers (a navy portrait's #love #travel #style) say
+# nothing of it XXX
+POSED_FROM = 0.4
+POSED_UNFAMILIAR = 0.5
 SET_LABELS_UNDER = 0.05
 SET_LABELS_SURE = 0.8
 
@@ -143,6 +161,35 @@ def not_food(class_probs: np.ndarray, familiarity: float | None) -> bool:
     if familiarity is not None and familiarity < UNFAMILIAR and mass < UNFAMILIAR_FOOD_FROM:
         return True
     return _sure_of(p, NOT_FOOD_SURE) and mass < FOOD_FROM
+
+
+@lru_cache(maxsize=1)
+def _animal_weights() -> np.ndarray:
+    """Each ImageNet class's strongest ``ANIMAL_TAGS`` strength in the map (0 for a class that is no animal)."""
+    from ...knowledge.image_tags import get_image_tag_map
+
+    return np.array([max((s for t, s in tags if t in ANIMAL_TAGS), default=0.0)
+                     for tags in get_image_tag_map().tags], np.float64)
+
+
+def no_animals(class_probs: np.ndarray, familiarity: float | None) -> bool:
+    """Whether a photo alone shows no animal: the classifier's animal mass is under ``ANIMALS_FROM``, or under
+    ``UNFAMILIAR_ANIMALS_FROM`` on a photo of familiarity under ``ANIMALS_UNFAMILIAR``."""
+    mass = float(np.asarray(class_probs, np.float64).reshape(-1) @ _animal_weights())
+    if familiarity is not None and familiarity < ANIMALS_UNFAMILIAR and mass < UNFAMILIAR_ANIMALS_FROM:
+        return True
+    return mass < ANIMALS_FROM
+
+
+def posed(class_probs: np.ndarray, familiarity: float | None) -> bool:
+    """Whether a photo alone unlike the training photos (familiarity under ``POSED_UNFAMILIAR``) is a posed
+    portrait: the classifier's mass on formal dress and a photographer's kit (``faces.FORMAL``) reaches
+    ``POSED_FROM``."""
+    from .sources.faces import formal_classes
+
+    if familiarity is None or familiarity >= POSED_UNFAMILIAR:
+        return False
+    return float(np.asarray(class_probs, np.float64).reshape(-1)[formal_classes()].sum()) >= POSED_FROM
 
 
 def sure_and_unfamiliar(class_probs: np.ndarray, familiarity: float | None) -> bool:

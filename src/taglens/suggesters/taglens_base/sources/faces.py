@@ -61,7 +61,7 @@ def dressed_formally(logits: np.ndarray) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _formal_classes() -> np.ndarray:
+def formal_classes() -> np.ndarray:
     """A boolean per ImageNet class index: formal dress or a photographer's kit (``FORMAL``)."""
     from ....encoders.image import imagenet_synsets
 
@@ -71,7 +71,7 @@ def _formal_classes() -> np.ndarray:
 def formal_rows(feats: dict) -> np.ndarray:
     """Per row of a post's image features: whether its first ImageNet class is formal dress or a photographer's
     kit (an argmax per photo: no cost to speak of)."""
-    return _formal_classes()[np.argmax(feats["logits"], axis=1)]
+    return formal_classes()[np.argmax(feats["logits"], axis=1)]
 
 
 class Faces(Source):

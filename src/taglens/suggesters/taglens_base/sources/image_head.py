@@ -149,6 +149,12 @@ class ImageHead(HeadSource):
                 for tag in agr.SET_LABELS:
                     if tag in index:
                         keep[index[tag]] = 0.0
+            if agr.no_animals(class_probs, familiarity):  # a page of text is no #animals
+                for tag in agr.ANIMAL_TAGS:
+                    if tag in index:
+                        keep[index[tag]] = 0.0
+            if agr.posed(class_probs, familiarity):  # a navy portrait is no #selfie #travel #love
+                keep[:] = 0.0
         return keep, agr.doubt(probs, agree)
 
     def image_gain(self, source: str, features) -> float:
