@@ -153,9 +153,16 @@ class ImageHead(HeadSource):
                 for tag in agr.ANIMAL_TAGS:
                     if tag in index:
                         keep[index[tag]] = 0.0
-            if agr.posed(class_probs, familiarity):  # a navy portrait is no #selfie #travel #love
+            if agr.posed(class_probs, familiarity) or self._posed_face(features):  # a navy portrait is no #love
                 keep[:] = 0.0
         return keep, agr.doubt(probs, agree)
+
+    def _posed_face(self, features) -> bool:
+        """Whether the faces source reads the photo as a person's portrait (``Faces.posed``)."""
+        try:
+            return bool(self.model.source("faces").posed(features))
+        except KeyError:
+            return False
 
     def image_gain(self, source: str, features) -> float:
         """The gain of the image source ``source`` on this post (``familiarity.gain``: by the photo's familiarity,
