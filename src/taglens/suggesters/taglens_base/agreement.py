@@ -79,6 +79,15 @@ ANIMALS_UNFAMILIAR = 0.5
 # is a posed portrait: the trained sources' set labels and fillers (a navy portrait's #love #travel #style) say
 # nothing of it XXX
 POSED_FROM = 0.4
+# the trained sources' kind of thing that is a sibling of what the classifier is sure of (its most probable read class
+# at SIBLING_SURE or more): #cars for a moped (both vehicles), #dog for a tabby (both animals), left out of a photo
+# alone XXX. The map's strengths: a class's basic-level category's first two forms (KIND_FORMS) and its broader
+# category's (BROADER)
+SIBLING_SURE = 0.3
+KIND_FORMS = (0.9, 0.75)
+BROADER = (0.5,)
+SIBLING_UNFAMILIAR = 0.3
+THINGS = frozenset({"noun.animal", "noun.artifact", "noun.food", "noun.plant"})
 POSED_UNFAMILIAR = 0.5
 SET_LABELS_UNDER = 0.05
 SET_LABELS_SURE = 0.8
@@ -190,6 +199,44 @@ def posed(class_probs: np.ndarray, familiarity: float | None) -> bool:
     if familiarity is None or familiarity >= POSED_UNFAMILIAR:
         return False
     return float(np.asarray(class_probs, np.float64).reshape(-1)[formal_classes()].sum()) >= POSED_FROM
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict[str, frozenset[str]]:
+    """Each tag the ImageNet map gives as a kind of thing (a class's basic-level category, its first two forms: #car
+    #cars for a jeep) -> the broader categories of the classes it names (#vehicle)."""
+    from ...knowledge.image_tags import get_image_tag_map
+    from ...wordnet import WordNetUnavailable, get_lookup
+
+    out: dict[str, set[str]] = {}
+    for tags in get_image_tag_map().tags:
+        broader = {t for t, s in tags if round(s, 2) in BROADER}
+        for t, s in tags:
+            if round(s, 2) in KIND_FORMS and broader:
+                out.setdefault(t, set()).update(broader)
+    try:  # only words for things: the map's #nature #sea #summer are forms of a category, no kind of thing
+        lookup = get_lookup()
+        return {t: frozenset(b) for t, b in out.items() if lookup.usual_noun_lexname(t) in THINGS}
+    except WordNetUnavailable:  # said once elsewhere: no kind is checked
+        return {}
+
+
+def other_kinds(class_probs: np.ndarray, familiarity: float | None) -> frozenset[str]:
+    """The kinds of thing (``_kinds``) that are siblings of the class the classifier is sure of (``SIBLING_SURE``):
+    of one of its categories, and not among its tags (#cars for a moped: both vehicles). Empty when it is sure of
+    none."""
+    from ...knowledge.image_tags import get_image_tag_map
+
+    if familiarity is None or familiarity >= SIBLING_UNFAMILIAR:
+        return frozenset()
+    tag_map = get_image_tag_map()
+    p = np.asarray(class_probs, np.float64).reshape(-1)
+    read = tag_map.read_classes(p)
+    if not read or p[read[0]] < SIBLING_SURE:
+        return frozenset()
+    tags = dict(tag_map.class_tags(read[0]))
+    cats = {t for t, s in tags.items() if s >= min(BROADER)}
+    return frozenset(t for t, broader in _kinds().items() if t not in tags and broader & cats)
 
 
 def sure_and_unfamiliar(class_probs: np.ndarray, familiarity: float | None) -> bool:

@@ -149,6 +149,9 @@ class ImageHead(HeadSource):
                 for tag in agr.SET_LABELS:
                     if tag in index:
                         keep[index[tag]] = 0.0
+            for tag in agr.other_kinds(class_probs, familiarity):  # a moped is no #cars
+                if tag in index:
+                    keep[index[tag]] = 0.0
             if agr.no_animals(class_probs, familiarity):  # a page of text is no #animals
                 for tag in agr.ANIMAL_TAGS:
                     if tag in index:
