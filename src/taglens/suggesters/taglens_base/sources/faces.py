@@ -13,7 +13,9 @@ rarely. A person whose photo the encoder reads first as formal dress or a photog
 uniform, a suit, an academic gown; a tripod, a camera) is a posed portrait, not a selfie: such a face supports
 #portrait and #people instead, and counts against #selfie. Such a photo is looked at for a face even where the
 person probe rejects it (the probe, learned from the developer sets' people, passes few formal portraits and
-grey photos: a cameraman with his tripod, an official portrait in a suit)."""
+grey photos: a cameraman with his tripod, an official portrait in a suit). A face on a photo unlike the developer sets'
+photos (familiarity under ``UNFAMILIAR``: a NASA astronaut's official portrait) is read as a portrait too, and the
+image head then leaves the trained sources' tags out of such a photo alone (``ImageHead.agreement``)."""
 from __future__ import annotations
 
 import functools
@@ -128,7 +130,7 @@ class Faces(Source):
     def posed(self, features) -> bool:
         """Whether the post's photo shows a face on a photo unlike the developer sets' (``_unfamiliar``): a
         person's portrait, not one of the selfies the trained image sources learned."""
-        return features.images is not None and self.face(features) is not None and self._unfamiliar(features)
+        return features.images is not None and self._unfamiliar(features) and self.face(features) is not None
 
     def _unfamiliar(self, features) -> bool:
         """Whether the photo's familiarity (``ImageHead.familiarity``) is under ``UNFAMILIAR``."""

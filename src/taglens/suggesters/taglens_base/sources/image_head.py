@@ -116,9 +116,12 @@ class ImageHead(HeadSource):
         """(the share of its score each vocabulary tag of a trained image source keeps on this post, the head's
         doubt) from what the ImageNet classifier sees (``agreement``): a tag the classes do not support fades on a
         photo alone, back to 1 as the caption grows; #food is left out of a photo alone that shows no food
-        (``agreement.not_food``), #love out of one unlike the training photos (``agreement.FILLER_UNDER``), #travel
-        #selfie #fitness out of one unlike them whose class the classifier is sure of (``sure_and_unfamiliar``);
-        (None, 0) without a photo, a head or the table. Once per post."""
+        (``agreement.not_food``), #love and the other fillers out of one unlike the training photos
+        (``agreement.FILLER_UNDER``), #travel #selfie #fitness out of one unlike them whose class the classifier is
+        sure of (``sure_and_unfamiliar``), a kind of thing that is a sibling of that class out of one unlike them
+        (``other_kinds``: #cars for a moped), #animals out of one that shows no animal (``no_animals``), and every tag
+        out of a posed portrait unlike them (``posed``, ``Faces.posed``: formal dress, or a face on a photo unlike
+        the developer sets'); (None, 0) without a photo, a head or the table. Once per post."""
         return self.per_post("_agreed", features, self._agreement)
 
     def _agreement(self, features) -> tuple[np.ndarray | None, float]:
