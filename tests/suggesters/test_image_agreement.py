@@ -187,3 +187,58 @@ def test_set_labels_are_left_out_where_the_classifier_is_sure_of_an_unfamiliar_p
     assert all(keep[model.index_[t]] == 0.0 for t in agr.SET_LABELS)
     captioned = photo("tripod", np.zeros_like(model.source("image_protos").protos_.centroids_[0]), text="gym day")
     assert head.agreement(captioned)[0][model.index_["fitness"]] > 0.0  # a caption carries the topic
+
+
+def test_animals_need_animals_among_the_classes_of_a_photo_alone(model):
+    # a scanned page (brass, a menu, a crossword) and a wall of signs got #animals from the trained sources
+    assert agr.no_animals(one_class("menu"), 0.9) and agr.no_animals(one_class("moped"), 0.2)
+    assert not agr.no_animals(one_class("tabby"), 0.01) and not agr.no_animals(one_class("impala"), 0.2)
+    # a little animal mass is enough on a photo like the training photos, not on one unlike them
+    little = 0.15 * one_class("tabby") + 0.85 * one_class("menu")  # animal mass 0.075 (#animals at 0.5 for a tabby)
+    assert not agr.no_animals(little, 0.9) and agr.no_animals(little, 0.2)
+    head = model.source("image")
+    animals = model.index_["animals"]
+    novel = np.zeros_like(model.source("image_protos").protos_.centroids_[0])
+    assert head.agreement(photo("menu", novel))[0][animals] == 0.0
+    assert head.agreement(photo("tabby", novel))[0][animals] > 0.5
+    assert head.agreement(photo("menu", novel, text="my dog ate the menu"))[0][animals] > 0.0  # a caption speaks
+
+
+def test_fillers_are_left_out_of_a_photo_alone_unlike_the_training_photos(model):
+    head = model.source("image")
+    zeros = np.zeros_like(model.source("image_protos").protos_.centroids_[0])
+    novel, familiar = photo("palace", zeros), photo("palace", 5.0 * model.source("image_protos").protos_.centroids_[0])
+    assert head.familiarity(novel) < agr.FILLER_FAMILIAR <= head.familiarity(familiar)
+    keep_novel, keep_familiar = head.agreement(novel)[0], head.agreement(familiar)[0]
+    for tag in ("motivation", "happy", "style", "instagood"):
+        assert keep_novel[model.index_[tag]] == 0.0, tag
+        assert keep_familiar[model.index_[tag]] > 0.0, tag
+    assert keep_novel[model.index_["photography"]] > 0.0  # a top-5 hit of unfamiliar instagram6 photos: kept
+
+
+def test_a_kind_that_is_a_sibling_of_the_sure_class_is_left_out_of_an_unfamiliar_photo(model):
+    # a motorcycle (moped 48%) got #cars first from the trained sources
+    moped = agr.other_kinds(one_class("moped"), 0.1)
+    assert {"cars", "car", "truck"} <= moped and not {"motorcycle", "bike", "vehicle"} & moped
+    tabby = agr.other_kinds(one_class("tabby"), 0.1)
+    assert {"dog", "dogs", "bird"} <= tabby and not {"cat", "cats", "animals", "pets"} & tabby
+    assert not {"nature", "sea", "summer", "travel", "fitness"} & set(agr._kinds())  # no kinds of thing
+    assert agr.other_kinds(one_class("moped"), agr.SIBLING_UNFAMILIAR) == frozenset()  # a familiar photo: kept
+    assert agr.other_kinds(one_class("moped"), None) == frozenset()
+    assert agr.other_kinds(np.full(1000, 1e-3), 0.01) == frozenset()  # unsure of any class: nothing to be a sibling of
+    head = model.source("image")
+    keep = head.agreement(photo("moped", np.zeros_like(model.source("image_protos").protos_.centroids_[0])))[0]
+    assert keep[model.index_["cars"]] == 0.0
+
+
+def test_a_posed_portrait_unlike_the_training_photos_keeps_nothing_of_the_trained_sources(model):
+    # Grace Hopper's navy portrait got #love #travel #style after #portrait
+    assert agr.posed(one_class("military uniform"), 0.4)
+    assert not agr.posed(one_class("military uniform"), agr.POSED_UNFAMILIAR)  # a graduation selfie at 0.88: kept
+    assert not agr.posed(one_class("military uniform"), None) and not agr.posed(one_class("pizza"), 0.1)
+    mixed = 0.25 * one_class("academic gown") + 0.2 * one_class("mortarboard") + 0.55 * np.full(1000, 1e-3)
+    assert agr.posed(mixed, 0.4)  # the mass on formal dress, not only the first class
+    head = model.source("image")
+    zeros = np.zeros_like(model.source("image_protos").protos_.centroids_[0])
+    assert not head.agreement(photo("military uniform", zeros))[0].any()
+    assert head.agreement(photo("military uniform", zeros, text="proud of my brother today"))[0].any()

@@ -185,6 +185,26 @@ def test_a_formal_portrait_gets_portrait_not_selfie(model):
     assert "portrait" in got and "selfie" not in got, got
 
 
+def test_a_face_on_a_photo_unlike_the_developer_sets_is_a_portrait(model, monkeypatch):
+    """The face patterns' #selfie was learned from the developer sets' selfies: a face on a photo unlike them (a NASA
+    astronaut's official portrait got #selfie #travel #fitness) is a portrait, and the trained sources' tags leave
+    the photo alone."""
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    from taglens.suggesters.taglens_base.sources.faces import UNFAMILIAR
+
+    faces, head = model.source("faces"), model.source("image")
+    features = post_features([Post(images=(PERSON,))], frames=True)[0]
+    assert head.familiarity(features) >= UNFAMILIAR and not faces.posed(features)
+    ev = faces.evidence(features.post, features)
+    assert "selfie" in ev and "posed" not in ev["selfie"][1] and ev["selfie"][0] > 0
+    monkeypatch.setattr(type(head), "familiarity", lambda self, f: 0.1)
+    features = post_features([Post(images=(PERSON,))], frames=True)[0]
+    assert faces.posed(features)
+    ev = faces.evidence(features.post, features)
+    assert ev["portrait"][0] > ev["people"][0] > 0 > ev["selfie"][0], ev
+    assert not head.agreement(features)[0].any()  # a photo alone: the trained sources say nothing of a portrait
+
+
 def test_a_photo_full_of_words_counts_each_word_less_than_a_sign(model, sign, food_images, tmp_path):
     """A quote or a meme has many words, none of them the post's topic; a sign's two words keep their scores."""
     pytest.importorskip("rapidocr_onnxruntime", reason="rapidocr-onnxruntime is not installed")

@@ -53,15 +53,51 @@ FOOD_FROM = 0.03
 NOT_FOOD_SURE = 0.45
 UNFAMILIAR = 0.1
 UNFAMILIAR_FOOD_FROM = 0.1
+# the trained sources' tags that praise or mood-tag a photo rather than say what it shows, left out of a photo alone
+# whose familiarity is under FILLER_FAMILIAR, as #love is (issue 20, ninth stop: a scanned page's #motivation #happy,
+# a navy portrait's #style). Offline (val): of the trained fillers only #photography and #fashion are ever a top-5
+# hit on an instagram6 photo under 0.3 (5 and 1 posts), so they stay; these never are
+FILLERS = ("style", "happy", "instagood", "photooftheday", "picoftheday", "motivation", "inspiration", "art", "amazing",
+           "beautiful", "instagram")
+FILLER_FAMILIAR = 0.3
 # the trained sources' tags that say nothing of what a photo alone shows, left out where its familiarity is under
 # the figure: #love (the horse sketch's, the rocket's) filled the top 5 of photos unlike the training photos; offline
 # (val): everyday photos' fitting tags in the top 5 +0.027, instagram6 unchanged (0.5: A@5 -1 post)
-FILLER_UNDER = {"love": 0.3}
+FILLER_UNDER = {"love": 0.3, **{t: FILLER_FAMILIAR for t in FILLERS}}
 # the trained sources' set labels that name a person's occasion, left out of a photo alone unlike the training
 # photos (familiarity under SET_LABELS_UNDER) where the classifier is sure (SET_LABELS_SURE) of what it shows: a
 # camera on a tripod (94%) got #fitness #travel. Offline (val): no bench post moves; the sure class at 0.45-0.6 or
 # familiarity 0.1-0.2 cost instagram6 A@5 (0.8576-0.8488, limit 0.8592)
 SET_LABELS = ("travel", "selfie", "fitness")
+# #animals on a photo alone needs animals among the classes, as #food needs food: the photo's animal mass (each
+# class's probability times the map's strength of #animals or #animal for it) under ANIMALS_FROM, or under
+# UNFAMILIAR_ANIMALS_FROM on a photo of familiarity under ANIMALS_UNFAMILIAR, leaves the trained sources' #animals
+# out (a scanned page 0.07, a wall of signs 0.04, a motorcycle 0.04 got #animals in their top 5). Offline (val): the
+# instagram6 photos whose #animals is a top-5 hit have a mass of 0.065 or more (that one at familiarity 0.9; under
+# 0.5 familiarity, 0.092 or more); everyday photos: a street's and a rose's #animals go
+ANIMAL_TAGS = ("animals", "animal")
+ANIMALS_FROM = 0.05
+UNFAMILIAR_ANIMALS_FROM = 0.08
+ANIMALS_UNFAMILIAR = 0.5
+# a person in formal dress (the classifier's mass on faces.FORMAL's classes at POSED_FROM or more) on a photo alone
+# unlike the training photos (familiarity under POSED_UNFAMILIAR) is a posed portrait: the trained sources, which
+# learned six topics' selfies, say nothing of it (a navy portrait's #love #travel #style), and only what the photo
+# shows is left (#portrait from the face, #clothing). Offline (val): without the familiarity bound instagram6 lost a
+# graduation selfie's first hit (mortarboard, familiarity 0.88) and a suit portrait's top-5 #travel (0.84)
+POSED_FROM = 0.4
+# the trained sources' kind of thing that is a sibling of what the classifier is sure of (its most probable read class
+# at SIBLING_SURE or more): #cars for a moped (both vehicles), #dog for a tabby (both animals), left out of a photo
+# alone unlike the training photos (familiarity under SIBLING_UNFAMILIAR). The map's strengths: a class's
+# basic-level category's first two forms (KIND_FORMS) and its broader category's (BROADER); a kind is a word for a
+# thing (WordNet's usual sense in THINGS: the map's #nature #sea #summer are a category's forms, not kinds).
+# Offline (val): without the familiarity bound instagram6 lost 2 first hits (a pickup and a garbage truck whose gold
+# is #cars, at familiarity 0.40 and 0.90: the cars feed holds trucks); without THINGS dogs lost a top-5 #nature
+SIBLING_SURE = 0.3
+KIND_FORMS = (0.9, 0.75)
+BROADER = (0.5,)
+SIBLING_UNFAMILIAR = 0.3
+THINGS = frozenset({"noun.animal", "noun.artifact", "noun.food", "noun.plant"})
+POSED_UNFAMILIAR = 0.5
 SET_LABELS_UNDER = 0.05
 SET_LABELS_SURE = 0.8
 
@@ -143,6 +179,73 @@ def not_food(class_probs: np.ndarray, familiarity: float | None) -> bool:
     if familiarity is not None and familiarity < UNFAMILIAR and mass < UNFAMILIAR_FOOD_FROM:
         return True
     return _sure_of(p, NOT_FOOD_SURE) and mass < FOOD_FROM
+
+
+@lru_cache(maxsize=1)
+def _animal_weights() -> np.ndarray:
+    """Each ImageNet class's strongest ``ANIMAL_TAGS`` strength in the map (0 for a class that is no animal)."""
+    from ...knowledge.image_tags import get_image_tag_map
+
+    return np.array([max((s for t, s in tags if t in ANIMAL_TAGS), default=0.0)
+                     for tags in get_image_tag_map().tags], np.float64)
+
+
+def no_animals(class_probs: np.ndarray, familiarity: float | None) -> bool:
+    """Whether a photo alone shows no animal: the classifier's animal mass is under ``ANIMALS_FROM``, or under
+    ``UNFAMILIAR_ANIMALS_FROM`` on a photo of familiarity under ``ANIMALS_UNFAMILIAR``."""
+    mass = float(np.asarray(class_probs, np.float64).reshape(-1) @ _animal_weights())
+    if familiarity is not None and familiarity < ANIMALS_UNFAMILIAR and mass < UNFAMILIAR_ANIMALS_FROM:
+        return True
+    return mass < ANIMALS_FROM
+
+
+def posed(class_probs: np.ndarray, familiarity: float | None) -> bool:
+    """Whether a photo alone unlike the training photos (familiarity under ``POSED_UNFAMILIAR``) is a posed
+    portrait: the classifier's mass on formal dress and a photographer's kit (``faces.FORMAL``) reaches
+    ``POSED_FROM``."""
+    from .sources.faces import formal_classes
+
+    if familiarity is None or familiarity >= POSED_UNFAMILIAR:
+        return False
+    return float(np.asarray(class_probs, np.float64).reshape(-1)[formal_classes()].sum()) >= POSED_FROM
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict[str, frozenset[str]]:
+    """Each tag the ImageNet map gives as a kind of thing (a class's basic-level category, its first two forms: #car
+    #cars for a jeep) -> the broader categories of the classes it names (#vehicle)."""
+    from ...knowledge.image_tags import get_image_tag_map
+    from ...wordnet import WordNetUnavailable, get_lookup
+
+    out: dict[str, set[str]] = {}
+    for tags in get_image_tag_map().tags:
+        broader = {t for t, s in tags if round(s, 2) in BROADER}
+        for t, s in tags:
+            if round(s, 2) in KIND_FORMS and broader:
+                out.setdefault(t, set()).update(broader)
+    try:  # only words for things: the map's #nature #sea #summer are forms of a category, no kind of thing
+        lookup = get_lookup()
+        return {t: frozenset(b) for t, b in out.items() if lookup.usual_noun_lexname(t) in THINGS}
+    except WordNetUnavailable:  # said once elsewhere: no kind is checked
+        return {}
+
+
+def other_kinds(class_probs: np.ndarray, familiarity: float | None) -> frozenset[str]:
+    """The kinds of thing (``_kinds``) that are siblings of the class the classifier is sure of (``SIBLING_SURE``):
+    of one of its categories, and not among its tags (#cars for a moped: both vehicles). Empty when it is sure of
+    none."""
+    from ...knowledge.image_tags import get_image_tag_map
+
+    if familiarity is None or familiarity >= SIBLING_UNFAMILIAR:
+        return frozenset()
+    tag_map = get_image_tag_map()
+    p = np.asarray(class_probs, np.float64).reshape(-1)
+    read = tag_map.read_classes(p)
+    if not read or p[read[0]] < SIBLING_SURE:
+        return frozenset()
+    tags = dict(tag_map.class_tags(read[0]))
+    cats = {t for t, s in tags.items() if s >= min(BROADER)}
+    return frozenset(t for t, broader in _kinds().items() if t not in tags and broader & cats)
 
 
 def sure_and_unfamiliar(class_probs: np.ndarray, familiarity: float | None) -> bool:

@@ -13,7 +13,9 @@ rarely. A person whose photo the encoder reads first as formal dress or a photog
 uniform, a suit, an academic gown; a tripod, a camera) is a posed portrait, not a selfie: such a face supports
 #portrait and #people instead, and counts against #selfie. Such a photo is looked at for a face even where the
 person probe rejects it (the probe, learned from the developer sets' people, passes few formal portraits and
-grey photos: a cameraman with his tripod, an official portrait in a suit)."""
+grey photos: a cameraman with his tripod, an official portrait in a suit). A face on a photo unlike the developer sets'
+photos (familiarity under ``UNFAMILIAR``: a NASA astronaut's official portrait) is read as a portrait too, and the
+image head then leaves the trained sources' tags out of such a photo alone (``ImageHead.agreement``)."""
 from __future__ import annotations
 
 import functools
@@ -53,6 +55,10 @@ FORMAL = frozenset({
 # with 2 #portrait first; instagram6 val A@5 -0.0058 against 1), and a negative share, evidence against #selfie,
 # which the similar photos give any face (the same portrait: #selfie 0.13 from image_protos)
 PORTRAIT = (("portrait", 2.0), ("people", 0.5), ("selfie", -1.0))
+# a face on a photo whose familiarity (``familiarity``) is under this is a portrait too: the face patterns' #selfie
+# was learned from the developer sets' selfies, and no instagram6 val photo with a face is under 0.3 (the NASA
+# astronaut's official portrait is at 0.22)
+UNFAMILIAR = 0.25
 
 
 def dressed_formally(logits: np.ndarray) -> bool:
@@ -61,7 +67,7 @@ def dressed_formally(logits: np.ndarray) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _formal_classes() -> np.ndarray:
+def formal_classes() -> np.ndarray:
     """A boolean per ImageNet class index: formal dress or a photographer's kit (``FORMAL``)."""
     from ....encoders.image import imagenet_synsets
 
@@ -71,7 +77,7 @@ def _formal_classes() -> np.ndarray:
 def formal_rows(feats: dict) -> np.ndarray:
     """Per row of a post's image features: whether its first ImageNet class is formal dress or a photographer's
     kit (an argmax per photo: no cost to speak of)."""
-    return _formal_classes()[np.argmax(feats["logits"], axis=1)]
+    return formal_classes()[np.argmax(feats["logits"], axis=1)]
 
 
 class Faces(Source):
@@ -83,7 +89,32 @@ class Faces(Source):
     agreement = 0.0
 
     def evidence(self, post, features):
-        from ....vision.faces import NO_FACE, face_pattern, pattern_tags
+        from ....vision.faces import pattern_tags
+
+        best = self.face(features)
+        if best is None:
+            return {}
+        pattern, label, margin = best
+        tags = pattern_tags(pattern, TAGS)
+        if not tags:
+            return {}
+        agree = 1.0 / (1.0 + math.exp(-self.agreement * margin)) if self.agreement else 1.0
+        where = f" in {label}" if len(post.images) > 1 else ""
+        if self._formal(features, label) or self._unfamiliar(features):
+            reason = f"{pattern.evidence}, posed{where}"
+            return {tag: (agree * share, reason) for tag, share in PORTRAIT}
+        top = tags[0][1]
+        return {tag: (agree * score / top * (1.0 if i == 0 else OTHERS), f"{evidence}{where}")
+                for i, (tag, score, evidence) in enumerate(tags)}
+
+    def face(self, features):
+        """(the largest face pattern, the photo or frame it is in, the person probe's margin) of the post, None
+        without a face (or without ONNX Runtime); once per post (the image head asks too: ``posed``)."""
+        return self.per_post("_face_seen", features, self._face)
+
+    @staticmethod
+    def _face(features):
+        from ....vision.faces import NO_FACE, face_pattern
         from ....vision.probes import gated_frames
 
         best = None
@@ -93,21 +124,21 @@ class Faces(Source):
                 if pattern.label != NO_FACE and (best is None or pattern.size > best[0].size):
                     best = (pattern, label, margin)
         except VisionUnavailable:
-            return {}
-        if best is None:
-            return {}
-        pattern, label, margin = best
-        tags = pattern_tags(pattern, TAGS)
-        if not tags:
-            return {}
-        agree = 1.0 / (1.0 + math.exp(-self.agreement * margin)) if self.agreement else 1.0
-        where = f" in {label}" if len(post.images) > 1 else ""
-        if self._formal(features, label):
-            reason = f"{pattern.evidence}, posed{where}"
-            return {tag: (agree * share, reason) for tag, share in PORTRAIT}
-        top = tags[0][1]
-        return {tag: (agree * score / top * (1.0 if i == 0 else OTHERS), f"{evidence}{where}")
-                for i, (tag, score, evidence) in enumerate(tags)}
+            return None
+        return best
+
+    def posed(self, features) -> bool:
+        """Whether the post's photo shows a face on a photo unlike the developer sets' (``_unfamiliar``): a
+        person's portrait, not one of the selfies the trained image sources learned."""
+        return features.images is not None and self._unfamiliar(features) and self.face(features) is not None
+
+    def _unfamiliar(self, features) -> bool:
+        """Whether the photo's familiarity (``ImageHead.familiarity``) is under ``UNFAMILIAR``."""
+        try:
+            familiarity = self.model.source("image").familiarity(features)
+        except KeyError:
+            return False
+        return familiarity is not None and familiarity < UNFAMILIAR
 
     @staticmethod
     def _formal(features, label: str) -> bool:

@@ -116,9 +116,12 @@ class ImageHead(HeadSource):
         """(the share of its score each vocabulary tag of a trained image source keeps on this post, the head's
         doubt) from what the ImageNet classifier sees (``agreement``): a tag the classes do not support fades on a
         photo alone, back to 1 as the caption grows; #food is left out of a photo alone that shows no food
-        (``agreement.not_food``), #love out of one unlike the training photos (``agreement.FILLER_UNDER``), #travel
-        #selfie #fitness out of one unlike them whose class the classifier is sure of (``sure_and_unfamiliar``);
-        (None, 0) without a photo, a head or the table. Once per post."""
+        (``agreement.not_food``), #love and the other fillers out of one unlike the training photos
+        (``agreement.FILLER_UNDER``), #travel #selfie #fitness out of one unlike them whose class the classifier is
+        sure of (``sure_and_unfamiliar``), a kind of thing that is a sibling of that class out of one unlike them
+        (``other_kinds``: #cars for a moped), #animals out of one that shows no animal (``no_animals``), and every tag
+        out of a posed portrait unlike them (``posed``, ``Faces.posed``: formal dress, or a face on a photo unlike
+        the developer sets'); (None, 0) without a photo, a head or the table. Once per post."""
         return self.per_post("_agreed", features, self._agreement)
 
     def _agreement(self, features) -> tuple[np.ndarray | None, float]:
@@ -149,7 +152,23 @@ class ImageHead(HeadSource):
                 for tag in agr.SET_LABELS:
                     if tag in index:
                         keep[index[tag]] = 0.0
+            for tag in agr.other_kinds(class_probs, familiarity):  # a moped is no #cars
+                if tag in index:
+                    keep[index[tag]] = 0.0
+            if agr.no_animals(class_probs, familiarity):  # a page of text is no #animals
+                for tag in agr.ANIMAL_TAGS:
+                    if tag in index:
+                        keep[index[tag]] = 0.0
+            if agr.posed(class_probs, familiarity) or self._posed_face(features):  # a navy portrait is no #love
+                keep[:] = 0.0
         return keep, agr.doubt(probs, agree)
+
+    def _posed_face(self, features) -> bool:
+        """Whether the faces source reads the photo as a person's portrait (``Faces.posed``)."""
+        try:
+            return bool(self.model.source("faces").posed(features))
+        except KeyError:
+            return False
 
     def image_gain(self, source: str, features) -> float:
         """The gain of the image source ``source`` on this post (``familiarity.gain``: by the photo's familiarity,
