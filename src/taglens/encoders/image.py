@@ -49,7 +49,8 @@ def preprocess(img: Any) -> np.ndarray:
     if h <= w and size != (w, h):
         # Pillow resizes a photo at least as wide as high in two passes, the columns first, then the rows over every
         # column: run alone, the rows' pass need only cover the columns the crop keeps. The same pixels bit for bit
-        # (tests/test_image_preprocess.py), ~40 % less work for a 3:2 photo (issue 21)
+        # (tests/encoders/test_image_preprocess.py), ~40 % less work for a 3:2 photo (issue 21). Not for a taller one:
+        # Pillow 13 runs the rows first where they shrink much more (python-pillow/Pillow#9549), about 2:1 and over
         img = img.resize((size[0], h), Image.BICUBIC).crop((left, 0, left + SIZE, h))
         img = img.resize((SIZE, size[1]), Image.BICUBIC)
         left = 0
