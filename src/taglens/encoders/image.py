@@ -44,9 +44,18 @@ def preprocess(img: Any) -> np.ndarray:
             img = img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
         w, h = img.size
     scale = RESIZE / min(w, h)
-    img = img.resize((max(SIZE, round(w * scale)), max(SIZE, round(h * scale))), Image.BICUBIC)
-    w, h = img.size
-    left, top = (w - SIZE) // 2, (h - SIZE) // 2
+    size = (max(SIZE, round(w * scale)), max(SIZE, round(h * scale)))
+    left, top = (size[0] - SIZE) // 2, (size[1] - SIZE) // 2
+    if h <= w and size != (w, h):
+        # Pillow resizes a photo at least as wide as high in two passes, the columns first, then the rows over every
+        # column: run alone, the rows' pass need only cover the columns the crop keeps. The same pixels bit for bit
+        # (tests/encoders/test_image_preprocess.py), ~40 % less work for a 3:2 photo (issue 21). Not for a taller one:
+        # Pillow 13 runs the rows first where they shrink much more (python-pillow/Pillow#9549), about 2:1 and over
+        img = img.resize((size[0], h), Image.BICUBIC).crop((left, 0, left + SIZE, h))
+        img = img.resize((SIZE, size[1]), Image.BICUBIC)
+        left = 0
+    elif size != (w, h):
+        img = img.resize(size, Image.BICUBIC)
     a = np.array(img.crop((left, top, left + SIZE, top + SIZE)), dtype=np.float32)
     a -= 127.0
     a *= 1.0 / 128.0  # a power of two: the same bits as dividing, in place
