@@ -557,8 +557,8 @@ def test_a_politics_tag_spelled_as_an_everyday_word_is_no_evidence_of_politics(m
                                      "Me encanta mi nuevo celular", "Ventas de garaje este sábado"])
 def test_a_vape_shops_everyday_word_spelled_by_a_caption_is_no_evidence_of_vape(model, caption):
     """The vape corpus's concentrated tags hold its shops' everyday Spanish words (#regalos #diseño #joyas #celular
-    #ventas); a caption that spells one shows vape only as far as its words and meaning do, not in full. A word that
-    names vaping still does."""
+    #ventas); a caption alone that spells one shows vape only as far as its words and meaning do, not in full. A word
+    that names vaping still does, and so does any under a photo."""
     from taglens.suggesters.taglens_base import topics
 
     features = post_features([Post(text=caption)], images=False)[0]
@@ -570,4 +570,7 @@ def test_a_vape_shops_everyday_word_spelled_by_a_caption_is_no_evidence_of_vape(
         m.setattr(topics, "SPELLED_NAMES", False)
         assert topic_strength(model, features, raw)["vape"] == 1.0
     features = post_features([Post(text="Nuevo sabor de vape disponible")], images=False)[0]
+    assert topic_strength(model, features, {})["vape"] == 1.0
+    # under a photo the word counts in full, as before: the photo decides there (a shop's "pod system" post)
+    features = post_features([Post(text=caption, images=(str(COFFEE),))])[0]
     assert topic_strength(model, features, {})["vape"] == 1.0

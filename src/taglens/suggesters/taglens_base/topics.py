@@ -129,7 +129,9 @@ SPELLED_READ = True
 # #juul #cigarro #tobacco), not where it is one of the shops' everyday words (#regalos #diseño #joyas #celular
 # #ventas #bisexual #trimmed: "Regalos de navidad para mi familia" got #vapeadores #vape #vapeo first, "Me encanta mi
 # nuevo celular" #vaper second); such a word counts through its rate and the caption's meaning like any other word.
-# The post's or the author's own tags still count in full
+# The post's or the author's own tags still count in full, and so does a word under a photo (as for the meaning, the
+# photo decides there: a shop's photo of a shopping cart or a cup under "pod system" captions lost its vape tags, two
+# vape val posts)
 SPELLED_NAMES = True
 TOPIC_SOURCES = ("user",)  # sources whose tags are themselves evidence of the topic (the author's habits)
 
@@ -271,7 +273,7 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         own |= set(evidence.get(name, {}))
     for topic, tags in topics.items():
         if topic in TOPIC_CORPORA and SPELLED_NAMES and said & tags and not own & tags \
-                and said.isdisjoint(naming_tags(model, topic)):
+                and not _has_photo(features) and said.isdisjoint(naming_tags(model, topic)):
             pass  # spelled only by caption words that do not name the topic: read as any other words, below
         elif said & tags:
             out[topic] = 1.0
