@@ -55,3 +55,21 @@ def test_a_name_the_caption_writes_reads_as_a_hashtag_there():
     assert unwanted_tags((), caption)("zorbly77")
     assert unwanted_tags((), "Follow Me To The Beach")("followme")  # bait stays bait
     assert named_tags("") == named_tags(None) == frozenset()
+
+
+def test_a_contraction_the_caption_writes_is_no_hashtag_there():
+    """"I've", "you're", "can't", "it's" joined into tag form (#ive #youre #cant #its) are no hashtags of the post
+    that writes them; a possessive, a dropped g ("Howlin'") and a form the caption also writes as a word are not
+    contractions of this kind."""
+    from taglens.knowledge.junk import contracted_tags
+    from taglens.suggesters.base import unwanted_tags
+
+    caption = "I've been waiting, you're late, can't stop, it's grandpa's turn at Howlin' Ray's, we'll do well"
+    assert {"ive", "youre", "cant", "its"} <= contracted_tags(caption)
+    assert not {"grandpas", "howlin", "rays", "well", "grandpa"} & contracted_tags(caption)
+    assert contracted_tags("") == contracted_tags(None) == contracted_tags("no apostrophe here") == frozenset()
+    for tag in ("ive", "youre", "cant"):
+        assert unwanted_tags((), caption)(tag), tag
+        assert junk_reason(tag, allow_generic=False) is None, tag  # the word lists read them as words
+        assert not unwanted_tags((), "Waiting for the bus")(tag), tag
+    assert not unwanted_tags((), caption)("howlin")

@@ -526,3 +526,51 @@ def test_a_vape_compound_that_only_echoes_a_caption_word_is_no_evidence_of_vape(
         assert not leaks(top(model, Post(text=caption))), caption
     tags = top(model, Post(text="Wanna try this new coil build? Cloud chasing all day"))
     assert leaks(tags), tags
+
+
+@pytest.mark.parametrize("caption, wrong", [
+    ("Couldn't resist this chocolate cake", {"resist", "maga", "theresistance"}),
+    ("I could not resist the sale at the mall today", {"resist", "maga"}),
+    ("Should I try out aikido instead of krav maga?", {"maga", "trump"}),
+])
+def test_a_politics_tag_spelled_as_an_everyday_word_is_no_evidence_of_politics(model, caption, wrong):
+    """A listed politics tag the caption spells as a word ("resist", "maga" of krav maga) shows politics only as far
+    as the politics probe reads the caption as political; where it does not, the spelled tag itself is gated too."""
+    from taglens.suggesters.taglens_base import topics
+
+    features = post_features([Post(text=caption)], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, raw)["politics"] < topics.MIN_STRENGTH
+    assert not wrong & set(top(model, Post(text=caption), k=10)), caption
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(topics, "SPELLED_READ", False)  # the word alone gave the post full strength
+        assert topic_strength(model, features, raw)["politics"] == 1.0
+    # a political caption that spells the tag, and a post carrying it, keep it in full
+    features = post_features([Post(text="Trump is a disaster")], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, raw)["politics"] == 1.0
+    features = post_features([Post(text=caption, hashtags=("resist",))], images=False)[0]
+    assert topic_strength(model, features, {})["politics"] == 1.0
+
+
+@pytest.mark.parametrize("caption", ["Regalos de navidad para mi familia", "Nuevo diseño de joyas hechas a mano",
+                                     "Me encanta mi nuevo celular", "Ventas de garaje este sábado"])
+def test_a_vape_shops_everyday_word_spelled_by_a_caption_is_no_evidence_of_vape(model, caption):
+    """The vape corpus's concentrated tags hold its shops' everyday Spanish words (#regalos #diseño #joyas #celular
+    #ventas); a caption alone that spells one shows vape only as far as its words and meaning do, not in full. A word
+    that names vaping still does, and so does any under a photo."""
+    from taglens.suggesters.taglens_base import topics
+
+    features = post_features([Post(text=caption)], images=False)[0]
+    raw = {s.name: s.evidence(features.post, features) for s in model.sources}
+    assert topic_strength(model, features, raw)["vape"] < topics.MIN_STRENGTH
+    own = set(topics.spelled(features))  # the caption's own word (#regalos) is a tag of the post, not a leak
+    assert not set(leaks(top(model, Post(text=caption)))) - own, caption
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(topics, "SPELLED_NAMES", False)
+        assert topic_strength(model, features, raw)["vape"] == 1.0
+    features = post_features([Post(text="Nuevo sabor de vape disponible")], images=False)[0]
+    assert topic_strength(model, features, {})["vape"] == 1.0
+    # under a photo the word counts in full, as before: the photo decides there (a shop's "pod system" post)
+    features = post_features([Post(text=caption, images=(str(COFFEE),))])[0]
+    assert topic_strength(model, features, {})["vape"] == 1.0

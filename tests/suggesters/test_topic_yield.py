@@ -53,9 +53,11 @@ def test_faces_yield_where_the_words_show_the_topic_not_for_an_everyday_post(mod
     face = {"faces": {"selfie": (1.0, "one face, close up")}}
     shop = features_of(VAPE_CAPTION)
     strength = topics.topic_strength(model, shop, face)
-    assert strength["vape"] == 1.0
+    # a caption alone spelling 'coils' (a vape tag that does not name vaping, ``topics.SPELLED_NAMES``) shows the topic
+    # through the word's rate, not in full; the faces yield as far as it does
+    assert 0.5 <= strength["vape"] < 1.0
     _, gains = topics.yield_to_topic(model, shop, face, strength, {"faces": 1.0})
-    assert gains["faces"] == 0.0
+    assert gains["faces"] == pytest.approx(1.0 - strength["vape"])
     everyday = features_of(EVERYDAY_CAPTION)
     strength = topics.topic_strength(model, everyday, face)
     _, gains = topics.yield_to_topic(model, everyday, face, strength, {"faces": 1.0})
@@ -82,9 +84,14 @@ def test_caption_tags_outside_the_topic_yield_on_a_post_showing_it(model):
 
 def test_a_vape_shop_caption_keeps_its_vape_tags_above_generic_words(model, monkeypatch):
     tags = [s.tag for s in model.suggest(Post(text=VAPE_CAPTION), k=5)]
-    assert "gold" not in tags and tags[0] in topics.topic_tags()["vape"]
+    vape = topics.topic_tags()["vape"]
+    assert tags[0] in vape
+    # the caption alone shows vape through 'coils' (not in full: ``topics.SPELLED_NAMES``): #gold, if at all, below
+    # every vape tag of the top 5
+    assert "gold" not in tags or all(tags.index(t) < tags.index("gold") for t in tags if t in vape)
     monkeypatch.setattr(topics, "CAPTION_YIELD", 0.0)
-    assert "gold" in [s.tag for s in model.suggest(Post(text=VAPE_CAPTION), k=5)]
+    without = [s.tag for s in model.suggest(Post(text=VAPE_CAPTION), k=5)]
+    assert "gold" in without and without.index("gold") < (tags.index("gold") if "gold" in tags else 5)
     # an everyday caption is read as before
     monkeypatch.undo()
     assert not set(topics.topic_tags()["vape"]) & {s.tag for s in model.suggest(Post(text=EVERYDAY_CAPTION), k=5)}

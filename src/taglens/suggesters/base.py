@@ -141,19 +141,22 @@ def unwanted_tags(post_tags: Iterable[str] = (), text: str | None = None) -> Cal
     as a hashtag there. The list and the setting are read once, when it is made (once per post or batch, not once
     per tag)."""
     from ..blocklist import blocked_tags, is_blocked
-    from ..knowledge.junk import allow_generic_from_env, is_bait, junk_reason, named_tags, shown_bait
+    from ..knowledge.junk import allow_generic_from_env, contracted_tags, is_bait, junk_reason, named_tags, shown_bait
 
     blocked = blocked_tags()
     allow_generic = allow_generic_from_env()
     allow_bait = any(is_bait(t) for t in post_tags)
     shown = shown_bait(text)
     named = named_tags(text)
+    contracted = contracted_tags(text)
 
     def unwanted(tag: str) -> bool:
         if is_blocked(tag, blocked) or allow_generic:
             return is_blocked(tag, blocked)
         if is_bait(tag):
             return not (allow_bait or tag in shown)
+        if tag in contracted:  # "I've" written in the caption: no #ive
+            return True
         return tag not in named and junk_reason(tag, allow_generic=False) is not None
 
     return unwanted

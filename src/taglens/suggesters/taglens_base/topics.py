@@ -118,6 +118,21 @@ HEAD_LOW, HEAD_FULL = 0.6, 0.9
 PROBE_FILE = POLITICS_LIST.with_name("topic_politics_probe.npz")
 PROBE_TOPIC = "politics"
 PROBE_LOW, PROBE_FULL = 0.4, 0.8
+# a listed politics tag the caption spells as a word (not one of the post's or the author's tags) shows politics only as
+# far as the politics probe reads the caption as political, like the other signals: "Couldn't resist this chocolate
+# cake" (probe 0.08) spelled #resist and gave the post full politics strength, "I could not resist the sale at the
+# mall" got #maga, "aikido instead of krav maga" #maga first, "my uncle Bernie" #feelthebern. Where the probe leaves
+# the topic under MIN_STRENGTH, the spelled listed tag itself is gated too (the learned tags a caption spells,
+# #immigration for "immigration", keep their exemption)
+SPELLED_READ = True
+# a one-topic corpus's tag the caption spells as a word shows the topic only if it names it (``naming_tags``: #vape
+# #juul #cigarro #tobacco), not where it is one of the shops' everyday words (#regalos #diseño #joyas #celular
+# #ventas #bisexual #trimmed: "Regalos de navidad para mi familia" got #vapeadores #vape #vapeo first, "Me encanta mi
+# nuevo celular" #vaper second); such a word counts through its rate and the caption's meaning like any other word.
+# The post's or the author's own tags still count in full, and so does a word under a photo (as for the meaning, the
+# photo decides there: a shop's photo of a shopping cart or a cup under "pod system" captions lost its vape tags, two
+# vape val posts)
+SPELLED_NAMES = True
 TOPIC_SOURCES = ("user",)  # sources whose tags are themselves evidence of the topic (the author's habits)
 
 
@@ -184,6 +199,16 @@ def naming_rows(model: "TaglensBase", topic: str) -> np.ndarray:
     return cached[1][topic]
 
 
+def naming_tags(model: "TaglensBase", topic: str) -> frozenset[str]:
+    """The tags of ``naming_rows``, once per vocabulary."""
+    cached = model.__dict__.get("_naming_tags")
+    if cached is None or cached[0] is not model.vocab_:
+        cached = model._naming_tags = (model.vocab_, {})
+    if topic not in cached[1]:
+        cached[1][topic] = frozenset(model.vocab_[r] for r in naming_rows(model, topic).tolist())
+    return cached[1][topic]
+
+
 def _rows_of(model: "TaglensBase", matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``matrix[rows]`` for rows arrays cached once per vocabulary (``topic_rows``, ``naming_rows``), gathered once:
     a copy of the vape tags' 700 embeddings cost ~0.09 ms a post (speed; the same C-ordered array, the same
@@ -243,9 +268,18 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
     head = evidence.get(HEAD_SOURCE, {}) if features.text else {}
     stats = _word_stats(model) if features.text else None
     lang = caption_language(features.text) if stats is not None else "und"
+    own = set(features.tags)
+    for name in TOPIC_SOURCES:
+        own |= set(evidence.get(name, {}))
     for topic, tags in topics.items():
-        if said & tags:
+        if topic in TOPIC_CORPORA and SPELLED_NAMES and said & tags and not own & tags \
+                and not _has_photo(features) and said.isdisjoint(naming_tags(model, topic)):
+            pass  # spelled only by caption words that do not name the topic: read as any other words, below
+        elif said & tags:
             out[topic] = 1.0
+            if topic == PROBE_TOPIC and SPELLED_READ and not own & tags and features.text_emb is not None and gate > 0:
+                # spelled by the caption's words only: as far as the probe reads the caption as politics
+                out[topic] = 1.0 - gate * (1.0 - _probe().scaled(probe_politics(features.text_emb)))
             continue
         words = meaning = 0.0
         if stats is not None:
@@ -338,7 +372,8 @@ def gate(evidence: dict[str, Evidence], strength: dict[str, float],
     (``spelled``) is not gated."""
     owner = topic_of()
     if not owner.keys().isdisjoint(said):
-        owner = {tag: topic for tag, topic in owner.items() if tag not in said}
+        unread = plain_topic_tags()[PROBE_TOPIC] if strength.get(PROBE_TOPIC, 1.0) < MIN_STRENGTH else frozenset()
+        owner = {tag: topic for tag, topic in owner.items() if tag not in said or tag in unread}
     if all(s >= 1.0 for s in strength.values()):
         return evidence
     out: dict[str, Evidence] = {}
