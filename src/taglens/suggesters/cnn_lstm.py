@@ -49,7 +49,7 @@ voting with its cosine similarity to the power ``nb_power``, as effnet-knn votes
 distribution fed as log(1 + P / 0.01) times a learned weight, as the co-occurrence feature is for the existing tags
 (retrieval-augmented decoding). In training a post's own photo is left out of its neighbours, and the feature is
 zero where the photo was dropped. On instagram6 images r0 it lifts the first tag from 223 / 217 / 217 first hits of
-344 (seeds 0, 1, 2) to 226 / 226 / ... (docs/EXPERIMENTS.md).
+344 (seeds 0, 1, 2) to 226 / 226 on seeds 0 and 1 (seed 2 not rerun; docs/EXPERIMENTS.md).
 
 Ties: the beam sorts its candidates stably, so of equal scores the lower vocabulary index, the more frequent tag,
 comes first, as co-occurrence breaks its ties (``torch.topk`` broke them either way: 3 HARRISON posts).
