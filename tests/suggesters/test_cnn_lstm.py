@@ -9,8 +9,9 @@ import pytest
 from taglens.exceptions import ModelError
 from taglens.model_folder import load_suggester
 from taglens.registry import create_suggester
-from taglens.suggesters.cnn_lstm import (CONTENT_DIM, GATE_GRID, beam_search, build_network, cooccurrence_table,
-                                         fit_gate, leave_one_out_prior, rank_beams, reveal_weights, split_weight)
+from taglens.suggesters.cnn_lstm import (CONTENT_DIM, GATE_GRID, ImageNeighbours, beam_search, build_network,
+                                         cooccurrence_table, fit_gate, leave_one_out_prior, rank_beams,
+                                         reveal_weights, split_weight)
 from taglens.types import Post
 
 
@@ -408,3 +409,71 @@ def test_beam_never_emits_the_tags_finalize_drops():
     assert "tag 2 of the best sequence" in got[1].reason  # the beam's own second step, not a step spent on bait
     old = create_suggester("test_cnn_lstm", beam_unwanted=False, **kw).fit([Post(hashtags=t) for t in lists])
     assert [s.tag for s in old.suggest(Post(hashtags=("red",)), k=1)] == ["pasta"]
+
+
+def test_beam_breaks_ties_toward_the_more_frequent_tag():
+    """Tags of equal score are taken in vocabulary order (most frequent first), as co-occurrence breaks its ties:
+    a stable sort, where torch.topk would return 700 before 5 here."""
+    import torch
+
+    n = 2000
+    torch.manual_seed(0)
+    net = build_network(n_tags=n, dim=8, hidden=8, dropout=0.0, companions=False, gated=True).eval()
+    with torch.no_grad():
+        net.out.weight.zero_()
+        net.out.bias.zero_()
+        net.gate.fill_(0.0)
+        net.cooc[0, [5, 700, 1500]] = 0.5  # three companions of tag 0, tied
+    tags_in = np.zeros((1, n), np.float32)
+    tags_in[0, 0] = 1.0
+    seqs, probs, steps, first, prefix = beam_search(net, np.zeros((1, CONTENT_DIM), np.float32), tags_in, depth=3,
+                                                    width=2)[0]
+    assert seqs[0] == [5, 700, 1500] and seqs[1] == [5, 1500, 700]
+    assert [t for t, *_ in rank_beams(seqs, probs, steps, first, 1.0, k=3, prefix=prefix)] == [5, 700, 1500]
+
+
+def test_fit_gate_with_z_keeps_the_residual_only_when_its_gain_is_sure():
+    """With ``z``, a gate above 0 must win more held-out queries at 1 than it loses against the table alone by z
+    standard errors of a sign test; a one-query gain is noise and leaves the table alone."""
+    import torch
+
+    rows = [np.array(r) for r in ([0, 1], [2, 3], [0, 1], [2, 3], [1, 0])]
+    co, per_tag = cooccurrence_table(rows, 5)
+    tags = ["cat", "kitten", "sea", "beach", "car"]
+    torch.manual_seed(0)
+    net = build_network(n_tags=5, dim=8, hidden=8, dropout=0.0, cooc_form="plain", gated=True).eval()
+    with torch.no_grad():
+        net.out.weight.zero_()
+        net.companions.copy_(torch.from_numpy(10.0 * (co > 0)))  # no table; the residual knows every companion
+    curve = fit_gate(net, rows, [0, 1, 2, 3], tags, z=1.64)
+    at = {g: p1 for g, p1, *_ in curve}
+    assert float(net.gate) == pytest.approx(0.05) and at[0.05] == 1.0 and at[0.0] <= 0.5  # 4+ of 8 won, none lost
+    fit_gate(net, rows, [0, 1, 2, 3], tags, z=3.0)  # 8 queries: a sure gain at z = 3 needs 9 won
+    assert float(net.gate) == 0.0
+
+
+def test_image_neighbours_vote_with_their_tags_and_leave_a_post_out_of_its_own():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(2, 1280)).astype(np.float32)
+    img = np.stack([base[0], base[0] + 0.01, base[1], base[1] + 0.01, np.zeros(1280, np.float32)]) + 5.0
+    img[4] = 0.0  # no photo
+    rows = [np.array(r) for r in ([0, 1], [0], [2], [2, 3], [4])]
+    nb = ImageNeighbours.fit(img, rows, 5, k=1, power=4.0)
+    assert list(nb.present_) == [0, 1, 2, 3] and nb.features.shape == (4, 1280)
+    own = np.array([0, 1, 2, 3, -1])
+    got = nb.neighbours_of(img, own)
+    assert np.allclose(got[0], [1, 0, 0, 0, 0]) and np.allclose(got[1], [0.5, 0.5, 0, 0, 0])  # post 1 reads post 0
+    assert np.allclose(got[2], [0, 0, 0.5, 0.5, 0]) and np.allclose(got[3], [0, 0, 1, 0, 0]) and not got[4].any()
+    alone = nb.neighbours_of(img[:1])  # a query is not left out of anything: its own photo is its neighbour
+    assert np.allclose(alone[0], [0.5, 0.5, 0, 0, 0])
+
+
+def test_neighbour_feature_trains_round_trips_and_switches_off(model, posts, tmp_path):
+    assert model.nb_ is not None and all(m.nb_scale is not None for m in [model.net_])
+    loaded = load_suggester(model.save(tmp_path / "nb"))
+    assert np.array_equal(loaded.nb_.features, model.nb_.features) and loaded.nb_.k == model.neighbours
+    off = create_suggester("test_cnn_lstm", epochs=1, neighbours=0).fit(posts)
+    assert off.nb_ is None and off.net_.nb_scale is None
+    assert not any("nb." in k for k in off._extra_tensors(tmp_path))
+    with pytest.raises(ModelError, match="neighbours"):
+        create_suggester("test_cnn_lstm", neighbours=-1).fit(posts)
