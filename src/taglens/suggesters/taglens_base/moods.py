@@ -23,36 +23,56 @@ NEGATIVE = ("sadness.n.01", "unhappiness.n.01", "anger.n.01", "anger.n.02", "fea
             "anxiety.n.02", "hate.n.01", "nervousness.n.02", "nervousness.n.03", "pain.n.02", "misery.n.01",
             "depression.n.01", "mental_illness.n.01", "nightmare.n.01", "nightmare.n.02",
             "suicide.n.01")
+# what a caption may say of distress besides its feelings: a bad or ugly thing, an attack, a wrong, crying, ruin
+SAID = NEGATIVE + ("unpleasantness.n.01", "unpleasantness.n.02", "ugliness.n.01", "bad.n.01", "attack.n.01",
+                   "aggression.n.03", "wrongdoing.n.02", "express_emotion.v.01", "unfortunate.n.01", "destroy.v.01",
+                   "misfortune.n.02")
 HARM = ("kill.v.01", "die.v.01")  # a compound of such a verb and the author ("kill me", "i want to die")
 SELF = frozenset({"me", "myself", "i", "im"})
 # words of emoji names that show such a feeling (😢 CRYING FACE, 😡 POUTING FACE, 😰 ANXIOUS FACE ..., 💔 BROKEN HEART)
 FACES = frozenset({"CRYING", "ANGRY", "POUTING", "FEARFUL", "ANXIOUS", "DISAPPOINTED", "WEARY", "TIRED", "BROKEN",
                    "PENSIVE", "WORRIED", "FROWNING", "SCREAMING", "CONFOUNDED", "PERSEVERING", "UNAMUSED", "SKULL",
-                   "CURSING", "SAD", "DEATH"})
+                   "CURSING", "SAD", "DEATH", "CONFUSED", "EXPRESSIONLESS", "ROLLING", "STEAM", "TRIUMPH",
+                   "GRIMACING", "DIZZY", "NAUSEATED", "VOMITING"})
 UNSAID = 0.2
 DEPTH = 10
 
 
 @lru_cache(maxsize=16384)
-def distress_word(word: str) -> bool:
-    """Whether a word's usual senses (or the nouns WordNet derives from an adjective's or a verb's) climb to one of
-    ``NEGATIVE``."""
+def _climbs(word: str, roots: tuple[str, ...], usual: bool) -> bool:
+    """Whether a word's senses (or the nouns WordNet derives from an adjective's or a verb's) climb to one of
+    ``roots``: with ``usual``, its first sense only (its first two for an adjective or a verb: "nervous" is
+    nervous first, anxious second); otherwise every sense SemCor attests."""
     from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
 
     if len(word) < 3 or not word.isalpha():
         return False
     try:
         lookup = get_lookup()
-        roots = synset_keys(NEGATIVE)
+        keys = synset_keys(roots)
+        senses = lookup.common_synsets(word)
+        if usual:
+            senses = senses[:1] if senses and senses[0].pos == "n" else senses[:2]
         starts = []
-        for s in lookup.common_synsets(word):
+        for s in senses:
             starts.append(s.key)
             if s.pos != "n":
                 starts.extend(t for t in lookup.targets(*s.key, ("+", "=")) if t[0] == "n")
-        return any(key in roots for start in starts for level in lookup.climb(start, lookup.hypernyms, DEPTH)
+        return any(key in keys for start in starts for level in lookup.climb(start, lookup.hypernyms, DEPTH)
                    for key in level)
     except WordNetUnavailable:
         return False
+
+
+def distress_word(word: str) -> bool:
+    """Whether a word's usual sense is of distress (``NEGATIVE``): "rage", "nervous", not "chill" (coldness first)."""
+    return _climbs(word, NEGATIVE, True)
+
+
+def says_distress(word: str) -> bool:
+    """Whether a caption's word speaks of distress, a bad time or harm in any sense SemCor attests (``SAID``):
+    "terrible", "attack", "fraud", "cried", "drowning" too."""
+    return _climbs(word, SAID, False) or _harm_verb(word)
 
 
 @lru_cache(maxsize=16384)
@@ -95,7 +115,7 @@ def speaks_of_distress(text: str, tags) -> bool:
     lang = caption_language(text) if text else "und"
     if lang != "en":
         words |= {english for _, english in english_words(text or "", lang)}
-    if any(distress_word(w) or distress_tag(w) for w in words if w):
+    if any(says_distress(w) or distress_tag(w) for w in words if w):
         return True
     for symbol in emoji_symbols(text or ""):
         names = {unicodedata.name(c, "") for c in symbol}

@@ -3,11 +3,14 @@ reads a pencil drawing of horses as a dog, and "Sketching horses at the stable t
 #dogsofinstagram beside #horses; a coffee-shop photo with "Cold beer after a long shift" got #coffee #espresso.
 
 A tag of the image sources (``IMAGE_SOURCES``) is a *rival* of the caption when its thing and a thing the caption
-(or a tag of the post) names are of one kind (``KINDS``: animals, plants, vehicles, drinks, musical instruments)
-while neither is a kind of the other: a horse and a dog are both animals, a puppy is a dog (no rival), an animal is
-what a horse is (no rival). Such a tag keeps ``UNSAID`` of its score. A thing is read from a tag as WordNet's usual
-noun sense of the tag, or of one of its words (#dogsofinstagram: a dog). A photo alone, or a caption that names no
-thing of these kinds, keeps every tag.
+(or a tag of the post) names are of one kind (``KINDS``: animals, food and drink, musical instruments), closer kin
+than that kind itself (they share a narrower kind: a horse and a dog are placental mammals, coffee and beer
+beverages), while neither is a kind of the other: a puppy is a dog (no rival), an animal is what a horse is (no
+rival), a pet or a kitten is only an animal as a cat is (no rival: WordNet files the role and the young apart). Such
+a tag keeps ``UNSAID`` of its score. A thing is read from a tag as WordNet's usual noun sense of the tag, or of one of
+its words (#dogsofinstagram: a dog). A photo alone, or a caption that names no thing of these kinds, keeps every tag.
+Plants and vehicles are left out: "flower" and "rose" are filed apart (a rose is a shrub), and a caption's "launch"
+is WordNet's motorboat first (a rocket's launch would lose #rocket).
 """
 from __future__ import annotations
 
@@ -16,15 +19,15 @@ from functools import lru_cache
 from ..tags import Evidence
 
 IMAGE_SOURCES = ("image_tags", "conse", "class_rates", "image", "image_protos", "scene_rates")
-KINDS = ("animal.n.01", "plant.n.02", "vehicle.n.01", "beverage.n.01", "musical_instrument.n.01")
+KINDS = ("animal.n.01", "food.n.01", "musical_instrument.n.01")
 UNSAID = 0.3
 DEPTH = 16
 
 
 @lru_cache(maxsize=16384)
-def _thing(word: str) -> tuple[tuple[str, int], frozenset, tuple[str, int]] | None:
-    """(the usual noun sense of ``word``, all its hypernyms, the kind of ``KINDS`` it is of), or None when that
-    sense is of none of them."""
+def _thing(word: str) -> tuple | None:
+    """(the usual noun sense of ``word``, it and all its hypernyms, the kind of ``KINDS`` it is of, that kind and its
+    hypernyms), or None when that sense is of none of them."""
     from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
 
     if len(word) < 3 or not word.replace("_", "").isalpha():
@@ -39,7 +42,18 @@ def _thing(word: str) -> tuple[tuple[str, int], frozenset, tuple[str, int]] | No
     except WordNetUnavailable:
         return None
     kind = next((k for k in kinds if k in ups), None)
-    return None if kind is None else (first[0].key, ups, kind)
+    if kind is None:
+        return None
+    return first[0].key, ups, kind, _above(kind)
+
+
+@lru_cache(maxsize=16)
+def _above(kind: tuple[str, int]) -> frozenset:
+    """The kind and every hypernym of it: ancestors two things share that say no more than their kind does."""
+    from ...wordnet import get_lookup
+
+    lookup = get_lookup()
+    return frozenset(key for level in lookup.climb(kind, lookup.hypernyms, DEPTH) for key in level)
 
 
 @lru_cache(maxsize=16384)
@@ -86,7 +100,7 @@ def is_rival(tag: str, named: list) -> bool:
     things = tag_things(tag)
     if not things or any(_related(t, n) for t in things for n in named):
         return False
-    return any(t[2] == n[2] for t in things for n in named)
+    return any(t[2] == n[2] and bool((t[1] & n[1]) - t[3]) for t in things for n in named)
 
 
 def caption_beats_photo(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:
