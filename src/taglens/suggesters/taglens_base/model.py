@@ -153,7 +153,8 @@ class TaglensBase(BaseSuggester):
                 gains[source.name] *= source.deference(evidence, read)
         weights = {**self.default_weights(), **(self.weights or {})}
         # no #sunset for Jupiter only because sunset captions sit nearest
-        evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed))
+        evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed),
+                                      support.shown_in_full(strength))
         evidence = consent.checked(topics.gate(evidence, strength, said), gains, weights, self._mixed, features.tags)
         return evidence, gains, features.exclude
 

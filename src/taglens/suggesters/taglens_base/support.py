@@ -9,6 +9,8 @@ cluster and the caption's own words or the photo agree on keeps its vote (#beach
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from ..tags import Evidence
 
 PROTOS = "caption_protos"
@@ -18,10 +20,12 @@ LONE = 0.5
 SUPPORT = 1.0
 
 
-def lone_votes(evidence: dict[str, Evidence], gains: dict[str, float], weights: dict[str, float]
-               ) -> dict[str, Evidence]:
+def lone_votes(evidence: dict[str, Evidence], gains: dict[str, float], weights: dict[str, float],
+               shown: Callable[[str], bool] | None = None) -> dict[str, Evidence]:
     """``evidence`` with each ``caption_protos`` vote limited by the other sources' support for its tag (see the
-    module docstring); ``weights``: the effective weights of the post's sources (``fusion.effective_weights``)."""
+    module docstring); ``weights``: the effective weights of the post's sources (``fusion.effective_weights``);
+    ``shown(tag)``: whether the tag is of a topic the post shows in full (``topics.topic_strength``), which is
+    support enough (the cluster of #maga tweets voting #buildthewall under a tweet about the border wall)."""
     votes = evidence.get(PROTOS)
     scale = weights.get(PROTOS, 0.0) * gains.get(PROTOS, 1.0)
     if not votes or scale <= 0:
@@ -31,7 +35,7 @@ def lone_votes(evidence: dict[str, Evidence], gains: dict[str, float], weights: 
     out = {}
     for tag, (score, reason) in votes.items():
         own = scale * score
-        if own > 0:
+        if own > 0 and not (shown is not None and shown(tag)):
             support = sum(w * ev[tag][0] for w, ev in others if w > 0 and tag in ev)
             cap = LONE * own + SUPPORT * max(support, 0.0)
             if cap < own:
@@ -40,4 +44,17 @@ def lone_votes(evidence: dict[str, Evidence], gains: dict[str, float], weights: 
     return {**evidence, PROTOS: out}
 
 
-__all__ = ["LONE", "SUPPORT", "lone_votes"]
+def shown_in_full(strength: dict[str, float]) -> Callable[[str], bool] | None:
+    """A function of a tag: whether it is a tag of a topic the post shows in full (its ``topics.topic_strength`` at
+    least the topic's ``topics.SHOWN_FULL``, where ``topics.gate`` leaves its tags whole); None when the post shows no
+    topic so."""
+    from .topics import SHOWN_FULL, topic_of
+
+    full = {topic for topic, s in strength.items() if s >= SHOWN_FULL.get(topic, 1.0)}
+    if not full:
+        return None
+    owner = topic_of()
+    return lambda tag: owner.get(tag) in full
+
+
+__all__ = ["LONE", "SUPPORT", "lone_votes", "shown_in_full"]
