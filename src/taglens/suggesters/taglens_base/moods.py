@@ -5,12 +5,18 @@ habit of short, plain captions, and put them first on everyday ones: #killme on 
 #sadness and #depression under a galaxy or a coin. Where the author wrote a caption, every source's ``DISTRESS``
 tags keep ``UNSAID`` of their score unless a word, emoji or tag of the post itself speaks of distress.
 
-Which tags: those whose usual WordNet senses (an adjective's or verb's through the nouns WordNet derives from it:
-"nervous" -> nervousness, "sad" -> sadness) climb to a negative feeling or state (``NEGATIVE``: sadness, anger,
-fear, anxiety, hate, pain, misery, depression, mental illness, a nightmare, suicide), and compound tags with such a
-word, or with killing or dying said of the author ("kill me", "i want to die"; "killing it" is no harm). Which words say it: the same test on the caption's words (and their English
-glosses), on the post's tags, and the emoji whose Unicode names are faces of such feelings (``FACES``). Nothing is
-listed for itself: the senses decide. A happy mood (#love #happy #joy) is no embarrassment and is not touched.
+Which tags: those whose usual WordNet sense (the first; an adjective's or a verb's first two, through the nouns
+WordNet derives from them: "nervous" -> nervousness, "sad" -> sadness) climbs to a negative feeling or state
+(``NEGATIVE``: sadness, anger, fear, anxiety, hate, pain, misery, depression, mental illness, a nightmare, suicide),
+and compound tags with such a word, or with killing or dying said of the author ("kill me", "i want to die";
+"killing it" is no harm; "chill" is coldness first). Which words say it: any attested sense of the caption's words
+(and their English glosses) or of the post's tags under ``SAID`` (those feelings, and a bad or ugly thing, an
+attack, a wrong, crying, ruin, killing or dying: the tweets' complaints), and the emoji whose Unicode names are faces
+of such feelings (``FACES``). Nothing is listed for itself: the senses decide. A happy mood (#love #happy #joy) is
+no embarrassment and is not touched.
+
+Tweets val (the posts whose gold holds a distress tag, re-ranked): the first sense only and the broader ``SAID``
+took the loss from 5 first hits and 7 top-5 hits to 1 and 1.
 """
 from __future__ import annotations
 
