@@ -1,10 +1,10 @@
 """The ninth stop's checks of caption evidence (issue 20): a tag of distress needs the post to speak of distress
-(``moods``), the caption's named thing beats the photo's rival of one kind (``rivals``), a vote of the nearest
-caption cluster alone needs other evidence (``support``), Spanish inflections read through the glossary."""
+(``moods``), a vote of the nearest caption cluster alone needs other evidence (``support``), Spanish inflections
+read through the glossary."""
 import pytest
 
 from taglens import Post
-from taglens.suggesters.taglens_base import moods, rivals, support
+from taglens.suggesters.taglens_base import moods, support
 
 
 @pytest.mark.parametrize("tag, distress", [
@@ -40,30 +40,6 @@ def test_distress_steps_back_only_under_a_caption_that_does_not_speak_of_it():
     assert out["caption"]["finals"] == (0.1, "r") and out["image"] is evidence["image"]
     assert moods.unsaid_distress(evidence, "Finals week is a nightmare, so stressed", ()) is evidence
     assert moods.unsaid_distress(evidence, "", ()) is evidence
-
-
-def test_the_captions_named_thing_beats_the_photos_rival_of_one_kind():
-    evidence = {"image_tags": {"dog": (0.4, "seen"), "puppy": (0.3, "seen"), "animals": (0.2, "seen"),
-                               "dogsofinstagram": (0.2, "seen")},
-                "caption_tags": {"horses": (0.4, "said")}}
-    out = rivals.caption_beats_photo(evidence, "Sketching horses at the stable today", ())
-    for tag in ("dog", "puppy", "dogsofinstagram"):
-        assert out["image_tags"][tag][0] == pytest.approx(evidence["image_tags"][tag][0] * rivals.UNSAID)
-    assert out["image_tags"]["animals"] == (0.2, "seen")  # what a horse is, too
-    assert out["caption_tags"] is evidence["caption_tags"]
-    assert rivals.caption_beats_photo(evidence, "", ()) is evidence  # a photo alone
-    assert rivals.caption_beats_photo(evidence, "My puppy meets a horse", ()) == evidence  # the dog is named
-
-
-@pytest.mark.parametrize("text, tag, rival", [
-    ("Cold beer after a long shift", "espresso", True),
-    ("Cold beer after a long shift", "drink", False),
-    ("Mi gato durmiendo la siesta", "pet", False),  # a role, not another animal
-    ("Our new kitten", "cat", False),
-    ("Launch day at the cape!", "rocket", False),  # no vehicles: WordNet's first launch is a motorboat
-])
-def test_rivals_are_other_things_of_one_narrower_kind(text, tag, rival):
-    assert rivals.is_rival(tag, rivals.named_things(text, ())) is rival
 
 
 def test_a_lone_caption_cluster_vote_keeps_part_of_itself():
