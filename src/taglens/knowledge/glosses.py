@@ -28,7 +28,14 @@ FUNCTION_ZIPF = 6.0  # Greek: "με" 7.2, "στη" 6.6; content words below ("θ
 # Greek inflections -> the dictionary's form (nominative singular): "φίλους" -> "φίλος", "θάλασσας" -> "θάλασσα"
 ENDINGS = {"el": (("ους", "ος"), ("ου", "ος"), ("οι", "ος"), ("ων", "ος"), ("ες", "α"), ("ες", "ης"), ("ας", "α"),
                   ("ης", "η"), ("ια", "ι"), ("ιά", "ί"), ("ία", "ί"), ("α", "ο"), ("ό", "ός"), ("ο", "ος")),
-           "es": (("es", ""), ("s", ""))}  # Spanish plurals: "perros" -> "perro", "montañas" -> "montaña"
+           # Spanish: plurals ("perros" -> "perro", "montañas" -> "montaña"), a feminine or a diminutive of a listed
+           # masculine or plain word ("gata" -> "gato", "gatitas" -> "gato", "casita" -> "casa"), and the common verb
+           # forms of a listed infinitive (gerund "estudiando", preterite "corrí" "nadé" "viajamos", present "entreno")
+           "es": (("es", ""), ("s", ""), ("a", "o"), ("as", "o"), ("itos", "o"), ("itas", "a"), ("itas", "o"),
+                  ("ito", "o"), ("ita", "a"), ("ita", "o"), ("ando", "ar"), ("iendo", "er"), ("iendo", "ir"),
+                  ("amos", "ar"), ("imos", "er"), ("imos", "ir"), ("é", "ar"), ("ó", "ar"), ("í", "er"), ("í", "ir"),
+                  ("ió", "er"), ("ió", "ir"), ("o", "ar"), ("o", "er"))}
+MIN_INFLECTED = {"es": 4}  # the shortest word read through an ending (others 5: "δίπλα" is not "διπλό")
 HAND = "glosses_hand.tsv"  # the project's own glosses (Spanish; Greek, Japanese gaps), read after the built table
 MAX_JA_WORD = 8
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
@@ -143,7 +150,8 @@ def english_words(text: str, lang: str) -> tuple[tuple[str, str], ...]:
         english = table.get(word)
         if english is None:  # () is a word listed so as not to be read ("δίπλα", next to: not "διπλά", twice)
             english = table.get(_unaccented(word))
-        for form in dict.fromkeys((word, _unaccented(word))) if english is None and len(word) > 4 else ():
+        for form in (dict.fromkeys((word, _unaccented(word)))
+                     if english is None and len(word) >= MIN_INFLECTED.get(glang, 5) else ()):
             for end, base in ENDINGS.get(glang, ()):  # "γιαγιάς" -> "γιαγιας" -> "γιαγια" (γιαγιά)
                 # an accent dropped only from the ending ("δίπλα" is not "διπλό")
                 if form.endswith(end) and form[:-len(end)] == word[:-len(end)]:

@@ -15,7 +15,7 @@ from ...features import PendingFeatures, PostFeatures, pending_post_features, po
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
-from . import consent, fusion, places, senses, throwbacks, topics
+from . import consent, fusion, moods, places, senses, support, throwbacks, topics
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
@@ -145,12 +145,16 @@ class TaglensBase(BaseSuggester):
         evidence = places.unnamed_left_out(evidence, features.text, features.tags)
         evidence = senses.unsaid_weapons(evidence, features.text, features.tags)  # no #missile for a launch
         evidence = throwbacks.unsaid_throwbacks(evidence, features.text, features.tags)  # no #tbt for next week
+        evidence = moods.unsaid_distress(evidence, features.text, features.tags)  # no #killme for studying
         read = self._head_read(features, strength, known)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
                 gains[source.name] *= source.deference(evidence, read)
-        evidence = consent.checked(topics.gate(evidence, strength, said), gains,
-                                   {**self.default_weights(), **(self.weights or {})}, self._mixed, features.tags)
+        weights = {**self.default_weights(), **(self.weights or {})}
+        # no #sunset for Jupiter only because sunset captions sit nearest
+        evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed),
+                                      support.shown_in_full(strength))
+        evidence = consent.checked(topics.gate(evidence, strength, said), gains, weights, self._mixed, features.tags)
         return evidence, gains, features.exclude
 
     def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:
