@@ -9,21 +9,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from taglens.encoders.image import MAX_ASPECT, RESIZE, SIZE, preprocess
+from taglens.encoders.image import RESIZE, SIZE, cut_to_aspect, preprocess
 
 PEXELS = Path(__file__).resolve().parents[3] / "shared" / "data" / "pexels_food" / "images"
 
 
 def plain_preprocess(img: Image.Image) -> np.ndarray:
     """The form ``preprocess`` replaced: one resize of the whole photo, then the centre crop."""
+    img = cut_to_aspect(img)
     w, h = img.size
-    if max(w, h) > MAX_ASPECT * min(w, h):
-        keep = max(1, int(MAX_ASPECT * min(w, h)))
-        if w > h:
-            img = img.crop(((w - keep) // 2, 0, (w - keep) // 2 + keep, h))
-        else:
-            img = img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
-        w, h = img.size
     scale = RESIZE / min(w, h)
     img = img.resize((max(SIZE, round(w * scale)), max(SIZE, round(h * scale))), Image.BICUBIC)
     w, h = img.size

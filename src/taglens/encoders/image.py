@@ -27,6 +27,18 @@ def imagenet_synsets() -> list[str]:
 MAX_ASPECT = 3.0  # a longer side beyond 3x the shorter one is cut (centred) before resizing
 
 
+def cut_to_aspect(img: Any) -> Any:
+    """The centre of an image whose long side is over ``MAX_ASPECT`` times its short side, cut to that ratio (only
+    the centre reaches ``preprocess``'s crop); any other image as it is."""
+    w, h = img.size
+    if max(w, h) <= MAX_ASPECT * min(w, h):
+        return img
+    keep = max(1, int(MAX_ASPECT * min(w, h)))
+    if w > h:
+        return img.crop(((w - keep) // 2, 0, (w - keep) // 2 + keep, h))
+    return img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
+
+
 def preprocess(img: Any) -> np.ndarray:
     """Resize the shorter side to 256 (bicubic), centre-crop 224, scale to [-1, 1] as TF EfficientNet-Lite does.
 
@@ -35,14 +47,8 @@ def preprocess(img: Any) -> np.ndarray:
     that aspect ratio are untouched, so their features do not change."""
     from PIL import Image
 
+    img = cut_to_aspect(img)
     w, h = img.size
-    if max(w, h) > MAX_ASPECT * min(w, h):
-        keep = max(1, int(MAX_ASPECT * min(w, h)))
-        if w > h:
-            img = img.crop(((w - keep) // 2, 0, (w - keep) // 2 + keep, h))
-        else:
-            img = img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
-        w, h = img.size
     scale = RESIZE / min(w, h)
     size = (max(SIZE, round(w * scale)), max(SIZE, round(h * scale)))
     left, top = (size[0] - SIZE) // 2, (size[1] - SIZE) // 2
