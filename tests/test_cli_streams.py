@@ -210,7 +210,11 @@ def test_a_broken_photo_in_a_later_chunk_is_that_posts_error(tmp_path, food_imag
     assert code == ExitCode.PARTIAL
     assert [r["id"] for r in rows] == [str(i) for i in range(n)]
     assert [i for i, r in enumerate(rows) if "error" in r] == [bad] and "broken.jpg" in rows[bad]["error"]
-    assert rows[0]["suggestions"] == rows[3]["suggestions"] == rows[BATCH_CHUNK + 4]["suggestions"]  # one photo
+    # one photo, one answer: the chunk holding the bad photo is answered post by post (``suggest``), whose scores
+    # may differ from ``suggest_batch``'s batched products in the sixth decimal, so scores are compared to 1e-5
+    same = [rows[i]["suggestions"] for i in (0, 3, BATCH_CHUNK + 4)]
+    assert all([(s["tag"], s["source"], s["reason"]) for s in a] == [(s["tag"], s["source"], s["reason"]) for s in b]
+               and all(abs(x["score"] - y["score"]) <= 1e-5 for x, y in zip(a, b)) for a, b in zip(same, same[1:]))
 
 
 def test_batch_prepares_up_to_two_chunks_ahead_and_hands_over_errors_in_order():
