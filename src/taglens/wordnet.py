@@ -22,7 +22,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Container, Iterable, Iterator
 
 from .exceptions import TaglensError
 
@@ -408,6 +408,12 @@ class WordNetLookup:
             if not nxt:
                 return
             level = nxt
+
+    def reaches(self, starts: Iterable[tuple[str, int]], roots: Container[tuple[str, int]], depth: int) -> bool:
+        """Whether a climb by ``hypernyms`` (``depth`` levels at most) from any of the synsets ``starts`` meets one
+        of ``roots`` (keys, as ``synset_keys`` gives them)."""
+        return any(key in roots for start in starts for level in self.climb(start, self.hypernyms, depth)
+                   for key in level)
 
     def hypernyms(self, pos: str, offset: int) -> list[tuple[str, int]]:
         """(pos, offset) of the synset's hypernyms then its instance hypernyms, in the data file's order: what

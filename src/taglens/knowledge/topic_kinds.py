@@ -248,7 +248,7 @@ def _is_location(lookup, sense) -> bool:
     from ..wordnet import synset_keys
 
     places = synset_keys(LOCATIONS)
-    return any(key in places for level in lookup.climb(sense.key, lookup.hypernyms, 12) for key in level)
+    return lookup.reaches([sense.key], places, 12)
 
 
 def _tag(lemma: str) -> str:

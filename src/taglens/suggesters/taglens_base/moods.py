@@ -64,8 +64,7 @@ def _climbs(word: str, roots: tuple[str, ...], usual: bool) -> bool:
             starts.append(s.key)
             if s.pos != "n":
                 starts.extend(t for t in lookup.targets(*s.key, ("+", "=")) if t[0] == "n")
-        return any(key in keys for start in starts for level in lookup.climb(start, lookup.hypernyms, DEPTH)
-                   for key in level)
+        return lookup.reaches(starts, keys, DEPTH)
     except WordNetUnavailable:
         return False
 
@@ -104,8 +103,7 @@ def _harm_verb(word: str) -> bool:
         lookup = get_lookup()
         roots = synset_keys(HARM)
         verbs = [s.key for s in lookup.synsets(word) if s.pos == "v"][:2]
-        return any(key in roots for start in verbs for level in lookup.climb(start, lookup.hypernyms, DEPTH)
-                   for key in level)
+        return lookup.reaches(verbs, roots, DEPTH)
     except WordNetUnavailable:
         return False
 

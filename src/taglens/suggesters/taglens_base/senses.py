@@ -30,8 +30,7 @@ def _under(word: str, roots: tuple[str, ...]) -> bool:
         targets = synset_keys(roots)
     except WordNetUnavailable:
         return False
-    return bool(first) and any(key in targets for level in lookup.climb(first[0], lookup.hypernyms, DEPTH)
-                               for key in level)
+    return lookup.reaches(first, targets, DEPTH)
 
 
 def unsaid_weapons(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:
