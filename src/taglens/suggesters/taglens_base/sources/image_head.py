@@ -143,22 +143,19 @@ class ImageHead(HeadSource):
         keep = agree + (1.0 - agree) * caption
         if no_caption_or_tags(features):  # a photo alone
             familiarity, index = self.familiarity(features), self.model.index_
-            if "food" in index and agr.not_food(class_probs, familiarity):  # that shows no food
-                keep[index["food"]] = 0.0
-            for tag, under in agr.FILLER_UNDER.items():  # unlike the training photos: no filler
-                if tag in index and familiarity is not None and familiarity < under:
-                    keep[index[tag]] = 0.0
+
+            def drop(tags) -> None:
+                keep[[index[t] for t in tags if t in index]] = 0.0
+
+            if agr.not_food(class_probs, familiarity):  # that shows no food
+                drop(("food",))
+            if familiarity is not None:  # unlike the training photos: no filler
+                drop(tag for tag, under in agr.FILLER_UNDER.items() if familiarity < under)
             if agr.sure_and_unfamiliar(class_probs, familiarity):  # a camera on a tripod is no #fitness
-                for tag in agr.SET_LABELS:
-                    if tag in index:
-                        keep[index[tag]] = 0.0
-            for tag in agr.other_kinds(class_probs, familiarity):  # a moped is no #cars
-                if tag in index:
-                    keep[index[tag]] = 0.0
+                drop(agr.SET_LABELS)
+            drop(agr.other_kinds(class_probs, familiarity))  # a moped is no #cars
             if agr.no_animals(class_probs, familiarity):  # a page of text is no #animals
-                for tag in agr.ANIMAL_TAGS:
-                    if tag in index:
-                        keep[index[tag]] = 0.0
+                drop(agr.ANIMAL_TAGS)
             if agr.posed(class_probs, familiarity) or self._posed_face(features):  # a navy portrait is no #love
                 keep[:] = 0.0
         return keep, agr.doubt(probs, agree)
