@@ -211,6 +211,10 @@ def main(argv=None) -> int:
                              "threshold": round(p["threshold"], 6)}
                       for name, p in (("person", person), ("text", textp))},
            "val": figures}
+    if args.out.exists():  # the probes another script builds (build_colour_probe.py's colourless) are kept
+        before = json.loads(args.out.read_text(encoding="utf-8"))
+        out["probes"] = {**before.get("probes", {}), **out["probes"]}
+        out["val"] = {**before.get("val", {}), **out["val"]}
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, separators=(",", ":")), encoding="utf-8")
     tmp.replace(args.out)

@@ -1,11 +1,12 @@
-"""Cheap gates for the vision evidence: does a photo likely show a face, or text? Read from the image features
-taglens already has.
+"""Cheap gates for the vision evidence: does a photo likely show a face, or text, or no colour at all? Read from the
+image features taglens already has.
 
 Each probe is a logistic regression on the pooled EfficientNet-Lite0 features (1280-d) of a photo or video
 frame, trained by ``scripts/build_vision_probes.py`` to predict where the real detector (the BlazeFace face
-detector, RapidOCR's text detector) finds something, and stored in ``resources/vision/probes.json`` (weights
-only). A dot product per photo: a photo the probe rejects pays nothing for faces or text; one it passes is
-handed to the detector (as decoded for the encoder, or decoded again where its features came from the cache).
+detector, RapidOCR's text detector, the pixels' chroma of :mod:`taglens.vision.colour`) finds something, and stored
+in ``resources/vision/probes.json`` (weights only; ``colourless`` by ``scripts/build_colour_probe.py``). A dot
+product per photo: a photo the probe rejects pays nothing for faces, text or pixels; one it passes is handed to the
+detector (as decoded for the encoder, or decoded again where its features came from the cache).
 
     >>> from taglens.vision.probes import gated_frames
     >>> [(label, round(margin, 2)) for label, frame, margin in gated_frames(features, "text")]
@@ -25,7 +26,7 @@ from ..exceptions import InputError
 
 log = logging.getLogger(__name__)
 RESOURCE = "probes.json"
-PROBES = ("person", "text")
+PROBES = ("person", "text", "colourless")
 
 
 @functools.lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from .image_knowledge import ImageKnowledge
 from .image_protos import ImagePrototypes
 from .mentions import Mentions
 from .ngrams import Ngrams
+from .photo_colour import PhotoColour
 from .photo_text import PhotoText
 from .prior import Prior
 from .scene_rates import SceneRates
@@ -52,6 +53,7 @@ SOURCES: list[type] = [
     ClassRates,  # last three: the sums of the other sources' evidence keep their order
     SceneRates,  # a photo alone
     CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
+    PhotoColour,  # a photo alone with no colour (added later, last for the same reason)
 ]
 
 __all__ = ["SOURCES"]

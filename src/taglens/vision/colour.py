@@ -1,0 +1,38 @@
+"""Whether a photo has colour at all: a black-and-white photo (a film portrait, a grey scan of the moon, coins on
+a grey cloth) is something every photo either is or is not, and people tag it (#blackandwhite, #bnw).
+
+The measure is on the pixels: each pixel's chroma (its largest channel minus its smallest, of 255) on a
+``SIDE`` x ``SIDE`` copy, and the photo's ``QUANTILE``-th percentile of it; a photo at ``COLOURLESS`` or under has no
+colour (JPEG's colour noise on a grey photo stays under it; a sepia print or a dim colour photo is over it). An
+image stored with one channel (mode L, 1, I, F) has no colour without looking.
+
+Reading pixels costs a decode, so ``taglens-base`` asks only where the ``colourless`` probe on the image features
+(:mod:`taglens.vision.probes`) says the photo is likely grey (``sources/photo_colour.py``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+SIDE = 48
+QUANTILE = 95
+COLOURLESS = 12.0
+ONE_CHANNEL = frozenset({"1", "L", "LA", "I", "I;16", "F"})
+
+
+def chroma(image: Any) -> float:
+    """The ``QUANTILE``-th percentile of a PIL image's per-pixel chroma (0 for a one-channel image)."""
+    if getattr(image, "mode", None) in ONE_CHANNEL:
+        return 0.0
+    small = image.convert("RGB").resize((SIDE, SIDE))
+    a = np.asarray(small, np.int16)
+    return float(np.percentile(a.max(2) - a.min(2), QUANTILE))
+
+
+def colourless(image: Any) -> bool:
+    """Whether a PIL image has no colour (``chroma`` at ``COLOURLESS`` or under)."""
+    return chroma(image) <= COLOURLESS
+
+
+__all__ = ["COLOURLESS", "chroma", "colourless"]
