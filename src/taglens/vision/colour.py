@@ -17,7 +17,9 @@ import numpy as np
 
 SIDE = 48
 QUANTILE = 95
-COLOURLESS = 12.0
+# 8: a black-and-white print (0-2 as JPEG stores it) or a toned one (a grey dandelion, 6) has none; a misty colour
+# photo of mountains (12) or a grey sea with a red boat (14) has some
+COLOURLESS = 8.0
 ONE_CHANNEL = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 
 
