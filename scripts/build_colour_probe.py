@@ -5,8 +5,9 @@ pays for reading its pixels (``taglens.vision.colour``, the ``photo_colour`` sou
 
 The teacher is the pixel measure itself (``colour.chroma``) at ``TEACH``, looser than the source's bar
 (``colour.COLOURLESS``) so that the gate passes what the pixels then decide, on the train side (``dev_split``) of
-instagram6, vape, pexels_food and the everyday scenes, flowers and pets, plus a grey copy of every ``--grey-every``-th train
-photo (encoded here: Instagram has few black-and-white photos of things and scenes). The threshold recalls
+instagram6, vape, pexels_food and the everyday scenes, flowers and pets, plus a grey copy of every
+``--grey-every``-th train photo (encoded here: Instagram has few black-and-white photos of things and scenes). The
+threshold recalls
 ``--recall`` of the teacher's positives in 5-fold out-of-fold scores; the val side's recall and firing rate are
 printed and kept in the file. Only the weights, bias and threshold reach the artifact (the other probes of the file
 are kept as they are).
