@@ -66,3 +66,4 @@ def test_a_grey_photo_alone_is_blackandwhite_with_its_reason(model, food_images,
 def test_a_post_with_a_colour_photo_among_grey_ones_is_not_blackandwhite(model, food_images, greys):
     ev, _, _ = model.evidence(Post(images=(greys[0], food_images[1])))
     assert "photo_colour" not in ev
+
