@@ -67,3 +67,13 @@ def test_a_post_with_a_colour_photo_among_grey_ones_is_not_blackandwhite(model, 
     ev, _, _ = model.evidence(Post(images=(greys[0], food_images[1])))
     assert "photo_colour" not in ev
 
+
+
+def test_features_from_the_cache_are_read_again_and_a_colour_photo_is_not_grey(model, food_images, greys):
+    """Without the decoded frames (features from the cache) the photo is read again from its file."""
+    source = model.source("photo_colour")
+    for path, want in ((greys[0], True), (food_images[0], False)):
+        f = post_features([Post(images=(path,))], text=False)[0]
+        f.images.pop("frames", None)
+        if margins("colourless", f.images["pooled"])[0] >= 0 or want:
+            assert source._grey(f) is want, path.name

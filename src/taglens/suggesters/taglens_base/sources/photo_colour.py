@@ -1,5 +1,5 @@
 """``photo_colour``: a photo alone with no colour at all is a black-and-white photo, and people tag it so
-(#blackandwhite, #bnw). It is a property every photo has or lacks, so it holds on photos unlike any the trained
+(#blackandwhite). It is a property every photo has or lacks, so it holds on photos unlike any the trained
 sources learned (a film portrait, a grey scan of the moon, coins on a cloth, where they have nothing to say) as on
 theirs, with its evidence said plainly ("the photo has no colour").
 
@@ -15,10 +15,12 @@ with #blackandwhite inserted at a score): 0.05-0.15 move no first or top-5 hit, 
 """
 from __future__ import annotations
 
+from ....vision.colour import SIDE
 from ..source import Source, no_caption_or_tags
 
-# the tag and its other form (one form per meaning does not group them: #bnw reads as no word), each with its score
-TAGS = (("blackandwhite", 0.12), ("bnw", 0.07))
+# the tag and its score; #bnw, its short form, is left out: one form per meaning does not join them (no word list
+# or WordNet does), and both in a short top 5 would say one thing twice
+TAGS = (("blackandwhite", 0.12),)
 FRAMES = 2  # photos or frames of a post that are read
 REASON = "the photo has no colour"
 
@@ -40,12 +42,52 @@ class PhotoColour(Source):
     @staticmethod
     def _grey(features) -> bool:
         """Whether every photo or frame of the post read (``FRAMES``) is grey: the probe passes it and its pixels
-        have no colour."""
+        have no colour (as the encoder decoded it, or read again at a reduced size where its features came from the
+        cache)."""
         from ....vision.colour import colourless
-        from ....vision.probes import gated_frames, margins
+        from ....vision.probes import margins
 
-        rows = len(features.images["pooled"])
-        if (margins("colourless", features.images["pooled"][:FRAMES]) < 0).any():
+        rows = min(len(features.images["pooled"]), FRAMES)
+        if (margins("colourless", features.images["pooled"][:rows]) < 0).any():
             return False
-        frames = gated_frames(features, "colourless", min(rows, FRAMES))
-        return len(frames) == min(rows, FRAMES) and all(colourless(frame) for _, frame, _ in frames)
+        kept = features.images.get("frames") or []
+        for r in range(rows):
+            frame = kept[r] if r < len(kept) else None
+            frame = frame if frame is not None else _reopened(features, r)
+            if frame is None or not colourless(frame):
+                return False
+        return True
+
+
+def _reopened(features, row: int):
+    """The image of the post's features row ``row`` (a PIL image; a JPEG decoded at a reduced size, which the
+    chroma needs no more than), or None where it cannot be read now (said on the log) or is a video's frame."""
+    import logging
+    from pathlib import Path
+
+    from ....exceptions import InputError
+    from ....features import image_labels
+    from ....media import is_video, load_image
+
+    images = list(features.post.images)
+    labels, names = features.images.get("labels") or [], image_labels(images)
+    if row >= len(labels) or labels[row] not in names:
+        return None
+    item = images[names.index(labels[row])]
+    if not isinstance(item, (str, Path)):
+        return item
+    if is_video(Path(item)):
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(item) as img:
+            img.draft("RGB", (2 * SIDE, 2 * SIDE))  # JPEG: decoded at 1/2 to 1/8 of its size
+            img.load()
+            return img.copy()
+    except (OSError, ValueError):
+        try:
+            return load_image(Path(item))
+        except InputError as exc:
+            logging.getLogger(__name__).warning("photo_colour: %s", exc)
+            return None
