@@ -52,8 +52,8 @@ SOURCES: list[type] = [
     AuthorHistory,
     ClassRates,  # last three: the sums of the other sources' evidence keep their order
     SceneRates,  # a photo alone
+    PhotoColour,  # a photo alone with no colour (added later): silent under a caption or a tag, as scene_rates
     CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
-    PhotoColour,  # a photo alone with no colour (added later, last for the same reason)
 ]
 
 __all__ = ["SOURCES"]
