@@ -7,11 +7,12 @@ Where the ``colourless`` probe on the image features (:mod:`taglens.vision.probe
 pixels decide (:func:`taglens.vision.colour.colourless`); every photo of the post read (``FRAMES``) must be grey,
 and one the probe rejects ends it. A photo the probe rejects pays nothing.
 
-``SCORE`` is low: on a photo the sources know, its subject comes first (a black-and-white photo of a dog is #dog
-first); on one they do not, it is one of the top 5. For a photo alone (no caption, no tag): a caption carries the
-post's topic, and the captioned bench's figures stay as they were. Listed after the other sources but
-``caption_kinds`` (which speaks only under a caption, where this one is silent), so their sums keep their order. Offline on instagram6's val side (its 31 grey or near-grey photos alone, the lead's rankings
-with #blackandwhite inserted at a score): 0.05-0.15 move no first or top-5 hit, 0.2 costs 2 first hits.
+Its score (``TAGS``) is low: on a photo the sources know, its subject comes first (a black-and-white photo of a dog
+is #dog first); on one they do not, it is one of the top 5. For a photo alone (no caption, no tag): a caption
+carries the post's topic, and the captioned bench's figures stay as they were. Listed after the other sources but
+``caption_kinds`` (which speaks only under a caption, where this one is silent), so their sums keep their order.
+Offline on instagram6's val side (its 31 grey or near-grey photos alone, the lead's rankings with #blackandwhite
+inserted at a score): 0.05-0.15 move no first or top-5 hit, 0.2 costs 2 first hits.
 """
 from __future__ import annotations
 
