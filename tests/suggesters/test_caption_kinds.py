@@ -131,6 +131,22 @@ def test_a_place_tag_needs_the_post_to_name_the_place():
     assert places.is_place("yeg") and places.is_place("losangeles") and not places.is_place("downtown")
 
 
+def test_a_place_is_named_by_its_short_form_its_name_or_its_people():
+    def kept(text, tags):
+        return set(places.unnamed_left_out({"caption": {t: (0.2, "x") for t in tags}}, text, ())["caption"])
+
+    city = ("sanfrancisco", "california", "sf", "losangeles", "la")
+    # "SF" names San Francisco and the places it is part of; "San Francisco" names its short form #sf
+    assert kept("This is what a beautiful day in SF looks like", city) == {"sanfrancisco", "california", "sf"}
+    assert kept("Street cars in San Francisco", city) == {"sanfrancisco", "california", "sf"}
+    assert kept("Ohhhhhhh Vegas why so CRAZY", ("lasvegas", "nevada", "losangeles")) == {"lasvegas", "nevada"}
+    # a short form of three letters names the place only in capitals: the Spanish article "la" is no Los Angeles
+    assert kept("LA Sunset", ("losangeles", "california")) == {"losangeles", "california"}
+    assert kept("Vamos a la playa", ("losangeles", "california")) == set()
+    # a people's place (WordNet's member holonym): Filipino workers are of the Philippines
+    assert kept("A ban on the deployment of Filipino workers", ("philippines", "spain")) == {"philippines"}
+
+
 def test_a_weapon_needs_the_post_to_speak_of_weapons():
     evidence = {"image_tags": {"rocket": (0.38, "seen"), "missile": (0.30, "seen")}}
     out = senses.unsaid_weapons(evidence, "Launch day at the cape!", ("space",))

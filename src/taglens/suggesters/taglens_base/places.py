@@ -20,6 +20,9 @@ from pathlib import Path
 from ..tags import Evidence
 
 RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "place_tags.txt"
+# a city's short form and the place it stands for ("SF": San Francisco), both ways: the caption names either
+SHORT_FORMS = RESOURCE.with_name("place_short_forms.txt")
+SHORT_IN_CAPITALS = 3  # a short form this short counts only written in capitals ("LA", not the Spanish article "la")
 LEARNED_SOURCES = ("caption", "caption_protos", "about", "words", "ngrams", "caption_topics")
 HOLONYM_DEPTH = 4  # Hollywood -> Los Angeles -> California -> United States
 # Instagram's cross-posted location line: " @ " and a capitalised name ("Sunday funday @ Knott's Berry Farm")
@@ -35,6 +38,19 @@ def listed_places() -> frozenset[str]:
     except OSError as exc:
         raise ModelError(f"cannot read the place tags {RESOURCE}: {exc}") from None
     return frozenset(line.split("#")[0].strip() for line in lines if line.split("#")[0].strip())
+
+
+@lru_cache(maxsize=1)
+def short_forms() -> dict[str, str]:
+    """{a short form's tag: the WordNet lemma of the place it stands for} (``SHORT_FORMS``)."""
+    from ...exceptions import ModelError
+
+    try:
+        lines = SHORT_FORMS.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelError(f"cannot read the place short forms {SHORT_FORMS}: {exc}") from None
+    pairs = [line.split("#")[0].split() for line in lines]
+    return {p[0]: p[1].lower() for p in pairs if len(p) == 2}
 
 
 @lru_cache(maxsize=65536)
@@ -57,10 +73,26 @@ def _wholes(form: str) -> frozenset[str]:
     except WordNetUnavailable:
         return frozenset()
     out: set[str] = set()
-    for _ in range(HOLONYM_DEPTH):
-        level = [w for s in level for w in lookup.related(s, ("#p",))]
+    for depth in range(HOLONYM_DEPTH):
+        # first from the word's own senses, its member holonyms too: a people's place ("Filipino" -> Philippines,
+        # "Parisian" -> Paris)
+        level = [w for s in level for w in lookup.related(s, ("#p", "#m") if depth == 0 else ("#p",))]
         out.update(lemma_tag(name) for w in level for name in w.lemma_names)
     return frozenset(out)
+
+
+def _shortened(text: str, said: set[str]) -> tuple[set[str], set[str]]:
+    """(the short forms the post names, through themselves or their place's name; the places its short forms stand
+    for, as WordNet lemmas): "SF" names San Francisco, "San Francisco" names #sf."""
+    capitals = {w.lower() for w in re.findall(r"\b[A-Z]{2,%d}\b" % SHORT_IN_CAPITALS, text or "")}
+    shorts, places = set(), set()
+    for short, lemma in short_forms().items():
+        if short in said and (len(short) > SHORT_IN_CAPITALS or short in capitals):
+            shorts.add(short)
+            places.add(lemma)
+        elif lemma.replace("_", "") in said:
+            shorts.add(short)
+    return shorts, places
 
 
 def named_places(text: str, tags) -> set[str] | None:
@@ -72,8 +104,9 @@ def named_places(text: str, tags) -> set[str] | None:
         return None
     words = caption_tokens(text or "")
     said = set(tags) | set(words) | set(joined_ngrams(words, 3))
-    out = set(said)
-    for form in set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:])} | set(tags):
+    shorts, places = _shortened(text, said)
+    out = said | shorts | {p.replace("_", "") for p in places}
+    for form in set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:])} | set(tags) | places:
         if len(form) > 2:
             out |= _wholes(form)
     return out
