@@ -10,6 +10,9 @@ Writes one JSON file OUTSIDE the repository (it holds rankings of developer post
     PYTHONPATH=<old tree>/src python bench/check_identical.py --out /tmp/before.json
     PYTHONPATH=$PWD/src python bench/check_identical.py --out /tmp/after.json --compare /tmp/before.json
 
+``--compare`` also says how many first hits (posts whose first suggestion is a target) each task lost and won, where
+both runs kept them (runs from before they were kept: not compared).
+
 The tweets' figures are also given by TweetEval task group (``GROUPS``, not compared): the hate and offensive tasks,
 whose gold is mostly US-politics tags (#maga on 179 of the 406 offensive val tweets, tags a post must show the topic
 to get: ``topics.py``), apart from the other tasks, so that a change's effect on everyday-like tweets is not hidden
@@ -73,13 +76,25 @@ def run(data: Path, n_posts: int, n_single: int, tasks: list[str]) -> dict:
         single = [[(s.tag, round(s.score, 6), s.source, s.reason) for s in model.suggest(p, k=10)]
                   for p in posts[:n_single]]
         out["tasks"][task] = {"figures": figures, "batch": batch, "single": single,
-                              "seconds": round(time.time() - t0, 1)}
+                              "seconds": round(time.time() - t0, 1), "first_hits": first_hits(per_post)}
         if groups:  # not compared: an earlier run may not have them
             out["tasks"][task]["groups"] = groups
         print(json.dumps({"task": task, **{k: (round(v, 4) if isinstance(v, float) else v)
                                            for k, v in figures.items()}, **({"groups": groups} if groups else {})}),
               flush=True)
     return out
+
+
+def first_hits(per_post: list) -> list[str]:
+    """The ids of the posts whose first suggestion is a target (``evaluate``'s ``per_post``), sorted."""
+    return sorted(rec.id for rec, metrics in per_post if metrics["P@1"] > 0)
+
+
+def first_hit_changes(now: list[str], before: list[str]) -> str:
+    """How the first hits moved between two runs: a figure can hold while posts trade places (a new image encoder
+    loses some first hits and wins others), and one lost first hit of instagram6 fails its guard rail."""
+    lost, won = sorted(set(before) - set(now)), sorted(set(now) - set(before))
+    return f"first hits {len(before)} -> {len(now)}: {len(lost)} lost, {len(won)} won"
 
 
 def compare(now: dict, before: dict) -> int:
@@ -94,8 +109,10 @@ def compare(now: dict, before: dict) -> int:
         diff_b, diff_s = (sum(a != b for a, b in zip(cur[kind], old[kind])) + abs(len(cur[kind]) - len(old[kind]))
                           for kind in ("batch", "single"))
         verdict = "identical" if same_fig else f"DIFFER {old['figures']} -> {cur['figures']}"
-        print(f"{task}: figures {verdict}; "
-              f"{len(cur['batch'])} batch rankings, {diff_b} differ; {len(cur['single'])} single, {diff_s} differ")
+        hits = (f"; {first_hit_changes(cur['first_hits'], old['first_hits'])}"
+                if "first_hits" in cur and "first_hits" in old else "")  # runs from before first_hits: not compared
+        print(f"{task}: figures {verdict}; {len(cur['batch'])} batch rankings, {diff_b} differ; "
+              f"{len(cur['single'])} single, {diff_s} differ{hits}")
         bad += (not same_fig) + diff_b + diff_s
     return 1 if bad else 0
 

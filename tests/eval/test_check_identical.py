@@ -38,3 +38,20 @@ def test_tweets_figures_by_task_group(bench_module):
     # the groups' figures weighted by their sizes are the whole set's
     assert sum(g["n"] * g["P@1"] for g in groups.values()) / whole["n"] == pytest.approx(whole["P@1"], abs=1e-3)
     assert sum(g["n"] * g["A@5"] for g in groups.values()) / whole["n"] == pytest.approx(whole["A@5"], abs=1e-3)
+
+
+def test_compare_counts_first_hits_lost_and_won(bench_module, capsys):
+    """Two runs with the same P@1 whose first hits traded places: the figures look alike, the rankings differ, and
+    --compare says how many first hits were lost and won (the guard rail counts them)."""
+    check = bench_module("check_identical")
+    records = [Record(id=f"p{i}", user=None, images=(), text="x", hashtags=("a",)) for i in range(3)]
+    per_post = [(records[0], {"P@1": 1.0}), (records[1], {"P@1": 0.0}), (records[2], {"P@1": 1.0})]
+    assert check.first_hits(per_post) == ["p0", "p2"]
+    figures = {"n": 3, "P@1": 2 / 3, "A@5": 1.0, "errors": 0}
+    before = {"tasks": {"t": {"figures": figures, "batch": [[["a", 1.0]]], "single": [], "first_hits": ["p0", "p2"]}}}
+    now = {"tasks": {"t": {"figures": figures, "batch": [[["b", 1.0]]], "single": [], "first_hits": ["p1", "p2"]}}}
+    assert check.compare(now, before) == 1
+    assert "first hits 2 -> 2: 1 lost, 1 won" in capsys.readouterr().out
+    del before["tasks"]["t"]["first_hits"]  # an earlier run that kept none: nothing said about them
+    check.compare(now, before)
+    assert "first hits" not in capsys.readouterr().out
