@@ -532,9 +532,9 @@ def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]
     ``beam_search``), its prefix marginal. A tag's score is ``beam_weight`` times that share plus
     ``1 - beam_weight`` times its probability at the first step (``first``, over every tag); ties of the prefix
     marginal go to the tag of the higher first-step probability, then the more frequent (the lower index); other
-    ties keep the best beam's order, then the other beams', then the first step's. At ``beam_weight`` 1 the beams' tags rank alone,
-    and the first step only fills the ranks after them, each such tag scored below the last of the beam's. With
-    ``k``, the first k only."""
+    ties keep the best beam's order, then the other beams', then the first step's. At ``beam_weight`` 1 the beams'
+    tags rank alone, and the first step only fills the ranks after them, each such tag scored below the last of the
+    beam's. With ``k``, the first k only."""
     marginal: dict[int, float] = {}
     seen: dict[int, tuple[int, int, float]] = {}  # tag -> (beam, step, step probability) where first seen
     for b, (seq, p) in enumerate(zip(seqs, probs)):
