@@ -477,3 +477,20 @@ def test_neighbour_feature_trains_round_trips_and_switches_off(model, posts, tmp
     assert not any("nb." in k for k in off._extra_tensors(tmp_path))
     with pytest.raises(ModelError, match="neighbours"):
         create_suggester("test_cnn_lstm", neighbours=-1).fit(posts)
+
+
+def test_prefix_ties_go_to_the_first_step_then_the_more_frequent_tag():
+    """Tags of equal prefix marginal and equal first-step probability go to the lower index (the more frequent), as
+    co-occurrence breaks its ties, not to the best beam's order: that order is float rounding where the decoder
+    cannot tell the tags apart (#fashion and #shoe after #jean on HARRISON's tag lists). With ``beam_score="final"``
+    (no ``prefix``) ties still keep the best beam's order."""
+    seqs, probs, steps = [[58, 6, 9], [58, 6, 4]], np.array([0.5, 0.5]), [[0.02, 0.02, 0.01]] * 2
+    first = np.zeros(60)
+    first[[6, 58, 9, 4, 30]] = [0.02, 0.02, 0.01, 0.01, 0.03]
+    prefix = np.zeros(60)
+    prefix[[6, 58, 9, 4]] = [0.95, 0.95, 0.5, 0.5]
+    ranked = [t for t, *_ in rank_beams(seqs, probs, steps, first, 1.0, k=5, prefix=prefix)]
+    assert ranked == [6, 58, 4, 9, 30]  # 4 and 9 tie too, at equal first-step probability: the lower index first
+    first[58] = 0.021  # a first step that tells them apart decides
+    assert [t for t, *_ in rank_beams(seqs, probs, steps, first, 1.0, k=2, prefix=prefix)] == [58, 6]
+    assert [t for t, *_ in rank_beams(seqs, probs, steps, first, 1.0, k=2)] == [58, 6]  # final: the best beam's order

@@ -52,7 +52,11 @@ zero where the photo was dropped. On instagram6 images r0 it lifts the first tag
 344 (seeds 0, 1, 2) to 226 / 226 on seeds 0 and 1 (seed 2 not rerun; docs/EXPERIMENTS.md).
 
 Ties: the beam sorts its candidates stably, so of equal scores the lower vocabulary index, the more frequent tag,
-comes first, as co-occurrence breaks its ties (``torch.topk`` broke them either way: 3 HARRISON posts).
+comes first, as co-occurrence breaks its ties (``torch.topk`` broke them either way: 3 HARRISON posts). Tags of
+equal prefix marginal (below) are ranked by their first-step probability, then the more frequent first, not by the
+best beam's order: they tie where the decoder cannot tell them apart (#fashion and #shoe after #jean on tag lists
+alone, of equal first-step probability), and the beam then holds both orders of them with equal probability, so
+which it keeps first is float rounding (decoded alone, #fashion; in a batch of 32, #shoe: 2 HARRISON first hits).
 
 Training samples the evaluation settings, as ``coattention`` does: the image or the caption dropped at random, and
 1 to ``max_reveal`` of a post's tags given as its existing tags while the others are the targets. Training reads
@@ -66,8 +70,9 @@ depths 1..k. A tag that every prefix holds from the first step on scores 1; one 
 less probable sequences, less. That is the beam's expected credit for the tag's position, so the ranked list reads as
 the beam's decoded lists do, and a tag the best sequences agree on early comes first. The marginal over the final
 beams alone (``beam_score="final"``) gives every tag of a depth-k sequence the same weight wherever it stands, and a
-tag in every sequence late outranks the first tag of the best one (docs/EXPERIMENTS.md measures both). Ties keep the
-best beam's order. The first step's distribution only fills the ranks the beam did not reach, below all of the
+tag in every sequence late outranks the first tag of the best one (docs/EXPERIMENTS.md measures both). Ties go to
+the higher first-step probability, then the more frequent tag (with ``beam_score="final"``: the best beam's order).
+The first step's distribution only fills the ranks the beam did not reach, below all of the
 beam's tags (``beam_weight`` below 1 mixes it in: score = ``beam_weight`` x the beam's share + (1 - ``beam_weight``)
 x first-step probability; 0 decodes one step only). The reason names the step at which the best beam chose a tag.
 The beam never emits a tag that ``finalize`` would drop from the list (blocked, junk, bait on a post that carries
@@ -525,10 +530,11 @@ def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]
     step's), the beam's share of it), best first. The beam's share of a tag is its marginal over the final beams
     (the summed probability of the sequences that hold it) or, with ``prefix`` (over every tag, from
     ``beam_search``), its prefix marginal. A tag's score is ``beam_weight`` times that share plus
-    ``1 - beam_weight`` times its probability at the first step (``first``, over every tag); ties keep the best
-    beam's order, then the other beams', then the first step's. At ``beam_weight`` 1 the beams' tags rank alone,
-    and the first step only fills the ranks after them, each such tag scored below the last of the beam's. With
-    ``k``, the first k only."""
+    ``1 - beam_weight`` times its probability at the first step (``first``, over every tag); ties of the prefix
+    marginal go to the tag of the higher first-step probability, then the more frequent (the lower index); other
+    ties keep the best beam's order, then the other beams', then the first step's. At ``beam_weight`` 1 the beams'
+    tags rank alone, and the first step only fills the ranks after them, each such tag scored below the last of the
+    beam's. With ``k``, the first k only."""
     marginal: dict[int, float] = {}
     seen: dict[int, tuple[int, int, float]] = {}  # tag -> (beam, step, step probability) where first seen
     for b, (seq, p) in enumerate(zip(seqs, probs)):
@@ -546,8 +552,19 @@ def rank_beams(seqs: list[list[int]], probs: np.ndarray, steps: list[list[float]
             if t not in score:
                 score[t] = (1.0 - w) * float(first[t]) if w < 1.0 else floor * 0.5 * float(first[t])
     big = len(seqs) + 1
-    order = sorted(score, key=lambda t: (-round(score[t], 12), *(seen[t][:2] if t in seen else (big, 0)),
-                                         -(first[t] if first is not None else 0.0), t))
+    if prefix is not None and first is not None:
+        # equal prefix marginals: the first step's more probable tag, then the more frequent (the lower index), as
+        # co-occurrence breaks its ties. Prefix marginals tie where the decoder cannot tell the tags apart (equal
+        # first-step probabilities, and sequences that hold them in either order equally probable), and which of
+        # those sequences the beam keeps first is float rounding (it differed between a post decoded alone and in a
+        # batch of 32: 6 HARRISON val posts, 2 first hits net)
+        def key(t):
+            return -round(score[t], 12), -float(first[t]), t
+    else:
+        def key(t):
+            return (-round(score[t], 12), *(seen[t][:2] if t in seen else (big, 0)),
+                    -(first[t] if first is not None else 0.0), t)
+    order = sorted(score, key=key)
     out = [(t, score[t], seen[t][1] if t in seen else None,
             seen[t][2] if t in seen else float(first[t]), marginal.get(t, 0.0)) for t in order]
     return out if k is None else out[:k]
