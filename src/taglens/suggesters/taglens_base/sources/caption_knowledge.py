@@ -6,7 +6,9 @@ caption's language (detected once per caption), shrunk by its counts; the eviden
 tags come from the broad vocabulary, not from the model's."""
 from __future__ import annotations
 
-from ....knowledge.glosses import english_words
+from functools import lru_cache
+
+from ....knowledge.glosses import english_phrases, english_words
 from ..language_gate import LEARNED_LANGUAGES, caption_language
 from ..source import Source
 
@@ -22,6 +24,24 @@ GLOSS_TRUST = 0.8  # a word read through its English gloss ("Καφές" -> #cof
 GLOSSED_GAIN = 1.3  # the gain under a caption in a language the trained caption sources did not learn (caption_kinds')
 
 
+@lru_cache(maxsize=1024)
+def named_tags(text: str) -> dict[str, tuple[float, str]]:
+    """{tag: (weight, evidence)} of the things ``text`` names (``caption_tags``' evidence; read once per caption:
+    ``caption_kinds`` asks which tags it gives). Do not change the returned dict."""
+    from ....knowledge.vocabulary import get_vocabulary
+
+    vocab, lang = get_vocabulary(), caption_language(text)
+    out = {c.tag: (c.weight, c.evidence) for c in vocab.caption_candidates(text, lang, MAX_TAGS)}
+    # a language without training captions, read through its words' glosses; an English phrase that names a thing
+    # without its word ("good boy": a dog)
+    for said, english in english_words(text, lang) + (english_phrases(text) if lang == "en" else ()):
+        for c in vocab.caption_candidates(english, "en", 3):
+            if c.tag == english and GLOSS_TRUST * c.weight > out.get(c.tag, (0.0,))[0]:
+                out[c.tag] = (GLOSS_TRUST * c.weight, c.evidence.replace(f"mentions: {english}",
+                                                                          f"mentions: {said} ({english})", 1))
+    return out
+
+
 class CaptionKnowledge(Source):
     name = "caption_tags"
     # lifestyle tweets' P@1 0.055 -> 0.100 at 1.0, while the tweets' val P@1 (gold: event tags no word names)
@@ -31,16 +51,7 @@ class CaptionKnowledge(Source):
     def evidence(self, post, features):
         if not features.text:
             return {}
-        from ....knowledge.vocabulary import get_vocabulary
-
-        vocab, lang = get_vocabulary(), caption_language(features.text)
-        out = {c.tag: (c.weight, c.evidence) for c in vocab.caption_candidates(features.text, lang, MAX_TAGS)}
-        for said, english in english_words(features.text, lang):  # a language without training captions
-            for c in vocab.caption_candidates(english, "en", 3):
-                if c.tag == english and GLOSS_TRUST * c.weight > out.get(c.tag, (0.0,))[0]:
-                    out[c.tag] = (GLOSS_TRUST * c.weight, c.evidence.replace(f"mentions: {english}",
-                                                                              f"mentions: {said} ({english})", 1))
-        return out
+        return dict(named_tags(features.text))
 
     def gain(self, post, features):
         """1 for an English caption; ``GLOSSED_GAIN`` for a caption in a language the trained caption sources did
