@@ -103,6 +103,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "body_of_water.n.01": ("nature",),
     "dog.n.01": ("dog", "dogsofinstagram", "pets"),
     "domestic_cat.n.01": ("cat", "catsofinstagram", "pets"),
+    # WordNet files a kitten (a young domestic cat) under young_mammal, not under the cat it is (a pup, also a seal's
+    # or a wolf's, stays #animals)
+    "kitten.n.01": ("cat", "kitten", "catsofinstagram"),
     "bird.n.01": ("birds", "nature"),
     "animal.n.01": ("animals",),
     # people and occasions

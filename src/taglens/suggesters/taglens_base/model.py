@@ -147,9 +147,14 @@ class TaglensBase(BaseSuggester):
         evidence = throwbacks.unsaid_throwbacks(evidence, features.text, features.tags)  # no #tbt for next week
         evidence = moods.unsaid_distress(evidence, features.text, features.tags)  # no #killme for studying
         read = self._head_read(features, strength, known)
+        # the head's sureness of a topic tag counts as far as the post shows the topic: a head "sure" of #vapelove
+        # or #maga under "Cramming for my chemistry exam" (0.15) or old coins (0.13) must not silence the caption's
+        # own topic and names, when the topic gate takes those tags away
+        heard = {**evidence, **topics.gate({"caption": evidence["caption"]}, strength, said)} if (
+            "caption" in evidence) else evidence
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
-                gains[source.name] *= source.deference(evidence, read)
+                gains[source.name] *= source.deference(heard, read)
         weights = {**self.default_weights(), **(self.weights or {})}
         # no #sunset for Jupiter only because sunset captions sit nearest
         evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed),
