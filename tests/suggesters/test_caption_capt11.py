@@ -1,0 +1,110 @@
+"""The tenth stop's caption mechanisms (issue 20): everyday English phrases that name a thing without its word, the
+senses of studying and exams, a said topic tag caption_tags does not name, a thin everyday-statistics vote needing
+support, the caption head's sureness read after the topic gate, and the caption's named animal beating the photo's
+guess where the classifier is unsure of it."""
+import pytest
+
+from taglens import Post
+from taglens.features import post_features
+from taglens.knowledge.glosses import english_phrases
+from taglens.knowledge.topic_kinds import kind_words, topic_kinds
+from taglens.model_folder import load_suggester
+from taglens.suggesters.taglens_base import rivals, support
+from taglens.suggesters.taglens_base.sources.caption_knowledge import named_tags
+from taglens.suggesters.taglens_base.sources.caption_topics import vote_counts
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_suggester("taglens-base")
+
+
+def test_everyday_phrases_name_their_thing():
+    assert english_phrases("Just adopted this good boy") == (("good boy", "dog"),)
+    assert english_phrases("Leg day done 💪") == (("leg day", "workout"),)
+    assert english_phrases("#goodboy at the park") == ()  # a hashtag is a tag of the post, not its caption
+    assert english_phrases("A good day for a walk") == ()
+    assert "good boy (dog)" in named_tags("Just adopted this good boy")["dog"][1]  # the evidence says the phrase
+
+
+@pytest.mark.parametrize("caption, tag, present", [
+    ("Studying for finals all week", "study", True),
+    ("Cramming for my chemistry exam tomorrow", "study", True),
+    ("I studied the menu for ages", "study", False),  # to study a thing is no school work
+    ("Brought home a rescue kitten today", "cat", True),
+    ("A seal pup on the beach", "dog", False),  # a pup is also a seal's
+])
+def test_study_and_young_animals_are_read_as_people_tag_them(caption, tag, present):
+    assert (tag in topic_kinds(kind_words(caption))) is present
+
+
+def test_caption_kinds_and_tags_read_everyday_phrases(model):
+    post = Post(text="Just adopted this good boy")
+    ev, _, _ = model.evidence(post)
+    assert "dog" in ev["caption_tags"]
+    assert {"dogsofinstagram", "pets"} <= set(ev["caption_kinds"])
+    assert "dog" in [s.tag for s in model.suggest(post, k=3)]
+    assert "workout" in [s.tag for s in model.suggest(Post(text="Leg day done 💪"), k=5)]
+
+
+def test_a_said_topic_tag_that_caption_tags_does_not_name_comes_from_caption_kinds(model):
+    """"coins" is written in 3 posts of the corpora and never tagged: caption_tags leaves it out, so its topic's own
+    tag comes from caption_kinds."""
+    text = "Found these old coins in grandpa's drawer"
+    assert "coins" not in named_tags(text)
+    ev, _, _ = model.evidence(Post(text=text))
+    assert "coins" in ev["caption_kinds"]
+    assert "dog" not in model.evidence(Post(text="Our dog loves the park"))[0].get("caption_kinds", {})  # named
+
+
+def test_a_thin_everyday_vote_needs_support():
+    assert vote_counts("2 of 3 everyday posts with 'chemistry' use #blue") == (2, 3)
+    assert vote_counts("caption mentions: x") is None
+    evidence = {"caption_topics": {"blue": (0.4, "2 of 3 everyday posts with 'chemistry' use #blue"),
+                                   "food": (0.4, "40 of 90 everyday posts with 'pizza' use #food"),
+                                   "study": (0.4, "2 of 3 everyday posts with 'exam' use #study")},
+                "caption_kinds": {"study": (0.4, "said")}}
+    gains = {"caption_topics": 1.0, "caption_kinds": 1.0}
+    weights = {"caption_topics": 1.0, "caption_kinds": 1.0}
+    out = support.lone_votes(evidence, gains, weights)["caption_topics"]
+    assert out["blue"][0] == pytest.approx(0.4 * support.LONE)
+    assert out["food"][0] == 0.4  # from 40 posts: no anecdote
+    assert out["study"][0] == 0.4  # another source gives it
+
+
+def test_the_caption_heads_sureness_counts_after_the_topic_gate(model):
+    """The head is "sure" of #vapelove under a caption about an exam; the topic gate takes that tag away, so it must
+    not silence the caption's own topic (caption_kinds' #study)."""
+    features = post_features([Post(text="Cramming for my chemistry exam tomorrow")], images=False)[0]
+    raw = model.source("caption").evidence(features.post, features)
+    top = max(raw, key=lambda t: raw[t][0])
+    assert top == "vapelove" and raw[top][0] > 0.1
+    _, gains, _ = model.evidence(features)
+    assert gains["caption_kinds"] == pytest.approx(1.0)
+    assert "study" in [s.tag for s in model.suggest(Post(text="Cramming for my chemistry exam tomorrow"), k=3)]
+
+
+def test_the_captions_animal_beats_the_photos_unsure_guess():
+    evidence = {"image_tags": {"dog": (0.45, "seen"), "puppy": (0.3, "seen"), "animals": (0.5, "seen")},
+                "image_protos": {"dogsofinstagram": (0.2, "seen")},
+                "caption_tags": {"horses": (0.4, "said")}}
+    out = rivals.caption_beats_photo(evidence, "Sketching horses at the stable today", ())
+    for source, tag in (("image_tags", "dog"), ("image_tags", "puppy"), ("image_protos", "dogsofinstagram")):
+        assert out[source][tag][0] == pytest.approx(evidence[source][tag][0] * rivals.UNSAID)
+    assert out["image_tags"]["animals"] == (0.5, "seen")  # what a horse is, too
+    assert out["caption_tags"] is evidence["caption_tags"]
+    sure = {**evidence, "image_tags": {**evidence["image_tags"], "dog": (0.9, "seen")}}
+    assert rivals.caption_beats_photo(sure, "Sketching horses at the stable today", ()) is sure  # a sure dog
+    assert rivals.caption_beats_photo(evidence, "", ()) is evidence  # a photo alone
+    assert rivals.caption_beats_photo(evidence, "My puppy meets a horse", ()) == evidence  # the dog is named
+
+
+@pytest.mark.parametrize("text, tag, rival", [
+    ("Cold beer after a long shift", "espresso", True),
+    ("Cold beer after a long shift", "drink", False),
+    ("Mi gato durmiendo la siesta", "pet", False),  # a role, not another animal
+    ("Our new kitten", "cat", False),
+    ("Launch day at the cape!", "rocket", False),  # no vehicles: WordNet's first launch is a motorboat
+])
+def test_rivals_are_other_things_of_one_narrower_kind(text, tag, rival):
+    assert rivals.is_rival(tag, rivals.named_things(text, ())) is rival
