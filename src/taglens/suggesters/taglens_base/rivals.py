@@ -136,5 +136,5 @@ def caption_beats_photo(evidence: dict[str, Evidence], text: str, tags) -> dict[
     return out
 
 
-__all__ = ["IMAGE_SOURCES", "KINDS", "SURE_FULL", "SURE_LOW", "UNSAID", "caption_beats_photo", "is_rival", "named_things",
-           "tag_things"]
+__all__ = ["IMAGE_SOURCES", "KINDS", "SURE_FULL", "SURE_LOW", "UNSAID", "caption_beats_photo", "is_rival",
+           "named_things", "tag_things"]
