@@ -108,3 +108,12 @@ def test_the_captions_animal_beats_the_photos_unsure_guess():
 ])
 def test_rivals_are_other_things_of_one_narrower_kind(text, tag, rival):
     assert rivals.is_rival(tag, rivals.named_things(text, ())) is rival
+
+
+def test_a_gloss_that_is_a_tag_no_caption_writes_stands_as_that_tag():
+    """"桜" is glossed #cherryblossom, a tag of 71 posts that no caption writes as a word: the caption names it."""
+    from taglens.knowledge.vocabulary import get_vocabulary
+
+    assert get_vocabulary().caption_candidates("cherryblossom", "en", 3) == []
+    assert "cherryblossom" in named_tags("桜がきれいな公園でお花見")
+    assert "concert" in named_tags("ライブ最高でした")  # a live show, not "live"
