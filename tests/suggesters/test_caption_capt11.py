@@ -1,11 +1,10 @@
 """The tenth stop's caption mechanisms (issue 20): everyday English phrases that name a thing without its word, the
 senses of studying and exams, a said topic tag caption_tags does not name, a thin everyday-statistics vote needing
-support, the caption head's sureness read after the topic gate, and the caption's named animal beating the photo's
+support, and the caption's named animal beating the photo's
 guess where the classifier is unsure of it."""
 import pytest
 
 from taglens import Post
-from taglens.features import post_features
 from taglens.knowledge.glosses import english_phrases
 from taglens.knowledge.topic_kinds import kind_words, topic_kinds
 from taglens.model_folder import load_suggester
@@ -70,18 +69,6 @@ def test_a_thin_everyday_vote_needs_support():
     assert out["blue"][0] == pytest.approx(0.4 * support.LONE)
     assert out["food"][0] == 0.4  # from 40 posts: no anecdote
     assert out["study"][0] == 0.4  # another source gives it
-
-
-def test_the_caption_heads_sureness_counts_after_the_topic_gate(model):
-    """The head is "sure" of #vapelove under a caption about an exam; the topic gate takes that tag away, so it must
-    not silence the caption's own topic (caption_kinds' #study)."""
-    features = post_features([Post(text="Cramming for my chemistry exam tomorrow")], images=False)[0]
-    raw = model.source("caption").evidence(features.post, features)
-    top = max(raw, key=lambda t: raw[t][0])
-    assert top == "vapelove" and raw[top][0] > 0.1
-    _, gains, _ = model.evidence(features)
-    assert gains["caption_kinds"] == pytest.approx(1.0)
-    assert "study" in [s.tag for s in model.suggest(Post(text="Cramming for my chemistry exam tomorrow"), k=3)]
 
 
 def test_the_captions_animal_beats_the_photos_unsure_guess():

@@ -148,31 +148,15 @@ class TaglensBase(BaseSuggester):
         evidence = moods.unsaid_distress(evidence, features.text, features.tags)  # no #killme for studying
         evidence = rivals.caption_beats_photo(evidence, features.text, features.tags)  # horses, not an unsure dog
         read = self._head_read(features, strength, known)
-        heard = self._heard(evidence, strength, said)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
-                gains[source.name] *= source.deference(heard, read)
+                gains[source.name] *= source.deference(evidence, read)
         weights = {**self.default_weights(), **(self.weights or {})}
         # no #sunset for Jupiter only because sunset captions sit nearest
         evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed),
                                       support.shown_in_full(strength))
         evidence = consent.checked(topics.gate(evidence, strength, said), gains, weights, self._mixed, features.tags)
         return evidence, gains, features.exclude
-
-    @staticmethod
-    def _heard(evidence: dict[str, Evidence], strength: dict[str, float], said) -> dict[str, Evidence]:
-        """``evidence`` as the sources that defer to a sure caption head read it: without the head's tags that the
-        topic gate takes away (a topic the post does not show at all). A head "sure" of #vapelove under "Cramming
-        for my chemistry exam" (0.15) must not silence the caption's own topic and names. A tag the gate only
-        scales keeps its sureness: counting it less cost the tweets 2 first hits and 5 top-5 hits (news tweets
-        whose head is sure of a politics tag)."""
-        head = evidence.get("caption")
-        if not head:
-            return evidence
-        kept = topics.gate({"caption": head}, strength, said)["caption"]
-        if len(kept) == len(head):
-            return evidence
-        return {**evidence, "caption": {tag: value for tag, value in head.items() if tag in kept}}
 
     def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:
         """The sources in the order to ask them for evidence: while a post's images are still being encoded
