@@ -104,3 +104,4 @@ def test_a_gloss_that_is_a_tag_no_caption_writes_stands_as_that_tag():
     assert get_vocabulary().caption_candidates("cherryblossom", "en", 3) == []
     assert "cherryblossom" in named_tags("桜がきれいな公園でお花見")
     assert "concert" in named_tags("ライブ最高でした")  # a live show, not "live"
+    assert not {"next", "house"} & set(named_tags("新しい子犬が家に来ました"))  # words people write and seldom tag

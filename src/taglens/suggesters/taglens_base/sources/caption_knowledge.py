@@ -46,8 +46,10 @@ def named_tags(text: str) -> dict[str, tuple[float, str]]:
                                                                               f"mentions: {said} ({english})", 1))
         # a gloss that is a tag people use but never write as words ("桜": #cherryblossom, tagged in 71 posts, no
         # caption writes "cherryblossom"): the word names that thing, as a phrase WordNet lists as one lemma does
+        # (a word people write and seldom tag, "next", "house", stays out as before)
         count = vocab.tag_count(english)
-        if not found and english not in out and count >= GLOSSED_TAG_COUNT and not junk_reason(english):
+        if not found and english not in out and count >= GLOSSED_TAG_COUNT and not junk_reason(english) and (
+                vocab.hashtag_rate(english, "en")[1] == 0):
             out[english] = (GLOSS_TRUST * PHRASE_PRIOR, f"caption mentions: {said} ({english}), a hashtag of "
                                                         f"{count} posts")
     return out
