@@ -8,7 +8,7 @@ from taglens import Post
 from taglens.knowledge.glosses import english_phrases
 from taglens.knowledge.topic_kinds import kind_words, topic_kinds
 from taglens.model_folder import load_suggester
-from taglens.suggesters.taglens_base import rivals, support
+from taglens.suggesters.taglens_base import support
 from taglens.suggesters.taglens_base.sources.caption_knowledge import named_tags
 from taglens.suggesters.taglens_base.sources.caption_topics import vote_counts
 
@@ -69,32 +69,6 @@ def test_a_thin_everyday_vote_needs_support():
     assert out["blue"][0] == pytest.approx(0.4 * support.LONE)
     assert out["food"][0] == 0.4  # from 40 posts: no anecdote
     assert out["study"][0] == 0.4  # another source gives it
-
-
-def test_the_captions_animal_beats_the_photos_unsure_guess():
-    evidence = {"image_tags": {"dog": (0.45, "seen"), "puppy": (0.3, "seen"), "animals": (0.5, "seen")},
-                "image_protos": {"dogsofinstagram": (0.2, "seen")},
-                "caption_tags": {"horses": (0.4, "said")}}
-    out = rivals.caption_beats_photo(evidence, "Sketching horses at the stable today", ())
-    for source, tag in (("image_tags", "dog"), ("image_tags", "puppy"), ("image_protos", "dogsofinstagram")):
-        assert out[source][tag][0] == pytest.approx(evidence[source][tag][0] * rivals.UNSAID)
-    assert out["image_tags"]["animals"] == (0.5, "seen")  # what a horse is, too
-    assert out["caption_tags"] is evidence["caption_tags"]
-    sure = {**evidence, "image_tags": {**evidence["image_tags"], "dog": (0.9, "seen")}}
-    assert rivals.caption_beats_photo(sure, "Sketching horses at the stable today", ()) is sure  # a sure dog
-    assert rivals.caption_beats_photo(evidence, "", ()) is evidence  # a photo alone
-    assert rivals.caption_beats_photo(evidence, "My puppy meets a horse", ()) == evidence  # the dog is named
-
-
-@pytest.mark.parametrize("text, tag, rival", [
-    ("Cold beer after a long shift", "espresso", True),
-    ("Cold beer after a long shift", "drink", False),
-    ("Mi gato durmiendo la siesta", "pet", False),  # a role, not another animal
-    ("Our new kitten", "cat", False),
-    ("Launch day at the cape!", "rocket", False),  # no vehicles: WordNet's first launch is a motorboat
-])
-def test_rivals_are_other_things_of_one_narrower_kind(text, tag, rival):
-    assert rivals.is_rival(tag, rivals.named_things(text, ())) is rival
 
 
 def test_a_gloss_that_is_a_tag_no_caption_writes_stands_as_that_tag():
