@@ -1,7 +1,6 @@
 """The tenth stop's caption mechanisms (issue 20): everyday English phrases that name a thing without its word, the
 senses of studying and exams, a said topic tag caption_tags does not name, a thin everyday-statistics vote needing
-support, and the caption's named animal beating the photo's
-guess where the classifier is unsure of it."""
+support, a gloss that is a tag no caption writes."""
 import pytest
 
 from taglens import Post
