@@ -167,4 +167,37 @@ def english_words(text: str, lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-__all__ = ["english_words", "gloss_language", "gloss_languages", "glosses"]
+PHRASES = "phrases_en.tsv"  # everyday English phrases that name a thing without its word ("good boy": a dog)
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[tuple[str, ...], str]:
+    from ..exceptions import ModelError
+
+    path = RESOURCE / PHRASES
+    try:
+        rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+        return {tuple(caption_tokens(phrase)): english for phrase, english in rows}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelError(f"cannot read the English phrases {path}: {exc}") from None
+
+
+@lru_cache(maxsize=4096)
+def english_phrases(text: str) -> tuple[tuple[str, str], ...]:
+    """((the phrase as read, the English word that names its thing), ...) for the everyday phrases of an English
+    caption that name a thing without its word (``resources/vocab/phrases_en.tsv``): "Just adopted this good boy"
+    -> (("good boy", "dog"),), so the caption's topic and named-thing sources read a dog there."""
+    table = _phrases()
+    words = caption_tokens(re.sub(r"(?<!\w)[#@][\w.]+|https?://\S+", " ", text or ""))
+    longest = max((len(k) for k in table), default=0)
+    out: dict[str, str] = {}
+    for i in range(len(words)):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            english = table.get(tuple(words[i:i + n]))
+            if english is not None:
+                out.setdefault(" ".join(words[i:i + n]), english)
+                break
+    return tuple(out.items())
+
+
+__all__ = ["english_phrases", "english_words", "gloss_language", "gloss_languages", "glosses"]

@@ -77,6 +77,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "camera.n.01": ("photography",),
     "photographic_equipment.n.01": ("photography", "film"),
     "photography.n.02": ("photography",),
+    # school and study: an exam, studying as a student, cramming (not "I studied the menu": analyze.v.01 is no entry)
+    "examination.n.02": ("study", "exams", "studying"),
+    "study.v.02": ("study", "studying"),
+    "learn.v.04": ("study", "studying"),
+    "study.v.05": ("study", "studying"),
     # technology and work
     "computer.n.01": ("technology", "tech"),
     "computer_science.n.01": ("technology", "tech"),
@@ -98,6 +103,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "body_of_water.n.01": ("nature",),
     "dog.n.01": ("dog", "dogsofinstagram", "pets"),
     "domestic_cat.n.01": ("cat", "catsofinstagram", "pets"),
+    # WordNet files a kitten (a young domestic cat) under young_mammal, not under the cat it is (a pup, also a seal's
+    # or a wolf's, stays #animals)
+    "kitten.n.01": ("cat", "kitten", "catsofinstagram"),
     "bird.n.01": ("birds", "nature"),
     "animal.n.01": ("animals",),
     # people and occasions

@@ -6,6 +6,8 @@ marathon done" by the hikes (#hiking second). Each such vote is counted in full 
 evidence (any other source but the prior: the caption's words, the caption head, the photo, the post's tags) gives
 the tag: its contribution is at most ``LONE`` of itself plus ``SUPPORT`` times the others' sum for the tag. A tag the
 cluster and the caption's own words or the photo agree on keeps its vote (#beach for a launch watched from a beach).
+The same holds for a ``caption_topics`` vote from fewer than ``THIN`` everyday posts: "2 of 3 everyday posts with
+'chemistry' use #blue" (and #woman) is one author's habit, not what a caption about a chemistry exam is filed under.
 """
 from __future__ import annotations
 
@@ -14,34 +16,55 @@ from typing import Callable
 from ..tags import Evidence
 
 PROTOS = "caption_protos"
+TOPICS = "caption_topics"
 NOT_SUPPORT = frozenset({"prior", PROTOS})  # the prior says what is common, not what this post shows
 # the first 2,000 tweets val posts (first hits / top-5 hits): off 180/367, 0.3 182/366, 0.5 182/368
 LONE = 0.5
 SUPPORT = 1.0
+# a caption_topics vote from fewer posts with the word and the tag than this is an anecdote of its authors ("2 of 3
+# everyday posts with 'chemistry' use #blue", "... #woman" under "Cramming for my chemistry exam"): it needs support
+THIN = 3
 
 
 def lone_votes(evidence: dict[str, Evidence], gains: dict[str, float], weights: dict[str, float],
                shown: Callable[[str], bool] | None = None) -> dict[str, Evidence]:
-    """``evidence`` with each ``caption_protos`` vote limited by the other sources' support for its tag (see the
-    module docstring); ``weights``: the effective weights of the post's sources (``fusion.effective_weights``);
-    ``shown(tag)``: whether the tag is of a topic the post shows in full (``topics.topic_strength``), which is
-    support enough (the cluster of #maga tweets voting #buildthewall under a tweet about the border wall)."""
-    votes = evidence.get(PROTOS)
-    scale = weights.get(PROTOS, 0.0) * gains.get(PROTOS, 1.0)
-    if not votes or scale <= 0:
-        return evidence
-    others = [(weights.get(name, 0.0) * gains.get(name, 1.0), ev) for name, ev in evidence.items()
-              if name not in NOT_SUPPORT and ev]
-    out = {}
-    for tag, (score, reason) in votes.items():
-        own = scale * score
-        if own > 0 and not (shown is not None and shown(tag)):
-            support = sum(w * ev[tag][0] for w, ev in others if w > 0 and tag in ev)
-            cap = LONE * own + SUPPORT * max(support, 0.0)
-            if cap < own:
-                score *= cap / own
-        out[tag] = (score, reason)
-    return {**evidence, PROTOS: out}
+    """``evidence`` with each ``caption_protos`` vote, and each thin ``caption_topics`` vote (``THIN``), limited by
+    the other sources' support for its tag (see the module docstring); ``weights``: the effective weights of the
+    post's sources (``fusion.effective_weights``); ``shown(tag)``: whether the tag is of a topic the post shows in
+    full (``topics.topic_strength``), which is support enough (the cluster of #maga tweets voting #buildthewall
+    under a tweet about the border wall)."""
+    out = evidence
+    for name, lone in CHECKED.items():
+        votes = evidence.get(name)
+        scale = weights.get(name, 0.0) * gains.get(name, 1.0)
+        if not votes or scale <= 0:
+            continue
+        others = [(weights.get(other, 0.0) * gains.get(other, 1.0), ev) for other, ev in evidence.items()
+                  if other not in NOT_SUPPORT and other != name and ev]
+        checked = {}
+        for tag, (score, reason) in votes.items():
+            own = scale * score
+            if own > 0 and lone(reason) and not (shown is not None and shown(tag)):
+                support = sum(w * ev[tag][0] for w, ev in others if w > 0 and tag in ev)
+                cap = LONE * own + SUPPORT * max(support, 0.0)
+                if cap < own:
+                    score *= cap / own
+            checked[tag] = (score, reason)
+        out = {**out, name: checked}
+    return out
+
+
+def _thin(reason: str) -> bool:
+    """Whether a ``caption_topics`` vote comes from fewer than ``THIN`` posts ("2 of 3 everyday posts with
+    'chemistry' use #blue")."""
+    from .sources.caption_topics import vote_counts
+
+    counts = vote_counts(reason)
+    return counts is not None and counts[0] < THIN
+
+
+# the sources whose votes need other evidence, and which of their votes (by the reason they give)
+CHECKED: dict[str, Callable[[str], bool]] = {PROTOS: lambda reason: True, TOPICS: _thin}
 
 
 def shown_in_full(strength: dict[str, float]) -> Callable[[str], bool] | None:

@@ -7,7 +7,7 @@ glossary (``knowledge.glosses``: Greek, Japanese, the hand-written Spanish list)
 Open world: the tags need not be in the model's vocabulary."""
 from __future__ import annotations
 
-from ....knowledge.glosses import english_words
+from ....knowledge.glosses import english_phrases, english_words
 from ..language_gate import caption_language
 from ..source import Source
 
@@ -36,25 +36,34 @@ class CaptionKinds(Source):
         from ....knowledge.topic_kinds import EITHER, kind_words, topic_kinds, written_names
         from ....knowledge.vocabulary import caption_tokens
         from ..places import CHECK_IN
+        from .caption_knowledge import named_tags
 
         lang = caption_language(features.text)
         glossed = dict((english, said) for said, english in english_words(features.text, lang))
         # a check-in ("... @ Griffith Observatory") says where the post was made, not that it is a trip
         names = set() if CHECK_IN.search(features.text) else written_names(features.text)
         if lang == "en":
-            found, trust = topic_kinds(kind_words(features.text), names), 1.0
+            # with the words of its everyday phrases that name a thing without its word ("good boy": a dog)
+            phrases = dict((english, said) for said, english in english_phrases(features.text))
+            found, trust = topic_kinds(kind_words(features.text) + list(phrases), names), 1.0
+            found = {tag: (GLOSS_TRUST * s if word in phrases else s, word, kind)
+                     for tag, (s, word, kind) in found.items()}
+            glossed.update(phrases)
         elif glossed:
             found, trust = topic_kinds(glossed), GLOSS_TRUST
         else:
             return {}
         said_forms = set(caption_tokens(features.text)) | set(glossed)
         said_forms |= {singular(w) for w in said_forms}
+        named = {singular(t) for t in named_tags(features.text)} | set(named_tags(features.text))
         out = {}
         for tag, (strength, word, kind) in found.items():
             # "our dog": caption_tags says #dog already; but a word whose every sense is filed under its own tag
             # ("bike": a motorcycle or a bicycle, #bike either way) is that topic, however seldom its writers tag it
-            # (7 of 37)
-            if (tag in said_forms or singular(tag) in said_forms) and EITHER not in kind:
+            # (7 of 37), and a word the corpora seldom write ("old coins": 3 mentions, none tagged) is not among
+            # caption_tags' names, so its topic's own tag (#coins) comes from here
+            if (tag in said_forms or singular(tag) in said_forms) and EITHER not in kind and (
+                    tag in named or singular(tag) in named):
                 continue
             said = f"{glossed[word]} ({word})" if word in glossed else word.replace("_", " ")
             out[tag] = (trust * strength, f"caption says {said}: a kind of {kind} (WordNet)")

@@ -6,7 +6,9 @@ caption's language (detected once per caption), shrunk by its counts; the eviden
 tags come from the broad vocabulary, not from the model's."""
 from __future__ import annotations
 
-from ....knowledge.glosses import english_words
+from functools import lru_cache
+
+from ....knowledge.glosses import english_phrases, english_words
 from ..language_gate import LEARNED_LANGUAGES, caption_language
 from ..source import Source
 
@@ -19,7 +21,38 @@ MAX_TAGS = 30
 # 0.0991/0.1951, 0.1400/0.2267; caption_tags off: 0.1038/0.1963, 0.1033/0.1883)
 HEAD_SURE_LOW, HEAD_SURE_FULL = 0.1, 0.5
 GLOSS_TRUST = 0.8  # a word read through its English gloss ("Καφές" -> #coffee): one sense of several, so a little less
+GLOSSED_TAG_COUNT = 10  # posts tagged with a gloss's English form for it to stand as a tag no caption writes
 GLOSSED_GAIN = 1.3  # the gain under a caption in a language the trained caption sources did not learn (caption_kinds')
+
+
+@lru_cache(maxsize=1024)
+def named_tags(text: str) -> dict[str, tuple[float, str]]:
+    """{tag: (weight, evidence)} of the things ``text`` names (``caption_tags``' evidence; read once per caption:
+    ``caption_kinds`` asks which tags it gives). Do not change the returned dict."""
+    from ....knowledge.junk import junk_reason
+    from ....knowledge.vocabulary import PHRASE_PRIOR, get_vocabulary
+
+    vocab, lang = get_vocabulary(), caption_language(text)
+    out = {c.tag: (c.weight, c.evidence) for c in vocab.caption_candidates(text, lang, MAX_TAGS)}
+    # a language without training captions, read through its words' glosses; an English phrase that names a thing
+    # without its word ("good boy": a dog)
+    for said, english in english_words(text, lang) + (english_phrases(text) if lang == "en" else ()):
+        found = False
+        for c in vocab.caption_candidates(english, "en", 3):
+            if c.tag == english:
+                found = True
+                if GLOSS_TRUST * c.weight > out.get(c.tag, (0.0,))[0]:
+                    out[c.tag] = (GLOSS_TRUST * c.weight, c.evidence.replace(f"mentions: {english}",
+                                                                              f"mentions: {said} ({english})", 1))
+        # a gloss that is a tag people use but never write as words ("桜": #cherryblossom, tagged in 71 posts, no
+        # caption writes "cherryblossom"): the word names that thing, as a phrase WordNet lists as one lemma does
+        # (a word people write and seldom tag, "next", "house", stays out as before)
+        count = vocab.tag_count(english)
+        if not found and english not in out and count >= GLOSSED_TAG_COUNT and not junk_reason(english) and (
+                vocab.hashtag_rate(english, "en")[1] == 0):
+            out[english] = (GLOSS_TRUST * PHRASE_PRIOR, f"caption mentions: {said} ({english}), a hashtag of "
+                                                        f"{count} posts")
+    return out
 
 
 class CaptionKnowledge(Source):
@@ -31,16 +64,7 @@ class CaptionKnowledge(Source):
     def evidence(self, post, features):
         if not features.text:
             return {}
-        from ....knowledge.vocabulary import get_vocabulary
-
-        vocab, lang = get_vocabulary(), caption_language(features.text)
-        out = {c.tag: (c.weight, c.evidence) for c in vocab.caption_candidates(features.text, lang, MAX_TAGS)}
-        for said, english in english_words(features.text, lang):  # a language without training captions
-            for c in vocab.caption_candidates(english, "en", 3):
-                if c.tag == english and GLOSS_TRUST * c.weight > out.get(c.tag, (0.0,))[0]:
-                    out[c.tag] = (GLOSS_TRUST * c.weight, c.evidence.replace(f"mentions: {english}",
-                                                                              f"mentions: {said} ({english})", 1))
-        return out
+        return dict(named_tags(features.text))
 
     def gain(self, post, features):
         """1 for an English caption; ``GLOSSED_GAIN`` for a caption in a language the trained caption sources did

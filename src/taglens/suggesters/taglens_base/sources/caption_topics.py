@@ -8,6 +8,7 @@ Japanese) is also read through its words' English glosses (``knowledge.glosses``
 its tags need not be in the model's vocabulary."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def topic_statistics() -> tuple[CaptionWordStats, list[str]]:
         raise ModelError(f"cannot read the caption topic statistics {RESOURCE}: {exc}") from None
     stats = CaptionWordStats.from_arrays(arrays.pop("words").tolist(), arrays)
     return stats, arrays["tags"].tolist()
+
+
+_VOTE = re.compile(r"^(\d+) of (\d+) everyday posts with ")
+
+
+def vote_counts(reason: str) -> tuple[int, int] | None:
+    """(posts with the word and the tag, posts with the word) of a reason this source gave; None for another."""
+    found = _VOTE.match(reason)
+    return None if found is None else (int(found.group(1)), int(found.group(2)))
 
 
 class CaptionTopics(Source):
