@@ -13,6 +13,14 @@ from ..types import Suggestion, normalize_tag
 Evidence = dict[str, tuple[float, str]]  # {tag: (score, reason)}: what a source says about a post
 
 
+def stepped_back(evidence: dict[str, Evidence], tags, factor: float) -> dict[str, Evidence]:
+    """Per-source ``evidence`` with each of ``tags`` (a set) scaled by ``factor`` in every source that gives it; a
+    source that gives none of them is kept as it is."""
+    return {name: ({tag: ((score * factor, reason) if tag in tags else (score, reason))
+                    for tag, (score, reason) in ev.items()} if any(t in ev for t in tags) else ev)
+            for name, ev in evidence.items()}
+
+
 def to_evidence_suggestions(evidence: Evidence, source: str, k: int) -> list[Suggestion]:
     best = sorted(evidence.items(), key=lambda kv: -kv[1][0])[:k]
     return [Suggestion(tag, float(score), source, reason) for tag, (score, reason) in best]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from ..tags import Evidence
+from ..tags import Evidence, stepped_back
 
 NEGATIVE = ("sadness.n.01", "unhappiness.n.01", "anger.n.01", "anger.n.02", "fear.n.01", "anxiety.n.01",
             "anxiety.n.02", "hate.n.01", "nervousness.n.02", "nervousness.n.03", "pain.n.02", "misery.n.01",
@@ -136,9 +136,7 @@ def unsaid_distress(evidence: dict[str, Evidence], text: str, tags) -> dict[str,
     found = {t for ev in evidence.values() for t in ev if distress_tag(t)}
     if not found or speaks_of_distress(text, tags):
         return evidence
-    return {name: ({tag: ((score * UNSAID, reason) if tag in found else (score, reason))
-                    for tag, (score, reason) in ev.items()} if any(t in ev for t in found) else ev)
-            for name, ev in evidence.items()}
+    return stepped_back(evidence, found, UNSAID)
 
 
 __all__ = ["NEGATIVE", "UNSAID", "distress_tag", "distress_word", "speaks_of_distress", "unsaid_distress"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..tags import Evidence
+from ..tags import Evidence, stepped_back
 
 THROWBACKS = frozenset({"tbt", "tb", "throwback", "throwbackthursday", "flashback", "flashbackfriday", "fbf",
                         "latepost", "tbs", "throwbacktuesday"})
@@ -38,9 +38,7 @@ def unsaid_throwbacks(evidence: dict[str, Evidence], text: str, tags) -> dict[st
     not look back (see the module docstring)."""
     if not text or not any(t in ev for ev in evidence.values() for t in THROWBACKS) or looks_back(text, tags):
         return evidence
-    return {name: ({tag: ((score * UNSAID, reason) if tag in THROWBACKS else (score, reason))
-                    for tag, (score, reason) in ev.items()} if any(t in ev for t in THROWBACKS) else ev)
-            for name, ev in evidence.items()}
+    return stepped_back(evidence, THROWBACKS, UNSAID)
 
 
 __all__ = ["PAST", "THROWBACKS", "UNSAID", "looks_back", "unsaid_throwbacks"]

@@ -55,7 +55,8 @@ class CaptionKinds(Source):
             return {}
         said_forms = set(caption_tokens(features.text)) | set(glossed)
         said_forms |= {singular(w) for w in said_forms}
-        named = {singular(t) for t in named_tags(features.text)} | set(named_tags(features.text))
+        named = set(named_tags(features.text))
+        named |= {singular(t) for t in named}
         out = {}
         for tag, (strength, word, kind) in found.items():
             # "our dog": caption_tags says #dog already; but a word whose every sense is filed under its own tag

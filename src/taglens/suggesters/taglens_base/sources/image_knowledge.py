@@ -37,8 +37,8 @@ class ImageKnowledge(Source):
         from ....knowledge.image_tags import image_tags
 
         probs = softmax(features.images["logits"].astype("float64")).mean(0)
-        floor = DIFFUSE_SCORE if probs.max() < DIFFUSE and no_caption_or_tags(features) else 0.02  # image_tags'
-        return {tag: (score, reason) for tag, score, reason in image_tags(probs, k=MAX_TAGS, min_score=floor)}
+        diffuse = {"min_score": DIFFUSE_SCORE} if probs.max() < DIFFUSE and no_caption_or_tags(features) else {}
+        return {tag: (score, reason) for tag, score, reason in image_tags(probs, k=MAX_TAGS, **diffuse)}
 
     def gain(self, post, features):
         return self.model.source("image").image_gain(self.name, features)
