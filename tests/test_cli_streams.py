@@ -142,6 +142,23 @@ def test_a_post_with_nothing_in_it_is_a_usage_error():
     assert code == ExitCode.USAGE
 
 
+def test_tags_that_hold_no_tag_and_an_empty_batch_post_are_refused_too(capsys, tmp_path):
+    """``--tags "#"`` parses to no tag, and a batch line with only an id (or a blank caption) holds nothing: both
+    were answered with popular tags at score 0.001 (issue 22's defect) where the single post was refused."""
+    for tags in ("#", ",, #"):
+        code, out, err = run(capsys, "suggest", "--tags", tags, *MODEL)
+        assert code == ExitCode.USAGE and out == "" and "nothing to suggest for" in err
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"id": "blank", "text": "  "}\n{"id": "bare"}\n{"id": "ok", "text": "sunset at the beach"}\n'
+                 '{"id": "author", "user": "someone"}\n', encoding="utf-8")
+    code, out, err = run(capsys, "suggest", "--batch", str(q), "--json", *MODEL)
+    answers = {a["id"]: a for a in map(json.loads, out.splitlines())}
+    assert code == ExitCode.PARTIAL and "2 post(s) could not be answered" in err
+    for pid in ("blank", "bare"):
+        assert "suggestions" not in answers[pid] and "nothing to suggest for" in answers[pid]["error"]
+    assert answers["ok"]["suggestions"] and "error" not in answers["author"]  # an author alone is asked about
+
+
 def test_the_batch_line_format_is_documented():
     code, out, _ = taglens("suggest", "--help")
     assert code == 0

@@ -71,3 +71,16 @@ def test_a_name_imports_only_the_modules_up_to_its_own():
     proc = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_every_model_keeps_each_hyperparameter_it_was_given():
+    """``get_params`` (saved in config.json, shown by repr) reads back every ``__init__`` parameter: a model that
+    stored one under another name, or not at all, would save a config that cannot recreate it."""
+    import inspect
+
+    for name in list_suggesters(hidden=True):
+        model = create_suggester(name)
+        params = [p for p in inspect.signature(type(model).__init__).parameters if p != "self"]
+        assert list(model.get_params()) == params, name
+        if "seed" in params:
+            assert create_suggester(name, seed=7).get_params()["seed"] == 7, name

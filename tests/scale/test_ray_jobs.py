@@ -74,6 +74,18 @@ def test_suggest_on_ray_equals_the_local_batch(embedded_ray, posts_dir, tmp_path
     assert all(len(r["suggestions"]) + r.get("left_out_weak", 0) == 10 for r in rows if "error" not in r)
 
 
+def test_a_post_with_nothing_in_it_is_refused_as_the_local_batch_refuses_it(embedded_ray, tmp_path, capsys):
+    from taglens.scale.ray_jobs import suggest_job
+
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"id": "blank", "text": " "}\n{"id": "ok", "text": "sunset at the beach"}\n', encoding="utf-8")
+    local = _local_batch(capsys, q, 3)
+    result = suggest_job(str(q), str(tmp_path / "out"), "taglens-base", 3)
+    rows = _as_json_rows(tmp_path / "out")
+    _same(rows, local)
+    assert result["errors"] == 1 and "nothing to suggest for" in rows[0]["error"] and rows[1]["suggestions"]
+
+
 def test_cli_writes_parquet_and_exits_9_when_a_post_failed(embedded_ray, posts_dir, tmp_path, capsys):
     out = tmp_path / "cli"
     code = main(["suggest", "--batch", str(posts_dir / "posts.jsonl"), "--out", str(out), "--engine", "ray", "-k", "3"])
@@ -99,6 +111,7 @@ def test_a_resumed_job_writes_each_shard_once(embedded_ray, posts_dir, tmp_path)
     first = suggest_job(data, str(out), "taglens-base", 3, shard_bytes=700)
     parts = sorted(out.glob("part-*.parquet"))
     assert first["written"] == first["shards"] == len(parts)
+    whole = _as_json_rows(out)
     # a job killed after some shards: two shards missing, and a half-written temporary file of a killed worker
     kept = {p.name: p.stat().st_mtime_ns for p in parts[1:-1]}
     parts[0].unlink()
@@ -110,8 +123,8 @@ def test_a_resumed_job_writes_each_shard_once(embedded_ray, posts_dir, tmp_path)
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("part-*.parquet") if p.name in kept} == kept
     assert not list(out.glob(".tmp-*"))
     assert suggest_job(data, str(out), "taglens-base", 3, shard_bytes=700)["written"] == 0
-    assert _as_json_rows(out) == _as_json_rows(out)  # readable, whole
-    assert len(_as_json_rows(out)) == 16
+    assert len(whole) == 16
+    _same(_as_json_rows(out), whole)  # readable, whole: the first job's rows, in order (it compared them to themselves)
     with pytest.raises(OutputError, match="differs in k"):  # another job's options: refused, nothing removed
         suggest_job(data, str(out), "taglens-base", 4, shard_bytes=700)
     assert len(list(out.glob("part-*.parquet"))) == first["shards"]
@@ -232,7 +245,7 @@ def test_train_reads_the_image_and_caption_features_instead_of_encoding(embedded
     assert main([*train, "--out", str(tmp_path / "without")]) == 0
     posts = load_training_posts([data])
     with_features, without = (load_suggester(str(tmp_path / d)) for d in ("with", "without"))
-    for a, b in zip(with_features.suggest_batch(posts, k=5), without.suggest_batch(posts, k=5)):
+    for a, b in zip(with_features.suggest_batch(posts, k=5), without.suggest_batch(posts, k=5), strict=True):
         assert [s.tag for s in a] == [s.tag for s in b]
         assert [s.score for s in a] == pytest.approx([s.score for s in b], abs=1e-4)
     # a folder that is not a features job's output is refused, naming it

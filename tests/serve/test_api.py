@@ -100,7 +100,7 @@ def test_batch_answers_like_single_requests(client, photo, food_images):
              {"text": "pizza for the whole team", "media": [{"name": "p.jpg", "data": b64(food_images[-1])}]},
              {"text": "a walk by the sea at sunset"}]
     batch = client.post("/v1/suggest/batch", json={"k": 5, "posts": posts}).json()["results"]
-    for post, answer in zip(posts, batch):  # three posts through suggest_batch, each alone through suggest
+    for post, answer in zip(posts, batch, strict=True):  # three posts through suggest_batch, each alone through suggest
         files = [("files", (m["name"], base64.b64decode(m["data"]), "image/jpeg")) for m in post.get("media", [])]
         single = client.post("/v1/suggest", files=files or None,
                              data={"text": post["text"], "tags": post.get("tags", ""), "k": "5"}).json()

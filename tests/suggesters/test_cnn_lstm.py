@@ -361,7 +361,8 @@ def test_nets_decode_as_the_mean_of_their_logits_and_round_trip(tmp_path):
     single = create_suggester("test_cnn_lstm", **kw).fit(posts)
     members = list(model.net_.members)
     assert len(members) == 3 and len(model.gate_curves_) == 3
-    assert all(torch.equal(a, b) for a, b in zip(members[0].state_dict().values(), single.net_.state_dict().values()))
+    pairs = zip(members[0].state_dict().values(), single.net_.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
     assert not torch.equal(members[0].out.weight, members[1].out.weight)
     n = len(model.vocab_)
     tags_in = torch.zeros((2, n))

@@ -110,7 +110,7 @@ def test_suggest_batch_checks_the_heads_topic_tags_as_suggest_does(model):
     near = [model.source("image_protos").protos_.scores(c, len(model.vocab_))[vape].sum() for c in centroids]
     posts = [photo(centroids[int(np.argmax(near))]), photo(centroids[int(np.argmin(near))]), photo(3.0 * centroids[1])]
     batched = head.evidence_batch([f.post for f in posts], posts)
-    for f, ev in zip(posts, batched):
+    for f, ev in zip(posts, batched, strict=True):
         one = head.evidence(f.post, f)
         assert list(ev) == list(one)
         assert [s for s, _ in ev.values()] == pytest.approx([s for s, _ in one.values()], rel=1e-4, abs=1e-6)

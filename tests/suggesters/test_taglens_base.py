@@ -149,7 +149,7 @@ def test_batch_equals_single(model, food_images):
     posts = [Post(images=tuple(food_images[:1]), text="dinner with friends"), Post(hashtags=("travel",)),
              Post(text="vote today", hashtags=("maga",))]
     batch = model.suggest_batch(posts, k=5)
-    for post, got in zip(posts, batch):
+    for post, got in zip(posts, batch, strict=True):
         assert [s.tag for s in got] == [s.tag for s in model.suggest(post, k=5)]
 
 
@@ -371,7 +371,7 @@ def test_batched_sources_equal_one_post_at_a_time(model, food_images):
     batched = [s for s in model.sources if hasattr(s, "evidence_batch")]
     assert {s.name for s in batched} >= {"image", "caption", "about"}
     for source in batched:
-        for post, f, got in zip(posts, features, source.evidence_batch(posts, features)):
+        for post, f, got in zip(posts, features, source.evidence_batch(posts, features), strict=True):
             alone = source.evidence(post, f)
             assert got.keys() == alone.keys(), source.name
             assert all(got[t][1] == alone[t][1] and got[t][0] == pytest.approx(alone[t][0], abs=1e-6)

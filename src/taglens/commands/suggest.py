@@ -24,11 +24,16 @@ every post of a JSON-lines file.
   user      optional, the author
 Other fields are ignored. Each post is answered with one line, in input order:
   {"id": "p1", "suggestions": [{"tag": ..., "score": ..., ...}, ...]}   or   {"id": "p1", "error": "..."}
-A line that is not such an object (or longer than 1 MiB) is answered with an "error"; the exit code is then 9.
+A line that is not such an object (or longer than 1 MiB), or a post with none of images, text, hashtags and user,
+is answered with an "error"; the exit code is then 9.
 """
 FORMATTER_CLASS = argparse.RawDescriptionHelpFormatter  # the line format above keeps its layout
 BATCH_CHUNK = 32
 MAX_CAPTION_FILE_BYTES = 1 << 20  # --text-file reads at most this much (a caption is a few kilobytes at most)
+NOTHING_TO_SUGGEST_FOR = ("nothing to suggest for: give photos or videos (FILE ...), a caption (--text or "
+                          "--text-file), existing tags (--tags), the author (--user), or --batch QUERIES.jsonl")
+EMPTY_QUERY = ("nothing to suggest for: the post has no images, no caption (text), no hashtags and no user; "
+               "give at least one of them")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -78,6 +83,12 @@ def keep_confident(suggestions: list, min_score: float | None, empty: bool = Fal
     return kept, len(suggestions) - len(kept)
 
 
+def has_nothing(post) -> bool:
+    """Whether a post gives a model nothing to read: no media, no caption, no hashtag (a blank caption and a
+    ``--tags "#"`` count as none) and no author. Such a post is refused, not answered with popular tags (issue 22)."""
+    return post.is_empty and not post.user
+
+
 def weak_note(kept: int, left_out: int, min_score: float | None) -> str:
     c = DEFAULT_MIN_SCORE if min_score is None else min_score
     return (f"taglens suggest: note: the evidence is weak: {left_out} of {kept + left_out} suggestions had a "
@@ -107,8 +118,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("give the caption with --text or --text-file, not both")
         args.text = _read_caption(args.text_file)
     if not (args.files or args.text.strip() or args.tags.strip() or args.user):
-        raise UsageError("nothing to suggest for: give photos or videos (FILE ...), a caption (--text or "
-                         "--text-file), existing tags (--tags), the author (--user), or --batch QUERIES.jsonl")
+        raise UsageError(NOTHING_TO_SUGGEST_FOR)  # before a caption or a media file is read
     return _run_single(args)
 
 
@@ -161,6 +171,10 @@ def _run_single(args: argparse.Namespace) -> int:
     # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
     tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)
     post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
+    if has_nothing(post):  # --tags "#" or a caption of nothing but '#': no tag and no word to read
+        from ..exceptions import UsageError
+
+        raise UsageError(NOTHING_TO_SUGGEST_FOR)
     model = load_suggester(args.model)
     suggestions, left_out = keep_confident(model.suggest(post, k=args.k), args.min_score, post.is_empty)
     if left_out:
@@ -225,7 +239,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
     from ..encoders import beside_other_work
-    from ..exceptions import ExitCode, TaglensError
+    from ..exceptions import ExitCode, TaglensError, UsageError
     from ..model_folder import load_suggester
     from ..types import clean_text
 
@@ -276,6 +290,8 @@ def _run_batch(args: argparse.Namespace) -> int:
                 emit({"id": getattr(item, "post_id", None), "error": str(item)})
                 continue
             ans = answers[id(item)]
+            if has_nothing(posts_by_id[id(item)]):
+                ans = UsageError(EMPTY_QUERY)
             if isinstance(ans, Exception):
                 failed += 1
                 emit({"id": item.id, "error": str(ans)})

@@ -187,14 +187,14 @@ class SuggestWorker(ShardWorker):
         self.k, self.min_score = k, min_score
 
     def answer(self, records: list[Any]) -> list[dict[str, Any]]:
-        from ..commands.suggest import keep_confident
+        from ..commands.suggest import EMPTY_QUERY, has_nothing, keep_confident
 
         # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs)
         posts = [dataclasses.replace(r.to_post(), meta={}) for r in records]
         rows: list[dict[str, Any]] = []
         for post, ans in zip(posts, answer_posts(self.model, posts, self.k)):
-            if isinstance(ans, Exception):
-                rows.append({"error": str(ans)})
+            if isinstance(ans, Exception) or has_nothing(post):  # an empty post: as `suggest --batch` answers it
+                rows.append({"error": EMPTY_QUERY if has_nothing(post) else str(ans)})
                 continue
             kept, left_out = keep_confident(ans, self.min_score, post.is_empty)  # as `suggest --batch` keeps them
             rows.append({"error": None, "left_out_weak": left_out, "suggestions": [

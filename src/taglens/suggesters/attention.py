@@ -51,8 +51,8 @@ from ..registry import register_suggester
 from ..training import (TagVocab, model_caption, load_module_state, load_tensors,
                         multilabel_loss, posts_with_tags, save_tensors, top_k, train_module)
 from ..types import Post, Suggestion
-from .base import BaseSuggester
-from .network import IMG_DIM, TXT_DIM, keep_params
+from .base import BaseSuggester, keep_params
+from .network import IMG_DIM, TXT_DIM
 
 log = logging.getLogger(__name__)
 

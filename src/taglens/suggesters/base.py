@@ -33,6 +33,14 @@ class Suggester(Protocol):
         ...
 
 
+def keep_params(model: Any, params: dict[str, Any]) -> None:
+    """Store an ``__init__``'s keyword hyperparameters (pass its ``locals()``) on the model unchanged, as
+    ``BaseSuggester`` asks of every model (``get_params`` reads them back by the signature's names)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(model, name, value)
+
+
 def not_trained(name: Any) -> str:
     """What to tell a user who asks an untrained model for suggestions."""
     return (f"model {name!r} is not trained: train it first (taglens train --model {name} --data TRAIN.jsonl "

@@ -23,7 +23,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..registry import register_suggester
 from ..types import MAX_POST_HASHTAGS, Post, Suggestion, normalize_tag
-from .base import BaseSuggester
+from .base import BaseSuggester, keep_params
 from .tags import Evidence, read_vocab, tag_words, to_evidence_suggestions, write_vocab
 
 def _tag_lists(posts: Iterable[Post]) -> list[tuple[str, ...]]:
@@ -85,10 +85,7 @@ class CooccurrenceSuggester(BaseSuggester):
     name = "cooccurrence"
 
     def __init__(self, min_count: int = 2, max_neighbors: int = 100, max_vocab: int = 50000, list_size: int = 0):
-        self.min_count = min_count
-        self.max_neighbors = max_neighbors
-        self.max_vocab = max_vocab
-        self.list_size = list_size
+        keep_params(self, locals())
 
     def fit(self, posts: Sequence[Post]) -> "CooccurrenceSuggester":
         from scipy import sparse
@@ -222,10 +219,7 @@ class SynonymSuggester(BaseSuggester):
     needs_training = False
 
     def __init__(self, max_senses: int = 3, min_count: int = 2, neighbours: int = 5, min_similarity: float = 0.7):
-        self.max_senses = max_senses
-        self.min_count = min_count
-        self.neighbours = neighbours
-        self.min_similarity = min_similarity
+        keep_params(self, locals())
 
     def fit(self, posts: Sequence[Post]) -> "SynonymSuggester":
         counts = Counter(t for tags in _tag_lists(posts) for t in tags)

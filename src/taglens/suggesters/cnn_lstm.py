@@ -100,8 +100,8 @@ from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import TagVocab, model_caption, train_module
 from ..types import Post, Suggestion
-from .base import finalize, unwanted_tags
-from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source, keep_params,
+from .base import finalize, keep_params, unwanted_tags
+from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source,
                       query_content, training_content)
 
 log = logging.getLogger(__name__)

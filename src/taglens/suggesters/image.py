@@ -23,7 +23,7 @@ from ..registry import register_suggester
 from ..training import (TagVocab, fit_head, load_module_state, load_tensors, make_head,
                         pooled_image_vector, posts_with_tags, predict_head, save_tensors, top_k)
 from ..types import Post, Suggestion
-from .base import BaseSuggester
+from .base import BaseSuggester, keep_params
 
 log = logging.getLogger(__name__)
 FEATURE_DIM = 1280
@@ -82,15 +82,7 @@ class EffnetHeadSuggester(BaseSuggester):
     def __init__(self, hidden: int = 0, max_tags: int = 1000, min_count: int = 2, epochs: int = 30,
                  lr: float = 1e-3, weight_decay: float = 1e-2, dropout: float = 0.5, loss: str = "bce",
                  seed: int = 0):
-        self.hidden = hidden
-        self.max_tags = max_tags
-        self.min_count = min_count
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.loss = loss
-        self.seed = seed
+        keep_params(self, locals())
 
     def fit(self, posts: Sequence[Post]) -> "EffnetHeadSuggester":
         X, kept = _training_vectors(posts, self.name)
@@ -150,10 +142,7 @@ class EffnetKnnSuggester(BaseSuggester):
 
     def __init__(self, neighbours: int = 80, power: float = 4.0, logit_weight: float = 0.5,
                  prior_weight: float = 0.01):
-        self.neighbours = neighbours
-        self.power = power
-        self.logit_weight = logit_weight
-        self.prior_weight = prior_weight
+        keep_params(self, locals())
 
     def fit(self, posts: Sequence[Post]) -> "EffnetKnnSuggester":
         X, kept = _training_vectors(posts, self.name, self.logit_weight)

@@ -1,7 +1,7 @@
-"""What the network models (``cnn-lstm``, ``user-conditional``, ``coattention``) share: hyperparameters kept as
-given (``keep_params``), the per-post content features (pooled EfficientNet-Lite0 vector and MiniLM caption embedding,
-standardised by ``ContentScaler``), and ``NetworkSuggester``, the save/load of a vocabulary, one network and its
-content scaler, so the encoders are reached and the weights restored from one place.
+"""What the network models (``cnn-lstm``, ``user-conditional``, ``coattention``) share: the per-post content
+features (pooled EfficientNet-Lite0 vector and MiniLM caption embedding, standardised by ``ContentScaler``), and
+``NetworkSuggester``, the save/load of a vocabulary, one network and its content scaler, so the encoders are reached
+and the weights restored from one place.
 """
 from __future__ import annotations
 
@@ -18,14 +18,6 @@ from .base import BaseSuggester
 
 IMG_DIM, TXT_DIM = 1280, 384
 TEXT_SCALE = 10.0  # caption embeddings are unit vectors: scaled up for the first layer (as minilm-mlp)
-
-
-def keep_params(model: Any, params: dict[str, Any]) -> None:
-    """Store an ``__init__``'s keyword hyperparameters (pass its ``locals()``) on the model unchanged, as
-    ``BaseSuggester`` asks of every model."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(model, name, value)
 
 
 def training_content(posts: Sequence[Post], desc: str, require: bool = True

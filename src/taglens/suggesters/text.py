@@ -24,7 +24,7 @@ from ..registry import register_suggester
 from ..training import (TagVocab, model_caption, fit_head, load_module_state, load_tensors, make_head,
                         posts_with_tags, predict_head, save_tensors, top_k)
 from ..types import Post, Suggestion
-from .base import BaseSuggester
+from .base import BaseSuggester, keep_params
 
 log = logging.getLogger(__name__)
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']*\b"  # words starting with a letter, any script
@@ -158,19 +158,7 @@ class TfidfLinearSuggester(_TextHeadSuggester):
     def __init__(self, max_features: int = 10000, ngrams: int = 2, min_df: int = 2, max_tags: int = 1000,
                  min_count: int = 2, hidden: int = 0, epochs: int = 15, lr: float = 1e-2, weight_decay: float = 1e-5,
                  dropout: float = 0.1, loss: str = "bce", batch_size: int = 1024, seed: int = 0):
-        self.max_features = max_features
-        self.ngrams = ngrams
-        self.min_df = min_df
-        self.max_tags = max_tags
-        self.min_count = min_count
-        self.hidden = hidden
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.loss = loss
-        self.batch_size = batch_size
-        self.seed = seed
+        keep_params(self, locals())
 
     def _counter(self, vocabulary=None):
         from sklearn.feature_extraction.text import CountVectorizer
@@ -221,16 +209,7 @@ class MiniLMMlpSuggester(_TextHeadSuggester):
     def __init__(self, hidden: int = 512, max_tags: int = 2000, min_count: int = 2, epochs: int = 40,
                  lr: float = 2e-3, weight_decay: float = 1e-4, dropout: float = 0.3, loss: str = "bce",
                  batch_size: int = 64, seed: int = 0):
-        self.hidden = hidden
-        self.max_tags = max_tags
-        self.min_count = min_count
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.loss = loss
-        self.batch_size = batch_size
-        self.seed = seed
+        keep_params(self, locals())
 
     def fit(self, posts: Sequence[Post]) -> "MiniLMMlpSuggester":
         posts, texts = _text_training_posts(posts, self.name)

@@ -48,9 +48,9 @@ from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..training import TagVocab, model_caption, multilabel_loss, top_k, train_module
 from ..types import Post, Suggestion
-from .base import finalize
+from .base import finalize, keep_params
 from .history import user_key
-from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source, keep_params,
+from .network import (CONTENT_DIM, ContentScaler, NetworkSuggester, drop_modalities, input_source,
                       query_content, training_content)
 
 log = logging.getLogger(__name__)

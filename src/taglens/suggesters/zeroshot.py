@@ -27,7 +27,7 @@ import numpy as np
 from ..exceptions import DataError, ModelError
 from ..registry import register_suggester
 from ..types import Post, Suggestion
-from .base import BaseSuggester
+from .base import BaseSuggester, keep_params
 from .tags import Evidence, embed_tags, read_vocab, to_evidence_suggestions, write_vocab
 
 BUNDLED = Path(__file__).resolve().parents[1] / "models" / "taglens-base" / "conse"
@@ -102,11 +102,7 @@ class ZeroShotSuggester(BaseSuggester):
 
     def __init__(self, top_classes: int = 5, min_count: int = 3, max_vocab: int = 20000, per_class: int = 40,
                  floor: float = 0.45):
-        self.top_classes = top_classes
-        self.min_count = min_count
-        self.max_vocab = max_vocab
-        self.per_class = per_class
-        self.floor = floor
+        keep_params(self, locals())
 
     def fit(self, posts: Sequence[Post]) -> "ZeroShotSuggester":
         counts = Counter(t for p in posts for t in p.hashtags)
