@@ -156,7 +156,10 @@ def test_tags_that_hold_no_tag_and_an_empty_batch_post_are_refused_too(capsys, t
     assert code == ExitCode.PARTIAL and "2 post(s) could not be answered" in err
     for pid in ("blank", "bare"):
         assert "suggestions" not in answers[pid] and "nothing to suggest for" in answers[pid]["error"]
-    assert answers["ok"]["suggestions"] and "error" not in answers["author"]  # an author alone is asked about
+    assert answers["ok"]["suggestions"] and "error" not in answers["author"]  # an author alone is asked about,
+    assert answers["author"]["suggestions"] == [] and answers["author"]["left_out_weak"] == 10  # not popular tags
+    code, out, err = run(capsys, "suggest", "--user", "someone", *MODEL)  # an author the model does not know
+    assert code == 0 and out == "(no suggestions)\n" and "the evidence is weak" in err
 
 
 def test_the_batch_line_format_is_documented():

@@ -102,10 +102,10 @@ def test_batch_contract(capsys, tmp_path, food_images):
     rows = [json.loads(l) for l in out.strip().splitlines()]
     assert code == ExitCode.PARTIAL
     assert [r["id"] for r in rows] == ["img", "txt", "corrupt", "escape", None, "empty"]
-    assert [("error" in r) for r in rows] == [False, False, True, True, True, False]
+    assert [("error" in r) for r in rows] == [False, False, True, True, True, True]
     # a query file is the user's own: "../a.jpg" is read (it does not exist there), not refused as escaping
     assert "broken.jpg" in rows[2]["error"] and "no such file" in rows[3]["error"]
-    assert "invalid JSON" in rows[4]["error"]
+    assert "invalid JSON" in rows[4]["error"] and "nothing to suggest for" in rows[5]["error"]
     assert all(len(r["suggestions"]) == 3 for r in rows if "error" not in r)
     assert "food" not in [s["tag"] for s in rows[0]["suggestions"]]
     good = tmp_path / "good.jsonl"

@@ -58,5 +58,9 @@ def test_default_model_suggests_an_authors_habits(tmp_path, capsys):
                  "--model", str(tmp_path / "m"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {s["tag"] for s in out["suggestions"]} == {"vapeshop", "jakarta"}
+    # the author alone: their habits pass the confidence floor (an author the model does not know gets nothing)
+    assert main(["suggest", "--user", "shop1", "-k", "2", "--model", str(tmp_path / "m"), "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)["suggestions"]
+    assert len(alone) == 2 and {s["tag"] for s in alone} < {"vapeshop", "jakarta", "vape"}  # the three habits
     assert main(["suggest", "--batch", str(tmp_path / "q.jsonl"), "--user", "shop1"]) == 2  # a usage error
     assert "--user" in capsys.readouterr().err  # batch posts name their own authors

@@ -69,12 +69,11 @@ def fraction(value: str) -> float:
     return x
 
 
-def keep_confident(suggestions: list, min_score: float | None, empty: bool = False) -> tuple[list, int]:
+def keep_confident(suggestions: list, min_score: float | None) -> tuple[list, int]:
     """(the suggestions with enough evidence, how many were left out): those whose confidence (a model without
     one: its score) is at least ``min_score``; with no ``min_score``, DEFAULT_MIN_SCORE on the confidence of a
-    model that gives one, except for an ``empty`` post (it asked for popular tags)."""
-    if min_score is None and empty:
-        return list(suggestions), 0
+    model that gives one. A post with nothing but its author is no exception: an author the model does not know
+    gets no popular tags at confidence 0.001 (issue 22), one it knows their habits (confidence ~0.5)."""
     if min_score is None:
         min_score = DEFAULT_MIN_SCORE
         kept = [s for s in suggestions if s.confidence is None or s.confidence >= min_score]
@@ -176,7 +175,7 @@ def _run_single(args: argparse.Namespace) -> int:
 
         raise UsageError(NOTHING_TO_SUGGEST_FOR)
     model = load_suggester(args.model)
-    suggestions, left_out = keep_confident(model.suggest(post, k=args.k), args.min_score, post.is_empty)
+    suggestions, left_out = keep_confident(model.suggest(post, k=args.k), args.min_score)
     if left_out:
         print(weak_note(len(suggestions), left_out, args.min_score), file=sys.stderr)
     if args.json:
@@ -296,7 +295,7 @@ def _run_batch(args: argparse.Namespace) -> int:
                 failed += 1
                 emit({"id": item.id, "error": str(ans)})
             else:
-                kept, left_out = keep_confident(ans, args.min_score, posts_by_id[id(item)].is_empty)
+                kept, left_out = keep_confident(ans, args.min_score)
                 emit({"id": item.id, "suggestions": [s.to_dict() for s in kept],
                       **({"left_out_weak": left_out} if left_out else {})})
         out.flush()

@@ -196,7 +196,7 @@ class SuggestWorker(ShardWorker):
             if isinstance(ans, Exception) or has_nothing(post):  # an empty post: as `suggest --batch` answers it
                 rows.append({"error": EMPTY_QUERY if has_nothing(post) else str(ans)})
                 continue
-            kept, left_out = keep_confident(ans, self.min_score, post.is_empty)  # as `suggest --batch` keeps them
+            kept, left_out = keep_confident(ans, self.min_score)  # as `suggest --batch` keeps them
             rows.append({"error": None, "left_out_weak": left_out, "suggestions": [
                 {"tag": s.tag, "score": round(float(s.score), 6), "evidence": s.reason or s.source,
                  "source": s.source, "confidence": None if s.confidence is None else round(float(s.confidence), 3)}
