@@ -72,12 +72,33 @@ def _prior_suggestions(vocab: TagVocab, k: int, source: str = "prior") -> list[S
             for i in top_k(prior, k)]
 
 
-class EffnetHeadSuggester(BaseSuggester):
+class _ImageOnlySuggester(BaseSuggester):
+    """What the image-only models share: they read a post's images alone, and rank their ``scores(post)`` over
+    ``vocab_.tags`` (the training prior where the post has no image), with ``reason`` as the evidence."""
+
+    reason: str
+
+    def scores(self, post: Post) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def uses_input(self, post: Post) -> bool:
+        return bool(post.images)
+
+    def _rank(self, post: Post, k: int) -> list[Suggestion]:
+        s = self.scores(post)
+        if s is None:
+            return _prior_suggestions(self.vocab_, k + len(post.hashtags))
+        return [Suggestion(self.vocab_.tags[i], float(s[i]), "image", self.reason)
+                for i in top_k(s, k + len(post.hashtags))]
+
+
+class EffnetHeadSuggester(_ImageOnlySuggester):
     """A linear (``hidden=0``) or one-hidden-layer MLP classifier over pooled EfficientNet-Lite0 features,
     trained with one-vs-rest logistic losses (``loss="bce"``; best for P@1 on instagram6) or a softmax over the
     ``max_tags`` most frequent training tags."""
 
     name = "effnet-linear"
+    reason = "predicted from the image"
 
     def __init__(self, hidden: int = 0, max_tags: int = 1000, min_count: int = 2, epochs: int = 30,
                  lr: float = 1e-3, weight_decay: float = 1e-2, dropout: float = 0.5, loss: str = "bce",
@@ -98,22 +119,12 @@ class EffnetHeadSuggester(BaseSuggester):
         self.fitted_ = True
         return self
 
-    def uses_input(self, post: Post) -> bool:
-        return bool(post.images)
-
     def scores(self, post: Post) -> np.ndarray | None:
         """Scores over ``vocab_.tags`` (softmax probabilities), or None when the post has no image."""
         vec = _post_vector(post)
         if vec is None:
             return None
         return predict_head(self.head_, ((vec - self.mean_) / self.std_)[None, :], softmax=self.loss != "bce")[0]
-
-    def _rank(self, post: Post, k: int) -> list[Suggestion]:
-        s = self.scores(post)
-        if s is None:
-            return _prior_suggestions(self.vocab_, k + len(post.hashtags))
-        return [Suggestion(self.vocab_.tags[i], float(s[i]), "image", "predicted from the image")
-                for i in top_k(s, k + len(post.hashtags))]
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory)
@@ -130,7 +141,7 @@ class EffnetHeadSuggester(BaseSuggester):
         self.std_ = state["std"].numpy()
 
 
-class EffnetKnnSuggester(BaseSuggester):
+class EffnetKnnSuggester(_ImageOnlySuggester):
     """k-nearest-neighbour tag voting: the training posts whose images are most similar (cosine of pooled
     EfficientNet-Lite0 features, plus the ImageNet logits scaled by ``logit_weight``) vote for their tags with
     weight ``similarity ** power``.
@@ -139,6 +150,7 @@ class EffnetKnnSuggester(BaseSuggester):
     repository)."""
 
     name = "effnet-knn"
+    reason = "tag of visually similar posts"
 
     def __init__(self, neighbours: int = 80, power: float = 4.0, logit_weight: float = 0.5,
                  prior_weight: float = 0.01):
@@ -160,9 +172,6 @@ class EffnetKnnSuggester(BaseSuggester):
         X = X - self.mean_
         return (X / (np.linalg.norm(X, axis=-1, keepdims=True) + 1e-8)).astype(np.float32)
 
-    def uses_input(self, post: Post) -> bool:
-        return bool(post.images)
-
     def scores(self, post: Post) -> np.ndarray | None:
         vec = _post_vector(post, self.logit_weight)
         if vec is None:
@@ -174,13 +183,6 @@ class EffnetKnnSuggester(BaseSuggester):
             scores[self.indices_[self.indptr_[j]: self.indptr_[j + 1]]] += weights[j]
         total = scores.sum()
         return scores / total if total > 0 else scores
-
-    def _rank(self, post: Post, k: int) -> list[Suggestion]:
-        s = self.scores(post)
-        if s is None:
-            return _prior_suggestions(self.vocab_, k + len(post.hashtags))
-        return [Suggestion(self.vocab_.tags[i], float(s[i]), "image", "tag of visually similar posts")
-                for i in top_k(s, k + len(post.hashtags))]
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory)
