@@ -179,7 +179,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "gymnastic_apparatus.n.01": ("gym", "fitness", "workout"),
     "tool.n.01": ("tools", "diy"),
     "toy.n.01": ("toys", "kids"),
-    "weapon.n.01": ("weapon",),
+    "weapon.n.01": (),  # no #weapon: the classifier's missile and projectile photos are mostly launches
     "lamp.n.01": ("lamp", "light", "homedecor"),
     "bottle.n.01": ("bottle",),
     "toiletry.n.01": ("beauty", "selfcare"),
@@ -218,6 +218,47 @@ def class_names(synset, lookup, vocab) -> list[str]:
         if usual and (vocab.tag_count(tag) >= 1 or zipf_frequency(lemma.replace("_", " "), "en") >= 2.5):
             names.append(tag)
     return names[:3]
+
+
+# a category tag (hand-written above, so of the category's own sense) is kept where the corpora use it as a hashtag
+# (CATEGORY_COUNT times) or where it is a common English word (wordfreq's Zipf CATEGORY_ZIPF or more): the corpora
+# are small (a clock, a tent, a spider, a swan and insects are 0-1 tags there), and 157 category tags were dropped
+CATEGORY_COUNT = 2
+CATEGORY_ZIPF = 2.5
+# where no category gives a class its basic-level kind (CATEGORIES names none of its ancestors), its compound name's
+# head word ("bath towel", "ballpoint pen", "picket fence", "mountain tent") names it where the head's usual sense is
+# one of the class's ancestors: #towel #pen #fence #tent at a basic category's strength (a "space shuttle" is no
+# shuttle, a "drilling platform" no platform in the word's usual sense). A breed's "terrier" or "poodle" is not
+# added: #dog is its kind
+HEAD_STRENGTH = 0.9
+HEAD_ZIPF = 3.0
+NOT_COMPOUND = frozenset({"of", "and", "for", "in", "on", "the", "a", "to", "with"})  # "king of beasts" is no beast
+# a basic-level kind has few kinds under it (a clock 13, a fence 14, a bag 59, a gun 71); a head with more names a
+# broad class no one tags a photo with (a vending machine's machine 255, a television system's system 89, a
+# ballplayer's player 106, toilet paper's paper 145, a traffic signal's signal 434)
+HEAD_KINDS = 80
+
+
+def kinds_under(synset) -> int:
+    """How many kinds WordNet files under ``synset`` (its hyponyms' closure)."""
+    return sum(1 for _ in synset.closure(lambda s: s.hyponyms()))
+
+
+def head_tags(synset, lookup, wn) -> list[str]:
+    """The head words of the class's compound lemmas whose usual noun sense is an ancestor of the class (see
+    ``HEAD_STRENGTH``), in tag form, each once."""
+    ancestors = {h.offset() for path in synset.hypernym_paths() for h in path[:-1]}
+    out = []
+    for lemma in synset.lemma_names():
+        words = lemma.lower().replace("-", "_").split("_")
+        if len(words) < 2 or not words[-1].isalpha() or set(words) & NOT_COMPOUND:
+            continue
+        head = words[-1]
+        senses = [s for s in lookup.common_synsets(head) if s.pos == "n"]
+        if (senses and senses[0].offset in ancestors and zipf_frequency(head, "en") >= HEAD_ZIPF
+                and head not in out and kinds_under(wn.synset_from_pos_and_offset("n", senses[0].offset)) <= HEAD_KINDS):
+            out.append(head)
+    return out
 
 
 def category_tags(synset) -> list[tuple[str, float]]:
@@ -260,11 +301,17 @@ def main(argv: list[str] | None = None) -> int:
     for wnid in imagenet_synsets():
         synset = wn.synset_from_pos_and_offset(wnid[0], int(wnid[1:]))
         tags: dict[str, float] = {t: 1.0 for t in class_names(synset, lookup, vocab)}
+        categories = []
         for tag, weight in category_tags(synset):
-            if vocab.tag_count(tag) >= 2:
-                tags.setdefault(tag, weight)
+            if vocab.tag_count(tag) >= CATEGORY_COUNT or zipf_frequency(tag, "en") >= CATEGORY_ZIPF:
+                categories.append((tag, weight))
             else:
                 dropped += 1
+        if not any(weight >= HEAD_STRENGTH for _, weight in categories):  # no basic-level kind: its name's head
+            for tag in head_tags(synset, lookup, wn):
+                tags.setdefault(tag, HEAD_STRENGTH)
+        for tag, weight in categories:
+            tags.setdefault(tag, weight)
         floor = ""
         for op, tag in overrides.get(wnid, ()):
             if op == ">":
