@@ -220,6 +220,29 @@ def class_names(synset, lookup, vocab) -> list[str]:
     return names[:3]
 
 
+def _usual_sense_is(lookup, lemma: str, synset) -> bool:
+    senses = [s for s in lookup.common_synsets(lemma) if s.pos == "n"]
+    return bool(senses) and senses[0].offset == synset.offset()
+
+
+def one_of_each(tags: dict[str, float], synset, vocab, lookup) -> dict[str, float]:
+    """``tags`` with a name of the class that only adds words to another of its names (``church`` and
+    ``church building``, ``thatch`` and ``thatched roof`` are not: ``tabby`` and ``tabby cat``, ``laptop`` and
+    ``laptop computer``) given once, in the form the corpora use most: both in a top 5 say one
+    thing twice. On a tie the shorter where its usual sense is the class's, else the longer, whose added words say
+    which sense it is (a pirate ship, a vacuum cleaner)."""
+    words = {lemma_tag(lemma): lemma.lower().replace("-", "_").split("_") for lemma in synset.lemma_names()}
+    names = [t for t, w in tags.items() if w >= 1.0 and t in words]
+    out = dict(tags)
+    for a in names:
+        for b in names:
+            if a in out and b in out and a != b and words[b][:len(words[a])] == words[a]:
+                ca, cb = vocab.tag_count(a), vocab.tag_count(b)
+                shorter_usual = _usual_sense_is(lookup, "_".join(words[a]), synset)
+                out.pop(b if ca > cb or (ca == cb and shorter_usual) else a)
+    return out
+
+
 # a category tag (hand-written above, so of the category's own sense) is kept where the corpora use it as a hashtag
 # (CATEGORY_COUNT times) or where it is a common English word (wordfreq's Zipf CATEGORY_ZIPF or more): the corpora
 # are small (a clock, a tent, a spider, a swan and insects are 0-1 tags there), and 157 category tags were dropped
@@ -255,8 +278,8 @@ def head_tags(synset, lookup, wn) -> list[str]:
             continue
         head = words[-1]
         senses = [s for s in lookup.common_synsets(head) if s.pos == "n"]
-        if (senses and senses[0].offset in ancestors and zipf_frequency(head, "en") >= HEAD_ZIPF
-                and head not in out and kinds_under(wn.synset_from_pos_and_offset("n", senses[0].offset)) <= HEAD_KINDS):
+        if (senses and senses[0].offset in ancestors and zipf_frequency(head, "en") >= HEAD_ZIPF and head not in out
+                and kinds_under(wn.synset_from_pos_and_offset("n", senses[0].offset)) <= HEAD_KINDS):
             out.append(head)
     return out
 
@@ -323,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {wnid}: -{tag} removes nothing (stale override?)", file=sys.stderr)
             if op in "=+" and tag:
                 tags.setdefault(tag, 1.0 if not tags else 0.8)
+        tags = one_of_each(tags, synset, vocab, lookup)
         name = synset.lemma_names()[0].replace("_", " ")
         lines.append(f"{wnid}\t{name}\t" + " ".join(f"{t}:{w:g}" for t, w in tags.items()) + floor)
         report.append(f"{wnid}\t{name}\t" + " ".join(f"{t}({vocab.tag_count(t)})" for t in tags))
