@@ -20,6 +20,7 @@ from .history import AuthorHistory
 from .image_head import ImageHead
 from .image_knowledge import ImageKnowledge
 from .image_protos import ImagePrototypes
+from .kind_forms import KindForms
 from .mentions import Mentions
 from .ngrams import Ngrams
 from .photo_colour import PhotoColour
@@ -54,6 +55,7 @@ SOURCES: list[type] = [
     SceneRates,  # a photo alone
     PhotoColour,  # a photo alone with no colour (added later): silent under a caption or a tag, as scene_rates
     CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
+    KindForms,  # a photo alone, under the first tag (added later): silent elsewhere, so the sums stay bit for bit
 ]
 
 __all__ = ["SOURCES"]
