@@ -227,10 +227,9 @@ def _usual_sense_is(lookup, lemma: str, synset) -> bool:
 
 def one_of_each(tags: dict[str, float], synset, vocab, lookup) -> dict[str, float]:
     """``tags`` with a name of the class that only adds words to another of its names (``church`` and
-    ``church building``, ``thatch`` and ``thatched roof`` are not: ``tabby`` and ``tabby cat``, ``laptop`` and
-    ``laptop computer``) given once, in the form the corpora use most: both in a top 5 say one
-    thing twice. On a tie the shorter where its usual sense is the class's, else the longer, whose added words say
-    which sense it is (a pirate ship, a vacuum cleaner)."""
+    ``church building``, ``tabby`` and ``tabby cat``, ``laptop`` and ``laptop computer``) given once, in the form the corpora use most: both in a top 5 say one thing twice. On a tie
+    the shorter where its usual sense is the class's, else the longer, whose added words say which sense it is (a
+    pirate ship, a vacuum cleaner). Two spellings of one name likewise."""
     words = {lemma_tag(lemma): lemma.lower().replace("-", "_").split("_") for lemma in synset.lemma_names()}
     names = [t for t, w in tags.items() if w >= 1.0 and t in words]
     out = dict(tags)
@@ -240,7 +239,21 @@ def one_of_each(tags: dict[str, float], synset, vocab, lookup) -> dict[str, floa
                 ca, cb = vocab.tag_count(a), vocab.tag_count(b)
                 shorter_usual = _usual_sense_is(lookup, "_".join(words[a]), synset)
                 out.pop(b if ca > cb or (ca == cb and shorter_usual) else a)
+    # spellings of one name (greywhale / graywhale, diskbrake / discbrake): the more used, else the first (a word's
+    # frequency would pick another sense: a thresher's "thrasher" is a bird)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if a in out and b in out and one_letter_apart(a, b):
+                out.pop(a if vocab.tag_count(b) > vocab.tag_count(a) else b)
     return out
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter changed, added or left out."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 # a category tag (hand-written above, so of the category's own sense) is kept where the corpora use it as a hashtag
@@ -268,11 +281,11 @@ def kinds_under(synset) -> int:
 
 
 def head_tags(synset, lookup, wn) -> list[str]:
-    """The head words of the class's compound lemmas whose usual noun sense is an ancestor of the class (see
-    ``HEAD_STRENGTH``), in tag form, each once."""
+    """The head word of the class's name where it is a compound whose head's usual noun sense is an ancestor of the
+    class (see ``HEAD_STRENGTH``), in tag form."""
     ancestors = {h.offset() for path in synset.hypernym_paths() for h in path[:-1]}
     out = []
-    for lemma in synset.lemma_names():
+    for lemma in synset.lemma_names()[:1]:  # its name: a further lemma's head reads another way (thatch's "roof")
         words = lemma.lower().replace("-", "_").split("_")
         if len(words) < 2 or not words[-1].isalpha() or set(words) & NOT_COMPOUND:
             continue

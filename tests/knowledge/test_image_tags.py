@@ -50,6 +50,8 @@ def test_thin_classes_get_their_kind():
     # a name that only adds words to another is given once: the one the corpora use, or the one whose sense is clear
     assert "church" in _tags("n03028079") and "churchbuilding" not in _tags("n03028079")
     assert "vacuumcleaner" in _tags("n04517823") and "vacuum" not in _tags("n04517823")  # vacuum: empty space
+    assert ["diskbrake" in _tags("n03208938"), "discbrake" in _tags("n03208938")].count(True) == 1  # one spelling
+    assert "roof" not in _tags("n04417672")  # thatch: only its name's head counts ("thatched roof" is a 2nd name)
 
 
 def test_scores_follow_confidence_and_add_up_over_classes():
