@@ -226,10 +226,11 @@ def _usual_sense_is(lookup, lemma: str, synset) -> bool:
 
 
 def one_of_each(tags: dict[str, float], synset, vocab, lookup) -> dict[str, float]:
-    """``tags`` with a name of the class that only adds words to another of its names (``church`` and
-    ``church building``, ``tabby`` and ``tabby cat``, ``laptop`` and ``laptop computer``) given once, in the form the corpora use most: both in a top 5 say one thing twice. On a tie
-    the shorter where its usual sense is the class's, else the longer, whose added words say which sense it is (a
-    pirate ship, a vacuum cleaner). Two spellings of one name likewise."""
+    """``tags`` with a name of the class that only adds words to another of its names (``church`` and ``church
+    building``, ``tabby`` and ``tabby cat``, ``laptop`` and ``laptop computer``) given once, in the form the corpora
+    use most: both in a top 5 say one thing twice. On a tie the shorter where its usual sense is the class's, else
+    the longer, whose added words say which sense it is (a pirate ship, a vacuum cleaner). Two spellings of one name
+    likewise."""
     words = {lemma_tag(lemma): lemma.lower().replace("-", "_").split("_") for lemma in synset.lemma_names()}
     names = [t for t, w in tags.items() if w >= 1.0 and t in words]
     out = dict(tags)
