@@ -54,8 +54,8 @@ SOURCES: list[type] = [
     ClassRates,  # last three: the sums of the other sources' evidence keep their order
     SceneRates,  # a photo alone
     PhotoColour,  # a photo alone with no colour (added later): silent under a caption or a tag, as scene_rates
+    KindForms,  # a photo alone, under the first tag (added later): fusion adds it after every other source's sums
     CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
-    KindForms,  # a photo alone, under the first tag (added later): silent elsewhere, so the sums stay bit for bit
 ]
 
 __all__ = ["SOURCES"]
