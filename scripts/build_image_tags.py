@@ -179,7 +179,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "gymnastic_apparatus.n.01": ("gym", "fitness", "workout"),
     "tool.n.01": ("tools", "diy"),
     "toy.n.01": ("toys", "kids"),
-    "weapon.n.01": ("weapon",),
+    "weapon.n.01": (),  # no #weapon: the classifier's missile and projectile photos are mostly launches
     "lamp.n.01": ("lamp", "light", "homedecor"),
     "bottle.n.01": ("bottle",),
     "toiletry.n.01": ("beauty", "selfcare"),
@@ -218,6 +218,84 @@ def class_names(synset, lookup, vocab) -> list[str]:
         if usual and (vocab.tag_count(tag) >= 1 or zipf_frequency(lemma.replace("_", " "), "en") >= 2.5):
             names.append(tag)
     return names[:3]
+
+
+def _usual_sense_is(lookup, lemma: str, synset) -> bool:
+    senses = [s for s in lookup.common_synsets(lemma) if s.pos == "n"]
+    return bool(senses) and senses[0].offset == synset.offset()
+
+
+def one_of_each(tags: dict[str, float], synset, vocab, lookup) -> dict[str, float]:
+    """``tags`` with a name of the class that only adds words to another of its names (``church`` and ``church
+    building``, ``tabby`` and ``tabby cat``, ``laptop`` and ``laptop computer``) given once, in the form the corpora
+    use most: both in a top 5 say one thing twice. On a tie the shorter where its usual sense is the class's, else
+    the longer, whose added words say which sense it is (a pirate ship, a vacuum cleaner). Two spellings of one name
+    likewise."""
+    words = {lemma_tag(lemma): lemma.lower().replace("-", "_").split("_") for lemma in synset.lemma_names()}
+    names = [t for t, w in tags.items() if w >= 1.0 and t in words]
+    out = dict(tags)
+    for a in names:
+        for b in names:
+            if a in out and b in out and a != b and words[b][:len(words[a])] == words[a]:
+                ca, cb = vocab.tag_count(a), vocab.tag_count(b)
+                shorter_usual = _usual_sense_is(lookup, "_".join(words[a]), synset)
+                out.pop(b if ca > cb or (ca == cb and shorter_usual) else a)
+    # spellings of one name (greywhale / graywhale, diskbrake / discbrake): the more used, else the first (a word's
+    # frequency would pick another sense: a thresher's "thrasher" is a bird)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if a in out and b in out and one_letter_apart(a, b):
+                out.pop(a if vocab.tag_count(b) > vocab.tag_count(a) else b)
+    return out
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter changed, added or left out."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+# a category tag (hand-written above, so of the category's own sense) is kept where the corpora use it as a hashtag
+# (CATEGORY_COUNT times) or where it is a common English word (wordfreq's Zipf CATEGORY_ZIPF or more): the corpora
+# are small (a clock, a tent, a spider, a swan and insects are 0-1 tags there), and 157 category tags were dropped
+CATEGORY_COUNT = 2
+CATEGORY_ZIPF = 2.5
+# where no category gives a class its basic-level kind (CATEGORIES names none of its ancestors), its compound name's
+# head word ("bath towel", "ballpoint pen", "picket fence", "mountain tent") names it where the head's usual sense is
+# one of the class's ancestors: #towel #pen #fence #tent at a basic category's strength (a "space shuttle" is no
+# shuttle, a "drilling platform" no platform in the word's usual sense). A breed's "terrier" or "poodle" is not
+# added: #dog is its kind
+HEAD_STRENGTH = 0.9
+HEAD_ZIPF = 3.0
+NOT_COMPOUND = frozenset({"of", "and", "for", "in", "on", "the", "a", "to", "with"})  # "king of beasts" is no beast
+# a basic-level kind has few kinds under it (a clock 13, a fence 14, a bag 59, a gun 71); a head with more names a
+# broad class no one tags a photo with (a vending machine's machine 255, a television system's system 89, a
+# ballplayer's player 106, toilet paper's paper 145, a traffic signal's signal 434)
+HEAD_KINDS = 80
+
+
+def kinds_under(synset) -> int:
+    """How many kinds WordNet files under ``synset`` (its hyponyms' closure)."""
+    return sum(1 for _ in synset.closure(lambda s: s.hyponyms()))
+
+
+def head_tags(synset, lookup, wn) -> list[str]:
+    """The head word of the class's name where it is a compound whose head's usual noun sense is an ancestor of the
+    class (see ``HEAD_STRENGTH``), in tag form."""
+    ancestors = {h.offset() for path in synset.hypernym_paths() for h in path[:-1]}
+    out = []
+    for lemma in synset.lemma_names()[:1]:  # its name: a further lemma's head reads another way (thatch's "roof")
+        words = lemma.lower().replace("-", "_").split("_")
+        if len(words) < 2 or not words[-1].isalpha() or set(words) & NOT_COMPOUND:
+            continue
+        head = words[-1]
+        senses = [s for s in lookup.common_synsets(head) if s.pos == "n"]
+        if (senses and senses[0].offset in ancestors and zipf_frequency(head, "en") >= HEAD_ZIPF and head not in out
+                and kinds_under(wn.synset_from_pos_and_offset("n", senses[0].offset)) <= HEAD_KINDS):
+            out.append(head)
+    return out
 
 
 def category_tags(synset) -> list[tuple[str, float]]:
@@ -260,11 +338,17 @@ def main(argv: list[str] | None = None) -> int:
     for wnid in imagenet_synsets():
         synset = wn.synset_from_pos_and_offset(wnid[0], int(wnid[1:]))
         tags: dict[str, float] = {t: 1.0 for t in class_names(synset, lookup, vocab)}
+        categories = []
         for tag, weight in category_tags(synset):
-            if vocab.tag_count(tag) >= 2:
-                tags.setdefault(tag, weight)
+            if vocab.tag_count(tag) >= CATEGORY_COUNT or zipf_frequency(tag, "en") >= CATEGORY_ZIPF:
+                categories.append((tag, weight))
             else:
                 dropped += 1
+        if not any(weight >= HEAD_STRENGTH for _, weight in categories):  # no basic-level kind: its name's head
+            for tag in head_tags(synset, lookup, wn):
+                tags.setdefault(tag, HEAD_STRENGTH)
+        for tag, weight in categories:
+            tags.setdefault(tag, weight)
         floor = ""
         for op, tag in overrides.get(wnid, ()):
             if op == ">":
@@ -276,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {wnid}: -{tag} removes nothing (stale override?)", file=sys.stderr)
             if op in "=+" and tag:
                 tags.setdefault(tag, 1.0 if not tags else 0.8)
+        tags = one_of_each(tags, synset, vocab, lookup)
         name = synset.lemma_names()[0].replace("_", " ")
         lines.append(f"{wnid}\t{name}\t" + " ".join(f"{t}:{w:g}" for t, w in tags.items()) + floor)
         report.append(f"{wnid}\t{name}\t" + " ".join(f"{t}({vocab.tag_count(t)})" for t in tags))

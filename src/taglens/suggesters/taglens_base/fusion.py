@@ -44,19 +44,25 @@ def effective_weights(weights: dict[str, float], gains: dict[str, float], mixed:
 
 def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str], k: int,
          weights: dict[str, float], mixed: Iterable[str] = (), firm_sources: Iterable[str] = (),
-         cooccurrence=None, diversity: float = 0.0, text: str | None = None) -> list[Suggestion]:
+         cooccurrence=None, diversity: float = 0.0, text: str | None = None,
+         under_first: Iterable[str] = ()) -> list[Suggestion]:
     """Weighted sum of the sources' scores, without the tags of ``exclude``, blocked tags (``taglens.blocklist``)
     and junk (``taglens.knowledge.junk``: engagement bait and tags that do not read as hashtags, unless
     ``TAGLENS_ALLOW_GENERIC`` is set); each tag keeps the reason of its largest contribution; then ``diversify``
     (with the tags whose best contribution came from a ``firm_sources`` source never discounted). Returns the
-    first ``k``. ``text``: the post's caption, for the bait it shows to be true of the post (``unwanted_tags``)."""
+    first ``k``. ``text``: the post's caption, for the bait it shows to be true of the post (``unwanted_tags``).
+    The sources of ``under_first`` speak under the first tag only (``_under_first``)."""
     w = effective_weights(weights, gains, mixed)
     total: dict[str, float] = {}
     best: dict[str, tuple[float, str, str]] = {}  # each tag's largest contribution, its source and its reason
     total_get, best_get = total.get, best.get
+    under = []
     for source, ev in evidence.items():
         ws = w.get(source, 0.0) * gains.get(source, 1.0)
         if ws <= 0:
+            continue
+        if source in under_first:
+            under.append((source, ev, ws))
             continue
         for tag, (score, reason) in ev.items():
             c = ws * score
@@ -73,6 +79,8 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
                 if c > (-1.0 if largest is None else largest[0]):
                     best[tag] = (c, source, reason)
     unwanted = unwanted_tags(exclude, text)  # the list read once per post; each distinct tag is looked up once
+    if under:
+        _under_first(total, best, under, exclude, unwanted)
     want = max(k, DIVERSE_POOL)
     ranked = _first_wanted(total, want, unwanted, 2 * want)
     if len(ranked) < want and len(total) > 2 * want:  # many unwanted among the best: the whole order
@@ -81,6 +89,33 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
     firm = {t for t, _ in ranked if best[t][1] in firm_sources}
     ranked = diversify(ranked, k, cooccurrence, diversity, firm)
     return [Suggestion(tag, s, *best[tag][1:]) for tag, s in ranked]
+
+
+def _under_first(total: dict[str, float], best: dict[str, tuple[float, str, str]], under: list, exclude, unwanted
+                 ) -> None:
+    """Adds the contributions of the sources of ``under`` ((name, evidence, weight x gain)) to ``total`` (and
+    ``best``), each tag's cut so that it does not rise above the first wanted tag of the other sources' sums. With no
+    other tag, they rank freely."""
+    adds: dict[str, list[tuple[float, str, str]]] = {}
+    for source, ev, ws in under:
+        for tag, (score, reason) in ev.items():
+            if tag not in exclude and ws * score > 0:
+                adds.setdefault(tag, []).append((ws * score, source, reason))
+    if not adds:
+        return
+    first = _first_wanted(total, 1, unwanted, len(total)) if total else []
+    top, ceiling = (first[0][0], first[0][1] * (1.0 - 1e-6)) if first else (None, float("inf"))
+    for tag, parts in adds.items():
+        before = total.get(tag, 0.0)
+        room = float("inf") if tag == top else max(0.0, ceiling - before)
+        factor = min(1.0, room / sum(p[0] for p in parts))
+        for c, source, reason in parts:
+            c *= factor
+            if c <= 0:
+                continue
+            total[tag] = total.get(tag, 0.0) + c
+            if tag not in best or c > best[tag][0]:
+                best[tag] = (c, source, reason)
 
 
 def _first_wanted(total: dict[str, float], want: int, unwanted, among: int) -> list[tuple[str, float]]:

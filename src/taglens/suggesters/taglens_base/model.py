@@ -223,6 +223,7 @@ class TaglensBase(BaseSuggester):
         ranked = fusion.fuse(evidence, gains, exclude, max(k, fusion.DIVERSE_POOL), w,
                              mixed=self._mixed,
                              firm_sources=[s.name for s in self.sources if s.firm],
+                             under_first=[s.name for s in self.sources if getattr(s, "under_first", False)],
                              cooccurrence=cooc, diversity=self.diversity, text=text)
         return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)
 

@@ -20,6 +20,7 @@ from .history import AuthorHistory
 from .image_head import ImageHead
 from .image_knowledge import ImageKnowledge
 from .image_protos import ImagePrototypes
+from .kind_forms import KindForms
 from .mentions import Mentions
 from .ngrams import Ngrams
 from .photo_colour import PhotoColour
@@ -53,6 +54,7 @@ SOURCES: list[type] = [
     ClassRates,  # last three: the sums of the other sources' evidence keep their order
     SceneRates,  # a photo alone
     PhotoColour,  # a photo alone with no colour (added later): silent under a caption or a tag, as scene_rates
+    KindForms,  # a photo alone, under the first tag (added later): fusion adds it after every other source's sums
     CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
 ]
 
