@@ -17,6 +17,10 @@ import numpy as np
 from ..exceptions import ModelError
 
 WORD_RE = re.compile(r"[^\W\d_][\w']*", re.UNICODE)
+# a possessive or a contracted "is" ("Bernie's rally", "Tonight's moon", "the dogs' park") names the word itself: no
+# #bernies or #tonights (a misspelled plural no one tags), the word's own term instead
+# ("let's" is "let us": #letsgo stays)
+_POSSESSIVE = re.compile(r"(?<!^let)'s?$")
 FEATURES = ("bias", "pair", "capitalized", "all_caps", "camel_case", "zipf_rarest", "zipf_joined", "not_a_word",
             "length", "digit", "repeated", "position", "caption_length", "ascii")
 
@@ -24,9 +28,9 @@ FEATURES = ("bias", "pair", "capitalized", "all_caps", "camel_case", "zipf_rares
 def term_spans(text: str, stopwords: frozenset[str] | set[str]) -> Iterator[tuple[str, list[str], int, int]]:
     """(term, the words as written, position, number of words) for each candidate term, first occurrence only:
     content words of at least 3 letters, and adjacent pairs of content words joined ('golden retriever' ->
-    'goldenretriever')."""
-    raw = WORD_RE.findall(text)
-    words = [w.lower().replace("'", "") for w in raw]
+    'goldenretriever'). A word's possessive ending is not part of its term ("Bernie's" -> 'bernie')."""
+    raw = WORD_RE.findall(text.replace("\u2019", "'"))
+    words = [_POSSESSIVE.sub("", w.lower()).replace("'", "") for w in raw]
     seen: set[str] = set()
     for i, w in enumerate(words):
         if len(w) >= 3 and w not in stopwords and w not in seen:
