@@ -65,3 +65,30 @@ def test_a_rocket_and_its_flight_are_space():
     assert word_topics("rocket")[0][0] == "space"
     assert word_topics("liftoff")[0][0] == "space"
     assert word_topics("missile") == ()  # a weapon's rocket says nothing of space
+
+
+def test_tags_naming_the_post_as_a_photo():
+    from taglens.suggesters.taglens_base.medium import medium_tag, speaks_of_photos
+
+    assert medium_tag("photo") and medium_tag("photooftheday") and medium_tag("pic")
+    assert not medium_tag("photography") and not medium_tag("beer") and not medium_tag("love")
+    assert speaks_of_photos("Just posted a photo", []) and speaks_of_photos("My new camera", [])
+    assert speaks_of_photos("Old school film photography", []) and speaks_of_photos("", ["photooftheday"])
+    assert not speaks_of_photos("Cold beer after a long shift", [])
+
+
+def test_a_photo_tag_steps_back_in_the_trained_caption_sources_unless_said():
+    from taglens.suggesters.taglens_base.medium import UNSAID, unsaid_medium
+
+    evidence = {"caption": {"photo": (0.2, "captions like this one are tagged #photo"), "beer": (0.1, "x")},
+                "image": {"photo": (0.3, "photos like this one are tagged #photo")}}
+    out = unsaid_medium(evidence, "Cold beer after a long shift", [])
+    assert out["caption"]["photo"][0] == pytest.approx(0.2 * UNSAID) and out["caption"]["beer"][0] == 0.1
+    assert out["image"]["photo"][0] == 0.3  # the photo's own sources are not touched
+    assert unsaid_medium(evidence, "New photo of the bay", []) is evidence
+    assert unsaid_medium(evidence, "", []) is evidence  # a photo alone: nothing to read
+
+
+def test_cold_beer_is_no_photo(model):
+    tags = [s.tag for s in model.suggest(Post(text="Cold beer after a long shift"), k=5)]
+    assert "photo" not in tags and tags[0] == "beer"
