@@ -39,8 +39,12 @@ def _inner(first: str, second: str) -> tuple[str, ...]:
         living = synset_keys(LIVING)
         out = []
         for word in (second,):
-            usual = [s.key for s in lookup.common_synsets(word) if s.pos == "n"][:1]
-            if usual and lookup.reaches(usual, living, DEPTH) and not lookup.reaches(compound, set(usual), DEPTH):
+            senses = [s for s in lookup.common_synsets(word) if s.pos == "n"][:1]
+            # a named one (Vega the playwright for "Las Vegas") is no thing the caption names
+            if not senses or lookup.related(senses[0], ("@i",)):
+                continue
+            usual = [senses[0].key]
+            if lookup.reaches(usual, living, DEPTH) and not lookup.reaches(compound, set(usual), DEPTH):
                 out.append(word)
         return tuple(out)
     except WordNetUnavailable:
