@@ -17,8 +17,13 @@ Greek, Japanese), written to check that the caption mechanisms of the seventh st
 ``--captions bench/data/everyday_captions_held9.jsonl``: 40 more (16 English, 8 each Spanish, Greek, Japanese; sport,
 music, pets, food, work, weather, family, travel, hobbies), written at the eighth stop before its caption changes;
 a held-out check, not tuned on.
+``--captions bench/data/everyday_captions_capt12.jsonl``: 30 captions (14 English, 6 Spanish, 5 each Greek and
+Japanese) and 10 photo + caption posts (``"images"``: names of the public sample photos ``bench/ordinary_posts.py
+--fetch`` puts in a folder outside the repository; pass that folder as ``--photos``, without it those posts are left
+out), written at the eleventh stop before its caption changes. The photo posts are counted under "photo" as well as
+their language.
 
-Usage: python bench/bench_everyday_captions.py [--model taglens-base] [--show] [--captions FILE]
+Usage: python bench/bench_everyday_captions.py [--model taglens-base] [--show] [--captions FILE] [--photos DIR]
 """
 from __future__ import annotations
 
@@ -46,12 +51,20 @@ def main() -> int:
     ap.add_argument("--model", default="taglens-base")
     ap.add_argument("--show", action="store_true", help="print each caption's top 5")
     ap.add_argument("--captions", type=Path, default=CAPTIONS, help="a jsonl of id, lang, text, accept")
+    ap.add_argument("--photos", type=Path, help="the folder of the photos named by posts' \"images\"")
     args = ap.parse_args()
 
     rows = [json.loads(line) for line in args.captions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.photos is None:
+        left = [r for r in rows if r.get("images")]
+        rows = [r for r in rows if not r.get("images")]
+        if left:
+            print(f"{len(left)} photo + caption posts left out (no --photos)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         queries = Path(tmp) / "queries.jsonl"
-        queries.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n"
+        queries.write_text("".join(json.dumps({"id": r["id"], "text": r["text"],
+                                                "images": [str(args.photos / i) for i in r.get("images", [])]},
+                                               ensure_ascii=False) + "\n"
                                    for r in rows), encoding="utf-8")
         out = run_cli(["suggest", "--batch", str(queries), "-k", "5", "--model", args.model, "--json"])
     answers = {a["id"]: [s["tag"] for s in a.get("suggestions", [])] for a in map(json.loads, out.splitlines())}
@@ -60,7 +73,7 @@ def main() -> int:
     for r in rows:
         tags, accept = answers.get(r["id"], []), set(r["accept"])
         fits = [t in accept for t in tags]
-        for group in (r["lang"], "all"):
+        for group in (r["lang"], "all") + (("photo",) if r.get("images") else ()):
             s = sums[group]
             s["n"] += 1
             s["first_fits"] += bool(fits) and fits[0]

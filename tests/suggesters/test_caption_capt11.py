@@ -9,7 +9,7 @@ from taglens.knowledge.topic_kinds import kind_words, topic_kinds
 from taglens.model_folder import load_suggester
 from taglens.suggesters.taglens_base import support
 from taglens.suggesters.taglens_base.sources.caption_knowledge import named_tags
-from taglens.suggesters.taglens_base.sources.caption_topics import vote_counts
+from taglens.suggesters.tags import Counted
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +56,11 @@ def test_a_said_topic_tag_that_caption_tags_does_not_name_comes_from_caption_kin
 
 
 def test_a_thin_everyday_vote_needs_support():
-    assert vote_counts("2 of 3 everyday posts with 'chemistry' use #blue") == (2, 3)
-    assert vote_counts("caption mentions: x") is None
-    evidence = {"caption_topics": {"blue": (0.4, "2 of 3 everyday posts with 'chemistry' use #blue"),
-                                   "food": (0.4, "40 of 90 everyday posts with 'pizza' use #food"),
-                                   "study": (0.4, "2 of 3 everyday posts with 'exam' use #study")},
+    """The counts travel with the reason as data (``Counted``); a reason's wording is never parsed for them."""
+    evidence = {"caption_topics": {"blue": (0.4, Counted("2 of 3 everyday posts with 'chemistry' use #blue", 2, 3)),
+                                   "food": (0.4, Counted("40 of 90 everyday posts with 'pizza' use #food", 40, 90)),
+                                   "study": (0.4, Counted("2 of 3 everyday posts with 'exam' use #study", 2, 3)),
+                                   "red": (0.4, "2 of 3 everyday posts with 'x' use #red")},
                 "caption_kinds": {"study": (0.4, "said")}}
     gains = {"caption_topics": 1.0, "caption_kinds": 1.0}
     weights = {"caption_topics": 1.0, "caption_kinds": 1.0}
@@ -68,6 +68,19 @@ def test_a_thin_everyday_vote_needs_support():
     assert out["blue"][0] == pytest.approx(0.4 * support.LONE)
     assert out["food"][0] == 0.4  # from 40 posts: no anecdote
     assert out["study"][0] == 0.4  # another source gives it
+    assert out["red"][0] == 0.4  # wording alone carries no counts
+
+
+def test_caption_topics_gives_its_counts_as_data(model):
+    import pickle
+
+    ev, _, _ = model.evidence(Post(text="Cramming for my chemistry exam tomorrow"))
+    reasons = [r for _, r in ev["caption_topics"].values()]
+    assert reasons and all(isinstance(r, Counted) for r in reasons)
+    r = reasons[0]
+    assert str(r).startswith(f"{r.hits} of {r.seen} everyday posts with ")
+    again = pickle.loads(pickle.dumps(r))
+    assert (again, again.hits, again.seen) == (r, r.hits, r.seen) and isinstance(again, Counted)
 
 
 def test_a_gloss_that_is_a_tag_no_caption_writes_stands_as_that_tag():

@@ -91,6 +91,12 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "galaxy.n.01": ("astronomy", "space", "universe"),
     "astronomy.n.01": ("astronomy", "space", "universe"),
     "spacecraft.n.01": ("space",),
+    # a rocket that flies (WordNet's first sense; the engine, rocket.n.02, says nothing), its flight and its liftoff
+    # are filed under #space; a missile is a weapon's rocket (the nearest entry wins: no #space for war news)
+    "rocket.n.01": ("space",),
+    "missile.n.01": (),
+    "spaceflight.n.01": ("space",),
+    "liftoff.n.01": ("space",),
     "astronaut.n.01": ("space", "astronaut"),
     # nature, weather, garden, animals
     "weather.n.01": ("weather",),

@@ -10,23 +10,32 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from ..exceptions import ModelError
 
 WORD_RE = re.compile(r"[^\W\d_][\w']*", re.UNICODE)
+# a possessive or a contracted "is" ("Bernie's rally", "Tonight's moon", "the dogs' park"): the word itself, where
+# the caller knows the bare word (``term_spans``' ``bare``); "let's" is "let us" (#letsgo stays)
+_POSSESSIVE = re.compile(r"(?<!^let)'s?$")
 FEATURES = ("bias", "pair", "capitalized", "all_caps", "camel_case", "zipf_rarest", "zipf_joined", "not_a_word",
             "length", "digit", "repeated", "position", "caption_length", "ascii")
 
 
-def term_spans(text: str, stopwords: frozenset[str] | set[str]) -> Iterator[tuple[str, list[str], int, int]]:
+def term_spans(text: str, stopwords: frozenset[str] | set[str], bare: Callable[[str], bool] | None = None
+               ) -> Iterator[tuple[str, list[str], int, int]]:
     """(term, the words as written, position, number of words) for each candidate term, first occurrence only:
     content words of at least 3 letters, and adjacent pairs of content words joined ('golden retriever' ->
-    'goldenretriever')."""
-    raw = WORD_RE.findall(text)
-    words = [w.lower().replace("'", "") for w in raw]
+    'goldenretriever'). A word with a possessive ending is joined with it ("Peet's" -> 'peets', a shop's name and
+    its tag) unless ``bare(word)`` says the bare word is known ("Bernie's" -> 'bernie': no #bernies)."""
+    raw = WORD_RE.findall(text.replace("\u2019", "'"))
+    words = []
+    for w in raw:
+        low = w.lower()
+        stripped = _POSSESSIVE.sub("", low)
+        words.append((stripped if stripped != low and bare is not None and bare(stripped) else low).replace("'", ""))
     seen: set[str] = set()
     for i, w in enumerate(words):
         if len(w) >= 3 and w not in stopwords and w not in seen:
@@ -45,9 +54,10 @@ def _zipf(word: str) -> float:
     return zipf(word, "en")
 
 
-def term_features(text: str, stopwords: frozenset[str] | set[str]) -> dict[str, np.ndarray]:
+def term_features(text: str, stopwords: frozenset[str] | set[str], bare: Callable[[str], bool] | None = None
+                  ) -> dict[str, np.ndarray]:
     """{term: feature vector (in the order of FEATURES)} for a caption's candidate terms."""
-    spans = list(term_spans(text, stopwords))
+    spans = list(term_spans(text, stopwords, bare))
     counts = Counter(w.lower() for _, written, _, _ in spans for w in written)
     out: dict[str, np.ndarray] = {}
     for term, written, pos, n in spans:
@@ -99,11 +109,12 @@ class KeyPhrases:
         self.coef_ = clf.coef_[0].astype(np.float32)
         return self
 
-    def scores(self, text: str, stopwords, skip=None, floor: float = 0.02) -> dict[str, float]:
-        """{term: probability} for the caption's terms (those that ``skip(term)`` is false for), at least floor."""
+    def scores(self, text: str, stopwords, skip=None, floor: float = 0.02, bare=None) -> dict[str, float]:
+        """{term: probability} for the caption's terms (those that ``skip(term)`` is false for), at least floor;
+        ``bare``: as ``term_spans``'."""
         if self.coef_ is None:
             return {}
-        feats = {t: f for t, f in term_features(text, stopwords).items() if not (skip and skip(t))}
+        feats = {t: f for t, f in term_features(text, stopwords, bare).items() if not (skip and skip(t))}
         if not feats:
             return {}
         z = np.stack(list(feats.values())) @ self.coef_

@@ -13,6 +13,27 @@ from ..types import Suggestion, normalize_tag
 Evidence = dict[str, tuple[float, str]]  # {tag: (score, reason)}: what a source says about a post
 
 
+class Counted(str):
+    """A reason that rests on counts, carrying them as data: ``hits`` posts of ``seen`` (the posts with the word that
+    also have the tag, the posts with the word). It reads as its wording wherever a reason is shown; a later step that
+    weighs the vote by its counts (``support``: a vote from 2 posts is an anecdote) reads ``counts(reason)``, never
+    the wording."""
+    __slots__ = ("hits", "seen")
+
+    def __new__(cls, text: str, hits: int, seen: int) -> "Counted":
+        self = super().__new__(cls, text)
+        self.hits, self.seen = int(hits), int(seen)
+        return self
+
+    def __reduce__(self):
+        return type(self), (str(self), self.hits, self.seen)
+
+
+def counts(reason: str) -> tuple[int, int] | None:
+    """(hits, seen) of a ``Counted`` reason; None for a reason that carries no counts."""
+    return (reason.hits, reason.seen) if isinstance(reason, Counted) else None
+
+
 def stepped_back(evidence: dict[str, Evidence], tags, factor: float) -> dict[str, Evidence]:
     """Per-source ``evidence`` with each of ``tags`` (a set) scaled by ``factor`` in every source that gives it; a
     source that gives none of them is kept as it is."""

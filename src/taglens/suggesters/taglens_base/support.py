@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..tags import Evidence
+from ..tags import Evidence, counts
 
 PROTOS = "caption_protos"
 TOPICS = "caption_topics"
@@ -56,11 +56,9 @@ def lone_votes(evidence: dict[str, Evidence], gains: dict[str, float], weights: 
 
 def _thin(reason: str) -> bool:
     """Whether a ``caption_topics`` vote comes from fewer than ``THIN`` posts ("2 of 3 everyday posts with
-    'chemistry' use #blue")."""
-    from .sources.caption_topics import vote_counts
-
-    counts = vote_counts(reason)
-    return counts is not None and counts[0] < THIN
+    'chemistry' use #blue"): the counts its reason carries as data (``tags.Counted``), not its wording."""
+    counted = counts(reason)
+    return counted is not None and counted[0] < THIN
 
 
 # the sources whose votes need other evidence, and which of their votes (by the reason they give)

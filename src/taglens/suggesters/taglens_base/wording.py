@@ -3,6 +3,7 @@ of a caption there is (the gain of the caption sources)."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 from functools import lru_cache
 
 from ..phrases import term_spans
@@ -14,9 +15,10 @@ no not of on or our she so that the their them there they this to too us was we 
 will with you your just im it's i'm dont don't can get got all more now out up one new here via amp rt user""".split())
 
 
-def caption_terms(text: str) -> list[str]:
-    """Candidate tags a caption spells out: its content words and adjacent word pairs, joined."""
-    return [term for term, *_ in term_spans(text, STOPWORDS)]
+def caption_terms(text: str, bare: Callable[[str], bool] | None = None) -> list[str]:
+    """Candidate tags a caption spells out: its content words and adjacent word pairs, joined; ``bare``: as
+    ``phrases.term_spans``' (a possessive's bare word where it says the word is known)."""
+    return [term for term, *_ in term_spans(text, STOPWORDS, bare)]
 
 
 def caption_words(text: str) -> list[str]:

@@ -35,6 +35,7 @@ class CaptionKinds(Source):
         from ....knowledge.forms import singular
         from ....knowledge.topic_kinds import EITHER, kind_words, topic_kinds, written_names
         from ....knowledge.vocabulary import caption_tokens
+        from ..compounds import inner_things
         from ..places import CHECK_IN
         from .caption_knowledge import named_tags
 
@@ -45,7 +46,9 @@ class CaptionKinds(Source):
         if lang == "en":
             # with the words of its everyday phrases that name a thing without its word ("good boy": a dog)
             phrases = dict((english, said) for said, english in english_phrases(features.text))
-            found, trust = topic_kinds(kind_words(features.text) + list(phrases), names), 1.0
+            inner = inner_things(features.text)  # a hot dog's dog is no dog (compounds.py)
+            words = [w for w in kind_words(features.text) if w not in inner]
+            found, trust = topic_kinds(words + list(phrases), names), 1.0
             found = {tag: (GLOSS_TRUST * s if word in phrases else s, word, kind)
                      for tag, (s, word, kind) in found.items()}
             glossed.update(phrases)

@@ -1,18 +1,19 @@
-"""``caption_topics``: what an everyday caption is about, as the topic tags people put on such posts (#food
-#travel #fitness #music #love #family): P(topic tag | word) of the caption's words and emoji, learned from everyday
-tweets in several languages (``resources/vocab/caption_topics.npz``, built by scripts/build_caption_topics.py:
-counts only), shrunk by each word's count, with the counts as the reason. Each word's statistics fire only on a
-caption in the language they were learned in (``language_gate.word_fits``); emoji read the same in every language
-("🍝" -> #food under a Greek or Japanese caption). A caption in a language without training captions (Greek,
-Japanese) is also read through its words' English glosses (``knowledge.glosses``: "Καφές" -> coffee). Open world:
-its tags need not be in the model's vocabulary."""
+"""``caption_topics``: what an everyday caption is about, as the topic tags people put on such posts (#food #travel
+#fitness #music #love #family): P(topic tag | word) of the caption's words and emoji, learned from everyday tweets
+in several languages (``resources/vocab/caption_topics.npz``, built by scripts/build_caption_topics.py: counts
+only), shrunk by each word's count, with the counts as the reason (``tags.Counted``: the wording and the counts as
+data). Each word's statistics fire only on a caption in the language they were learned in
+(``language_gate.word_fits``); emoji read the same in every language ("🍝" -> #food under a Greek or Japanese
+caption). A caption in a language without training captions (Greek, Japanese) is also read through its words'
+English glosses (``knowledge.glosses``: "Καφές" -> coffee). Open world: its tags need not be in the model's
+vocabulary."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 from ....knowledge.glosses import english_words
+from ...tags import Counted
 from ..language_gate import caption_language, word_fits
 from ..source import Source
 from ..wording import glossed_gain
@@ -38,15 +39,6 @@ def topic_statistics() -> tuple[CaptionWordStats, list[str]]:
     return stats, arrays["tags"].tolist()
 
 
-_VOTE = re.compile(r"^(\d+) of (\d+) everyday posts with ")
-
-
-def vote_counts(reason: str) -> tuple[int, int] | None:
-    """(posts with the word and the tag, posts with the word) of a reason this source gave; None for another."""
-    found = _VOTE.match(reason)
-    return None if found is None else (int(found.group(1)), int(found.group(2)))
-
-
 class CaptionTopics(Source):
     name = "caption_topics"
     # val side: lifestyle tweets P@1 0.097 (without) -> 0.113 at 0.3 -> 0.133 at 1.0 (A@5 0.163 -> 0.227), tweets
@@ -68,9 +60,13 @@ class CaptionTopics(Source):
                     got[j] = (v, w, p)
         out = {}
         for j, (v, w, _) in sorted(got.items(), key=lambda kv: -kv[1][0])[:MAX_TAGS]:
-            hit, seen = stats.support(w, j)
             word = f"'{said[w]} ({w})'" if w in said else f"'{w}'"
-            out[tags[j]] = (v, f"{hit} of {seen} everyday posts with {word} use #{tags[j]}")
+            counted = stats.support(w, j)
+            if counted is None:  # statistics saved without their counts
+                out[tags[j]] = (v, f"everyday posts with {word} use #{tags[j]}")
+                continue
+            hit, seen = counted  # the counts travel with the reason as data (support.py reads them so)
+            out[tags[j]] = (v, Counted(f"{hit} of {seen} everyday posts with {word} use #{tags[j]}", hit, seen))
         return out
 
     def gain(self, post, features):

@@ -31,6 +31,21 @@ def mention_rates(posts: Sequence[Post], smoothing: float = 2.0) -> dict[str, fl
     return {t: round((hit[t] + 0.02 * smoothing) / (seen[t] + smoothing), 4) for t in hit if seen[t] >= 2}
 
 
+BARE_MENTIONS = 3  # captions of the corpora that write the bare word, at least, and this many times its 's form's tags
+
+
+def bare_word(word: str) -> bool:
+    """Whether a word written with a possessive ending names the bare word: the corpora write it by itself at least
+    ``BARE_MENTIONS`` times as often as they tag the form with its 's ("Bernie's rally": 30 captions write "bernie",
+    #bernies is no one's tag; "Mom's cooking": #mom). A name no caption writes bare keeps its ending, as a shop's
+    name is tagged ("Peet's", "McDonald's": #peets #mcdonalds)."""
+    from ....knowledge.vocabulary import get_vocabulary
+
+    vocab = get_vocabulary()
+    mentions = vocab.hashtag_rate(word)[1]
+    return mentions >= BARE_MENTIONS * max(1, vocab.tag_count(word + "s"))
+
+
 class Mentions(Source):
     name = "mentions"
     weight = 0.6
@@ -47,12 +62,13 @@ class Mentions(Source):
         if not text:
             return {}
         out = {}
-        for term in caption_terms(text):
+        known = self.rates_.__contains__
+        for term in caption_terms(text, bare=bare_word):
             rate = self.rates_.get(term)
             if rate is not None and rate > 0:
                 out[term] = (rate, f"caption mentions: {term}")
         # terms no training caption spelled often enough: scored by their form (capitals, rarity, ...)
-        for term, p in self.phrases_.scores(text, STOPWORDS, skip=self.rates_.__contains__).items():
+        for term, p in self.phrases_.scores(text, STOPWORDS, skip=known, bare=bare_word).items():
             out[term] = (p, f"key phrase of the caption: {term}")
         return out
 
