@@ -32,7 +32,7 @@ ENCODE_CHUNK = 32  # files encoded in one call: bounds the decoded images held i
 # decoded photos or frames kept with their features (``frames=True``) for the vision sources, at most, per call:
 # only those a vision probe passes (a few percent of photos), so a long batch cannot hold thousands of images
 MAX_KEPT_FRAMES = 64
-Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"][, "frames"]}
+Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"][, "frames"][, "chroma"]}
 
 
 def image_labels(images: Sequence[Any]) -> list[str]:
@@ -68,7 +68,7 @@ def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable:
                     raise
                 log.warning("skipping %s", exc)
                 continue
-            feats = cache.load(cache.feature_file(key), ("pooled", "logits"))
+            feats = cache.load(cache.feature_file(key), ("pooled", "logits"), optional=("chroma",))
             if feats is not None and grid:
                 grids = cache.load(cache.feature_file(key, grid=True), ("grid",))
                 feats = {**feats, **grids} if grids is not None else None
@@ -115,6 +115,9 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
         encoded.append(encoder.encode_pixels(waiting, grid="grid" in keys))
     enc = {name: np.concatenate([part[name] for part in encoded]) for name in encoded[0]}
     owner_arr = np.array(owner)
+    from .vision.colour import probed_chroma
+
+    chromas = probed_chroma(visuals, enc["pooled"])  # kept in the cache with the features (photo_colour)
     probed = None
     if kept[0] < MAX_KEPT_FRAMES:
         from .vision.probes import PROBES, margins
@@ -125,6 +128,8 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
     for i, key in todo:
         rows = owner_arr == i
         feats = {"pooled": enc["pooled"][rows].astype(np.float32), "logits": enc["logits"][rows].astype(np.float32)}
+        if chromas is not None and not np.isnan(chromas[rows]).all():
+            feats["chroma"] = chromas[rows]
         if key is not None:
             store(cache.feature_file(key), **feats)
         if "grid" in keys:
@@ -190,6 +195,9 @@ def stack(parts: Sequence[Features], images: Sequence[Any]) -> Features:
     labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
     keys = [k for k in ("pooled", "logits", "grid") if all(k in p for p in parts)]
     out = {**{k: np.concatenate([x[k] for x in parts]) for k in keys}, "labels": labels}
+    if any("chroma" in p for p in parts):  # the photos' chroma where the colourless probe passed (NaN elsewhere)
+        out["chroma"] = np.concatenate([p["chroma"] if "chroma" in p else np.full(len(p["logits"]), np.nan)
+                                        for p in parts])
     if any("frames" in p for p in parts):  # the decoded images kept (None where there is none)
         out["frames"] = [f for p in parts for f in p.get("frames", [None] * len(p["logits"]))]
     return out
