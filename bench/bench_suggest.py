@@ -5,7 +5,8 @@ Every measurement uses a fresh, empty feature cache (TAGLENS_CACHE in a temporar
 really decoded and encoded. Photos: the public-domain pexels_food set of ../shared/data (or any folder of JPEGs);
 the 12-megapixel phone photo is one of them upscaled to 4000x3000 with a little sensor-like noise, written at
 bench time (each run gets its own copy, differing only after the JPEG's end, so the feature cache never answers).
-``--profile`` also runs the warm loop under cProfile and prints where the time goes.
+``--profile`` also runs the warm loop under cProfile (on the calling thread's CPU clock) and prints where its
+CPU goes, step by step and source by source.
 
 On a machine shared with other jobs, wall-clock times say more about the other jobs than about taglens: read the
 CPU-time figures (``cpu_*``: ``time.process_time`` of this process, or the CPU seconds of a CLI subprocess) of a
@@ -59,7 +60,7 @@ def warm_latency(model, photos, runs: int, profile: Path | None = None, new_capt
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # the calling thread's CPU: a wait for the photo costs none
         profiler.enable()
     with _thread_clocks() as clocks:
         for post in posts[3:]:
@@ -287,6 +288,15 @@ PROFILE_PARTS = [
     ("    tokenise", "encoders/text.py", "tokenize"),
     ("evidence (every source, features included)", "taglens_base/model.py", "evidence"),
     ("gains", "taglens_base/model.py", "gains"),
+    ("topic strength", "taglens_base/topics.py", "topic_strength"),
+    ("topic yield", "taglens_base/topics.py", "yield_to_topic"),
+    ("unnamed places left out", "taglens_base/places.py", "unnamed_left_out"),
+    ("unsaid weapons", "taglens_base/senses.py", "unsaid_weapons"),
+    ("unsaid throwbacks", "taglens_base/throwbacks.py", "unsaid_throwbacks"),
+    ("unsaid distress", "taglens_base/moods.py", "unsaid_distress"),
+    ("lone votes", "taglens_base/support.py", "lone_votes"),
+    ("topic gate", "taglens_base/topics.py", "gate"),
+    ("consent", "taglens_base/consent.py", "checked"),
     ("fuse (incl. diversify)", "taglens_base/fusion.py", "fuse"),
     ("  diversify", "taglens_base/fusion.py", "diversify"),
     ("finalize", "suggesters/base.py", "finalize"),
@@ -298,8 +308,8 @@ def print_profile(path: Path, runs: int) -> None:
 
     stats = pstats.Stats(str(path)).stats  # (file, line, function) -> (calls, ncalls, tottime, cumtime, callers)
     total = None
-    print(f"\nwarm path, ms per post (cumulative, cProfile's overhead included; {runs} posts; the calling thread only:"
-          f" a photo decoded and encoded in the photo thread shows as the wait for it, in evidence):")
+    print(f"\nwarm path, ms of the calling thread's CPU per post (cumulative, cProfile's overhead included; {runs}"
+          f" posts; the photo's decoding and encoding run in the photo thread, and waiting for them costs no CPU):")
     for label, file_end, func in PROFILE_PARTS:
         cum = sum(v[3] for (f, _, name), v in stats.items() if f.endswith(file_end) and name == func)
         if total is None:
