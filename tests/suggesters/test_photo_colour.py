@@ -105,3 +105,28 @@ def test_the_chroma_is_kept_with_cached_features_so_the_photo_is_not_read_again(
     assert model.source("photo_colour")._grey(cached) is True
     tinted = dict(cached.images, chroma=np.array([COLOURLESS + 1.0]))  # the kept value decides, not a new read
     assert model.source("photo_colour")._grey(type(cached)(cached.post, "", (), frozenset(), tinted)) is False
+
+
+def test_a_post_suggested_alone_has_its_chroma_written_by_the_writing_thread(greys, tmp_path):
+    """One post at a time (``pending_post_features``), the chroma is computed where the cache is written, after the
+    answer: the cached value is the one the decoded frame gives."""
+    import time
+    import uuid
+
+    from taglens.encoders import cache
+    from taglens.features import pending_post_features
+
+    grey = next(p for p in greys if margins("colourless", post_features([Post(images=(p,))], text=False)[0]
+                                             .images["pooled"])[0] >= 0)
+    fresh = tmp_path / "alone.jpg"
+    fresh.write_bytes(grey.read_bytes() + uuid.uuid4().hex.encode())
+    pending = pending_post_features(Post(images=(fresh,)))
+    frame = pending.images["frames"][0]
+    assert frame is not None and "chroma" not in pending.images  # the frame is there for this post
+    pending.answered()
+    path = cache.feature_file(cache.feature_key(fresh))
+    for _ in range(200):
+        if path.exists():
+            break
+        time.sleep(0.05)
+    assert cache.load(path, ("chroma",))["chroma"][0] == chroma(frame)
