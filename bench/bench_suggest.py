@@ -5,7 +5,8 @@ Every measurement uses a fresh, empty feature cache (TAGLENS_CACHE in a temporar
 really decoded and encoded. Photos: the public-domain pexels_food set of ../shared/data (or any folder of JPEGs);
 the 12-megapixel phone photo is one of them upscaled to 4000x3000 with a little sensor-like noise, written at
 bench time (each run gets its own copy, differing only after the JPEG's end, so the feature cache never answers).
-``--profile`` also runs the warm loop under cProfile and prints where the time goes.
+``--profile`` also runs the warm loop under cProfile (on the calling thread's CPU clock) and prints where its
+CPU goes, step by step and source by source.
 
 On a machine shared with other jobs, wall-clock times say more about the other jobs than about taglens: read the
 CPU-time figures (``cpu_*``: ``time.process_time`` of this process, or the CPU seconds of a CLI subprocess) of a
@@ -40,6 +41,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 THREADS = 2  # encoder threads (TAGLENS_THREADS), also given to the CLI subprocesses
+PARTS = ("warm", "12mp", "in_process", "batch", "cold")  # --parts: the warm loops, the 12-MP loop, suggest_batch ...
 CAPTIONS = ["dinner with friends tonight", "best brunch in town", "homemade pasta, simple and good",
             "sunday morning coffee", "fresh from the market"]
 
@@ -59,7 +61,7 @@ def warm_latency(model, photos, runs: int, profile: Path | None = None, new_capt
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # the calling thread's CPU: a wait for the photo costs none
         profiler.enable()
     with _thread_clocks() as clocks:
         for post in posts[3:]:
@@ -243,7 +245,12 @@ def main(argv=None) -> int:
                     help="encoder threads (on a machine shared with other jobs, 1 is much faster than 2)")
     ap.add_argument("--profile", type=Path, default=None,
                     help="write a cProfile of the warm loop (photo posts) here and print its breakdown")
+    ap.add_argument("--parts", default=",".join(PARTS),
+                    help=f"which figures, comma-separated (default all: {','.join(PARTS)}); 'warm,batch' gives the two"
+                         " targets in a minute or two, to alternate trees on a shared machine")
     args = ap.parse_args(argv)
+    if not set(args.parts.split(",")) <= set(PARTS):
+        ap.error(f"--parts: expected some of {','.join(PARTS)}")
     global THREADS
     THREADS = args.threads
     photos = sorted(args.photos.glob("*.jpg"))
@@ -258,17 +265,25 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         model = load_suggester("taglens-base")
         result = {"cpus": os.cpu_count(), "threads": args.threads, "load_s": round(time.perf_counter() - t, 2)}
-        result["warm_latency"] = warm_latency(model, photos[-(args.runs + 3):], args.runs, args.profile)
-        result["warm_latency_new_captions"] = warm_latency(model, photos[-2 * (args.runs + 3):-(args.runs + 3)],
-                                                           args.runs, new_captions=True)
+        parts = set(args.parts.split(","))
+        result["load"] = os.getloadavg()[:3]  # the machine's load when it started: others' jobs swell wall times
+        if "warm" in parts:
+            result["warm_latency"] = warm_latency(model, photos[-(args.runs + 3):], args.runs, args.profile)
+            result["warm_latency_new_captions"] = warm_latency(model, photos[-2 * (args.runs + 3):-(args.runs + 3)],
+                                                               args.runs, new_captions=True)
         result["encoders"] = "onnxruntime" if "onnxruntime" in sys.modules else "torch"
-        result["warm_latency_12mp"] = warm_latency(model, phone_photos(photos[-1], args.runs + 3, tmp), args.runs)
-        result["batch_in_process"] = in_process_throughput(model, photos[: args.batch_posts], args.batch_posts)
-        result["batch_cli"] = batch_throughput(photos[args.runs + 3:], args.batch_posts, tmp)
-        result["cold_cli"] = cold_start(photos[0], tmp)
-        result["cold_cli_caption"] = cold_start(photos[0], tmp, options=("--text", CAPTIONS[3], "--tags", "#coffee"))
+        if "12mp" in parts:
+            result["warm_latency_12mp"] = warm_latency(model, phone_photos(photos[-1], args.runs + 3, tmp), args.runs)
+        if "in_process" in parts:
+            result["batch_in_process"] = in_process_throughput(model, photos[: args.batch_posts], args.batch_posts)
+        if "batch" in parts:
+            result["batch_cli"] = batch_throughput(photos[args.runs + 3:], args.batch_posts, tmp)
+        if "cold" in parts:
+            result["cold_cli"] = cold_start(photos[0], tmp)
+            result["cold_cli_caption"] = cold_start(photos[0], tmp,
+                                                    options=("--text", CAPTIONS[3], "--tags", "#coffee"))
     print(json.dumps(result, indent=2))
-    if args.profile:
+    if args.profile and "warm" in parts:
         print_profile(args.profile, result["warm_latency"]["runs"])
     return 0
 
@@ -287,6 +302,15 @@ PROFILE_PARTS = [
     ("    tokenise", "encoders/text.py", "tokenize"),
     ("evidence (every source, features included)", "taglens_base/model.py", "evidence"),
     ("gains", "taglens_base/model.py", "gains"),
+    ("topic strength", "taglens_base/topics.py", "topic_strength"),
+    ("topic yield", "taglens_base/topics.py", "yield_to_topic"),
+    ("unnamed places left out", "taglens_base/places.py", "unnamed_left_out"),
+    ("unsaid weapons", "taglens_base/senses.py", "unsaid_weapons"),
+    ("unsaid throwbacks", "taglens_base/throwbacks.py", "unsaid_throwbacks"),
+    ("unsaid distress", "taglens_base/moods.py", "unsaid_distress"),
+    ("lone votes", "taglens_base/support.py", "lone_votes"),
+    ("topic gate", "taglens_base/topics.py", "gate"),
+    ("consent", "taglens_base/consent.py", "checked"),
     ("fuse (incl. diversify)", "taglens_base/fusion.py", "fuse"),
     ("  diversify", "taglens_base/fusion.py", "diversify"),
     ("finalize", "suggesters/base.py", "finalize"),
@@ -298,8 +322,8 @@ def print_profile(path: Path, runs: int) -> None:
 
     stats = pstats.Stats(str(path)).stats  # (file, line, function) -> (calls, ncalls, tottime, cumtime, callers)
     total = None
-    print(f"\nwarm path, ms per post (cumulative, cProfile's overhead included; {runs} posts; the calling thread only:"
-          f" a photo decoded and encoded in the photo thread shows as the wait for it, in evidence):")
+    print(f"\nwarm path, ms of the calling thread's CPU per post (cumulative, cProfile's overhead included; {runs}"
+          f" posts; the photo's decoding and encoding run in the photo thread, and waiting for them costs no CPU):")
     for label, file_end, func in PROFILE_PARTS:
         cum = sum(v[3] for (f, _, name), v in stats.items() if f.endswith(file_end) and name == func)
         if total is None:

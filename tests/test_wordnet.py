@@ -230,3 +230,24 @@ def test_shipped_reader_answers_as_the_system_reader_on_every_synset_taglens_ask
     ours, theirs = WordNetLookup(wn.unpack_shipped()), WordNetLookup(SYSTEM)
     for w in words:
         assert ours.synsets(w) == theirs.synsets(w) and ours.common_synsets(w) == theirs.common_synsets(w), w
+
+
+def test_index_lines_and_pointers_read_once_give_what_the_files_say():
+    """The reader keeps the index lines and pointer lists it has read (issue 21): the answers are the files' own,
+    asked again or not, and a caller that changes a returned list changes nothing kept."""
+    from taglens.wordnet import WordNetLookup, get_lookup
+
+    lookup = get_lookup()
+    fresh = WordNetLookup(lookup.folder)
+    for word in ("dog", "nervous", "run", "quickly", "sadness", "killme", "zzzz"):
+        for pos in ("n", "v", "a", "r"):
+            first = lookup._index_entry(word, pos)
+            assert first == fresh._read_index_entry(word, pos) == lookup._index_entry(word, pos)
+            first[0].append(-1)
+            assert lookup._index_entry(word, pos) == fresh._read_index_entry(word, pos)
+    dog = lookup.synsets("dog")[0].key
+    pointers = lookup._pointers(*dog)
+    assert pointers and pointers == fresh._read_pointers(*dog) and lookup._entries and lookup._pointer_lists
+    pointers.clear()
+    assert lookup._pointers(*dog) == fresh._read_pointers(*dog)
+    assert lookup.hypernyms(*dog) == fresh.hypernyms(*dog)

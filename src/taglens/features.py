@@ -32,7 +32,7 @@ ENCODE_CHUNK = 32  # files encoded in one call: bounds the decoded images held i
 # decoded photos or frames kept with their features (``frames=True``) for the vision sources, at most, per call:
 # only those a vision probe passes (a few percent of photos), so a long batch cannot hold thousands of images
 MAX_KEPT_FRAMES = 64
-Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"][, "frames"]}
+Features = dict[str, Any]  # {"pooled", "logits"[, "grid"][, "labels"][, "frames"][, "chroma"]}
 
 
 def image_labels(images: Sequence[Any]) -> list[str]:
@@ -51,8 +51,10 @@ def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable:
     encoded ``ENCODE_CHUNK`` at a time and paths stored in the cache. With ``frames``, the features of an item
     decoded here also hold ``frames``: per row, the decoded RGB image where a vision probe passes it
     (``taglens.vision.probes``: the faces and photo-text sources read it then, without decoding it again), else
-    None; at most ``MAX_KEPT_FRAMES`` images in all. ``deferred``: a list that takes the cache writes (cache file,
-    arrays) instead, for the caller to make once it has used the features."""
+    None; at most ``MAX_KEPT_FRAMES`` images in all. Rows the ``colourless`` probe passes also get their ``chroma``
+    (``taglens.vision.colour``), in the cache too. ``deferred``: a list that takes the cache writes (cache file,
+    arrays, the images whose chroma the write adds, or None) instead, for the caller to make once it has used the
+    features; their features then hold no ``chroma`` (the decoded frames are kept for that)."""
     from .encoders import cache
 
     keys = ("pooled", "logits", "grid") if grid else ("pooled", "logits")
@@ -68,7 +70,7 @@ def image_features(items: Sequence[Any], *, grid: bool = False, skip_unreadable:
                     raise
                 log.warning("skipping %s", exc)
                 continue
-            feats = cache.load(cache.feature_file(key), ("pooled", "logits"))
+            feats = cache.load(cache.feature_file(key), ("pooled", "logits"), optional=("chroma",))
             if feats is not None and grid:
                 grids = cache.load(cache.feature_file(key, grid=True), ("grid",))
                 feats = {**feats, **grids} if grids is not None else None
@@ -86,11 +88,11 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
             kept: list[int], deferred: list | None = None) -> None:
     from .encoders import cache
 
-    def store(path, **arrays):
+    def store(path, greys=None, **arrays):
         if deferred is None:
             cache.store(path, **arrays)
-        else:
-            deferred.append((path, arrays))
+        else:  # the chroma of ``greys`` is computed where the write is made (``_store_once_answered``)
+            deferred.append((path, arrays, greys))
     from .encoders.image import get_image_encoder
 
     encoder = get_image_encoder()
@@ -115,6 +117,9 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
         encoded.append(encoder.encode_pixels(waiting, grid="grid" in keys))
     enc = {name: np.concatenate([part[name] for part in encoded]) for name in encoded[0]}
     owner_arr = np.array(owner)
+    from .vision.colour import grey_rows, row_chroma
+
+    grey = grey_rows(enc["pooled"])  # rows whose chroma is kept with the features and in the cache (photo_colour)
     probed = None
     if kept[0] < MAX_KEPT_FRAMES:
         from .vision.probes import PROBES, margins
@@ -125,8 +130,11 @@ def _encode(chunk, out: list, keys: Sequence[str], skip_unreadable: bool, frames
     for i, key in todo:
         rows = owner_arr == i
         feats = {"pooled": enc["pooled"][rows].astype(np.float32), "logits": enc["logits"][rows].astype(np.float32)}
+        greys = [visuals[r] if grey[r] else None for r in np.flatnonzero(rows).tolist()] if grey[rows].any() else None
+        if greys is not None and deferred is None:  # deferred: the writing thread computes it, after the answer
+            feats["chroma"] = row_chroma(greys)
         if key is not None:
-            store(cache.feature_file(key), **feats)
+            store(cache.feature_file(key), greys, **feats)
         if "grid" in keys:
             feats["grid"] = enc["grid"][rows].astype(np.float16)
             if key is not None:
@@ -190,6 +198,9 @@ def stack(parts: Sequence[Features], images: Sequence[Any]) -> Features:
     labels = [lab for lab, part in zip(image_labels(images), parts) for _ in range(len(part["logits"]))]
     keys = [k for k in ("pooled", "logits", "grid") if all(k in p for p in parts)]
     out = {**{k: np.concatenate([x[k] for x in parts]) for k in keys}, "labels": labels}
+    if any("chroma" in p for p in parts):  # the photos' chroma where the colourless probe passed (NaN elsewhere)
+        out["chroma"] = np.concatenate([p["chroma"] if "chroma" in p else np.full(len(p["logits"]), np.nan)
+                                        for p in parts])
     if any("frames" in p for p in parts):  # the decoded images kept (None where there is none)
         out["frames"] = [f for p in parts for f in p.get("frames", [None] * len(p["logits"]))]
     return out
@@ -399,10 +410,12 @@ def _store_once_answered(stores: list, answered: threading.Event | None, deadlin
 
     from .encoders import cache
 
+    from .vision.colour import row_chroma
+
     if answered is not None:
         answered.wait(max(0.0, deadline - time.monotonic()))
-    for path, arrays in stores:
-        cache.store(path, **arrays)
+    for path, arrays, greys in stores:
+        cache.store(path, **arrays, **({"chroma": row_chroma(greys)} if greys is not None else {}))
 
 
 def _writer():

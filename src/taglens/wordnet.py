@@ -189,6 +189,7 @@ def synset_of_wnid(wnid: str):
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 POS_FILES = (("n", "noun"), ("v", "verb"), ("a", "adj"), ("r", "adv"))
+MEMO_SIZE = 65536  # index lines and pointer lists a reader keeps (a few MB at most), cleared when full
 SUBSTITUTIONS = {  # nltk's WordNetCorpusReader.MORPHOLOGICAL_SUBSTITUTIONS
     "n": (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
           ("men", "man"), ("ies", "y")),
@@ -235,6 +236,10 @@ class WordNetLookup:
         self._exceptions: dict[str, dict[str, list[str]]] = {}
         self._synsets: dict[tuple[str, int], SynsetEntry] = {}
         self._depths: dict[tuple[str, int], int] = {}
+        # answers read from the files, kept: a climb from each new word re-reads the same few hundred synsets and
+        # index lines (issue 21: a warm post's distress and weapon checks spent ~1 ms a post re-parsing them)
+        self._entries: dict[tuple[str, str], tuple[tuple[int, ...], int]] = {}
+        self._pointer_lists: dict[tuple[str, int], tuple[tuple[str, str, int], ...]] = {}
         for pos, suffix in POS_FILES:
             for kind, store in (("index", self._index), ("data", self._data)):
                 path = self.folder / f"{kind}.{suffix}"
@@ -253,6 +258,16 @@ class WordNetLookup:
 
         WordNet orders a lemma's senses by their frequency in the SemCor corpus, and its index line says how many
         of them SemCor tagged at all (``tagsense_cnt``): the rest are rare senses (``dog`` as "frump")."""
+        key = (lemma, pos)
+        entry = self._entries.get(key)
+        if entry is None:
+            if len(self._entries) >= MEMO_SIZE:
+                self._entries.clear()
+            offsets, attested = self._read_index_entry(lemma, pos)
+            entry = self._entries[key] = (tuple(offsets), attested)
+        return list(entry[0]), entry[1]
+
+    def _read_index_entry(self, lemma: str, pos: str) -> tuple[list[int], int]:
         if not lemma or lemma[0].isspace():  # "" (morphy's "s" minus "s") would match the licence lines
             return [], 0
         buf, key = self._index[pos], lemma.encode("utf-8") + b" "
@@ -363,6 +378,15 @@ class WordNetLookup:
     def _pointers(self, pos: str, offset: int) -> list[tuple[str, str, int]]:
         """(pointer symbol, target's part of speech, target's offset) of a synset's pointers, in the data file's
         order (a satellite adjective target read as an adjective: they share data.adj)."""
+        key = (pos, offset)
+        pointers = self._pointer_lists.get(key)
+        if pointers is None:
+            if len(self._pointer_lists) >= MEMO_SIZE:
+                self._pointer_lists.clear()
+            pointers = self._pointer_lists[key] = tuple(self._read_pointers(pos, offset))
+        return list(pointers)
+
+    def _read_pointers(self, pos: str, offset: int) -> list[tuple[str, str, int]]:
         buf = self._data[pos]
         fields = buf[offset: buf.find(b"\n", offset)].decode("utf-8", errors="replace").split(" ")
         at = 4 + 2 * int(fields[3], 16)

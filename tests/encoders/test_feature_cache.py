@@ -72,7 +72,7 @@ def test_deferred_writes_are_handed_back_and_a_pending_post_writes_them(tmp_path
     writes: list = []
     feats = image_features(food_images[:1], deferred=writes)[0]
     assert not list((tmp_path / "cache").rglob("*.npz"))
-    [(path, arrays)] = writes
+    [(path, arrays, _)] = writes  # (cache file, arrays, the grey images whose chroma the write adds)
     assert (arrays["pooled"] == feats["pooled"]).all()
 
     pending = pending_post_features(Post(images=(food_images[1],)))

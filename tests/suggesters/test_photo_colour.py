@@ -77,3 +77,56 @@ def test_features_from_the_cache_are_read_again_and_a_colour_photo_is_not_grey(m
         f.images.pop("frames", None)
         if margins("colourless", f.images["pooled"])[0] >= 0 or want:
             assert source._grey(f) is want, path.name
+
+
+def test_the_chroma_is_kept_with_cached_features_so_the_photo_is_not_read_again(model, greys, tmp_path, monkeypatch):
+    """The chroma of the encoder's own decode goes into the feature cache with the features (issue 21): a grey photo
+    whose features come from the cache is judged by it, the same value as the fresh decode's, without reading the
+    file again."""
+    import uuid
+
+    import numpy as np
+
+    from taglens.suggesters.taglens_base.sources import photo_colour
+
+    grey = next(p for p in greys if margins("colourless", post_features([Post(images=(p,))], text=False)[0]
+                                             .images["pooled"])[0] >= 0)
+    fresh = tmp_path / "fresh.jpg"  # bytes after the JPEG's end: a file the feature cache has never seen
+    fresh.write_bytes(grey.read_bytes() + uuid.uuid4().hex.encode())
+    first = post_features([Post(images=(fresh,))], text=False, frames=True)[0]
+    assert first.images["frames"][0] is not None and first.images["chroma"][0] == chroma(first.images["frames"][0])
+    cached = post_features([Post(images=(fresh,))], text=False)[0]
+    assert "frames" not in cached.images and cached.images["chroma"][0] == first.images["chroma"][0]
+
+    def no_reading(*_):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(photo_colour, "_reopened", no_reading)
+    assert model.source("photo_colour")._grey(cached) is True
+    tinted = dict(cached.images, chroma=np.array([COLOURLESS + 1.0]))  # the kept value decides, not a new read
+    assert model.source("photo_colour")._grey(type(cached)(cached.post, "", (), frozenset(), tinted)) is False
+
+
+def test_a_post_suggested_alone_has_its_chroma_written_by_the_writing_thread(greys, tmp_path):
+    """One post at a time (``pending_post_features``), the chroma is computed where the cache is written, after the
+    answer: the cached value is the one the decoded frame gives."""
+    import time
+    import uuid
+
+    from taglens.encoders import cache
+    from taglens.features import pending_post_features
+
+    grey = next(p for p in greys if margins("colourless", post_features([Post(images=(p,))], text=False)[0]
+                                             .images["pooled"])[0] >= 0)
+    fresh = tmp_path / "alone.jpg"
+    fresh.write_bytes(grey.read_bytes() + uuid.uuid4().hex.encode())
+    pending = pending_post_features(Post(images=(fresh,)))
+    frame = pending.images["frames"][0]
+    assert frame is not None and "chroma" not in pending.images  # the frame is there for this post
+    pending.answered()
+    path = cache.feature_file(cache.feature_key(fresh))
+    for _ in range(200):
+        if path.exists():
+            break
+        time.sleep(0.05)
+    assert cache.load(path, ("chroma",))["chroma"][0] == chroma(frame)

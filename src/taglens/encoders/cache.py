@@ -89,11 +89,12 @@ def store(path: Path, **arrays: np.ndarray) -> bool:
         return False
 
 
-def load(path: Path, keys: Sequence[str]) -> dict[str, np.ndarray] | None:
-    """The arrays ``keys`` of a cache file, None when it is absent or unreadable (then it is computed again)."""
+def load(path: Path, keys: Sequence[str], optional: Sequence[str] = ()) -> dict[str, np.ndarray] | None:
+    """The arrays ``keys`` of a cache file, None when it is absent or unreadable (then it is computed again), with
+    those of ``optional`` that it holds."""
     try:
         with np.load(path) as z:
-            return {k: z[k] for k in keys}
+            return {**{k: z[k] for k in keys}, **{k: z[k] for k in optional if k in z.files}}
     except (OSError, ValueError, KeyError, EOFError):
         return None
 

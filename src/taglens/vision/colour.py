@@ -11,7 +11,7 @@ Reading pixels costs a decode, so ``taglens-base`` asks only where the ``colourl
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -37,4 +37,18 @@ def colourless(image: Any) -> bool:
     return chroma(image) <= COLOURLESS
 
 
-__all__ = ["COLOURLESS", "chroma", "colourless"]
+def grey_rows(pooled: np.ndarray) -> np.ndarray:
+    """Per row of ``pooled`` (image features): whether the ``colourless`` probe passes it (its pixels are read)."""
+    from .probes import margins
+
+    return margins("colourless", pooled) >= 0
+
+
+def row_chroma(images: Sequence[Any]) -> np.ndarray:
+    """``chroma`` of each image, NaN for None: the chroma of the decode the encoder made, for the rows ``grey_rows``
+    passes, kept with the features in the feature cache (``taglens.features``), so a photo whose features come from
+    the cache need not be read again for it (issue 21: 1-3 ms a photo alone of ~500 pixels, ~40 ms a 12-MP one)."""
+    return np.array([np.nan if im is None else chroma(im) for im in images], np.float64)
+
+
+__all__ = ["COLOURLESS", "chroma", "colourless", "grey_rows", "row_chroma"]

@@ -14,7 +14,7 @@ from ...exceptions import DataError, ModelError
 from ...features import PendingFeatures, PostFeatures, pending_post_features, post_features
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
-from ..tags import Evidence, embed_tags, read_vocab, tag_words, write_vocab
+from ..tags import Evidence, embed_tags, known_words, read_vocab, tag_words, write_vocab
 from . import compounds, consent, fusion, medium, moods, places, senses, support, throwbacks, topics
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
@@ -277,6 +277,7 @@ class TaglensBase(BaseSuggester):
         self.tag_words_ = read_vocab(directory / "vocab_words.txt")
         if len(self.tag_words_) != len(self.vocab_):
             raise ModelError(f"{directory}: vocab.txt and vocab_words.txt disagree")
+        known_words(self.vocab_, self.tag_words_)  # tag_words answers them without segmenting (issue 21)
         state = State(directory, load_file(str(directory / "weights.safetensors")))
         self.tag_emb_ = state.arrays["tag_emb"].astype(np.float32)  # stored float16
         if self.tag_emb_.shape[0] != len(self.vocab_):

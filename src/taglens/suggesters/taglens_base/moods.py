@@ -133,7 +133,7 @@ def unsaid_distress(evidence: dict[str, Evidence], text: str, tags) -> dict[str,
     not speak of distress (see the module docstring)."""
     if not text:
         return evidence
-    found = {t for ev in evidence.values() for t in ev if distress_tag(t)}
+    found = {t for t in set().union(*evidence.values()) if distress_tag(t)}  # each tag once (~700 -> ~400)
     if not found or speaks_of_distress(text, tags):
         return evidence
     return stepped_back(evidence, found, UNSAID)

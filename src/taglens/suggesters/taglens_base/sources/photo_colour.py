@@ -16,6 +16,8 @@ inserted at a score): 0.05-0.15 move no first or top-5 hit, 0.2 costs 2 first hi
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ....vision.colour import SIDE
 from ..source import Source, no_caption_or_tags
 
@@ -43,16 +45,21 @@ class PhotoColour(Source):
     @staticmethod
     def _grey(features) -> bool:
         """Whether every photo or frame of the post read (``FRAMES``) is grey: the probe passes it and its pixels
-        have no colour (as the encoder decoded it, or read again at a reduced size where its features came from the
-        cache)."""
-        from ....vision.colour import colourless
+        have no colour (as the encoder decoded it: the chroma kept with the features, also in the feature cache, or
+        the decoded frame; read again at a reduced size where cached features from before the chroma was kept)."""
+        from ....vision.colour import COLOURLESS, colourless
         from ....vision.probes import margins
 
         rows = min(len(features.images["pooled"]), FRAMES)
         if (margins("colourless", features.images["pooled"][:rows]) < 0).any():
             return False
         kept = features.images.get("frames") or []
+        known = features.images.get("chroma")
         for r in range(rows):
+            if known is not None and r < len(known) and not np.isnan(known[r]):
+                if known[r] > COLOURLESS:
+                    return False
+                continue
             frame = kept[r] if r < len(kept) else None
             frame = frame if frame is not None else _reopened(features, r)
             if frame is None or not colourless(frame):
