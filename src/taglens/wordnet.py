@@ -199,6 +199,17 @@ SUBSTITUTIONS = {  # nltk's WordNetCorpusReader.MORPHOLOGICAL_SUBSTITUTIONS
 }
 
 
+def _kept(store: dict, key, read: Callable[[], Any]):
+    """``store[key]``, read by ``read()`` the first time it is asked for; a store of ``MEMO_SIZE`` answers is cleared
+    first. Callers hand out copies of the lists kept, so no caller can change them."""
+    value = store.get(key)
+    if value is None:
+        if len(store) >= MEMO_SIZE:
+            store.clear()
+        value = store[key] = read()
+    return value
+
+
 @dataclass(frozen=True)
 class SynsetEntry:
     """One synset as the lookups need it: ``name`` like 'dog.n.01', its lemma names as WordNet spells them."""
@@ -238,8 +249,8 @@ class WordNetLookup:
         self._depths: dict[tuple[str, int], int] = {}
         # answers read from the files, kept: a climb from each new word re-reads the same few hundred synsets and
         # index lines (issue 21: a warm post's distress and weapon checks spent ~1 ms a post re-parsing them)
-        self._entries: dict[tuple[str, str], tuple[tuple[int, ...], int]] = {}
-        self._pointer_lists: dict[tuple[str, int], tuple[tuple[str, str, int], ...]] = {}
+        self._entries: dict[tuple[str, str], tuple[list[int], int]] = {}
+        self._pointer_lists: dict[tuple[str, int], list[tuple[str, str, int]]] = {}
         for pos, suffix in POS_FILES:
             for kind, store in (("index", self._index), ("data", self._data)):
                 path = self.folder / f"{kind}.{suffix}"
@@ -258,14 +269,8 @@ class WordNetLookup:
 
         WordNet orders a lemma's senses by their frequency in the SemCor corpus, and its index line says how many
         of them SemCor tagged at all (``tagsense_cnt``): the rest are rare senses (``dog`` as "frump")."""
-        key = (lemma, pos)
-        entry = self._entries.get(key)
-        if entry is None:
-            if len(self._entries) >= MEMO_SIZE:
-                self._entries.clear()
-            offsets, attested = self._read_index_entry(lemma, pos)
-            entry = self._entries[key] = (tuple(offsets), attested)
-        return list(entry[0]), entry[1]
+        offsets, attested = _kept(self._entries, (lemma, pos), lambda: self._read_index_entry(lemma, pos))
+        return list(offsets), attested
 
     def _read_index_entry(self, lemma: str, pos: str) -> tuple[list[int], int]:
         if not lemma or lemma[0].isspace():  # "" (morphy's "s" minus "s") would match the licence lines
@@ -378,13 +383,7 @@ class WordNetLookup:
     def _pointers(self, pos: str, offset: int) -> list[tuple[str, str, int]]:
         """(pointer symbol, target's part of speech, target's offset) of a synset's pointers, in the data file's
         order (a satellite adjective target read as an adjective: they share data.adj)."""
-        key = (pos, offset)
-        pointers = self._pointer_lists.get(key)
-        if pointers is None:
-            if len(self._pointer_lists) >= MEMO_SIZE:
-                self._pointer_lists.clear()
-            pointers = self._pointer_lists[key] = tuple(self._read_pointers(pos, offset))
-        return list(pointers)
+        return list(_kept(self._pointer_lists, (pos, offset), lambda: self._read_pointers(pos, offset)))
 
     def _read_pointers(self, pos: str, offset: int) -> list[tuple[str, str, int]]:
         buf = self._data[pos]
@@ -470,6 +469,18 @@ def synset_keys(names: tuple[str, ...]) -> frozenset[tuple[str, int]]:
     """The (pos, offset) keys of the synsets named like 'weapon.n.01' that WordNet holds (the shared reader)."""
     lookup = get_lookup()
     return frozenset(key for key in (lookup.key_of(name) for name in names) if key)
+
+
+def senses_reach(pick: Callable[[WordNetLookup], Iterable[tuple[str, int]]], roots: tuple[str, ...],
+                 depth: int) -> bool:
+    """Whether one of the synsets ``pick(lookup)`` chooses (their keys: a word's first noun senses, its verbs ...)
+    climbs to one of ``roots`` (names like 'organism.n.01') within ``depth`` steps (``WordNetLookup.reaches``);
+    False where WordNet is unavailable."""
+    try:
+        lookup = get_lookup()
+        return lookup.reaches(pick(lookup), synset_keys(roots), depth)
+    except WordNetUnavailable:
+        return False
 
 
 def lemma_tag(lemma: str) -> str:

@@ -26,8 +26,8 @@ CAPTION_SOURCES = frozenset({"mentions", "caption_tags", "caption_kinds", "capti
 
 
 @lru_cache(maxsize=8192)
-def _inner(first: str, second: str) -> tuple[str, ...]:
-    """The pair's head (its second word) where it names a living thing the pair, one WordNet noun, is no kind of; a
+def _inner(first: str, second: str) -> bool:
+    """Whether the pair's head (its second word) names a living thing the pair, one WordNet noun, is no kind of; a
     first word names what the thing is for or made of (dog food, a baby shower), which the post may well show."""
     from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
 
@@ -35,20 +35,15 @@ def _inner(first: str, second: str) -> tuple[str, ...]:
         lookup = get_lookup()
         compound = [s.key for s in lookup.synsets(f"{first}_{second}") if s.pos == "n"]
         if not compound:
-            return ()
-        living = synset_keys(LIVING)
-        out = []
-        for word in (second,):
-            senses = [s for s in lookup.common_synsets(word) if s.pos == "n"][:1]
-            # a named one (Vega the playwright for "Las Vegas") is no thing the caption names
-            if not senses or lookup.related(senses[0], ("@i",)):
-                continue
-            usual = [senses[0].key]
-            if lookup.reaches(usual, living, DEPTH) and not lookup.reaches(compound, set(usual), DEPTH):
-                out.append(word)
-        return tuple(out)
+            return False
+        senses = [s for s in lookup.common_synsets(second) if s.pos == "n"][:1]
+        # a named one (Vega the playwright for "Las Vegas") is no thing the caption names
+        if not senses or lookup.related(senses[0], ("@i",)):
+            return False
+        usual = [senses[0].key]
+        return lookup.reaches(usual, synset_keys(LIVING), DEPTH) and not lookup.reaches(compound, set(usual), DEPTH)
     except WordNetUnavailable:
-        return ()
+        return False
 
 
 @lru_cache(maxsize=4096)

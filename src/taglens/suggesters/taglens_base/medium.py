@@ -27,16 +27,12 @@ CAPTION_SOURCES = frozenset({"caption", "caption_protos", "words", "caption_topi
 
 @lru_cache(maxsize=16384)
 def _noun_is(word: str, roots: tuple[str, ...]) -> bool:
-    from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
+    from ...wordnet import senses_reach
 
     if len(word) < 3 or not word.isalpha():
         return False
-    try:
-        lookup = get_lookup()
-        first = [s.key for s in lookup.synsets(word) if s.pos == "n"][:NOUN_SENSES]
-        return lookup.reaches(first, synset_keys(roots), DEPTH)
-    except WordNetUnavailable:
-        return False
+    return senses_reach(lambda lookup: [s.key for s in lookup.synsets(word) if s.pos == "n"][:NOUN_SENSES],
+                        roots, DEPTH)
 
 
 @lru_cache(maxsize=16384)
@@ -53,16 +49,12 @@ def medium_tag(tag: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _says_photo(word: str) -> bool:
-    from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
+    from ...wordnet import senses_reach
 
     if len(word) < 3 or not word.isalpha():
         return False
-    try:
-        lookup = get_lookup()
-        senses = lookup.common_synsets(word) + [s for s in lookup.synsets(word) if s.pos == "n"][:NOUN_SENSES]
-        return lookup.reaches([s.key for s in senses], synset_keys(SAID), DEPTH)
-    except WordNetUnavailable:
-        return False
+    return senses_reach(lambda lookup: [s.key for s in lookup.common_synsets(word)]
+                        + [s.key for s in lookup.synsets(word) if s.pos == "n"][:NOUN_SENSES], SAID, DEPTH)
 
 
 def speaks_of_photos(text: str, tags) -> bool:

@@ -95,17 +95,11 @@ def distress_tag(tag: str) -> bool:
 @lru_cache(maxsize=4096)
 def _harm_verb(word: str) -> bool:
     """Whether one of the first two verb senses of ``word`` climbs to killing or dying (``HARM``)."""
-    from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
+    from ...wordnet import senses_reach
 
     if len(word) < 3 or not word.isalpha():
         return False
-    try:
-        lookup = get_lookup()
-        roots = synset_keys(HARM)
-        verbs = [s.key for s in lookup.synsets(word) if s.pos == "v"][:2]
-        return lookup.reaches(verbs, roots, DEPTH)
-    except WordNetUnavailable:
-        return False
+    return senses_reach(lambda lookup: [s.key for s in lookup.synsets(word) if s.pos == "v"][:2], HARM, DEPTH)
 
 
 def speaks_of_distress(text: str, tags) -> bool:

@@ -22,15 +22,9 @@ DEPTH = 10
 def _under(word: str, roots: tuple[str, ...]) -> bool:
     """Whether the usual noun sense of ``word`` (its first) climbs to any of ``roots`` (hypernyms and instance
     hypernyms, compared by their place in WordNet's files: no synset on the way is named)."""
-    from ...wordnet import WordNetUnavailable, get_lookup, synset_keys
+    from ...wordnet import senses_reach
 
-    try:
-        lookup = get_lookup()
-        first = [s.key for s in lookup.common_synsets(word) if s.pos == "n"][:1]
-        targets = synset_keys(roots)
-    except WordNetUnavailable:
-        return False
-    return lookup.reaches(first, targets, DEPTH)
+    return senses_reach(lambda lookup: [s.key for s in lookup.common_synsets(word) if s.pos == "n"][:1], roots, DEPTH)
 
 
 def unsaid_weapons(evidence: dict[str, Evidence], text: str, tags) -> dict[str, Evidence]:

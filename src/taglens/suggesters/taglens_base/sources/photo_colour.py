@@ -47,11 +47,10 @@ class PhotoColour(Source):
         """Whether every photo or frame of the post read (``FRAMES``) is grey: the probe passes it and its pixels
         have no colour (as the encoder decoded it: the chroma kept with the features, also in the feature cache, or
         the decoded frame; read again at a reduced size where cached features from before the chroma was kept)."""
-        from ....vision.colour import COLOURLESS, colourless
-        from ....vision.probes import margins
+        from ....vision.colour import COLOURLESS, colourless, grey_rows
 
         rows = min(len(features.images["pooled"]), FRAMES)
-        if (margins("colourless", features.images["pooled"][:rows]) < 0).any():
+        if not grey_rows(features.images["pooled"][:rows]).all():
             return False
         kept = features.images.get("frames") or []
         known = features.images.get("chroma")
