@@ -122,6 +122,8 @@ class TaglensBase(BaseSuggester):
         found: dict[str, Evidence] = {}
         said, known = None, {}
         early = isinstance(features, PendingFeatures) and not features.ready
+        if early and not self.__dict__.get("_prepared"):
+            self._prepare()
         for source in self._evidence_order(features):
             if early and said is None and source.name in self._image_sources:
                 # before the first source that waits for the photo still being encoded, what needs none: the post's
@@ -158,6 +160,19 @@ class TaglensBase(BaseSuggester):
                                       support.shown_in_full(strength))
         evidence = consent.checked(topics.gate(evidence, strength, said), gains, weights, self._mixed, features.tags)
         return evidence, gains, features.exclude
+
+    def _prepare(self) -> None:
+        """What the steps after the photo read once per process, loaded while the first post's photo is still being
+        decoded and encoded (and the image encoder loaded): the vocabulary rows of the topics' tags (``topic_rows``: the
+        corpora vocabulary, ~0.3 s), the ImageNet tag map and the agreement table. A cold `taglens suggest photo.jpg`
+        waited for its photo, then loaded them (issue 21). The same values as loaded later: only the order changes."""
+        from ...knowledge.image_tags import get_image_tag_map
+        from . import agreement
+
+        self._prepared = True
+        topics.topic_rows(self)
+        get_image_tag_map()
+        agreement.table()
 
     def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:
         """The sources in the order to ask them for evidence: while a post's images are still being encoded
