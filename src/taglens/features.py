@@ -355,6 +355,10 @@ def pending_post_features(post: Post) -> PostFeatures:
 
     caption = strip_hashtags(post.text)
     new_caption = bool(caption) and not encoded_before(caption)
+    ahead = _AHEAD.pop(id(post), None)
+    if ahead is not None and ahead[0] is post:  # started by ``start_post_images`` (the CLI, while it loaded the model)
+        with beside_other_work():
+            return PendingFeatures(post_features([post], images=False)[0], ahead[1], ahead[2])
     images: Future = Future()
     answered, decoding = threading.Event(), threading.Event()
     # a caption to encode keeps this thread busy (MiniLM, then the caption's sources, ~9 ms of CPU) for about as long as
@@ -371,6 +375,23 @@ def pending_post_features(post: Post) -> PostFeatures:
         return PendingFeatures(post_features([post], images=False)[0], images, answered)
 
 
+def start_post_images(post: Post) -> None:
+    """Starts decoding and encoding ``post``'s images in the background thread now, for the next
+    ``pending_post_features`` of this same post object to take over (the same features, computed sooner): a one-off
+    `taglens suggest photo.jpg` starts its photo (and loads the image encoder) while it loads the model (issue 21).
+    A post without images: nothing to start."""
+    if not post.images:
+        return
+    from concurrent.futures import Future
+
+    images: Future = Future()
+    answered = threading.Event()
+    # the caller is busy meanwhile (loading the model): the image encoder leaves it a core (``beside_other_work``)
+    _AHEAD[id(post)] = (post, images, answered)
+    _worker().submit(_images_then_store, post, images, answered, None, True)
+
+
+_AHEAD: dict[int, tuple] = {}  # id(post) -> (post, its images' future, its answered event): start_post_images
 STORE_WAIT = 0.25  # seconds a photo's cache write waits for ``PendingFeatures.answered`` at most
 DECODE_WAIT = 0.002  # seconds the caller of ``pending_post_features`` waits at most for the photo's decoding to start
 _DECODING: contextvars.ContextVar = contextvars.ContextVar("taglens_decoding", default=None)
@@ -432,4 +453,4 @@ _WRITER = None
 
 
 __all__ = ["PendingFeatures", "PostFeatures", "image_features", "image_labels", "pending_post_features",
-           "post_features", "post_image_features", "record_image_features", "stack"]
+           "post_features", "post_image_features", "record_image_features", "stack", "start_post_images"]

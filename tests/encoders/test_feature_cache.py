@@ -97,3 +97,34 @@ def test_deferred_writes_are_handed_back_and_a_pending_post_writes_them(tmp_path
             break
         time.sleep(0.05)
     assert len(entries()) == 2
+
+
+def test_images_started_before_the_model_loads_are_taken_over_by_that_post(tmp_path, food_images, monkeypatch):
+    """``start_post_images`` (a one-off `taglens suggest photo.jpg` starts its photo while it loads the model): the
+    next ``pending_post_features`` of that same post object takes over what was started, without encoding the photo
+    again, and gets the features the usual path gives; another post object with the same photo starts its own."""
+    import taglens.features as features
+    from taglens.types import Post
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "cache"))
+    calls: list = []
+    encode = features.post_image_features
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(features, "post_image_features", counted)
+    post = Post(images=(food_images[0],), text="fresh bread")
+    features.start_post_images(post)
+    pending = features.pending_post_features(post)
+    assert isinstance(pending, features.PendingFeatures) and pending.text == "fresh bread"
+    got = pending.images
+    assert len(calls) == 1 and calls[0] == [post]
+    assert not features._AHEAD  # handed over, nothing left behind
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path / "other-cache"))  # the usual path, encoding afresh
+    usual = features.pending_post_features(Post(images=(food_images[0],), text="fresh bread")).images
+    assert len(calls) == 2
+    assert (got["pooled"] == usual["pooled"]).all() and (got["logits"] == usual["logits"]).all()
+    features.start_post_images(Post())  # no images: nothing started
+    assert not features._AHEAD

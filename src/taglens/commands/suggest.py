@@ -6,7 +6,8 @@ import dataclasses
 import json
 import sys
 
-from ._common import add_engine_arguments, add_model_argument, int_at_least, progress_bar, read_tag_option
+from ._common import (DEFAULT_MODEL, add_engine_arguments, add_model_argument, int_at_least, progress_bar,
+                      read_tag_option)
 
 DEFAULT_MIN_SCORE = 0.05  # a suggestion under this confidence is weak evidence: left out, and said so
 HELP = "suggest hashtags for a post (images/video, caption, existing tags) or a batch of posts"
@@ -174,6 +175,10 @@ def _run_single(args: argparse.Namespace) -> int:
         from ..exceptions import UsageError
 
         raise UsageError(NOTHING_TO_SUGGEST_FOR)
+    if args.model == DEFAULT_MODEL:  # its photo decoded and encoded while the model loads (taglens-base reads them)
+        from ..features import start_post_images
+
+        start_post_images(post)
     model = load_suggester(args.model)
     suggestions, left_out = keep_confident(model.suggest(post, k=args.k), args.min_score)
     if left_out:
