@@ -263,22 +263,25 @@ def _run_batch(args: argparse.Namespace) -> int:
         # ids and error messages may echo a file name or text with lone surrogates: the line stays valid UTF-8
         out.write(clean_text(json.dumps(obj, ensure_ascii=False)) + "\n")
 
-    def flush_chunk(chunk: list, posts: list, features) -> None:
+    def flush_chunk(chunk: list, todo: list, features) -> None:
+        """Answer ``chunk``'s lines in order: ``todo`` holds (record, post) of the posts to rank, ``features`` the
+        features of those posts read ahead; a record not in ``todo`` is an empty post."""
         nonlocal failed
-        recs = [r for r in chunk if isinstance(r, Record)]
-        posts_by_id = {id(r): p for r, p in zip(recs, posts)}
+        posts = [post for _, post in todo]
+        answers: dict = {}
         try:
             if isinstance(features, TaglensError):  # an unreadable image, found ahead
                 raise features
-            if features is None:
+            if not posts:
+                ranked = []
+            elif features is None:
                 ranked = model.suggest_batch(posts, k=args.k)
             else:  # the next chunk is encoded meanwhile (``next_chunk``): a photo's text is read on a thread fewer
                 with beside_other_work():
                     ranked = model.suggest_batch(posts, k=args.k, features=features)
-            answers = dict(zip((id(r) for r in recs), ranked))
+            answers = dict(zip((id(r) for r, _ in todo), ranked))
         except TaglensError:
-            answers = {}
-            for r, post in zip(recs, posts):  # find the bad post(s); answer the others
+            for r, post in todo:  # find the bad post(s); answer the others
                 try:
                     answers[id(r)] = model.suggest(post, k=args.k)
                 except TaglensError as exc:
@@ -288,9 +291,7 @@ def _run_batch(args: argparse.Namespace) -> int:
                 failed += 1
                 emit({"id": getattr(item, "post_id", None), "error": str(item)})
                 continue
-            ans = answers[id(item)]
-            if has_nothing(posts_by_id[id(item)]):
-                ans = UsageError(EMPTY_QUERY)
+            ans = answers[id(item)] if id(item) in answers else UsageError(EMPTY_QUERY)  # not ranked: empty
             if isinstance(ans, Exception):
                 failed += 1
                 emit({"id": item.id, "error": str(ans)})
@@ -311,14 +312,16 @@ def _run_batch(args: argparse.Namespace) -> int:
         chunk = list(itertools.islice(lines, BATCH_CHUNK))
         if not chunk:
             return None
-        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
-        posts = [dataclasses.replace(r.to_post(), meta={}) for r in chunk if isinstance(r, Record)]
+        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs); an empty post
+        # is refused, not ranked (nor its features read) with the others
+        posts = ((r, dataclasses.replace(r.to_post(), meta={})) for r in chunk if isinstance(r, Record))
+        todo = [(r, p) for r, p in posts if not has_nothing(p)]
         try:
             with beside_other_work():  # the chunk before is ranked meanwhile: a core for that
-                features = prepare(posts) if prepare is not None else None
+                features = prepare([p for _, p in todo]) if prepare is not None and todo else None
         except TaglensError as exc:
             features = exc
-        return chunk, posts, features
+        return chunk, todo, features
 
     with progress_bar(None, "suggest") as bar:
         # read and prepared in another thread, up to two chunks ahead (so neither the ranking nor the encoding waits
