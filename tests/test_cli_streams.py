@@ -101,7 +101,8 @@ def test_a_long_caption_is_cut_with_a_warning(tmp_path, caplog, capsys):
     assert f"only the first {MAX_CAPTION_CHARS} are read" in caplog.text and json.loads(out)["suggestions"]
     caplog.clear()
     code, out, err = run(capsys, "suggest", "--text", "beach sunset " * MAX_CAPTION_CHARS, "--json", *MODEL)
-    assert code == 0 and f"only the first {MAX_CAPTION_CHARS} are read" in caplog.text
+    chars = len("beach sunset ") * MAX_CAPTION_CHARS  # the option named, not "the caption: the caption has ..."
+    assert code == 0 and f"--text: the caption has {chars} characters; only the first" in caplog.text
 
 
 def test_absolute_paths_are_fine_in_a_query_file(tmp_path, food_images, capsys):

@@ -166,7 +166,7 @@ def _run_single(args: argparse.Namespace) -> int:
     for f in args.files:
         check_media_file(Path(f))  # fail fast, before loading the model
     # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
-    text = clean_text(cap_caption(args.text, "the caption"))
+    text = clean_text(cap_caption(args.text, "--text"))
     # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
     tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)
     post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
