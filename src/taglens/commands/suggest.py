@@ -88,6 +88,32 @@ def has_nothing(post) -> bool:
     return post.is_empty and not post.user
 
 
+def answer_posts(model, posts: list, k: int, features=None) -> list:
+    """The model's suggestions for each post, or the TaglensError of a post it cannot answer (a corrupt image): one
+    batch call (with ``features``, the posts' features read ahead, or the TaglensError reading them met), and one
+    call per post only where the batch fails. `suggest --batch` and the Ray workers answer so."""
+    from ..encoders import beside_other_work
+    from ..exceptions import TaglensError
+
+    if not posts:
+        return []
+    try:
+        if isinstance(features, TaglensError):  # an unreadable image, found ahead
+            raise features
+        if features is None:
+            return list(model.suggest_batch(posts, k=k))
+        with beside_other_work():  # the next chunk is encoded meanwhile: a photo's text is read on a thread fewer
+            return list(model.suggest_batch(posts, k=k, features=features))
+    except TaglensError:
+        out: list = []
+        for post in posts:  # find the bad post(s); answer the others
+            try:
+                out.append(model.suggest(post, k=k))
+            except TaglensError as exc:
+                out.append(exc)
+        return out
+
+
 def weak_note(kept: int, left_out: int, min_score: float | None) -> str:
     c = DEFAULT_MIN_SCORE if min_score is None else min_score
     return (f"taglens suggest: note: the evidence is weak: {left_out} of {kept + left_out} suggestions had a "
@@ -267,25 +293,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         """Answer ``chunk``'s lines in order: ``todo`` holds (record, post) of the posts to rank, ``features`` the
         features of those posts read ahead; a record not in ``todo`` is an empty post."""
         nonlocal failed
-        posts = [post for _, post in todo]
-        answers: dict = {}
-        try:
-            if isinstance(features, TaglensError):  # an unreadable image, found ahead
-                raise features
-            if not posts:
-                ranked = []
-            elif features is None:
-                ranked = model.suggest_batch(posts, k=args.k)
-            else:  # the next chunk is encoded meanwhile (``next_chunk``): a photo's text is read on a thread fewer
-                with beside_other_work():
-                    ranked = model.suggest_batch(posts, k=args.k, features=features)
-            answers = dict(zip((id(r) for r, _ in todo), ranked))
-        except TaglensError:
-            for r, post in todo:  # find the bad post(s); answer the others
-                try:
-                    answers[id(r)] = model.suggest(post, k=args.k)
-                except TaglensError as exc:
-                    answers[id(r)] = exc
+        answers = dict(zip((id(r) for r, _ in todo), answer_posts(model, [p for _, p in todo], args.k, features)))
         for item in chunk:
             if not isinstance(item, Record):
                 failed += 1
