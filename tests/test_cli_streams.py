@@ -101,7 +101,8 @@ def test_a_long_caption_is_cut_with_a_warning(tmp_path, caplog, capsys):
     assert f"only the first {MAX_CAPTION_CHARS} are read" in caplog.text and json.loads(out)["suggestions"]
     caplog.clear()
     code, out, err = run(capsys, "suggest", "--text", "beach sunset " * MAX_CAPTION_CHARS, "--json", *MODEL)
-    assert code == 0 and f"only the first {MAX_CAPTION_CHARS} are read" in caplog.text
+    chars = len("beach sunset ") * MAX_CAPTION_CHARS  # the option named, not "the caption: the caption has ..."
+    assert code == 0 and f"--text: the caption has {chars} characters; only the first" in caplog.text
 
 
 def test_absolute_paths_are_fine_in_a_query_file(tmp_path, food_images, capsys):
@@ -160,6 +161,47 @@ def test_tags_that_hold_no_tag_and_an_empty_batch_post_are_refused_too(capsys, t
     assert answers["author"]["suggestions"] == [] and answers["author"]["left_out_weak"] == 10  # not popular tags
     code, out, err = run(capsys, "suggest", "--user", "someone", *MODEL)  # an author the model does not know
     assert code == 0 and out == "(no suggestions)\n" and "the evidence is weak" in err
+
+
+def test_an_empty_batch_post_is_taken_out_before_ranking(capsys, tmp_path, monkeypatch, food_images):
+    """An empty post was ranked with its chunk (its features read ahead with the others), and only then its answer
+    replaced by the error: the model now sees only the posts it answers, and the features read ahead stay with
+    their posts (the answers are those of a file without the empty posts)."""
+    import taglens.model_folder
+
+    model = taglens.model_folder.load_suggester("taglens-base")
+    seen: dict[str, list] = {"features": [], "batch": []}
+
+    class Spy:
+        def batch_features(self, posts):
+            seen["features"].append([p.text for p in posts])
+            return model.batch_features(posts)
+
+        def suggest_batch(self, posts, k=10, **kw):
+            seen["batch"].append([p.text for p in posts])
+            return model.suggest_batch(posts, k=k, **kw)
+
+        def suggest(self, post, k=10):
+            return model.suggest(post, k=k)
+
+    monkeypatch.setattr(taglens.model_folder, "load_suggester", lambda name: Spy())
+    shutil.copy(food_images[0], tmp_path / "a.jpg")
+    posts = [{"id": "bare"}, {"id": "photo", "images": ["a.jpg"], "text": "dinner"}, {"id": "blank", "text": " "},
+             {"id": "caption", "text": "sunset at the beach"}]
+    (tmp_path / "q.jsonl").write_text("".join(json.dumps(p) + "\n" for p in posts), encoding="utf-8")
+    (tmp_path / "good.jsonl").write_text("".join(json.dumps(p) + "\n" for p in posts[1::2]), encoding="utf-8")
+    code, out, err = run(capsys, "suggest", "--batch", str(tmp_path / "q.jsonl"), "--json", "-k", "4")
+    assert code == ExitCode.PARTIAL and "2 post(s) could not be answered" in err
+    assert seen == {"features": [["dinner", "sunset at the beach"]], "batch": [["dinner", "sunset at the beach"]]}
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["id"] for a in answers] == ["bare", "photo", "blank", "caption"]
+    assert all("nothing to suggest for" in answers[i]["error"] for i in (0, 2))
+    code, out, _ = run(capsys, "suggest", "--batch", str(tmp_path / "good.jsonl"), "--json", "-k", "4")
+    assert code == 0 and [json.loads(line) for line in out.splitlines()] == answers[1::2]
+    seen["batch"].clear()
+    (tmp_path / "empty.jsonl").write_text('{"id": "a"}\n{"id": "b", "text": ""}\n', encoding="utf-8")
+    code, out, _ = run(capsys, "suggest", "--batch", str(tmp_path / "empty.jsonl"), "--json")
+    assert code == ExitCode.PARTIAL and len(out.splitlines()) == 2 and seen["batch"] == []  # nothing to rank
 
 
 def test_the_batch_line_format_is_documented():

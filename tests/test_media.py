@@ -243,6 +243,23 @@ def test_an_animated_gif_bomb_is_refused_before_decoding(tmp_path):
     assert e.value.exit_code == ExitCode.VIDEO
 
 
+def test_a_heic_photo_whatever_its_name_and_an_empty_video_say_what_they_are(tmp_path):
+    """A phone's HEIC photo saved as .jpg read 'not an image (unrecognised format)', and an MP4 whose recorder
+    stopped before its first frame (no track) 'not a video format taglens reads, or damaged data'."""
+    import cv2
+
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00\x00\x00\x10meta" + bytes(2000)
+    (tmp_path / "IMG_0001.jpg").write_bytes(heic)
+    with pytest.raises(ImageError, match="IMG_0001.jpg: a HEIC/HEIF photo .*export it as JPEG") as e:
+        load_visuals([tmp_path / "IMG_0001.jpg"])
+    assert e.value.exit_code == ExitCode.IMAGE
+    writer = cv2.VideoWriter(str(tmp_path / "empty.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 64))
+    writer.release()  # not one frame written
+    with pytest.raises(VideoError, match="empty.mp4: an empty video: it holds no track, so no frame") as e:
+        load_visuals([tmp_path / "empty.mp4"])
+    assert e.value.exit_code == ExitCode.VIDEO
+
+
 def test_unreadable_video_names_the_file(tmp_path):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)

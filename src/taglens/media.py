@@ -137,11 +137,32 @@ def load_image_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(f"{path}: refused as a possible decompression bomb ({exc})") from None
     except Image.UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image (unrecognised format)") from None
+        raise ImageError(f"{path}: {_unidentified(path)}") from None
     except OSError as exc:  # truncated or corrupt data
         raise ImageError(f"{path}: corrupt or truncated image ({exc})") from None
     except (ValueError, SyntaxError, EOFError, MemoryError) as exc:
         raise ImageError(f"{path}: cannot decode image ({type(exc).__name__}: {exc})") from None
+
+
+# the major brands (bytes 8-12, after "ftyp") of HEIF stills: an iPhone's HEIC photos, which Pillow does not read
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
+HEIF_PHOTO = "a HEIC/HEIF photo (the iPhone's format), which taglens cannot read: save or export it as JPEG"
+
+
+def is_heif(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a HEIC/HEIF still image (whatever its name says)."""
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
+
+
+def _unidentified(path: Path) -> str:
+    """What a file Pillow does not recognise is, for its error message: a HEIC photo (named .jpg by a phone's
+    export, or a chat app), or not an image at all."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b""
+    return HEIF_PHOTO if is_heif(head) else "not an image (unrecognised format)"
 
 
 def video_frames(path: str | Path, n: int = FRAMES_PER_VIDEO) -> list[Any]:
@@ -272,6 +293,8 @@ def _why_unopened(path: Path) -> str:
         return "the video's codec is unknown or not supported, or the file is damaged"
     if _AUDIO_TRACK.search(data):
         return "has no video stream (audio only)"
+    if data[4:8] == b"ftyp" and b"moov" in data and b"trak" not in data:  # an MP4 or MOV recorder stopped at once
+        return "an empty video: it holds no track, so no frame"
     return "cannot decode video (not a video format taglens reads, or damaged data)"
 
 

@@ -86,6 +86,44 @@ def test_a_post_with_nothing_in_it_is_refused_as_the_local_batch_refuses_it(embe
     assert result["errors"] == 1 and "nothing to suggest for" in rows[0]["error"] and rows[1]["suggestions"]
 
 
+class _SlowToStart:
+    """A shard worker whose first instance starts at once and every other one only after 6 s (a node still loading
+    its model); each shard's row names the process that answered it."""
+
+    def __init__(self, flag: str) -> None:
+        import time
+
+        try:
+            os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            time.sleep(6.0)
+
+    def __call__(self, batch: dict) -> dict:
+        import time
+
+        time.sleep(0.2)
+        return {"shard": [int(i) for i in batch["index"]], "pid": [os.getpid()] * len(batch["index"])}
+
+
+def test_every_worker_of_the_pool_gets_shards_even_one_slow_to_start(embedded_ray, tmp_path):
+    """The pool is started whole before a shard is handed out: Ray Data gave all six shards to the worker that was up
+    first (the two-node test failed once so, on 1 node of 2)."""
+    import ray.cloudpickle
+
+    from taglens.scale.ray_jobs import run_shard_job
+    from taglens.scale.shards import Shard
+
+    shards = [Shard(index=i, kind="jsonl", uri="", path="posts.jsonl", start=0, stop=0) for i in range(6)]
+    module = sys.modules[__name__]
+    ray.cloudpickle.register_pickle_by_value(module)  # the workers cannot import a test module
+    try:
+        rows = run_shard_job(_SlowToStart, shards, {"flag": str(tmp_path / "first")}, embedded_ray)
+    finally:
+        ray.cloudpickle.unregister_pickle_by_value(module)
+    assert [r["shard"] for r in rows] == list(range(6))
+    assert len({r["pid"] for r in rows}) == 2  # both workers answered shards
+
+
 def test_cli_writes_parquet_and_exits_9_when_a_post_failed(embedded_ray, posts_dir, tmp_path, capsys):
     out = tmp_path / "cli"
     code = main(["suggest", "--batch", str(posts_dir / "posts.jsonl"), "--out", str(out), "--engine", "ray", "-k", "3"])

@@ -58,13 +58,14 @@ def test_suggest_photo_and_video_together(client, tmp_path, make_clip, food_imag
     clip = make_clip(tmp_path / "clip.mp4")
     r = client.post("/v1/suggest", files=[("files", ("pizza.jpg", food_images[-1].read_bytes(), "image/jpeg")),
                                           ("files", ("clip.mp4", clip.read_bytes(), "video/mp4"))],
-                    data={"k": "5"})
+                    data={"k": "5", "min_score": "0"})  # every one of the k, however weak (the clip is noise)
     assert r.status_code == 200, r.text
     assert len(r.json()["suggestions"]) == 5
 
 
 def test_caption_hashtags_and_user_are_read(client):
-    r = client.post("/v1/suggest", data={"text": "Pizza night with the team #pizza", "user": "someone", "k": "10"})
+    r = client.post("/v1/suggest", data={"text": "Pizza night with the team #pizza", "user": "someone", "k": "10",
+                                         "min_score": "0"})  # all 10, however weak
     assert r.status_code == 200
     tags = [s["tag"] for s in r.json()["suggestions"]]
     assert len(tags) == 10 and "pizza" not in tags
@@ -152,6 +153,28 @@ def test_a_media_name_is_never_a_path(client, photo, server):
     assert second["status"] == 415 and second["error"].startswith("hostname:")
 
 
+def test_weak_suggestions_are_left_out_as_in_the_cli(client, tmp_path, capsys):
+    """A 1x1 photo was answered #cloth ('seen in the image: velvet') and #fitness at confidence 0.02: the API leaves
+    out what `taglens suggest --json` leaves out and says how many; min_score 0 keeps all k."""
+    from PIL import Image
+
+    from taglens.cli import main
+
+    dot = tmp_path / "dot.png"
+    Image.new("RGB", (1, 1), (200, 30, 30)).save(dot)
+    upload = [("files", ("dot.png", dot.read_bytes(), "image/png"))]
+    r = client.post("/v1/suggest", files=upload, data={"k": "5"})
+    assert main(["suggest", str(dot), "-k", "5", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["left_out_weak"] > 0 and r.status_code == 200
+    assert {key: r.json().get(key) for key in cli} == cli
+    every = client.post("/v1/suggest", files=upload, data={"k": "5", "min_score": "0"}).json()
+    assert len(every["suggestions"]) == 5 and "left_out_weak" not in every
+    batch = client.post("/v1/suggest/batch", json={"k": 5, "posts": [
+        {"id": 1, "media": [{"name": "dot.png", "data": b64(dot)}]}]}).json()["results"][0]
+    assert {key: batch.get(key) for key in cli} == cli
+
+
 # -- errors ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("request_kw, status, words", [
     (dict(method="GET", url="/v2/suggest"), 404, "no such page"),
@@ -174,8 +197,11 @@ def test_a_media_name_is_never_a_path(client, photo, server):
      415, "notes.txt: not a photo or video"),
     (dict(method="POST", url="/v1/suggest", files=[("files", ("photo.heic", b"\0\0\0\x18ftypheic" + b"\0" * 64,
                                                                "image/heic"))]), 415, "photo.heic"),
+    (dict(method="POST", url="/v1/suggest", files=[("files", ("IMG_1.jpg", b"\0\0\0\x18ftypheic" + b"\0" * 64,
+                                                               "image/jpeg"))]), 415, "IMG_1.jpg: a HEIC/HEIF photo"),
     (dict(method="POST", url="/v1/suggest", files=[("files", ("bad.jpg", b"\xff\xd8\xff garbage", "image/jpeg"))]),
      422, "bad.jpg: "),
+    (dict(method="POST", url="/v1/suggest", data={"text": "hi", "min_score": "2"}), 422, "min_score"),
     (dict(method="POST", url="/v1/suggest", files=[("files", ("bad.mp4", b"\0\0\0\x18ftypisom" + b"\0" * 300,
                                                              "video/mp4"))]), 422, "bad.mp4: "),
     (dict(method="POST", url="/v1/suggest", files=[("files", ("empty.png", b"", "image/png"))]), 422, "empty file"),

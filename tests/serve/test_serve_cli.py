@@ -70,7 +70,7 @@ def test_two_workers_each_load_the_model_and_answer(serve, tmp_path):
         deadline = time.monotonic() + 300
         with httpx.Client(base_url=server.url, timeout=120) as c:
             while answered < 12 and time.monotonic() < deadline:
-                r = c.post("/v1/suggest", data={"text": f"beach sunset number {answered}", "k": "3"},
+                r = c.post("/v1/suggest", data={"text": f"beach sunset number {answered}", "k": "3", "min_score": "0"},
                            headers={"connection": "close"})
                 if r.status_code == 503 and "loading" in r.json()["error"]:  # the other worker is not ready yet
                     time.sleep(0.5)

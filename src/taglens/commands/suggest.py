@@ -89,6 +89,32 @@ def has_nothing(post) -> bool:
     return post.is_empty and not post.user
 
 
+def answer_posts(model, posts: list, k: int, features=None) -> list:
+    """The model's suggestions for each post, or the TaglensError of a post it cannot answer (a corrupt image): one
+    batch call (with ``features``, the posts' features read ahead, or the TaglensError reading them met), and one
+    call per post only where the batch fails. `suggest --batch` and the Ray workers answer so."""
+    from ..encoders import beside_other_work
+    from ..exceptions import TaglensError
+
+    if not posts:
+        return []
+    try:
+        if isinstance(features, TaglensError):  # an unreadable image, found ahead
+            raise features
+        if features is None:
+            return list(model.suggest_batch(posts, k=k))
+        with beside_other_work():  # the next chunk is encoded meanwhile: a photo's text is read on a thread fewer
+            return list(model.suggest_batch(posts, k=k, features=features))
+    except TaglensError:
+        out: list = []
+        for post in posts:  # find the bad post(s); answer the others
+            try:
+                out.append(model.suggest(post, k=k))
+            except TaglensError as exc:
+                out.append(exc)
+        return out
+
+
 def weak_note(kept: int, left_out: int, min_score: float | None) -> str:
     c = DEFAULT_MIN_SCORE if min_score is None else min_score
     return (f"taglens suggest: note: the evidence is weak: {left_out} of {kept + left_out} suggestions had a "
@@ -167,7 +193,7 @@ def _run_single(args: argparse.Namespace) -> int:
     for f in args.files:
         check_media_file(Path(f))  # fail fast, before loading the model
     # an argv byte that is not UTF-8 arrives as a lone surrogate: U+FFFD
-    text = clean_text(cap_caption(args.text, "the caption"))
+    text = clean_text(cap_caption(args.text, "--text"))
     # --tags and the caption's hashtags are read with the same grammar; Post keeps the first MAX_POST_HASHTAGS
     tags = read_tag_option(args.tags, prog="taglens suggest") + parse_hashtags(text)
     post = Post(text=text, hashtags=tuple(tags), images=tuple(Path(f) for f in args.files), user=args.user)
@@ -268,34 +294,17 @@ def _run_batch(args: argparse.Namespace) -> int:
         # ids and error messages may echo a file name or text with lone surrogates: the line stays valid UTF-8
         out.write(clean_text(json.dumps(obj, ensure_ascii=False)) + "\n")
 
-    def flush_chunk(chunk: list, posts: list, features) -> None:
+    def flush_chunk(chunk: list, todo: list, features) -> None:
+        """Answer ``chunk``'s lines in order: ``todo`` holds (record, post) of the posts to rank, ``features`` the
+        features of those posts read ahead; a record not in ``todo`` is an empty post."""
         nonlocal failed
-        recs = [r for r in chunk if isinstance(r, Record)]
-        posts_by_id = {id(r): p for r, p in zip(recs, posts)}
-        try:
-            if isinstance(features, TaglensError):  # an unreadable image, found ahead
-                raise features
-            if features is None:
-                ranked = model.suggest_batch(posts, k=args.k)
-            else:  # the next chunk is encoded meanwhile (``next_chunk``): a photo's text is read on a thread fewer
-                with beside_other_work():
-                    ranked = model.suggest_batch(posts, k=args.k, features=features)
-            answers = dict(zip((id(r) for r in recs), ranked))
-        except TaglensError:
-            answers = {}
-            for r, post in zip(recs, posts):  # find the bad post(s); answer the others
-                try:
-                    answers[id(r)] = model.suggest(post, k=args.k)
-                except TaglensError as exc:
-                    answers[id(r)] = exc
+        answers = dict(zip((id(r) for r, _ in todo), answer_posts(model, [p for _, p in todo], args.k, features)))
         for item in chunk:
             if not isinstance(item, Record):
                 failed += 1
                 emit({"id": getattr(item, "post_id", None), "error": str(item)})
                 continue
-            ans = answers[id(item)]
-            if has_nothing(posts_by_id[id(item)]):
-                ans = UsageError(EMPTY_QUERY)
+            ans = answers[id(item)] if id(item) in answers else UsageError(EMPTY_QUERY)  # not ranked: empty
             if isinstance(ans, Exception):
                 failed += 1
                 emit({"id": item.id, "error": str(ans)})
@@ -316,14 +325,16 @@ def _run_batch(args: argparse.Namespace) -> int:
         chunk = list(itertools.islice(lines, BATCH_CHUNK))
         if not chunk:
             return None
-        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs)
-        posts = [dataclasses.replace(r.to_post(), meta={}) for r in chunk if isinstance(r, Record)]
+        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs); an empty post
+        # is refused, not ranked (nor its features read) with the others
+        posts = ((r, dataclasses.replace(r.to_post(), meta={})) for r in chunk if isinstance(r, Record))
+        todo = [(r, p) for r, p in posts if not has_nothing(p)]
         try:
             with beside_other_work():  # the chunk before is ranked meanwhile: a core for that
-                features = prepare(posts) if prepare is not None else None
+                features = prepare([p for _, p in todo]) if prepare is not None and todo else None
         except TaglensError as exc:
             features = exc
-        return chunk, posts, features
+        return chunk, todo, features
 
     with progress_bar(None, "suggest") as bar:
         # read and prepared in another thread, up to two chunks ahead (so neither the ranking nor the encoding waits

@@ -16,7 +16,7 @@ import dataclasses
 import logging
 import os
 import time
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 from .shards import Shard, plan_shards, prepare_output, read_shard, write_shard
 
@@ -80,23 +80,6 @@ def _limit_threads(ray) -> None:
     """The encoders of a worker use the CPUs Ray gave it (unless TAGLENS_THREADS says otherwise)."""
     cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
     os.environ.setdefault("TAGLENS_THREADS", str(max(1, int(cpus))))
-
-
-def answer_posts(model: Any, posts: Sequence[Any], k: int) -> list[Any]:
-    """The model's suggestions for each post, or the TaglensError of a post it cannot answer (a corrupt image):
-    one batch call, and one call per post only when the batch fails, as ``taglens suggest --batch`` does."""
-    from ..exceptions import TaglensError
-
-    try:
-        return list(model.suggest_batch(list(posts), k=k))
-    except TaglensError:
-        out: list[Any] = []
-        for post in posts:
-            try:
-                out.append(model.suggest(post, k=k))
-            except TaglensError as exc:
-                out.append(exc)
-        return out
 
 
 # -- the workers ------------------------------------------------------------------------------------------------
@@ -187,14 +170,18 @@ class SuggestWorker(ShardWorker):
         self.k, self.min_score = k, min_score
 
     def answer(self, records: list[Any]) -> list[dict[str, Any]]:
-        from ..commands.suggest import EMPTY_QUERY, has_nothing, keep_confident
+        from ..commands.suggest import EMPTY_QUERY, answer_posts, has_nothing, keep_confident
+        from ..exceptions import UsageError
 
         # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs)
         posts = [dataclasses.replace(r.to_post(), meta={}) for r in records]
+        todo = [post for post in posts if not has_nothing(post)]  # an empty post is refused, not ranked
+        answers = iter(answer_posts(self.model, todo, self.k))
         rows: list[dict[str, Any]] = []
-        for post, ans in zip(posts, answer_posts(self.model, posts, self.k)):
-            if isinstance(ans, Exception) or has_nothing(post):  # an empty post: as `suggest --batch` answers it
-                rows.append({"error": EMPTY_QUERY if has_nothing(post) else str(ans)})
+        for post in posts:
+            ans = UsageError(EMPTY_QUERY) if has_nothing(post) else next(answers)  # as `suggest --batch` answers it
+            if isinstance(ans, Exception):
+                rows.append({"error": str(ans)})
                 continue
             kept, left_out = keep_confident(ans, self.min_score)  # as `suggest --batch` keeps them
             rows.append({"error": None, "left_out_weak": left_out, "suggestions": [
@@ -210,21 +197,49 @@ class SuggestWorker(ShardWorker):
 # -- the driver ------------------------------------------------------------------------------------------------
 def run_shard_job(worker: type, todo: list[Shard], kwargs: dict[str, Any], ray: Any,
                   progress: Callable[[int], None] | None = None, workers: int | None = None) -> list[dict[str, Any]]:
-    """Map the shards ``todo`` through a pool of ``worker`` actors (one per CPU of the cluster, at most one per
-    shard); the statistics row of every shard, in shard order."""
-    if not todo:
-        return []
-    cpus = int(ray.cluster_resources().get("CPU", 1))
-    size = max(1, min(workers or cpus, cpus, len(todo)))
-    ds = ray.data.from_items([s.to_dict() for s in todo], override_num_blocks=len(todo))
-    ds = ds.map_batches(worker, fn_constructor_kwargs=kwargs, batch_size=1, concurrency=size, num_cpus=1,
-                        batch_format="numpy", zero_copy_batch=True)
+    """Map the shards ``todo`` through a pool of ``worker`` actors (``map_shards``); the statistics row of every
+    shard, in shard order."""
     stats: list[dict[str, Any]] = []
-    for row in ds.iter_rows():
-        stats.append({k: _plain(v) for k, v in row.items()})
+    for row in map_shards(ray, worker, todo, kwargs, workers):
+        stats.append(row)
         if progress:
             progress(int(row["rows"]))
     return sorted(stats, key=lambda r: r["shard"])
+
+
+POOL_START_S = 600  # how long a job waits for its whole pool of workers to start (each loads the model)
+
+
+def map_shards(ray: Any, worker: type, shards: list[Shard], kwargs: dict[str, Any],
+               workers: int | None = None) -> Iterator[dict[str, Any]]:
+    """The row ``worker`` returns for each of ``shards`` (one shard per call), as the shards finish, from a pool of
+    ``worker`` actors: one per CPU of the cluster, at most ``workers`` and one per shard.
+
+    The whole pool is started (every actor's constructor has loaded its model) before the first shard is handed
+    out: Ray Data otherwise dispatches to the first actor that is up, two shards at a time and more as they finish,
+    so on a short job one node could write every shard while the others were still loading (the two-node test
+    that failed once). With the pool up, each shard goes to the least busy actor: the shards spread over the
+    nodes. A pool that cannot start in POOL_START_S (the cluster's CPUs are taken) is a SourceError."""
+    from ..exceptions import SourceError
+
+    if not shards:
+        return
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    size = max(1, min(workers or cpus, cpus, len(shards)))
+    ctx = ray.data.DataContext.get_current()
+    before, ctx.wait_for_min_actors_s = ctx.wait_for_min_actors_s, POOL_START_S
+    try:  # the dataset keeps a copy of the context made here: the caller's own datasets do not wait
+        ds = ray.data.from_items([s.to_dict() for s in shards], override_num_blocks=len(shards))
+    finally:
+        ctx.wait_for_min_actors_s = before
+    ds = ds.map_batches(worker, fn_constructor_kwargs=kwargs, batch_size=1, concurrency=size, num_cpus=1,
+                        batch_format="numpy", zero_copy_batch=True)
+    try:
+        for row in ds.iter_rows():
+            yield {k: _plain(v) for k, v in row.items()}
+    except ray.exceptions.GetTimeoutError:
+        raise SourceError(f"the Ray cluster did not start {size} worker(s) of one CPU each within {POOL_START_S} s "
+                          f"(are its CPUs taken by other jobs?)") from None
 
 
 def suggest_job(data: str, out: str, model: str, k: int, address: str | None = None,
@@ -348,14 +363,8 @@ def evaluate_job(data: str, model: str, inputs: Any, reveal: int, seed: int | st
     start = time.perf_counter()
     if shards:
         with ray_session(address) as ray:
-            cpus = int(ray.cluster_resources().get("CPU", 1))
-            size = max(1, min(workers or cpus, cpus, len(shards)))
-            ds = ray.data.from_items([s.to_dict() for s in shards], override_num_blocks=len(shards))
-            ds = ds.map_batches(EvaluateWorker, fn_constructor_kwargs={"model": str(model), "options": options},
-                                batch_size=1, concurrency=size, num_cpus=1, batch_format="numpy",
-                                zero_copy_batch=True)
-            stats = sorted(({k: _plain(v) for k, v in row.items()} for row in ds.iter_rows()),
-                           key=lambda r: r["shard"])
+            stats = sorted(map_shards(ray, EvaluateWorker, shards, {"model": str(model), "options": options},
+                                      workers), key=lambda r: r["shard"])
     else:
         stats = []
     bad = next((s["bad"] for s in stats if s["bad"]), "")

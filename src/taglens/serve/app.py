@@ -33,6 +33,8 @@ from .uploads import SUPPORTED, Upload, UploadProblem, decode_uploads, display_n
 log = logging.getLogger("taglens.serve")
 STATIC = Path(__file__).parent / "static"
 MAX_CAPTION_CHARS = 20_000
+MIN_SCORE_HELP = ("leave out suggestions whose confidence is under this, 0 to 1 (default: as `taglens suggest`, "
+                  "0.05 for a model that gives a confidence; 0 keeps all k); how many were left out: left_out_weak")
 # open to every client (and /static/...): the page asks for the API key itself; the API's description is public
 OPEN_PATHS = ("/", "/healthz", "/favicon.ico", "/docs", "/openapi.json", "/docs/openapi-3.0.json")
 ROUTES = ("/", "/healthz", "/metrics", "/v1/models", "/v1/suggest", "/v1/suggest/batch", "/docs",
@@ -59,6 +61,7 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     posts: list[BatchPost]
     k: int = Field(10, ge=1, description="suggestions per post")
+    min_score: Union[float, None] = Field(None, ge=0, le=1, description=MIN_SCORE_HELP)
 
 
 def create_app(settings: Settings | None = None) -> Any:
@@ -175,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Any:
         tags: Annotated[str, Form(description='existing tags, e.g. "#dog #park"')] = "",
         user: Annotated[Union[str, None], Form(description="the author, for their habitual tags")] = None,
         k: Annotated[int, Form(description="number of suggestions")] = 10,
+        min_score: Annotated[Union[float, None], Form(ge=0, le=1, description=MIN_SCORE_HELP)] = None,
     ) -> JSONResponse:
         started = request.state.started
         _check_k(k, settings)
@@ -191,8 +195,7 @@ def create_app(settings: Settings | None = None) -> Any:
             raise HTTPException(422, str(answers[0]))
         timings = {"decode_ms": round(1000 * (t_decoded - started), 1), **timings,
                    "total_ms": round(1000 * (time.perf_counter() - started), 1)}
-        return JSONResponse({"suggestions": [s.to_dict() for s in answers[0]], "model": settings.model,
-                             "timings": timings})
+        return JSONResponse({**_answer(answers[0], min_score), "model": settings.model, "timings": timings})
 
     @app.post("/v1/suggest/batch", summary="hashtags for a list of posts (JSON; media inline as base64)")
     async def suggest_batch(request: Request, body: BatchRequest) -> JSONResponse:
@@ -218,7 +221,7 @@ def create_app(settings: Settings | None = None) -> Any:
             if isinstance(ans, Exception):
                 results[i].update(error=str(ans), status=422)
             else:
-                results[i]["suggestions"] = [s.to_dict() for s in ans]
+                results[i].update(_answer(ans, body.min_score))
         failed = sum(1 for r in results if "error" in r)
         timings["total_ms"] = round(1000 * (time.perf_counter() - started), 1)
         return JSONResponse({"results": results, "errors": failed, "model": settings.model, "timings": timings})
@@ -268,6 +271,15 @@ def _swagger_ui() -> str | None:
 def _check_k(k: int, settings: Settings) -> None:
     if not 1 <= k <= settings.max_k:
         raise HTTPException(422, f"k: must be from 1 to {settings.max_k}, got {k}")
+
+
+def _answer(suggestions: list[Any], min_score: float | None) -> dict[str, Any]:
+    """A post's answer as `taglens suggest --json` gives it: the weak suggestions left out (a 1x1 photo got #cloth
+    and #fitness at confidence 0.02), and how many were."""
+    from ..commands.suggest import keep_confident
+
+    kept, left_out = keep_confident(suggestions, min_score)
+    return {"suggestions": [s.to_dict() for s in kept], **({"left_out_weak": left_out} if left_out else {})}
 
 
 def _b64(media: Media, index: int) -> bytes:

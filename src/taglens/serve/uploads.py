@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..media import HEIF_PHOTO, is_heif
+
 SUPPORTED = "JPEG, PNG, GIF, WebP, BMP or TIFF photos and MP4, MOV, WebM, MKV or AVI videos"
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
@@ -62,8 +64,8 @@ def sniff(data: bytes) -> tuple[str, str] | None:
         return ".mkv", "video"  # Matroska and WebM
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"):
-            return None  # HEIC/AVIF stills: Pillow does not read them here
+        if is_heif(head) or brand in (b"avif", b"avis"):
+            return None  # HEIC/AVIF stills: not read here
         return (".mov", "video") if brand == b"qt  " else (".mp4", "video")
     return None
 
@@ -76,6 +78,8 @@ def check_upload(upload: Upload, max_file_bytes: int) -> tuple[str, str]:
     if size == 0:
         raise UploadProblem(422, f"{upload.name}: empty file")
     found = sniff(upload.data)
+    if found is None and is_heif(upload.data[:16]):
+        raise UploadProblem(415, f"{upload.name}: {HEIF_PHOTO}")
     if found is None:
         raise UploadProblem(415, f"{upload.name}: not a photo or video taglens can read (expected {SUPPORTED})")
     return found

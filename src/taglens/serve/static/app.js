@@ -110,7 +110,8 @@
     }
     say("");
     suggestions = answer.suggestions || [];
-    status.textContent = `${suggestions.length} in ${Math.round(answer.timings.total_ms)} ms`;
+    const weak = answer.left_out_weak ? ` (${answer.left_out_weak} with weak evidence left out)` : "";
+    status.textContent = `${suggestions.length} in ${Math.round(answer.timings.total_ms)} ms${weak}`;
     renderChips();
   }
 
