@@ -41,10 +41,31 @@ def test_group_forms_finds_the_components_of_same_meaning():
 
     pool = get_vocabulary().tags()[:3000] + ["drink", "beverage", "drinks", "cat", "cats", "kitty", "animal",
                                               "animals", "sea", "ocean", "picture", "painting", "photo", "photos",
-                                              "puppy", "puppies", "dog", "dogs", "car", "cars", "auto", "automobile"]
+                                              "puppy", "puppies", "dog", "dogs", "car", "cars", "auto", "automobile",
+                                              "thatch", "thatchedroof", "ladybug", "ladybird", "ladybeetle"]
     rng = random.Random(0)
     for _ in range(60):
-        tags = rng.sample(pool, 40) + rng.sample(pool[-22:], 8)
+        tags = rng.sample(pool, 40) + rng.sample(pool[-27:], 8)
         groups = group_forms(tags)
         found = {frozenset(t for t in groups if groups[t][1] == best) for best in {v[1] for v in groups.values()}}
         assert found == _pairwise_groups(tags)
+
+
+def test_names_of_one_imagenet_class_are_one_meaning():
+    """The map's names of one class are lemmas of one synset (#thatch #thatchedroof side by side said one thing
+    twice); the names of different classes, and a name and its class's kind, stay apart."""
+    from taglens.knowledge.forms import class_names
+    from taglens.suggesters.taglens_base.presenting import one_form_per_meaning
+    from taglens.types import Suggestion
+
+    names = class_names()
+    assert names["thatchedroof"] == names["thatch"] and names["ladybird"] == names["ladybug"]
+    assert "goldfish" not in names  # a class with one name is no group
+    assert same_meaning("thatch", "thatchedroof") and same_meaning("rubbereraser", "pencileraser")
+    assert not same_meaning("ladybug", "beetle") and not same_meaning("thatch", "tripod")
+    groups = group_forms(["ladybug", "beetle", "ladybird", "ladybeetle", "insect"])
+    assert groups["ladybug"][0] == groups["ladybird"][0] == groups["ladybeetle"][0] != groups["beetle"][0]
+    ranked = [Suggestion(t, s, "image_tags", "seen") for t, s in
+              [("thatch", 0.7), ("thatchedroof", 0.69), ("travel", 0.3), ("beach", 0.2), ("summer", 0.1)]]
+    top = [s.tag for s in one_form_per_meaning(ranked, 3)]
+    assert top[:3] == ["thatch", "travel", "beach"] and top[3] == "thatchedroof"

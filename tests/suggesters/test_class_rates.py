@@ -130,3 +130,29 @@ def test_an_occasion_is_never_a_form(model, unfamiliar):
     f = photo({"valley": 0.6, "alp": 0.2}, travel_photo(model))
     ev = source.evidence(f.post, f)
     assert ev and "travel" not in ev
+
+
+def test_silent_on_a_photo_neither_the_training_photos_nor_the_classifier_know(model, monkeypatch):
+    """A texture or a haze: no class read at DIFFUSE (an alp, a valley, a volcano at 4-5%) on a photo of familiarity
+    under UNKNOWN gives nothing (a grass texture's balls and armadillo at 2-5% made #animals its first tag); the same
+    readings on a photo a little more like the training photos, or one class read at 30%, still do."""
+    from taglens.suggesters.taglens_base.sources.image_knowledge import DIFFUSE
+
+    def diffuse(classes):  # the classes at their shares, the rest of the mass spread over the other classes
+        features = photo(classes, np.zeros(1280))
+        names, p = get_image_tag_map().names, np.full(1000, (1.0 - sum(classes.values())) / (1000 - len(classes)))
+        for name, share in classes.items():
+            p[names.index(name)] = share
+        features.images["logits"] = np.log(p).astype(np.float32)[None, :]
+        return features
+
+    source = model.source("class_rates")
+    haze = {"alp": 0.05, "valley": 0.05, "volcano": 0.04}
+    features = diffuse(haze)
+    assert max(haze.values()) < DIFFUSE
+    monkeypatch.setattr(model.source("image"), "familiarity", lambda features: 0.5 * class_rates.UNKNOWN)
+    assert source.evidence(None, features) == {}
+    monkeypatch.setattr(model.source("image"), "familiarity", lambda features: 2 * class_rates.UNKNOWN)
+    assert "mountain" in source.evidence(None, diffuse(haze))
+    monkeypatch.setattr(model.source("image"), "familiarity", lambda features: 0.5 * class_rates.UNKNOWN)
+    assert "mountain" in source.evidence(None, diffuse({**haze, "alp": 0.3}))

@@ -39,3 +39,34 @@ def test_the_map_reads_no_weak_category_where_the_classifier_reads_no_class(mode
     dogs = {n: 0.05 for n in ("golden retriever", "Labrador retriever", "beagle", "pug", "boxer", "collie",
                               "basset", "whippet", "Samoyed", "papillon")}
     assert "dog" in source.evidence(None, photo(dogs))
+
+
+def test_a_class_name_needs_its_class_read_on_a_photo_alone(model):
+    """A tulip the classifier reads as a daisy at 4% (its most probable class a picket fence at 30%) is no #daisy
+    on a photo alone; its kind (#flower) is still read, a daisy read at 40% is #daisy, and a caption keeps the weak
+    name (it may be what the caption names)."""
+    import numpy as np
+
+    from taglens.features import PostFeatures
+    from taglens.knowledge.image_tags import get_image_tag_map
+    from taglens.suggesters.taglens_base.sources.image_knowledge import NAME_FROM
+
+    tag_map = get_image_tag_map()
+    names = tag_map.names
+
+    def photo(classes, text=""):
+        p = np.full(1000, (1.0 - sum(classes.values())) / (1000 - len(classes)))
+        for name, share in classes.items():
+            p[names.index(name)] = share
+        logits = np.log(p).astype(np.float32)[None, :]
+        return PostFeatures(Post(text=text), text, (), frozenset(), {"pooled": np.zeros((1, 1280), np.float32),
+                                                                     "logits": logits}, None)
+
+    assert "daisy" in tag_map.only_names and "flower" not in tag_map.only_names
+    source = model.source("image_tags")
+    weak = {"picket fence": 0.3, "daisy": 0.04}
+    assert 0.04 < NAME_FROM <= 0.3
+    alone = source.evidence(None, photo(weak))
+    assert "daisy" not in alone and "flower" in alone and "picketfence" in alone
+    assert "daisy" in source.evidence(None, photo({"picket fence": 0.3, "daisy": 0.4}))
+    assert "daisy" in source.evidence(None, photo(weak, text="Spring in the front garden"))

@@ -2,9 +2,11 @@
 
 - :func:`form_key`: a tag's group key without context: its hand-listed group (``resources/tag_forms.txt``:
   cat/cats/kitty), else its singular (WordNet's morphology: ``animals`` -> ``animal``, ``puppies`` -> ``puppy``);
-- :func:`same_meaning`: whether two tags are forms of one meaning: same key, or WordNet synonyms in their usual
+- :func:`same_meaning`: whether two tags are forms of one meaning: same key, WordNet synonyms in their usual
   senses (``drink``/``beverage``: the usual sense of one is a usual sense of the other and has the other as a
-  lemma; ``sea``/``ocean`` are not joined, nor ``picture``/``painting``);
+  lemma; ``sea``/``ocean`` are not joined, nor ``picture``/``painting``), or two names of one ImageNet class
+  (:func:`class_names`: ``thatch``/``thatchedroof``, ``ladybug``/``ladybird``/``ladybeetle``, which the
+  one-word synonym test cannot join: the map's names are multi-word lemmas written as one word);
 - :func:`group_forms`: for a list of tags (a ranked candidate list), each tag's group key and the group's most used
   form by the vocabulary counts. An evidence combiner keeps the preferred form in the top k and moves the others
   down the list.
@@ -16,6 +18,31 @@ from pathlib import Path
 from typing import Iterable
 
 FORMS = Path(__file__).resolve().parents[1] / "resources" / "tag_forms.txt"
+IMAGE_TAGS = FORMS.with_name("image_tags.tsv")
+NAME_STRENGTH = 1.0  # the map's strength of a class's own names (scripts/build_image_tags.py)
+
+
+@lru_cache(maxsize=1)
+def class_names() -> dict[str, str]:
+    """{name: the class's first name} for every ImageNet class of the image tag map (``resources/image_tags.tsv``)
+    with two or more names: the tags at the names' strength, the lemmas of the class's own WordNet synset whose
+    usual sense is that class (``scripts/build_image_tags.py``), so one meaning. A photo of a thatched roof got
+    ``#thatch #thatchedroof``, a handwritten page ``#pencileraser #rubbereraser`` in its top 5. {} without the map
+    (the other tests still group)."""
+    out: dict[str, str] = {}
+    try:
+        rows = IMAGE_TAGS.read_text("utf-8").splitlines()
+    except OSError:
+        return out
+    for row in rows:
+        parts = row.split("\t")
+        if len(parts) < 3:
+            continue
+        names = [t for t, w in (i.rsplit(":", 1) for i in parts[2].split()) if float(w) >= NAME_STRENGTH]
+        if len(names) > 1:
+            for name in names:
+                out.setdefault(name, names[0])
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +98,9 @@ def _usual_senses(word: str) -> tuple:
 def same_meaning(a: str, b: str) -> bool:
     if a == b or form_key(a) == form_key(b):
         return True
+    names = class_names()
+    if a in names and names.get(b) == names[a]:
+        return True
     ka, kb = form_key(a), form_key(b)
     sa, sb = _usual_senses(ka), _usual_senses(kb)
     if not sa or not sb:
@@ -107,6 +137,10 @@ def group_forms(tags: Iterable[str]) -> dict[str, tuple[str, str]]:
 
     for i, key in enumerate(keys):
         union(i, first_with_key.setdefault(key, i))
+    names, first_with_name = class_names(), {}
+    for i, tag in enumerate(tags):  # two names of one ImageNet class
+        if tag in names:
+            union(i, first_with_name.setdefault(names[tag], i))
     for kb, j in first_with_key.items():  # same_meaning's synonym test, from kb's side: sb[0] in sa, ka a lemma
         senses = _usual_senses(kb)
         if not senses:

@@ -14,6 +14,11 @@ A few classes are the classifier's fallbacks for what it has no class for (the m
 Hubble deep field as a flatworm, coins as a bubble, a brick wall as a maze and a racket's strings): the overrides
 give them a *floor* (an optional fourth column of the map), the probability under which the class is not read at
 all (``floors``; ``conse`` reads the same floors).
+
+A class's own name says that this thing is seen, so the source that reads the map may ask for it only from a class
+read at ``name_from`` or more (``ImageTagMap.suggest``): a tag that is only ever a name (no class has it as its
+kind) from a class read under that is the classifier choosing among look-alikes (a tulip read as a daisy at 3%,
+handwriting as a rubber eraser at 5%), while the kinds still add up from such readings (#flower).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ RESOURCE = Path(__file__).resolve().parents[1] / "resources" / "image_tags.tsv"
 OVERRIDES = Path(__file__).resolve().parents[1] / "resources" / "image_tags_overrides.tsv"
 MIN_CLASS_PROB = 0.01  # classes below this probability are not read
 MAX_CLASSES = 20
+NAME = 1.0  # the strength of a class's own names
 
 
 def read_overrides(path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -74,6 +80,8 @@ class ImageTagMap:
         if len(self.wnids) != 1000:
             raise ModelError(f"the image tag map {path} has {len(self.wnids)} classes, not 1,000")
         self.floors = np.array(floors)  # a fallback class's floor, else 0
+        kinds = {t for tags in self.tags for t, w in tags if w < NAME}
+        self.only_names = frozenset(t for tags in self.tags for t, w in tags if w >= NAME and t not in kinds)
 
     def class_tags(self, index: int) -> list[tuple[str, float]]:
         return list(self.tags[index])
@@ -92,9 +100,10 @@ class ImageTagMap:
                 out[tag] = max(out.get(tag, 0.0), strength)
         return out
 
-    def suggest(self, probs: Sequence[float] | np.ndarray, k: int = 20,
-                min_score: float = 0.02) -> list[tuple[str, float, str]]:
-        """(tag, score in [0, 1], evidence) for class probabilities (1000,), best first."""
+    def suggest(self, probs: Sequence[float] | np.ndarray, k: int = 20, min_score: float = 0.02,
+                name_from: float = 0.0) -> list[tuple[str, float, str]]:
+        """(tag, score in [0, 1], evidence) for class probabilities (1000,), best first; a tag that is only ever a
+        class's name (``only_names``) is read from the classes at ``name_from`` or more only."""
         probs = np.asarray(probs, dtype=np.float64).reshape(-1)
         if probs.shape[0] != len(self.wnids):
             raise ValueError(f"expected {len(self.wnids)} class probabilities, got {probs.shape[0]}")
@@ -104,6 +113,8 @@ class ImageTagMap:
         for c in order:
             p = float(probs[c])
             for tag, strength in self.tags[c]:
+                if p < name_from and tag in self.only_names:
+                    continue
                 miss[tag] = miss.get(tag, 1.0) * (1.0 - p * strength)
                 support.setdefault(tag, []).append((p, c))
         out = []
@@ -122,8 +133,8 @@ def get_image_tag_map() -> ImageTagMap:
     return ImageTagMap()
 
 
-def image_tags(probs: Sequence[float] | np.ndarray, k: int = 20,
-               min_score: float = 0.02) -> list[tuple[str, float, str]]:
+def image_tags(probs: Sequence[float] | np.ndarray, k: int = 20, min_score: float = 0.02,
+               name_from: float = 0.0) -> list[tuple[str, float, str]]:
     """(tag, score, evidence like "seen in the image: golden retriever (62%)") from ImageNet class probabilities
     (1000,), in the encoder's class order; see the module docstring."""
-    return get_image_tag_map().suggest(probs, k=k, min_score=min_score)
+    return get_image_tag_map().suggest(probs, k=k, min_score=min_score, name_from=name_from)

@@ -34,6 +34,7 @@ import numpy as np
 
 from .. import agreement as agr
 from ..source import Source, no_caption_or_tags
+from .image_knowledge import DIFFUSE
 
 FAMILIAR = 0.2  # familiarity at which the source is silent (instagram6's val photos: 15% below; everyday: 63%)
 # the least map strength of a tag it proposes: 0.75 took the everyday photos' first fits 0.653 -> 0.664 (#travel
@@ -53,6 +54,13 @@ MIN_SCORE = 0.005
 # occasion, not what is seen: never a form
 SURE = 0.3
 FORMS = (0.6, 0.45, 0.3)
+# a photo that neither the training photos nor the classifier know: familiarity under UNKNOWN and no class read at
+# image_knowledge.DIFFUSE (a grass or gravel texture, a star field). The table's rates over such a photo's many small
+# readings are noise (a grass texture's soccer ball 5%, armadillo 3% made #animals its first tag), and the source
+# says nothing there. Offline (val, re-fused evidence): no instagram6 or everyday photos' top 5 moves at 0.02 (2
+# everyday photos are such photos, their lists unchanged); at 0.05 instagram6 loses a first hit (a savanna read as
+# impala 4%, familiarity 0.043, whose gold #animals the table gave), as did reading the map's diffuse floor here
+UNKNOWN = 0.02
 
 
 class ClassRates(Source):
@@ -69,6 +77,8 @@ class ClassRates(Source):
         from ....knowledge.image_tags import image_tags
 
         probs = photo_probs(features)
+        if probs.max() < DIFFUSE and alone_familiarity(self, features) < UNKNOWN:  # nothing known of the photo
+            return {}
         from ....knowledge.image_tags import get_image_tag_map
         from ..topics import topic_of
 
