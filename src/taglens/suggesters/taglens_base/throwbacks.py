@@ -2,9 +2,10 @@
 (Throwback Thursday) and its kin say the photo is an old one; the caption sources learned them as a habit of short,
 vague captions, and put #tbt first on "4 weeks till i perform in a showcase", "only 43 days until 2016 kicks off!"
 and "two days left of this week". Where the author wrote a caption, every source's ``THROWBACKS`` keep ``UNSAID``
-of their score unless a word or tag of the post speaks of the past (``PAST``: "ago", "remember", "miss", "was",
-"been", "back", "old", a year ...). A photo alone keeps them: an old photo may show its age, and nothing says
-otherwise.
+of their score unless a word or tag of the post speaks of the past (``PAST``: "ago", "remember", "miss", "been",
+"back", "old", "yesterday", a year ...). A verb's past tense alone does not: "First snow of the year, the dog went
+crazy" tells of today ("was", "were", "had", "did", "went" were in ``PAST`` and gave it #tbt). A photo alone keeps
+them: an old photo may show its age, and nothing says otherwise.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ THROWBACKS = frozenset({"tbt", "tb", "throwback", "throwbackthursday", "flashbac
                         "latepost", "tbs", "throwbacktuesday"})
 # English words of a post that looks back (a caption in another language is read by few sources that give these)
 PAST = frozenset({"ago", "back", "remember", "remembered", "remembering", "memories", "memory", "nostalgia",
-                  "nostalgic", "miss", "missed", "missing", "old", "older", "oldie", "childhood", "younger", "was",
-                  "were", "had", "did", "been", "went", "used", "last", "yesterday", "years", "once", "then",
+                  "nostalgic", "miss", "missed", "missing", "old", "older", "oldie", "childhood", "younger", "been",
+                  "used", "last", "yesterday", "years", "once", "then",
                   "thursday", "friday", "throwback", "flashback", "reminisce", "reminiscing", "anniversary", "past",
                   "vintage", "retro"})
 BACK_TAGS = THROWBACKS | PAST  # a post's own tags that look back
