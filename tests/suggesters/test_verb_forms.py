@@ -11,6 +11,7 @@ from taglens.suggesters.taglens_base import verb_forms
     ("Fuimos a comer tacos con mis amigos", {"fuimos"}),
     ("Una copa de vino tinto con amigos", set()),  # wine
     ("Vamos a la playa", set()),  # no infinitive after "a"
+    ("Vamos por esos 3 puntos, a dejar todo en la cancha", set()),  # a comma: a new clause, not a verb's phrase
     ("We went to the store and came a long way", set()),  # not Spanish
 ])
 def test_a_word_before_a_and_an_infinitive_is_a_verb_in_spanish(text, found):

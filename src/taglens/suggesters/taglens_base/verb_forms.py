@@ -15,6 +15,8 @@ from ..tags import Evidence
 from .compounds import CAPTION_SOURCES
 
 LANGUAGES = ("es",)
+# a word, "a", the next word: only spaces between them (a comma ends the verb's phrase)
+PATTERN = re.compile(r"([^\W\d_]+) +a +(?=([^\W\d_]+))")
 # an infinitive, with up to two clitic pronouns (visitarme, verme, dárselo)
 INFINITIVE = re.compile(r"^[a-záéíóúüñ]+(?:ar|er|ir|ír)(?:me|te|se|lo|la|le|nos|os|los|las|les){0,2}$")
 
@@ -23,14 +25,12 @@ INFINITIVE = re.compile(r"^[a-záéíóúüñ]+(?:ar|er|ir|ír)(?:me|te|se|lo|la
 def verbs(text: str) -> frozenset[str]:
     """The words of a Spanish caption that are verbs by the "X a <infinitive>" pattern, lower case; {} in another
     language."""
-    from ...knowledge.vocabulary import caption_tokens
     from .language_gate import caption_language
 
-    words = caption_tokens(text or "")
-    if "a" not in words[1:-1] or caption_language(text) not in LANGUAGES:
+    if " a " not in (text or "").lower() or caption_language(text) not in LANGUAGES:
         return frozenset()
-    return frozenset(words[i - 1] for i in range(1, len(words) - 1)
-                     if words[i] == "a" and words[i - 1].isalpha() and INFINITIVE.match(words[i + 1]))
+    # on the written text, not its tokens: "esos 3 puntos, a dejar todo" is a noun and a new clause
+    return frozenset(m.group(1) for m in PATTERN.finditer(text.lower()) if INFINITIVE.match(m.group(2)))
 
 
 def unsaid_verbs(evidence: dict[str, Evidence], text: str) -> dict[str, Evidence]:
