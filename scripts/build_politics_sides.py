@@ -6,8 +6,8 @@ hand) and each side of ``resources/politics_sides.txt`` (R, D): how many trainin
 "train"`` of ``tweets/posts.jsonl`` and the everyday lifestyle tweets) write the name as a caption word (hashtags
 stripped first) and carry a slogan of that side, and on the first line the same over all side-tagged training tweets
 (the prior). ``sides.py`` reads the counts: a caption that names Bernie is a Democrat's post far more often than the
-tweets in general (7 of 8 side-tagged tweets, against 174 of 1,497), so #maga steps down there. What ships is counts
-per name (aggregate statistics, no tweet text). Deterministic; seconds.
+tweets in general (D in 8 of 9 side-tagged tweets, against 174 of 1,497), so #maga steps down there. What ships is
+counts per name (aggregate statistics, no tweet text). Deterministic; seconds.
 
 Usage: python scripts/build_politics_sides.py [--data ../shared/data] [--out src/taglens/resources]
 """
