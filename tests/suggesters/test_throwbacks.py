@@ -14,6 +14,9 @@ from taglens.suggesters.taglens_base import throwbacks
     ("Summer 2014 with the girls", (), True),
     ("me and the girls", ("throwback",), True),
     ("I miss this place", (), True),
+    ("First snow of the year, the dog went crazy", (), False),  # "went" tells of today too
+    ("Went to Paris last summer", (), True),
+    ("to when we went to the lake with grandpa", (), True),  # "went" in a "when" clause looks back
 ])
 def test_a_post_looks_back_by_its_words_tags_or_a_year(text, tags, back):
     assert throwbacks.looks_back(text, tags) is back

@@ -15,7 +15,7 @@ from ...features import PendingFeatures, PostFeatures, pending_post_features, po
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, known_words, read_vocab, tag_words, write_vocab
-from . import compounds, consent, fusion, medium, moods, places, senses, support, throwbacks, topics
+from . import compounds, consent, fusion, medium, moods, places, senses, sides, support, throwbacks, topics, verb_forms
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
@@ -150,6 +150,8 @@ class TaglensBase(BaseSuggester):
         evidence = moods.unsaid_distress(evidence, features.text, features.tags)  # no #killme for studying
         evidence = compounds.unsaid_inner_things(evidence, features.text)  # no #dog for a hot dog
         evidence = medium.unsaid_medium(evidence, features.text, features.tags)  # no #photo for a cold beer
+        evidence = sides.other_side_out(evidence, features.text, said)  # no #maga for "I LOVE YOU BERNIE!!"
+        evidence = verb_forms.unsaid_verbs(evidence, features.text)  # no #vino for "vino a visitarme"
         read = self._head_read(features, strength, known)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
