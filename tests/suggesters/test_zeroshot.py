@@ -114,6 +114,10 @@ def test_taglens_bases_zero_shot_tags_name_the_concept_they_came_from():
     assert "gun" not in seen("n03773504")  # missile
     assert "support" not in seen("n04485082")  # tripod (it gave #support first on a photographer with a tripod)
     assert "container" not in seen("n03785016")  # moped (it gave #container third on a motorbike)
+    espresso = seen("n07920052")  # an espresso is a beverage, a kind of liquid: #liquid fifth on a coffee photo
+    assert "liquid" not in espresso and {"espresso", "coffee"} <= set(espresso)
+    assert "blind" not in seen("n04209239")  # shower curtain (a kind of blind)
+    assert "top" not in seen("n02877765")  # bottlecap (a kind of top)
     retriever = seen("n02099601")
     assert "goldenretriever" in retriever and "dog" in retriever  # golden retriever (a kind of dog)
 

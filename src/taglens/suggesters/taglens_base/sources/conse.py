@@ -26,8 +26,10 @@ NO_THING = frozenset({"noun.act", "noun.attribute", "noun.cognition", "noun.comm
 # a class's concept whose word, as a hashtag, reads in another sense than the one WordNet files the class under: a
 # moped or an ambulance is a wheeled vehicle, which WordNet also files as a container (#container is a box), a flute
 # a wind and a wood(wind) instrument (#wind #woods are weather and a forest), a hen a beast (#beast is a strong man), a
-# palace a home (#home is one's own), a manhole cover a cover (#cover is a song or a magazine's)
-OTHER_SENSE = frozenset({"container", "wind", "wood", "beast", "home", "cover"})
+# palace a home (#home is one's own), a manhole cover a cover (#cover is a song or a magazine's); an espresso or a red
+# wine is a liquid (#liquid is a state of matter, or eyeliner), a shower curtain a blind (#blind is unable to see), a
+# bottlecap a top (#top is the best, or a garment)
+OTHER_SENSE = frozenset({"container", "wind", "wood", "beast", "home", "cover", "liquid", "blind", "top"})
 
 
 def _stems(text: str) -> frozenset[str]:
