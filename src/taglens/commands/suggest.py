@@ -90,9 +90,19 @@ def has_nothing(post) -> bool:
 
 
 def answer_posts(model, posts: list, k: int, features=None) -> list:
-    """The model's suggestions for each post, or the TaglensError of a post it cannot answer (a corrupt image): one
-    batch call (with ``features``, the posts' features read ahead, or the TaglensError reading them met), and one
-    call per post only where the batch fails. `suggest --batch` and the Ray workers answer so."""
+    """The model's suggestions for each post, or the error of a post it does not answer: an empty post
+    (``has_nothing``) is refused with EMPTY_QUERY, not ranked; a post it cannot answer (a corrupt image) gets its
+    TaglensError. One batch call for the others (with ``features``, their features read ahead, or the TaglensError
+    reading them met), and one call per post only where the batch fails. `suggest --batch` and the Ray workers
+    answer so."""
+    from ..exceptions import UsageError
+
+    todo = [post for post in posts if not has_nothing(post)]
+    answers = iter(_answer_all(model, todo, k, features))
+    return [UsageError(EMPTY_QUERY) if has_nothing(post) else next(answers) for post in posts]
+
+
+def _answer_all(model, posts: list, k: int, features=None) -> list:
     from ..encoders import beside_other_work
     from ..exceptions import TaglensError
 
@@ -269,7 +279,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
     from ..encoders import beside_other_work
-    from ..exceptions import ExitCode, TaglensError, UsageError
+    from ..exceptions import ExitCode, TaglensError
     from ..model_folder import load_suggester
     from ..types import clean_text
 
@@ -294,17 +304,17 @@ def _run_batch(args: argparse.Namespace) -> int:
         # ids and error messages may echo a file name or text with lone surrogates: the line stays valid UTF-8
         out.write(clean_text(json.dumps(obj, ensure_ascii=False)) + "\n")
 
-    def flush_chunk(chunk: list, todo: list, features) -> None:
-        """Answer ``chunk``'s lines in order: ``todo`` holds (record, post) of the posts to rank, ``features`` the
-        features of those posts read ahead; a record not in ``todo`` is an empty post."""
+    def flush_chunk(chunk: list, posts: list, features) -> None:
+        """Answer ``chunk``'s lines in order: ``posts`` holds (record, post) of its records, ``features`` the
+        features read ahead of those posts that are not empty (``answer_posts`` refuses those)."""
         nonlocal failed
-        answers = dict(zip((id(r) for r, _ in todo), answer_posts(model, [p for _, p in todo], args.k, features)))
+        answers = dict(zip((id(r) for r, _ in posts), answer_posts(model, [p for _, p in posts], args.k, features)))
         for item in chunk:
             if not isinstance(item, Record):
                 failed += 1
                 emit({"id": getattr(item, "post_id", None), "error": str(item)})
                 continue
-            ans = answers[id(item)] if id(item) in answers else UsageError(EMPTY_QUERY)  # not ranked: empty
+            ans = answers[id(item)]
             if isinstance(ans, Exception):
                 failed += 1
                 emit({"id": item.id, "error": str(ans)})
@@ -327,14 +337,14 @@ def _run_batch(args: argparse.Namespace) -> int:
             return None
         # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs); an empty post
         # is refused, not ranked (nor its features read) with the others
-        posts = ((r, dataclasses.replace(r.to_post(), meta={})) for r in chunk if isinstance(r, Record))
-        todo = [(r, p) for r, p in posts if not has_nothing(p)]
+        posts = [(r, dataclasses.replace(r.to_post(), meta={})) for r in chunk if isinstance(r, Record)]
+        todo = [p for _, p in posts if not has_nothing(p)]
         try:
             with beside_other_work():  # the chunk before is ranked meanwhile: a core for that
-                features = prepare([p for _, p in todo]) if prepare is not None and todo else None
+                features = prepare(todo) if prepare is not None and todo else None
         except TaglensError as exc:
             features = exc
-        return chunk, todo, features
+        return chunk, posts, features
 
     with progress_bar(None, "suggest") as bar:
         # read and prepared in another thread, up to two chunks ahead (so neither the ranking nor the encoding waits

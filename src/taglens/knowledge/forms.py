@@ -18,31 +18,21 @@ from pathlib import Path
 from typing import Iterable
 
 FORMS = Path(__file__).resolve().parents[1] / "resources" / "tag_forms.txt"
-IMAGE_TAGS = FORMS.with_name("image_tags.tsv")
-NAME_STRENGTH = 1.0  # the map's strength of a class's own names (scripts/build_image_tags.py)
 
 
 @lru_cache(maxsize=1)
 def class_names() -> dict[str, str]:
-    """{name: the class's first name} for every ImageNet class of the image tag map (``resources/image_tags.tsv``)
-    with two or more names: the tags at the names' strength, the lemmas of the class's own WordNet synset whose
-    usual sense is that class (``scripts/build_image_tags.py``), so one meaning. A photo of a thatched roof got
-    ``#thatch #thatchedroof``, a handwritten page ``#pencileraser #rubbereraser`` in its top 5. {} without the map
-    (the other tests still group)."""
-    out: dict[str, str] = {}
+    """{name: the class's first name} for every ImageNet class of the image tag map with two or more names
+    (``ImageTagMap.name_groups``): the lemmas of the class's own WordNet synset whose usual sense is that class
+    (``scripts/build_image_tags.py``), so one meaning. A photo of a thatched roof got ``#thatch #thatchedroof``, a
+    handwritten page ``#pencileraser #rubbereraser`` in its top 5. {} without the map (the other tests still group)."""
+    from ..exceptions import ModelError
+    from .image_tags import get_image_tag_map
+
     try:
-        rows = IMAGE_TAGS.read_text("utf-8").splitlines()
-    except OSError:
-        return out
-    for row in rows:
-        parts = row.split("\t")
-        if len(parts) < 3:
-            continue
-        names = [t for t, w in (i.rsplit(":", 1) for i in parts[2].split()) if float(w) >= NAME_STRENGTH]
-        if len(names) > 1:
-            for name in names:
-                out.setdefault(name, names[0])
-    return out
+        return get_image_tag_map().name_groups
+    except ModelError:
+        return {}
 
 
 @lru_cache(maxsize=1)

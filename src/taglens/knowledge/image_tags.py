@@ -82,6 +82,13 @@ class ImageTagMap:
         self.floors = np.array(floors)  # a fallback class's floor, else 0
         kinds = {t for tags in self.tags for t, w in tags if w < NAME}
         self.only_names = frozenset(t for tags in self.tags for t, w in tags if w >= NAME and t not in kinds)
+        # {name: its class's first name} for the classes with two or more names: one meaning (``forms.class_names``)
+        self.name_groups: dict[str, str] = {}
+        for tags in self.tags:
+            names = [t for t, w in tags if w >= NAME]
+            if len(names) > 1:
+                for name in names:
+                    self.name_groups.setdefault(name, names[0])
 
     def class_tags(self, index: int) -> list[tuple[str, float]]:
         return list(self.tags[index])

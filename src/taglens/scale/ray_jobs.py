@@ -170,16 +170,13 @@ class SuggestWorker(ShardWorker):
         self.k, self.min_score = k, min_score
 
     def answer(self, records: list[Any]) -> list[dict[str, Any]]:
-        from ..commands.suggest import EMPTY_QUERY, answer_posts, has_nothing, keep_confident
-        from ..exceptions import UsageError
+        from ..commands.suggest import answer_posts, keep_confident
 
-        # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs)
+        # the post as `taglens suggest --batch` gives it: no topic or source (labels, not inputs); an empty post is
+        # refused, not ranked (``answer_posts``)
         posts = [dataclasses.replace(r.to_post(), meta={}) for r in records]
-        todo = [post for post in posts if not has_nothing(post)]  # an empty post is refused, not ranked
-        answers = iter(answer_posts(self.model, todo, self.k))
         rows: list[dict[str, Any]] = []
-        for post in posts:
-            ans = UsageError(EMPTY_QUERY) if has_nothing(post) else next(answers)  # as `suggest --batch` answers it
+        for ans in answer_posts(self.model, posts, self.k):
             if isinstance(ans, Exception):
                 rows.append({"error": str(ans)})
                 continue

@@ -42,6 +42,13 @@ def stepped_back(evidence: dict[str, Evidence], tags, factor: float) -> dict[str
             for name, ev in evidence.items()}
 
 
+def left_out(evidence: dict[str, Evidence], tags) -> dict[str, Evidence]:
+    """Per-source ``evidence`` without any of ``tags`` (a set) in every source that gives one; a source that gives
+    none of them is kept as it is (``stepped_back`` with nothing left)."""
+    return {name: ({tag: v for tag, v in ev.items() if tag not in tags} if any(t in ev for t in tags) else ev)
+            for name, ev in evidence.items()}
+
+
 def to_evidence_suggestions(evidence: Evidence, source: str, k: int) -> list[Suggestion]:
     best = sorted(evidence.items(), key=lambda kv: -kv[1][0])[:k]
     return [Suggestion(tag, float(score), source, reason) for tag, (score, reason) in best]

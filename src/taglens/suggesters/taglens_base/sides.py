@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ..tags import Evidence
+from ..tags import Evidence, left_out
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SIDES_FILE = RESOURCES / "politics_sides.txt"
@@ -96,10 +96,7 @@ def other_side_out(evidence: dict[str, Evidence], text: str, said=frozenset()) -
     odds, prior = side_odds(named(text)), prior_odds()
     against = {side for side, p in odds.items() if p < EVEN and p <= AGAINST * prior[side]}
     out = {tag for tag, side in sides.items() if side in against and tag not in said}
-    if not out:
-        return evidence
-    return {name: ({t: v for t, v in ev.items() if t not in out} if not out.isdisjoint(ev) else ev)
-            for name, ev in evidence.items()}
+    return left_out(evidence, out) if out else evidence
 
 
 __all__ = ["AGAINST", "EVEN", "SMOOTH", "name_counts", "named", "other_side_out", "prior_odds", "side_odds",

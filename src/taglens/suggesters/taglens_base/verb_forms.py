@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..tags import Evidence
+from ..tags import Evidence, left_out
 from .compounds import CAPTION_SOURCES
 
 LANGUAGES = ("es",)
@@ -38,9 +38,8 @@ def unsaid_verbs(evidence: dict[str, Evidence], text: str) -> dict[str, Evidence
     found = verbs(text or "") if text else frozenset()
     if not found:
         return evidence
-    return {name: ({t: v for t, v in ev.items() if t not in found}
-                   if name in CAPTION_SOURCES and not found.isdisjoint(ev) else ev)
-            for name, ev in evidence.items()}
+    caption = {name: ev for name, ev in evidence.items() if name in CAPTION_SOURCES}
+    return {**evidence, **left_out(caption, found)}
 
 
 __all__ = ["unsaid_verbs", "verbs"]
