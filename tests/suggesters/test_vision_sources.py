@@ -185,6 +185,17 @@ def test_a_formal_portrait_gets_portrait_not_selfie(model):
     assert "portrait" in got and "selfie" not in got, got
 
 
+def test_a_posed_portrait_alone_shows_people_too(model):
+    """A posed portrait alone showed #portrait and nothing of the person: the face's #people scored under the shown
+    confidence (0.05). It is shown now, under #portrait (Grace Hopper's portrait, as above)."""
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    cbook = pytest.importorskip("matplotlib.cbook", reason="matplotlib (its sample photos) is not installed")
+    photo = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    shown = [s for s in model.suggest(Post(images=(photo,)), k=5) if s.confidence >= 0.05]
+    tags = [s.tag for s in shown]
+    assert tags[0] == "portrait" and "people" in tags and "selfie" not in tags, tags
+
+
 def test_a_face_on_a_photo_unlike_the_developer_sets_is_a_portrait(model, monkeypatch):
     """The face patterns' #selfie was learned from the developer sets' selfies: a face on a photo unlike them (a NASA
     astronaut's official portrait got #selfie #travel #fitness) is a portrait, and the trained sources' tags leave
