@@ -194,6 +194,10 @@ def test_a_posed_portrait_alone_shows_people_too(model):
     shown = [s for s in model.suggest(Post(images=(photo,)), k=5) if s.confidence >= 0.05]
     tags = [s.tag for s in shown]
     assert tags[0] == "portrait" and "people" in tags and "selfie" not in tags, tags
+    # under a caption (or on a photo the trained sources read) the person tags they give speak for the person
+    alone = model.evidence(Post(images=(photo,)))[0]["faces"]
+    said = model.evidence(Post(images=(photo,), text="Grace Hopper at the Navy"))[0]["faces"]
+    assert alone["people"][0] == pytest.approx(1.5 * said["people"][0]) and said["people"][0] > 0
 
 
 def test_a_face_on_a_photo_unlike_the_developer_sets_is_a_portrait(model, monkeypatch):

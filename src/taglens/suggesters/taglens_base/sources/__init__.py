@@ -25,6 +25,7 @@ from .mentions import Mentions
 from .ngrams import Ngrams
 from .photo_colour import PhotoColour
 from .photo_text import PhotoText
+from .photo_texture import PhotoTexture
 from .prior import Prior
 from .scene_rates import SceneRates
 from .synonyms import Synonyms
@@ -54,6 +55,7 @@ SOURCES: list[type] = [
     ClassRates,  # last three: the sums of the other sources' evidence keep their order
     SceneRates,  # a photo alone
     PhotoColour,  # a photo alone with no colour (added later): silent under a caption or a tag, as scene_rates
+    PhotoTexture,  # a photo alone that is a surface filling the frame (added later): as photo_colour
     KindForms,  # a photo alone, under the first tag (added later): fusion adds it after every other source's sums
     CaptionKinds,  # a caption (added later): a post it says nothing of keeps its sums, bit for bit
 ]

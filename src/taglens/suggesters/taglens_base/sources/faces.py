@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from ....vision import VisionUnavailable
-from ..source import Source
+from ..source import Source, no_caption_or_tags
 
 TAGS = 6  # tags taken from a face pattern
 FRAMES = 2  # photos or frames of a post the detector may run on
@@ -53,11 +53,14 @@ FORMAL = frozenset({
 # what a posed portrait's face supports, with the share of the evidence each gets: #portrait twice #selfie's share
 # (its evidence has no rival in the face: with 1 Grace Hopper's navy portrait showed #fashion #love #travel first,
 # with 2 #portrait first; instagram6 val A@5 -0.0058 against 1), and a negative share, evidence against #selfie,
-# which the similar photos give any face (the same portrait: #selfie 0.13 from image_protos). #people at 0.75: at 0.5
-# its score (0.075) sat under the shown confidence (0.05), so a posed portrait alone showed #portrait and nothing of
-# the person (the NASA astronaut, Grace Hopper, a cameraman); at 0.75 it is shown, under #portrait and under a kind
-# the classifier reads well (the cameraman's #tripod)
-PORTRAIT = (("portrait", 2.0), ("people", 0.75), ("selfie", -1.0))
+# which the similar photos give any face (the same portrait: #selfie 0.13 from image_protos)
+PORTRAIT = (("portrait", 2.0), ("people", 0.5), ("selfie", -1.0))
+# #people's share on a posed portrait alone whose trained sources keep nothing (familiarity under
+# agreement.POSED_UNFAMILIAR: ImageHead.agreement): at 0.5 its score (0.075) sat under the shown confidence (0.05), so
+# such a photo showed #portrait and nothing of the person (the NASA astronaut, Grace Hopper, a cameraman), the
+# person tags the trained sources give a familiar photo (#selfie #fashion #ootd) being left out; at 0.75 it is shown,
+# under #portrait and under a kind the classifier reads well (the cameraman's #tripod)
+PEOPLE_ALONE = 0.75
 # a face on a photo whose familiarity (``familiarity``) is under this is a portrait too: the face patterns' #selfie
 # was learned from the developer sets' selfies, and no instagram6 val photo with a face is under 0.3 (the NASA
 # astronaut's official portrait is at 0.22)
@@ -105,7 +108,9 @@ class Faces(Source):
         where = f" in {label}" if len(post.images) > 1 else ""
         if self._formal(features, label) or self._unfamiliar(features):
             reason = f"{pattern.evidence}, posed{where}"
-            return {tag: (agree * share, reason) for tag, share in PORTRAIT}
+            alone = self._alone_and_unread(features)
+            return {tag: (agree * (PEOPLE_ALONE if alone and tag == "people" else share), reason)
+                    for tag, share in PORTRAIT}
         top = tags[0][1]
         return {tag: (agree * score / top * (1.0 if i == 0 else OTHERS), f"{evidence}{where}")
                 for i, (tag, score, evidence) in enumerate(tags)}
@@ -134,6 +139,19 @@ class Faces(Source):
         """Whether the post's photo shows a face on a photo unlike the developer sets' (``_unfamiliar``): a
         person's portrait, not one of the selfies the trained image sources learned."""
         return features.images is not None and self._unfamiliar(features) and self.face(features) is not None
+
+    def _alone_and_unread(self, features) -> bool:
+        """Whether the post is a photo alone whose trained image sources keep nothing of a posed portrait
+        (familiarity under ``agreement.POSED_UNFAMILIAR``)."""
+        from ..agreement import POSED_UNFAMILIAR  # here: agreement reads this module's FORMAL
+
+        if not no_caption_or_tags(features):
+            return False
+        try:
+            familiarity = self.model.source("image").familiarity(features)
+        except KeyError:
+            return False
+        return familiarity is not None and familiarity < POSED_UNFAMILIAR
 
     def _unfamiliar(self, features) -> bool:
         """Whether the photo's familiarity (``ImageHead.familiarity``) is under ``UNFAMILIAR``."""
