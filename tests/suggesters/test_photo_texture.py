@@ -70,3 +70,38 @@ def test_a_photo_of_a_thing_is_no_texture_whatever_its_familiarity(model, food_i
     for path in food_images:
         f = post_features([Post(images=(path,))], text=False)[0]
         assert source.evidence(f.post, f) == {}, path.name
+
+
+def stars(seed: int = 0, side: int = 256, n: int = 150, left_only: bool = False) -> Image.Image:
+    """A dark frame dotted with small points of light (a deep-sky photo), or with them on its left half only."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 25, (side, side, 3)).astype(np.uint8)
+    for _ in range(n):
+        y, x = rng.integers(2, side - 2), rng.integers(2, (side // 2 if left_only else side) - 2)
+        a[y - 1:y + 2, x - 1:x + 2] = rng.integers(180, 256, 3)
+    return Image.fromarray(a)
+
+
+def test_points_of_light_everywhere_on_a_dark_frame_are_a_field_of_stars():
+    from taglens.vision.texture import is_starfield
+
+    assert is_starfield(stars())
+    assert not is_starfield(stars(left_only=True))  # a lit object or a row of lights on one side
+    assert not is_starfield(stars(n=10))  # a dark photo with a few lights
+    assert not is_texture(stars()) and not is_starfield(surface())
+    lamp = np.asarray(stars()).copy()
+    lamp[100:160, 100:160] = 255  # a lit window: most of the bright pixels in one patch
+    assert not is_starfield(Image.fromarray(lamp))
+
+
+def test_a_field_of_stars_alone_is_stars_space_astronomy(model, tmp_path, monkeypatch):
+    from taglens.suggesters.taglens_base.sources.photo_texture import STAR_REASON
+
+    path = tmp_path / "stars.png"
+    stars().save(path)
+    monkeypatch.setattr(type(model.source("image")), "familiarity", lambda self, f: 0.01)
+    ev = model.evidence(Post(images=(path,)))[0]
+    assert set(ev["photo_texture"]) == {"stars", "space", "astronomy"}
+    assert all(reason == STAR_REASON for _, reason in ev["photo_texture"].values())
+    got = [s.tag for s in model.suggest(Post(images=(path,)), k=5) if s.confidence >= 0.05]
+    assert {"stars", "space", "astronomy"} <= set(got), got  # (the synthetic sky reads grey: #blackandwhite too)
