@@ -70,3 +70,37 @@ def test_a_class_name_needs_its_class_read_on_a_photo_alone(model):
     assert "daisy" not in alone and "flower" in alone and "picketfence" in alone
     assert "daisy" in source.evidence(None, photo({"picket fence": 0.3, "daisy": 0.4}))
     assert "daisy" in source.evidence(None, photo(weak, text="Spring in the front garden"))
+
+
+def test_a_fallback_class_under_its_floor_first_is_no_class_read(model):
+    """Handwriting read first as a maze at 37% (a fallback class, read only from its floor, 0.6: what ImageNet has no
+    class for) and a sundial at 13%: the classifier reads nothing there, so the map's weak readings (#sundial #time,
+    0.12-0.14) are not read on a photo alone; a sundial read first is #sundial, and a caption keeps the weak ones."""
+    import numpy as np
+
+    from taglens.features import PostFeatures
+    from taglens.knowledge.image_tags import get_image_tag_map
+    from taglens.suggesters.taglens_base.sources.image_knowledge import DIFFUSE
+
+    tag_map = get_image_tag_map()
+    names = tag_map.names
+
+    def probs(classes):
+        p = np.full(1000, (1.0 - sum(classes.values())) / (1000 - len(classes)))
+        for name, share in classes.items():
+            p[names.index(name)] = share
+        return p
+
+    def photo(classes, text=""):
+        logits = np.log(probs(classes)).astype(np.float32)[None, :]
+        return PostFeatures(Post(text=text), text, (), frozenset(), {"pooled": np.zeros((1, 1280), np.float32),
+                                                                     "logits": logits}, None)
+
+    page = {"maze": 0.37, "sundial": 0.13, "rubber eraser": 0.05}
+    assert tag_map.reads_no_class(probs(page), DIFFUSE)
+    assert not tag_map.reads_no_class(probs({"maze": 0.7}), DIFFUSE)  # over its floor: a maze
+    assert not tag_map.reads_no_class(probs({"sundial": 0.37, "maze": 0.13}), DIFFUSE)
+    source = model.source("image_tags")
+    assert not {"sundial", "time"} & set(source.evidence(None, photo(page)))
+    assert {"sundial", "time"} <= set(source.evidence(None, photo(page, text="Notes from the garden")))
+    assert "sundial" in source.evidence(None, photo({"sundial": 0.37, "maze": 0.13}))

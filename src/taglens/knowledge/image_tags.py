@@ -99,6 +99,13 @@ class ImageTagMap:
         return [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_CLASSES]
                 if probs[i] >= max(MIN_CLASS_PROB, self.floors[i])]
 
+    def reads_no_class(self, probs: Sequence[float] | np.ndarray, diffuse: float) -> bool:
+        """Whether the classifier reads no class of ``probs`` (1000,): its first class is under ``diffuse`` or is a
+        fallback under its floor (a handwritten page read as a maze at 37%: what ImageNet has no class for)."""
+        probs = np.asarray(probs, dtype=np.float64).reshape(-1)
+        first = int(np.argmax(probs))
+        return bool(probs[first] < diffuse or probs[first] < self.floors[first])
+
     def strengths(self, probs: Sequence[float] | np.ndarray) -> dict[str, float]:
         """Each tag's largest strength over the classes read: 1 names a class seen, 0.9 its basic-level category."""
         out: dict[str, float] = {}

@@ -5,9 +5,11 @@ the source's weight follows it; ``conse`` still covers tags outside the map. Its
 training photos the photo is (``familiarity``): the map speaks up where the trained sources do not know.
 
 On a photo alone where the classifier reads no class at ``DIFFUSE`` or more (nothing it knows: a grass or gravel
-texture, a sky, a drawing), the map's categories add up from many small readings of unrelated classes (a grass
-texture's soccer ball 5%, baseball 4%, croquet and golf ball 2% made #sports #ball), so only a tag whose noisy-or
-reaches ``DIFFUSE_SCORE`` is read there: a category many classes agree on well (ten dog breeds at 5% each give #dog
+texture, a sky, a drawing), or reads first a fallback class under its floor (``ImageTagMap.reads_no_class``: a
+handwritten page as a maze at 37%, whose sundial at 13% made #sundial #time its first tags), the map's categories
+add up from many small readings of unrelated classes (a grass texture's soccer ball 5%, baseball 4%, croquet and
+golf ball 2% made #sports #ball), so only a tag whose noisy-or reaches ``DIFFUSE_SCORE`` is read there: a category
+many classes agree on well (ten dog breeds at 5% each give #dog
 0.4) still is.
 
 On a photo alone a class's own name is read only from a class the classifier gives ``NAME_FROM`` or more
@@ -45,11 +47,11 @@ class ImageKnowledge(Source):
         if features.images is None:
             return {}
         from ....encoders.image import softmax
-        from ....knowledge.image_tags import image_tags
+        from ....knowledge.image_tags import get_image_tag_map, image_tags
 
         probs = softmax(features.images["logits"].astype("float64")).mean(0)
         alone = no_caption_or_tags(features)
-        read = {"min_score": DIFFUSE_SCORE} if probs.max() < DIFFUSE and alone else {}
+        read = {"min_score": DIFFUSE_SCORE} if alone and get_image_tag_map().reads_no_class(probs, DIFFUSE) else {}
         if alone:
             read["name_from"] = NAME_FROM
         return {tag: (score, reason) for tag, score, reason in image_tags(probs, k=MAX_TAGS, **read)}
