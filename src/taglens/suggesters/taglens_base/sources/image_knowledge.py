@@ -9,8 +9,7 @@ texture, a sky, a drawing), or reads first a fallback class under its floor (``I
 handwritten page as a maze at 37%, whose sundial at 13% made #sundial #time its first tags), the map's categories
 add up from many small readings of unrelated classes (a grass texture's soccer ball 5%, baseball 4%, croquet and
 golf ball 2% made #sports #ball), so only a tag whose noisy-or reaches ``DIFFUSE_SCORE`` is read there: a category
-many classes agree on well (ten dog breeds at 5% each give #dog
-0.4) still is.
+many classes agree on well (ten dog breeds at 5% each give #dog 0.4) still is.
 
 On a photo alone a class's own name is read only from a class the classifier gives ``NAME_FROM`` or more
 (``ImageTagMap.suggest``'s ``name_from``): under it the classifier is choosing among look-alikes, and the top 5 of
