@@ -72,7 +72,7 @@ def test_a_photo_of_a_thing_is_no_texture_whatever_its_familiarity(model, food_i
         assert source.evidence(f.post, f) == {}, path.name
 
 
-def stars(seed: int = 0, side: int = 256, n: int = 150, left_only: bool = False) -> Image.Image:
+def stars(seed: int = 0, side: int = 256, n: int = 90, left_only: bool = False) -> Image.Image:
     """A dark frame dotted with small points of light (a deep-sky photo), or with them on its left half only."""
     rng = np.random.default_rng(seed)
     a = rng.integers(0, 25, (side, side, 3)).astype(np.uint8)
