@@ -52,6 +52,8 @@ def test_thin_classes_get_their_kind():
     assert "vacuumcleaner" in _tags("n04517823") and "vacuum" not in _tags("n04517823")  # vacuum: empty space
     assert ["diskbrake" in _tags("n03208938"), "discbrake" in _tags("n03208938")].count(True) == 1  # one spelling
     assert "roof" not in _tags("n04417672")  # thatch: only its name's head counts ("thatched roof" is a 2nd name)
+    # a photographer's kit WordNet files under no photography domain is photography gear (the overrides)
+    assert "photography" in _tags("n04485082") and "photography" in _tags("n03657121")  # tripod, lens cap
 
 
 def test_scores_follow_confidence_and_add_up_over_classes():
