@@ -205,8 +205,8 @@ def batch_throughput(photos, n: int, tmp: Path) -> dict:
                                  "hashtags": ["food"]}) + "\n")
     # the cache folder a user has after their first suggestions: the word lists', WordNet's and the language
     # identifier's indexes that main() set up before measuring, but no photo's or caption's features. In an empty
-    # folder the CLI built the OCR word lists' indexes inside the measured posts, where the first photo with text came
-    # (~15-20 % of the posts/s after the first chunk at real-time priority: docs/EXPERIMENTS.md, speed14)
+    # folder the CLI built the OCR word lists' indexes (~3 s) inside its run, where the first photo with text came:
+    # main's code read 9.2-10.1 s for the 240 posts, 6.9-7.2 s with them (docs/EXPERIMENTS.md, speed14)
     cache = tmp / "cache-batch"
     cache.mkdir()
     for entry in Path(os.environ["TAGLENS_CACHE"]).iterdir():
