@@ -275,7 +275,6 @@ def _run_batch(args: argparse.Namespace) -> int:
     import os
 
     import itertools
-    import threading
 
     from ..blocklist import blocked_tags
     from ..data.posts import Record, iter_records
@@ -331,23 +330,15 @@ def _run_batch(args: argparse.Namespace) -> int:
     # chunk is ranked: the encoders and image decoding release the GIL, so both cores work
     prepare = getattr(model, "batch_features", None)
 
-    first_posts: list = []  # the first chunk's posts to rank, for the model's warm-up (set once they are read)
-    first_read = threading.Event()
-
     def next_chunk():
         """The next chunk read (at most BATCH_CHUNK lines), its posts and their features; None at the end."""
-        try:
-            chunk = list(itertools.islice(lines, BATCH_CHUNK))
-            if not chunk:
-                return None
-            # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs); an empty
-            # post is refused, not ranked (nor its features read) with the others
-            posts = [(r, dataclasses.replace(r.to_post(), meta={})) for r in chunk if isinstance(r, Record)]
-            todo = [p for _, p in posts if not has_nothing(p)]
-            if not first_read.is_set():
-                first_posts.extend(todo)
-        finally:
-            first_read.set()
+        chunk = list(itertools.islice(lines, BATCH_CHUNK))
+        if not chunk:
+            return None
+        # the post as `taglens evaluate` gives it: no topic or source (those are labels, not inputs); an empty post
+        # is refused, not ranked (nor its features read) with the others
+        posts = [(r, dataclasses.replace(r.to_post(), meta={})) for r in chunk if isinstance(r, Record)]
+        todo = [p for _, p in posts if not has_nothing(p)]
         try:
             with beside_other_work():  # the chunk before is ranked meanwhile: a core for that
                 features = prepare(todo) if prepare is not None and todo else None
@@ -362,8 +353,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         ahead = _Ahead(next_chunk)
         warm_up = getattr(model, "warm_up", None)
         if warm_up is not None and prepare is not None:  # while the first chunk's photos are decoded and encoded
-            first_read.wait()
-            warm_up(first_posts)
+            warm_up()
         for n, got in enumerate(ahead):
             flush_chunk(*got)
             if n == 0:  # the model and what its first chunk loaded (vocabularies, WordNet, encoders) live to the end:

@@ -176,27 +176,21 @@ class TaglensBase(BaseSuggester):
         get_image_tag_map()
         agreement.table()
 
-    def warm_up(self, posts: Sequence[Post] = ()) -> None:
+    def warm_up(self) -> None:
         """Loads, once per process, what ranking a first post reads whatever the post: ``_prepare``'s tables, the
         hashtag segmenter (for the tags outside the vocabulary: ConSE's ImageNet classes, the caption's words) and the
-        junk filter's word-list index (importing wordfreq; built in a fresh cache); and with ``posts`` (the first ones
-        to be ranked), the language of the first caption among them (loading the language identifier). `taglens
-        suggest --batch` calls it while its first chunk's photos are decoded and encoded in another thread: its first
-        chunk's ranking loaded them one after the other once the photos were ready (~0.6 s of ~1.6 s of CPU, issue
-        21). The same values as computed later: only the order changes."""
+        junk filter's word-list index (importing wordfreq; built in a fresh cache). `taglens suggest --batch` calls it
+        while its first chunk's photos are decoded and encoded in another thread: its first chunk's ranking loaded
+        them one after the other once the photos were ready (~0.4 s of ~1.6 s, issue 21). The same values as loaded
+        later: only the order changes."""
         from ...knowledge import junk
         from ...knowledge.word_frequency import best_zipf
-        from ...types import strip_hashtags
         from ..tags import _segmenter
-        from .language_gate import caption_language
 
         if not self.__dict__.get("_prepared"):
             self._prepare()
         _segmenter()
         best_zipf("a", junk.WORD_LANGUAGES, junk.ZIPF_FLOOR)
-        caption = next((c for c in (strip_hashtags(p.text) for p in posts) if c), None)
-        if caption is not None:  # as ``post_features`` gives it (``PostFeatures.text``)
-            caption_language(caption)
 
     def _evidence_order(self, features: PostFeatures) -> list[EvidenceSource]:
         """The sources in the order to ask them for evidence: while a post's images are still being encoded
