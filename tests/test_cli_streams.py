@@ -360,3 +360,30 @@ def test_batch_warms_the_model_up_while_its_first_chunk_is_prepared(capsys, tmp_
     assert code == 0 and seen == {"warm_up": [True], "overlapped": [True]}
     assert out == plain
     assert model.__dict__.get("_prepared")  # the topic rows, the ImageNet tag map and the agreement table
+
+
+def test_a_failing_warm_up_leaves_the_batch_to_its_posts(capsys, tmp_path, monkeypatch):
+    """A warm-up that meets an error (a resource that cannot be loaded) does not end `suggest --batch`: the posts are
+    ranked as before it existed, and any of them that needs the resource says so in its own line."""
+    import taglens.model_folder
+    from taglens.exceptions import ModelError
+
+    model = taglens.model_folder.load_suggester("taglens-base")
+
+    class Spy:
+        def warm_up(self):
+            raise ModelError("a resource cannot be loaded")
+
+        def batch_features(self, posts):
+            return model.batch_features(posts)
+
+        def suggest_batch(self, posts, k=10, **kw):
+            return model.suggest_batch(posts, k=k, **kw)
+
+        def suggest(self, post, k=10):
+            return model.suggest(post, k=k)
+
+    (tmp_path / "q.jsonl").write_text('{"id": "a", "text": "sunset at the beach"}\n', encoding="utf-8")
+    monkeypatch.setattr(taglens.model_folder, "load_suggester", lambda name: Spy())
+    code, out, err = run(capsys, "suggest", "--batch", str(tmp_path / "q.jsonl"), "--json", "-k", "3")
+    assert code == 0 and json.loads(out)["suggestions"] and "cannot be loaded" not in err

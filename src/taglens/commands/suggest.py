@@ -353,7 +353,10 @@ def _run_batch(args: argparse.Namespace) -> int:
         ahead = _Ahead(next_chunk)
         warm_up = getattr(model, "warm_up", None)
         if warm_up is not None and prepare is not None:  # while the first chunk's photos are decoded and encoded
-            warm_up()
+            try:
+                warm_up()
+            except TaglensError:  # a resource that cannot be loaded: the posts meet it again and say so, as before
+                pass
         for n, got in enumerate(ahead):
             flush_chunk(*got)
             if n == 0:  # the model and what its first chunk loaded (vocabularies, WordNet, encoders) live to the end:
