@@ -320,3 +320,70 @@ def test_batch_prepares_up_to_two_chunks_ahead_and_hands_over_errors_in_order():
     assert [next(ahead), next(ahead)] == [0, 1]
     with pytest.raises(ValueError, match="the preparer failed"):
         next(ahead)
+
+
+def test_batch_warms_the_model_up_while_its_first_chunk_is_prepared(capsys, tmp_path, monkeypatch, food_images):
+    """`suggest --batch` loads what a first ranking reads (``warm_up``: the topic rows, the segmenter, the junk
+    filter's word lists) in the calling thread while the read-ahead thread decodes and encodes the first chunk, not
+    one after the other once the chunk is ready (issue 21); the answers are the same as without it."""
+    import threading
+
+    import taglens.model_folder
+
+    model = taglens.model_folder.load_suggester("taglens-base")
+    warming = threading.Event()
+    seen: dict[str, list] = {"warm_up": [], "overlapped": []}
+
+    class Spy:
+        def warm_up(self):
+            seen["warm_up"].append(threading.current_thread() is threading.main_thread())
+            warming.set()
+            model.warm_up()
+
+        def batch_features(self, posts):
+            seen["overlapped"].append(warming.wait(10))  # the first chunk is still being prepared
+            return model.batch_features(posts)
+
+        def suggest_batch(self, posts, k=10, **kw):
+            return model.suggest_batch(posts, k=k, **kw)
+
+        def suggest(self, post, k=10):
+            return model.suggest(post, k=k)
+
+    shutil.copy(food_images[0], tmp_path / "a.jpg")
+    posts = [{"id": "photo", "images": ["a.jpg"], "text": "dinner"}, {"id": "caption", "text": "sunset at the beach"}]
+    (tmp_path / "q.jsonl").write_text("".join(json.dumps(p) + "\n" for p in posts), encoding="utf-8")
+    code, plain, _ = run(capsys, "suggest", "--batch", str(tmp_path / "q.jsonl"), "--json", "-k", "5")
+    assert code == 0
+    monkeypatch.setattr(taglens.model_folder, "load_suggester", lambda name: Spy())
+    code, out, _ = run(capsys, "suggest", "--batch", str(tmp_path / "q.jsonl"), "--json", "-k", "5")
+    assert code == 0 and seen == {"warm_up": [True], "overlapped": [True]}
+    assert out == plain
+    assert model.__dict__.get("_prepared")  # the topic rows, the ImageNet tag map and the agreement table
+
+
+def test_a_failing_warm_up_leaves_the_batch_to_its_posts(capsys, tmp_path, monkeypatch):
+    """A warm-up that meets an error (a resource that cannot be loaded) does not end `suggest --batch`: the posts are
+    ranked as before it existed, and any of them that needs the resource says so in its own line."""
+    import taglens.model_folder
+    from taglens.exceptions import ModelError
+
+    model = taglens.model_folder.load_suggester("taglens-base")
+
+    class Spy:
+        def warm_up(self):
+            raise ModelError("a resource cannot be loaded")
+
+        def batch_features(self, posts):
+            return model.batch_features(posts)
+
+        def suggest_batch(self, posts, k=10, **kw):
+            return model.suggest_batch(posts, k=k, **kw)
+
+        def suggest(self, post, k=10):
+            return model.suggest(post, k=k)
+
+    (tmp_path / "q.jsonl").write_text('{"id": "a", "text": "sunset at the beach"}\n', encoding="utf-8")
+    monkeypatch.setattr(taglens.model_folder, "load_suggester", lambda name: Spy())
+    code, out, err = run(capsys, "suggest", "--batch", str(tmp_path / "q.jsonl"), "--json", "-k", "3")
+    assert code == 0 and json.loads(out)["suggestions"] and "cannot be loaded" not in err

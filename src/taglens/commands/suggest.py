@@ -350,7 +350,14 @@ def _run_batch(args: argparse.Namespace) -> int:
         # read and prepared in another thread, up to two chunks ahead (so neither the ranking nor the encoding waits
         # for the other where one chunk takes longer than the next: 102-109 posts/s, 90-99 one chunk ahead); a
         # pipe that waits for more input holds back only the chunk being read, never the answers to the one before
-        for n, got in enumerate(_Ahead(next_chunk)):
+        ahead = _Ahead(next_chunk)
+        warm_up = getattr(model, "warm_up", None)
+        if warm_up is not None and prepare is not None:  # while the first chunk's photos are decoded and encoded
+            try:
+                warm_up()
+            except TaglensError:  # a resource that cannot be loaded: the posts meet it again and say so, as before
+                pass
+        for n, got in enumerate(ahead):
             flush_chunk(*got)
             if n == 0:  # the model and what its first chunk loaded (vocabularies, WordNet, encoders) live to the end:
                 gc.freeze()  # the collector's full passes no longer walk them (issue 21: ~5% of the ranking's CPU)
