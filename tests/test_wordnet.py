@@ -154,6 +154,30 @@ def test_shipped_wordnet_is_used_by_default_and_unpacked_with_lexnames(monkeypat
         wn.unpack_shipped.cache_clear()
 
 
+def test_an_unwritable_cache_unpacks_wordnet_into_a_temporary_folder_for_the_run(monkeypatch, tmp_path, capsys):
+    """A cache folder that cannot be written (here TAGLENS_CACHE names a file; a read-only or full disk alike) does
+    not leave taglens without WordNet, which would change the suggestions (a caption's 'a kind of animal' tags, the
+    one-form-per-meaning groups): the files go into a temporary folder for this process, and that is said once."""
+    import taglens.wordnet as wn
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(blocker))
+    monkeypatch.setattr(wn, "_reported", set())
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        folder = wn.wordnet_source()
+        assert folder.parent == tmp_path and folder.name.startswith("taglens-wordnet-")
+        assert (folder / "complete").is_file() and (folder / "lexnames").is_file()
+        assert [s.name for s in WordNetLookup(folder).synsets("puppies")][:1] == ["puppy.n.01"]
+        err = capsys.readouterr().err
+        assert f"cannot unpack WordNet into {blocker}" in err and "temporary folder" in err
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
 def test_a_damaged_shipped_file_is_named(monkeypatch, tmp_path):
     import lzma
 
