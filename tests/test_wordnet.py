@@ -178,6 +178,24 @@ def test_an_unwritable_cache_unpacks_wordnet_into_a_temporary_folder_for_the_run
         wn.unpack_shipped.cache_clear()
 
 
+def test_an_unpacked_file_cut_short_since_is_unpacked_again(monkeypatch, tmp_path):
+    """A WordNet file in the cache damaged after it was unpacked (cut short by another program or the disk) is
+    unpacked again, instead of being read as WordNet (an IndexError traceback from the lookup)."""
+    import taglens.wordnet as wn
+
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        folder = wn.wordnet_source()
+        whole = (folder / "data.noun").read_bytes()
+        (folder / "data.noun").write_bytes(whole[: len(whole) // 2])
+        wn.unpack_shipped.cache_clear()  # a later process
+        assert wn.wordnet_source() == folder and (folder / "data.noun").read_bytes() == whole
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
 def test_a_damaged_shipped_file_is_named(monkeypatch, tmp_path):
     import lzma
 

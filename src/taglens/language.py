@@ -50,6 +50,7 @@ def _unpacked_model():
     0.5 s of CPU a process spent loading it. None where that cannot be done (py3langid reads its own file then)."""
     import lzma
     import os
+    import zipfile
 
     import numpy as np
     from py3langid import langid, modelio
@@ -57,6 +58,7 @@ def _unpacked_model():
     from .encoders.cache import cache_dir
 
     source = Path(langid.MODEL_DIR) / langid.MODEL_FILE
+    copy = None
     try:
         st = source.stat()
         copy = cache_dir() / f"py3langid-{st.st_size}-{int(st.st_mtime)}.npz"
@@ -73,8 +75,13 @@ def _unpacked_model():
             return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
                     modelio._to_array(data["nextmove"]), modelio._to_array(data["nextmove_row"]),
                     data["out_feat"].tolist())
-    except (OSError, lzma.LZMAError, ValueError, KeyError, AttributeError) as exc:
+    except (OSError, lzma.LZMAError, ValueError, KeyError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
         log.info("py3langid's model read from its own file (%s)", exc)
+        if copy is not None and not isinstance(exc, (OSError, lzma.LZMAError)):  # a damaged copy (cut short): the
+            try:  # next process writes it anew
+                copy.unlink(missing_ok=True)
+            except OSError:
+                pass
         return None
 
 

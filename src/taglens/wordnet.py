@@ -93,7 +93,7 @@ def unpack_shipped() -> Path:
 
     manifest_bytes = (SHIPPED / "MANIFEST").read_bytes()
     dst = cache_dir() / f"wordnet-3.0-{hashlib.sha256(manifest_bytes).hexdigest()[:12]}"
-    if (dst / "complete").is_file():
+    if (dst / "complete").is_file() and _sizes_match(dst):
         return dst
     try:
         return _unpack_into(dst)
@@ -117,6 +117,15 @@ def unpack_shipped() -> Path:
                                          "folder for this run instead (about 1 s each run; set TAGLENS_CACHE to a "
                                          "writable folder to keep it)")
     return tmp
+
+
+def _sizes_match(folder: Path) -> bool:
+    """Whether each unpacked file in ``folder`` has its MANIFEST size (a stat each: a file cut short or damaged since,
+    by another program or the disk, is unpacked again instead of read as WordNet)."""
+    try:
+        return all((folder / name).stat().st_size == size for name, size, _ in _manifest())
+    except OSError:
+        return False
 
 
 def _unpack_into(dst: Path) -> Path:
