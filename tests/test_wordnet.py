@@ -196,6 +196,31 @@ def test_an_unpacked_file_cut_short_since_is_unpacked_again(monkeypatch, tmp_pat
         wn.unpack_shipped.cache_clear()
 
 
+def test_wordnet_that_cannot_be_unpacked_is_tried_once_per_process(monkeypatch, tmp_path):
+    """Neither the cache nor a temporary folder can be written (a full disk): WordNetUnavailable, and every later
+    lookup says so at once instead of decompressing the files again (a caption's words each asked: minutes)."""
+    import taglens.wordnet as wn
+
+    tries: list = []
+
+    def full_disk(folder):
+        tries.append(folder)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    monkeypatch.setattr(wn, "_unpack_into", full_disk)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        for _ in range(3):
+            with pytest.raises(WordNetUnavailable, match="No space left on device"):
+                wn.wordnet_source()
+        assert len(tries) == 2  # the cache, then a temporary folder: once
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
 def test_a_damaged_shipped_file_is_named(monkeypatch, tmp_path):
     import lzma
 

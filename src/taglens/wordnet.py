@@ -82,13 +82,31 @@ def _manifest() -> list[tuple[str, int, str]]:
     return rows
 
 
-@functools.lru_cache(maxsize=1)
 def unpack_shipped() -> Path:
     """The shipped WordNet files unpacked into the cache (once; each file checked against its sha256, written
     atomically, a ``complete`` stamp last), with ``lexnames`` for nltk. Returns the folder. Where the cache cannot
     be written (a read-only or full disk, TAGLENS_CACHE naming a file), they are unpacked into a temporary folder
     for this process instead (removed at exit; said once on stderr), so that suggestions do not change with the
-    cache."""
+    cache. Where neither can be, WordNetUnavailable, and so on every later call without trying again (each try
+    decompresses the files: a second per call, and a caption's words call it once each)."""
+    got = _unpacked()
+    if isinstance(got, WordNetUnavailable):
+        raise WordNetUnavailable(str(got)) from None
+    return got
+
+
+@functools.lru_cache(maxsize=1)
+def _unpacked() -> Path | WordNetUnavailable:
+    try:
+        return _unpack_shipped()
+    except WordNetUnavailable as exc:
+        return exc
+
+
+unpack_shipped.cache_clear = _unpacked.cache_clear  # type: ignore[attr-defined]
+
+
+def _unpack_shipped() -> Path:
     from .encoders.cache import cache_dir
 
     manifest_bytes = (SHIPPED / "MANIFEST").read_bytes()

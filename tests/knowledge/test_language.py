@@ -72,3 +72,18 @@ def test_a_damaged_cached_model_copy_is_read_past_and_written_anew(monkeypatch, 
         assert language.detect("Mi gato durmiendo la siesta en el sofá")[0] == "es"
     finally:
         language._identifier.cache_clear()
+
+
+def test_a_cache_that_cannot_be_written_unpacks_the_model_in_memory(monkeypatch, tmp_path):
+    """A cache folder that cannot be written (a read-only or full disk; here TAGLENS_CACHE names a file): the model is
+    unpacked in memory, not handed to py3langid's own loader, whose temporary file a full disk refuses as well
+    (suggest then failed, exit 10, 'cannot write the output: File too large')."""
+    import taglens.language as language
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    whole = language._unpacked_model()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TAGLENS_CACHE", str(blocker))
+    got = language._unpacked_model()
+    assert got is not None and got[2] == whole[2] and (got[0] == whole[0]).all()
