@@ -217,6 +217,7 @@ def test_wordnet_that_cannot_be_unpacked_is_tried_once_per_process(monkeypatch, 
             with pytest.raises(WordNetUnavailable, match="No space left on device"):
                 wn.wordnet_source()
         assert len(tries) == 2  # the cache, then a temporary folder: once
+        assert not list(tmp_path.glob("taglens-wordnet-*"))  # the failed temporary folder removed at once
     finally:
         wn.unpack_shipped.cache_clear()
 

@@ -128,7 +128,10 @@ def _unpack_shipped() -> Path:
     atexit.register(shutil.rmtree, tmp, True)
     try:
         _unpack_into(tmp)
-    except OSError as exc:
+    except (OSError, WordNetUnavailable) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # what was written of it: not left until exit (a full disk)
+        if isinstance(exc, WordNetUnavailable):
+            raise
         raise WordNetUnavailable(f"cannot unpack WordNet into {dst}: {reason}, nor into {tmp}: "
                                  f"{exc.strerror or exc} (set TAGLENS_CACHE to a writable folder)") from None
     report_missing_once("wordnet-cache", f"cannot unpack WordNet into {dst} ({reason}): unpacked into a temporary "
