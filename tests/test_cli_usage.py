@@ -72,3 +72,17 @@ def test_a_tag_cut_short_is_noted(capsys):
     assert parse_tag_list("#new-york #pizza. food") == (["new", "pizza", "food"], ["-york"])
     assert main(["suggest", "--tags", "#new-york", "-k", "3"]) == 0
     assert "ignored '-york' in --tags" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_the_commands_load_is_interrupted_without_a_traceback(monkeypatch, capsys):
+    """Ctrl+C during start-up (the commands' modules take seconds to import on a busy machine) answers as during a
+    command: 'interrupted' and exit code 130, not a KeyboardInterrupt traceback."""
+    import taglens.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert main(["segment", "sunsetbeach"]) == ExitCode.INTERRUPTED == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err

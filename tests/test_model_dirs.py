@@ -313,3 +313,19 @@ def test_a_part_of_another_type_inside_taglens_base_is_refused(tmp_path):
     PopularitySuggester().fit([Post(hashtags=("a", "b"))]).save(copy / "cooccurrence")
     with pytest.raises(Exception, match="cooccurrence.*'popularity' model, not a 'cooccurrence' model"):
         load_suggester(str(copy))
+
+
+def test_a_taglens_base_vocabulary_cut_short_says_what_disagrees_and_what_to_do(tmp_path, capsys):
+    """A half-written or damaged taglens-base folder (vocab.txt cut short): the error names both files with their
+    sizes and says to retrain or restore, exit code 6, instead of a bare 'disagree'."""
+    import shutil
+
+    from taglens.registry import bundled_model_dir
+
+    copy = tmp_path / "base"
+    shutil.copytree(bundled_model_dir("taglens-base"), copy)
+    lines = (copy / "vocab.txt").read_text("utf-8").splitlines(keepends=True)
+    (copy / "vocab.txt").write_text("".join(lines[:100]), "utf-8")
+    assert main(["suggest", "--text", "pizza night", "--model", str(copy)]) == ExitCode.MODEL
+    err = capsys.readouterr().err
+    assert f"vocab.txt (100 tags) and vocab_words.txt ({len(lines)})" in err and "restore the folder" in err

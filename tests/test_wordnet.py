@@ -154,6 +154,74 @@ def test_shipped_wordnet_is_used_by_default_and_unpacked_with_lexnames(monkeypat
         wn.unpack_shipped.cache_clear()
 
 
+def test_an_unwritable_cache_unpacks_wordnet_into_a_temporary_folder_for_the_run(monkeypatch, tmp_path, capsys):
+    """A cache folder that cannot be written (here TAGLENS_CACHE names a file; a read-only or full disk alike) does
+    not leave taglens without WordNet, which would change the suggestions (a caption's 'a kind of animal' tags, the
+    one-form-per-meaning groups): the files go into a temporary folder for this process, and that is said once."""
+    import taglens.wordnet as wn
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(blocker))
+    monkeypatch.setattr(wn, "_reported", set())
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        folder = wn.wordnet_source()
+        assert folder.parent == tmp_path and folder.name.startswith("taglens-wordnet-")
+        assert (folder / "complete").is_file() and (folder / "lexnames").is_file()
+        assert [s.name for s in WordNetLookup(folder).synsets("puppies")][:1] == ["puppy.n.01"]
+        err = capsys.readouterr().err
+        assert f"cannot unpack WordNet into {blocker}" in err and "temporary folder" in err
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
+def test_an_unpacked_file_cut_short_since_is_unpacked_again(monkeypatch, tmp_path):
+    """A WordNet file in the cache damaged after it was unpacked (cut short by another program or the disk) is
+    unpacked again, instead of being read as WordNet (an IndexError traceback from the lookup)."""
+    import taglens.wordnet as wn
+
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        folder = wn.wordnet_source()
+        whole = (folder / "data.noun").read_bytes()
+        (folder / "data.noun").write_bytes(whole[: len(whole) // 2])
+        wn.unpack_shipped.cache_clear()  # a later process
+        assert wn.wordnet_source() == folder and (folder / "data.noun").read_bytes() == whole
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
+def test_wordnet_that_cannot_be_unpacked_is_tried_once_per_process(monkeypatch, tmp_path):
+    """Neither the cache nor a temporary folder can be written (a full disk): WordNetUnavailable, and every later
+    lookup says so at once instead of decompressing the files again (a caption's words each asked: minutes)."""
+    import taglens.wordnet as wn
+
+    tries: list = []
+
+    def full_disk(folder):
+        tries.append(folder)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.delenv("TAGLENS_WORDNET", raising=False)
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    monkeypatch.setattr(wn, "_unpack_into", full_disk)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    wn.unpack_shipped.cache_clear()
+    try:
+        for _ in range(3):
+            with pytest.raises(WordNetUnavailable, match="No space left on device"):
+                wn.wordnet_source()
+        assert len(tries) == 2  # the cache, then a temporary folder: once
+        assert not list(tmp_path.glob("taglens-wordnet-*"))  # the failed temporary folder removed at once
+    finally:
+        wn.unpack_shipped.cache_clear()
+
+
 def test_a_damaged_shipped_file_is_named(monkeypatch, tmp_path):
     import lzma
 

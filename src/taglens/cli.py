@@ -49,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:  # Ctrl+C while the commands' modules load (seconds on a busy machine): the same answer as later, no traceback
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("taglens: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return ExitCode.USAGE

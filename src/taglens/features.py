@@ -379,19 +379,25 @@ def start_post_images(post: Post) -> None:
     """Starts decoding and encoding ``post``'s images in the background thread now, for the next
     ``pending_post_features`` of this same post object to take over (the same features, computed sooner): a one-off
     `taglens suggest photo.jpg` starts its photo (and loads the image encoder) while it loads the model (issue 21).
-    A post without images: nothing to start."""
+    A post without images: nothing to start. At most ``AHEAD_KEPT`` started posts wait to be taken over: a caller
+    that never asks for one does not keep every post (and its photos' features) alive; the oldest is let go (its
+    features, once encoded, are stored in the feature cache as any photo's)."""
     if not post.images:
         return
     from concurrent.futures import Future
 
     images: Future = Future()
     answered = threading.Event()
+    while len(_AHEAD) >= AHEAD_KEPT:  # dicts keep insertion order: the oldest first
+        _, _, let_go = _AHEAD.pop(next(iter(_AHEAD)))
+        let_go.set()  # no caller will answer: its cache write need not wait STORE_WAIT
     # the caller is busy meanwhile (loading the model): the image encoder leaves it a core (``beside_other_work``)
     _AHEAD[id(post)] = (post, images, answered)
     _worker().submit(_images_then_store, post, images, answered, None, True)
 
 
 _AHEAD: dict[int, tuple] = {}  # id(post) -> (post, its images' future, its answered event): start_post_images
+AHEAD_KEPT = 4  # started posts kept for ``pending_post_features`` at most (the CLI starts one)
 STORE_WAIT = 0.25  # seconds a photo's cache write waits for ``PendingFeatures.answered`` at most
 DECODE_WAIT = 0.002  # seconds the caller of ``pending_post_features`` waits at most for the photo's decoding to start
 _DECODING: contextvars.ContextVar = contextvars.ContextVar("taglens_decoding", default=None)

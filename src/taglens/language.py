@@ -50,31 +50,48 @@ def _unpacked_model():
     0.5 s of CPU a process spent loading it. None where that cannot be done (py3langid reads its own file then)."""
     import lzma
     import os
+    import zipfile
 
     import numpy as np
     from py3langid import langid, modelio
 
     from .encoders.cache import cache_dir
 
+    def read(npz):
+        with np.load(npz, allow_pickle=False) as data:
+            return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
+                    modelio._to_array(data["nextmove"]), modelio._to_array(data["nextmove_row"]),
+                    data["out_feat"].tolist())
+
     source = Path(langid.MODEL_DIR) / langid.MODEL_FILE
+    copy = None
     try:
         st = source.stat()
         copy = cache_dir() / f"py3langid-{st.st_size}-{int(st.st_mtime)}.npz"
         if not copy.is_file():
-            copy.parent.mkdir(parents=True, exist_ok=True)
             tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
             try:
-                with lzma.open(source) as src, open(tmp, "wb") as dst:
-                    shutil.copyfileobj(src, dst, length=1 << 20)
-                os.replace(tmp, copy)
-            finally:
-                tmp.unlink(missing_ok=True)
-        with np.load(copy, allow_pickle=False) as data:
-            return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
-                    modelio._to_array(data["nextmove"]), modelio._to_array(data["nextmove_row"]),
-                    data["out_feat"].tolist())
-    except (OSError, lzma.LZMAError, ValueError, KeyError, AttributeError) as exc:
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    with lzma.open(source) as src, open(tmp, "wb") as dst:
+                        shutil.copyfileobj(src, dst, length=1 << 20)
+                    os.replace(tmp, copy)
+                finally:
+                    tmp.unlink(missing_ok=True)
+            except OSError as exc:  # a cache that cannot be written (read-only, a full disk): unpacked in memory,
+                # not through py3langid's own loader, whose temporary file a full disk refuses too
+                log.info("py3langid's model unpacked in memory: %s cannot be written (%s)", copy, exc)
+                import io
+
+                return read(io.BytesIO(lzma.decompress(source.read_bytes())))
+        return read(copy)
+    except (OSError, lzma.LZMAError, ValueError, KeyError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
         log.info("py3langid's model read from its own file (%s)", exc)
+        if copy is not None and not isinstance(exc, (OSError, lzma.LZMAError)):  # a damaged copy (cut short): the
+            try:  # next process writes it anew
+                copy.unlink(missing_ok=True)
+            except OSError:
+                pass
         return None
 
 

@@ -82,36 +82,92 @@ def _manifest() -> list[tuple[str, int, str]]:
     return rows
 
 
-@functools.lru_cache(maxsize=1)
 def unpack_shipped() -> Path:
     """The shipped WordNet files unpacked into the cache (once; each file checked against its sha256, written
-    atomically, a ``complete`` stamp last), with ``lexnames`` for nltk. Returns the folder."""
-    import lzma
+    atomically, a ``complete`` stamp last), with ``lexnames`` for nltk. Returns the folder. Where the cache cannot
+    be written (a read-only or full disk, TAGLENS_CACHE naming a file), they are unpacked into a temporary folder
+    for this process instead (removed at exit; said once on stderr), so that suggestions do not change with the
+    cache. Where neither can be, WordNetUnavailable, and so on every later call without trying again (each try
+    decompresses the files: a second per call, and a caption's words call it once each)."""
+    got = _unpacked()
+    if isinstance(got, WordNetUnavailable):
+        raise WordNetUnavailable(str(got)) from None
+    return got
 
+
+@functools.lru_cache(maxsize=1)
+def _unpacked() -> Path | WordNetUnavailable:
+    try:
+        return _unpack_shipped()
+    except WordNetUnavailable as exc:
+        return exc
+
+
+unpack_shipped.cache_clear = _unpacked.cache_clear  # type: ignore[attr-defined]
+
+
+def _unpack_shipped() -> Path:
     from .encoders.cache import cache_dir
 
     manifest_bytes = (SHIPPED / "MANIFEST").read_bytes()
     dst = cache_dir() / f"wordnet-3.0-{hashlib.sha256(manifest_bytes).hexdigest()[:12]}"
-    if (dst / "complete").is_file():
+    if (dst / "complete").is_file() and _sizes_match(dst):
         return dst
     try:
-        dst.mkdir(parents=True, exist_ok=True)
-        for name, size, digest in _manifest():
-            try:
-                raw = lzma.decompress((SHIPPED / f"{name}.xz").read_bytes())
-            except (OSError, lzma.LZMAError) as exc:
-                raise WordNetUnavailable(f"cannot read the shipped WordNet file {SHIPPED / name}.xz: {exc}") from exc
-            if len(raw) != size or hashlib.sha256(raw).hexdigest() != digest:
-                raise WordNetUnavailable(f"the shipped WordNet file {SHIPPED / name}.xz is damaged (its content "
-                                         "does not match MANIFEST): reinstall taglens")
-            tmp = dst / f"{name}.{os.getpid()}.tmp"
-            tmp.write_bytes(raw)
-            tmp.replace(dst / name)
-        _write_lexnames(dst)
-        (dst / "complete").write_text("WordNet 3.0, unpacked from taglens' resources/wordnet\n")
+        return _unpack_into(dst)
     except OSError as exc:
-        raise WordNetUnavailable(f"cannot unpack WordNet into {dst}: {exc.strerror or exc} (set TAGLENS_CACHE to "
-                                 "a writable folder)") from None
+        reason = exc.strerror or str(exc)
+    import atexit
+    import tempfile
+
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix="taglens-wordnet-"))
+    except OSError as exc:
+        raise WordNetUnavailable(f"cannot unpack WordNet into {dst}: {reason}, nor into a temporary folder: "
+                                 f"{exc.strerror or exc} (set TAGLENS_CACHE to a writable folder)") from None
+    atexit.register(shutil.rmtree, tmp, True)
+    try:
+        _unpack_into(tmp)
+    except (OSError, WordNetUnavailable) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # what was written of it: not left until exit (a full disk)
+        if isinstance(exc, WordNetUnavailable):
+            raise
+        raise WordNetUnavailable(f"cannot unpack WordNet into {dst}: {reason}, nor into {tmp}: "
+                                 f"{exc.strerror or exc} (set TAGLENS_CACHE to a writable folder)") from None
+    report_missing_once("wordnet-cache", f"cannot unpack WordNet into {dst} ({reason}): unpacked into a temporary "
+                                         "folder for this run instead (about 1 s each run; set TAGLENS_CACHE to a "
+                                         "writable folder to keep it)")
+    return tmp
+
+
+def _sizes_match(folder: Path) -> bool:
+    """Whether each unpacked file in ``folder`` has its MANIFEST size (a stat each: a file cut short or damaged since,
+    by another program or the disk, is unpacked again instead of read as WordNet)."""
+    try:
+        return all((folder / name).stat().st_size == size for name, size, _ in _manifest())
+    except OSError:
+        return False
+
+
+def _unpack_into(dst: Path) -> Path:
+    """The shipped WordNet files checked and written into ``dst`` (see ``unpack_shipped``); raises OSError where
+    ``dst`` cannot be written, WordNetUnavailable where the shipped files are damaged."""
+    import lzma
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for name, size, digest in _manifest():
+        try:
+            raw = lzma.decompress((SHIPPED / f"{name}.xz").read_bytes())
+        except (OSError, lzma.LZMAError) as exc:
+            raise WordNetUnavailable(f"cannot read the shipped WordNet file {SHIPPED / name}.xz: {exc}") from exc
+        if len(raw) != size or hashlib.sha256(raw).hexdigest() != digest:
+            raise WordNetUnavailable(f"the shipped WordNet file {SHIPPED / name}.xz is damaged (its content "
+                                     "does not match MANIFEST): reinstall taglens")
+        tmp = dst / f"{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(raw)
+        tmp.replace(dst / name)
+    _write_lexnames(dst)
+    (dst / "complete").write_text("WordNet 3.0, unpacked from taglens' resources/wordnet\n")
     return dst
 
 

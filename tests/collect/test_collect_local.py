@@ -216,3 +216,31 @@ def test_import_skips_media_that_are_not_regular_files(tmp_path, capsys):
         + json.dumps({"id": "b", "images": ["pipe.jpg"], "hashtags": ["x"]}) + "\n")
     report = _import(f"jsonl:{data / 'posts.jsonl'}", tmp_path / "store", capsys)
     assert report["new_posts"] == 2 and report["missing_images"] == 2
+
+
+def test_a_full_disk_while_importing_keeps_what_was_stored_and_says_so(tmp_path):
+    """A disk that fills up during `collect` (here a file size limit, which fails writes as a full disk does): exit
+    code 10, an error that names the store and says the disk may be full and what was stored is kept; the same
+    command run again once there is room stores every post, none twice."""
+    import resource
+    import subprocess
+    import sys
+
+    data = tmp_path / "posts.jsonl"
+    data.write_text("".join(json.dumps({"id": f"p{i}", "text": f"post {i} " + "words " * 40, "hashtags": ["dog"]})
+                            + "\n" for i in range(3000)), "utf-8")
+    store = tmp_path / "store"
+    cmd = [sys.executable, "-m", "taglens", "collect", "--source", f"jsonl:{data}", "--store", str(store),
+           "--no-progress"]
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+
+    def small_disk():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, resource.RLIM_INFINITY))
+
+    full = subprocess.run(cmd, env=env, preexec_fn=small_disk, capture_output=True, text=True, timeout=300)
+    assert full.returncode == 10, full.stderr
+    assert "taglens.sqlite: cannot write the collection store" in full.stderr and "disk full" in full.stderr
+    assert "Traceback" not in full.stderr
+    again = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.splitlines()[-1])["store"]["posts"] == 3000

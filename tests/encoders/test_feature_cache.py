@@ -128,3 +128,31 @@ def test_images_started_before_the_model_loads_are_taken_over_by_that_post(tmp_p
     assert (got["pooled"] == usual["pooled"]).all() and (got["logits"] == usual["logits"]).all()
     features.start_post_images(Post())  # no images: nothing started
     assert not features._AHEAD
+
+
+def test_images_started_but_never_asked_for_are_let_go_beyond_a_few(monkeypatch):
+    """``start_post_images`` for posts whose features no caller asks for keeps at most ``AHEAD_KEPT`` of them (the
+    newest), not every post with its photos' features for the life of the process; each let go is marked answered,
+    so its cache write does not wait; the newest is still taken over."""
+    import threading
+
+    import taglens.features as features
+    from taglens.types import Post
+
+    started: list = []
+
+    def fake(post, images, answered, decoding=None, beside=False):
+        started.append(post)
+        images.set_result([None])
+
+    monkeypatch.setattr(features, "_images_then_store", fake)
+    monkeypatch.setattr(features, "_AHEAD", {})
+    posts = [Post(images=(f"photo{i}.jpg",)) for i in range(features.AHEAD_KEPT + 3)]
+    answered: list[threading.Event] = []
+    for post in posts:
+        features.start_post_images(post)
+        answered.append(features._AHEAD[id(post)][2])
+    assert len(features._AHEAD) == features.AHEAD_KEPT
+    assert [entry[0] for entry in features._AHEAD.values()] == posts[-features.AHEAD_KEPT:]
+    assert all(event.is_set() for event in answered[:3]) and not any(e.is_set() for e in answered[3:])
+    assert features._AHEAD.pop(id(posts[-1]))[0] is posts[-1]

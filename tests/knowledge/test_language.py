@@ -50,3 +50,40 @@ def test_the_cached_copy_of_the_model_classifies_as_the_wheels(tmp_path, monkeyp
             assert cached.classify(text) == wheel.classify(text)
     finally:
         language._identifier.cache_clear()
+
+
+def test_a_damaged_cached_model_copy_is_read_past_and_written_anew(monkeypatch, tmp_path):
+    """The uncompressed copy of py3langid's model in the cache, cut short (a full disk under another program, a
+    damaged file): the language is still told (from py3langid's own file), the damaged copy is removed, and the next
+    read writes it anew, instead of a BadZipFile traceback."""
+    import taglens.language as language
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    first = language._unpacked_model()
+    copy = next(tmp_path.glob("py3langid-*.npz"))
+    whole = copy.read_bytes()
+    copy.write_bytes(whole[: len(whole) // 2])
+    assert language._unpacked_model() is None and not copy.exists()
+    again = language._unpacked_model()
+    assert copy.read_bytes() == whole and again[2] == first[2]
+    language._identifier.cache_clear()
+    try:
+        copy.write_bytes(whole[: len(whole) // 2])
+        assert language.detect("Mi gato durmiendo la siesta en el sofá")[0] == "es"
+    finally:
+        language._identifier.cache_clear()
+
+
+def test_a_cache_that_cannot_be_written_unpacks_the_model_in_memory(monkeypatch, tmp_path):
+    """A cache folder that cannot be written (a read-only or full disk; here TAGLENS_CACHE names a file): the model is
+    unpacked in memory, not handed to py3langid's own loader, whose temporary file a full disk refuses as well
+    (suggest then failed, exit 10, 'cannot write the output: File too large')."""
+    import taglens.language as language
+
+    monkeypatch.setenv("TAGLENS_CACHE", str(tmp_path))
+    whole = language._unpacked_model()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TAGLENS_CACHE", str(blocker))
+    got = language._unpacked_model()
+    assert got is not None and got[2] == whole[2] and (got[0] == whole[0]).all()

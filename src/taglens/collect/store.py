@@ -219,7 +219,11 @@ def store_error(path: Path, exc: sqlite3.DatabaseError) -> TaglensError:
     msg = str(exc) or type(exc).__name__
     low = msg.lower()
     db = path / DB_NAME
-    if "full" in low or "readonly" in low or "read-only" in low or "disk i/o" in low:
+    if "disk i/o" in low:  # SQLite's word for a failed write: on a store that opened, mostly a full disk (or one
+        # over a file size limit); what it stored before is kept, and the same command resumes once there is room
+        return OutputError(f"{db}: cannot write the collection store: {msg} (is the disk full? what was stored is "
+                           "kept: run the same command again once there is room)")
+    if "full" in low or "readonly" in low or "read-only" in low:
         return OutputError(f"{db}: cannot write the collection store: {msg}")
     if "locked" in low or "busy" in low:
         return InputError(f"{db}: the collection store is busy (another process holds it): {msg}")

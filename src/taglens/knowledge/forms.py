@@ -51,10 +51,11 @@ def _lookup():
         from ..wordnet import WordNetUnavailable, get_lookup
 
         return get_lookup()
-    except WordNetUnavailable:
+    except WordNetUnavailable as exc:
         from ..wordnet import report_missing_once
 
-        report_missing_once("wordnet-forms", "WordNet unavailable: tag forms are grouped by the hand list only")
+        report_missing_once("wordnet-forms", f"WordNet unavailable ({exc}): tag forms are grouped by the hand list "
+                                             "only")
         return None
 
 

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # on the first suggestions of the dev sets' val side (instagram6, vape, 1,200 harrison and tweets, the everyday
 # bench: 4,510 posts; hit rate 0.01 under score 0.08, 0.16 at 0.2-0.5, 0.46 over 0.93)
 CONFIDENCE_HALF = 1.65
+# a model folder whose files do not fit together: what its load errors say to do
+DAMAGED = ("a file of the model folder is cut short, damaged or from another model; retrain the model or restore "
+           "the folder")
 
 
 class TaglensBase(BaseSuggester):
@@ -309,11 +312,13 @@ class TaglensBase(BaseSuggester):
         self.__dict__.pop("index_", None)
         self.tag_words_ = read_vocab(directory / "vocab_words.txt")
         if len(self.tag_words_) != len(self.vocab_):
-            raise ModelError(f"{directory}: vocab.txt and vocab_words.txt disagree")
+            raise ModelError(f"{directory}: vocab.txt ({len(self.vocab_)} tags) and vocab_words.txt "
+                             f"({len(self.tag_words_)}) disagree: {DAMAGED}")
         known_words(self.vocab_, self.tag_words_)  # tag_words answers them without segmenting (issue 21)
         state = State(directory, load_file(str(directory / "weights.safetensors")))
         self.tag_emb_ = state.arrays["tag_emb"].astype(np.float32)  # stored float16
         if self.tag_emb_.shape[0] != len(self.vocab_):
-            raise ModelError(f"{directory}: vocab.txt and weights.safetensors disagree")
+            raise ModelError(f"{directory}: vocab.txt ({len(self.vocab_)} tags) and weights.safetensors "
+                             f"({self.tag_emb_.shape[0]}) disagree: {DAMAGED}")
         for source in self.sources:
             source.load(state)

@@ -71,8 +71,8 @@ class ClassRates(Source):
     weight_with_caption = 0.0
 
     def evidence(self, post, features):
-        table = agr.table()
-        if features.images is None or table is None or self.gain(post, features) <= 0:
+        table = photo_table(self, post, features)
+        if table is None:
             return {}
         from ....knowledge.image_tags import image_tags
 
@@ -131,10 +131,24 @@ class ClassRates(Source):
 
     def _columns(self, table: agr.Agreement) -> dict[str, int]:
         """The table's column of each of its tags, once per table."""
-        cached = self.__dict__.get("_cols")
-        if cached is None or cached[0] is not table:
-            cached = self._cols = (table, {t: j for j, t in enumerate(table.names)})
-        return cached[1]
+        return once_per_table(self, table, lambda t: {tag: j for j, tag in enumerate(t.names)})
+
+
+def photo_table(source: Source, post, features) -> agr.Agreement | None:
+    """The class-agreement table, where ``source`` (class_rates, scene_rates) speaks for ``post``: it has a photo,
+    the table is built and the source's gain is above 0; else None."""
+    table = agr.table()
+    if features.images is None or table is None or source.gain(post, features) <= 0:
+        return None
+    return table
+
+
+def once_per_table(source: Source, table: agr.Agreement, columns):
+    """``columns(table)``, computed once per table and kept on ``source`` (the table's columns it reads)."""
+    cached = source.__dict__.get("_cols")
+    if cached is None or cached[0] is not table:
+        cached = source._cols = (table, columns(table))
+    return cached[1]
 
 
 def photo_probs(features) -> np.ndarray:

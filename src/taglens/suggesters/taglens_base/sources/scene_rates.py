@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import agreement as agr
 from ..source import Source
-from .class_rates import alone_familiarity, photo_probs, showing
+from .class_rates import alone_familiarity, once_per_table, photo_probs, photo_table, showing
 
 # the kinds of scene or plant ImageNet has no class for (a street, a forest; a rose, a tulip, a sunflower: it has a
 # daisy class and few other flowers), each with the least rate that proposes it. The map never names a street or a
@@ -66,8 +66,8 @@ class SceneRates(Source):
     weight_with_caption = 0.0
 
     def evidence(self, post, features):
-        table = agr.table()
-        if features.images is None or table is None or self.gain(post, features) <= 0:
+        table = photo_table(self, post, features)
+        if table is None:
             return {}
         cols = self._columns(table)
         if not len(cols):
@@ -97,8 +97,6 @@ class SceneRates(Source):
 
     def _columns(self, table: agr.Agreement) -> np.ndarray:
         """The table's columns of ``SCENES`` (those it holds), once per table."""
-        cached = self.__dict__.get("_cols")
-        if cached is None or cached[0] is not table:
-            cached = self._cols = (table, np.array([j for j, t in enumerate(table.names) if t in SCENES], np.int64))
-        return cached[1]
+        return once_per_table(self, table, lambda t: np.array([j for j, tag in enumerate(t.names) if tag in SCENES],
+                                                              np.int64))
 
