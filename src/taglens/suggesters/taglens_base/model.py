@@ -15,8 +15,8 @@ from ...features import PendingFeatures, PostFeatures, pending_post_features, po
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, known_words, read_vocab, tag_words, write_vocab
-from . import (compounds, consent, fusion, medium, moods, named_kinds, places, senses, sides, support, throwbacks, topics,
-               verb_forms)
+from . import (compounds, consent, fusion, medium, moods, named_kinds, places, senses, sides, support, throwbacks,
+               topics, verb_forms)
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
