@@ -5,7 +5,8 @@ its kind: under the sklearn temple photo the classifier sees a palace, a monaste
 #building #architecture #house. A caption that names a temple says which building it is, but ``caption_tags`` alone
 gave #temple 0.051 ("a hashtag in 1 of 6 posts that mention it"), eighth, under #building and #palace. Where a noun
 the caption names (``caption_tags``' tag) is, in its usual senses, a kind of a concept a photo source votes for
-(WordNet's hypernyms, ``CLIMB`` levels at most: a temple is a place of worship, a building), the photo source votes
+(WordNet's hypernyms from the noun's usual sense, ``CLIMB`` levels at most: a temple is a place of worship, a
+building), the photo source votes
 for the named thing as well, with the concept's score: the photo's evidence of a building is evidence of the temple
 the caption names (its reason says both). A noun the photo shows no kind of ("a good book" under a street) gets
 nothing, and a concept is not its own kind (the photo's #building keeps its own vote only). Both words must usually
@@ -19,7 +20,13 @@ from ..tags import Evidence
 
 PHOTO_SOURCES = ("conse", "image_tags")  # the photo's sources that vote for WordNet concepts and curated kinds
 CAPTION_SOURCE = "caption_tags"
-CLIMB = 10  # hypernym levels from a named noun to the photo's concept (a horse is an animal 9 levels up)
+# hypernym levels from a named noun to the photo's concept: a close kind (a temple is a building 2 levels up, beer a
+# drink 4, a motorbike a vehicle 5); a broad class says little of which member the photo shows (a human, a lion and a
+# horse are animals 8-9 levels up: #human #lions on a dog's and a cat's photo under unrelated captions)
+CLIMB = 4
+# a concept WordNet files among its unique beginners (animal, person, plant) is too broad a class to say which one the
+# photo shows: a queen (bee) and a giant (creature) are animals at once, #queen led under a bird's photo
+BROAD = "noun.Tops"
 
 
 @lru_cache(maxsize=4096)
@@ -33,23 +40,29 @@ def _noun_senses(word: str) -> frozenset[tuple[str, int]]:
         return frozenset()
 
 
-def _a_thing(word: str) -> bool:
-    """Whether WordNet's usual noun sense of ``word`` is a thing one sees (not ``conse.NO_THING``)."""
+def _lexname(word: str) -> str | None:
+    """The lexicographer file of WordNet's usual noun sense of ``word`` (None: no noun, or no WordNet)."""
     from ...wordnet import WordNetUnavailable, get_lookup
-    from .sources.conse import NO_THING
 
     try:
-        lexname = get_lookup().usual_noun_lexname(word)
+        return get_lookup().usual_noun_lexname(word)
     except WordNetUnavailable:
-        return False
+        return None
+
+
+def _a_thing(word: str) -> bool:
+    """Whether WordNet's usual noun sense of ``word`` is a thing one sees (not ``conse.NO_THING``)."""
+    from .sources.conse import NO_THING
+
+    lexname = _lexname(word)
     return lexname is not None and lexname not in NO_THING
 
 
 @lru_cache(maxsize=8192)
 def is_kind_of(word: str, concept: str) -> bool:
-    """Whether one of ``word``'s usual noun senses is, ``CLIMB`` hypernym levels at most, one of ``concept``'s usual
-    noun senses (a temple is a building; a building is not a kind of itself)."""
-    if word == concept or not (_a_thing(word) and _a_thing(concept)):
+    """Whether ``word``'s usual sense, a noun, is, ``CLIMB`` hypernym levels at most, ``concept``'s usual sense (a
+    temple is a building; a building is not a kind of itself)."""
+    if word == concept or not (_a_thing(word) and _a_thing(concept)) or _lexname(concept) == BROAD:
         return False
     below, above = _noun_senses(word), _noun_senses(concept)
     if not below or not above or below & above:
