@@ -22,6 +22,9 @@ Japanese) and 10 photo + caption posts (``"images"``: names of the public sample
 --fetch`` puts in a folder outside the repository; pass that folder as ``--photos``, without it those posts are left
 out), written at the eleventh stop before its caption changes. The photo posts are counted under "photo" as well as
 their language.
+``--captions bench/data/everyday_captions_capt14.jsonl``: 30 captions (15 English, 5 each Spanish, Greek, Japanese)
+and 13 photo + caption posts (three with one tag of the author's, ``"hashtags"``, passed to the model as the post's
+own tags), written at the thirteenth stop before its caption changes; a held-out check, not tuned on.
 
 Usage: python bench/bench_everyday_captions.py [--model taglens-base] [--show] [--captions FILE] [--photos DIR]
 """
@@ -62,7 +65,7 @@ def main() -> int:
             print(f"{len(left)} photo + caption posts left out (no --photos)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         queries = Path(tmp) / "queries.jsonl"
-        queries.write_text("".join(json.dumps({"id": r["id"], "text": r["text"],
+        queries.write_text("".join(json.dumps({"id": r["id"], "text": r["text"], "hashtags": r.get("hashtags", []),
                                                 "images": [str(args.photos / i) for i in r.get("images", [])]},
                                                ensure_ascii=False) + "\n"
                                    for r in rows), encoding="utf-8")

@@ -15,7 +15,8 @@ from ...features import PendingFeatures, PostFeatures, pending_post_features, po
 from ...types import Post, Suggestion
 from ..base import BaseSuggester, finalize
 from ..tags import Evidence, embed_tags, known_words, read_vocab, tag_words, write_vocab
-from . import compounds, consent, fusion, medium, moods, places, senses, sides, support, throwbacks, topics, verb_forms
+from . import (compounds, consent, fusion, medium, moods, named_kinds, places, senses, sides, support, throwbacks,
+               topics, verb_forms)
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
@@ -155,6 +156,7 @@ class TaglensBase(BaseSuggester):
         evidence = medium.unsaid_medium(evidence, features.text, features.tags)  # no #photo for a cold beer
         evidence = sides.other_side_out(evidence, features.text, said)  # no #maga for "I LOVE YOU BERNIE!!"
         evidence = verb_forms.unsaid_verbs(evidence, features.text)  # no #vino for "vino a visitarme"
+        evidence = named_kinds.named_kinds(evidence)  # the temple the caption names is the building the photo shows
         read = self._head_read(features, strength, known)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
