@@ -262,3 +262,21 @@ def test_rows_let_through_by_also_reach_the_detector_whatever_the_probe_says():
     [(label, frame, margin)] = gated_frames(features, "text", also=lambda feats: np.ones(len(feats["pooled"]), bool))
     assert label == "image 1 (0000826.jpg)" and margin < 0 and frame.size[0] > 0
     assert gated_frames(features, "text", also=lambda feats: np.zeros(len(feats["pooled"]), bool)) == []
+
+
+def test_a_caption_taglens_cannot_read_does_not_open_a_portrait_to_vape(model):
+    """Grace Hopper's portrait (as above) under a Spanish caption got #vapeo #vape #vapefam #vaper beside #portrait:
+    the image head's vape tags on a portrait unlike the training photos, faded by the caption's length, opened the
+    caption sources (which learned Spanish from vape shops) to the caption, and #love #travel #food came with them.
+    A caption taglens cannot read now leaves the photo its photo-alone checks and opens those sources only as far as
+    the photo by itself shows vape (``TaglensBase._language_opening``)."""
+    pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
+    cbook = pytest.importorskip("matplotlib.cbook", reason="matplotlib (its sample photos) is not installed")
+    photo = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    post = Post(images=(photo,), text="Una pionera de la informática")
+    got = [s.tag for s in model.suggest(post, k=5) if s.confidence >= 0.05]
+    assert got[0] == "portrait", got
+    assert not {"vape", "vapeo", "vaper", "vapefam", "food", "travel", "love"} & set(got), got
+    # an English caption, which taglens reads, is still read as before: the checks give way to it
+    features = post_features([Post(images=(photo,), text="A pioneer of computer programming")])[0]
+    assert not model.source("image")._unread_caption(features)

@@ -31,6 +31,12 @@ CONFIDENCE_HALF = 1.65
 DAMAGED = ("a file of the model folder is cut short, damaged or from another model; retrain the model or restore "
            "the folder")
 
+# a photo at least this familiar (``ImageHead.familiarity``: like the training photos) shows a topic as its head reads
+# it under any caption; a less familiar one (an astronaut's or a navy officer's portrait, familiarity 0.04-0.42) only
+# as far as the photo by itself shows it (``_language_opening``). The vape val posts whose Spanish captions need the
+# opening are shop photos at 0.72-0.84
+OPENING_FAMILIAR = 0.5
+
 
 class TaglensBase(BaseSuggester):
     """The default model: trained image and caption heads, zero-shot image tags, caption words, tag statistics,
@@ -144,7 +150,8 @@ class TaglensBase(BaseSuggester):
         evidence = {s.name: found[s.name] for s in self.sources if found[s.name]}  # in the sources' order (fuse)
         said = topics.spelled(features) if said is None else said
         strength = topics.topic_strength(self, features, evidence, said)
-        gains = self.gains(features, strength, known)
+        opening = self._language_opening(features, evidence, strength, said)
+        gains = self.gains(features, opening, known)
         evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
         # no #yeg for "the lawn", no #losangeles for "Rainy day in London": it costs the tweets' val side 9 first hits
         # and 32 top-5 hits (their Los Angeles authors' #la on captions that name no place), but a user never wants it
@@ -157,7 +164,7 @@ class TaglensBase(BaseSuggester):
         evidence = sides.other_side_out(evidence, features.text, said)  # no #maga for "I LOVE YOU BERNIE!!"
         evidence = verb_forms.unsaid_verbs(evidence, features.text)  # no #vino for "vino a visitarme"
         evidence = named_kinds.named_kinds(evidence)  # the temple the caption names is the building the photo shows
-        read = self._head_read(features, strength, known)
+        read = self._head_read(features, opening, known)
         for source in self.sources:  # a source that defers to the others' evidence (caption_tags to a sure head)
             if source.name in gains:
                 gains[source.name] *= source.deference(evidence, read)
@@ -229,6 +236,27 @@ class TaglensBase(BaseSuggester):
             gain, gate = parts if parts is not None else self._gain_parts(source, features)
             out[source.name] = gain * max(gate, shown)
         return out
+
+    def _language_opening(self, features: PostFeatures, evidence: dict[str, Evidence], strength: dict[str, float],
+                          said: set[str]) -> dict[str, float]:
+        """How far the post shows each topic that taught the caption sources a language (``LANGUAGE_TOPICS``), for
+        ``gains`` and ``_head_read``: ``strength``, with the photo read as by itself. A caption in a language those
+        sources did not learn says nothing taglens can read of the topic, so it cannot be what lets the photo's
+        evidence of the topic through: the image head's vape tags on a navy portrait or an astronaut (faded by the
+        caption's length, or left out of a posed portrait alone) opened the Spanish-trained sources to "Mi héroe de
+        la infancia: los astronautas", which read it as a vape shop's caption (#vapeo #vapemex #vaper #vape)."""
+        if not features.text or features.images is None or "image" not in evidence \
+                or not any(strength.get(t, 0.0) > 0.0 for t in LANGUAGE_TOPICS):
+            return strength
+        try:
+            image = self.source("image")
+        except KeyError:
+            return strength
+        familiarity = image.familiarity(features)
+        if familiarity is None or familiarity >= OPENING_FAMILIAR:  # like the training photos: its head knows it
+            return strength
+        alone = topics.topic_strength(self, features, {**evidence, "image": image.alone_evidence(features)}, said)
+        return {**strength, **{t: min(strength.get(t, 0.0), alone.get(t, 0.0)) for t in LANGUAGE_TOPICS}}
 
     def _head_read(self, features: PostFeatures, topic_strength: dict[str, float],
                    known: dict[str, tuple[float, float]] | None) -> float:

@@ -16,6 +16,9 @@ from ..wording import caption_gain
 # confirms the head's tags of that topic: a vape shop's photo holds many vape tags (vape val median 3.3, 25th
 # percentile 1.4); a motorcycle 0.57, the everyday photos' median 0.14
 TOPIC_PROTOS_FULL = 2.0
+# a caption of whose words the trained sources know under this share (``language_gate``: a language they did not
+# learn) is read as no caption by the photo-alone checks of ``agreement``, on a post without tags
+UNREAD = 0.2
 
 
 class ImageHead(HeadSource):
@@ -59,13 +62,26 @@ class ImageHead(HeadSource):
         _, probs = self._read(features)
         return {} if probs is None else self.top(self.checked(features, probs), self.reason)
 
+    def alone_evidence(self, features):
+        """The evidence as the photo alone gives it (no caption, no tags: every photo-alone check of ``agreement``
+        and ``topic_checked``), for ``TaglensBase.gains``: how far the photo by itself shows a topic whose posts
+        taught the caption sources a language. Once per post."""
+        return self.per_post("_alone", features, self._alone_evidence)
+
+    def _alone_evidence(self, features):
+        _, probs = self._read(features)
+        if probs is None:
+            return {}
+        keep = self._agreement(features, alone=True)[0]
+        return self.top(self.topic_checked(features, probs if keep is None else probs * keep, alone=True), self.reason)
+
     def checked(self, features, probs: np.ndarray) -> np.ndarray:
         """``probs`` as the evidence shows them: each tag scaled by how far what the ImageNet classifier sees
         supports it (``agreement``), then the topic check (``topic_checked``)."""
         keep = self.agreement(features)[0]
         return self.topic_checked(features, probs if keep is None else probs * keep)
 
-    def topic_checked(self, features, probs: np.ndarray) -> np.ndarray:
+    def topic_checked(self, features, probs: np.ndarray, alone: bool = False) -> np.ndarray:
         """``probs`` with the tags of each one-topic vocabulary (``topics.topic_tags``: #vape #boxmod ...) scaled by
         how far the similar photos agree that the photo shows the topic: their mass on the topic's tags over
         ``TOPIC_PROTOS_FULL``. The head alone puts vape tags on a motorcycle or a navy portrait (and its own mass on
@@ -80,7 +96,7 @@ class ImageHead(HeadSource):
         agreed = [self.photos_agree(features, r) for r in rows]
         if agreed[0] is None:
             return probs
-        caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
+        caption = caption_gain(features.text, self.model.text_words_full) if features.text and not alone else 0.0
         out = probs.copy()
         for r, agree in zip(rows, agreed):
             out[r] *= agree + (1.0 - agree) * caption
@@ -124,7 +140,7 @@ class ImageHead(HeadSource):
         the developer sets'); (None, 0) without a photo, a head or the table. Once per post."""
         return self.per_post("_agreed", features, self._agreement)
 
-    def _agreement(self, features) -> tuple[np.ndarray | None, float]:
+    def _agreement(self, features, alone: bool = False) -> tuple[np.ndarray | None, float]:
         table = agr.table()
         _, probs = self._read(features)
         if table is None or probs is None:
@@ -139,9 +155,9 @@ class ImageHead(HeadSource):
         agree = np.zeros(len(self.model.vocab_), np.float32)
         class_probs = softmax(features.images["logits"].astype("float64")).mean(0)
         agree[rows] = table.support(class_probs)[cols]
-        caption = caption_gain(features.text, self.model.text_words_full) if features.text else 0.0
+        caption = caption_gain(features.text, self.model.text_words_full) if features.text and not alone else 0.0
         keep = agree + (1.0 - agree) * caption
-        if no_caption_or_tags(features):  # a photo alone
+        if alone or no_caption_or_tags(features) or self._unread_caption(features):  # a photo alone
             familiarity, index = self.familiarity(features), self.model.index_
 
             def drop(tags) -> None:
@@ -159,6 +175,18 @@ class ImageHead(HeadSource):
             if agr.posed(class_probs, familiarity) or self._posed_face(features):  # a navy portrait is no #love
                 keep[:] = 0.0
         return keep, agr.doubt(probs, agree)
+
+    @staticmethod
+    def _unread_caption(features) -> bool:
+        """Whether the post is a photo under a caption taglens cannot read and no tags: a caption in a language the
+        trained sources did not learn, under ``UNREAD`` of whose words they know (``language_gate``). Such a caption
+        cannot show that a tag the photo's checks leave out is right after all, so the photo keeps a photo alone's
+        checks: Grace Hopper under "Una pionera de la informática" is no #food, #travel or #love."""
+        if features.tags or not features.text:
+            return False
+        from ..language_gate import LEARNED_LANGUAGES, language_gate
+
+        return language_gate(features.text, LEARNED_LANGUAGES) < UNREAD
 
     def _posed_face(self, features) -> bool:
         """Whether the faces source reads the photo as a person's portrait (``Faces.posed``)."""
