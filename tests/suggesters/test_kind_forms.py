@@ -73,6 +73,28 @@ def test_under_first_never_lifts_a_tag_above_the_first():
     assert first[0].tag == "travel" and first[0].score == pytest.approx(3.0)  # the first tag itself gets it all
 
 
+def test_under_first_passes_a_category_only_to_just_above_it():
+    # the rocket alone: ConSE's #vehicle first, the kind #rocket held under it; a kind may pass its own category
+    evidence = {"a": {"vehicle": (1.0, "conse"), "photography": (0.8, "trained")}, "u": {"rocket": (9.0, "kind")}}
+    weights = {"a": 1.0, "u": 1.0}
+    held = fusion.fuse(evidence, {}, frozenset(), 3, weights, under_first=["u"])
+    assert [s.tag for s in held] == ["vehicle", "rocket", "photography"]
+    passed = fusion.fuse(evidence, {}, frozenset(), 3, weights, under_first=["u"],
+                         passes=lambda tag, other: (tag, other) == ("rocket", "vehicle"))
+    assert [s.tag for s in passed] == ["rocket", "vehicle", "photography"]
+    assert passed[0].score == pytest.approx(1.0, rel=1e-4)  # its category's place, not its own 9
+    other = fusion.fuse({**evidence, "a": {"travel": (1.0, "trained"), "vehicle": (0.9, "conse")}}, {}, frozenset(),
+                        3, weights, under_first=["u"], passes=lambda tag, other: other == "vehicle")
+    assert other[0].tag == "travel"  # a first tag that is no category of it still holds it under
+
+
+def test_a_kind_names_its_own_category_only():
+    assert kind_forms.names_category("rocket", "vehicle") and kind_forms.names_category("coffee", "drink")
+    assert not kind_forms.names_category("dog", "animals")  # instagram6's topic stays first (one level up only)
+    assert not kind_forms.names_category("rocket", "travel")
+    assert not kind_forms.names_category("daisy", "flower")  # the map's own kind beside a daisy: no category
+
+
 def test_a_moped_alone_shows_its_forms_under_its_first_tag(model, familiarity):
     familiarity(0.05)
     features = photo(MOPED)

@@ -20,6 +20,7 @@ from . import (compounds, consent, fusion, medium, moods, named_kinds, places, s
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
+from .sources.kind_forms import names_category
 from .source import EvidenceSource, State, TrainingSet
 
 log = logging.getLogger(__name__)
@@ -292,6 +293,7 @@ class TaglensBase(BaseSuggester):
                              mixed=self._mixed,
                              firm_sources=[s.name for s in self.sources if s.firm],
                              under_first=[s.name for s in self.sources if getattr(s, "under_first", False)],
+                             passes=names_category,
                              cooccurrence=cooc, diversity=self.diversity, text=text)
         return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)
 

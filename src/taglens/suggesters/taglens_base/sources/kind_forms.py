@@ -24,6 +24,8 @@ fitting tags in the top 5 3.246 -> 3.291 (first fits 0.783 kept); ordinary photo
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import agreement as agr
 from ..source import Source
 from .class_rates import alone_familiarity, photo_probs
@@ -63,3 +65,46 @@ class KindForms(Source):
         any caption or tag (they carry the post's topic) or without a familiarity calibration."""
         familiarity = alone_familiarity(self, features)
         return 0.0 if familiarity is None else max(0.0, 1.0 - familiarity / FAMILIAR)
+
+
+@lru_cache(maxsize=4096)
+def names_category(kind: str, other: str) -> bool:
+    """Whether ``other`` names the category right above ``kind``: a lemma (or its plural) of a direct hypernym of
+    ``kind``'s usual noun senses (``common_synsets``). #rocket is a #vehicle, #coffee a #drink: the category is as
+    true of the photo, but the kind is the word a person posts first, so a kind may rise above it (``fusion.fuse``'s
+    ``passes``). Only one level up: #dog's is #canine and #domesticanimal, never #animals (instagram6's gold puts its
+    topic #animals before #dog). A tag the ImageNet map gives as a kind itself to the classes that give ``kind``
+    (``kinds_beside``: a daisy's #flower, a ladybird's #insect) is no category to pass: #daisy stays under #flower (a
+    kind read wrongly, a dahlia's #daisy, would otherwise take the place of a category that is right). False without
+    WordNet."""
+    from ....wordnet import WordNetUnavailable, get_lookup
+
+    if other in kinds_beside(kind):
+        return False
+    try:
+        lookup = get_lookup()
+        names = set()
+        for synset in lookup.common_synsets(kind):
+            if synset.pos != "n":
+                continue
+            for key in lookup.hypernyms(*synset.key):
+                for lemma in lookup.synset_at(*key).lemma_names:
+                    word = lemma.lower().replace("_", "").replace("-", "")
+                    names.update((word, word + "s"))
+        return other in names
+    except WordNetUnavailable:
+        return False
+
+
+@lru_cache(maxsize=4096)
+def kinds_beside(kind: str) -> frozenset[str]:
+    """The tags the ImageNet map gives at a kind's strength (``KIND``) to the classes it gives ``kind`` at that
+    strength or as their name: a daisy's #flower beside #daisy; nothing beside a missile's #rocket (its #vehicle is
+    ConSE's)."""
+    from ....knowledge.image_tags import get_image_tag_map
+
+    out: set[str] = set()
+    for tags in get_image_tag_map().tags:
+        if any(t == kind and round(s, 2) >= KIND[0] for t, s in tags):  # its name or its kind
+            out.update(t for t, s in tags if KIND[0] <= round(s, 2) <= KIND[1])
+    return frozenset(out - {kind})
