@@ -9,7 +9,7 @@ from taglens.knowledge.image_tags import get_image_tag_map
 from taglens.model_folder import load_suggester
 from taglens.suggesters.taglens_base import fusion
 from taglens.suggesters.taglens_base.sources import kind_forms
-from taglens.types import Post
+from taglens.types import Post, Suggestion
 
 MOPED = {"moped": 0.48, "motor scooter": 0.16, "crash helmet": 0.05}
 LAUNCH = {"missile": 0.30, "projectile": 0.20, "space shuttle": 0.05}
@@ -93,6 +93,23 @@ def test_a_kind_names_its_own_category_only():
     assert not kind_forms.names_category("dog", "animals")  # instagram6's topic stays first (one level up only)
     assert not kind_forms.names_category("rocket", "travel")
     assert not kind_forms.names_category("daisy", "flower")  # the map's own kind beside a daisy: no category
+    assert kind_forms.names_category("beetle", "insect")
+    assert not kind_forms.names_category("architecture", "buildings")  # a plural is a scene of many
+    assert not kind_forms.names_category("cheese", "food")  # a trained topic, instagram6's gold first, stays first
+
+
+def test_a_photo_alone_shows_a_kind_before_its_category(model):
+    # the bundled coffee alone showed #drink #coffee #table
+    shown = [Suggestion("drink", 0.33), Suggestion("coffee", 0.28), Suggestion("table", 0.25)]
+    out = kind_forms.kind_before_category(shown)
+    assert [s.tag for s in out] == ["coffee", "drink", "table"] and out[0].score > out[1].score
+    kept = [Suggestion("food", 0.5), Suggestion("cheese", 0.4)]
+    assert kind_forms.kind_before_category(kept) == kept
+    assert kind_forms.kind_before_category(shown[:1]) == shown[:1]
+    ev = {"image_protos": {"drink": (0.9, "similar photos")}, "conse": {"coffee": (0.8, "seen: espresso")}}
+    weights = {"image_protos": 1.0, "conse": 1.0}
+    assert [s.tag for s in model.fuse(ev, {}, frozenset(), 2, weights=weights, alone=True)] == ["coffee", "drink"]
+    assert [s.tag for s in model.fuse(ev, {}, frozenset(), 2, weights=weights)] == ["drink", "coffee"]  # captioned
 
 
 def test_a_moped_alone_shows_its_forms_under_its_first_tag(model, familiarity):
