@@ -192,6 +192,28 @@ def test_set_labels_are_left_out_where_the_classifier_is_sure_of_an_unfamiliar_p
     assert head.agreement(captioned)[0][model.index_["fitness"]] > 0.0  # a caption carries the topic
 
 
+def test_set_labels_are_left_out_where_sibling_classes_read_a_kind_of_thing(model):
+    # a launch read as a missile (30%) and a projectile (20%): no class at SET_LABELS_SURE, but both say #rocket, and
+    # the trained sources' #travel led the rocket with #selfie under it
+    def mix(parts):
+        p = sum(share * one_class(name) for name, share in parts) + np.full(1000, 1e-4)
+        return p / p.sum()
+
+    launch = mix([("missile", 0.30), ("projectile", 0.20)])
+    assert not agr._sure_of(launch, agr.SET_LABELS_SURE)  # the single-class bar alone said nothing
+    assert agr.sure_and_unfamiliar(launch, 0.03)
+    assert not agr.sure_and_unfamiliar(launch, agr.SET_LABELS_UNDER)  # a photo like the training photos keeps them
+    weak = mix([("missile", 0.15), ("projectile", 0.10), ("menu", 0.75)])
+    assert not agr.sure_and_unfamiliar(weak, 0.03)  # a weak read of the kind: kept
+    head = model.source("image")
+    pooled = np.zeros_like(model.source("image_protos").protos_.centroids_[0])
+    novel = PostFeatures(Post(), "", (), frozenset(), {"pooled": pooled.astype(np.float32)[None, :],
+                                                        "logits": np.log(launch).astype(np.float32)[None, :]}, None)
+    assert head.familiarity(novel) < agr.SET_LABELS_UNDER
+    keep = head.agreement(novel)[0]
+    assert all(keep[model.index_[t]] == 0.0 for t in agr.SET_LABELS)
+
+
 def test_animals_need_animals_among_the_classes_of_a_photo_alone(model):
     # a scanned page (brass, a menu, a crossword) and a wall of signs got #animals from the trained sources
     assert agr.no_animals(one_class("menu"), 0.9) and agr.no_animals(one_class("moped"), 0.2)

@@ -9,7 +9,7 @@ from taglens.knowledge.image_tags import get_image_tag_map
 from taglens.model_folder import load_suggester
 from taglens.suggesters.taglens_base import fusion
 from taglens.suggesters.taglens_base.sources import kind_forms
-from taglens.types import Post
+from taglens.types import Post, Suggestion
 
 MOPED = {"moped": 0.48, "motor scooter": 0.16, "crash helmet": 0.05}
 LAUNCH = {"missile": 0.30, "projectile": 0.20, "space shuttle": 0.05}
@@ -71,6 +71,45 @@ def test_under_first_never_lifts_a_tag_above_the_first():
     assert alone[0].tag == "rocket"  # nothing else said: it ranks freely
     first = fusion.fuse({**evidence, "u": {"travel": (2.0, "kind")}}, {}, frozenset(), 3, weights, under_first=["u"])
     assert first[0].tag == "travel" and first[0].score == pytest.approx(3.0)  # the first tag itself gets it all
+
+
+def test_under_first_passes_a_category_only_to_just_above_it():
+    # the rocket alone: ConSE's #vehicle first, the kind #rocket held under it; a kind may pass its own category
+    evidence = {"a": {"vehicle": (1.0, "conse"), "photography": (0.8, "trained")}, "u": {"rocket": (9.0, "kind")}}
+    weights = {"a": 1.0, "u": 1.0}
+    held = fusion.fuse(evidence, {}, frozenset(), 3, weights, under_first=["u"])
+    assert [s.tag for s in held] == ["vehicle", "rocket", "photography"]
+    passed = fusion.fuse(evidence, {}, frozenset(), 3, weights, under_first=["u"],
+                         passes=lambda tag, other: (tag, other) == ("rocket", "vehicle"))
+    assert [s.tag for s in passed] == ["rocket", "vehicle", "photography"]
+    assert passed[0].score == pytest.approx(1.0, rel=1e-4)  # its category's place, not its own 9
+    other = fusion.fuse({**evidence, "a": {"travel": (1.0, "trained"), "vehicle": (0.9, "conse")}}, {}, frozenset(),
+                        3, weights, under_first=["u"], passes=lambda tag, other: other == "vehicle")
+    assert other[0].tag == "travel"  # a first tag that is no category of it still holds it under
+
+
+def test_a_kind_names_its_own_category_only():
+    assert kind_forms.names_category("rocket", "vehicle") and kind_forms.names_category("coffee", "drink")
+    assert not kind_forms.names_category("dog", "animals")  # instagram6's topic stays first (one level up only)
+    assert not kind_forms.names_category("rocket", "travel")
+    assert not kind_forms.names_category("daisy", "flower")  # the map's own kind beside a daisy: no category
+    assert kind_forms.names_category("beetle", "insect")
+    assert not kind_forms.names_category("architecture", "buildings")  # a plural is a scene of many
+    assert not kind_forms.names_category("cheese", "food")  # a trained topic, instagram6's gold first, stays first
+
+
+def test_a_photo_alone_shows_a_kind_before_its_category(model):
+    # the bundled coffee alone showed #drink #coffee #table
+    shown = [Suggestion("drink", 0.33), Suggestion("coffee", 0.28), Suggestion("table", 0.25)]
+    out = kind_forms.kind_before_category(shown)
+    assert [s.tag for s in out] == ["coffee", "drink", "table"] and out[0].score > out[1].score
+    kept = [Suggestion("food", 0.5), Suggestion("cheese", 0.4)]
+    assert kind_forms.kind_before_category(kept) == kept
+    assert kind_forms.kind_before_category(shown[:1]) == shown[:1]
+    ev = {"image_protos": {"drink": (0.9, "similar photos")}, "conse": {"coffee": (0.8, "seen: espresso")}}
+    weights = {"image_protos": 1.0, "conse": 1.0}
+    assert [s.tag for s in model.fuse(ev, {}, frozenset(), 2, weights=weights, alone=True)] == ["coffee", "drink"]
+    assert [s.tag for s in model.fuse(ev, {}, frozenset(), 2, weights=weights)] == ["drink", "coffee"]  # captioned
 
 
 def test_a_moped_alone_shows_its_forms_under_its_first_tag(model, familiarity):

@@ -100,6 +100,11 @@ THINGS = frozenset({"noun.animal", "noun.artifact", "noun.food", "noun.plant"})
 POSED_UNFAMILIAR = 0.5
 SET_LABELS_UNDER = 0.05
 SET_LABELS_SURE = 0.8
+# ... or where it reads a kind of thing (``_kinds``: #rocket, #dog, #cup) at KIND_SURE or more, the map's noisy-or
+# over the kind's classes: sibling classes add up, so a launch read as a missile (30%) and a projectile (20%) is a
+# rocket as surely as one class at 0.4 is, and the trained sources' #travel #selfie on it are their guess (issue 20,
+# thirteenth stop: the rocket led with #travel and showed #selfie)
+KIND_SURE = 0.35
 
 
 @dataclass(frozen=True)
@@ -250,10 +255,37 @@ def other_kinds(class_probs: np.ndarray, familiarity: float | None) -> frozenset
 
 def sure_and_unfamiliar(class_probs: np.ndarray, familiarity: float | None) -> bool:
     """Whether a photo alone is unlike the training photos (``SET_LABELS_UNDER``) and the classifier is sure of
-    what it shows (``SET_LABELS_SURE``): the trained sources' ``SET_LABELS`` are their guess, not the photo's."""
+    what it shows (a class at ``SET_LABELS_SURE``, or a kind of thing at ``KIND_SURE``): the trained sources'
+    ``SET_LABELS`` are their guess, not the photo's."""
     if familiarity is None or familiarity >= SET_LABELS_UNDER:
         return False
-    return _sure_of(np.asarray(class_probs, np.float64).reshape(-1), SET_LABELS_SURE)
+    p = np.asarray(class_probs, np.float64).reshape(-1)
+    return _sure_of(p, SET_LABELS_SURE) or _kind_read(p, KIND_SURE)
+
+
+def _kind_read(p: np.ndarray, at: float) -> bool:
+    """Whether the ImageNet map reads a kind of thing at map score ``at`` or more: a tag it gives at a kind's strength
+    (a class's basic-level category or its forms, 0.75-0.9, as ``kind_forms`` proposes them: a missile's #rocket),
+    scored by the noisy-or of its classes' probabilities x strengths (``image_tags``), that is a word for a thing
+    (``_thing``) and not a set label."""
+    from ...knowledge.image_tags import get_image_tag_map, image_tags
+    from .sources.kind_forms import KIND
+
+    strengths = get_image_tag_map().strengths(p)
+    return any(KIND[0] <= strengths.get(tag, 0.0) <= KIND[1] and tag not in SET_LABELS and _thing(tag)
+               for tag, _, _ in image_tags(p, k=30, min_score=at))
+
+
+@lru_cache(maxsize=4096)
+def _thing(tag: str) -> bool:
+    """Whether WordNet's usual sense of ``tag`` is a thing (``THINGS``: an animal, an artifact, a food, a plant);
+    False without WordNet."""
+    from ...wordnet import WordNetUnavailable, get_lookup
+
+    try:
+        return get_lookup().usual_noun_lexname(tag) in THINGS
+    except WordNetUnavailable:
+        return False
 
 
 def _sure_of(p: np.ndarray, at: float) -> bool:

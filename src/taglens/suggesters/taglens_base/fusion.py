@@ -20,6 +20,7 @@ from ..tags import Evidence
 from .source import EvidenceSource
 
 DIVERSE_POOL = 30  # candidates the diversified ranking chooses from
+PASSABLE = 2  # the most first tags an under-first tag may pass (``_under_first``: its own categories)
 CAPTION = "caption"  # the source whose gain mixes the two weights of a source with a weight_with_caption
 
 
@@ -45,13 +46,14 @@ def effective_weights(weights: dict[str, float], gains: dict[str, float], mixed:
 def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str], k: int,
          weights: dict[str, float], mixed: Iterable[str] = (), firm_sources: Iterable[str] = (),
          cooccurrence=None, diversity: float = 0.0, text: str | None = None,
-         under_first: Iterable[str] = ()) -> list[Suggestion]:
+         under_first: Iterable[str] = (), passes=None) -> list[Suggestion]:
     """Weighted sum of the sources' scores, without the tags of ``exclude``, blocked tags (``taglens.blocklist``)
     and junk (``taglens.knowledge.junk``: engagement bait and tags that do not read as hashtags, unless
     ``TAGLENS_ALLOW_GENERIC`` is set); each tag keeps the reason of its largest contribution; then ``diversify``
     (with the tags whose best contribution came from a ``firm_sources`` source never discounted). Returns the
     first ``k``. ``text``: the post's caption, for the bait it shows to be true of the post (``unwanted_tags``).
-    The sources of ``under_first`` speak under the first tag only (``_under_first``)."""
+    The sources of ``under_first`` speak under the first tag only (``_under_first``), except above a category
+    ``passes(tag, first)`` says ``tag`` may pass."""
     w = effective_weights(weights, gains, mixed)
     total: dict[str, float] = {}
     best: dict[str, tuple[float, str, str]] = {}  # each tag's largest contribution, its source and its reason
@@ -80,7 +82,7 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
                     best[tag] = (c, source, reason)
     unwanted = unwanted_tags(exclude, text)  # the list read once per post; each distinct tag is looked up once
     if under:
-        _under_first(total, best, under, exclude, unwanted)
+        _under_first(total, best, under, exclude, unwanted, passes)
     want = max(k, DIVERSE_POOL)
     ranked = _first_wanted(total, want, unwanted, 2 * want)
     if len(ranked) < want and len(total) > 2 * want:  # many unwanted among the best: the whole order
@@ -91,11 +93,13 @@ def fuse(evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[st
     return [Suggestion(tag, s, *best[tag][1:]) for tag, s in ranked]
 
 
-def _under_first(total: dict[str, float], best: dict[str, tuple[float, str, str]], under: list, exclude, unwanted
-                 ) -> None:
+def _under_first(total: dict[str, float], best: dict[str, tuple[float, str, str]], under: list, exclude, unwanted,
+                 passes=None) -> None:
     """Adds the contributions of the sources of ``under`` ((name, evidence, weight x gain)) to ``total`` (and
     ``best``), each tag's cut so that it does not rise above the first wanted tag of the other sources' sums. With no
-    other tag, they rank freely."""
+    other tag, they rank freely. ``passes(tag, other)``: whether ``tag`` may rise above ``other`` all the same (a
+    kind above its own category, ``kind_forms.names_category``): it rises then at most just above the categories
+    it passes (its own place), or to the first wanted tag it may not pass where that is higher."""
     adds: dict[str, list[tuple[float, str, str]]] = {}
     for source, ev, ws in under:
         for tag, (score, reason) in ev.items():
@@ -103,9 +107,12 @@ def _under_first(total: dict[str, float], best: dict[str, tuple[float, str, str]
                 adds.setdefault(tag, []).append((ws * score, source, reason))
     if not adds:
         return
-    first = _first_wanted(total, 1, unwanted, len(total)) if total else []
-    top, ceiling = (first[0][0], first[0][1] * (1.0 - 1e-6)) if first else (None, float("inf"))
+    firsts = _first_wanted(total, PASSABLE + 1 if passes else 1, unwanted, len(total)) if total else []
     for tag, parts in adds.items():
+        above, passed = firsts, 0.0
+        while passes and above and above[0][0] != tag and len(above) > 1 and passes(tag, above[0][0]):
+            passed, above = max(passed, above[0][1] * (1.0 + 1e-6)), above[1:]  # at most just above its category
+        top, ceiling = (above[0][0], max(passed, above[0][1] * (1.0 - 1e-6))) if above else (None, float("inf"))
         before = total.get(tag, 0.0)
         room = float("inf") if tag == top else max(0.0, ceiling - before)
         factor = min(1.0, room / sum(p[0] for p in parts))

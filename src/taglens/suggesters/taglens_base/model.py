@@ -20,6 +20,7 @@ from . import (compounds, consent, fusion, medium, moods, named_kinds, places, s
 from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
+from .sources.kind_forms import kind_before_category, names_category
 from .source import EvidenceSource, State, TrainingSet
 
 log = logging.getLogger(__name__)
@@ -279,7 +280,8 @@ class TaglensBase(BaseSuggester):
                 language_gate(features.text, getattr(source, "learned_languages", None)))
 
     def fuse(self, evidence: dict[str, Evidence], gains: dict[str, float], exclude: set[str] | frozenset[str],
-             k: int, weights: dict[str, float] | None = None, text: str | None = None) -> list[Suggestion]:
+             k: int, weights: dict[str, float] | None = None, text: str | None = None,
+             alone: bool = False) -> list[Suggestion]:
         """``fusion.fuse`` with this model's weights (``weights`` override them, as the tuner's trials do), then one
         form per meaning in the top ``k`` and a confidence per suggestion (``presenting``); ``text``: the post's
         caption (bait it shows to be true of the post, a repost's #repost, is not junk there: ``unwanted_tags``)."""
@@ -292,15 +294,19 @@ class TaglensBase(BaseSuggester):
                              mixed=self._mixed,
                              firm_sources=[s.name for s in self.sources if s.firm],
                              under_first=[s.name for s in self.sources if getattr(s, "under_first", False)],
+                             passes=names_category,
                              cooccurrence=cooc, diversity=self.diversity, text=text)
-        return with_confidence(one_form_per_meaning(ranked, k)[:k], self.confidence_half)
+        shown = one_form_per_meaning(ranked, k)[:k]
+        if alone:  # a photo alone: a kind before its category (#coffee #drink)
+            shown = kind_before_category(shown)
+        return with_confidence(shown, self.confidence_half)
 
     def _rank(self, post: Post, k: int) -> list[Suggestion]:
         features = pending_post_features(post)
         try:
             ev, gains, exclude = self.evidence(features)
             # fuse leaves the post's own tags and blocked tags out already
-            return self.fuse(ev, gains, exclude, k, text=post.text)
+            return self.fuse(ev, gains, exclude, k, text=post.text, alone=not post.text and not exclude)
         finally:
             if isinstance(features, PendingFeatures):  # the photo's features are written to the cache now (speed)
                 features.answered()
@@ -321,7 +327,7 @@ class TaglensBase(BaseSuggester):
         out = []
         for i, (p, f) in enumerate(zip(posts, features)):
             ev, gains, exclude = self.evidence(f, {name: evs[i] for name, evs in batched.items()})
-            out.append(finalize(self.fuse(ev, gains, exclude, k, text=p.text), p, k))
+            out.append(finalize(self.fuse(ev, gains, exclude, k, text=p.text, alone=not p.text and not exclude), p, k))
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ fitting tags in the top 5 3.246 -> 3.291 (first fits 0.783 kept); ordinary photo
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import agreement as agr
 from ..source import Source
 from .class_rates import alone_familiarity, photo_probs
@@ -32,6 +34,9 @@ KIND = (0.75, 0.9)  # the map strengths of a kind's forms (scripts/build_image_t
 SURE = 0.2  # the least map score of a kind proposed (the noisy-or over its classes)
 FAMILIAR = 0.3  # familiarity at which the source is silent (instagram6 val: 19% under it; everyday photos 71%)
 MAX_TAGS = 8
+# instagram6's six topics, which its gold puts first (#food before #cheese, #animals before #dog): never a category a
+# kind passes (``names_category``): a food photo's #food stays first
+TRAINED_TOPICS = frozenset("animals cars fitness food selfie travel".split())
 
 
 class KindForms(Source):
@@ -63,3 +68,59 @@ class KindForms(Source):
         any caption or tag (they carry the post's topic) or without a familiarity calibration."""
         familiarity = alone_familiarity(self, features)
         return 0.0 if familiarity is None else max(0.0, 1.0 - familiarity / FAMILIAR)
+
+
+@lru_cache(maxsize=4096)
+def names_category(kind: str, other: str) -> bool:
+    """Whether ``other`` names the category right above ``kind``: a lemma of a direct hypernym of ``kind``'s usual
+    noun senses (``common_synsets``). #rocket is a #vehicle, #coffee a #drink, #beetle an #insect: the category is as
+    true of the photo, but the kind is the word a person posts first, so a kind may rise above it (``fusion.fuse``'s
+    ``passes``). Only one level up: #dog's is #canine and #domesticanimal, never #animals (instagram6's gold puts its
+    topic #animals before #dog). In the singular only: a plural, a street's #buildings, names a scene of many, which
+    a kind of one thing does not replace (#architecture, WordNet's "architectural work", stays under it). A tag the
+    ImageNet map gives as a kind itself to the classes that give ``kind`` (``kinds_beside``: a daisy's #flower) is
+    no category to pass: #daisy stays under #flower (a kind read wrongly, a dahlia's #daisy, would otherwise take
+    the place of a category that is right); nor is one of the trained topics (``TRAINED_TOPICS``: #cheese is a #food).
+    False without WordNet."""
+    from ....wordnet import WordNetUnavailable, get_lookup
+
+    if other in TRAINED_TOPICS or other in kinds_beside(kind):
+        return False
+    try:
+        lookup = get_lookup()
+        names = set()
+        for synset in lookup.common_synsets(kind):
+            if synset.pos != "n":
+                continue
+            for key in lookup.hypernyms(*synset.key):
+                for lemma in lookup.synset_at(*key).lemma_names:
+                    word = lemma.lower().replace("_", "").replace("-", "")
+                    names.add(word)
+        return other in names
+    except WordNetUnavailable:
+        return False
+
+
+@lru_cache(maxsize=4096)
+def kinds_beside(kind: str) -> frozenset[str]:
+    """The tags the ImageNet map gives at a kind's strength (``KIND``) to the classes it gives ``kind`` at that
+    strength or as their name: a daisy's #flower beside #daisy; nothing beside a missile's #rocket (its #vehicle is
+    ConSE's)."""
+    from ....knowledge.image_tags import get_image_tag_map
+
+    out: set[str] = set()
+    for tags in get_image_tag_map().tags:
+        if any(t == kind and round(s, 2) >= KIND[0] for t, s in tags):  # its name or its kind
+            out.update(t for t, s in tags if KIND[0] <= round(s, 2) <= KIND[1])
+    return frozenset(out - {kind})
+
+
+def kind_before_category(shown: list) -> list:
+    """``shown`` (suggestions, best first) with the second placed first where the first names its category
+    (``names_category``): a photo alone's #drink #coffee is #coffee #drink (the second takes a score just above the
+    first, so the order holds when sorted)."""
+    if len(shown) < 2 or not names_category(shown[1].tag, shown[0].tag):
+        return shown
+    from dataclasses import replace
+
+    return [replace(shown[1], score=shown[0].score * (1.0 + 1e-6)), shown[0], *shown[2:]]
