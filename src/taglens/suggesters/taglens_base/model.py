@@ -152,7 +152,7 @@ class TaglensBase(BaseSuggester):
         strength = topics.topic_strength(self, features, evidence, said)
         opening = self._language_opening(features, evidence, strength, said)
         gains = self.gains(features, opening, known)
-        evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
+        evidence, gains = topics.yield_to_topic(self, features, evidence, opening, gains, said)
         # no #yeg for "the lawn", no #losangeles for "Rainy day in London": it costs the tweets' val side 9 first hits
         # and 32 top-5 hits (their Los Angeles authors' #la on captions that name no place), but a user never wants it
         evidence = places.unnamed_left_out(evidence, features.text, features.tags)
@@ -172,7 +172,7 @@ class TaglensBase(BaseSuggester):
         # no #sunset for Jupiter only because sunset captions sit nearest
         evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed),
                                       support.shown_in_full(strength))
-        evidence = consent.checked(topics.gate(evidence, strength, said), gains, weights, self._mixed, features.tags)
+        evidence = consent.checked(topics.gate(evidence, opening, said), gains, weights, self._mixed, features.tags)
         return evidence, gains, features.exclude
 
     def _prepare(self) -> None:
@@ -256,7 +256,12 @@ class TaglensBase(BaseSuggester):
         if familiarity is None or familiarity >= OPENING_FAMILIAR:  # like the training photos: its head knows it
             return strength
         alone = topics.topic_strength(self, features, {**evidence, "image": image.alone_evidence(features)}, said)
-        return {**strength, **{t: min(strength.get(t, 0.0), alone.get(t, 0.0)) for t in LANGUAGE_TOPICS}}
+        text = topics.topic_strength(self, features, {k: v for k, v in evidence.items() if k != "image"}, said)
+        out = dict(strength)
+        for t in LANGUAGE_TOPICS:  # the photo's share: as far as its head shows the topic and the similar photos agree
+            photo = alone.get(t, 0.0) * topics.photos_agree(self, features, t)
+            out[t] = min(strength.get(t, 0.0), max(text.get(t, 0.0), photo))
+        return out
 
     def _head_read(self, features: PostFeatures, topic_strength: dict[str, float],
                    known: dict[str, tuple[float, float]] | None) -> float:
