@@ -34,7 +34,8 @@ DAMAGED = ("a file of the model folder is cut short, damaged or from another mod
 # a photo at least this familiar (``ImageHead.familiarity``: like the training photos) shows a topic as its head reads
 # it under any caption; a less familiar one (an astronaut's or a navy officer's portrait, familiarity 0.04-0.42) only
 # as far as the photo by itself shows it (``_language_opening``). The vape val posts whose Spanish captions need the
-# opening are shop photos at 0.72-0.84
+# opening are shop photos at 0.72-0.84. A less familiar photo shows the topic by itself only as far as the similar
+# photos also agree that it does (the motorcycle: its head's vape mass alone 0.66, the similar photos 0.28)
 OPENING_FAMILIAR = 0.5
 
 
@@ -244,7 +245,15 @@ class TaglensBase(BaseSuggester):
         sources did not learn says nothing taglens can read of the topic, so it cannot be what lets the photo's
         evidence of the topic through: the image head's vape tags on a navy portrait or an astronaut (faded by the
         caption's length, or left out of a posed portrait alone) opened the Spanish-trained sources to "Mi héroe de
-        la infancia: los astronautas", which read it as a vape shop's caption (#vapeo #vapemex #vaper #vape)."""
+        la infancia: los astronautas", which read it as a vape shop's caption (#vapeo #vapemex #vaper #vape).
+
+        The photo by itself shows the topic as far as its head reads it alone AND the similar photos agree
+        (``topics.photos_agree``): the head's alone reading fills the topic from a small mass (``IMAGE_FULL``), and on a
+        photo unlike the training photos that mass is the head's guess (the motorcycle: alone 0.66, the similar photos
+        agreeing 0.28, so Spanish, Portuguese, Indonesian, French and Greek captions got #vapeo #vaping #vaper). The
+        caption's and tags' own showing (``topic_strength`` without the image head) is kept as it is. The opening is
+        also what ``topics.gate`` and ``topics.yield_to_topic`` read in ``evidence``: a topic the photo does not show
+        by itself does not let the caption sources' vape tags through, nor step back the caption's own tags."""
         if not features.text or features.images is None or "image" not in evidence \
                 or not any(strength.get(t, 0.0) > 0.0 for t in LANGUAGE_TOPICS):
             return strength
