@@ -280,3 +280,43 @@ def test_a_caption_taglens_cannot_read_does_not_open_a_portrait_to_vape(model):
     # an English caption, which taglens reads, is still read as before: the checks give way to it
     features = post_features([Post(images=(photo,), text="A pioneer of computer programming")])[0]
     assert not model.source("image")._unread_caption(features)
+
+
+# the image head's vape tags on the motorcycle of scikit-image's sample photos (familiarity 0.17): under a caption,
+# and as the photo alone gives them (``ImageHead.alone_evidence``: after the topic check, the similar photos agreeing
+# 0.28 that it shows vape, ``ImageHead.photos_agree``)
+MOTORCYCLE_HEAD = {"boxmod": 0.142, "vapeindo": 0.099, "vapeclub": 0.063, "vapeindonesia": 0.062}
+MOTORCYCLE_ALONE = {"boxmod": 0.025, "vapeindo": 0.024, "vapeindonesia": 0.015, "vapeclub": 0.013, "vapetricks": 0.002,
+                    "boxmodindonesia": 0.002}
+
+
+def _as_motorcycle(model, monkeypatch, agree: float) -> None:
+    image = type(model.source("image"))
+    alone = {t: (s * agree / 0.28, "head") for t, s in MOTORCYCLE_ALONE.items()}
+    monkeypatch.setattr(image, "alone_evidence", lambda self, f: alone)
+    monkeypatch.setattr(image, "photos_agree", lambda self, f, rows: agree)
+
+
+def test_an_unfamiliar_photo_opens_the_caption_sources_to_vape_only_as_far_as_the_similar_photos_agree(
+        model, monkeypatch):
+    """The motorcycle under "Mi moto nueva, primer viaje el sábado" got #vapeo #vaping #vaper (and under the same
+    caption in Portuguese, Indonesian, French, Greek): its head's vape mass (above) read alone filled the topic
+    (``IMAGE_FULL``) and opened the caption sources, which learned those languages from vape shops, though the similar
+    photos agree only 0.28. On a photo unlike the training photos the photo's share of the opening is the head's
+    reading times that agreement, and the opening, not the post's strength, gates the vape tags
+    (``TaglensBase._language_opening``); a photo the similar photos agree on still opens them."""
+    from taglens.suggesters.taglens_base import topics
+
+    cbook = pytest.importorskip("matplotlib.cbook", reason="matplotlib (its sample photos) is not installed")
+    photo = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)  # familiarity under OPENING_FAMILIAR
+    features = post_features([Post(images=(photo,), text="Mi moto nueva, primer viaje el sábado")])[0]
+    _as_motorcycle(model, monkeypatch, 0.28)
+    evidence = {s.name: s.evidence(features.post, features) for s in model.sources}
+    evidence = {k: v for k, v in evidence.items() if v}
+    evidence["image"] = {**evidence.get("image", {}), **{t: (s, "head") for t, s in MOTORCYCLE_HEAD.items()}}
+    said = topics.spelled(features)
+    strength = topics.topic_strength(model, features, evidence, said)
+    assert strength["vape"] >= topics.MIN_STRENGTH  # the post as a whole reads as vape ...
+    assert model._language_opening(features, evidence, strength, said)["vape"] < topics.MIN_STRENGTH  # ... not here
+    _as_motorcycle(model, monkeypatch, 1.0)  # the similar photos are vape shops' photos: the photo opens the sources
+    assert model._language_opening(features, evidence, strength, said)["vape"] >= topics.MIN_STRENGTH

@@ -35,7 +35,8 @@ DAMAGED = ("a file of the model folder is cut short, damaged or from another mod
 # a photo at least this familiar (``ImageHead.familiarity``: like the training photos) shows a topic as its head reads
 # it under any caption; a less familiar one (an astronaut's or a navy officer's portrait, familiarity 0.04-0.42) only
 # as far as the photo by itself shows it (``_language_opening``). The vape val posts whose Spanish captions need the
-# opening are shop photos at 0.72-0.84
+# opening are shop photos at 0.72-0.84. A less familiar photo shows the topic by itself only as far as the similar
+# photos also agree that it does (the motorcycle: its head's vape mass alone 0.66, the similar photos 0.28)
 OPENING_FAMILIAR = 0.5
 
 
@@ -153,7 +154,7 @@ class TaglensBase(BaseSuggester):
         strength = topics.topic_strength(self, features, evidence, said)
         opening = self._language_opening(features, evidence, strength, said)
         gains = self.gains(features, opening, known)
-        evidence, gains = topics.yield_to_topic(self, features, evidence, strength, gains, said)
+        evidence, gains = topics.yield_to_topic(self, features, evidence, opening, gains, said)
         # no #yeg for "the lawn", no #losangeles for "Rainy day in London": it costs the tweets' val side 9 first hits
         # and 32 top-5 hits (their Los Angeles authors' #la on captions that name no place), but a user never wants it
         evidence = places.unnamed_left_out(evidence, features.text, features.tags)
@@ -173,7 +174,7 @@ class TaglensBase(BaseSuggester):
         # no #sunset for Jupiter only because sunset captions sit nearest
         evidence = support.lone_votes(evidence, gains, fusion.effective_weights(weights, gains, self._mixed),
                                       support.shown_in_full(strength))
-        evidence = consent.checked(topics.gate(evidence, strength, said), gains, weights, self._mixed, features.tags)
+        evidence = consent.checked(topics.gate(evidence, opening, said), gains, weights, self._mixed, features.tags)
         return evidence, gains, features.exclude
 
     def _prepare(self) -> None:
@@ -245,7 +246,15 @@ class TaglensBase(BaseSuggester):
         sources did not learn says nothing taglens can read of the topic, so it cannot be what lets the photo's
         evidence of the topic through: the image head's vape tags on a navy portrait or an astronaut (faded by the
         caption's length, or left out of a posed portrait alone) opened the Spanish-trained sources to "Mi héroe de
-        la infancia: los astronautas", which read it as a vape shop's caption (#vapeo #vapemex #vaper #vape)."""
+        la infancia: los astronautas", which read it as a vape shop's caption (#vapeo #vapemex #vaper #vape).
+
+        The photo by itself shows the topic as far as its head reads it alone AND the similar photos agree
+        (``topics.photos_agree``): the head's alone reading fills the topic from a small mass (``IMAGE_FULL``), and on a
+        photo unlike the training photos that mass is the head's guess (the motorcycle: alone 0.66, the similar photos
+        agreeing 0.28, so Spanish, Portuguese, Indonesian, French and Greek captions got #vapeo #vaping #vaper). The
+        caption's and tags' own showing (``topic_strength`` without the image head) is kept as it is. The opening is
+        also what ``topics.gate`` and ``topics.yield_to_topic`` read in ``evidence``: a topic the photo does not show
+        by itself does not let the caption sources' vape tags through, nor step back the caption's own tags."""
         if not features.text or features.images is None or "image" not in evidence \
                 or not any(strength.get(t, 0.0) > 0.0 for t in LANGUAGE_TOPICS):
             return strength
@@ -257,7 +266,12 @@ class TaglensBase(BaseSuggester):
         if familiarity is None or familiarity >= OPENING_FAMILIAR:  # like the training photos: its head knows it
             return strength
         alone = topics.topic_strength(self, features, {**evidence, "image": image.alone_evidence(features)}, said)
-        return {**strength, **{t: min(strength.get(t, 0.0), alone.get(t, 0.0)) for t in LANGUAGE_TOPICS}}
+        text = topics.topic_strength(self, features, {k: v for k, v in evidence.items() if k != "image"}, said)
+        out = dict(strength)
+        for t in LANGUAGE_TOPICS:  # the photo's share: as far as its head shows the topic and the similar photos agree
+            photo = alone.get(t, 0.0) * topics.photos_agree(self, features, t)
+            out[t] = min(strength.get(t, 0.0), max(text.get(t, 0.0), photo))
+        return out
 
     def _head_read(self, features: PostFeatures, topic_strength: dict[str, float],
                    known: dict[str, tuple[float, float]] | None) -> float:

@@ -304,7 +304,7 @@ def topic_strength(model: "TaglensBase", features: "PostFeatures", evidence: dic
         if image:
             mass = sum(score for tag, (score, _) in image.items() if tag in tags)
             if gate > 0:  # a caption taglens reads that does not say the topic: the similar photos must agree
-                agree = _photos_agree(model, features, topic)
+                agree = photos_agree(model, features, topic)
                 mass *= agree + (1.0 - agree) * (1.0 - gate)
             if shown is not None:  # and the photo must look like the topic's photos (``topic_probe``)
                 mass *= shown
@@ -352,7 +352,7 @@ def probe_politics(text_emb: np.ndarray) -> float:
     return round(_probe().probability(np.asarray(text_emb)[None]), 4)
 
 
-def _photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
+def photos_agree(model: "TaglensBase", features: "PostFeatures", topic: str) -> float:
     """How far the similar photos agree that the photo shows ``topic`` (``ImageHead.photos_agree``): the image
     head's own mass on a topic's tags is evidence of the topic only as far as they do. The head spreads a little mass
     over hundreds of vape tags on any photo (a flower, a street, an astronaut's portrait: 0.1+ in all), so without
