@@ -154,3 +154,16 @@ def test_a_weapon_needs_the_post_to_speak_of_weapons():
     assert out["image_tags"]["missile"][0] == pytest.approx(0.30 * senses.UNSAID)
     assert senses.unsaid_weapons(evidence, "", ()) is evidence  # a photo alone: nothing tells its context
     assert senses.unsaid_weapons(evidence, "Army missile test", ()) is evidence
+
+
+def test_a_field_sport_is_a_pastime_out_of_doors_not_fitness():
+    # fishing is a kind of outdoor sport, a kind of sport: it files under #outdoors, not #sports #fitness
+    assert {"sports", "fitness"}.isdisjoint(kinds("Fishing with my father"))
+    assert "outdoors" in kinds("Fishing with my father")
+    assert "sports" in kinds("What a goal! What a match!")  # a sport that is a contest keeps it
+
+
+def test_a_japanese_word_for_taking_it_easy_reads_as_relax_not_free():
+    from taglens.knowledge.glosses import english_words
+
+    assert ("のんびり", "relax") in english_words("週末は温泉でのんびり", "ja")
