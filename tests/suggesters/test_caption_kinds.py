@@ -167,3 +167,17 @@ def test_a_japanese_word_for_taking_it_easy_reads_as_relax_not_free():
     from taglens.knowledge.glosses import english_words
 
     assert ("のんびり", "relax") in english_words("週末は温泉でのんびり", "ja")
+
+
+def test_an_adjective_said_of_a_noun_is_no_tag_of_its_own():
+    from taglens.suggesters.taglens_base.sources.caption_knowledge import (ATTRIBUTIVE, attributive_adjectives,
+                                                                           named_tags)
+
+    assert attributive_adjectives("Rainy day, hot tea and a good book") == {"rainy": "day", "hot": "tea",
+                                                                             "good": "book"}
+    assert attributive_adjectives("The tea is hot") == {}  # said of it, not before it
+    assert attributive_adjectives("Vintage camera, still works") == {}  # vintage is a noun first
+    hot = named_tags("Rainy day, hot tea and a good book").get("hot")
+    assert hot is None or "said of the tea" in hot[1]
+    assert ATTRIBUTIVE < 0.5
+    assert "rainyday" in named_tags("Rainy day, hot tea and a good book")  # the compound of the two words stays
