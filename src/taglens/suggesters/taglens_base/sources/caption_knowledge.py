@@ -78,9 +78,14 @@ def attributive_adjectives(text: str) -> dict[str, str]:
         lookup = get_lookup()
     except WordNetUnavailable:
         return {}
-    spans = list(_WORDS.finditer(text or ""))
+    text = re.split(r"(?:^|\s)@ (?=[A-Z0-9])", text or "")[0]  # not a check-in's place ("... @ USS Midway CV-41")
+    spans = list(_WORDS.finditer(text))
     found = {}
     for a, b in zip(spans, spans[1:]):
+        # a capitalised word inside a sentence is a name's ("the Little Yellow Plane"), as is the word after it
+        opens = a.start() == 0 or text[:a.start()].rstrip()[-1:] in ".!?\n"
+        if a.group()[0].isupper() and not opens or b.group()[0].isupper():
+            continue
         if text[a.end():b.start()].isspace() and len(a.group()) > 2:
             adj, noun = a.group().lower(), b.group().lower()
             if _usual_pos(lookup, adj) == "a" and _usual_pos(lookup, noun) == "n":
