@@ -177,6 +177,9 @@ def test_an_adjective_said_of_a_noun_is_no_tag_of_its_own():
                                                                              "good": "book"}
     assert attributive_adjectives("The tea is hot") == {}  # said of it, not before it
     assert attributive_adjectives("Vintage camera, still works") == {}  # vintage is a noun first
+    # a name's words and a check-in's place are no adjective said of a noun ("midway" is one in WordNet)
+    assert attributive_adjectives("The little yellow plane that could. @ USS Midway CV-41") == {"yellow": "plane"}
+    assert attributive_adjectives("Visiting Midway Atoll") == {}
     hot = named_tags("Rainy day, hot tea and a good book").get("hot")
     assert hot is None or "said of the tea" in hot[1]
     assert ATTRIBUTIVE < 0.5
