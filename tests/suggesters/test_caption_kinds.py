@@ -154,3 +154,33 @@ def test_a_weapon_needs_the_post_to_speak_of_weapons():
     assert out["image_tags"]["missile"][0] == pytest.approx(0.30 * senses.UNSAID)
     assert senses.unsaid_weapons(evidence, "", ()) is evidence  # a photo alone: nothing tells its context
     assert senses.unsaid_weapons(evidence, "Army missile test", ()) is evidence
+
+
+def test_a_field_sport_is_a_pastime_out_of_doors_not_fitness():
+    # fishing is a kind of outdoor sport, a kind of sport: it files under #outdoors, not #sports #fitness
+    assert {"sports", "fitness"}.isdisjoint(kinds("Fishing with my father"))
+    assert "outdoors" in kinds("Fishing with my father")
+    assert "sports" in kinds("What a goal! What a match!")  # a sport that is a contest keeps it
+
+
+def test_a_japanese_word_for_taking_it_easy_reads_as_relax_not_free():
+    from taglens.knowledge.glosses import english_words
+
+    assert ("のんびり", "relax") in english_words("週末は温泉でのんびり", "ja")
+
+
+def test_an_adjective_said_of_a_noun_is_no_tag_of_its_own():
+    from taglens.suggesters.taglens_base.sources.caption_knowledge import (ATTRIBUTIVE, attributive_adjectives,
+                                                                           named_tags)
+
+    assert attributive_adjectives("Rainy day, hot tea and a good book") == {"rainy": "day", "hot": "tea",
+                                                                             "good": "book"}
+    assert attributive_adjectives("The tea is hot") == {}  # said of it, not before it
+    assert attributive_adjectives("Vintage camera, still works") == {}  # vintage is a noun first
+    # a name's words and a check-in's place are no adjective said of a noun ("midway" is one in WordNet)
+    assert attributive_adjectives("The little yellow plane that could. @ USS Midway CV-41") == {"yellow": "plane"}
+    assert attributive_adjectives("Visiting Midway Atoll") == {}
+    hot = named_tags("Rainy day, hot tea and a good book").get("hot")
+    assert hot is None or "said of the tea" in hot[1]
+    assert ATTRIBUTIVE < 0.5
+    assert "rainyday" in named_tags("Rainy day, hot tea and a good book")  # the compound of the two words stays

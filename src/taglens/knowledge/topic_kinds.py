@@ -49,6 +49,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "soccer.n.01": ("football", "soccer", "sports"),
     "athlete.n.01": ("sports", "fitness"),
     "hunt.n.08": (),  # "texture hunting" is no #sports
+    # a field sport (fishing; hunting has its own entry) is a pastime out of doors, no exertion: "Ψάρεμα με τον
+    # πατέρα μου" (fishing with my father) got #sports #fitness from sport.n.01
+    "outdoor_sport.n.01": ("outdoors", "nature"),
     # travel and places
     "travel.n.01": ("travel",),
     "trip.n.01": ("travel", "trip"),

@@ -6,6 +6,7 @@ caption's language (detected once per caption), shrunk by its counts; the eviden
 tags come from the broad vocabulary, not from the model's."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from ....knowledge.glosses import english_phrases, english_words
@@ -23,6 +24,12 @@ HEAD_SURE_LOW, HEAD_SURE_FULL = 0.1, 0.5
 GLOSS_TRUST = 0.8  # a word read through its English gloss ("Καφές" -> #coffee): one sense of several, so a little less
 GLOSSED_TAG_COUNT = 10  # posts tagged with a gloss's English form for it to stand as a tag no caption writes
 GLOSSED_GAIN = 1.3  # the gain under a caption in a language the trained caption sources did not learn (caption_kinds')
+# an adjective written before the noun it describes ("hot tea", "cold beer") says what that thing is like, and the
+# thing is the post's: as a tag of its own it is the word's sense as a hashtag (#hot: a person's looks), not the
+# caption's ("Rainy day, hot tea and a good book" got #hot). Such a tag keeps this share of its weight; a compound of
+# the two words (#rainyday, #goodbook) and a word WordNet reads as a noun first ("vintage") are not touched
+ATTRIBUTIVE = 0.25
+_WORDS = re.compile(r"[^\W\d_][\w'’]*")
 
 
 @lru_cache(maxsize=1024)
@@ -34,6 +41,11 @@ def named_tags(text: str) -> dict[str, tuple[float, str]]:
 
     vocab, lang = get_vocabulary(), caption_language(text)
     out = {c.tag: (c.weight, c.evidence) for c in vocab.caption_candidates(text, lang, MAX_TAGS)}
+    if lang == "en":
+        for word, noun in attributive_adjectives(text).items():
+            if word in out:
+                weight, evidence = out[word]
+                out[word] = (ATTRIBUTIVE * weight, f"{evidence}; said of the {noun}")
     # a language without training captions, read through its words' glosses; an English phrase that names a thing
     # without its word ("good boy": a dog)
     for said, english in english_words(text, lang) + (english_phrases(text) if lang == "en" else ()):
@@ -53,6 +65,32 @@ def named_tags(text: str) -> dict[str, tuple[float, str]]:
             out[english] = (GLOSS_TRUST * PHRASE_PRIOR, f"caption mentions: {said} ({english}), a hashtag of "
                                                         f"{count} posts")
     return out
+
+
+def attributive_adjectives(text: str) -> dict[str, str]:
+    """The caption's words (lower case) that are adjectives in their usual part of speech (WordNet: the most attested
+    senses) written right before a word that is a noun in its usual one, with that noun ("hot tea" -> {"hot": "tea"};
+    "the tea is hot", "Rainy day, hot" and "vintage camera", vintage being a noun first, give none)."""
+    from ....knowledge.topic_kinds import _usual_pos
+    from ....wordnet import WordNetUnavailable, get_lookup
+
+    try:
+        lookup = get_lookup()
+    except WordNetUnavailable:
+        return {}
+    text = re.split(r"(?:^|\s)@ (?=[A-Z0-9])", text or "")[0]  # not a check-in's place ("... @ USS Midway CV-41")
+    spans = list(_WORDS.finditer(text))
+    found = {}
+    for a, b in zip(spans, spans[1:]):
+        # a capitalised word inside a sentence is a name's ("the Little Yellow Plane"), as is the word after it
+        opens = a.start() == 0 or text[:a.start()].rstrip()[-1:] in ".!?\n"
+        if a.group()[0].isupper() and not opens or b.group()[0].isupper():
+            continue
+        if text[a.end():b.start()].isspace() and len(a.group()) > 2:
+            adj, noun = a.group().lower(), b.group().lower()
+            if _usual_pos(lookup, adj) == "a" and _usual_pos(lookup, noun) == "n":
+                found[adj] = noun
+    return found
 
 
 class CaptionKnowledge(Source):
