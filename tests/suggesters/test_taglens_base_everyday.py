@@ -82,6 +82,17 @@ def test_other_languages_are_not_read_as_a_vape_post(model, caption):
     assert not leaks(top(model, Post(text=caption, images=(COFFEE,))))
 
 
+def test_a_caption_alone_in_a_language_learned_from_vape_shops_shows_vape_only_by_naming_it(model):
+    """"Nuevo sabor de helado en la heladería" (a new ice-cream flavour) got #vapeo #vapefam #vaper: every Spanish
+    word's rate leans to vape ("sabor" 0.43), the Spanish training captions being the shops'. A caption alone in
+    such a language shows the topic only by the vape words it spells."""
+    ice_cream = Post(text="Nuevo sabor de helado en la heladería")
+    assert topic_strength(model, post_features([ice_cream])[0], {})["vape"] == 0.0
+    tags = top(model, ice_cream)
+    assert not leaks(tags) and "icecream" in tags, tags
+    assert leaks(top(model, Post(text="Nuevo líquido sabor fresa para tu vaper")))
+
+
 def test_an_undetermined_caption_surely_not_english_is_read_in_its_likeliest_language(model):
     assert caption_language("Mi perro adora la nieve") == "es"
     tags = top(model, Post(text="Mi perro adora la nieve"))
