@@ -21,7 +21,7 @@ from .language_gate import LANGUAGE_TOPICS, language_gate
 from .presenting import one_form_per_meaning, with_confidence
 from . import sources as _sources
 from .sources.kind_forms import kind_before_category, names_category
-from .source import EvidenceSource, State, TrainingSet
+from .source import EvidenceSource, State, TrainingSet, no_caption_or_tags
 
 log = logging.getLogger(__name__)
 # the fused score at which a first suggestion is about as likely right as wrong (presenting.py): fitted by log loss
@@ -320,7 +320,7 @@ class TaglensBase(BaseSuggester):
         try:
             ev, gains, exclude = self.evidence(features)
             # fuse leaves the post's own tags and blocked tags out already
-            return self.fuse(ev, gains, exclude, k, text=post.text, alone=not post.text and not exclude)
+            return self.fuse(ev, gains, exclude, k, text=post.text, alone=no_caption_or_tags(features))
         finally:
             if isinstance(features, PendingFeatures):  # the photo's features are written to the cache now (speed)
                 features.answered()
@@ -341,7 +341,7 @@ class TaglensBase(BaseSuggester):
         out = []
         for i, (p, f) in enumerate(zip(posts, features)):
             ev, gains, exclude = self.evidence(f, {name: evs[i] for name, evs in batched.items()})
-            out.append(finalize(self.fuse(ev, gains, exclude, k, text=p.text, alone=not p.text and not exclude), p, k))
+            out.append(finalize(self.fuse(ev, gains, exclude, k, text=p.text, alone=no_caption_or_tags(f)), p, k))
         return out
 
     # -- persistence ------------------------------------------------------------------------------------------

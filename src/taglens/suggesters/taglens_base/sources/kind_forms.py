@@ -82,21 +82,16 @@ def names_category(kind: str, other: str) -> bool:
     no category to pass: #daisy stays under #flower (a kind read wrongly, a dahlia's #daisy, would otherwise take
     the place of a category that is right); nor is one of the trained topics (``TRAINED_TOPICS``: #cheese is a #food).
     False without WordNet."""
-    from ....wordnet import WordNetUnavailable, get_lookup
+    from ....wordnet import WordNetUnavailable, get_lookup, lemma_tag
 
     if other in TRAINED_TOPICS or other in kinds_beside(kind):
         return False
     try:
         lookup = get_lookup()
-        names = set()
-        for synset in lookup.common_synsets(kind):
-            if synset.pos != "n":
-                continue
-            for key in lookup.hypernyms(*synset.key):
-                for lemma in lookup.synset_at(*key).lemma_names:
-                    word = lemma.lower().replace("_", "").replace("-", "")
-                    names.add(word)
-        return other in names
+        return any(lemma_tag(lemma) == other
+                   for synset in lookup.common_synsets(kind) if synset.pos == "n"
+                   for key in lookup.hypernyms(*synset.key)
+                   for lemma in lookup.synset_at(*key).lemma_names)
     except WordNetUnavailable:
         return False
 
